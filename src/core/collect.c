@@ -1,0 +1,2 @@
+/* collect.c — placeholder, being written */
+#include "internal.h"

@@ -1,0 +1,82 @@
+/*
+ * src/core/internal.h — helpers shared across the library's own files.  Not
+ * installed; names are quire__ (two underscores) by convention.
+ */
+#ifndef QUIRE_INTERNAL_H
+#define QUIRE_INTERNAL_H
+
+#include "quire/quire.h"
+#include <stdarg.h>
+
+/* ---- growable byte buffer (malloc'd; quire__buf_free releases) ---- */
+typedef struct quire_buf {
+    char *data;   /* NUL-terminated when len > 0 or after quire__buf_cstr */
+    size_t len, cap;
+    bool oom;     /* sticky: a failed allocation; later appends are ignored */
+} quire_buf;
+
+void quire__buf_init(quire_buf *b);
+void quire__buf_free(quire_buf *b);
+void quire__buf_reset(quire_buf *b);
+void quire__buf_put(quire_buf *b, const void *s, size_t n);
+void quire__buf_puts(quire_buf *b, const char *s);
+void quire__buf_putc(quire_buf *b, char c);
+void quire__buf_printf(quire_buf *b, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+void quire__buf_vprintf(quire_buf *b, const char *fmt, va_list ap);
+/** Always NUL-terminated, never NULL (returns "" on an empty buffer). */
+const char *quire__buf_cstr(quire_buf *b);
+/** Give the bytes away (malloc'd, NUL-terminated); the buffer is reset. */
+char *quire__buf_detach(quire_buf *b, size_t *len_out);
+
+/** Escape for HTML/XML text (&, <, >) or attribute values (also "). */
+void quire__buf_put_escaped(quire_buf *b, const char *s, size_t n, bool attr);
+
+/* ---- UTF-8 ---- */
+/** Length of the valid UTF-8 sequence at s (1..4), 0 if invalid (overlong,
+ *  surrogate, > U+10FFFF, truncated).  *cp gets the code point. */
+size_t quire__utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
+bool quire__utf8_valid(const char *s, size_t n);
+/** Append cp as UTF-8. */
+void quire__utf8_put(quire_buf *b, uint32_t cp);
+/** True for characters allowed in XML 1.0 documents. */
+static inline bool quire__xml_char_ok(uint32_t c)
+{
+    return c == 0x9 || c == 0xA || c == 0xD || (c >= 0x20 && c <= 0xD7FF) ||
+           (c >= 0xE000 && c <= 0xFFFD) || (c >= 0x10000 && c <= 0x10FFFF);
+}
+/** A copy of s in the arena made safe for XML: invalid UTF-8 becomes U+FFFD,
+ *  characters illegal in XML 1.0 are dropped.  Returns s itself when already
+ *  clean (no copy). */
+const char *quire__xml_clean(quire_arena *arena, const char *s);
+
+/* ---- hashing, slugs, URLs ---- */
+uint64_t quire__fnv1a64(const void *data, size_t n, uint64_t seed);
+/** A lower-case ASCII slug ([a-z0-9-], no leading/trailing '-'), at most 80
+ *  bytes; "" when nothing is left. */
+char *quire__slugify(quire_arena *arena, const char *s);
+/** True when s starts with a URL scheme ("https:", "mailto:"). */
+bool quire__url_has_scheme(const char *s);
+/** Resolve ref against an absolute base (RFC 3986 §5.2, simplified). */
+char *quire__url_resolve(quire_arena *arena, const char *base, const char *ref);
+
+/* ---- rendering the model (src/core/render_html.c, render_text.c) ---- */
+typedef struct quire_render_opts {
+    bool xhtml;              /* void elements as <br/>, boolean attrs valued */
+    const char *id_prefix;   /* prepended to every id and #fragment link, or NULL */
+    bool keep_embeds;        /* EMBED as <iframe>; else a link */
+} quire_render_opts;
+/** The body (or any subtree) as an HTML fragment.  Escapes everything. */
+void quire__render_html(quire_buf *out, const quire_node *root, const quire_render_opts *opts);
+/** Plain text: paragraphs separated by blank lines, lists with "- ". */
+void quire__render_text(quire_buf *out, const quire_node *root);
+
+/* ---- time ---- */
+/** SOURCE_DATE_EPOCH if set and valid, else the collection's newest date,
+ *  else the Unix epoch.  Never the clock. */
+quire_date quire__build_date(const quire_collection *c);
+
+#endif /* QUIRE_INTERNAL_H */

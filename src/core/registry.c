@@ -1,0 +1,138 @@
+/*
+ * registry.c — the static tables of built-in components (FFmpeg's
+ * allformats.c shape).  Nothing here is mutable, so lookups need no lock.
+ * To add a component: define its const struct in its own file and list it
+ * here.
+ */
+#include "internal.h"
+
+#include <string.h>
+#include <strings.h>
+#include <stdlib.h>
+
+extern const quire_reader quire_reader_markdown;
+extern const quire_reader quire_reader_html;
+extern const quire_reader quire_reader_model;
+
+extern const quire_writer quire_writer_jsonfeed;
+extern const quire_writer quire_writer_rss;
+extern const quire_writer quire_writer_atom;
+extern const quire_writer quire_writer_epub;
+extern const quire_writer quire_writer_html;
+extern const quire_writer quire_writer_model;
+
+extern const quire_filter quire_filter_fix_encoding;
+extern const quire_filter quire_filter_sanitize;
+extern const quire_filter quire_filter_embeds;
+extern const quire_filter quire_filter_absolute_urls;
+extern const quire_filter quire_filter_summary;
+extern const quire_filter quire_filter_select;
+extern const quire_filter quire_filter_sort;
+extern const quire_filter quire_filter_limit;
+extern const quire_filter quire_filter_dedupe;
+
+static const quire_reader *const readers[] = {
+    &quire_reader_markdown,
+    &quire_reader_html,
+    &quire_reader_model,
+    NULL,
+};
+
+/* Order here is the order of `quire build` outputs. */
+static const quire_writer *const writers[] = {
+    &quire_writer_jsonfeed,
+    &quire_writer_rss,
+    &quire_writer_atom,
+    &quire_writer_epub,
+    &quire_writer_html,
+    &quire_writer_model,
+    NULL,
+};
+
+static const quire_filter *const filters[] = {
+    &quire_filter_fix_encoding,
+    &quire_filter_sanitize,
+    &quire_filter_embeds,
+    &quire_filter_absolute_urls,
+    &quire_filter_summary,
+    &quire_filter_select,
+    &quire_filter_sort,
+    &quire_filter_limit,
+    &quire_filter_dedupe,
+    NULL,
+};
+
+#define DEFINE_ITER(kind, table)                                       \
+    const quire_##kind *quire_##kind##_next(void **it)                 \
+    {                                                                  \
+        uintptr_t i = (uintptr_t)*it;                                  \
+        const quire_##kind *c = table[i];                              \
+        if (c)                                                         \
+            *it = (void *)(i + 1);                                     \
+        return c;                                                      \
+    }                                                                  \
+    const quire_##kind *quire_##kind##_find(const char *name)          \
+    {                                                                  \
+        for (size_t i = 0; name && table[i]; i++)                      \
+            if (strcmp(table[i]->name, name) == 0)                     \
+                return table[i];                                       \
+        return NULL;                                                   \
+    }
+
+DEFINE_ITER(reader, readers)
+DEFINE_ITER(writer, writers)
+DEFINE_ITER(filter, filters)
+
+/* True when path ends in one of the comma-separated extensions. */
+static bool has_extension(const char *path, const char *exts)
+{
+    const char *dot = path ? strrchr(path, '.') : NULL;
+    if (!dot || strchr(dot, '/') || !exts)
+        return false;
+    dot++;
+    size_t n = strlen(dot);
+    for (const char *e = exts; *e;) {
+        const char *comma = strchr(e, ',');
+        size_t len = comma ? (size_t)(comma - e) : strlen(e);
+        if (len == n && strncasecmp(e, dot, n) == 0)
+            return true;
+        e += len + (comma ? 1 : 0);
+    }
+    return false;
+}
+
+const quire_reader *quire_reader_probe(const char *path, const char *data, size_t len,
+                                       int *score_out)
+{
+    const quire_reader *best = NULL;
+    int best_score = 0;
+    for (size_t i = 0; readers[i]; i++) {
+        const quire_reader *r = readers[i];
+        int score = r->probe ? r->probe(path, data, len) : 0;
+        if (score < 50 && has_extension(path, r->extensions))
+            score = 50;
+        if (score > best_score) {
+            best = r;
+            best_score = score;
+        }
+    }
+    if (score_out)
+        *score_out = best_score;
+    return best;
+}
+
+const char *quire_filter_opt(const quire_filter_ctx *ctx, const char *key, const char *def)
+{
+    const char *v = quire_value_str(quire_value_get(ctx->options, key));
+    return v ? v : def;
+}
+
+long quire_filter_opt_long(const quire_filter_ctx *ctx, const char *key, long def)
+{
+    const char *v = quire_filter_opt(ctx, key, NULL);
+    if (!v || !*v)
+        return def;
+    char *end;
+    long n = strtol(v, &end, 10);
+    return *end ? def : n;
+}

@@ -1,0 +1,136 @@
+/*
+ * url.c — slugs and URL resolution.
+ */
+#include "internal.h"
+
+#include <ctype.h>
+#include <string.h>
+
+char *quire__slugify(quire_arena *arena, const char *s)
+{
+    char out[81];
+    size_t n = 0;
+    bool dash = false;
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    for (; *p && n < sizeof out - 1; p++) {
+        if (isalnum(*p) && *p < 0x80) {
+            if (dash && n)
+                out[n++] = '-';
+            if (n < sizeof out - 1)
+                out[n++] = (char)tolower(*p);
+            dash = false;
+        } else if (*p == '.' || *p == '_') {
+            /* keep dots and underscores inside a slug, never leading */
+            if (n && !dash && n < sizeof out - 1)
+                out[n++] = (char)*p;
+        } else {
+            dash = true;
+        }
+    }
+    while (n && (out[n - 1] == '.' || out[n - 1] == '-' || out[n - 1] == '_'))
+        n--;
+    out[n] = '\0';
+    return quire_arena_strndup(arena, out, n);
+}
+
+bool quire__url_has_scheme(const char *s)
+{
+    if (!s || !isalpha((unsigned char)*s))
+        return false;
+    for (const char *p = s + 1; *p; p++) {
+        if (*p == ':')
+            return true;
+        if (!isalnum((unsigned char)*p) && *p != '+' && *p != '-' && *p != '.')
+            return false;
+    }
+    return false;
+}
+
+/* Remove "." and ".." segments (RFC 3986 §5.2.4) from a path in place. */
+static void remove_dot_segments(quire_buf *out, const char *path, size_t n)
+{
+    quire__buf_reset(out);
+    size_t i = 0;
+    while (i < n) {
+        if (n - i >= 3 && memcmp(path + i, "../", 3) == 0) { i += 3; continue; }
+        if (n - i >= 2 && memcmp(path + i, "./", 2) == 0) { i += 2; continue; }
+        if (n - i >= 3 && memcmp(path + i, "/./", 3) == 0) { i += 2; continue; }
+        if (n - i == 2 && memcmp(path + i, "/.", 2) == 0) { quire__buf_putc(out, '/'); break; }
+        if ((n - i >= 4 && memcmp(path + i, "/../", 4) == 0) ||
+            (n - i == 3 && memcmp(path + i, "/..", 3) == 0)) {
+            while (out->len && out->data[out->len - 1] != '/')
+                out->len--;
+            if (out->len)
+                out->len--;
+            out->data[out->len] = '\0';
+            if (n - i == 3) { quire__buf_putc(out, '/'); break; }
+            i += 3;
+            continue;
+        }
+        if (n - i == 1 && path[i] == '.') break;
+        if (n - i == 2 && memcmp(path + i, "..", 2) == 0) break;
+        size_t j = i + (path[i] == '/' ? 1 : 0);
+        while (j < n && path[j] != '/')
+            j++;
+        quire__buf_put(out, path + i, j - i);
+        i = j;
+    }
+}
+
+char *quire__url_resolve(quire_arena *arena, const char *base, const char *ref)
+{
+    if (!ref)
+        return NULL;
+    if (!base || quire__url_has_scheme(ref))
+        return quire_arena_strdup(arena, ref);
+    const char *scheme_end = strchr(base, ':');
+    if (!scheme_end)
+        return quire_arena_strdup(arena, ref);
+    size_t scheme_len = (size_t)(scheme_end - base);
+    if (ref[0] == '/' && ref[1] == '/')
+        return quire_arena_printf(arena, "%.*s:%s", (int)scheme_len, base, ref);
+    /* authority */
+    const char *auth = scheme_end + 1, *path_start = auth;
+    if (auth[0] == '/' && auth[1] == '/') {
+        path_start = auth + 2;
+        while (*path_start && *path_start != '/' && *path_start != '?' && *path_start != '#')
+            path_start++;
+    }
+    size_t prefix_len = (size_t)(path_start - base);
+    const char *base_end = path_start + strcspn(path_start, "?#");
+    quire_buf merged, clean;
+    quire__buf_init(&merged);
+    quire__buf_init(&clean);
+    const char *suffix = "";
+    if (ref[0] == '#' || ref[0] == '\0') {
+        size_t q = strcspn(path_start, "#");
+        char *r = quire_arena_printf(arena, "%.*s%s", (int)(path_start - base + q), base, ref);
+        return r;
+    }
+    if (ref[0] == '?') {
+        quire__buf_put(&merged, path_start, (size_t)(base_end - path_start));
+        suffix = ref;
+    } else if (ref[0] == '/') {
+        size_t rn = strcspn(ref, "?#");
+        quire__buf_put(&merged, ref, rn);
+        suffix = ref + rn;
+    } else {
+        const char *slash = NULL;
+        for (const char *p = path_start; p < base_end; p++)
+            if (*p == '/')
+                slash = p;
+        if (slash)
+            quire__buf_put(&merged, path_start, (size_t)(slash - path_start + 1));
+        else
+            quire__buf_putc(&merged, '/');
+        size_t rn = strcspn(ref, "?#");
+        quire__buf_put(&merged, ref, rn);
+        suffix = ref + rn;
+    }
+    remove_dot_segments(&clean, quire__buf_cstr(&merged), merged.len);
+    char *r = quire_arena_printf(arena, "%.*s%s%s", (int)prefix_len, base,
+                                 clean.len ? quire__buf_cstr(&clean) : "/", suffix);
+    quire__buf_free(&merged);
+    quire__buf_free(&clean);
+    return r;
+}

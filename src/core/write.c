@@ -1,0 +1,2 @@
+/* write.c — placeholder, being written */
+#include "internal.h"
