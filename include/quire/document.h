@@ -82,6 +82,11 @@ typedef struct quire_document {
 QUIRE_API quire_document *quire_document_new(void);
 /** Free the document and everything in its arena.  NULL is a no-op. */
 QUIRE_API void quire_document_free(quire_document *doc);
+/** A deep copy with its own arena (filters that differ per output run on
+ *  copies).  NULL when out of memory.  Free with quire_document_free(). */
+QUIRE_API quire_document *quire_document_clone(const quire_document *doc);
+/** Deep copy of a subtree into arena (iterative: any depth). */
+QUIRE_API quire_node *quire_node_clone(quire_arena *arena, const quire_node *root);
 /** Append an author (strings copied into the document's arena). */
 QUIRE_API void quire_document_add_author(quire_document *doc, const char *name,
                                          const char *url, const char *email);

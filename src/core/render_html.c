@@ -1,2 +1,466 @@
-/* placeholder */
+/*
+ * render_html.c — the model as an HTML fragment (content_html of feeds, the
+ * body of HTML pages).  A walk over quire_iter events, never recursion, so a
+ * 100,000-deep tree cannot overflow the stack.
+ *
+ * Safety by construction: every text and attribute value is escaped here,
+ * invalid UTF-8 becomes U+FFFD and characters illegal in XML 1.0 are dropped,
+ * so whatever a filter left in the model, the output is well-formed.  What
+ * elements survive is the `sanitize` filter's business, not the renderer's.
+ */
 #include "internal.h"
+
+#include <string.h>
+
+typedef struct render_state {
+    quire_buf *out;
+    const quire_render_opts *opts;
+} render_state;
+
+/* Escaped, XML-clean text.  ASCII runs are copied in one go. */
+static void put_text(quire_buf *b, const char *s, bool attr)
+{
+    if (!s)
+        return;
+    const unsigned char *p = (const unsigned char *)s;
+    size_t run = 0, i = 0;
+    while (p[i]) {
+        unsigned char c = p[i];
+        if (c >= 0x20 && c < 0x80 && c != '&' && c != '<' && c != '>' && c != '"') {
+            i++;
+            continue;
+        }
+        quire__buf_put(b, s + run, i - run);
+        if (c == '&') { quire__buf_puts(b, "&amp;"); i++; }
+        else if (c == '<') { quire__buf_puts(b, "&lt;"); i++; }
+        else if (c == '>') { quire__buf_puts(b, "&gt;"); i++; }
+        else if (c == '"') { quire__buf_puts(b, attr ? "&quot;" : "\""); i++; }
+        else if (c < 0x80) {
+            /* C0 controls: TAB, LF, CR are fine in text; attributes get a space */
+            if (c == '\t' || c == '\n' || c == '\r')
+                quire__buf_putc(b, attr ? ' ' : (char)c);
+            i++;
+        } else {
+            uint32_t cp;
+            size_t k = quire__utf8_decode(p + i, strlen(s + i), &cp);
+            if (!k) {
+                quire__utf8_put(b, 0xFFFD);
+                i++;
+            } else {
+                if (quire__xml_char_ok(cp))
+                    quire__buf_put(b, s + i, k);
+                i += k;
+            }
+        }
+        run = i;
+    }
+    quire__buf_put(b, s + run, i - run);
+}
+
+/* Attribute names come from parsed HTML: refuse anything that would not be
+ * a well-formed XML name rather than trying to escape it. */
+static bool attr_name_ok(const char *n)
+{
+    if (!n || !*n || !((*n >= 'a' && *n <= 'z') || (*n >= 'A' && *n <= 'Z') || *n == '_'))
+        return false;
+    for (const char *p = n; *p; p++) {
+        char c = *p;
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.' || c == ':'))
+            return false;
+    }
+    return true;
+}
+
+static void put_attr(render_state *st, const char *name, const char *value)
+{
+    if (!value || !attr_name_ok(name))
+        return;
+    quire_buf *b = st->out;
+    quire__buf_putc(b, ' ');
+    quire__buf_puts(b, name);
+    quire__buf_puts(b, "=\"");
+    bool is_id = strcmp(name, "id") == 0;
+    bool is_frag = (strcmp(name, "href") == 0 && value[0] == '#');
+    if (st->opts->id_prefix && (is_id || is_frag)) {
+        if (is_frag)
+            quire__buf_putc(b, '#');
+        put_text(b, st->opts->id_prefix, true);
+        put_text(b, value + (is_frag ? 1 : 0), true);
+    } else {
+        put_text(b, value, true);
+    }
+    quire__buf_putc(b, '"');
+}
+
+/* Attributes a typed node already writes itself are not written twice. */
+static void put_extra_attrs(render_state *st, const quire_node *n, const char *const *skip)
+{
+    for (const quire_attr *a = n->attrs; a; a = a->next) {
+        bool skipped = false;
+        for (size_t i = 0; skip && skip[i]; i++)
+            if (strcmp(a->name, skip[i]) == 0)
+                skipped = true;
+        if (!skipped)
+            put_attr(st, a->name, a->value);
+    }
+}
+
+static void open_tag(render_state *st, const char *tag, const quire_node *n,
+                     const char *const *skip)
+{
+    quire__buf_putc(st->out, '<');
+    quire__buf_puts(st->out, tag);
+    if (n)
+        put_extra_attrs(st, n, skip);
+}
+
+static void end_open(render_state *st, bool is_void)
+{
+    quire__buf_puts(st->out, is_void && st->opts->xhtml ? " />" : ">");
+}
+
+static void close_tag(render_state *st, const char *tag)
+{
+    quire__buf_puts(st->out, "</");
+    quire__buf_puts(st->out, tag);
+    quire__buf_putc(st->out, '>');
+}
+
+static bool is_void_element(const char *name)
+{
+    static const char *const voids[] = {"area", "base", "br", "col", "embed", "hr", "img",
+                                        "input", "link", "meta", "param", "source", "track",
+                                        "wbr", NULL};
+    for (size_t i = 0; voids[i]; i++)
+        if (strcmp(name, voids[i]) == 0)
+            return true;
+    return false;
+}
+
+static bool element_name_ok(const char *n)
+{
+    return attr_name_ok(n) && !strchr(n, ':');
+}
+
+static bool in_tight_list(const quire_node *n)
+{
+    const quire_node *item = n->parent;
+    return item && item->type == QUIRE_NODE_ITEM && item->parent &&
+           item->parent->type == QUIRE_NODE_LIST &&
+           (item->parent->flags & QUIRE_NODE_FLAG_TIGHT);
+}
+
+static const char *align_style(quire_align a)
+{
+    switch (a) {
+    case QUIRE_ALIGN_LEFT: return "text-align: left";
+    case QUIRE_ALIGN_CENTER: return "text-align: center";
+    case QUIRE_ALIGN_RIGHT: return "text-align: right";
+    default: return NULL;
+    }
+}
+
+static void render_embed(render_state *st, const quire_node *n)
+{
+    quire_buf *b = st->out;
+    if (st->opts->keep_embeds && n->url) {
+        const char *tag = n->embed_kind == QUIRE_EMBED_VIDEO   ? "video"
+                          : n->embed_kind == QUIRE_EMBED_AUDIO ? "audio"
+                                                               : "iframe";
+        static const char *const skip[] = {"src", "title", NULL};
+        open_tag(st, tag, n, skip);
+        put_attr(st, "src", n->url);
+        if (n->title)
+            put_attr(st, "title", n->title);
+        end_open(st, false);
+        close_tag(st, tag);
+        quire__buf_putc(b, '\n');
+        return;
+    }
+    /* Without live embeds: a paragraph with a plain link keeps the content
+     * reachable in every reader. */
+    quire__buf_puts(b, "<p class=\"embed\"><a");
+    put_attr(st, "href", n->url ? n->url : "");
+    quire__buf_putc(b, '>');
+    const char *label = n->title && *n->title ? n->title : NULL;
+    if (label)
+        put_text(b, label, false);
+    else if (n->info)
+        put_text(b, n->info, false), quire__buf_puts(b, " video");
+    else
+        put_text(b, n->url ? n->url : "embedded content", false);
+    quire__buf_puts(b, "</a>");
+    if (label && n->info) {
+        quire__buf_puts(b, " (");
+        put_text(b, n->info, false);
+        quire__buf_putc(b, ')');
+    }
+    quire__buf_puts(b, "</p>\n");
+}
+
+static void enter(render_state *st, quire_node *n)
+{
+    quire_buf *b = st->out;
+    char tag[8];
+    switch (n->type) {
+    case QUIRE_NODE_ROOT:
+    case QUIRE_NODE_MORE:
+        break;
+    case QUIRE_NODE_PARAGRAPH:
+        if (!in_tight_list(n)) {
+            open_tag(st, "p", n, NULL);
+            end_open(st, false);
+        }
+        break;
+    case QUIRE_NODE_HEADING: {
+        int level = n->level < 1 ? 1 : n->level > 6 ? 6 : n->level;
+        tag[0] = 'h'; tag[1] = (char)('0' + level); tag[2] = '\0';
+        open_tag(st, tag, n, NULL);
+        end_open(st, false);
+        break;
+    }
+    case QUIRE_NODE_BLOCKQUOTE:
+        open_tag(st, "blockquote", n, NULL);
+        end_open(st, false);
+        quire__buf_putc(b, '\n');
+        break;
+    case QUIRE_NODE_LIST: {
+        bool ordered = n->flags & QUIRE_NODE_FLAG_ORDERED;
+        static const char *const skip[] = {"start", NULL};
+        open_tag(st, ordered ? "ol" : "ul", n, skip);
+        if (ordered && n->level > 1)
+            quire__buf_printf(b, " start=\"%d\"", n->level);
+        end_open(st, false);
+        quire__buf_putc(b, '\n');
+        break;
+    }
+    case QUIRE_NODE_ITEM:
+        open_tag(st, "li", n, NULL);
+        end_open(st, false);
+        if (n->flags & QUIRE_NODE_FLAG_TASK)
+            quire__buf_puts(b, (n->flags & QUIRE_NODE_FLAG_CHECKED) ? "\xE2\x98\x91 " : "\xE2\x98\x90 ");
+        break;
+    case QUIRE_NODE_CODE_BLOCK:
+        open_tag(st, "pre", n, NULL);
+        end_open(st, false);
+        quire__buf_puts(b, "<code");
+        if (n->info && *n->info) {
+            quire__buf_puts(b, " class=\"language-");
+            put_text(b, n->info, true);
+            quire__buf_putc(b, '"');
+        }
+        quire__buf_putc(b, '>');
+        put_text(b, n->literal, false);
+        quire__buf_puts(b, "</code></pre>\n");
+        break;
+    case QUIRE_NODE_THEMATIC_BREAK:
+        open_tag(st, "hr", n, NULL);
+        end_open(st, true);
+        quire__buf_putc(b, '\n');
+        break;
+    case QUIRE_NODE_TABLE:
+        open_tag(st, "table", n, NULL);
+        end_open(st, false);
+        quire__buf_putc(b, '\n');
+        break;
+    case QUIRE_NODE_TABLE_ROW: {
+        bool hdr = n->flags & QUIRE_NODE_FLAG_HEADER;
+        bool prev_hdr = n->prev && (n->prev->flags & QUIRE_NODE_FLAG_HEADER);
+        if (!n->prev || hdr != prev_hdr)
+            quire__buf_puts(b, hdr ? "<thead>\n" : "<tbody>\n");
+        open_tag(st, "tr", n, NULL);
+        end_open(st, false);
+        break;
+    }
+    case QUIRE_NODE_TABLE_CELL: {
+        bool hdr = n->parent && (n->parent->flags & QUIRE_NODE_FLAG_HEADER);
+        const char *style = align_style(n->align);
+        static const char *const skip[] = {"style", "align", NULL};
+        open_tag(st, hdr ? "th" : "td", n, style ? skip : NULL);
+        if (style)
+            put_attr(st, "style", style);
+        end_open(st, false);
+        break;
+    }
+    case QUIRE_NODE_FIGURE:
+        open_tag(st, "figure", n, NULL);
+        end_open(st, false);
+        break;
+    case QUIRE_NODE_CAPTION:
+        open_tag(st, "figcaption", n, NULL);
+        end_open(st, false);
+        break;
+    case QUIRE_NODE_EMBED:
+        render_embed(st, n);
+        break;
+    case QUIRE_NODE_FOOTNOTE_DEF:
+        quire__buf_puts(b, "<div class=\"footnote\"");
+        {
+            quire_buf id;
+            quire__buf_init(&id);
+            quire__buf_printf(&id, "fn-%s", n->info ? n->info : "");
+            put_attr(st, "id", quire__buf_cstr(&id));
+            quire__buf_free(&id);
+        }
+        quire__buf_puts(b, ">\n");
+        break;
+    case QUIRE_NODE_FOOTNOTE_REF: {
+        quire_buf id;
+        quire__buf_init(&id);
+        quire__buf_puts(b, "<sup class=\"footnote-ref\"><a");
+        quire__buf_printf(&id, "#fn-%s", n->info ? n->info : "");
+        put_attr(st, "href", quire__buf_cstr(&id));
+        quire__buf_reset(&id);
+        quire__buf_printf(&id, "fnref-%s", n->info ? n->info : "");
+        put_attr(st, "id", quire__buf_cstr(&id));
+        quire__buf_putc(b, '>');
+        put_text(b, n->info, false);
+        quire__buf_puts(b, "</a></sup>");
+        quire__buf_free(&id);
+        break;
+    }
+    case QUIRE_NODE_HTML_BLOCK:
+    case QUIRE_NODE_HTML_INLINE:
+        if (n->name && element_name_ok(n->name)) {
+            open_tag(st, n->name, n, NULL);
+            end_open(st, is_void_element(n->name));
+        }
+        break;
+    case QUIRE_NODE_TEXT:
+        put_text(b, n->literal, false);
+        break;
+    case QUIRE_NODE_SOFTBREAK:
+        quire__buf_putc(b, '\n');
+        break;
+    case QUIRE_NODE_LINEBREAK:
+        quire__buf_puts(b, st->opts->xhtml ? "<br />\n" : "<br>\n");
+        break;
+    case QUIRE_NODE_CODE:
+        open_tag(st, "code", n, NULL);
+        end_open(st, false);
+        put_text(b, n->literal, false);
+        close_tag(st, "code");
+        break;
+    case QUIRE_NODE_EMPH:
+        open_tag(st, "em", n, NULL);
+        end_open(st, false);
+        break;
+    case QUIRE_NODE_STRONG:
+        open_tag(st, "strong", n, NULL);
+        end_open(st, false);
+        break;
+    case QUIRE_NODE_STRIKETHROUGH:
+        open_tag(st, "del", n, NULL);
+        end_open(st, false);
+        break;
+    case QUIRE_NODE_LINK: {
+        static const char *const skip[] = {"href", "title", NULL};
+        open_tag(st, "a", n, skip);
+        put_attr(st, "href", n->url ? n->url : "");
+        if (n->title && *n->title)
+            put_attr(st, "title", n->title);
+        end_open(st, false);
+        break;
+    }
+    case QUIRE_NODE_IMAGE: {
+        static const char *const skip[] = {"src", "alt", "title", "width", "height", NULL};
+        open_tag(st, "img", n, skip);
+        put_attr(st, "src", n->url ? n->url : "");
+        put_attr(st, "alt", n->literal ? n->literal : "");
+        if (n->title && *n->title)
+            put_attr(st, "title", n->title);
+        if (n->width > 0)
+            quire__buf_printf(b, " width=\"%d\"", n->width);
+        if (n->height > 0)
+            quire__buf_printf(b, " height=\"%d\"", n->height);
+        end_open(st, true);
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+static void leave(render_state *st, quire_node *n)
+{
+    quire_buf *b = st->out;
+    char tag[8];
+    switch (n->type) {
+    case QUIRE_NODE_PARAGRAPH:
+        if (!in_tight_list(n))
+            close_tag(st, "p");
+        quire__buf_putc(b, '\n');
+        break;
+    case QUIRE_NODE_HEADING: {
+        int level = n->level < 1 ? 1 : n->level > 6 ? 6 : n->level;
+        tag[0] = 'h'; tag[1] = (char)('0' + level); tag[2] = '\0';
+        close_tag(st, tag);
+        quire__buf_putc(b, '\n');
+        break;
+    }
+    case QUIRE_NODE_BLOCKQUOTE: close_tag(st, "blockquote"); quire__buf_putc(b, '\n'); break;
+    case QUIRE_NODE_LIST:
+        close_tag(st, (n->flags & QUIRE_NODE_FLAG_ORDERED) ? "ol" : "ul");
+        quire__buf_putc(b, '\n');
+        break;
+    case QUIRE_NODE_ITEM:
+        /* a tight item's last paragraph already ended with a newline */
+        if (b->len && b->data[b->len - 1] == '\n')
+            b->data[--b->len] = '\0';
+        close_tag(st, "li");
+        quire__buf_putc(b, '\n');
+        break;
+    case QUIRE_NODE_TABLE: close_tag(st, "table"); quire__buf_putc(b, '\n'); break;
+    case QUIRE_NODE_TABLE_ROW: {
+        close_tag(st, "tr");
+        quire__buf_putc(b, '\n');
+        bool hdr = n->flags & QUIRE_NODE_FLAG_HEADER;
+        bool next_hdr = n->next && (n->next->flags & QUIRE_NODE_FLAG_HEADER);
+        if (!n->next || hdr != next_hdr)
+            quire__buf_puts(b, hdr ? "</thead>\n" : "</tbody>\n");
+        break;
+    }
+    case QUIRE_NODE_TABLE_CELL:
+        close_tag(st, (n->parent && (n->parent->flags & QUIRE_NODE_FLAG_HEADER)) ? "th" : "td");
+        break;
+    case QUIRE_NODE_FIGURE: close_tag(st, "figure"); quire__buf_putc(b, '\n'); break;
+    case QUIRE_NODE_CAPTION: close_tag(st, "figcaption"); break;
+    case QUIRE_NODE_FOOTNOTE_DEF: quire__buf_puts(b, "</div>\n"); break;
+    case QUIRE_NODE_HTML_BLOCK:
+    case QUIRE_NODE_HTML_INLINE:
+        if (n->name && element_name_ok(n->name) && !is_void_element(n->name))
+            close_tag(st, n->name);
+        if (n->type == QUIRE_NODE_HTML_BLOCK)
+            quire__buf_putc(b, '\n');
+        break;
+    case QUIRE_NODE_EMPH: close_tag(st, "em"); break;
+    case QUIRE_NODE_STRONG: close_tag(st, "strong"); break;
+    case QUIRE_NODE_STRIKETHROUGH: close_tag(st, "del"); break;
+    case QUIRE_NODE_LINK: close_tag(st, "a"); break;
+    default: break;
+    }
+}
+
+void quire__render_html(quire_buf *out, const quire_node *root, const quire_render_opts *opts)
+{
+    static const quire_render_opts defaults = {0};
+    render_state st = {out, opts ? opts : &defaults};
+    quire_iter it;
+    quire_node *n;
+    quire_event ev;
+    quire_iter_init(&it, (quire_node *)root);
+    while ((ev = quire_iter_next(&it, &n)) != QUIRE_EVENT_DONE) {
+        if (ev == QUIRE_EVENT_ENTER) {
+            enter(&st, n);
+            /* Void elements and embeds have no rendered children. */
+            if ((n->type == QUIRE_NODE_HTML_BLOCK || n->type == QUIRE_NODE_HTML_INLINE) &&
+                n->name && is_void_element(n->name))
+                quire_iter_skip_children(&it);
+            if (n->type == QUIRE_NODE_EMBED)
+                quire_iter_skip_children(&it);
+        } else {
+            leave(&st, n);
+        }
+    }
+}
