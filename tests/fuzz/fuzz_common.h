@@ -21,7 +21,7 @@ static const quire_limits fuzz_limits = {
     .max_documents = 64,
 };
 
-static quire_collection *fuzz_read(const char *reader, const uint8_t *data, size_t size)
+static inline quire_collection *fuzz_read(const char *reader, const uint8_t *data, size_t size)
 {
     quire_collection *c = quire_collection_new();
     if (!c)
@@ -43,7 +43,7 @@ static quire_collection *fuzz_read(const char *reader, const uint8_t *data, size
     return c;
 }
 
-static void fuzz_write_all(quire_collection *c)
+static inline void fuzz_write_all(quire_collection *c)
 {
     quire_diag_list diags;
     quire_diag_list_init(&diags);
