@@ -1,0 +1,2 @@
+#include "ftest.h"
+int main(void) { return ft_done("select"); }
