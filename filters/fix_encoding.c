@@ -15,13 +15,16 @@
  *   3. drop characters illegal in XML 1.0 (C0 controls but TAB, LF, CR;
  *      U+FFFE, U+FFFF).
  *
- * Why this is conservative: a repair needs a lead byte (U+00C2..U+00F4 or a
- * C1 look-alike) followed by exactly the right number of characters that map
- * to continuation bytes (U+0080..U+00BF or the cp1252 punctuation of
- * 0x80..0x9F).  Real text in Latin scripts almost never has that shape:
- * "café", "naïve", "Ångström", "São Paulo" put an ASCII letter or nothing
- * after the accented letter, and characters above U+00FF (CJK, Greek...)
- * never map to a byte at all.
+ * Why this is conservative: a repair needs a lead (U+00C2..U+00F4, "Â".."ô")
+ * followed by exactly the right number of characters that map to
+ * continuation bytes (U+0080..U+00BF or the cp1252 punctuation of
+ * 0x80..0x9F).  Real text in Latin scripts rarely has that shape: "café",
+ * "naïve", "Ångström", "São Paulo" put an ASCII letter or nothing after the
+ * accented letter, and characters above U+00FF (CJK, Greek...) never map to
+ * a byte at all.  The shape it does have — an accented letter then closing
+ * punctuation, as in „Straße“, “CAFÉ” or « café » — is "ambiguous" and only
+ * repaired in a string that also holds unambiguous mojibake (such as "â€"
+ * or "Ã©"), see fe_repair_pass().
  *
  * Options: mojibake=true|false (default true) turns step 2 off.
  * Strings that are plain printable ASCII are left as they are (no copy).
@@ -130,38 +133,87 @@ static size_t fe_encode(uint32_t cp, unsigned char out[4])
 }
 
 /*
+ * Punctuation that legitimately follows a letter in correct text: quotes,
+ * guillemets, ellipsis, dashes, NBSP (French puts one before » ; : ! ?),
+ * degree, superscripts, fractions.  A run whose continuation characters are
+ * all of these ("ß“" in „Straße“, "É”", "é\u00A0»" in « café ») is ambiguous.
+ */
+static bool fe_trailing_punct(int byte)
+{
+    switch (byte) {
+    case 0x82: case 0x84: case 0x85: case 0x8B: case 0x91: case 0x92: case 0x93:
+    case 0x94: case 0x96: case 0x97: case 0x99: case 0x9B: case 0xA0: case 0xA1:
+    case 0xAB: case 0xB0: case 0xB2: case 0xB3: case 0xB7: case 0xB9: case 0xBB:
+    case 0xBC: case 0xBD: case 0xBE: case 0xBF:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/*
+ * If cps[i..] starts a repairable run, return its length (2..4) and the
+ * character in *out; *ambiguous tells whether correct text could look the
+ * same.  0 when there is nothing to repair at i.
+ */
+static size_t fe_candidate(const uint32_t *cps, size_t i, size_t n, uint32_t *out,
+                           bool *ambiguous)
+{
+    int lead = fe_cp1252_byte(cps[i]);
+    size_t len = lead >= 0xC2 && lead <= 0xDF ? 2
+               : lead >= 0xE0 && lead <= 0xEF ? 3
+               : lead >= 0xF0 && lead <= 0xF4 ? 4 : 0;
+    if (!len || i + len > n)
+        return 0;
+    unsigned char bytes[4];
+    bytes[0] = (unsigned char)lead;
+    /* "Â" and "Ã" before a symbol are mojibake's signature, not words. */
+    bool all_punct = lead != 0xC2 && lead != 0xC3;
+    for (size_t k = 1; k < len; k++) {
+        int b = fe_cp1252_byte(cps[i + k]);
+        if (b < 0x80 || b > 0xBF)
+            return 0;
+        bytes[k] = (unsigned char)b;
+        all_punct = all_punct && fe_trailing_punct(b);
+    }
+    /* fe_decode also rejects overlongs, surrogates and > U+10FFFF, so a
+     * repair never makes an invalid character. */
+    if (fe_decode(bytes, len, out) != len || *out == 0xFFFD)
+        return 0;
+    *ambiguous = all_punct;
+    return len;
+}
+
+/*
  * One repair pass over cps[0..n) in place.  Returns the new length; *changed
- * tells whether anything was replaced.
+ * tells whether anything was replaced.  Ambiguous runs are repaired only
+ * when the same string holds an unambiguous one: then the string is known
+ * to be mojibake, and "Ã©tÃ© Â»" is all of a piece.
  */
 static size_t fe_repair_pass(uint32_t *cps, size_t n, bool *changed)
 {
+    bool evidence = false;
+    for (size_t i = 0; i < n && !evidence;) {
+        uint32_t cp;
+        bool amb;
+        size_t len = fe_candidate(cps, i, n, &cp, &amb);
+        evidence = len && !amb;
+        i += len ? len : 1;
+    }
+    if (!evidence)
+        return n;
     size_t w = 0;
     for (size_t i = 0; i < n;) {
-        int lead = fe_cp1252_byte(cps[i]);
-        size_t len = lead >= 0xC2 && lead <= 0xDF ? 2
-                   : lead >= 0xE0 && lead <= 0xEF ? 3
-                   : lead >= 0xF0 && lead <= 0xF4 ? 4 : 0;
-        if (len && i + len <= n) {
-            unsigned char bytes[4];
-            bytes[0] = (unsigned char)lead;
-            size_t k = 1;
-            for (; k < len; k++) {
-                int b = fe_cp1252_byte(cps[i + k]);
-                if (b < 0x80 || b > 0xBF)
-                    break;
-                bytes[k] = (unsigned char)b;
-            }
-            uint32_t cp;
-            /* fe_decode also rejects overlongs, surrogates and > U+10FFFF,
-             * so a repair never makes an invalid character. */
-            if (k == len && fe_decode(bytes, len, &cp) == len && cp != 0xFFFD) {
-                cps[w++] = cp;
-                i += len;
-                *changed = true;
-                continue;
-            }
+        uint32_t cp;
+        bool amb;
+        size_t len = fe_candidate(cps, i, n, &cp, &amb);
+        if (len) {
+            cps[w++] = cp;
+            i += len;
+            *changed = true;
+        } else {
+            cps[w++] = cps[i++];
         }
-        cps[w++] = cps[i++];
     }
     return w;
 }

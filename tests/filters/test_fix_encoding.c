@@ -53,6 +53,12 @@ static void test_mojibake_more(quire_document *d)
     CHECK_STR(fix(d, "Ã© é Ã©", NULL), "é é é");
     /* CJK through three bytes: 東 is E6 9D B1 -> "æ" U+009D "±". */
     CHECK_STR(fix(d, "æ\xc2\x9d±京", NULL), "東京");
+    /* Other scripts: runs that alone would be ambiguous ("Å‚" is ł, but
+     * looks like a letter and a low quote) are repaired next to evidence. */
+    CHECK_STR(fix(d, "Å‚Ã³dÅº", NULL), "łódź");
+    CHECK_STR(fix(d, "Ð¿Ñ€Ð¸Ð²ÐµÑ‚", NULL), "привет");
+    CHECK_STR(fix(d, "Î±Î²Î³", NULL), "αβγ");
+    CHECK_STR(fix(d, "Ã©tÃ© Â»", NULL), "été »");
 }
 
 static void test_double(quire_document *d)
@@ -73,6 +79,9 @@ static void test_untouched(quire_document *d)
         "Ελληνικά", "Русский", "“smart” quotes — dashes… and ‘single’", "Straße",
         "ÀÉÎÕÜ àéîõü", "1½ cups", "©2024 Ltd.", "Æsir og Øl", "¿Qué? ¡Sí!", "emoji 😂🎉",
         "Ã", "tail Â", "ñandú", "Kraków Łódź", "€100", "x × y ÷ z", "İstanbul",
+        /* an accented letter then closing punctuation: looks like mojibake */
+        "„Straße“", "“CAFÉ”", "« café\u00a0»", "Gruß…", "2×½", "MÜ—", "déjà‐vu", "« à\u00a0»",
+        "“Ñ”", "°C", "ÉTÉ’S", "olé’”", "Å‚",
     };
     for (size_t i = 0; i < sizeof keep / sizeof *keep; i++) {
         const char *r = fix(d, keep[i], NULL);
