@@ -56,6 +56,33 @@ static const char *au_absolute(quire_arena *a, const char *s)
     return NULL;
 }
 
+/* Characters a URL may not hold (RFC 3986) that authors still write, like
+ * "my photo.png": percent-encoded in the URLs this filter makes, so that the
+ * feeds' validators accept them.  Non-ASCII stays: IRIs are fine in feeds. */
+static const char *au_escape(quire_arena *a, const char *s)
+{
+    static const char bad[] = " \"<>\\^`{|}";
+    size_t extra = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        extra += (*p < 0x20 || *p == 0x7F || strchr(bad, *p)) ? 2 : 0;
+    if (!extra)
+        return s;
+    char *r = quire_arena_alloc(a, strlen(s) + extra + 1), *w = r;
+    if (!r)
+        return NULL;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p < 0x20 || *p == 0x7F || strchr(bad, *p)) {
+            *w++ = '%';
+            *w++ = "0123456789ABCDEF"[*p >> 4];
+            *w++ = "0123456789ABCDEF"[*p & 15];
+        } else {
+            *w++ = (char)*p;
+        }
+    }
+    *w = '\0';
+    return r;
+}
+
 /* ref resolved against the absolute page URL; ref itself when it stays as
  * it is.  NULL only for NULL ref or out of memory. */
 static const char *au_resolve(quire_arena *a, const char *page, const char *ref)
@@ -76,8 +103,9 @@ static const char *au_resolve(quire_arena *a, const char *page, const char *ref)
         return NULL;
     const char *abs = au_absolute(a, s);
     if (abs)
-        return abs == s ? ref : abs;
-    return quire__url_resolve(a, page, s);
+        return abs == s ? ref : au_escape(a, abs);
+    const char *r = quire__url_resolve(a, page, s);
+    return r ? au_escape(a, r) : NULL;
 }
 
 static int au_field(quire_arena *a, const char *page, const char **field)

@@ -224,6 +224,27 @@ static bool fe_xml_ok(uint32_t c)
 }
 
 /*
+ * True when s[0..n) is valid UTF-8, holds only characters XML allows and (when
+ * repair is on) no character that could start a mojibake run: then nothing
+ * can change, and no buffer is needed.  Every run starts with U+00C2..U+00F4.
+ */
+static bool fe_clean_utf8(const unsigned char *s, size_t n, bool mojibake)
+{
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        size_t k = fe_decode(s + i, n - i, &cp);
+        if (!quire__xml_char_ok(cp) || (mojibake && cp >= 0xC2 && cp <= 0xF4))
+            return false;
+        /* fe_decode reports an invalid sequence as U+FFFD too: only a real
+         * one (EF BF BD) is clean. */
+        if (cp == 0xFFFD && (k != 3 || memcmp(s + i, "\xef\xbf\xbd", 3) != 0))
+            return false;
+        i += k;
+    }
+    return true;
+}
+
+/*
  * The clean form of s[0..n): the same pointer when nothing changes (and no
  * copy is made), else a new string in the arena; *out_len gets its length.
  * NULL only when out of memory.
@@ -239,6 +260,8 @@ static const char *fe_fix(quire_arena *arena, const fe_priv *p, const char *s, s
     *out_len = n;
     if (ascii_ok)
         return s; /* the fast path: nothing to repair, decode or drop */
+    if (fe_clean_utf8(u, n, p->mojibake))
+        return s; /* the second one: most non-ASCII text needs no copy either */
 
     /* One code point per byte at most. */
     uint32_t *cps = malloc((n ? n : 1) * sizeof *cps);

@@ -48,6 +48,11 @@ static void test_body(void)
         {"  spaced.html \n", "https://example.com/blog/hello/spaced.html"},
         {".", "https://example.com/blog/hello/"},
         {"..", "https://example.com/blog/"},
+        {"my photo <1>.png", "https://example.com/blog/hello/my%20photo%20%3C1%3E.png"},
+        {"//cdn.example/a b", "https://cdn.example/a%20b"},
+        {"https://keep.example/a b", "https://keep.example/a b"},
+        {"café/ü.png", "https://example.com/blog/hello/café/ü.png"},
+        {"50%25.png", "https://example.com/blog/hello/50%25.png"},
     };
     size_t n = sizeof cases / sizeof *cases;
     quire_node *links[sizeof cases / sizeof *cases];

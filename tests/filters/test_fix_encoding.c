@@ -106,6 +106,10 @@ static void test_invalid_utf8(quire_document *d)
     CHECK_STR(fix(d, "\x80\xbf", NULL), FFFD FFFD);                      /* lone continuations */
     CHECK_STR(fix(d, "caf\xe9!", NULL), "caf" FFFD "!");                 /* raw Latin-1 byte */
     CHECK_STR(fix(d, "\xff\xfe", NULL), FFFD FFFD);
+    CHECK_STR(fix(d, "\xf0\x9f\x98" "x", NULL), FFFD "x");              /* 3 of 4 bytes */
+    /* a real U+FFFD is text like any other: kept, and not copied */
+    const char *real = "a" FFFD "b";
+    CHECK(fix(d, real, NULL) == real);
     /* valid neighbours survive */
     CHECK_STR(fix(d, "é\xc3" "é", NULL), "é" FFFD "é");
 }
