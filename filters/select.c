@@ -66,7 +66,8 @@ static uint32_t sel_fold(uint32_t c)
 static uint32_t sel_next(const unsigned char **s)
 {
     uint32_t cp;
-    size_t k = quire__utf8_decode(*s, strlen((const char *)*s), &cp);
+    /* a sequence is at most 4 bytes: no need to measure the whole rest */
+    size_t k = quire__utf8_decode(*s, strnlen((const char *)*s, 4), &cp);
     if (!k) {
         cp = 0x110000u + **s;
         k = 1;
