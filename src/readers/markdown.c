@@ -273,19 +273,25 @@ static bool md_ext_is(const char *path, const char *ext)
     return dot && !strchr(dot, '/') && strcasecmp(dot + 1, ext) == 0;
 }
 
-/* A front matter line: `key:` with a plain key. */
+/* A front matter line: `key:` with a plain or quoted key. */
 static bool md_is_key_line(const char *p, const char *end)
 {
     const char *q = p;
-    if (q < end && (*q == '"' || *q == '\''))
+    if (q < end && (*q == '"' || *q == '\'')) {
+        char quote = *q++;
+        const char *k = q;
+        while (q < end && *q != quote && *q != '\n')
+            q++;
+        if (q == k || q >= end || *q != quote)
+            return false;
         q++;
-    const char *k = q;
-    while (q < end && *q != ':' && *q != '\n' && *q != ' ' && *q != '#')
-        q++;
-    if (q == k)
-        return false;
-    if (q < end && (*q == '"' || *q == '\''))
-        q++;
+    } else {
+        const char *k = q;
+        while (q < end && *q != ':' && *q != '\n' && *q != ' ' && *q != '#')
+            q++;
+        if (q == k)
+            return false;
+    }
     while (q < end && *q == ' ')
         q++;
     return q < end && *q == ':';

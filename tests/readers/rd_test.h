@@ -124,4 +124,38 @@ static inline char *rd_dump(const quire_node *root)
     return quire__buf_detach(&b, NULL);
 }
 
-#endif
+
+
+#ifndef RD_TEST_FIND
+#define RD_TEST_FIND
+/* The nth (0-based) node of a type in document order, or NULL. */
+static inline quire_node *rd_find(quire_node *root, quire_node_type type, int nth)
+{
+    quire_iter it;
+    quire_node *n;
+    quire_event ev;
+    quire_iter_init(&it, root);
+    while ((ev = quire_iter_next(&it, &n)) != QUIRE_EVENT_DONE)
+        if (ev == QUIRE_EVENT_ENTER && n->type == type && nth-- == 0)
+            return n;
+    return NULL;
+}
+
+static inline int rd_count(quire_node *root, quire_node_type type)
+{
+    int count = 0;
+    while (rd_find(root, type, count))
+        count++;
+    return count;
+}
+
+static inline size_t rd_children(const quire_node *n)
+{
+    size_t k = 0;
+    for (const quire_node *c = n ? n->first_child : NULL; c; c = c->next)
+        k++;
+    return k;
+}
+#endif /* RD_TEST_FIND */
+
+#endif /* RD_TEST_H */
