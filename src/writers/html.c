@@ -64,6 +64,7 @@ typedef struct html_priv {
     quire_slugset *slugs;        /* slugs given out (build mode) */
     quire_value *articles;       /* standalone: every document, in arena */
     quire_value *first_doc;      /* standalone: the first document's fields */
+    const char *sandbox;         /* option embed_sandbox, or NULL */
     quire_buf buf;
 } html_priv;
 
@@ -395,7 +396,7 @@ static void html_doc_fields(quire_writer_ctx *ctx, quire_arena *a, quire_value *
 static const char *html_body(html_priv *p, quire_arena *a, const quire_document *doc)
 {
     static const quire_render_opts opts = {.keep_embeds = true};
-    const quire_node *body = quire__html_prepare_body(a, doc->body);
+    const quire_node *body = quire__html_prepare_body(a, doc->body, p->sandbox);
     quire__buf_reset(&p->buf);
     if (body)
         quire__render_html(&p->buf, body, &opts);
@@ -489,6 +490,7 @@ static int html_begin(quire_writer_ctx *ctx)
                        "the html writer needs an output folder or an output file");
         return QUIRE_ERR_USAGE;
     }
+    p->sandbox = quire_value_str(quire_value_get(ctx->options, "embed_sandbox"));
     const char *dir = html_template_dir(ctx, p->arena);
     int rc = html_load_template(ctx, dir, "page.html", html_asset_page, &p->page);
     if (rc == QUIRE_OK)

@@ -110,15 +110,35 @@ const char *quire__html_video_url(quire_arena *a, const char *url, const char **
     return NULL;
 }
 
-static bool html_has_embeds(const quire_node *body)
+/* Headings as the page outline wants them: the page title is the h1, so
+ * the body starts at h2 at most, and never skips a level going down (the
+ * Nu checker reports a skip as an error).  Returns the level for a heading
+ * of level `level` after one rendered at *prev. */
+static int html_heading_level(int level, int *prev)
+{
+    int out = level < 2 ? 2 : level > 6 ? 6 : level;
+    if (out > *prev + 1)
+        out = *prev + 1;
+    *prev = out;
+    return out;
+}
+
+/* Whether the body needs a copy: embeds to rewrite, headings to renumber. */
+static bool html_needs_copy(const quire_node *body)
 {
     quire_iter it;
     quire_node *n;
     quire_event ev;
+    int prev = 1;
     quire_iter_init(&it, (quire_node *)body);
-    while ((ev = quire_iter_next(&it, &n)) != QUIRE_EVENT_DONE)
-        if (ev == QUIRE_EVENT_ENTER && n->type == QUIRE_NODE_EMBED)
+    while ((ev = quire_iter_next(&it, &n)) != QUIRE_EVENT_DONE) {
+        if (ev != QUIRE_EVENT_ENTER)
+            continue;
+        if (n->type == QUIRE_NODE_EMBED)
             return true;
+        if (n->type == QUIRE_NODE_HEADING && html_heading_level(n->level, &prev) != n->level)
+            return true;
+    }
     return false;
 }
 
@@ -139,7 +159,7 @@ static bool html_inline_context(const quire_node *parent)
     }
 }
 
-static void html_fix_embed(quire_arena *a, quire_node *n)
+static void html_fix_embed(quire_arena *a, quire_node *n, const char *sandbox)
 {
     const char *provider = NULL;
     const char *player = n->embed_kind == QUIRE_EMBED_IFRAME || n->embed_kind == QUIRE_EMBED_VIDEO
@@ -153,7 +173,11 @@ static void html_fix_embed(quire_arena *a, quire_node *n)
             n->title = quire_arena_printf(a, "%s video", provider);
         n->attrs = NULL; /* only what we set below: nothing obsolete */
         quire_node_set_attr(a, n, "loading", "lazy");
-        quire_node_set_attr(a, n, "sandbox", "allow-scripts allow-same-origin allow-presentation");
+        /* Sandboxed without allow-same-origin: with both it and
+         * allow-scripts a frame may lift its own sandbox, which the Nu
+         * checker reports as an error.  The players run in an opaque
+         * origin, which also keeps their cookies away. */
+        quire_node_set_attr(a, n, "sandbox", sandbox);
         quire_node_set_attr(a, n, "allow", "fullscreen; picture-in-picture; encrypted-media");
         quire_node_set_attr(a, n, "allowfullscreen", "");
         quire_node_set_attr(a, n, "referrerpolicy", "strict-origin-when-cross-origin");
@@ -185,9 +209,10 @@ static void html_fix_embed(quire_arena *a, quire_node *n)
     quire_node_unlink(n);
 }
 
-const quire_node *quire__html_prepare_body(quire_arena *scratch, const quire_node *body)
+const quire_node *quire__html_prepare_body(quire_arena *scratch, const quire_node *body,
+                                          const char *sandbox)
 {
-    if (!body || !html_has_embeds(body))
+    if (!body || !html_needs_copy(body))
         return body;
     quire_node *copy = quire_node_clone(scratch, body);
     if (!copy)
@@ -198,8 +223,11 @@ const quire_node *quire__html_prepare_body(quire_arena *scratch, const quire_nod
     quire_iter it;
     quire_node *n;
     quire_event ev;
+    int prev = 1;
     quire_iter_init(&it, copy);
     while (list && (ev = quire_iter_next(&it, &n)) != QUIRE_EVENT_DONE) {
+        if (ev == QUIRE_EVENT_ENTER && n->type == QUIRE_NODE_HEADING)
+            n->level = html_heading_level(n->level, &prev);
         if (ev != QUIRE_EVENT_ENTER || n->type != QUIRE_NODE_EMBED)
             continue;
         if (count == cap) {
@@ -211,7 +239,7 @@ const quire_node *quire__html_prepare_body(quire_arena *scratch, const quire_nod
         list[count++] = n;
     }
     for (size_t i = 0; i < count; i++)
-        html_fix_embed(scratch, list[i]);
+        html_fix_embed(scratch, list[i], sandbox ? sandbox : QUIRE__HTML_SANDBOX);
     free(list);
     return copy;
 }
