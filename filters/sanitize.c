@@ -56,11 +56,11 @@ static const char *const san_drop_elements[] = {
 /* Kept (with their allowed attributes). */
 static const char *const san_elements[] = {
     "a", "abbr", "address", "article", "aside", "b", "bdi", "bdo", "blockquote", "br",
-    "caption", "cite", "code", "col", "colgroup", "data", "dd", "del", "details", "dfn", "div",
+    "caption", "cite", "code", "col", "colgroup", "data", "dd", "del", "dfn", "div",
     "dl", "dt", "em", "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6",
     "header", "hgroup", "hr", "i", "img", "ins", "kbd", "li", "mark", "nav", "ol", "p", "pre",
     "q", "rp", "rt", "ruby", "s", "samp", "section", "small", "source", "span", "strong", "sub",
-    "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "time", "tr", "track",
+    "sup", "table", "tbody", "td", "tfoot", "th", "thead", "time", "tr", "track",
     "u", "ul", "var", "wbr", NULL};
 
 typedef struct san_attr_rule {
@@ -84,7 +84,7 @@ static const san_attr_rule san_attrs[] = {
     {"del", "cite", true}, {"del", "datetime", false},
     {"ins", "cite", true}, {"ins", "datetime", false},
     {"time", "datetime", false}, {"data", "value", false},
-    {"details", "open", false}, {"col", "span", false}, {"colgroup", "span", false},
+    {"col", "span", false}, {"colgroup", "span", false},
     {"source", "src", true}, {"source", "type", false},
     {"track", "src", true}, {"track", "kind", false}, {"track", "srclang", false},
     {"track", "label", false},
