@@ -652,10 +652,25 @@ static int html_probe(const char *path, const char *data, size_t len)
     const char *p = data, *end = data + len;
     if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
         p += 3;
-    /* An .html file is ours even with front matter (the markdown reader
-     * bids 85 for any front matter). */
-    if (html_ext_is(path, "html") || html_ext_is(path, "htm") || html_ext_is(path, "xhtml"))
-        return 90;
+    /* An .html file is ours, also with front matter (the markdown reader
+     * bids 85 for any front matter) when markup follows it; front matter
+     * over plain text is Markdown's even in a .html file. */
+    if (html_ext_is(path, "html") || html_ext_is(path, "htm") || html_ext_is(path, "xhtml")) {
+        size_t open = html_delim(p, end);
+        if (!open)
+            return 90;
+        const char *line = p + open;
+        while (line < end && !html_delim(line, end)) {
+            const char *nl = memchr(line, '\n', (size_t)(end - line));
+            line = nl ? nl + 1 : end;
+        }
+        if (line >= end)
+            return 90; /* front matter longer than the probe window */
+        line += html_delim(line, end);
+        while (line < end && (*line == ' ' || *line == '\t' || *line == '\r' || *line == '\n'))
+            line++;
+        return line == end || *line == '<' ? 90 : 50;
+    }
     while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
         p++;
     size_t n = (size_t)(end - p);
