@@ -373,37 +373,105 @@ static int feed_hex(char c)
                                   : -1;
 }
 
-/* The local file a relative image src names: src without query or
- * fragment, percent-decoded, beside the document's source file. */
-static char *feed_local_path(quire_arena *a, const char *source_path, const char *src)
+/* dir + "/" + the percent-decoded path of a relative reference (query and
+ * fragment dropped): the file that reference names.  NULL when dir or the
+ * reference is missing. */
+static char *feed_local_path(quire_arena *a, const char *dir, const char *ref)
 {
-    if (!source_path || !strcmp(source_path, "-"))
+    if (!dir || !ref)
         return NULL;
-    size_t n = strcspn(src, "?#");
+    size_t n = strcspn(ref, "?#");
     char *dec = quire_arena_alloc(a, n + 1);
     if (!dec)
         return NULL;
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
-        int hi = i + 2 < n ? feed_hex(src[i + 1]) : -1, lo = hi >= 0 ? feed_hex(src[i + 2]) : -1;
-        if (src[i] == '%' && lo >= 0) {
+        int hi = i + 2 < n ? feed_hex(ref[i + 1]) : -1, lo = hi >= 0 ? feed_hex(ref[i + 2]) : -1;
+        if (ref[i] == '%' && lo >= 0) {
             dec[k++] = (char)(hi * 16 + lo);
             i += 2;
         } else {
-            dec[k++] = src[i];
+            dec[k++] = ref[i];
         }
     }
     dec[k] = '\0';
-    if (!k || memchr(dec, '\0', k) != NULL)
+    if (!k || memchr(dec, '\0', k) != NULL) /* "%00" */
+        return NULL;
+    return quire_arena_printf(a, "%s/%s", dir, dec);
+}
+
+/* The folder of the document's source file, or NULL for stdin. */
+static const char *feed_source_dir(quire_arena *a, const char *source_path)
+{
+    if (!source_path || !*source_path || !strcmp(source_path, "-"))
         return NULL;
     const char *slash = strrchr(source_path, '/');
     if (!slash)
-        return dec;
-    return quire_arena_printf(a, "%.*s/%s", (int)(slash - source_path), source_path, dec);
+        return ".";
+    return slash == source_path ? "/" : quire_arena_strndup(a, source_path, (size_t)(slash - source_path));
 }
 
+/* url relative to the folder of page when both share one origin: the
+ * inverse of resolving.  The absolute-urls filter has usually resolved the
+ * document's image against its permalink before a writer sees it
+ * ("../images/x.png" on "https://h/posts/a/" became
+ * "https://h/posts/images/x.png"); this gives the relative form back, so
+ * the local file can still be found.  NULL across origins. */
+static const char *feed_unresolve(quire_arena *a, const char *page, const char *url)
+{
+    const char *ps = strstr(page, "://"), *us = strstr(url, "://");
+    if (!ps || !us)
+        return NULL;
+    const char *pp = strchr(ps + 3, '/'), *up = strchr(us + 3, '/');
+    if (!pp || !up || pp - page != up - url || strncasecmp(page, url, (size_t)(pp - page)) != 0)
+        return NULL;
+    size_t plen = strcspn(pp, "?#"), ulen = strcspn(up, "?#");
+    size_t dir_len = 0; /* the page's folder, through its last '/' */
+    for (size_t i = 0; i < plen; i++)
+        if (pp[i] == '/')
+            dir_len = i + 1;
+    size_t common = 0;
+    for (size_t i = 0; i < dir_len && i < ulen && pp[i] == up[i]; i++)
+        if (pp[i] == '/')
+            common = i + 1;
+    quire_buf b;
+    quire__buf_init(&b);
+    for (size_t i = common; i < dir_len; i++)
+        if (pp[i] == '/')
+            quire__buf_puts(&b, "../");
+    quire__buf_put(&b, up + common, ulen - common);
+    const char *r = b.len ? quire_arena_strdup(a, quire__buf_cstr(&b)) : NULL;
+    quire__buf_free(&b);
+    return r;
+}
+
+/* Size and MIME type of a local image file; false when path is not a
+ * regular file or not an image format feed readers show. */
+static bool feed_probe_image(const char *path, quire_feed_image *img)
+{
+    struct stat st;
+    if (!path || stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return false;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return false;
+    unsigned char head[512];
+    size_t got = fread(head, 1, sizeof head, f);
+    fclose(f);
+    const char *type = feed_image_magic(head, got);
+    if (!type)
+        return false;
+    img->mime_type = type;
+    img->length = (int64_t)st.st_size;
+    return true;
+}
+
+/* The featured image: its absolute URL, and when it is a file of the
+ * source tree, its real length and type (an RSS enclosure needs both).
+ * The file is looked for beside the document first, then under the site's
+ * folder (where quire.yaml is), the way the EPUB writer finds images. */
 static void feed_image(quire_feed_image *img, quire_arena *a, const quire_document *doc,
-                       const char *item_url)
+                       const quire_site *site, const char *item_url)
 {
     img->length = -1;
     const char *src = quire__xml_clean(a, doc->image.src);
@@ -415,23 +483,19 @@ static void feed_image(quire_feed_image *img, quire_arena *a, const quire_docume
     img->alt = feed_one_line(a, doc->image.alt);
     img->width = doc->image.width > 0 ? doc->image.width : 0;
     img->height = doc->image.height > 0 ? doc->image.height : 0;
-    /* Only a path relative to the document can be a local file: a
-     * root-relative one depends on where the site is served from. */
-    if (quire__url_has_scheme(src) || src[0] == '/')
-        return;
-    char *path = feed_local_path(a, doc->source_path, src);
-    struct stat st;
-    if (!path || stat(path, &st) != 0 || !S_ISREG(st.st_mode))
-        return;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return;
-    unsigned char head[512];
-    size_t got = fread(head, 1, sizeof head, f);
-    fclose(f);
-    img->mime_type = feed_image_magic(head, got);
-    if (img->mime_type)
-        img->length = (int64_t)st.st_size;
+
+    const char *rel = !quire__url_has_scheme(src) && src[0] != '/'
+                          ? src
+                          : feed_unresolve(a, item_url, img->url);
+    const char *link = quire__feed_site_link(a, site);
+    size_t ll = strlen(link);
+    const char *site_rel = strncmp(img->url, link, ll) == 0 ? img->url + ll : NULL;
+    const char *doc_dir = feed_source_dir(a, doc->source_path);
+    const char *site_dir = site ? site->config_dir : NULL;
+    const char *const tries[][2] = {{doc_dir, rel}, {site_dir, rel}, {site_dir, site_rel}};
+    for (size_t i = 0; i < sizeof tries / sizeof tries[0]; i++)
+        if (feed_probe_image(feed_local_path(a, tries[i][0], tries[i][1]), img))
+            return;
 }
 
 /* --------------------------------------------------------------- the item */
@@ -513,7 +577,7 @@ int quire__feed_item_init(quire_feed_item *item, quire_arena *a, const quire_doc
     item->authors = quire__feed_authors(a, doc->authors, doc->n_authors, item->url,
                                         &item->n_authors);
     item->tags = feed_tags(a, doc, &item->n_tags);
-    feed_image(&item->image, a, doc, item->url);
+    feed_image(&item->image, a, doc, site, item->url);
     return QUIRE_OK;
 }
 

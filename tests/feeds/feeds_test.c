@@ -46,6 +46,7 @@ static int failures, checks;
 
 /* 1x1 PNG header bytes are all the writer looks at; the rest pads the size. */
 #define PNG_SIZE 137
+#define GIF_SIZE 43
 
 static char tmpdir[64];
 
@@ -161,6 +162,20 @@ static quire_collection *fx_basic(const char *base_url)
                 "cillum dolore eu fugiat nulla pariatur. Excepteur sint occaecat cupidatat non "
                 "proident, sunt in culpa qui officia deserunt mollit anim id est laborum.");
     quire_collection_add(c, u);
+
+    /* Images found through "..", and under the site's folder. */
+    c->site.config_dir = quire_arena_strdup(c->site.arena, tmpdir);
+    const char *const srcs[] = {"../site-images/logo.gif", "site-images/logo.gif"};
+    for (int i = 0; i < 2; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "gif-%d", i);
+        quire_document *g = new_doc(id, id, id);
+        g->source_path = quire_arena_printf(g->arena, "%s/content/%s.md", tmpdir, id);
+        set_date(&g->published, "2022-01-01T00:00:00Z");
+        g->image.src = srcs[i];
+        add_para(g, "GIF.");
+        quire_collection_add(c, g);
+    }
     return c;
 }
 
@@ -613,13 +628,13 @@ static void test_basic(const char *base_url)
     CHECK(!strcmp(text(child(child(ch, NULL, "image"), NULL, "url")), expect), "%s: icon", where);
     CHECK(!strcmp(text(child(ch, NULL, "generator")), "quire " QUIRE_VERSION_STRING), "%s: generator", where);
 
-    xmlNodePtr items[3] = {0};
+    xmlNodePtr items[5] = {0};
     int n = 0;
     for (xmlNodePtr it = ch->children; it; it = it->next)
-        if (is_el(it, NULL, "item") && n < 3)
+        if (is_el(it, NULL, "item") && n < 5)
             items[n++] = it;
-    CHECK(n == 3, "%s: three items, got %d", where, n);
-    if (n != 3)
+    CHECK(n == 5, "%s: five items, got %d", where, n);
+    if (n != 5)
         goto done;
 
     /* item 1: derived tag: id, two authors, one with email */
@@ -676,6 +691,11 @@ static void test_basic(const char *base_url)
     CHECK(enc && !strcmp(attr(enc, "url"), expect), "%s: enclosure url %s", where, enc ? attr(enc, "url") : "none");
     CHECK(enc && atol(attr(enc, "length")) == PNG_SIZE, "%s: enclosure length", where);
     CHECK(enc && !strcmp(attr(enc, "type"), "image/png"), "%s: enclosure type from magic", where);
+    for (int i = 3; i < 5; i++) {
+        enc = child(items[i], NULL, "enclosure");
+        CHECK(enc && atol(attr(enc, "length")) == GIF_SIZE && !strcmp(attr(enc, "type"), "image/gif"),
+              "%s: item %d: local GIF as enclosure", where, i);
+    }
 
     /* Atom: same items, same order, same ids and titles */
     seen_item ri[8], ai[8];
@@ -718,6 +738,59 @@ out:
     free(rss);
     free(atom);
     quire_collection_free(c);
+}
+
+/* The build runs embeds and absolute-urls on the feeds' copies before the
+ * writers see them: the mapping must not change (same ids, links, dates),
+ * and local images must still be found though their src is now absolute. */
+static void test_after_filters(const char *base_url)
+{
+    char where[128];
+    snprintf(where, sizeof where, "filtered(%s)", base_url ? base_url : "no base_url");
+    quire_collection *plain = fx_basic(base_url), *filtered = fx_basic(base_url);
+    quire_diag_list diags;
+    quire_diag_list_init(&diags);
+    quire_chain *chain = NULL;
+    int rc = quire_chain_add_spec(&chain, "embeds;absolute-urls", &diags);
+    if (rc == QUIRE_OK)
+        rc = quire_chain_run(chain, filtered, &diags);
+    quire_chain_free(chain);
+    quire_diag_list_free(&diags);
+    if (rc != QUIRE_OK) {
+        printf("note: %s: filters not available (%s), skipped\n", where, quire_strerror(rc));
+        quire_collection_free(plain);
+        quire_collection_free(filtered);
+        return;
+    }
+    CHECK(strncmp(filtered->docs[2]->image.src, "https://", 8) == 0,
+          "%s: the filter made the image absolute: %s", where, filtered->docs[2]->image.src);
+    quire_date upd;
+    set_date(&upd, "2024-06-01T12:00:00Z");
+    size_t l1, l2;
+    char *x = write_feed(plain, "rss", &upd, &l1, NULL), *y = write_feed(filtered, "rss", &upd, &l2, NULL);
+    if (x && y) {
+        parsed p = parse(x, l1, "plain"), q = parse(y, l2, "filtered");
+        check_rss_common(&q, y, l2, where);
+        seen_item a[8], b[8];
+        size_t na = rss_items(&p, a, 8), nb = rss_items(&q, b, 8);
+        CHECK(na == nb, "%s: item count", where);
+        for (size_t i = 0; i < na && i < nb; i++) {
+            CHECK(!strcmp(a[i].id, b[i].id), "%s: id %zu: %s vs %s", where, i, a[i].id, b[i].id);
+            CHECK(!strcmp(a[i].link, b[i].link), "%s: link %zu: %s vs %s", where, i, a[i].link, b[i].link);
+        }
+        int encs = 0;
+        xmlNodePtr ch = child(q.root, NULL, "channel");
+        for (xmlNodePtr it = ch ? ch->children : NULL; it; it = it->next)
+            encs += is_el(it, NULL, "item") && child(it, NULL, "enclosure");
+        CHECK(encs == 3, "%s: local images still found after absolute-urls: %d of 3", where, encs);
+        parsed_free(&p);
+        parsed_free(&q);
+    }
+    CHECK(x && y, "%s: written", where);
+    free(x);
+    free(y);
+    quire_collection_free(plain);
+    quire_collection_free(filtered);
 }
 
 static void test_hostile(void)
@@ -866,6 +939,14 @@ static void make_tmpdir(void)
     unsigned char png[PNG_SIZE] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
     fwrite(png, 1, sizeof png, f);
     fclose(f);
+    snprintf(path, sizeof path, "%s/site-images", tmpdir);
+    mkdir(path, 0700);
+    snprintf(path, sizeof path, "%s/site-images/logo.gif", tmpdir);
+    if (!(f = fopen(path, "wb")))
+        exit(99);
+    unsigned char gif[GIF_SIZE] = {'G', 'I', 'F', '8', '9', 'a'};
+    fwrite(gif, 1, sizeof gif, f);
+    fclose(f);
 }
 
 static void remove_tmpdir(void)
@@ -874,6 +955,10 @@ static void remove_tmpdir(void)
     snprintf(path, sizeof path, "%s/content/cover image.png", tmpdir);
     unlink(path);
     snprintf(path, sizeof path, "%s/content", tmpdir);
+    rmdir(path);
+    snprintf(path, sizeof path, "%s/site-images/logo.gif", tmpdir);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/site-images", tmpdir);
     rmdir(path);
     rmdir(tmpdir);
 }
@@ -922,6 +1007,8 @@ int main(int argc, char **argv)
     }
     test_basic(NULL);
     test_basic("https://blog.example.com:8443/sub/");
+    test_after_filters(NULL);
+    test_after_filters("https://blog.example.com:8443/sub/");
     test_hostile();
     test_deterministic();
     test_empty_and_many();
