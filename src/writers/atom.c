@@ -23,6 +23,7 @@ typedef struct atom_priv {
     quire_buf buf;     /* reused for each entry's HTML: memory stays flat */
     bool buf_ready;
     bool failed;       /* sticky: some libxml2 call failed */
+    quire_feed_ids ids; /* ids written so far: a repeated one is skipped */
 } atom_priv;
 
 static void atom_ok(atom_priv *p, int rc)
@@ -137,9 +138,13 @@ static int atom_write_document(quire_writer_ctx *ctx, const quire_document *doc)
         return QUIRE_ERR_NOMEM;
     quire_feed_item it;
     int rc = quire__feed_item_init(&it, a, doc, ctx);
-    if (rc != QUIRE_OK) {
+    int fresh = rc == QUIRE_OK ? quire__feed_ids_add(&p->ids, it.id) : rc;
+    if (fresh == 0)
+        quire_diag_add(ctx->diags, QUIRE_SEV_WARNING, "atom", doc->source_path, 0, 0,
+                       "duplicate id '%.80s': document left out of the feed", it.id);
+    if (fresh <= 0) {
         quire_arena_free(a);
-        return rc;
+        return fresh < 0 ? fresh : QUIRE_OK;
     }
     atom_start(p, "entry");
     atom_attr(p, "xml:lang", it.language);
@@ -203,6 +208,7 @@ static void atom_close(quire_writer_ctx *ctx)
     p->w = NULL;
     if (p->buf_ready)
         quire__buf_free(&p->buf);
+    quire__feed_ids_free(&p->ids);
 }
 
 const quire_writer quire_writer_atom = {

@@ -551,6 +551,15 @@ int quire__feed_item_init(quire_feed_item *item, quire_arena *a, const quire_doc
         quire_buf text;
         quire__buf_init(&text);
         quire__render_text(&text, doc->body);
+        /* Only the start is kept: collapse no more than can survive the cut
+         * (on a UTF-8 boundary), not the whole text of a long document. */
+        size_t keep = 4 * QUIRE_FEED_SUMMARY_MAX;
+        if (text.len > keep) {
+            while (keep > 0 && ((unsigned char)text.data[keep] & 0xC0) == 0x80)
+                keep--;
+            text.len = keep;
+            text.data[keep] = '\0';
+        }
         summary = feed_one_line(a, quire__buf_cstr(&text));
         quire__buf_free(&text);
         if (summary)
@@ -780,6 +789,47 @@ void quire__feed_content_html(quire_buf *out, quire_arena *a, const quire_docume
         }
     }
     quire__buf_free(&html);
+}
+
+/* ------------------------------------------------------------ unique ids */
+
+int quire__feed_ids_add(quire_feed_ids *set, const char *id)
+{
+    uint64_t h = quire__fnv1a64(id, strlen(id), 0);
+    if (!h)
+        h = 1; /* 0 marks an empty slot */
+    if ((set->count + 1) * 2 > set->cap) {
+        size_t cap = set->cap ? set->cap * 2 : 64;
+        uint64_t *t = calloc(cap, sizeof *t);
+        if (!t)
+            return QUIRE_ERR_NOMEM;
+        for (size_t i = 0; i < set->cap; i++) {
+            if (!set->slots[i])
+                continue;
+            size_t j = set->slots[i] & (cap - 1);
+            while (t[j])
+                j = (j + 1) & (cap - 1);
+            t[j] = set->slots[i];
+        }
+        free(set->slots);
+        set->slots = t;
+        set->cap = cap;
+    }
+    size_t j = h & (set->cap - 1);
+    while (set->slots[j]) {
+        if (set->slots[j] == h)
+            return 0;
+        j = (j + 1) & (set->cap - 1);
+    }
+    set->slots[j] = h;
+    set->count++;
+    return 1;
+}
+
+void quire__feed_ids_free(quire_feed_ids *set)
+{
+    free(set->slots);
+    memset(set, 0, sizeof *set);
 }
 
 /* -------------------------------------------------------------- XML output */

@@ -114,6 +114,21 @@ void quire__feed_content_html(quire_buf *out, quire_arena *a, const quire_docume
  *  become entities, so no markup nor `href="..."` pattern survives. */
 void quire__feed_summary_html(quire_buf *out, const char *summary);
 
+/** The ids a feed has written: 64-bit hashes in an open-addressing table
+ *  (8 bytes per item: the one thing that grows with the feed).  Zeroed is
+ *  empty; free with quire__feed_ids_free. */
+typedef struct quire_feed_ids {
+    uint64_t *slots;
+    size_t count, cap;
+} quire_feed_ids;
+/** 1 when id is new (and now remembered), 0 when the feed already has it,
+ *  QUIRE_ERR_NOMEM.  Every feed format skips a repeated id the same way, so
+ *  the three stay item for item the same (a repeated guid or Atom id is an
+ *  error for feed checkers; the dedupe filter is where to choose which
+ *  document stays). */
+int quire__feed_ids_add(quire_feed_ids *set, const char *id);
+void quire__feed_ids_free(quire_feed_ids *set);
+
 /** An xmlTextWriter (UTF-8, indented) streaming into out through a small
  *  xmlOutputBuffer: memory stays flat whatever the number of items.  NULL
  *  when out of memory. */

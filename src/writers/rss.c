@@ -28,6 +28,7 @@ typedef struct rss_priv {
     quire_buf buf;     /* reused for each item's HTML: memory stays flat */
     bool buf_ready;
     bool failed;       /* sticky: some libxml2 call failed */
+    quire_feed_ids ids; /* ids written so far: a repeated one is skipped */
 } rss_priv;
 
 static void rss_ok(rss_priv *p, int rc)
@@ -160,9 +161,13 @@ static int rss_write_document(quire_writer_ctx *ctx, const quire_document *doc)
         return QUIRE_ERR_NOMEM;
     quire_feed_item it;
     int rc = quire__feed_item_init(&it, a, doc, ctx);
-    if (rc != QUIRE_OK) {
+    int fresh = rc == QUIRE_OK ? quire__feed_ids_add(&p->ids, it.id) : rc;
+    if (fresh == 0)
+        quire_diag_add(ctx->diags, QUIRE_SEV_WARNING, "rss", doc->source_path, 0, 0,
+                       "duplicate id '%.80s': document left out of the feed", it.id);
+    if (fresh <= 0) {
         quire_arena_free(a);
-        return rc;
+        return fresh < 0 ? fresh : QUIRE_OK;
     }
     rss_start(p, "item");
     rss_el(p, "title", it.title);
@@ -223,6 +228,7 @@ static void rss_close(quire_writer_ctx *ctx)
     p->w = NULL;
     if (p->buf_ready)
         quire__buf_free(&p->buf);
+    quire__feed_ids_free(&p->ids);
 }
 
 const quire_writer quire_writer_rss = {

@@ -222,6 +222,10 @@ static quire_collection *fx_hostile(void)
 
     quire_document *empty = new_doc("", "", "");
     quire_collection_add(c, empty);
+    /* Same id as the first (after cleaning): left out, in every format. */
+    quire_document *dup = new_doc("id with spaces & <stuff> \xc3\xa9t\xc3\xa9", "dup", "Dup");
+    add_para(dup, "A second document with the first one's id.");
+    quire_collection_add(c, dup);
     return c;
 }
 
@@ -838,6 +842,9 @@ static void test_hostile(void)
     while (it2 && !is_el(it2, NULL, "item"))
         it2 = it2->next;
     CHECK(it2 && !strcmp(text(child(it2, NULL, "title")), "Untitled"), "hostile: empty doc titled");
+    seen_item seen[8];
+    CHECK(rss_items(&r, seen, 8) == 2, "hostile: the document with a repeated id is left out of RSS");
+    CHECK(atom_entries(&a, seen, 8) == 2, "hostile: the document with a repeated id is left out of Atom");
     xmlNodePtr e = child(a.root, NS_ATOM, "entry");
     CHECK(!attr(e, "lang"), "hostile: bad entry language dropped");
     bool related = false;
