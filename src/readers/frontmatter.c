@@ -848,7 +848,10 @@ void quire__doc_identity(quire_document *doc, const quire_read_ctx *ctx)
     const char *path = ctx->path ? ctx->path : "-";
     if (!doc->source_path)
         doc->source_path = quire_arena_strdup(a, path);
-    uint64_t h = quire__fnv1a64(path, strlen(path), 0);
+    /* Hash the path relative to the source folder: `quire build ./site`
+     * and `quire build /abs/site` must give the same ids. */
+    const char *id_path = ctx->id_path ? ctx->id_path : path;
+    uint64_t h = quire__fnv1a64(id_path, strlen(id_path), 0);
 
     char *base = fm_basename(a, path);
     if (!doc->title || !*doc->title)
