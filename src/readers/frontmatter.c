@@ -441,6 +441,11 @@ static const fm_field_def fm_fields[FM_COUNT] = {
     [FM_DRAFT] = {"draft", NULL, (const char *const[]){"draft", NULL}},
 };
 
+/* quire_strlist_add skips duplicates by a linear search and
+ * quire_document_add_author copies the array on each call: both are fine
+ * for real front matter and quadratic for hostile lists, hence a cap. */
+#define FM_MAX_LIST 1000
+
 typedef struct fm_apply {
     quire_document *doc;
     const quire_read_ctx *ctx;
@@ -627,11 +632,23 @@ static void fm_author_one(const fm_apply *fa, const quire_value *v, const char *
     }
 }
 
+static void fm_too_many(const fm_apply *fa, const quire_value *v, const char *key)
+{
+    quire_diag_add(fa->ctx->diags, QUIRE_SEV_WARNING, fa->component, fa->ctx->path, v->line,
+                   v->column, "front matter '%s': more than %d entries; the rest are ignored",
+                   key, FM_MAX_LIST);
+}
+
 static void fm_authors(const fm_apply *fa, const quire_value *v, const char *key)
 {
     if (v->type == QUIRE_VALUE_SEQUENCE) {
-        for (const quire_value *c = v->first; c; c = c->next)
+        for (const quire_value *c = v->first; c; c = c->next) {
+            if (fa->doc->n_authors >= FM_MAX_LIST) {
+                fm_too_many(fa, v, key);
+                break;
+            }
             fm_author_one(fa, c, key);
+        }
     } else {
         fm_author_one(fa, v, key);
     }
@@ -645,6 +662,10 @@ static void fm_strlist(const fm_apply *fa, const quire_value *v, const char *key
         /* "a, b, c" as written by hand and by many CMSs */
         const char *s = v->str;
         while (*s) {
+            if (list->count >= FM_MAX_LIST) {
+                fm_too_many(fa, v, key);
+                break;
+            }
             size_t n = strcspn(s, ",");
             char *item = fm_trim(arena, s, n);
             if (item)
@@ -655,6 +676,10 @@ static void fm_strlist(const fm_apply *fa, const quire_value *v, const char *key
         quire_strlist_add(arena, list, v->str);
     } else if (v->type == QUIRE_VALUE_SEQUENCE) {
         for (const quire_value *c = v->first; c; c = c->next) {
+            if (list->count >= FM_MAX_LIST) {
+                fm_too_many(fa, v, key);
+                break;
+            }
             if (c->type == QUIRE_VALUE_STRING || c->type == QUIRE_VALUE_NUMBER) {
                 char *item = fm_trim(arena, c->str, c->len);
                 if (item)
@@ -823,7 +848,10 @@ void quire__doc_identity(quire_document *doc, const quire_read_ctx *ctx)
     const char *path = ctx->path ? ctx->path : "-";
     if (!doc->source_path)
         doc->source_path = quire_arena_strdup(a, path);
-    uint64_t h = quire__fnv1a64(path, strlen(path), 0);
+    /* Hash the path relative to the source folder: `quire build ./site`
+     * and `quire build /abs/site` must give the same ids. */
+    const char *id_path = ctx->id_path ? ctx->id_path : path;
+    uint64_t h = quire__fnv1a64(id_path, strlen(id_path), 0);
 
     char *base = fm_basename(a, path);
     if (!doc->title || !*doc->title)

@@ -1158,8 +1158,15 @@ static void h2m_comment(void *ud, const xmlChar *xs)
         if (*end == ':')
             c = strtoul(end + 1, NULL, 10);
         if (l && c) {
+            /* Restart the line count here instead of scanning everything
+             * before: in Markdown only raw HTML needs scanning at all.
+             * The block begins on the line after the marker. */
             size_t off = h2m_parser_offset(st);
-            h2m_scan_to(st, off);
+            if (off > st->scan_off) {
+                st->scan_off = off;
+                st->scan_line = 1;
+                st->scan_col = 1;
+            }
             st->last_off = off;
             st->raw_map = true;
             st->map_rline = st->scan_line + 1;

@@ -119,49 +119,53 @@ static int md_split_front_matter(md_split *out, const quire_read_ctx *ctx, const
 
 /* ------------------------------------------------------------------- body */
 
+/* Block containers that can hold an HTML block; everything else (leaf
+ * blocks, tables) only holds inlines, which the walk below skips. */
+static bool md_holds_blocks(cmark_node *n)
+{
+    switch (cmark_node_get_type(n)) {
+    case CMARK_NODE_DOCUMENT:
+    case CMARK_NODE_BLOCK_QUOTE:
+    case CMARK_NODE_LIST:
+    case CMARK_NODE_ITEM:
+    case CMARK_NODE_FOOTNOTE_DEFINITION:
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* Put a marker comment before every raw HTML block, so that the HTML
  * converter knows where in the source each one starts (cmark writes no
- * data-sourcepos for raw HTML). */
+ * data-sourcepos for raw HTML).  The walk visits blocks only, through
+ * parent links: no recursion, and no visit of the (many more) inlines. */
 static bool md_mark_html_blocks(cmark_node *root)
 {
-    size_t n = 0, cap = 0;
-    cmark_node **blocks = NULL;
-    cmark_iter *it = cmark_iter_new(root);
-    if (!it)
-        return false;
-    cmark_event_type ev;
-    bool ok = true;
-    while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
-        cmark_node *node = cmark_iter_get_node(it);
-        if (ev != CMARK_EVENT_ENTER || cmark_node_get_type(node) != CMARK_NODE_HTML_BLOCK)
-            continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 16;
-            cmark_node **b = realloc(blocks, cap * sizeof *b);
-            if (!b) {
-                ok = false;
-                break;
+    cmark_node *n = cmark_node_first_child(root);
+    while (n) {
+        cmark_node *next_up;
+        if (cmark_node_get_type(n) == CMARK_NODE_HTML_BLOCK) {
+            char lit[64];
+            snprintf(lit, sizeof lit, "<!--" QUIRE__H2M_POS_MARK "%d:%d-->\n",
+                     cmark_node_get_start_line(n), cmark_node_get_start_column(n));
+            cmark_node *mark = cmark_node_new(CMARK_NODE_HTML_BLOCK);
+            if (!mark || !cmark_node_set_literal(mark, lit) ||
+                !cmark_node_insert_before(n, mark)) {
+                if (mark)
+                    cmark_node_free(mark);
+                return false;
             }
-            blocks = b;
+        } else if (md_holds_blocks(n) && cmark_node_first_child(n)) {
+            n = cmark_node_first_child(n);
+            continue;
         }
-        blocks[n++] = node;
+        /* next sibling, or the next sibling of the nearest ancestor */
+        next_up = n;
+        while (next_up && next_up != root && !cmark_node_next(next_up))
+            next_up = cmark_node_parent(next_up);
+        n = next_up && next_up != root ? cmark_node_next(next_up) : NULL;
     }
-    cmark_iter_free(it);
-    /* Inserting after the walk: the iterator must not see new nodes. */
-    for (size_t i = 0; ok && i < n; i++) {
-        char lit[64];
-        snprintf(lit, sizeof lit, "<!--" QUIRE__H2M_POS_MARK "%d:%d-->\n",
-                 cmark_node_get_start_line(blocks[i]), cmark_node_get_start_column(blocks[i]));
-        cmark_node *mark = cmark_node_new(CMARK_NODE_HTML_BLOCK);
-        if (!mark || !cmark_node_set_literal(mark, lit) ||
-            !cmark_node_insert_before(blocks[i], mark)) {
-            if (mark)
-                cmark_node_free(mark);
-            ok = false;
-        }
-    }
-    free(blocks);
-    return ok;
+    return true;
 }
 
 static int md_body(quire_document *doc, const char *body, size_t len, uint32_t line_offset,

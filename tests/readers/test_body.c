@@ -3,6 +3,7 @@
  * nodes, embeds, positions, hostile nesting, invalid UTF-8, and the probe.
  */
 #include "rd_test.h"
+#include "../../src/readers/html_to_model.h"
 
 #include <time.h>
 
@@ -420,6 +421,47 @@ static void test_bad_utf8(void)
     rb_close(&r);
 }
 
+/* The converter as the html reader uses it: positions from the text
+ * itself, <head> skipped, data-sourcepos an ordinary attribute. */
+static void test_html_mode(void)
+{
+    const char *page = "<!DOCTYPE html>\n"                       /* 1 */
+                       "<html><head><title>T</title>\n"          /* 2 */
+                       "<meta charset=\"iso-8859-1\"></head>\n" /* 3 */
+                       "<body>\n"                                 /* 4 */
+                       "<h2 id=\"x\">Head</h2>\n"               /* 5 */
+                       "  <p data-sourcepos=\"9:9-9:9\">caf\xC3\xA9 <a href=\"/l\">l</a></p>\n" /* 6 */
+                       "Loose <b>text</b>\n"                     /* 7 */
+                       "</body></html>\n";
+    quire_document *doc = quire_document_new();
+    quire_diag_list d;
+    quire_diag_list_init(&d);
+    quire_read_ctx ctx = rd_ctx("page.html", &d);
+    doc->body = quire_node_new(doc->arena, QUIRE_NODE_ROOT, 1, 1);
+    int rc = quire__html_to_model(doc, doc->body, page, strlen(page), 10, 0, &ctx, "html");
+    CHECK_INT(rc, QUIRE_OK);
+    char *dump = rd_dump(doc->body);
+    CHECK_STR(dump, "(root (heading:2 @id=x \"Head\") (paragraph @data-sourcepos=9:9-9:9 "
+                    "\"caf\xC3\xA9 \" (link</l> \"l\")) (paragraph \"Loose \" (strong \"text\")))");
+    free(dump);
+    quire_node *h = rd_find(doc->body, QUIRE_NODE_HEADING, 0);
+    CHECK(h && h->line == 15 && h->column == 1);
+    quire_node *p = rd_find(doc->body, QUIRE_NODE_PARAGRAPH, 0);
+    CHECK(p && p->line == 16 && p->column == 3);
+    quire_node *a = rd_find(doc->body, QUIRE_NODE_LINK, 0);
+    CHECK(a && a->line == 16 && a->column == 36); /* columns count characters */
+    quire_document_free(doc);
+    quire_diag_list_free(&d);
+
+    quire_arena *ar = quire_arena_new();
+    CHECK_STR(quire__embed_provider(ar, "https://m.youtube.com/watch?v=1"), "YouTube");
+    CHECK_STR(quire__embed_provider(ar, "//www.youtube-nocookie.com/embed/1"), "YouTube");
+    CHECK_STR(quire__embed_provider(ar, "https://notyoutube.com/x"), "notyoutube.com");
+    CHECK_STR(quire__embed_provider(ar, "https://user@Vimeo.com:443/1"), "Vimeo");
+    CHECK(quire__embed_provider(ar, "/local/video.mp4") == NULL);
+    quire_arena_free(ar);
+}
+
 static void test_probe(void)
 {
     int score = 0;
@@ -446,6 +488,7 @@ int main(void)
     test_positions();
     test_deep();
     test_bad_utf8();
+    test_html_mode();
     test_probe();
     if (rd_failures)
         fprintf(stderr, "%d check(s) failed\n", rd_failures);

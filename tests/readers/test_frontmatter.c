@@ -394,6 +394,29 @@ static void test_spellings(void)
     rd_close(&r);
 }
 
+/* Hostile list sizes stay linear: capped, with a warning. */
+static void test_big_lists(void)
+{
+    quire_buf b;
+    quire__buf_init(&b);
+    quire__buf_puts(&b, "---\ntags: [");
+    for (int i = 0; i < 50000; i++)
+        quire__buf_printf(&b, "%st%d", i ? ", " : "", i);
+    quire__buf_puts(&b, "]\nauthor: [");
+    for (int i = 0; i < 50000; i++)
+        quire__buf_printf(&b, "%sa%d", i ? ", " : "", i);
+    quire__buf_puts(&b, "]\n---\n");
+    clock_t t0 = clock();
+    rd_doc r;
+    rd_open(&r, "big.md", quire__buf_cstr(&b));
+    CHECK_INT(r.rc, QUIRE_OK);
+    CHECK(r.doc && r.doc->tags.count == 1000 && r.doc->n_authors == 1000);
+    CHECK(rd_has_diag(&r.diags, QUIRE_SEV_WARNING, 2, 7, "more than"));
+    CHECK((double)(clock() - t0) / CLOCKS_PER_SEC < 5.0);
+    rd_close(&r);
+    quire__buf_free(&b);
+}
+
 static void test_field_map(void)
 {
     quire_arena *a = quire_arena_new();
@@ -566,6 +589,7 @@ int main(void)
     test_bom_crlf();
     test_spellings();
     test_field_map();
+    test_big_lists();
     test_wrong_types();
     test_dates();
     test_identity();
