@@ -387,6 +387,8 @@ static void html_doc_fields(quire_writer_ctx *ctx, quire_arena *a, quire_value *
     }
     if (html_is_http(doc->external_url) || doc->tags.count)
         quire__tpl_flag(a, m, "footer");
+    if (published || authors->count)
+        quire__tpl_flag(a, m, "has_meta");
     quire__tpl_set(a, m, "content", content);
     quire__tpl_set(a, m, "jsonld", html_jsonld_article(a, site, doc, canonical, image_url,
                                                       published, modified));

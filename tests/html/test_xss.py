@@ -182,8 +182,14 @@ def main():
                     for item in json.loads(r.stdout).get("items", []):
                         texts.append(item.get("content_html") or "")
                 else:
+                    # HTML-bearing elements: RSS description and
+                    # content:encoded; Atom content/summary of type html
+                    # (type text is plain text, whatever it spells)
                     for el in ET.fromstring(r.stdout.encode()).iter():
-                        if el.tag.split("}")[-1] in ("description", "encoded", "content", "summary") and el.text:
+                        name = el.tag.split("}")[-1]
+                        html_el = (name in ("description", "encoded") if w == "rss" else
+                                   name in ("content", "summary") and el.get("type") == "html")
+                        if html_el and el.text:
                             texts.append(el.text)
                 for t in texts:
                     check_html(t, f"{w} {case}")
