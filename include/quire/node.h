@@ -135,6 +135,7 @@ typedef enum quire_event { QUIRE_EVENT_DONE = 0, QUIRE_EVENT_ENTER, QUIRE_EVENT_
 typedef struct quire_iter {
     quire_node *root, *cur;
     quire_event ev;
+    bool skip;          /* skip_children was called: next event is cur's EXIT */
 } quire_iter;
 
 /** Start a walk over root and its subtree. */

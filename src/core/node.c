@@ -215,6 +215,7 @@ void quire_iter_init(quire_iter *it, quire_node *root)
     it->root = root;
     it->cur = NULL;
     it->ev = QUIRE_EVENT_DONE;
+    it->skip = false;
 }
 
 quire_event quire_iter_next(quire_iter *it, quire_node **out)
@@ -226,6 +227,12 @@ quire_event quire_iter_next(quire_iter *it, quire_node **out)
         it->cur = it->root;
         it->ev = quire_node_is_leaf(it->root) ? QUIRE_EVENT_ENTER : QUIRE_EVENT_ENTER;
         *out = it->cur;
+        return it->ev;
+    }
+    if (it->skip) {
+        it->skip = false;
+        it->ev = QUIRE_EVENT_EXIT;
+        *out = cur;
         return it->ev;
     }
     if (it->ev == QUIRE_EVENT_ENTER && !quire_node_is_leaf(cur)) {
@@ -260,7 +267,7 @@ quire_event quire_iter_next(quire_iter *it, quire_node **out)
 void quire_iter_skip_children(quire_iter *it)
 {
     if (it->cur && it->ev == QUIRE_EVENT_ENTER && !quire_node_is_leaf(it->cur))
-        it->ev = QUIRE_EVENT_EXIT;
+        it->skip = true;
 }
 
 static void plain_text_walk(quire_buf *b, const quire_node *root)

@@ -137,6 +137,20 @@ static void test_nodes_and_render(void)
     while ((ev = quire_iter_next(&it, &n)) != QUIRE_EVENT_DONE)
         ev == QUIRE_EVENT_ENTER ? enters++ : exits++;
     CHECK(enters == 6 && exits == 4);
+    /* skip_children: the skipped node's EXIT still comes, its children don't */
+    enters = exits = 0;
+    quire_iter_init(&it, root);
+    while ((ev = quire_iter_next(&it, &n)) != QUIRE_EVENT_DONE) {
+        if (ev == QUIRE_EVENT_ENTER) {
+            enters++;
+            if (n == p)
+                quire_iter_skip_children(&it);
+        } else {
+            exits++;
+            CHECK(n != link); /* never entered, so never exited */
+        }
+    }
+    CHECK(enters == 3 && exits == 3); /* root, p, iframe; EXIT p, iframe, root */
     /* unwrap keeps children in order */
     quire_node_unwrap(link);
     CHECK(p->last_child->type == QUIRE_NODE_TEXT && !strcmp(p->last_child->literal, "l"));
