@@ -395,7 +395,7 @@ static int jsonfeed_begin(quire_writer_ctx *ctx)
     int rc = jf_emit(ctx->out, feed, 0, 2);
     cJSON_Delete(feed);
     if (rc == QUIRE_OK)
-        rc = quire_sink_puts(ctx->out, ",\n\t\"items\": [");
+        rc = quire_sink_puts(ctx->out, ",\n\t\"items\":\t[");
     return rc;
 }
 
