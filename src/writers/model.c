@@ -31,7 +31,10 @@
  *   - `body`: each node is an object with "type", "line", "column", then only
  *     the fields that are set (flags as named booleans, "attrs" as an array
  *     of [name, value] pairs to keep order and duplicates) and "children"
- *     when it has some.
+ *     when it has some.  Layout: one node per line, its fields inline and
+ *     its children on the following lines, one level deeper; the closing
+ *     brackets follow the last child.  Half the size of one member per
+ *     line, and a tree that reads like an outline.
  *   - Strings: valid UTF-8 is written as is, except that U+2028/U+2029 and
  *     < > & are escaped (\u2028, \u003c...), so the text can sit inside an
  *     HTML <script> or a JavaScript string.  Control characters use \n, \t...
@@ -70,6 +73,7 @@ typedef struct mw_json {
     quire_buf *b;
     size_t depth;
     bool need_comma;
+    bool flat;       /* members go on the current line (a body node's fields) */
 } mw_json;
 
 typedef struct mw_priv {
@@ -183,7 +187,10 @@ static void mw_newline(mw_json *j)
 /* Comma, newline and indentation before a value, then its key if any. */
 static void mw_prefix(mw_json *j, const char *key)
 {
-    if (j->depth > 0) {
+    if (j->flat) {
+        if (j->need_comma)
+            quire__buf_put(j->b, ", ", 2);
+    } else if (j->depth > 0) {
         if (j->need_comma)
             quire__buf_putc(j->b, ',');
         mw_newline(j);
@@ -205,7 +212,7 @@ static void mw_open(mw_json *j, const char *key, char bracket)
 static void mw_close(mw_json *j, char bracket)
 {
     j->depth--;
-    if (j->need_comma) /* not empty: the bracket goes on its own line */
+    if (j->need_comma && !j->flat) /* not empty: the bracket goes on its own line */
         mw_newline(j);
     quire__buf_putc(j->b, bracket);
     j->need_comma = true;
@@ -369,10 +376,12 @@ static const struct { uint32_t bit; const char *name; } mw_flags[] = {
     {QUIRE_NODE_FLAG_HEADER, "header"},
 };
 
-/* Opens the node's object and writes its own fields (not its children). */
+/* Opens the node's object and writes its own fields (not its children),
+ * all on one line. */
 static void mw_node_fields(mw_json *j, const char *key, const quire_node *n)
 {
     mw_open(j, key, '{');
+    j->flat = true;
     mw_str(j, "type", quire_node_type_name(n->type));
     mw_int(j, "line", n->line);
     mw_int(j, "column", n->column);
@@ -395,15 +404,10 @@ static void mw_node_fields(mw_json *j, const char *key, const quire_node *n)
     if (n->attrs) {
         mw_open(j, "attrs", '[');
         for (const quire_attr *a = n->attrs; a; a = a->next) {
-            /* one pair per line: ["class", "note"] */
-            const char *name = a->name ? a->name : "", *value = a->value ? a->value : "";
-            mw_prefix(j, NULL);
-            quire__buf_putc(j->b, '[');
-            mw_put_string(j->b, name, strlen(name));
-            quire__buf_put(j->b, ", ", 2);
-            mw_put_string(j->b, value, strlen(value));
-            quire__buf_putc(j->b, ']');
-            j->need_comma = true;
+            mw_open(j, NULL, '[');
+            mw_str(j, NULL, a->name ? a->name : "");
+            mw_str(j, NULL, a->value ? a->value : "");
+            mw_close(j, ']');
         }
         mw_close(j, ']');
     }
@@ -437,15 +441,20 @@ static int mw_body(mw_priv *w, const quire_node *root)
     while (rc == QUIRE_OK && (ev = quire_iter_next(&it, &n)) != QUIRE_EVENT_DONE) {
         bool leaf = quire_node_is_leaf(n);
         if (ev == QUIRE_EVENT_ENTER) {
+            /* One node per line: its fields flat, each child on a line of
+             * its own, closing brackets right after the last child. */
             mw_node_fields(j, n == root ? "body" : NULL, n);
             if (leaf) /* a leaf gets no EXIT event */
                 mw_close(j, '}');
             else if (n->first_child)
                 mw_open(j, "children", '[');
+            j->flat = false;
         } else {
+            j->flat = true;
             if (n->first_child)
                 mw_close(j, ']');
             mw_close(j, '}');
+            j->flat = false;
         }
         rc = mw_flush(w, false);
     }
