@@ -985,7 +985,7 @@ static bool mr_documents(mr_lexer *lx, quire_collection *docs)
             return mr_expect_fail(lx, &t, "out of memory");
         lx->arena = tmp;
         mr_jv *obj = mr_parse_value(lx);
-        quire_document *d = obj ? mr_document(lx, obj, docs->count + index) : NULL;
+        quire_document *d = obj ? mr_document(lx, obj, index) : NULL;
         quire_arena_free(tmp);
         lx->arena = NULL;
         if (!obj)
