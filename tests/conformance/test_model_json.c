@@ -275,7 +275,7 @@ static void test_jsonfeed_stream(void)
         snprintf(id, sizeof id, "doc-%d", i);
         quire_document *d = new_doc(id);
         d->title = "T";
-        d->url = "page.html"; /* relative, no base_url: left out */
+        d->url = "page.html"; /* relative, no base_url: resolved against the fallback */
         quire_node *p = quire_node_new(d->arena, QUIRE_NODE_PARAGRAPH, 1, 1);
         quire_node *l = quire_node_new(d->arena, QUIRE_NODE_LINK, 1, 1);
         l->url = "rel/x.html";
@@ -293,7 +293,8 @@ static void test_jsonfeed_stream(void)
     CHECK(again && strlen(feed) == strlen(again) + 1 && strncmp(feed, again, strlen(again)) == 0);
     CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(tree, "items")) == 3);
     CHECK(diags.warnings == 1);
-    CHECK(feed && !strstr(feed, "href") && !strstr(feed, "\"url\""));
+    /* Relative URLs are resolved against the fallback site link. */
+    CHECK(feed && !strstr(feed, "href=\\\"rel/") && strstr(feed, "href=\\\"https://example.org/"));
     CHECK(feed && strstr(feed, "\"feed_url\":\t\"https://example.org/feed.json\""));
     cJSON_free(again);
     cJSON_Delete(tree);
