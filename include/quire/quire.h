@@ -77,6 +77,10 @@ QUIRE_API int quire_chain_run(const quire_chain *chain, quire_collection *c, qui
 QUIRE_API int quire_chain_run_document(const quire_chain *chain, const quire_site *site,
                                        quire_document *doc, quire_diag_list *diags);
 QUIRE_API size_t quire_chain_length(const quire_chain *chain);
+/** True when the chain holds a filter of that name.  A writer's default
+ *  filter that the user's chain already names is not run again, so the
+ *  user's options for it (e.g. sanitize:raw=true) are the ones that hold. */
+QUIRE_API bool quire_chain_contains(const quire_chain *chain, const char *name);
 QUIRE_API void quire_chain_free(quire_chain *chain);
 
 /* ---- writing ---- */

@@ -224,11 +224,19 @@ static int cmd_convert(cli *o, char **args, int n)
     for (size_t i = 0; rc == QUIRE_OK && i < o->n_filters; i++)
         rc = quire_chain_add_spec(&chain, o->filters[i], &diags);
     if (rc == QUIRE_OK && w->default_filters && *w->default_filters) {
+        /* The writer's defaults, except those the user named: the user's
+         * options for them (sanitize:raw=true) hold. */
         char *spec = strdup(w->default_filters);
-        for (char *p = spec; *p; p++)
-            if (*p == ',')
-                *p = ';';
-        rc = quire_chain_add_spec(&chain, spec, &diags);
+        for (char *p = spec, *save = NULL, *name; rc == QUIRE_OK && (name = strtok_r(p, ",", &save));
+             p = NULL) {
+            size_t nl = strcspn(name, ":");
+            char saved = name[nl];
+            name[nl] = '\0';
+            bool skip = quire_chain_contains(chain, name);
+            name[nl] = saved;
+            if (!skip)
+                rc = quire_chain_add_spec(&chain, name, &diags);
+        }
         free(spec);
     }
     if (rc == QUIRE_OK)

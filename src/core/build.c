@@ -23,6 +23,7 @@ typedef struct build_state {
     quire_diag_list *diags;
     quire_collection *c;
     quire_outdir *outdir;
+    const quire_chain *user_chain; /* the user's filters (already run) */
     quire_date updated;
     int write_errors;
 } build_state;
@@ -91,11 +92,21 @@ static int view_make(build_state *st, view *v, const size_t *idx, size_t n,
     quire_chain *chain = NULL;
     int rc = QUIRE_OK;
     if (default_filters && *default_filters) {
+        /* One default at a time: those the user's chain already named ran
+         * there, with the user's options, and are not run again. */
         char *spec = strdup(default_filters);
-        for (char *p = spec; p && *p; p++)
-            if (*p == ',')
-                *p = ';';
-        rc = quire_chain_add_spec(&chain, spec, st->diags);
+        for (char *p = spec, *save = NULL, *name; rc == QUIRE_OK && (name = strtok_r(p, ",", &save));
+             p = NULL) {
+            char *colon = strchr(name, ':');
+            char saved = colon ? *colon : 0;
+            if (colon)
+                *colon = '\0';
+            bool skip = quire_chain_contains(st->user_chain, name);
+            if (colon)
+                *colon = saved;
+            if (!skip)
+                rc = quire_chain_add_spec(&chain, name, st->diags);
+        }
         free(spec);
     }
     v->coll.docs = calloc(n ? n : 1, sizeof *v->coll.docs);
@@ -355,6 +366,11 @@ int quire_build(const quire_build_opts *o, quire_diag_list *diags)
     rc = build_chain(&st, &chain);
     if (rc == QUIRE_OK)
         rc = quire_chain_run(chain, st.c, diags);
+    /* After the chain (a filter may have changed slugs), before any output:
+     * every output names files after slugs. */
+    if (rc == QUIRE_OK)
+        rc = quire__slugs_unique(st.c, diags);
+    st.user_chain = chain;
     if (rc != QUIRE_OK)
         goto done;
     if (o->strict && diags->errors) {

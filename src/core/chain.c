@@ -142,6 +142,14 @@ size_t quire_chain_length(const quire_chain *ch)
     return ch ? ch->count : 0;
 }
 
+bool quire_chain_contains(const quire_chain *ch, const char *name)
+{
+    for (size_t i = 0; ch && name && i < ch->count; i++)
+        if (strcmp(ch->items[i].ctx.filter->name, name) == 0)
+            return true;
+    return false;
+}
+
 static int item_init(chain_item *it, const quire_site *site, quire_diag_list *diags)
 {
     it->ctx.site = site;

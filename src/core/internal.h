@@ -63,6 +63,25 @@ bool quire__url_has_scheme(const char *s);
 /** Resolve ref against an absolute base (RFC 3986 §5.2, simplified). */
 char *quire__url_resolve(quire_arena *arena, const char *base, const char *ref);
 
+/* ---- unique, safe slugs (src/core/slugs.c) ---- */
+/** A set of strings (copied; freed with the set). */
+typedef struct quire_slugset quire_slugset;
+quire_slugset *quire__slugset_new(void);
+void quire__slugset_free(quire_slugset *s);
+bool quire__slugset_has(const quire_slugset *s, const char *slug);
+int quire__slugset_add(quire_slugset *s, const char *slug);
+/** True for one path segment of [a-z0-9._-], not starting with '.'. */
+bool quire__slug_is_safe(const char *slug);
+/** slug made safe (slugified; "doc-<hash of fallback_seed>" when nothing is
+ *  left) and unique in set (slug-2, slug-3...), added to set; allocated in
+ *  a.  NULL when out of memory. */
+const char *quire__slug_claim(quire_slugset *set, quire_arena *a, const char *slug,
+                              const char *fallback_seed);
+/** Make every document's slug safe and unique in collection order, with a
+ *  warning for each renamed document; the names of the build's own outputs
+ *  (feed.json, index.html, style.css, tags...) are never given out. */
+int quire__slugs_unique(quire_collection *c, quire_diag_list *diags);
+
 /* ---- rendering the model (src/core/render_html.c, render_text.c) ---- */
 typedef struct quire_render_opts {
     bool xhtml;              /* void elements as <br/>, boolean attrs valued */

@@ -1,20 +1,770 @@
 /*
- * html.c — writer "html" (not implemented yet).
+ * html.c — writer "html": a static site.
+ *
+ *   quire build:   OUTDIR/index.html         every document: title, date, summary, tags
+ *                  OUTDIR/<slug>/index.html  one page per document
+ *                  OUTDIR/tags/<tag>/index.html  one index per tag (the folder the
+ *                                            per-tag feeds use too)
+ *                  OUTDIR/style.css          the stylesheet
+ *   quire convert -t html: one standalone page (stylesheet inlined) on ctx->out.
+ *
+ * Pages come from templates (built in, or replaced from a `templates/`
+ * folder: see docs/templates.md), parsed once in begin().  Links inside the
+ * site are relative, so it works from any folder; canonical and OpenGraph
+ * URLs are absolute and only written when the site has a base_url.
+ *
+ * Streaming: documents may be freed once write_document() returns, so each
+ * page is written at once and what the index and tag pages need later is
+ * copied into the writer's own arena.  Tag pages come from one sorted list
+ * of (tag, document) pairs: no quadratic work for 10,000 documents.
+ *
+ * Ownership: everything in html_priv is freed in html_close().
  */
-#include "internal.h"
+#include "html_internal.h"
+#include "template.h"
+#include "html_assets.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+typedef struct html_entry {
+    const char *title, *slug, *summary, *author_names;
+    quire_date published;
+    size_t first_tag, n_tags;   /* slice of html_priv.tags */
+} html_entry;
+
+typedef struct html_tagref {
+    const char *name, *slug;
+    size_t entry;
+} html_tagref;
+
+typedef struct html_feed {
+    const char *file, *type, *label;
+} html_feed;
+
+static const html_feed html_feeds[] = {
+    {"feed.json", "application/feed+json", "JSON Feed"},
+    {"rss.xml", "application/rss+xml", "RSS"},
+    {"atom.xml", "application/atom+xml", "Atom"},
+};
+
+typedef struct html_priv {
+    quire_arena *arena;          /* copies for the index and tag pages */
+    quire_tpl *page, *index, *tag;
+    char *css_owned;             /* a user's style.css, malloc'd */
+    const char *css;
+    bool standalone;             /* no outdir: one page on ctx->out */
+    html_entry *entries;
+    size_t n_entries, cap_entries;
+    html_tagref *tags;
+    size_t n_tags, cap_tags;
+    quire_slugset *slugs;        /* slugs given out (build mode) */
+    quire_value *articles;       /* standalone: every document, in arena */
+    quire_value *first_doc;      /* standalone: the first document's fields */
+    const char *sandbox;         /* option embed_sandbox, or NULL */
+    quire_buf buf;
+} html_priv;
+
+/* ------------------------------------------------------------ small helpers */
+
+static const char *html_or(const char *a, const char *b)
+{
+    return a && *a ? a : b;
+}
+
+/* A BCP 47-looking tag, or NULL: the page's lang attribute must be valid. */
+static const char *html_lang(const char *lang)
+{
+    if (!lang || !*lang || strlen(lang) > 35)
+        return NULL;
+    for (const char *p = lang; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '-'))
+            return NULL;
+    return lang[0] == '-' ? NULL : lang;
+}
+
+/* A valid HTML datetime: a date, or a date and time with an optional zone
+ * and at most millisecond precision.  NULL when unset or out of range. */
+static const char *html_datetime(quire_arena *a, const quire_date *d)
+{
+    if (!d->set || d->year < 1 || d->year > 9999 || d->month < 1 || d->month > 12 || d->day < 1 ||
+        d->day > 31)
+        return NULL;
+    if (!d->has_time)
+        return quire_arena_printf(a, "%04d-%02d-%02d", d->year, d->month, d->day);
+    char zone[16] = "";
+    if (d->has_zone) {
+        if (d->offset_min == 0)
+            snprintf(zone, sizeof zone, "Z");
+        else
+            snprintf(zone, sizeof zone, "%c%02d:%02d", d->offset_min < 0 ? '-' : '+',
+                     abs(d->offset_min) / 60, abs(d->offset_min) % 60);
+    }
+    char frac[8] = "";
+    if (d->nanos)
+        snprintf(frac, sizeof frac, ".%03u", (unsigned)(d->nanos / 1000000u));
+    return quire_arena_printf(a, "%04d-%02d-%02dT%02d:%02d:%02d%s%s", d->year, d->month, d->day,
+                              d->hour, d->minute, d->second, frac, zone);
+}
+
+static const char *html_date_text(quire_arena *a, const quire_date *d)
+{
+    static const char *const months[] = {"January", "February", "March", "April", "May", "June",
+                                         "July", "August", "September", "October", "November",
+                                         "December"};
+    if (!d->set || d->month < 1 || d->month > 12)
+        return NULL;
+    return quire_arena_printf(a, "%d %s %04d", d->day, months[d->month - 1], d->year);
+}
+
+/* The folder of a tag: the same name the build gives the tag's feeds. */
+static const char *html_tag_slug(quire_arena *a, const char *name)
+{
+    char *slug = quire__slugify(a, name);
+    if (!slug || !*slug)
+        slug = quire_arena_printf(a, "tag-%016llx",
+                                  (unsigned long long)quire__fnv1a64(name, strlen(name), 0));
+    return slug;
+}
+
+static bool html_is_http(const char *u)
+{
+    return u && (!strncmp(u, "https://", 8) || !strncmp(u, "http://", 7));
+}
+
+static const char *html_host(quire_arena *a, const char *url)
+{
+    const char *p = strstr(url, "://");
+    if (!p)
+        return url;
+    p += 3;
+    return quire_arena_strndup(a, p, strcspn(p, "/?#"));
+}
+
+static const char *html_author_names(quire_arena *a, const quire_document *doc)
+{
+    quire_buf b;
+    quire__buf_init(&b);
+    for (size_t i = 0; i < doc->n_authors; i++) {
+        if (!doc->authors[i].name || !*doc->authors[i].name)
+            continue;
+        if (b.len)
+            quire__buf_puts(&b, ", ");
+        quire__buf_puts(&b, doc->authors[i].name);
+    }
+    const char *s = b.len ? quire_arena_strdup(a, quire__buf_cstr(&b)) : NULL;
+    quire__buf_free(&b);
+    return s;
+}
+
+/* JSON for a <script type="application/ld+json">: '<', '>' and '&' only
+ * occur inside JSON strings, where \u escapes mean the same, so nothing in
+ * the data can end the script element or open a comment. */
+static const char *html_json_for_script(quire_arena *a, cJSON *root)
+{
+    char *json = cJSON_PrintUnformatted(root);
+    if (!json)
+        return NULL;
+    quire_buf b;
+    quire__buf_init(&b);
+    for (const char *p = json; *p; p++) {
+        if (*p == '<') quire__buf_puts(&b, "\\u003c");
+        else if (*p == '>') quire__buf_puts(&b, "\\u003e");
+        else if (*p == '&') quire__buf_puts(&b, "\\u0026");
+        else quire__buf_putc(&b, *p);
+    }
+    const char *s = quire_arena_strdup(a, quire__buf_cstr(&b));
+    quire__buf_free(&b);
+    cJSON_free(json);
+    return s;
+}
+
+static void html_json_str(cJSON *o, const char *key, const char *s)
+{
+    if (s && *s)
+        cJSON_AddStringToObject(o, key, s);
+}
+
+static const char *html_jsonld_article(quire_arena *a, const quire_site *site,
+                                       const quire_document *doc, const char *canonical,
+                                       const char *image_url, const char *published,
+                                       const char *modified)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    cJSON_AddStringToObject(o, "@context", "https://schema.org");
+    cJSON_AddStringToObject(o, "@type", "BlogPosting");
+    html_json_str(o, "headline", doc->title);
+    html_json_str(o, "description", doc->summary);
+    html_json_str(o, "datePublished", published);
+    html_json_str(o, "dateModified", modified);
+    html_json_str(o, "inLanguage", html_lang(doc->language));
+    if (doc->n_authors) {
+        cJSON *arr = cJSON_AddArrayToObject(o, "author");
+        for (size_t i = 0; arr && i < doc->n_authors; i++) {
+            if (!doc->authors[i].name)
+                continue;
+            cJSON *p = cJSON_CreateObject();
+            cJSON_AddStringToObject(p, "@type", "Person");
+            html_json_str(p, "name", doc->authors[i].name);
+            html_json_str(p, "url", doc->authors[i].url);
+            cJSON_AddItemToArray(arr, p);
+        }
+    }
+    if (image_url || doc->image.src)
+        html_json_str(o, "image", image_url ? image_url : doc->image.src);
+    if (doc->tags.count) {
+        cJSON *arr = cJSON_AddArrayToObject(o, "keywords");
+        for (size_t i = 0; arr && i < doc->tags.count; i++)
+            cJSON_AddItemToArray(arr, cJSON_CreateString(doc->tags.items[i]));
+    }
+    html_json_str(o, "url", canonical);
+    if (canonical)
+        html_json_str(o, "mainEntityOfPage", canonical);
+    if (html_is_http(doc->external_url))
+        html_json_str(o, "isBasedOn", doc->external_url);
+    if (site->title) {
+        cJSON *pub = cJSON_AddObjectToObject(o, "publisher");
+        cJSON_AddStringToObject(pub, "@type", "Organization");
+        cJSON_AddStringToObject(pub, "name", html_or(site->publisher, site->title));
+    }
+    const char *s = html_json_for_script(a, o);
+    cJSON_Delete(o);
+    return s;
+}
+
+static const char *html_jsonld_site(quire_arena *a, const quire_site *site, const char *name,
+                                    const char *canonical, bool home)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    cJSON_AddStringToObject(o, "@context", "https://schema.org");
+    cJSON_AddStringToObject(o, "@type", home ? "WebSite" : "CollectionPage");
+    html_json_str(o, "name", name);
+    html_json_str(o, "description", site->description);
+    html_json_str(o, "url", canonical);
+    html_json_str(o, "inLanguage", html_lang(site->language));
+    const char *s = html_json_for_script(a, o);
+    cJSON_Delete(o);
+    return s;
+}
+
+/* ------------------------------------------------------------ page data */
+
+/* Site-wide fields every template sees: site.*, home, stylesheet or the
+ * inlined CSS, links to the feeds that exist beside this page. */
+static void html_common(quire_writer_ctx *ctx, quire_arena *a, quire_value *m, const char *root,
+                        const char *feed_dir)
+{
+    html_priv *p = ctx->priv;
+    const quire_site *site = ctx->site;
+    quire_value *s = quire__tpl_map(a);
+    quire__tpl_set(a, s, "title", html_or(site->title, "Untitled"));
+    quire__tpl_set(a, s, "description", site->description);
+    quire__tpl_set(a, s, "base_url", site->base_url);
+    quire__tpl_set(a, s, "language", html_lang(site->language));
+    quire__tpl_set(a, s, "rights", site->rights);
+    quire__tpl_set(a, s, "publisher", site->publisher);
+    quire__tpl_put(a, m, "site", s);
+    quire__tpl_set(a, m, "root", root);
+    quire__tpl_set(a, m, "home", *root ? root : "./");
+    if (p->standalone) {
+        quire__tpl_set(a, m, "inline_css", p->css);
+        return;
+    }
+    quire__tpl_set(a, m, "stylesheet", quire_arena_printf(a, "%sstyle.css", root));
+    /* The feeds are written before the site (build.c), so what exists now
+     * is what this build made. */
+    quire_value *feeds = quire__tpl_list(a);
+    const char *dir = quire_outdir_path(ctx->outdir);
+    for (size_t i = 0; i < sizeof html_feeds / sizeof html_feeds[0]; i++) {
+        char path[4096];
+        struct stat st;
+        snprintf(path, sizeof path, "%s/%s%s", dir, feed_dir ? feed_dir : "", html_feeds[i].file);
+        if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+            continue;
+        quire_value *f = quire__tpl_map(a);
+        quire__tpl_set(a, f, "href", quire_arena_printf(a, "%s%s%s", root, feed_dir ? feed_dir : "",
+                                                        html_feeds[i].file));
+        quire__tpl_set(a, f, "type", html_feeds[i].type);
+        quire__tpl_set(a, f, "label", html_feeds[i].label);
+        quire__tpl_set(a, f, "title", quire_arena_printf(a, "%s (%s)", html_or(site->title, "Untitled"),
+                                                         html_feeds[i].label));
+        quire_value_append(a, feeds, NULL, f);
+    }
+    quire__tpl_put(a, m, "feeds", feeds);
+}
+
+/* The fields of one document, for the page head and for its <article>. */
+static void html_doc_fields(quire_writer_ctx *ctx, quire_arena *a, quire_value *m,
+                            const quire_document *doc, const char *slug, const char *root,
+                            const char *content)
+{
+    html_priv *p = ctx->priv;
+    const quire_site *site = ctx->site;
+    const char *title = html_or(doc->title, html_or(slug, "Untitled"));
+    const char *canonical = !p->standalone && site->base_url && slug
+                                ? quire_arena_printf(a, "%s%s/", site->base_url, slug)
+                                : NULL;
+    if (p->standalone && html_is_http(doc->url))
+        canonical = doc->url;
+    const char *image_url = NULL;
+    if (doc->image.src && *doc->image.src) {
+        if (html_is_http(doc->image.src))
+            image_url = doc->image.src;
+        else if (canonical && !quire__url_has_scheme(doc->image.src))
+            image_url = quire__url_resolve(a, canonical, doc->image.src);
+    }
+    const char *published = html_datetime(a, &doc->published);
+    const char *modified = html_datetime(a, &doc->modified);
+    quire__tpl_set(a, m, "title", title);
+    quire__tpl_set(a, m, "subtitle", doc->subtitle);
+    quire__tpl_set(a, m, "summary", doc->summary);
+    quire__tpl_set(a, m, "description", doc->summary);
+    quire__tpl_set(a, m, "lang", html_or(html_lang(doc->language), html_or(html_lang(site->language), "en")));
+    quire__tpl_set(a, m, "slug", slug);
+    quire__tpl_set(a, m, "canonical", canonical);
+    quire__tpl_set(a, m, "image_url", image_url);
+    quire__tpl_set(a, m, "published", published);
+    quire__tpl_set(a, m, "published_text", html_date_text(a, &doc->published));
+    quire__tpl_set(a, m, "modified", modified);
+    quire__tpl_set(a, m, "modified_text", html_date_text(a, &doc->modified));
+    quire__tpl_set(a, m, "og_type", "article");
+    quire__tpl_set(a, m, "twitter_card", image_url ? "summary_large_image" : "summary");
+    quire__tpl_set(a, m, "author_names", html_author_names(a, doc));
+    if (html_is_http(doc->external_url)) {
+        quire__tpl_set(a, m, "external_url", doc->external_url);
+        quire__tpl_set(a, m, "external_host", html_host(a, doc->external_url));
+    }
+    if (doc->title && *doc->title && site->title && strcmp(doc->title, site->title) != 0)
+        quire__tpl_flag(a, m, "title_suffix");
+    quire_value *authors = quire__tpl_list(a);
+    for (size_t i = 0; i < doc->n_authors; i++) {
+        if (!doc->authors[i].name || !*doc->authors[i].name)
+            continue;
+        quire_value *au = quire__tpl_map(a);
+        quire__tpl_set(a, au, "name", doc->authors[i].name);
+        if (html_is_http(doc->authors[i].url))
+            quire__tpl_set(a, au, "url", doc->authors[i].url);
+        quire_value_append(a, authors, NULL, au);
+    }
+    if (authors->last)
+        quire__tpl_flag(a, authors->last, "last");
+    quire__tpl_put(a, m, "authors", authors);
+    quire_value *tags = quire__tpl_list(a);
+    quire_buf kw;
+    quire__buf_init(&kw);
+    for (size_t i = 0; i < doc->tags.count; i++) {
+        quire_value *t = quire__tpl_map(a);
+        quire__tpl_set(a, t, "name", doc->tags.items[i]);
+        if (!p->standalone)
+            quire__tpl_set(a, t, "href", quire_arena_printf(a, "%stags/%s/", root,
+                                                            html_tag_slug(a, doc->tags.items[i])));
+        quire_value_append(a, tags, NULL, t);
+        if (kw.len)
+            quire__buf_puts(&kw, ", ");
+        quire__buf_puts(&kw, doc->tags.items[i]);
+    }
+    quire__tpl_put(a, m, "tags", tags);
+    if (kw.len)
+        quire__tpl_set(a, m, "keywords", quire__buf_cstr(&kw));
+    quire__buf_free(&kw);
+    if (doc->image.src && *doc->image.src) {
+        quire_value *img = quire__tpl_map(a);
+        quire__tpl_set(a, img, "src", doc->image.src);
+        quire__tpl_set(a, img, "alt", doc->image.alt ? doc->image.alt : "");
+        if (doc->image.width > 0)
+            quire__tpl_set(a, img, "width", quire_arena_printf(a, "%d", doc->image.width));
+        if (doc->image.height > 0)
+            quire__tpl_set(a, img, "height", quire_arena_printf(a, "%d", doc->image.height));
+        quire__tpl_put(a, m, "image", img);
+    }
+    if (html_is_http(doc->external_url) || doc->tags.count)
+        quire__tpl_flag(a, m, "footer");
+    if (published || authors->count)
+        quire__tpl_flag(a, m, "has_meta");
+    quire__tpl_set(a, m, "content", content);
+    quire__tpl_set(a, m, "jsonld", html_jsonld_article(a, site, doc, canonical, image_url,
+                                                      published, modified));
+}
+
+/* The body as HTML, in arena a. */
+static const char *html_body(html_priv *p, quire_arena *a, const quire_document *doc)
+{
+    static const quire_render_opts opts = {.keep_embeds = true};
+    const quire_node *body = quire__html_prepare_body(a, doc->body, p->sandbox);
+    quire__buf_reset(&p->buf);
+    if (body)
+        quire__render_html(&p->buf, body, &opts);
+    return quire_arena_strdup(a, quire__buf_cstr(&p->buf));
+}
+
+static int html_write_file(quire_writer_ctx *ctx, const char *rel, const char *data, size_t len)
+{
+    quire_sink *sink = NULL;
+    int rc = quire_outdir_sink(ctx->outdir, rel, &sink);
+    if (rc == QUIRE_OK)
+        rc = quire_sink_write(sink, data, len);
+    if (rc == QUIRE_OK)
+        rc = quire_sink_commit(sink);
+    else
+        quire_sink_abort(sink);
+    if (rc != QUIRE_OK)
+        quire_diag_add(ctx->diags, QUIRE_SEV_ERROR, "html", rel, 0, 0, "cannot write: %s",
+                       quire_strerror(rc));
+    return rc;
+}
+
+static int html_render_to_file(quire_writer_ctx *ctx, const quire_tpl *t, const quire_value *data,
+                               const char *rel)
+{
+    html_priv *p = ctx->priv;
+    quire__buf_reset(&p->buf);
+    quire__tpl_render(t, data, &p->buf);
+    if (p->buf.oom)
+        return QUIRE_ERR_NOMEM;
+    return html_write_file(ctx, rel, quire__buf_cstr(&p->buf), p->buf.len);
+}
+
+/* ------------------------------------------------------------ templates */
+
+static int html_load_template(quire_writer_ctx *ctx, const char *dir, const char *file,
+                              const char *builtin, quire_tpl **out)
+{
+    char *data = NULL;
+    size_t len = 0;
+    char path[4096];
+    const char *src = builtin, *name = file;
+    if (dir) {
+        snprintf(path, sizeof path, "%s/%s", dir, file);
+        if (quire_read_file(path, 4u << 20, &data, &len) == QUIRE_OK) {
+            src = data;
+            name = path;
+        } else {
+            len = 0;
+        }
+    }
+    if (!src) { /* optional template, absent */
+        *out = NULL;
+        return QUIRE_OK;
+    }
+    char err[256];
+    uint32_t line, col;
+    int rc = quire__tpl_parse(out, src, data ? len : strlen(src), err, sizeof err, &line, &col);
+    if (rc != QUIRE_OK)
+        quire_diag_add(ctx->diags, QUIRE_SEV_ERROR, "html", name, line, col, "template: %s", err);
+    free(data);
+    return rc;
+}
+
+/* templates/ beside quire.yaml, or the folder named by the `html:
+ * templates:` option (relative to quire.yaml). */
+static const char *html_template_dir(quire_writer_ctx *ctx, quire_arena *a)
+{
+    const char *opt = quire_value_str(quire_value_get(ctx->options, "templates"));
+    const char *base = ctx->site->config_dir;
+    if (opt)
+        return opt[0] == '/' || !base ? opt : quire_arena_printf(a, "%s/%s", base, opt);
+    if (!base)
+        return NULL;
+    const char *dir = quire_arena_printf(a, "%s/templates", base);
+    struct stat st;
+    return stat(dir, &st) == 0 && S_ISDIR(st.st_mode) ? dir : NULL;
+}
+
+/* ------------------------------------------------------------ writer */
 
 static int html_begin(quire_writer_ctx *ctx)
 {
-    (void)ctx;
-    return QUIRE_ERR_UNSUPPORTED;
+    html_priv *p = ctx->priv;
+    quire__buf_init(&p->buf);
+    if (!(p->arena = quire_arena_new()))
+        return QUIRE_ERR_NOMEM;
+    p->standalone = ctx->outdir == NULL || ctx->out != NULL;
+    if (p->standalone && !ctx->out) {
+        quire_diag_add(ctx->diags, QUIRE_SEV_ERROR, "html", NULL, 0, 0,
+                       "the html writer needs an output folder or an output file");
+        return QUIRE_ERR_USAGE;
+    }
+    p->sandbox = quire_value_str(quire_value_get(ctx->options, "embed_sandbox"));
+    const char *dir = html_template_dir(ctx, p->arena);
+    int rc = html_load_template(ctx, dir, "page.html", html_asset_page, &p->page);
+    if (rc == QUIRE_OK)
+        rc = html_load_template(ctx, dir, "index.html", html_asset_index, &p->index);
+    if (rc == QUIRE_OK)
+        rc = html_load_template(ctx, dir, "tag.html", NULL, &p->tag);
+    if (rc != QUIRE_OK)
+        return rc;
+    p->css = html_asset_css;
+    if (dir) {
+        char path[4096];
+        size_t len;
+        snprintf(path, sizeof path, "%s/style.css", dir);
+        if (quire_read_file(path, 4u << 20, &p->css_owned, &len) == QUIRE_OK)
+            p->css = p->css_owned;
+    }
+    if (!(p->slugs = quire__slugset_new()))
+        return QUIRE_ERR_NOMEM;
+    /* Top-level names of the site itself are never a document's folder. */
+    static const char *const reserved[] = {"index.html", "style.css", "tags", "feed.json",
+                                           "rss.xml", "atom.xml", "book.epub", "model.json", NULL};
+    for (size_t i = 0; reserved[i]; i++)
+        if (quire__slugset_add(p->slugs, reserved[i]) != QUIRE_OK)
+            return QUIRE_ERR_NOMEM;
+    if (p->standalone && !(p->articles = quire__tpl_list(p->arena)))
+        return QUIRE_ERR_NOMEM;
+    return QUIRE_OK;
+}
+
+static int html_push_entry(html_priv *p, const quire_document *doc, const char *slug)
+{
+    quire_arena *a = p->arena;
+    if (p->n_entries == p->cap_entries) {
+        size_t cap = p->cap_entries ? p->cap_entries * 2 : 64;
+        html_entry *e = realloc(p->entries, cap * sizeof *e);
+        if (!e)
+            return QUIRE_ERR_NOMEM;
+        p->entries = e;
+        p->cap_entries = cap;
+    }
+    html_entry *e = &p->entries[p->n_entries];
+    *e = (html_entry){
+        .title = quire_arena_strdup(a, html_or(doc->title, slug)),
+        .slug = slug,
+        .summary = quire_arena_strdup(a, doc->summary),
+        .author_names = html_author_names(a, doc),
+        .published = doc->published,
+        .first_tag = p->n_tags,
+    };
+    for (size_t i = 0; i < doc->tags.count; i++) {
+        if (p->n_tags == p->cap_tags) {
+            size_t cap = p->cap_tags ? p->cap_tags * 2 : 128;
+            html_tagref *t = realloc(p->tags, cap * sizeof *t);
+            if (!t)
+                return QUIRE_ERR_NOMEM;
+            p->tags = t;
+            p->cap_tags = cap;
+        }
+        const char *name = quire_arena_strdup(a, doc->tags.items[i]);
+        p->tags[p->n_tags++] = (html_tagref){name, html_tag_slug(a, name), p->n_entries};
+        e->n_tags++;
+    }
+    p->n_entries++;
+    return QUIRE_OK;
+}
+
+static int html_write_document(quire_writer_ctx *ctx, const quire_document *doc)
+{
+    html_priv *p = ctx->priv;
+    if (p->standalone) {
+        /* Kept in the writer's arena: the document may be freed after this. */
+        quire_value *art = quire__tpl_map(p->arena);
+        html_doc_fields(ctx, p->arena, art, doc, doc->slug, "", html_body(p, p->arena, doc));
+        quire_value_append(p->arena, p->articles, NULL, art);
+        if (!p->first_doc) {
+            p->first_doc = quire__tpl_map(p->arena);
+            html_doc_fields(ctx, p->arena, p->first_doc, doc, doc->slug, "", NULL);
+        }
+        return QUIRE_OK;
+    }
+    /* The build made slugs unique already; this covers direct library use
+     * (quire_write) and keeps pages from overwriting each other. */
+    const char *slug = quire__slug_claim(p->slugs, p->arena, doc->slug, html_or(doc->id, doc->source_path));
+    if (!slug)
+        return QUIRE_ERR_NOMEM;
+    if (doc->slug && strcmp(slug, doc->slug) != 0)
+        quire_diag_add(ctx->diags, QUIRE_SEV_WARNING, "html", doc->source_path, 0, 0,
+                       "slug '%s' is taken or unsafe: page written as '%s/index.html'", doc->slug, slug);
+    quire_arena *a = quire_arena_new();
+    if (!a)
+        return QUIRE_ERR_NOMEM;
+    quire_value *m = quire__tpl_map(a);
+    html_common(ctx, a, m, "../", NULL);
+    const char *content = html_body(p, a, doc);
+    html_doc_fields(ctx, a, m, doc, slug, "../", content);
+    quire_value *art = quire__tpl_map(a);
+    html_doc_fields(ctx, a, art, doc, slug, "../", content);
+    quire_value *arts = quire__tpl_list(a);
+    quire_value_append(a, arts, NULL, art);
+    quire__tpl_put(a, m, "articles", arts);
+    int rc = html_render_to_file(ctx, p->page, m, quire_arena_printf(a, "%s/index.html", slug));
+    quire_arena_free(a);
+    if (rc != QUIRE_OK)
+        return rc;
+    return html_push_entry(p, doc, slug);
+}
+
+static quire_value *html_entry_value(quire_arena *a, const html_priv *p, const html_entry *e,
+                                     const char *root)
+{
+    quire_value *m = quire__tpl_map(a);
+    quire__tpl_set(a, m, "title", e->title);
+    quire__tpl_set(a, m, "href", quire_arena_printf(a, "%s%s/", root, e->slug));
+    quire__tpl_set(a, m, "slug", e->slug);
+    quire__tpl_set(a, m, "summary", e->summary);
+    quire__tpl_set(a, m, "author_names", e->author_names);
+    quire__tpl_set(a, m, "published", html_datetime(a, &e->published));
+    quire__tpl_set(a, m, "published_text", html_date_text(a, &e->published));
+    quire_value *tags = quire__tpl_list(a);
+    for (size_t i = 0; i < e->n_tags; i++) {
+        const html_tagref *t = &p->tags[e->first_tag + i];
+        quire_value *tv = quire__tpl_map(a);
+        quire__tpl_set(a, tv, "name", t->name);
+        quire__tpl_set(a, tv, "href", quire_arena_printf(a, "%stags/%s/", root, t->slug));
+        quire_value_append(a, tags, NULL, tv);
+    }
+    quire__tpl_put(a, m, "tags", tags);
+    return m;
+}
+
+static int html_cmp_tagref(const void *x, const void *y)
+{
+    const html_tagref *a = *(html_tagref *const *)x, *b = *(html_tagref *const *)y;
+    int c = strcmp(a->slug, b->slug);
+    if (c)
+        return c;
+    return a->entry < b->entry ? -1 : a->entry > b->entry;
+}
+
+static int html_end_standalone(quire_writer_ctx *ctx)
+{
+    html_priv *p = ctx->priv;
+    quire_arena *a = p->arena;
+    quire_value *m = p->first_doc && p->articles->count == 1 ? p->first_doc : quire__tpl_map(a);
+    if (m != p->first_doc) {
+        /* several documents on one page: the head describes the site */
+        quire__tpl_set(a, m, "title", html_or(ctx->site->title, "Untitled"));
+        quire__tpl_set(a, m, "description", ctx->site->description);
+        quire__tpl_set(a, m, "lang", html_or(html_lang(ctx->site->language), "en"));
+        quire__tpl_set(a, m, "og_type", "website");
+        quire__tpl_set(a, m, "twitter_card", "summary");
+    }
+    html_common(ctx, a, m, "", NULL);
+    quire__tpl_put(a, m, "articles", p->articles);
+    quire__buf_reset(&p->buf);
+    quire__tpl_render(p->page, m, &p->buf);
+    if (p->buf.oom)
+        return QUIRE_ERR_NOMEM;
+    return quire_sink_write(ctx->out, quire__buf_cstr(&p->buf), p->buf.len);
+}
+
+static int html_end(quire_writer_ctx *ctx)
+{
+    html_priv *p = ctx->priv;
+    if (p->standalone)
+        return html_end_standalone(ctx);
+    const quire_site *site = ctx->site;
+    quire_arena *a = quire_arena_new();
+    html_tagref **sorted = p->n_tags ? malloc(p->n_tags * sizeof *sorted) : NULL;
+    int rc = a && (sorted || !p->n_tags) ? QUIRE_OK : QUIRE_ERR_NOMEM;
+    if (rc != QUIRE_OK)
+        goto out;
+    for (size_t i = 0; i < p->n_tags; i++)
+        sorted[i] = &p->tags[i];
+    qsort(sorted, p->n_tags, sizeof *sorted, html_cmp_tagref);
+
+    /* the home page */
+    quire_value *m = quire__tpl_map(a);
+    html_common(ctx, a, m, "", NULL);
+    const char *title = html_or(site->title, "Untitled");
+    quire__tpl_set(a, m, "title", title);
+    quire__tpl_set(a, m, "heading", title);
+    quire__tpl_set(a, m, "description", site->description);
+    quire__tpl_set(a, m, "lang", html_or(html_lang(site->language), "en"));
+    quire__tpl_set(a, m, "canonical", site->base_url);
+    quire__tpl_set(a, m, "jsonld", html_jsonld_site(a, site, title, site->base_url, true));
+    quire_value *entries = quire__tpl_list(a);
+    for (size_t i = 0; i < p->n_entries; i++)
+        quire_value_append(a, entries, NULL, html_entry_value(a, p, &p->entries[i], ""));
+    quire__tpl_put(a, m, "entries", entries);
+    quire_value *tag_list = quire__tpl_list(a);
+    for (size_t i = 0; i < p->n_tags;) {
+        size_t j = i, n = 0;
+        for (; j < p->n_tags && strcmp(sorted[j]->slug, sorted[i]->slug) == 0; j++)
+            if (j == i || sorted[j]->entry != sorted[j - 1]->entry)
+                n++;
+        quire_value *t = quire__tpl_map(a);
+        quire__tpl_set(a, t, "name", sorted[i]->name);
+        quire__tpl_set(a, t, "href", quire_arena_printf(a, "tags/%s/", sorted[i]->slug));
+        quire__tpl_set(a, t, "count", quire_arena_printf(a, "%zu", n));
+        quire_value_append(a, tag_list, NULL, t);
+        i = j;
+    }
+    quire__tpl_put(a, m, "tag_list", tag_list);
+    rc = html_render_to_file(ctx, p->index, m, "index.html");
+
+    /* one page per tag, each from its run of the sorted pairs */
+    for (size_t i = 0; rc == QUIRE_OK && i < p->n_tags;) {
+        quire_arena *ta = quire_arena_new();
+        if (!ta) {
+            rc = QUIRE_ERR_NOMEM;
+            break;
+        }
+        const html_tagref *t0 = sorted[i];
+        const char *dir = quire_arena_printf(ta, "tags/%s/", t0->slug);
+        quire_value *tm = quire__tpl_map(ta);
+        html_common(ctx, ta, tm, "../../", dir);
+        const char *ttitle = quire_arena_printf(ta, "%s \xE2\x80\x94 %s", t0->name, title);
+        const char *canonical = site->base_url ? quire_arena_printf(ta, "%s%s", site->base_url, dir) : NULL;
+        quire__tpl_set(ta, tm, "title", ttitle);
+        quire__tpl_set(ta, tm, "heading", quire_arena_printf(ta, "Tag: %s", t0->name));
+        quire__tpl_set(ta, tm, "tag", t0->name);
+        quire__tpl_set(ta, tm, "lang", html_or(html_lang(site->language), "en"));
+        quire__tpl_set(ta, tm, "canonical", canonical);
+        quire__tpl_set(ta, tm, "jsonld", html_jsonld_site(ta, site, ttitle, canonical, false));
+        quire_value *tentries = quire__tpl_list(ta);
+        size_t j = i;
+        for (; j < p->n_tags && strcmp(sorted[j]->slug, t0->slug) == 0; j++)
+            if (j == i || sorted[j]->entry != sorted[j - 1]->entry)
+                quire_value_append(ta, tentries, NULL,
+                                   html_entry_value(ta, p, &p->entries[sorted[j]->entry], "../../"));
+        quire__tpl_put(ta, tm, "entries", tentries);
+        rc = html_render_to_file(ctx, p->tag ? p->tag : p->index, tm,
+                                 quire_arena_printf(ta, "%sindex.html", dir));
+        quire_arena_free(ta);
+        i = j;
+    }
+    if (rc == QUIRE_OK)
+        rc = html_write_file(ctx, "style.css", p->css, strlen(p->css));
+out:
+    free(sorted);
+    quire_arena_free(a);
+    return rc;
+}
+
+static void html_close(quire_writer_ctx *ctx)
+{
+    html_priv *p = ctx->priv;
+    if (!p)
+        return;
+    quire__tpl_free(p->page);
+    quire__tpl_free(p->index);
+    quire__tpl_free(p->tag);
+    free(p->css_owned);
+    free(p->entries);
+    free(p->tags);
+    quire__slugset_free(p->slugs);
+    quire__buf_free(&p->buf);
+    quire_arena_free(p->arena);
 }
 
 const quire_writer quire_writer_html = {
     .version = QUIRE_COMPONENT_VERSION,
     .name = "html",
-    .long_name = "HTML5 site: index and one page per document",
+    .long_name = "HTML5 site: index, one page per document and per tag",
     .extension = "index.html",
     .mime_type = "text/html",
     .flags = QUIRE_WRITER_MULTI,
+    .default_filters = "sanitize",
+    .priv_size = sizeof(html_priv),
     .begin = html_begin,
+    .write_document = html_write_document,
+    .end = html_end,
+    .close = html_close,
 };

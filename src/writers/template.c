@@ -1,0 +1,461 @@
+/*
+ * template.c — the logic-less template engine of the html writer (see
+ * template.h for the syntax).  A template is parsed once into a flat list of
+ * operations; a section records where its body ends, so rendering is a loop
+ * over that list with recursion only as deep as sections are nested (bounded
+ * at parse time).
+ */
+#include "template.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TPL_MAX_NESTING 32
+
+typedef enum tpl_kind {
+    TPL_TEXT,     /* literal text: t->text[off..off+len) */
+    TPL_VAR,      /* escaped value */
+    TPL_RAW,      /* value as is */
+    TPL_SECTION,  /* {{#name}}: body is ops (i, end) */
+    TPL_INVERTED  /* {{^name}} */
+} tpl_kind;
+
+typedef struct tpl_op {
+    tpl_kind kind;
+    size_t off, len;      /* TEXT: slice of t->text */
+    char **parts;         /* dotted name split at '.'; {"."} for the current item */
+    size_t n_parts;
+    size_t end;           /* SECTION/INVERTED: index of the first op after the body */
+} tpl_op;
+
+struct quire_tpl {
+    char *text;           /* private copy of the source (TEXT slices point in it) */
+    tpl_op *ops;
+    size_t count, cap;
+};
+
+/* ------------------------------------------------------------------ parse */
+
+static int tpl_push(quire_tpl *t, tpl_op op)
+{
+    if (t->count == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 32;
+        tpl_op *p = realloc(t->ops, cap * sizeof *p);
+        if (!p)
+            return QUIRE_ERR_NOMEM;
+        t->ops = p;
+        t->cap = cap;
+    }
+    t->ops[t->count++] = op;
+    return QUIRE_OK;
+}
+
+/* Line and column (1-based, in bytes) of offset pos. */
+static void tpl_where(const char *src, size_t pos, uint32_t *line, uint32_t *col)
+{
+    uint32_t l = 1, c = 1;
+    for (size_t i = 0; i < pos; i++) {
+        if (src[i] == '\n') {
+            l++;
+            c = 1;
+        } else {
+            c++;
+        }
+    }
+    *line = l;
+    *col = c;
+}
+
+static bool tpl_name_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '-' || c == ':' || c == '.';
+}
+
+/* Split a trimmed name into its dotted parts; NULL on a bad name. */
+static char **tpl_split_name(const char *s, size_t n, size_t *n_parts)
+{
+    if (!n)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        if (!tpl_name_char(s[i]))
+            return NULL;
+    if (n == 1 && s[0] == '.') {
+        char **parts = malloc(sizeof *parts);
+        if (!parts || !(parts[0] = strdup(".")))
+            return free(parts), NULL;
+        *n_parts = 1;
+        return parts;
+    }
+    if (s[0] == '.' || s[n - 1] == '.')
+        return NULL;
+    size_t count = 1;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '.') {
+            if (s[i + 1] == '.')
+                return NULL; /* empty segment */
+            count++;
+        }
+    }
+    char **parts = calloc(count, sizeof *parts);
+    if (!parts)
+        return NULL;
+    size_t k = 0, start = 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i == n || s[i] == '.') {
+            parts[k] = strndup(s + start, i - start);
+            if (!parts[k]) {
+                for (size_t j = 0; j < k; j++)
+                    free(parts[j]);
+                free(parts);
+                return NULL;
+            }
+            k++;
+            start = i + 1;
+        }
+    }
+    *n_parts = count;
+    return parts;
+}
+
+static void tpl_free_parts(char **parts, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(parts[i]);
+    free(parts);
+}
+
+static bool tpl_same_name(const tpl_op *op, const char *s, size_t n)
+{
+    /* Rebuild the dotted name of op and compare. */
+    size_t pos = 0;
+    for (size_t i = 0; i < op->n_parts; i++) {
+        size_t pl = strlen(op->parts[i]);
+        if (i) {
+            if (pos >= n || s[pos] != '.')
+                return false;
+            pos++;
+        }
+        if (pos + pl > n || memcmp(s + pos, op->parts[i], pl) != 0)
+            return false;
+        pos += pl;
+    }
+    return pos == n;
+}
+
+typedef struct tpl_open {
+    size_t op;       /* index of the SECTION/INVERTED op */
+    size_t pos;      /* where its tag starts, for messages */
+} tpl_open;
+
+int quire__tpl_parse(quire_tpl **out, const char *src, size_t len,
+                     char *err, size_t err_size, uint32_t *line, uint32_t *column)
+{
+    *out = NULL;
+    *line = *column = 0;
+    if (err_size)
+        err[0] = '\0';
+    quire_tpl *t = calloc(1, sizeof *t);
+    if (!t || !(t->text = malloc(len + 1))) {
+        free(t);
+        return QUIRE_ERR_NOMEM;
+    }
+    memcpy(t->text, src, len);
+    t->text[len] = '\0';
+    const char *s = t->text;
+    tpl_open open[TPL_MAX_NESTING];
+    size_t depth = 0;
+    size_t i = 0, err_pos = 0;
+    int rc = QUIRE_OK;
+    while (i < len && rc == QUIRE_OK) {
+        const char *tag = strstr(s + i, "{{");
+        size_t tpos = tag ? (size_t)(tag - s) : len;
+        if (tpos > len)
+            tpos = len;
+        if (tpos > i)
+            rc = tpl_push(t, (tpl_op){.kind = TPL_TEXT, .off = i, .len = tpos - i});
+        if (rc != QUIRE_OK || tpos >= len)
+            break;
+        err_pos = tpos;
+        size_t p = tpos + 2;
+        char sigil = s[p];
+        const char *closer = "}}";
+        if (sigil == '{') {
+            closer = "}}}";
+            p++;
+        } else if (sigil == '&' || sigil == '#' || sigil == '^' || sigil == '/' || sigil == '!') {
+            p++;
+        } else {
+            sigil = 0;
+        }
+        const char *end = strstr(s + p, closer);
+        if (!end) {
+            snprintf(err, err_size, "unclosed tag: `%s` without `%s`", sigil == '{' ? "{{{" : "{{",
+                     closer);
+            rc = QUIRE_ERR_PARSE;
+            break;
+        }
+        size_t epos = (size_t)(end - s);
+        i = epos + strlen(closer);
+        if (sigil == '!')
+            continue;
+        size_t a = p, b = epos;
+        while (a < b && (s[a] == ' ' || s[a] == '\t'))
+            a++;
+        while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\t'))
+            b--;
+        if (sigil == '/') {
+            if (!depth) {
+                snprintf(err, err_size, "`{{/%.*s}}` closes no open section", (int)(b - a), s + a);
+                rc = QUIRE_ERR_PARSE;
+                break;
+            }
+            tpl_open *o = &open[depth - 1];
+            tpl_op *op = &t->ops[o->op];
+            if (!tpl_same_name(op, s + a, b - a)) {
+                uint32_t ol, oc;
+                tpl_where(s, o->pos, &ol, &oc);
+                snprintf(err, err_size, "`{{/%.*s}}` does not close the section opened at %u:%u",
+                         (int)(b - a), s + a, ol, oc);
+                rc = QUIRE_ERR_PARSE;
+                break;
+            }
+            op->end = t->count;
+            depth--;
+            continue;
+        }
+        size_t n_parts = 0;
+        char **parts = tpl_split_name(s + a, b - a, &n_parts);
+        if (!parts) {
+            snprintf(err, err_size, "bad name `%.*s` in a tag (letters, digits, _ - : and dots)",
+                     (int)(b - a > 40 ? 40 : b - a), s + a);
+            rc = QUIRE_ERR_PARSE;
+            break;
+        }
+        tpl_kind kind = sigil == '#'   ? TPL_SECTION
+                        : sigil == '^' ? TPL_INVERTED
+                        : (sigil == '{' || sigil == '&') ? TPL_RAW
+                                                         : TPL_VAR;
+        if ((kind == TPL_SECTION || kind == TPL_INVERTED) && depth == TPL_MAX_NESTING) {
+            tpl_free_parts(parts, n_parts);
+            snprintf(err, err_size, "sections nested deeper than %d", TPL_MAX_NESTING);
+            rc = QUIRE_ERR_PARSE;
+            break;
+        }
+        rc = tpl_push(t, (tpl_op){.kind = kind, .parts = parts, .n_parts = n_parts});
+        if (rc != QUIRE_OK) {
+            tpl_free_parts(parts, n_parts);
+            break;
+        }
+        if (kind == TPL_SECTION || kind == TPL_INVERTED)
+            open[depth++] = (tpl_open){t->count - 1, tpos};
+    }
+    if (rc == QUIRE_OK && depth) {
+        tpl_op *op = &t->ops[open[depth - 1].op];
+        err_pos = open[depth - 1].pos;
+        snprintf(err, err_size, "section `{{%c%s}}` is never closed",
+                 op->kind == TPL_SECTION ? '#' : '^', op->parts[0]);
+        rc = QUIRE_ERR_PARSE;
+    }
+    if (rc != QUIRE_OK) {
+        if (rc == QUIRE_ERR_PARSE)
+            tpl_where(s, err_pos, line, column);
+        else
+            snprintf(err, err_size, "%s", quire_strerror(rc));
+        quire__tpl_free(t);
+        return rc;
+    }
+    *out = t;
+    return QUIRE_OK;
+}
+
+void quire__tpl_free(quire_tpl *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->count; i++)
+        tpl_free_parts(t->ops[i].parts, t->ops[i].n_parts);
+    free(t->ops);
+    free(t->text);
+    free(t);
+}
+
+/* ------------------------------------------------------------------ render */
+
+void quire__tpl_escape(quire_buf *b, const char *s)
+{
+    if (!s)
+        return;
+    const unsigned char *p = (const unsigned char *)s;
+    size_t run = 0, i = 0;
+    while (p[i]) {
+        unsigned char c = p[i];
+        if (c >= 0x20 && c < 0x7f && c != '&' && c != '<' && c != '>' && c != '"' && c != '\'') {
+            i++;
+            continue;
+        }
+        quire__buf_put(b, s + run, i - run);
+        if (c == '&') quire__buf_puts(b, "&amp;");
+        else if (c == '<') quire__buf_puts(b, "&lt;");
+        else if (c == '>') quire__buf_puts(b, "&gt;");
+        else if (c == '"') quire__buf_puts(b, "&quot;");
+        else if (c == '\'') quire__buf_puts(b, "&#39;");
+        else if (c == '\t' || c == '\n' || c == '\r') quire__buf_putc(b, (char)c);
+        if (c < 0x80) {
+            i++; /* other C0 controls and DEL are dropped: not allowed in HTML */
+        } else {
+            uint32_t cp;
+            size_t k = quire__utf8_decode(p + i, strlen(s + i), &cp);
+            if (!k) {
+                quire__utf8_put(b, 0xFFFD);
+                i++;
+            } else {
+                /* C1 controls and noncharacters are parse errors in HTML */
+                bool ok = quire__xml_char_ok(cp) && !(cp >= 0x80 && cp <= 0x9F) &&
+                          !(cp >= 0xFDD0 && cp <= 0xFDEF) && (cp & 0xFFFE) != 0xFFFE;
+                if (ok)
+                    quire__buf_put(b, s + i, k);
+                i += k;
+            }
+        }
+        run = i;
+    }
+    quire__buf_put(b, s + run, i - run);
+}
+
+typedef struct tpl_stack {
+    const quire_value *items[TPL_MAX_NESTING + 1];
+    size_t depth;
+} tpl_stack;
+
+/* One step of a dotted name: a key of a mapping, or a 0-based index into a
+ * list ("tags.0" is the first tag, so {{#tags.0}} tests for a non-empty
+ * list without looping). */
+static const quire_value *tpl_child(const quire_value *v, const char *part)
+{
+    if (v->type == QUIRE_VALUE_MAPPING)
+        return quire_value_get(v, part);
+    if (v->type != QUIRE_VALUE_SEQUENCE || !*part || strspn(part, "0123456789") != strlen(part))
+        return NULL;
+    size_t n = strtoul(part, NULL, 10);
+    const quire_value *c = v->first;
+    while (c && n--)
+        c = c->next;
+    return c;
+}
+
+static const quire_value *tpl_lookup(const tpl_stack *st, const tpl_op *op)
+{
+    if (op->n_parts == 1 && strcmp(op->parts[0], ".") == 0)
+        return st->depth ? st->items[st->depth - 1] : NULL;
+    const quire_value *v = NULL;
+    for (size_t k = st->depth; k-- > 0;) {
+        const quire_value *ctx = st->items[k];
+        if (ctx && ctx->type == QUIRE_VALUE_MAPPING && (v = quire_value_get(ctx, op->parts[0])))
+            break;
+    }
+    for (size_t i = 1; v && i < op->n_parts; i++)
+        v = tpl_child(v, op->parts[i]);
+    return v;
+}
+
+static bool tpl_truthy(const quire_value *v)
+{
+    if (!v)
+        return false;
+    switch (v->type) {
+    case QUIRE_VALUE_NULL: return false;
+    case QUIRE_VALUE_BOOL: return v->str && strcmp(v->str, "true") == 0;
+    case QUIRE_VALUE_STRING: return v->len > 0;
+    case QUIRE_VALUE_SEQUENCE: return v->count > 0;
+    default: return true;
+    }
+}
+
+static void tpl_run(const quire_tpl *t, size_t from, size_t to, tpl_stack *st, quire_buf *out)
+{
+    for (size_t i = from; i < to; i++) {
+        const tpl_op *op = &t->ops[i];
+        const quire_value *v;
+        switch (op->kind) {
+        case TPL_TEXT:
+            quire__buf_put(out, t->text + op->off, op->len);
+            break;
+        case TPL_VAR:
+            v = tpl_lookup(st, op);
+            quire__tpl_escape(out, quire_value_str(v));
+            break;
+        case TPL_RAW:
+            v = tpl_lookup(st, op);
+            quire__buf_puts(out, quire_value_str(v));
+            break;
+        case TPL_INVERTED:
+            if (!tpl_truthy(tpl_lookup(st, op)))
+                tpl_run(t, i + 1, op->end, st, out);
+            i = op->end - 1;
+            break;
+        case TPL_SECTION:
+            v = tpl_lookup(st, op);
+            if (tpl_truthy(v)) {
+                /* depth is bounded by TPL_MAX_NESTING at parse time */
+                if (v->type == QUIRE_VALUE_SEQUENCE) {
+                    for (const quire_value *item = v->first; item; item = item->next) {
+                        st->items[st->depth++] = item;
+                        tpl_run(t, i + 1, op->end, st, out);
+                        st->depth--;
+                    }
+                } else {
+                    st->items[st->depth++] = v;
+                    tpl_run(t, i + 1, op->end, st, out);
+                    st->depth--;
+                }
+            }
+            i = op->end - 1;
+            break;
+        }
+    }
+}
+
+void quire__tpl_render(const quire_tpl *t, const quire_value *data, quire_buf *out)
+{
+    tpl_stack st = {.depth = 0};
+    st.items[st.depth++] = data;
+    tpl_run(t, 0, t->count, &st, out);
+}
+
+/* ------------------------------------------------------------------ data */
+
+quire_value *quire__tpl_map(quire_arena *a)
+{
+    return quire_value_new(a, QUIRE_VALUE_MAPPING);
+}
+
+quire_value *quire__tpl_list(quire_arena *a)
+{
+    return quire_value_new(a, QUIRE_VALUE_SEQUENCE);
+}
+
+void quire__tpl_set(quire_arena *a, quire_value *map, const char *key, const char *s)
+{
+    if (!map || !s)
+        return;
+    quire_value *v = quire_value_new_scalar(a, QUIRE_VALUE_STRING, s, strlen(s));
+    if (v)
+        quire_value_append(a, map, key, v);
+}
+
+void quire__tpl_put(quire_arena *a, quire_value *map, const char *key, quire_value *child)
+{
+    if (map && child)
+        quire_value_append(a, map, key, child);
+}
+
+void quire__tpl_flag(quire_arena *a, quire_value *map, const char *key)
+{
+    if (!map)
+        return;
+    quire_value *v = quire_value_new_scalar(a, QUIRE_VALUE_BOOL, "true", 4);
+    if (v)
+        quire_value_append(a, map, key, v);
+}

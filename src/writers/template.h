@@ -1,0 +1,54 @@
+/*
+ * template.h — a small logic-less template engine (a subset of Mustache)
+ * for the html writer's pages.  The syntax is documented in
+ * docs/templates.md:
+ *
+ *   {{name}} {{a.b}} {{.}}   a value, HTML-escaped (&, <, >, ", ')
+ *   {{{name}}} {{&name}}     a value as is: only for what quire made safe
+ *                            itself (the rendered body, JSON-LD, the CSS)
+ *   {{#name}}...{{/name}}    a section: once per item of a list, once with a
+ *                            mapping or a true scalar pushed as the context,
+ *                            never for a missing, null, false or empty value
+ *   {{^name}}...{{/name}}    an inverted section: only when that is empty
+ *   {{! comment }}
+ *
+ * A name is looked up from the innermost context outwards; a missing name
+ * renders as nothing.  Data is a quire_value tree (MAPPING at the top).
+ *
+ * Ownership: quire__tpl_parse() gives a template the caller frees with
+ * quire__tpl_free(); it keeps no pointer to the source text.  A parsed
+ * template is read-only while rendering, so one template may be rendered by
+ * several threads at once.
+ */
+#ifndef QUIRE_WRITERS_TEMPLATE_H
+#define QUIRE_WRITERS_TEMPLATE_H
+
+#include "internal.h"
+
+typedef struct quire_tpl quire_tpl;
+
+/** Parse src[0..len).  On a syntax error returns QUIRE_ERR_PARSE, sets
+ *  *line and *column (1-based) and writes a message into err. */
+int quire__tpl_parse(quire_tpl **out, const char *src, size_t len,
+                     char *err, size_t err_size, uint32_t *line, uint32_t *column);
+/** Append the rendering of t with data to out. */
+void quire__tpl_render(const quire_tpl *t, const quire_value *data, quire_buf *out);
+void quire__tpl_free(quire_tpl *t);
+
+/** Append s HTML-escaped (text and attribute safe: & < > " '), with
+ *  invalid UTF-8 replaced and characters illegal in HTML/XML dropped. */
+void quire__tpl_escape(quire_buf *out, const char *s);
+
+/* ---- building template data (all in one arena) ---- */
+/** A new MAPPING. */
+quire_value *quire__tpl_map(quire_arena *a);
+/** A new SEQUENCE. */
+quire_value *quire__tpl_list(quire_arena *a);
+/** map[key] = copy of s (nothing when s is NULL). */
+void quire__tpl_set(quire_arena *a, quire_value *map, const char *key, const char *s);
+/** map[key] = child (a list or map; nothing when NULL). */
+void quire__tpl_put(quire_arena *a, quire_value *map, const char *key, quire_value *child);
+/** map[key] = true. */
+void quire__tpl_flag(quire_arena *a, quire_value *map, const char *key);
+
+#endif

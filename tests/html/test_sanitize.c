@@ -1,0 +1,139 @@
+/* test_sanitize.c — the sanitize filter: allowlisted elements and
+ * attributes survive, scripts, styles, handlers and unsafe URLs in any
+ * spelling do not, metadata URLs are checked too, raw=true passes through,
+ * and unknown options are refused. */
+#include "check.h"
+#include "internal.h"
+
+/* Read markdown (raw HTML inside), run the chain, render the body. */
+static char *san(const char *md, const char *spec, quire_document **doc_out)
+{
+    quire_collection *c = quire_collection_new();
+    quire_diag_list diags;
+    quire_diag_list_init(&diags);
+    char *out = NULL;
+    int rc = quire_read_buffer(c, quire_reader_find("markdown"), "t.md", md, strlen(md), NULL, &diags);
+    quire_chain *chain = NULL;
+    if (rc == QUIRE_OK)
+        rc = quire_chain_add_spec(&chain, spec, &diags);
+    if (rc == QUIRE_OK)
+        rc = quire_chain_run(chain, c, &diags);
+    if (rc == QUIRE_OK && c->count == 1) {
+        quire_buf b;
+        quire__buf_init(&b);
+        quire__render_html(&b, c->docs[0]->body, NULL);
+        out = strdup(quire__buf_cstr(&b));
+        quire__buf_free(&b);
+        if (doc_out)
+            *doc_out = quire_document_clone(c->docs[0]);
+    }
+    quire_chain_free(chain);
+    quire_collection_free(c);
+    quire_diag_list_free(&diags);
+    return out;
+}
+
+static void expect(const char *md, const char *must, const char *must_not)
+{
+    char *h = san(md, "sanitize", NULL);
+    CHECK(h != NULL);
+    if (!h)
+        return;
+    if ((must && !strstr(h, must)) || (must_not && strstr(h, must_not)))
+        fprintf(stderr, "input: %s\noutput: %s\n", md, h);
+    if (must)
+        CHECK(strstr(h, must) != NULL);
+    if (must_not)
+        CHECK(strstr(h, must_not) == NULL);
+    free(h);
+}
+
+int main(void)
+{
+    /* allowlisted markup stays */
+    expect("<p class=\"x\" id=\"a\">Hi <abbr title=\"t\">T</abbr> <kbd>K</kbd></p>\n",
+           "<p class=\"x\" id=\"a\">Hi <abbr title=\"t\">T</abbr> <kbd>K</kbd></p>", NULL);
+    expect("[ok](https://example.org/a?b=c#d)\n", "href=\"https://example.org/a?b=c#d\"", NULL);
+    expect("[rel](../x/y.html)\n", "href=\"../x/y.html\"", NULL);
+    expect("[mail](mailto:a@example.org)\n", "href=\"mailto:a@example.org\"", NULL);
+    expect("<img src=\"data:image/png;base64,iVBORw0KGgo=\" alt=\"dot\">\n", "data:image/png", NULL);
+    /* scripts, styles and their content */
+    expect("<script>alert(1)</script>\n\nafter\n", "after", "alert");
+    expect("<style>p{color:red}</style>\n\nafter\n", "after", "color");
+    expect("<svg onload=\"alert(1)\"><script>alert(2)</script></svg>\n", NULL, "alert");
+    expect("<math><mi>x</mi><script>alert(1)</script></math>\n", NULL, "alert");
+    expect("<template><script>alert(1)</script></template>\n", NULL, "alert");
+    expect("<noscript><img src=x onerror=alert(1)></noscript>\n", NULL, "alert");
+    /* handlers and style attributes */
+    expect("<p onclick=\"alert(1)\" style=\"background:url(javascript:alert(1))\">t</p>\n", "<p>t</p>", "alert");
+    expect("<img src=\"a.png\" onerror=\"alert(1)\" alt=\"a\">\n", "src=\"a.png\"", "onerror");
+    expect("<div ONMOUSEOVER=\"alert(1)\">d</div>\n", "<div>d</div>", "alert");
+    expect("<iframe srcdoc=\"&lt;script&gt;alert(1)&lt;/script&gt;\"></iframe>\n", NULL, "srcdoc");
+    expect("<a href=\"#\" formaction=\"javascript:alert(1)\">f</a>\n", NULL, "formaction");
+    /* javascript: in every spelling */
+    const char *bad[] = {
+        "javascript:alert(1)", "JaVaScRiPt:alert(1)", " javascript:alert(1)",
+        "&#106;avascript:alert(1)", "&#x6A;avascript:alert(1)", "&#0000106avascript:alert(1)",
+        "jav&#x09;ascript:alert(1)", "jav&#9;ascript:alert(1)", "jav&Tab;ascript:alert(1)",
+        "java&#x0A;script:alert(1)", "javascript&colon;alert(1)", "&amp;#106;avascript:alert(1)",
+        "&#x26;#x6A;avascript:alert(1)", "vbscript:msgbox(1)", "VBScript:msgbox(1)",
+        "data:text/html,&lt;script&gt;alert(1)&lt;/script&gt;",
+        "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==", "livescript:alert(1)",
+        "\x01javascript:alert(1)", "java\nscript:alert(1)", NULL};
+    for (size_t i = 0; bad[i]; i++) {
+        char md[512];
+        snprintf(md, sizeof md, "<a href=\"%s\">x</a> <img src=\"%s\" alt=\"i\">\n", bad[i], bad[i]);
+        char *h = san(md, "sanitize", NULL);
+        CHECK(h && !strstr(h, "href") && !strstr(h, "src=") && !strstr(h, "alert") &&
+              !strstr(h, "msgbox"));
+        if (h && (strstr(h, "href") || strstr(h, "src=")))
+            fprintf(stderr, "survived: %s -> %s\n", bad[i], h);
+        free(h);
+    }
+    expect("<img src=\"data:image/svg+xml;base64,PHN2Zz4=\" alt=\"s\">\n", NULL, "svg+xml");
+    expect("[md](javascript:alert(1))\n", "md", "javascript");
+    expect("![md img](javascript:alert(1))\n", "md img", "javascript");
+    /* frames: srcdoc and javascript: frames never survive; others are embeds */
+    expect("<iframe src=\"javascript:alert(1)\"></iframe>\n", NULL, "javascript");
+    expect("<object data=\"javascript:alert(1)\"></object>\n", NULL, "javascript");
+    /* unknown elements are unwrapped, obsolete ones too; forms go */
+    expect("<p><font color=red>kept text</font> <center>c</center></p>\n", "kept text", "font");
+    expect("<form action=\"/x\"><input name=q><button>Go</button></form>\n", NULL, "input");
+    /* invalid and repeated ids go */
+    expect("<p id=\"a\">1</p>\n<p id=\"a\">2</p>\n<p id=\"b c\">3</p>\n", "<p id=\"a\">1</p>\n<p>2</p>\n<p>3</p>", NULL);
+
+    /* metadata URLs */
+    quire_document *d = NULL;
+    char *h = san("---\ntitle: t\nurl: \"javascript:alert(1)\"\nexternal_url: \"https://ok.example/\"\n"
+                  "image: \"jav&#x61;script:alert(1)\"\nauthor:\n  name: A\n  url: \"vbscript:x\"\n---\n\nx\n",
+                  "sanitize", &d);
+    CHECK(h && d);
+    if (d) {
+        CHECK(d->url == NULL);
+        CHECK_STR(d->external_url, "https://ok.example/");
+        CHECK(d->image.src == NULL);
+        CHECK(d->n_authors == 1 && d->authors[0].url == NULL);
+        quire_document_free(d);
+    }
+    free(h);
+
+    /* raw passthrough only by name */
+    h = san("<script>alert(1)</script>\n", "sanitize:raw=true", NULL);
+    CHECK(h && strstr(h, "<script>"));
+    free(h);
+    /* unknown options are an error */
+    quire_diag_list diags;
+    quire_diag_list_init(&diags);
+    quire_chain *chain = NULL;
+    quire_collection *c = quire_collection_new();
+    int rc = quire_chain_add_spec(&chain, "sanitize:bogus=1", &diags);
+    if (rc == QUIRE_OK)
+        rc = quire_chain_run(chain, c, &diags);
+    CHECK(rc == QUIRE_ERR_USAGE);
+    CHECK(quire_chain_contains(chain, "sanitize"));
+    CHECK(!quire_chain_contains(chain, "summary"));
+    quire_chain_free(chain);
+    quire_collection_free(c);
+    quire_diag_list_free(&diags);
+    return CHECK_DONE();
+}

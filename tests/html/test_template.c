@@ -1,0 +1,118 @@
+/* test_template.c — the html writer's template engine: variables escaped by
+ * default, raw output, sections over lists, mappings and flags, inverted
+ * sections, dotted names and list indexes, missing variables, and clear
+ * errors with line and column for malformed templates. */
+#include "check.h"
+#include "template.h"
+
+static char *render(const char *src, const quire_value *data)
+{
+    quire_tpl *t = NULL;
+    char err[256];
+    uint32_t line, col;
+    if (quire__tpl_parse(&t, src, strlen(src), err, sizeof err, &line, &col) != QUIRE_OK) {
+        fprintf(stderr, "unexpected parse error %u:%u: %s\n", line, col, err);
+        return NULL;
+    }
+    quire_buf b;
+    quire__buf_init(&b);
+    quire__tpl_render(t, data, &b);
+    quire__tpl_free(t);
+    char *s = strdup(quire__buf_cstr(&b));
+    quire__buf_free(&b);
+    return s;
+}
+
+#define CHECK_RENDER(src, data, expected)         \
+    do {                                          \
+        char *got_ = render(src, data);           \
+        CHECK_STR(got_, expected);                \
+        free(got_);                               \
+    } while (0)
+
+static void check_error(const char *src, uint32_t eline, uint32_t ecol, const char *needle)
+{
+    quire_tpl *t = NULL;
+    char err[256];
+    uint32_t line = 0, col = 0;
+    int rc = quire__tpl_parse(&t, src, strlen(src), err, sizeof err, &line, &col);
+    CHECK(rc == QUIRE_ERR_PARSE);
+    CHECK(t == NULL);
+    if (line != eline || col != ecol || !strstr(err, needle))
+        fprintf(stderr, "for %s: got %u:%u %s\n", src, line, col, err);
+    CHECK(line == eline);
+    CHECK(col == ecol);
+    CHECK(strstr(err, needle) != NULL);
+}
+
+int main(void)
+{
+    quire_arena *a = quire_arena_new();
+    quire_value *d = quire__tpl_map(a);
+    quire__tpl_set(a, d, "title", "Tom & \"Jerry\" <b>'s</b>");
+    quire__tpl_set(a, d, "html", "<em>ok</em>");
+    quire__tpl_set(a, d, "empty", "");
+    quire__tpl_flag(a, d, "yes");
+    quire_value *site = quire__tpl_map(a);
+    quire__tpl_set(a, site, "name", "Harbor");
+    quire__tpl_put(a, d, "site", site);
+    quire_value *tags = quire__tpl_list(a);
+    const char *names[] = {"a", "b<", "c"};
+    for (int i = 0; i < 3; i++) {
+        quire_value *t = quire__tpl_map(a);
+        quire__tpl_set(a, t, "name", names[i]);
+        quire_value_append(a, tags, NULL, t);
+    }
+    quire__tpl_put(a, d, "tags", tags);
+    quire__tpl_put(a, d, "none", quire__tpl_list(a));
+    quire_value *words = quire__tpl_list(a);
+    quire_value_append(a, words, NULL, quire_value_new_scalar(a, QUIRE_VALUE_STRING, "x", 1));
+    quire_value_append(a, words, NULL, quire_value_new_scalar(a, QUIRE_VALUE_STRING, "y&", 2));
+    quire__tpl_put(a, d, "words", words);
+
+    /* variables: escaped by default, raw on request */
+    CHECK_RENDER("<h1>{{title}}</h1>", d,
+                 "<h1>Tom &amp; &quot;Jerry&quot; &lt;b&gt;&#39;s&lt;/b&gt;</h1>");
+    CHECK_RENDER("{{ title }}", d, "Tom &amp; &quot;Jerry&quot; &lt;b&gt;&#39;s&lt;/b&gt;");
+    CHECK_RENDER("{{{html}}}|{{& html}}|{{html}}", d,
+                 "<em>ok</em>|<em>ok</em>|&lt;em&gt;ok&lt;/em&gt;");
+    /* missing variables render as nothing */
+    CHECK_RENDER("[{{nope}}][{{site.nope}}][{{nope.deeper}}]", d, "[][][]");
+    /* dotted names and list indexes */
+    CHECK_RENDER("{{site.name}} {{tags.1.name}} {{tags.9.name}}", d, "Harbor b&lt; ");
+    /* sections: lists loop, items are the context, outer names stay visible */
+    CHECK_RENDER("{{#tags}}<{{name}}@{{site.name}}>{{/tags}}", d, "<a@Harbor><b&lt;@Harbor><c@Harbor>");
+    CHECK_RENDER("{{#words}}[{{.}}]{{/words}}", d, "[x][y&amp;]");
+    /* mapping and flag sections; false-y values skip */
+    CHECK_RENDER("{{#site}}{{name}}{{/site}}{{#yes}}Y{{/yes}}{{#empty}}E{{/empty}}{{#none}}N{{/none}}{{#nope}}M{{/nope}}",
+                 d, "HarborY");
+    /* inverted sections */
+    CHECK_RENDER("{{^none}}no tags{{/none}}{{^tags}}never{{/tags}}{{^nope}}!{{/nope}}", d, "no tags!");
+    /* {{#list.0}} tests for a non-empty list without looping */
+    CHECK_RENDER("{{#tags.0}}<ul>{{#tags}}<li>{{name}}</li>{{/tags}}</ul>{{/tags.0}}{{#none.0}}X{{/none.0}}", d,
+                 "<ul><li>a</li><li>b&lt;</li><li>c</li></ul>");
+    /* comments vanish; lone braces are text */
+    CHECK_RENDER("a{{! a comment }}b { } }}", d, "ab { } }}");
+    /* nested sections */
+    CHECK_RENDER("{{#yes}}{{#tags}}{{#yes}}{{name}}{{/yes}}{{/tags}}{{/yes}}", d, "ab&lt;c");
+
+    /* malformed templates: a clear message with line and column */
+    check_error("ok\n  {{title", 2, 3, "unclosed tag");
+    check_error("{{{raw}}", 1, 1, "unclosed tag");
+    check_error("{{#a}}x", 1, 1, "never closed");
+    check_error("x\n{{#a}}{{#b}}{{/a}}", 2, 13, "does not close");
+    check_error("{{/a}}", 1, 1, "closes no open section");
+    check_error("{{}}", 1, 1, "bad name");
+    check_error("{{a b}}", 1, 1, "bad name");
+    check_error("{{a..b}}", 1, 1, "bad name");
+
+    /* escaping drops what HTML forbids and repairs bad UTF-8 */
+    quire_buf b;
+    quire__buf_init(&b);
+    quire__tpl_escape(&b, "a\x01" "b\xff" "c\xc2\x85" "d\xc3\xa9");
+    CHECK_STR(quire__buf_cstr(&b), "ab\xef\xbf\xbd" "cd\xc3\xa9");
+    quire__buf_free(&b);
+
+    quire_arena_free(a);
+    return CHECK_DONE();
+}
