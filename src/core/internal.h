@@ -87,6 +87,9 @@ typedef struct quire_render_opts {
     bool xhtml;              /* void elements as <br/>, boolean attrs valued */
     const char *id_prefix;   /* prepended to every id and #fragment link, or NULL */
     bool keep_embeds;        /* EMBED as <iframe>; else a link */
+    bool escape_quotes;      /* " and ' in text as &quot; &#39;: feed checkers scan
+                                content_html for href="..." and would take a code
+                                sample about HTML for a relative link */
 } quire_render_opts;
 /** The body (or any subtree) as an HTML fragment.  Escapes everything. */
 void quire__render_html(quire_buf *out, const quire_node *root, const quire_render_opts *opts);

@@ -17,8 +17,9 @@ typedef struct render_state {
     const quire_render_opts *opts;
 } render_state;
 
-/* Escaped, XML-clean text.  ASCII runs are copied in one go. */
-static void put_text(quire_buf *b, const char *s, bool attr)
+/* Escaped, XML-clean text.  ASCII runs are copied in one go.  quotes: also
+ * escape " and ' (attributes always escape "). */
+static void put_text_q(quire_buf *b, const char *s, bool attr, bool quotes)
 {
     if (!s)
         return;
@@ -26,7 +27,8 @@ static void put_text(quire_buf *b, const char *s, bool attr)
     size_t run = 0, i = 0;
     while (p[i]) {
         unsigned char c = p[i];
-        if (c >= 0x20 && c < 0x80 && c != '&' && c != '<' && c != '>' && c != '"') {
+        if (c >= 0x20 && c < 0x80 && c != '&' && c != '<' && c != '>' && c != '"' &&
+            (c != '\'' || !quotes)) {
             i++;
             continue;
         }
@@ -34,7 +36,8 @@ static void put_text(quire_buf *b, const char *s, bool attr)
         if (c == '&') { quire__buf_puts(b, "&amp;"); i++; }
         else if (c == '<') { quire__buf_puts(b, "&lt;"); i++; }
         else if (c == '>') { quire__buf_puts(b, "&gt;"); i++; }
-        else if (c == '"') { quire__buf_puts(b, attr ? "&quot;" : "\""); i++; }
+        else if (c == '"') { quire__buf_puts(b, attr || quotes ? "&quot;" : "\""); i++; }
+        else if (c == '\'') { quire__buf_puts(b, "&#39;"); i++; }
         else if (c < 0x80) {
             /* C0 controls: TAB, LF, CR are fine in text; attributes get a space */
             if (c == '\t' || c == '\n' || c == '\r')
@@ -55,6 +58,17 @@ static void put_text(quire_buf *b, const char *s, bool attr)
         run = i;
     }
     quire__buf_put(b, s + run, i - run);
+}
+
+static void put_text(quire_buf *b, const char *s, bool attr)
+{
+    put_text_q(b, s, attr, false);
+}
+
+/* Text content of the document (not markup): quotes escaped on request. */
+static void put_content(render_state *st, const char *s)
+{
+    put_text_q(st->out, s, false, st->opts->escape_quotes);
 }
 
 /* Attribute names come from parsed HTML: refuse anything that would not be
@@ -251,7 +265,7 @@ static void enter(render_state *st, quire_node *n)
             quire__buf_putc(b, '"');
         }
         quire__buf_putc(b, '>');
-        put_text(b, n->literal, false);
+        put_content(st, n->literal);
         quire__buf_puts(b, "</code></pre>\n");
         break;
     case QUIRE_NODE_THEMATIC_BREAK:
@@ -328,7 +342,7 @@ static void enter(render_state *st, quire_node *n)
         }
         break;
     case QUIRE_NODE_TEXT:
-        put_text(b, n->literal, false);
+        put_content(st, n->literal);
         break;
     case QUIRE_NODE_SOFTBREAK:
         quire__buf_putc(b, '\n');
@@ -339,7 +353,7 @@ static void enter(render_state *st, quire_node *n)
     case QUIRE_NODE_CODE:
         open_tag(st, "code", n, NULL);
         end_open(st, false);
-        put_text(b, n->literal, false);
+        put_content(st, n->literal);
         close_tag(st, "code");
         break;
     case QUIRE_NODE_EMPH:

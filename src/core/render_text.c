@@ -13,6 +13,8 @@ static void ensure_blank_line(quire_buf *b)
         return;
     while (b->len && (b->data[b->len - 1] == ' '))
         b->data[--b->len] = '\0';
+    if (!b->len) /* only spaces so far: nothing to separate from */
+        return;
     if (b->data[b->len - 1] != '\n')
         quire__buf_putc(b, '\n');
     if (b->len < 2 || b->data[b->len - 2] != '\n')
