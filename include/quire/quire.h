@@ -86,6 +86,7 @@ typedef struct quire_write_opts {
     const char *title_suffix;
     const quire_value *options;
     quire_date updated;         /* unset: newest document or SOURCE_DATE_EPOCH */
+    bool fetch_remote;          /* allow downloading remote media (epub) */
 } quire_write_opts;
 /** Run a writer over every document of c into out (not committed). */
 QUIRE_API int quire_write(const quire_collection *c, const quire_writer *w, quire_sink *out,
@@ -102,6 +103,7 @@ typedef struct quire_build_opts {
     size_t n_filters;
     const char *base_url;        /* overrides the config */
     bool strict;
+    bool fetch_remote;           /* --fetch-remote */
     int jobs;                    /* 0 = number of cores */
     quire_limits limits;
 } quire_build_opts;

@@ -74,6 +74,20 @@ void quire__render_html(quire_buf *out, const quire_node *root, const quire_rend
 /** Plain text: paragraphs separated by blank lines, lists with "- ". */
 void quire__render_text(quire_buf *out, const quire_node *root);
 
+/* ---- filter options (src/core/registry.c) ---- */
+/** Check ctx->options against a NULL-terminated list of known keys: every
+ *  unknown key, and every value that is not a scalar, is reported as an
+ *  error naming the filter.  QUIRE_OK or QUIRE_ERR_USAGE. */
+int quire__filter_check_options(const quire_filter_ctx *ctx, const char *const *known);
+/** A boolean option ("true/false", "yes/no", "on/off", "1/0"); def when the
+ *  key is absent.  A bad value is reported: QUIRE_ERR_USAGE. */
+int quire__filter_opt_bool(const quire_filter_ctx *ctx, const char *key, bool def,
+                           bool *out);
+/** A non-negative decimal integer option; def when absent.  A bad value
+ *  (sign, garbage, overflow) is reported: QUIRE_ERR_USAGE. */
+int quire__filter_opt_size(const quire_filter_ctx *ctx, const char *key, size_t def,
+                           size_t *out);
+
 /* ---- time ---- */
 /** SOURCE_DATE_EPOCH if set and valid, else the collection's newest date,
  *  else the Unix epoch.  Never the clock. */

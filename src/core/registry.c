@@ -9,6 +9,8 @@
 #include <string.h>
 #include <strings.h>
 #include <stdlib.h>
+#include <stdio.h>
+#include <errno.h>
 
 extern const quire_reader quire_reader_markdown;
 extern const quire_reader quire_reader_html;
@@ -135,4 +137,92 @@ long quire_filter_opt_long(const quire_filter_ctx *ctx, const char *key, long de
     char *end;
     long n = strtol(v, &end, 10);
     return *end ? def : n;
+}
+
+/* ------------------------------------------------- option checks for filters */
+
+static const char *filter_name(const quire_filter_ctx *ctx)
+{
+    return ctx->filter && ctx->filter->name ? ctx->filter->name : "filter";
+}
+
+int quire__filter_check_options(const quire_filter_ctx *ctx, const char *const *known)
+{
+    const quire_value *opts = ctx->options;
+    if (!opts)
+        return QUIRE_OK;
+    if (opts->type != QUIRE_VALUE_MAPPING) {
+        quire_diag_add(ctx->diags, QUIRE_SEV_ERROR, filter_name(ctx), NULL, opts->line,
+                       opts->column, "options must be a mapping of key=value");
+        return QUIRE_ERR_USAGE;
+    }
+    int rc = QUIRE_OK;
+    for (const quire_value *o = opts->first; o; o = o->next) {
+        bool ok = false;
+        for (size_t i = 0; known && known[i]; i++)
+            if (o->key && strcmp(o->key, known[i]) == 0)
+                ok = true;
+        if (!ok) {
+            /* List the known keys: the user most likely misspelled one. */
+            char list[256] = "";
+            size_t n = 0;
+            for (size_t i = 0; known && known[i] && n < sizeof list; i++) {
+                int w = snprintf(list + n, sizeof list - n, "%s%s", i ? ", " : "", known[i]);
+                if (w < 0)
+                    break;
+                n += (size_t)w;
+            }
+            quire_diag_add(ctx->diags, QUIRE_SEV_ERROR, filter_name(ctx), NULL, o->line,
+                           o->column, "unknown option '%s' (known: %s)",
+                           o->key ? o->key : "", *list ? list : "none");
+            rc = QUIRE_ERR_USAGE;
+        } else if (!quire_value_str(o) && o->type != QUIRE_VALUE_NULL) {
+            quire_diag_add(ctx->diags, QUIRE_SEV_ERROR, filter_name(ctx), NULL, o->line,
+                           o->column, "option '%s' must be a single value", o->key);
+            rc = QUIRE_ERR_USAGE;
+        }
+    }
+    return rc;
+}
+
+int quire__filter_opt_bool(const quire_filter_ctx *ctx, const char *key, bool def, bool *out)
+{
+    const char *v = quire_filter_opt(ctx, key, NULL);
+    *out = def;
+    if (!v)
+        return QUIRE_OK;
+    static const char *const yes[] = {"true", "yes", "on", "1"};
+    static const char *const no[] = {"false", "no", "off", "0"};
+    for (size_t i = 0; i < sizeof yes / sizeof *yes; i++) {
+        if (strcasecmp(v, yes[i]) == 0)
+            return *out = true, QUIRE_OK;
+        if (strcasecmp(v, no[i]) == 0)
+            return *out = false, QUIRE_OK;
+    }
+    quire_diag_add(ctx->diags, QUIRE_SEV_ERROR, filter_name(ctx), NULL, 0, 0,
+                   "option '%s': '%s' is not a boolean (true or false)", key, v);
+    return QUIRE_ERR_USAGE;
+}
+
+int quire__filter_opt_size(const quire_filter_ctx *ctx, const char *key, size_t def,
+                           size_t *out)
+{
+    const char *v = quire_filter_opt(ctx, key, NULL);
+    *out = def;
+    if (!v)
+        return QUIRE_OK;
+    /* strtoull accepts "-1" and leading blanks; a count must be plain digits. */
+    bool digits = *v != '\0';
+    for (const char *p = v; *p; p++)
+        if (*p < '0' || *p > '9')
+            digits = false;
+    errno = 0;
+    unsigned long long n = digits ? strtoull(v, NULL, 10) : 0;
+    if (!digits || errno == ERANGE || n > SIZE_MAX) {
+        quire_diag_add(ctx->diags, QUIRE_SEV_ERROR, filter_name(ctx), NULL, 0, 0,
+                       "option '%s': '%s' is not a non-negative integer", key, v);
+        return QUIRE_ERR_USAGE;
+    }
+    *out = (size_t)n;
+    return QUIRE_OK;
 }

@@ -29,6 +29,7 @@ int quire_write(const quire_collection *c, const quire_writer *w, quire_sink *ou
         .title_suffix = opts->title_suffix,
         .updated = opts->updated.set ? opts->updated : quire__build_date(c),
         .count = c->count,
+        .fetch_remote = opts->fetch_remote,
     };
     quire_arena *tmp = quire_arena_new();
     if (!tmp)

@@ -114,6 +114,7 @@ typedef struct quire_writer_ctx {
     const char *title_suffix;   /* for per-tag feeds: " — tag: x", or NULL */
     quire_date updated;         /* newest document, or SOURCE_DATE_EPOCH */
     size_t count;               /* number of documents that will follow */
+    bool fetch_remote;          /* the user allowed downloading remote media */
 } quire_writer_ctx;
 
 struct quire_writer {

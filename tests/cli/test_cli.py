@@ -1,0 +1,149 @@
+#!/usr/bin/env python3
+"""End-to-end tests of the quire command: exit statuses, diagnostics with
+file:line:column, a bad document skipped while the rest builds, --strict,
+determinism, the model round trip, and nothing written outside OUTDIR."""
+import filecmp
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+QUIRE = os.environ["QUIRE"]
+ROOT = os.environ["QUIRE_SOURCE_ROOT"]
+failures = []
+
+
+def check(cond, msg):
+    if not cond:
+        failures.append(msg)
+        print("FAIL:", msg, file=sys.stderr)
+
+
+def run(*args, stdin=None, env=None, cwd=None):
+    e = dict(os.environ)
+    e.update(env or {})
+    return subprocess.run([QUIRE, *args], input=stdin, capture_output=True, env=e, cwd=cwd)
+
+
+def write(path, text):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+def test_usage():
+    check(run("--version").returncode == 0, "--version exits 0")
+    check(b"quire" in run("--version").stdout, "--version prints the name")
+    check(run("--help").returncode == 0, "--help exits 0")
+    check(run().returncode == 2, "no command exits 2")
+    check(run("frobnicate").returncode == 2, "unknown command exits 2")
+    check(run("convert", "x.md").returncode == 2, "convert without -t exits 2")
+    check(run("convert", "-", "-t", "nope").returncode == 2, "unknown format exits 2")
+    check(run("build", "--no-such-option").returncode == 2, "unknown option exits 2")
+    r = run("formats")
+    check(r.returncode == 0 and b"jsonfeed" in r.stdout and b"markdown" in r.stdout, "formats lists components")
+    r = run("filters")
+    check(r.returncode == 0 and b"fix-encoding" in r.stdout, "filters lists filters")
+    r = run("build", "x", "--filter", "no-such-filter", "-o", "/tmp/never")
+    check(r.returncode == 2 or r.returncode == 1, "unknown filter fails")
+
+
+def test_bad_document_skipped(tmp):
+    src = os.path.join(tmp, "src")
+    write(os.path.join(src, "good.md"), "---\ntitle: Good One\ndate: 2024-01-02\n---\n\nFine text.\n")
+    # line 3, column 7: a flow sequence never closed
+    write(os.path.join(src, "bad.md"), "---\ntitle: Bad\ntags: [a, b\nslug: bad\n---\n\nBody.\n")
+    out = os.path.join(tmp, "out")
+    r = run("build", src, "-o", out)
+    err = r.stderr.decode()
+    check(r.returncode == 1, f"a bad document gives exit 1 (got {r.returncode}: {err})")
+    bad = os.path.join(src, "bad.md")
+    check(any(line.startswith(bad + ":") and ": error: " in line and line.split(":")[1].isdigit()
+              and line.split(":")[2].isdigit() for line in err.splitlines()),
+          f"diagnostic reads file:line:column: error: ({err!r})")
+    feed_path = os.path.join(out, "feed.json")
+    check(os.path.exists(feed_path), "feed.json still written")
+    if os.path.exists(feed_path):
+        feed = json.load(open(feed_path, encoding="utf-8"))
+        titles = [i.get("title") for i in feed.get("items", [])]
+        check(titles == ["Good One"], f"only the good document is in the feed: {titles}")
+    check(os.path.exists(os.path.join(out, "model.json")), "model.json written")
+    # --strict: the error fails the build and nothing new is written
+    out2 = os.path.join(tmp, "out-strict")
+    r = run("build", src, "-o", out2, "--strict")
+    check(r.returncode == 1, "--strict exits 1")
+    check(not os.path.exists(os.path.join(out2, "feed.json")), "--strict writes nothing")
+
+
+def tree_files(d):
+    res = []
+    for base, _dirs, files in os.walk(d):
+        for f in files:
+            res.append(os.path.relpath(os.path.join(base, f), d))
+    return sorted(res)
+
+
+def test_deterministic(tmp):
+    outs = []
+    for i, tz in enumerate(("UTC", "Asia/Kolkata")):
+        out = os.path.join(tmp, f"det{i}")
+        r = run("build", os.path.join(ROOT, "samples"), "-o", out, env={"TZ": tz})
+        check(r.returncode == 0, f"samples build cleanly (exit {r.returncode}): {r.stderr.decode()[:2000]}")
+        outs.append(out)
+    a, b = (tree_files(o) for o in outs)
+    check(a == b and len(a) >= 3, f"same files in both builds ({len(a)} files)")
+    for f in a:
+        if f in b:
+            check(filecmp.cmp(os.path.join(outs[0], f), os.path.join(outs[1], f), shallow=False),
+                  f"{f} is byte-identical across builds")
+    for f in a:
+        check(not os.path.basename(f).startswith("."), f"no temporary file left behind: {f}")
+
+
+def test_model_round_trip(tmp):
+    for name in sorted(os.listdir(os.path.join(ROOT, "samples", "posts"))):
+        path = os.path.join(ROOT, "samples", "posts", name)
+        first = run("convert", path, "-t", "model")
+        check(first.returncode == 0, f"convert {name} -t model: {first.stderr.decode()[:500]}")
+        second = run("convert", "-", "-f", "model", "-t", "model", stdin=first.stdout)
+        check(second.returncode == 0, f"read back {name}: {second.stderr.decode()[:500]}")
+        check(first.stdout == second.stdout and len(first.stdout) > 100,
+              f"model round trip of {name} is byte-identical")
+
+
+def test_nothing_outside(tmp):
+    src = os.path.join(tmp, "hostile")
+    for i, slug in enumerate(["../../../escaped", "/etc/passwd-x", "..\\\\win", "a/../../b", "..", "same", "same"]):
+        write(os.path.join(src, f"d{i}.md"), f"---\ntitle: Doc {i}\nslug: \"{slug}\"\ndate: 2024-01-0{i + 1}\n---\n\nText {i}.\n")
+    out = os.path.join(tmp, "sandbox", "out")
+    os.makedirs(out)
+    before = set(tree_files(tmp))
+    r = run("build", src, "-o", out)
+    after = set(tree_files(tmp))
+    new = sorted(f for f in after - before)
+    outside = [f for f in new if not f.startswith(os.path.join("sandbox", "out") + os.sep)]
+    check(not outside, f"nothing written outside OUTDIR: {outside}")
+    check(r.returncode in (0, 1), f"hostile slugs do not crash (exit {r.returncode})")
+    feed = os.path.join(out, "feed.json")
+    if os.path.exists(feed):
+        items = json.load(open(feed, encoding="utf-8"))["items"]
+        check(len(items) == 7, f"every hostile-slug document is in the feed ({len(items)})")
+
+
+def main():
+    test_usage()
+    with tempfile.TemporaryDirectory() as tmp:
+        test_bad_document_skipped(tmp)
+        test_deterministic(tmp)
+        test_model_round_trip(tmp)
+        test_nothing_outside(tmp)
+    if failures:
+        print(f"{len(failures)} failure(s)", file=sys.stderr)
+        return 1
+    print("all CLI checks passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,239 @@
+/* Unit tests of src/core: dates, URLs, slugs, arena, values, nodes and the
+ * iterator, the renderers' escaping, path safety, atomic sinks, chain specs. */
+#include "internal.h"
+#include "check.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void test_dates(void)
+{
+    quire_date d;
+    char buf[48];
+    CHECK(quire_date_parse(&d, "2021-09-24"));
+    CHECK(d.set && !d.has_time && d.year == 2021 && d.month == 9 && d.day == 24);
+    CHECK_STR(quire_date_rfc3339(&d, buf), "2021-09-24T00:00:00Z");
+    CHECK_STR(quire_date_rfc822(&d, buf), "Fri, 24 Sep 2021 00:00:00 +0000");
+    CHECK_STR(quire_date_iso(&d, buf), "2021-09-24");
+    CHECK(quire_date_parse(&d, "2024-03-20T16:00:00-05:00"));
+    CHECK(d.has_zone && d.offset_min == -300);
+    CHECK_STR(quire_date_rfc3339(&d, buf), "2024-03-20T16:00:00-05:00");
+    CHECK_STR(quire_date_rfc822(&d, buf), "Wed, 20 Mar 2024 16:00:00 -0500");
+    CHECK(quire_date_epoch(&d) == 1710968400);
+    CHECK(quire_date_parse(&d, "2021-09-24T09:56:50.446630Z"));
+    CHECK(d.nanos == 446630000);
+    CHECK_STR(quire_date_iso(&d, buf), "2021-09-24T09:56:50.44663Z");
+    CHECK(quire_date_parse(&d, "2024-02-02 08:30"));
+    CHECK(d.has_time && !d.has_zone && d.minute == 30);
+    CHECK_STR(quire_date_iso(&d, buf), "2024-02-02T08:30:00");
+    CHECK(!quire_date_parse(&d, "2021-02-30"));
+    CHECK(!quire_date_parse(&d, "2021-13-01"));
+    CHECK(!quire_date_parse(&d, "2021-01-01T24:00:00Z"));
+    CHECK(!quire_date_parse(&d, "yesterday"));
+    CHECK(!quire_date_parse(&d, "2021-01-01Tjunk"));
+    CHECK(quire_date_parse(&d, "2024-02-29"));
+    CHECK(!quire_date_parse(&d, "2023-02-29"));
+    quire_date e = quire_date_from_epoch(1700000000);
+    CHECK_STR(quire_date_rfc3339(&e, buf), "2023-11-14T22:13:20Z");
+    quire_date a, b, none = {0};
+    quire_date_parse(&a, "2024-01-01T00:00:00+01:00");
+    quire_date_parse(&b, "2023-12-31T23:30:00Z");
+    CHECK(quire_date_compare(&a, &b) < 0);
+    CHECK(quire_date_compare(&none, &a) < 0 && quire_date_compare(&a, &none) > 0);
+}
+
+static void test_urls(void)
+{
+    quire_arena *a = quire_arena_new();
+    const char *base = "https://ex.org/posts/a/index.html?q=1";
+    CHECK_STR(quire__url_resolve(a, base, "img.png"), "https://ex.org/posts/a/img.png");
+    CHECK_STR(quire__url_resolve(a, base, "../b/"), "https://ex.org/posts/b/");
+    CHECK_STR(quire__url_resolve(a, base, "../../../../x"), "https://ex.org/x");
+    CHECK_STR(quire__url_resolve(a, base, "/root"), "https://ex.org/root");
+    CHECK_STR(quire__url_resolve(a, base, "//cdn.ex.net/y"), "https://cdn.ex.net/y");
+    CHECK_STR(quire__url_resolve(a, base, "#top"), "https://ex.org/posts/a/index.html?q=1#top");
+    CHECK_STR(quire__url_resolve(a, base, "?p=2"), "https://ex.org/posts/a/index.html?p=2");
+    CHECK_STR(quire__url_resolve(a, base, "mailto:x@y"), "mailto:x@y");
+    CHECK_STR(quire__url_resolve(a, "https://ex.org", "a/b"), "https://ex.org/a/b");
+    CHECK(quire__url_has_scheme("https://x") && !quire__url_has_scheme("./a:b") &&
+          !quire__url_has_scheme("images/a.png"));
+    CHECK_STR(quire__slugify(a, "NVIDIA In Healthcare: From Gaming To Medicine!"),
+              "nvidia-in-healthcare-from-gaming-to-medicine");
+    CHECK_STR(quire__slugify(a, "../../etc/passwd"), "etc-passwd");
+    CHECK_STR(quire__slugify(a, "Ærø — ünïcode"), "r-n-code");
+    CHECK_STR(quire__slugify(a, "///"), "");
+    quire_arena_free(a);
+}
+
+static void test_arena_and_values(void)
+{
+    quire_arena *a = quire_arena_new();
+    /* Many small and a few huge allocations: all usable, all aligned. */
+    for (int i = 0; i < 10000; i++) {
+        char *p = quire_arena_alloc(a, (size_t)(i % 37) + 1);
+        CHECK(p && ((uintptr_t)p % 16) == 0);
+        if (!p)
+            break;
+        p[0] = 'x';
+    }
+    char *big = quire_arena_alloc(a, 5u << 20);
+    CHECK(big && big[0] == 0 && big[(5u << 20) - 1] == 0);
+    CHECK_STR(quire_arena_printf(a, "%s-%d", "n", 42), "n-42");
+    CHECK(quire_arena_strndup(a, "abcdef", 3)[3] == '\0');
+    quire_value *m = quire_value_new(a, QUIRE_VALUE_MAPPING);
+    quire_value *link = quire_value_new(a, QUIRE_VALUE_MAPPING);
+    quire_value_append(a, link, "href", quire_value_new_scalar(a, QUIRE_VALUE_STRING, "https://x/", 10));
+    quire_value_append(a, m, "link", link);
+    quire_value_append(a, m, "msvalidate.01", quire_value_new(a, QUIRE_VALUE_NULL));
+    CHECK_STR(quire_value_str(quire_value_path(m, "link.href")), "https://x/");
+    CHECK(quire_value_get(m, "msvalidate.01") && quire_value_get(m, "msvalidate.01")->type == QUIRE_VALUE_NULL);
+    CHECK(quire_value_path(m, "link.nope") == NULL);
+    quire_value *c = quire_value_clone(a, m);
+    CHECK(c != m && c->count == 2 && !strcmp(quire_value_str(quire_value_path(c, "link.href")), "https://x/"));
+    quire_arena_free(a);
+}
+
+static quire_node *add(quire_arena *a, quire_node *parent, quire_node_type t)
+{
+    quire_node *n = quire_node_new(a, t, 1, 1);
+    quire_node_append(parent, n);
+    return n;
+}
+
+static void test_nodes_and_render(void)
+{
+    quire_document *doc = quire_document_new();
+    quire_arena *a = doc->arena;
+    quire_node *root = quire_node_new(a, QUIRE_NODE_ROOT, 1, 1);
+    quire_node *p = add(a, root, QUIRE_NODE_PARAGRAPH);
+    quire_node_append(p, quire_node_new_text(a, "a < b & \"c\" ]]> \x01\x0b ok \xff", 26, 1, 1));
+    quire_node *link = add(a, p, QUIRE_NODE_LINK);
+    link->url = "https://x.example/?a=1&b=\"2\"";
+    quire_node_append(link, quire_node_new_text(a, "l", 1, 1, 1));
+    quire_node *el = add(a, root, QUIRE_NODE_HTML_BLOCK);
+    el->name = "iframe";
+    quire_node_set_attr(a, el, "allowfullscreen", "");
+    quire_node_set_attr(a, el, "bad name", "x");
+    quire_node_set_attr(a, el, "onload", "alert(1)");
+    quire_node_remove_attr(el, "onload");
+    CHECK(quire_node_attr(el, "onload") == NULL);
+    quire_buf b;
+    quire__buf_init(&b);
+    quire_render_opts xo = {.xhtml = true};
+    quire__render_html(&b, root, &xo);
+    CHECK_STR(quire__buf_cstr(&b),
+              "<p>a &lt; b &amp; \"c\" ]]&gt;  ok \xEF\xBF\xBD<a href=\"https://x.example/?a=1&amp;b=&quot;2&quot;\">l</a></p>\n"
+              "<iframe allowfullscreen=\"\"></iframe>\n");
+    quire__buf_reset(&b);
+    quire__render_text(&b, root);
+    CHECK_STR(quire__buf_cstr(&b), "a < b & \"c\" ]]>  ok \xEF\xBF\xBDl");
+    /* iterator order: ENTER root, ENTER p, ENTER text, ENTER link, ENTER text, EXIT link, ... */
+    quire_iter it;
+    quire_node *n;
+    quire_event ev;
+    int enters = 0, exits = 0;
+    quire_iter_init(&it, root);
+    while ((ev = quire_iter_next(&it, &n)) != QUIRE_EVENT_DONE)
+        ev == QUIRE_EVENT_ENTER ? enters++ : exits++;
+    CHECK(enters == 6 && exits == 4);
+    /* unwrap keeps children in order */
+    quire_node_unwrap(link);
+    CHECK(p->last_child->type == QUIRE_NODE_TEXT && !strcmp(p->last_child->literal, "l"));
+    /* a 200,000-deep tree renders and clones without recursion */
+    quire_node *deep = quire_node_new(a, QUIRE_NODE_ROOT, 1, 1), *cur = deep;
+    for (int i = 0; i < 200000; i++)
+        cur = add(a, cur, QUIRE_NODE_BLOCKQUOTE);
+    quire_node_append(cur, quire_node_new_text(a, "bottom", 6, 1, 1));
+    quire__buf_reset(&b);
+    quire__render_html(&b, deep, NULL);
+    CHECK(b.len > 200000 * 20 && strstr(b.data, "bottom"));
+    quire_node *copy = quire_node_clone(a, deep);
+    CHECK(copy && copy != deep);
+    int depth = 0;
+    for (quire_node *k = copy; k->first_child; k = k->first_child)
+        depth++;
+    CHECK(depth == 200001);
+    quire__buf_free(&b);
+    doc->body = root;
+    doc->title = "T";
+    quire_strlist_add(a, &doc->tags, "x");
+    quire_strlist_add(a, &doc->tags, "x");
+    for (int i = 0; i < 100; i++)
+        quire_strlist_add(a, &doc->tags, quire_arena_printf(a, "t%d", i));
+    CHECK(doc->tags.count == 101);
+    quire_document *clone = quire_document_clone(doc);
+    CHECK(clone && clone->tags.count == 101 && !strcmp(clone->title, "T") && clone->title != doc->title);
+    quire_document_free(clone);
+    quire_document_free(doc);
+}
+
+static void test_paths_and_sinks(void)
+{
+    CHECK(quire_path_is_safe("a/b.html") && quire_path_is_safe("tags/x/feed.json"));
+    CHECK(!quire_path_is_safe("../x") && !quire_path_is_safe("/etc/passwd") &&
+          !quire_path_is_safe("a/../../b") && !quire_path_is_safe("a\\b") &&
+          !quire_path_is_safe("") && !quire_path_is_safe("a//b") && !quire_path_is_safe("./a") &&
+          !quire_path_is_safe("a/\x01") && !quire_path_is_safe("c:x"));
+    char tmpl[] = "/tmp/quire-unit-XXXXXX";
+    char *dir = mkdtemp(tmpl);
+    CHECK(dir != NULL);
+    if (!dir)
+        return;
+    quire_outdir *od;
+    CHECK(quire_outdir_open(&od, dir) == QUIRE_OK);
+    quire_sink *s;
+    CHECK(quire_outdir_sink(od, "../escape.txt", &s) == QUIRE_ERR_UNSAFE);
+    /* A symlink planted inside the output folder must not be followed. */
+    char link[512];
+    snprintf(link, sizeof link, "%s/evil", dir);
+    CHECK(symlink("/tmp", link) == 0);
+    CHECK(quire_outdir_sink(od, "evil/x.txt", &s) == QUIRE_ERR_UNSAFE);
+    CHECK(quire_outdir_sink(od, "evil", &s) == QUIRE_ERR_UNSAFE);
+    /* Written whole or not at all: aborted output leaves the old file. */
+    CHECK(quire_outdir_sink(od, "sub/out.txt", &s) == QUIRE_OK);
+    quire_sink_puts(s, "first");
+    CHECK(quire_sink_commit(s) == QUIRE_OK);
+    CHECK(quire_outdir_sink(od, "sub/out.txt", &s) == QUIRE_OK);
+    quire_sink_puts(s, "second, never committed");
+    quire_sink_abort(s);
+    char *data;
+    size_t len;
+    char path[512];
+    snprintf(path, sizeof path, "%s/sub/out.txt", dir);
+    CHECK(quire_read_file(path, 0, &data, &len) == QUIRE_OK && len == 5 && !memcmp(data, "first", 5));
+    free(data);
+    CHECK(quire_read_file(path, 3, &data, &len) == QUIRE_ERR_LIMIT);
+    quire_outdir_free(od);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK(system(cmd) == 0);
+}
+
+static void test_chain_specs(void)
+{
+    quire_diag_list diags;
+    quire_diag_list_init(&diags);
+    quire_chain *ch = NULL;
+    CHECK(quire_chain_add_spec(&ch, "sort:by=title,order=asc;limit:n=3", &diags) == QUIRE_OK);
+    CHECK(quire_chain_length(ch) == 2);
+    CHECK(quire_chain_add_spec(&ch, "no-such-filter", &diags) == QUIRE_ERR_USAGE);
+    CHECK(diags.errors == 1 && strstr(diags.items[0].message, "no-such-filter"));
+    quire_chain_free(ch);
+    quire_diag_list_free(&diags);
+    CHECK(quire_reader_find("markdown") && quire_writer_find("jsonfeed") && quire_filter_find("sort"));
+    CHECK(quire_reader_find("nope") == NULL);
+    int score;
+    const quire_reader *r = quire_reader_probe("x.md", "hello", 5, &score);
+    CHECK(r && !strcmp(r->name, "markdown") && score >= 50);
+}
+
+int main(void)
+{
+    test_dates();
+    test_urls();
+    test_arena_and_values();
+    test_nodes_and_render();
+    test_paths_and_sinks();
+    test_chain_specs();
+    return CHECK_DONE();
+}
