@@ -369,7 +369,7 @@ static int epub_begin(quire_writer_ctx *ctx)
         return QUIRE_ERR_USAGE;
     }
 
-    st->fetch_remote = epub_truthy(epub_opt(ctx, "fetch-remote", "fetch_remote"));
+    st->fetch_remote = ctx->fetch_remote || epub_truthy(epub_opt(ctx, "fetch-remote", "fetch_remote"));
 #ifndef QUIRE_HAVE_CURL
     if (st->fetch_remote) {
         quire_diag_add(ctx->diags, QUIRE_SEV_WARNING, "epub", NULL, 0, 0,

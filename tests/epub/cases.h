@@ -12,18 +12,18 @@
 
 #include <sys/stat.h>
 
-static const unsigned char t_png_red[] =
+__attribute__((unused)) static const unsigned char t_png_red[] =
     "\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x00\x01\x00\x00"
     "\x00\x01\x08\x02\x00\x00\x00\x90\x77\x53\xde\x00\x00\x00\x0c\x49\x44\x41\x54\x78\xda\x63"
     "\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xf7\x03\x41\x43\x00\x00\x00\x00\x49\x45\x4e\x44\xae"
     "\x42\x60\x82";
-static const unsigned char t_png_blue[] =
+__attribute__((unused)) static const unsigned char t_png_blue[] =
     "\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x00\x01\x00\x00"
     "\x00\x01\x08\x02\x00\x00\x00\x90\x77\x53\xde\x00\x00\x00\x0c\x49\x44\x41\x54\x78\xda\x63"
     "\x60\x60\xf8\x0f\x00\x01\x03\x01\x00\x36\x74\x11\x40\x00\x00\x00\x00\x49\x45\x4e\x44\xae"
     "\x42\x60\x82";
 
-static void twrite_bytes(const char *dir, const char *name, const void *data, size_t len)
+__attribute__((unused)) static void twrite_bytes(const char *dir, const char *name, const void *data, size_t len)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, name);
@@ -34,13 +34,13 @@ static void twrite_bytes(const char *dir, const char *name, const void *data, si
     }
 }
 
-static char *tpath(quire_document *d, const char *dir, const char *name)
+__attribute__((unused)) static char *tpath(quire_document *d, const char *dir, const char *name)
 {
     return quire_arena_printf(d->arena, "%s/%s", dir, name);
 }
 
 /* ---- hostile: everything that must not reach the book as is ---- */
-static quire_document *case_hostile_doc(const char *dir)
+__attribute__((unused)) static quire_document *case_hostile_doc(const char *dir)
 {
     quire_document *d = tdoc("hostile", "Hostile input: <script> & \"quotes\"", "");
     d->source_path = tpath(d, dir, "posts/hostile.md");
@@ -250,7 +250,7 @@ static quire_document *case_hostile_doc(const char *dir)
     return d;
 }
 
-static quire_document *case_other_doc(const char *dir)
+__attribute__((unused)) static quire_document *case_other_doc(const char *dir)
 {
     quire_document *d = tdoc("other", "The other document", "");
     d->source_path = tpath(d, dir, "posts/other.md");
@@ -278,7 +278,7 @@ static quire_document *case_other_doc(const char *dir)
     return d;
 }
 
-static quire_document *case_third_doc(const char *dir)
+__attribute__((unused)) static quire_document *case_third_doc(const char *dir)
 {
     quire_document *d = tdoc("third", "  \n ", "");
     d->source_path = tpath(d, dir, "posts/third.md");
@@ -288,7 +288,7 @@ static quire_document *case_third_doc(const char *dir)
     return d;
 }
 
-static void case_images(const char *dir)
+__attribute__((unused)) static void case_images(const char *dir)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/images", dir);
@@ -302,7 +302,7 @@ static void case_images(const char *dir)
 }
 
 /* The hostile collection: three documents linking to each other. */
-static quire_collection *case_hostile(const char *dir)
+__attribute__((unused)) static quire_collection *case_hostile(const char *dir)
 {
     case_images(dir);
     quire_collection *c = quire_collection_new();
@@ -323,7 +323,7 @@ static const char *const t_words[] = {
     "violet", "\xc3\xa9t\xc3\xa9", "na\xc3\xafve", "\xe6\x97\xa5\xe6\x9c\xac", "\xf0\x9f\x98\x80",
     "quiet", "engine", "paper", "winter", "orbit", "thread"};
 
-static void tsentence(quire_document *d, quire_node *p, unsigned *seed, int words)
+__attribute__((unused)) static void tsentence(quire_document *d, quire_node *p, unsigned *seed, int words)
 {
     char buf[2048];
     size_t n = 0;
@@ -336,7 +336,7 @@ static void tsentence(quire_document *d, quire_node *p, unsigned *seed, int word
     tt(d, p, buf);
 }
 
-static quire_document *case_corpus_doc(const char *dir, size_t i)
+__attribute__((unused)) static quire_document *case_corpus_doc(const char *dir, size_t i)
 {
     char id[64], title[128];
     snprintf(id, sizeof id, "doc-%zu", i);

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int t_failures __attribute__((unused));
+__attribute__((unused)) static int t_failures __attribute__((unused));
 
 #define CHECK(cond)                                                                  \
     do {                                                                             \
@@ -24,7 +24,7 @@ static int t_failures __attribute__((unused));
     } while (0)
 
 /* A new child of parent (or detached when parent is NULL). */
-static quire_node *tn(quire_document *d, quire_node *parent, quire_node_type type)
+__attribute__((unused)) static quire_node *tn(quire_document *d, quire_node *parent, quire_node_type type)
 {
     quire_node *n = quire_node_new(d->arena, type, 1, 1);
     if (parent)
@@ -32,7 +32,7 @@ static quire_node *tn(quire_document *d, quire_node *parent, quire_node_type typ
     return n;
 }
 
-static quire_node *tt(quire_document *d, quire_node *parent, const char *text)
+__attribute__((unused)) static quire_node *tt(quire_document *d, quire_node *parent, const char *text)
 {
     quire_node *n = quire_node_new_text(d->arena, text, strlen(text), 1, 1);
     quire_node_append(parent, n);
@@ -40,7 +40,7 @@ static quire_node *tt(quire_document *d, quire_node *parent, const char *text)
 }
 
 /* A generic HTML element with attributes given as name, value pairs ending in NULL. */
-static quire_node *th(quire_document *d, quire_node *parent, bool block, const char *name, ...)
+__attribute__((unused)) static quire_node *th(quire_document *d, quire_node *parent, bool block, const char *name, ...)
 {
     quire_node *n = tn(d, parent, block ? QUIRE_NODE_HTML_BLOCK : QUIRE_NODE_HTML_INLINE);
     n->name = quire_arena_strdup(d->arena, name);
@@ -55,14 +55,14 @@ static quire_node *th(quire_document *d, quire_node *parent, bool block, const c
     return n;
 }
 
-static quire_node *tpara(quire_document *d, quire_node *parent, const char *text)
+__attribute__((unused)) static quire_node *tpara(quire_document *d, quire_node *parent, const char *text)
 {
     quire_node *p = tn(d, parent, QUIRE_NODE_PARAGRAPH);
     tt(d, p, text);
     return p;
 }
 
-static quire_node *tlink(quire_document *d, quire_node *parent, const char *url, const char *text)
+__attribute__((unused)) static quire_node *tlink(quire_document *d, quire_node *parent, const char *url, const char *text)
 {
     quire_node *a = tn(d, parent, QUIRE_NODE_LINK);
     a->url = quire_arena_strdup(d->arena, url);
@@ -70,7 +70,7 @@ static quire_node *tlink(quire_document *d, quire_node *parent, const char *url,
     return a;
 }
 
-static quire_node *timage(quire_document *d, quire_node *parent, const char *src, const char *alt)
+__attribute__((unused)) static quire_node *timage(quire_document *d, quire_node *parent, const char *src, const char *alt)
 {
     quire_node *i = tn(d, parent, QUIRE_NODE_IMAGE);
     i->url = quire_arena_strdup(d->arena, src);
@@ -78,7 +78,7 @@ static quire_node *timage(quire_document *d, quire_node *parent, const char *src
     return i;
 }
 
-static quire_node *theading(quire_document *d, quire_node *parent, int level, const char *text)
+__attribute__((unused)) static quire_node *theading(quire_document *d, quire_node *parent, int level, const char *text)
 {
     quire_node *h = tn(d, parent, QUIRE_NODE_HEADING);
     h->level = level;
@@ -86,7 +86,7 @@ static quire_node *theading(quire_document *d, quire_node *parent, int level, co
     return h;
 }
 
-static quire_document *tdoc(const char *id, const char *title, const char *source_path)
+__attribute__((unused)) static quire_document *tdoc(const char *id, const char *title, const char *source_path)
 {
     quire_document *d = quire_document_new();
     d->id = quire_arena_strdup(d->arena, id);
@@ -99,7 +99,7 @@ static quire_document *tdoc(const char *id, const char *title, const char *sourc
 }
 
 /* Run the writer's default filters (embeds) then the writer into memory. */
-static int twrite(quire_collection *c, char **data, size_t *len, quire_diag_list *diags)
+__attribute__((unused)) static int twrite(quire_collection *c, char **data, size_t *len, quire_diag_list *diags)
 {
     const quire_filter *emb = quire_filter_find("embeds");
     for (size_t i = 0; emb && emb->run_document && i < c->count; i++) {
@@ -116,7 +116,7 @@ static int twrite(quire_collection *c, char **data, size_t *len, quire_diag_list
     return quire_sink_commit_memory(s, data, len);
 }
 
-static int twrite_file(quire_collection *c, const char *path, quire_diag_list *diags)
+__attribute__((unused)) static int twrite_file(quire_collection *c, const char *path, quire_diag_list *diags)
 {
     char *data = NULL;
     size_t len = 0;
@@ -134,7 +134,7 @@ static int twrite_file(quire_collection *c, const char *path, quire_diag_list *d
     return fclose(f) == 0 ? QUIRE_OK : QUIRE_ERR_IO;
 }
 
-static void tprint_diags(const quire_diag_list *l)
+__attribute__((unused)) static void tprint_diags(const quire_diag_list *l)
 {
     for (size_t i = 0; i < l->count; i++)
         fprintf(stderr, "%s:%u:%u: %s: [%s] %s\n", l->items[i].file ? l->items[i].file : "-",
