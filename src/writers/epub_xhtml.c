@@ -1152,8 +1152,21 @@ static long epub_image_media(epub_conv *cv, const char *src, const quire_node *n
         full = quire_arena_printf(ar, "%s%s", *cv->src_dir ? cv->src_dir : ".", "/");
         full = quire_arena_printf(ar, "%s%s", full, path);
     }
-    free(path);
     long idx = quire__epub_media_add_file(cv->st, full, &why);
+    /* Site-relative paths ("images/x.png" from posts/, Hugo style) are
+     * common: after the document's folder, try the site folder. */
+    const char *root = cv->st->ctx->site->config_dir;
+    if (idx < 0 && path[0] != '/' && root && *root && strcmp(root, cv->src_dir) != 0 &&
+        strcmp(why, "the image file cannot be read") == 0) {
+        const char *why2 = NULL;
+        long idx2 = quire__epub_media_add_file(
+            cv->st, quire_arena_printf(ar, "%s/%s", root, path), &why2);
+        if (idx2 >= 0)
+            idx = idx2;
+        else if (strcmp(why2, "the image file cannot be read") != 0)
+            why = why2;
+    }
+    free(path);
     if (idx < 0)
         epub_diag(cv, n, "image %s: %s; using its alt text", full, why ? why : "?");
     return idx;
