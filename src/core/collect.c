@@ -31,6 +31,13 @@ int quire_read_buffer(quire_collection *c, const quire_reader *reader, const cha
                       const char *data, size_t len, const quire_limits *limits,
                       quire_diag_list *diags)
 {
+    return quire__read_buffer_ex(c, reader, path, NULL, data, len, limits, diags);
+}
+
+int quire__read_buffer_ex(quire_collection *c, const quire_reader *reader, const char *path,
+                          const char *id_path, const char *data, size_t len,
+                          const quire_limits *limits, quire_diag_list *diags)
+{
     if (!reader) {
         reader = quire_reader_probe(path, data, len < 4096 ? len : 4096, NULL);
         if (!reader) {
@@ -46,6 +53,7 @@ int quire_read_buffer(quire_collection *c, const quire_reader *reader, const cha
     }
     quire_read_ctx ctx = {
         .path = path,
+        .id_path = id_path,
         .diags = diags,
         .field_map = quire_value_get(c->site.config, "fields"),
         .limits = limits_or_defaults(limits),
@@ -196,7 +204,18 @@ int quire_collection_read_paths(quire_collection *c, const char *const *paths, s
                     continue;
                 }
             }
-            rc = quire_read_buffer(c, r, files.items[f], data, len, &limits, diags);
+            /* Fallback ids hash the path below the folder given (or the
+             * file's own name), not the path as typed. */
+            const char *id_path = files.items[f];
+            if (!explicit_file) {
+                size_t root_len = strlen(path);
+                id_path += root_len;
+                while (*id_path == '/')
+                    id_path++;
+            } else if (strrchr(id_path, '/')) {
+                id_path = strrchr(id_path, '/') + 1;
+            }
+            rc = quire__read_buffer_ex(c, r, files.items[f], id_path, data, len, &limits, diags);
             if (rc != QUIRE_OK)
                 failed++;
             free(data);

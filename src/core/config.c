@@ -9,98 +9,15 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <yaml.h>
+#include "../readers/frontmatter.h"
 
-/* Minimal YAML → quire_value for the config file (iterative with an explicit
- * stack of open collections).  TODO(merge): share the front-matter parser. */
+/* The same YAML parser as front matter: one implementation of aliases,
+ * limits and positions for every YAML quire reads. */
 static int cfg_parse_yaml(quire_arena *a, const char *data, size_t len, const char *path,
                           quire_diag_list *diags, quire_value **out)
 {
-    yaml_parser_t p;
-    yaml_event_t ev;
-    quire_value *stack[64];
-    int depth = 0, rc = QUIRE_OK;
-    quire_value *root = NULL;
-    char *key = NULL;
-    *out = NULL;
-    if (!yaml_parser_initialize(&p))
-        return QUIRE_ERR_NOMEM;
-    yaml_parser_set_input_string(&p, (const unsigned char *)data, len);
-    for (;;) {
-        if (!yaml_parser_parse(&p, &ev)) {
-            quire_diag_add(diags, QUIRE_SEV_ERROR, "config", path,
-                           (uint32_t)p.problem_mark.line + 1, (uint32_t)p.problem_mark.column + 1,
-                           "%s", p.problem ? p.problem : "invalid YAML");
-            rc = QUIRE_ERR_PARSE;
-            break;
-        }
-        yaml_event_type_t t = ev.type;
-        quire_value *v = NULL;
-        uint32_t line = (uint32_t)ev.start_mark.line + 1, col = (uint32_t)ev.start_mark.column + 1;
-        if (t == YAML_STREAM_END_EVENT) {
-            yaml_event_delete(&ev);
-            break;
-        }
-        if (t == YAML_ALIAS_EVENT) {
-            quire_diag_add(diags, QUIRE_SEV_ERROR, "config", path, line, col,
-                           "aliases are not supported in quire.yaml");
-            yaml_event_delete(&ev);
-            rc = QUIRE_ERR_PARSE;
-            break;
-        }
-        if (t == YAML_SCALAR_EVENT) {
-            const char *s = (const char *)ev.data.scalar.value;
-            size_t n = ev.data.scalar.length;
-            quire_value *parent = depth ? stack[depth - 1] : NULL;
-            if (parent && parent->type == QUIRE_VALUE_MAPPING && !key) {
-                key = quire_arena_strndup(a, s, n);
-                yaml_event_delete(&ev);
-                continue;
-            }
-            bool plain = ev.data.scalar.plain_implicit && ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-            if (plain && (n == 0 || !strcmp(s, "~") || !strcmp(s, "null")))
-                v = quire_value_new(a, QUIRE_VALUE_NULL);
-            else if (plain && (!strcmp(s, "true") || !strcmp(s, "false")))
-                v = quire_value_new_scalar(a, QUIRE_VALUE_BOOL, s, n);
-            else
-                v = quire_value_new_scalar(a, QUIRE_VALUE_STRING, s, n);
-        } else if (t == YAML_SEQUENCE_START_EVENT || t == YAML_MAPPING_START_EVENT) {
-            v = quire_value_new(a, t == YAML_SEQUENCE_START_EVENT ? QUIRE_VALUE_SEQUENCE
-                                                                   : QUIRE_VALUE_MAPPING);
-        } else if (t == YAML_SEQUENCE_END_EVENT || t == YAML_MAPPING_END_EVENT) {
-            depth--;
-            key = NULL; /* the next scalar of the parent mapping is a key */
-            yaml_event_delete(&ev);
-            continue;
-        } else {
-            yaml_event_delete(&ev);
-            continue;
-        }
-        yaml_event_delete(&ev);
-        if (!v) {
-            rc = QUIRE_ERR_NOMEM;
-            break;
-        }
-        v->line = line;
-        v->column = col;
-        if (depth)
-            quire_value_append(a, stack[depth - 1], key, v);
-        else if (!root)
-            root = v;
-        key = NULL;
-        if (v->type == QUIRE_VALUE_SEQUENCE || v->type == QUIRE_VALUE_MAPPING) {
-            if (depth == 64) {
-                quire_diag_add(diags, QUIRE_SEV_ERROR, "config", path, line, col, "nested too deeply");
-                rc = QUIRE_ERR_LIMIT;
-                break;
-            }
-            stack[depth++] = v;
-        }
-    }
-    yaml_parser_delete(&p);
-    if (rc == QUIRE_OK)
-        *out = root;
-    return rc;
+    quire_read_ctx ctx = {.path = path, .diags = diags};
+    return quire__yaml_parse(out, a, data, len, 0, &ctx, "config");
 }
 
 static const char *cfg_str(const quire_value *root, const char *key)

@@ -88,6 +88,13 @@ int quire__filter_opt_bool(const quire_filter_ctx *ctx, const char *key, bool de
 int quire__filter_opt_size(const quire_filter_ctx *ctx, const char *key, size_t def,
                            size_t *out);
 
+/* ---- reading ---- */
+/** quire_read_buffer with the path relative to the source folder, which
+ *  fallback ids are derived from (NULL: path). */
+int quire__read_buffer_ex(quire_collection *c, const quire_reader *reader, const char *path,
+                          const char *id_path, const char *data, size_t len,
+                          const quire_limits *limits, quire_diag_list *diags);
+
 /* ---- time ---- */
 /** SOURCE_DATE_EPOCH if set and valid, else the collection's newest date,
  *  else the Unix epoch.  Never the clock. */

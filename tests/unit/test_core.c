@@ -106,7 +106,8 @@ static void test_nodes_and_render(void)
     quire_arena *a = doc->arena;
     quire_node *root = quire_node_new(a, QUIRE_NODE_ROOT, 1, 1);
     quire_node *p = add(a, root, QUIRE_NODE_PARAGRAPH);
-    quire_node_append(p, quire_node_new_text(a, "a < b & \"c\" ]]> \x01\x0b ok \xff", 26, 1, 1));
+    static const char hostile[] = "a < b & \"c\" ]]> \x01\x0b ok \xff";
+    quire_node_append(p, quire_node_new_text(a, hostile, sizeof hostile - 1, 1, 1));
     quire_node *link = add(a, p, QUIRE_NODE_LINK);
     link->url = "https://x.example/?a=1&b=\"2\"";
     quire_node_append(link, quire_node_new_text(a, "l", 1, 1, 1));

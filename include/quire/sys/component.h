@@ -34,6 +34,9 @@ typedef struct quire_limits {
 
 typedef struct quire_read_ctx {
     const char *path;              /* for diagnostics and relative resources; "-" = stdin */
+    const char *id_path;           /* the path relative to the source folder, the basis
+                                      of fallback ids so that they do not change with
+                                      how the folder was named (NULL: use path) */
     quire_diag_list *diags;        /* where problems go; never NULL */
     const quire_value *field_map;  /* `fields:` of quire.yaml (alias -> field), or NULL */
     quire_limits limits;

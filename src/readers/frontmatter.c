@@ -1,0 +1,874 @@
+/*
+ * frontmatter.c — YAML front matter to the value tree (libyaml events),
+ * the value tree to typed document fields, and document identity.
+ *
+ * The event API rather than libyaml's document API: the document API
+ * builds its own node graph first (twice the memory), expands nothing and
+ * has no hook to count alias expansions; with events the tree is built in
+ * the document's arena in one pass and aliases are copied under a budget.
+ */
+#include "frontmatter.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <yaml.h>
+
+/* ================================================================ YAML */
+
+typedef struct fm_anchor {
+    const char *name;
+    const quire_value *v;
+    size_t size;   /* values in the subtree */
+    size_t height; /* collection levels in the subtree (scalar: 0) */
+} fm_anchor;
+
+typedef struct fm_frame {
+    quire_value *v;      /* SEQUENCE or MAPPING being filled */
+    const char *key;     /* mapping: key waiting for its value */
+    bool have_key;
+    const char *anchor;  /* registered when the collection ends */
+    size_t size, height;
+} fm_frame;
+
+typedef struct fm_yaml {
+    quire_arena *arena;
+    const quire_read_ctx *ctx;
+    const char *component;
+    const char *yaml;
+    size_t len;
+    uint32_t line_offset;
+    fm_frame *stack;
+    size_t depth, cap;
+    fm_anchor *anchors;
+    size_t nanchors, acap;
+    size_t aliases, copied, max_aliases, max_depth;
+    quire_value *root;
+} fm_yaml;
+
+static void fm_yaml_error(fm_yaml *y, yaml_mark_t mark, const char *fmt, const char *a,
+                          const char *b)
+{
+    quire_diag_add(y->ctx->diags, QUIRE_SEV_ERROR, y->component, y->ctx->path,
+                   (uint32_t)mark.line + 1 + y->line_offset, (uint32_t)mark.column + 1, fmt,
+                   a ? a : "", b ? b : "");
+}
+
+/* -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
+static bool fm_is_json_number(const char *s, size_t n)
+{
+    size_t i = 0;
+    if (i < n && s[i] == '-')
+        i++;
+    if (i >= n)
+        return false;
+    if (s[i] == '0') {
+        i++;
+    } else if (s[i] >= '1' && s[i] <= '9') {
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+    } else {
+        return false;
+    }
+    if (i < n && s[i] == '.') {
+        size_t d = ++i;
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+        if (i == d)
+            return false;
+    }
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < n && (s[i] == '+' || s[i] == '-'))
+            i++;
+        size_t d = i;
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+        if (i == d)
+            return false;
+    }
+    return i == n;
+}
+
+static bool fm_eq(const char *s, size_t n, const char *lit)
+{
+    return strlen(lit) == n && memcmp(s, lit, n) == 0;
+}
+
+/* YAML 1.2 core schema, narrowed to what JSON can carry: numbers must be
+ * JSON numbers (0x1F, .inf, +1 stay strings). */
+static quire_value *fm_scalar(fm_yaml *y, const yaml_event_t *ev)
+{
+    const char *s = (const char *)ev->data.scalar.value;
+    size_t n = ev->data.scalar.length;
+    const char *tag = (const char *)ev->data.scalar.tag;
+    quire_value_type t = QUIRE_VALUE_STRING;
+    bool plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+    if (tag && (strcmp(tag, YAML_STR_TAG) == 0 || strcmp(tag, "!") == 0))
+        plain = false;
+    if (tag && strcmp(tag, YAML_NULL_TAG) == 0) {
+        t = QUIRE_VALUE_NULL;
+    } else if (plain) {
+        if (n == 0 || fm_eq(s, n, "~") || fm_eq(s, n, "null") || fm_eq(s, n, "Null") ||
+            fm_eq(s, n, "NULL"))
+            t = QUIRE_VALUE_NULL;
+        else if (fm_eq(s, n, "true") || fm_eq(s, n, "True") || fm_eq(s, n, "TRUE"))
+            t = QUIRE_VALUE_BOOL, s = "true", n = 4;
+        else if (fm_eq(s, n, "false") || fm_eq(s, n, "False") || fm_eq(s, n, "FALSE"))
+            t = QUIRE_VALUE_BOOL, s = "false", n = 5;
+        else if (fm_is_json_number(s, n))
+            t = QUIRE_VALUE_NUMBER;
+    }
+    quire_value *v = quire_value_new_scalar(y->arena, t, s, n);
+    if (v) {
+        v->line = (uint32_t)ev->start_mark.line + 1 + y->line_offset;
+        v->column = (uint32_t)ev->start_mark.column + 1;
+    }
+    return v;
+}
+
+static int fm_register_anchor(fm_yaml *y, const char *name, const quire_value *v, size_t size,
+                              size_t height)
+{
+    if (y->nanchors == y->acap) {
+        size_t cap = y->acap ? y->acap * 2 : 16;
+        fm_anchor *a = realloc(y->anchors, cap * sizeof *a);
+        if (!a)
+            return QUIRE_ERR_NOMEM;
+        y->anchors = a;
+        y->acap = cap;
+    }
+    y->anchors[y->nanchors++] = (fm_anchor){name, v, size, height};
+    return QUIRE_OK;
+}
+
+/* A copy of an anchored value, iterative (the anchor may be as deep as
+ * max_depth).  Strings are shared: they are immutable and in the same arena. */
+static quire_value *fm_clone(fm_yaml *y, const fm_anchor *a)
+{
+    typedef struct { const quire_value *next_src; quire_value *dst; } cframe;
+    cframe *stk = NULL;
+    size_t n = 0;
+    quire_value *root = quire_value_new(y->arena, a->v->type);
+    if (!root)
+        return NULL;
+    root->str = a->v->str;
+    root->len = a->v->len;
+    if (a->v->first) {
+        stk = malloc((a->height + 1) * sizeof *stk);
+        if (!stk)
+            return NULL;
+        stk[n++] = (cframe){a->v->first, root};
+    }
+    while (n) {
+        cframe *top = &stk[n - 1];
+        const quire_value *c = top->next_src;
+        if (!c) {
+            n--;
+            continue;
+        }
+        top->next_src = c->next;
+        quire_value *d = quire_value_new(y->arena, c->type);
+        if (!d) {
+            free(stk);
+            return NULL;
+        }
+        d->str = c->str;
+        d->len = c->len;
+        d->line = c->line;
+        d->column = c->column;
+        quire_value_append(y->arena, top->dst, c->key, d);
+        if (c->first && n <= a->height)
+            stk[n++] = (cframe){c->first, d};
+    }
+    free(stk);
+    return root;
+}
+
+/* Attach a finished value to the open collection (or make it the root).
+ * `raw` is the scalar's text when it may become a mapping key. */
+static int fm_add(fm_yaml *y, quire_value *v, const char *raw, size_t raw_len, size_t size,
+                  size_t height, yaml_mark_t mark)
+{
+    if (!y->depth) {
+        if (!y->root)
+            y->root = v;
+        return QUIRE_OK;
+    }
+    fm_frame *top = &y->stack[y->depth - 1];
+    top->size += size;
+    if (height + 1 > top->height)
+        top->height = height + 1;
+    if (top->v->type == QUIRE_VALUE_SEQUENCE) {
+        quire_value_append(y->arena, top->v, NULL, v);
+        return QUIRE_OK;
+    }
+    if (!top->have_key) {
+        if (v->type == QUIRE_VALUE_MAPPING || v->type == QUIRE_VALUE_SEQUENCE) {
+            fm_yaml_error(y, mark, "only plain keys are supported in front matter%s%s", NULL,
+                          NULL);
+            return QUIRE_ERR_PARSE;
+        }
+        top->key = raw ? quire_arena_strndup(y->arena, raw, raw_len) : (v->str ? v->str : "");
+        if (!top->key)
+            return QUIRE_ERR_NOMEM;
+        top->have_key = true;
+        return QUIRE_OK;
+    }
+    quire_value_append(y->arena, top->v, top->key, v);
+    top->have_key = false;
+    return QUIRE_OK;
+}
+
+static int fm_event(fm_yaml *y, const yaml_event_t *ev)
+{
+    switch (ev->type) {
+    case YAML_SCALAR_EVENT: {
+        quire_value *v = fm_scalar(y, ev);
+        if (!v)
+            return QUIRE_ERR_NOMEM;
+        if (ev->data.scalar.anchor) {
+            const char *name = quire_arena_strdup(y->arena, (const char *)ev->data.scalar.anchor);
+            if (!name || fm_register_anchor(y, name, v, 1, 0) != QUIRE_OK)
+                return QUIRE_ERR_NOMEM;
+        }
+        return fm_add(y, v, (const char *)ev->data.scalar.value, ev->data.scalar.length, 1, 0,
+                      ev->start_mark);
+    }
+    case YAML_SEQUENCE_START_EVENT:
+    case YAML_MAPPING_START_EVENT: {
+        if (y->depth + 1 > y->max_depth) {
+            char lim[32];
+            snprintf(lim, sizeof lim, "%zu", y->max_depth);
+            fm_yaml_error(y, ev->start_mark, "front matter nested deeper than %s levels%s", lim,
+                          NULL);
+            return QUIRE_ERR_LIMIT;
+        }
+        bool seq = ev->type == YAML_SEQUENCE_START_EVENT;
+        const yaml_char_t *anchor = seq ? ev->data.sequence_start.anchor
+                                        : ev->data.mapping_start.anchor;
+        quire_value *v =
+            quire_value_new(y->arena, seq ? QUIRE_VALUE_SEQUENCE : QUIRE_VALUE_MAPPING);
+        if (!v)
+            return QUIRE_ERR_NOMEM;
+        v->line = (uint32_t)ev->start_mark.line + 1 + y->line_offset;
+        v->column = (uint32_t)ev->start_mark.column + 1;
+        if (y->depth == y->cap) {
+            size_t cap = y->cap ? y->cap * 2 : 16;
+            fm_frame *s = realloc(y->stack, cap * sizeof *s);
+            if (!s)
+                return QUIRE_ERR_NOMEM;
+            y->stack = s;
+            y->cap = cap;
+        }
+        const char *aname = anchor ? quire_arena_strdup(y->arena, (const char *)anchor) : NULL;
+        if (anchor && !aname)
+            return QUIRE_ERR_NOMEM;
+        y->stack[y->depth++] = (fm_frame){v, NULL, false, aname, 1, 1};
+        return QUIRE_OK;
+    }
+    case YAML_SEQUENCE_END_EVENT:
+    case YAML_MAPPING_END_EVENT: {
+        fm_frame f = y->stack[--y->depth];
+        if (f.anchor && fm_register_anchor(y, f.anchor, f.v, f.size, f.height) != QUIRE_OK)
+            return QUIRE_ERR_NOMEM;
+        yaml_mark_t m = {0, f.v->line ? f.v->line - 1 - y->line_offset : 0, f.v->column - 1};
+        return fm_add(y, f.v, NULL, 0, f.size, f.height, m);
+    }
+    case YAML_ALIAS_EVENT: {
+        const char *name = (const char *)ev->data.alias.anchor;
+        const fm_anchor *a = NULL;
+        for (size_t i = y->nanchors; i-- > 0;)
+            if (strcmp(y->anchors[i].name, name) == 0) {
+                a = &y->anchors[i];
+                break;
+            }
+        if (!a) {
+            fm_yaml_error(y, ev->start_mark, "unknown YAML anchor '%s'%s", name, NULL);
+            return QUIRE_ERR_PARSE;
+        }
+        y->aliases++;
+        y->copied += a->size;
+        if (y->aliases > y->max_aliases || y->copied > y->max_aliases * 100) {
+            char lim[64];
+            snprintf(lim, sizeof lim, "%zu", y->max_aliases);
+            fm_yaml_error(y, ev->start_mark,
+                          "too many YAML alias expansions (limit %s, or 100 times that many "
+                          "values copied)%s",
+                          lim, NULL);
+            return QUIRE_ERR_LIMIT;
+        }
+        if (y->depth + a->height > y->max_depth) {
+            char lim[32];
+            snprintf(lim, sizeof lim, "%zu", y->max_depth);
+            fm_yaml_error(y, ev->start_mark,
+                          "front matter nested deeper than %s levels (through an alias)%s", lim,
+                          NULL);
+            return QUIRE_ERR_LIMIT;
+        }
+        quire_value *v = fm_clone(y, a);
+        if (!v)
+            return QUIRE_ERR_NOMEM;
+        v->line = (uint32_t)ev->start_mark.line + 1 + y->line_offset;
+        v->column = (uint32_t)ev->start_mark.column + 1;
+        return fm_add(y, v, a->v->str, a->v->len, a->size, a->height, ev->start_mark);
+    }
+    default:
+        return QUIRE_OK; /* stream and document boundaries */
+    }
+}
+
+static void fm_report_libyaml(fm_yaml *y, const yaml_parser_t *p)
+{
+    yaml_mark_t mark = p->problem_mark;
+    if (p->error == YAML_READER_ERROR) {
+        /* The reader reports a byte offset, not a mark. */
+        mark.line = 0;
+        mark.column = 0;
+        for (size_t i = 0; i < p->problem_offset && i < y->len; i++) {
+            if (y->yaml[i] == '\n') {
+                mark.line++;
+                mark.column = 0;
+            } else {
+                mark.column++;
+            }
+        }
+    }
+    const char *problem = p->problem ? p->problem : "syntax error";
+    if (p->context) {
+        char ctxbuf[160];
+        snprintf(ctxbuf, sizeof ctxbuf, " (%s, line %zu)", p->context,
+                 p->context_mark.line + 1 + y->line_offset);
+        fm_yaml_error(y, mark, "invalid YAML front matter: %s%s", problem, ctxbuf);
+    } else {
+        fm_yaml_error(y, mark, "invalid YAML front matter: %s%s", problem, NULL);
+    }
+}
+
+int quire__yaml_parse(quire_value **out, quire_arena *arena, const char *yaml, size_t len,
+                      uint32_t line_offset, const quire_read_ctx *ctx, const char *component)
+{
+    *out = NULL;
+    fm_yaml y = {0};
+    y.arena = arena;
+    y.ctx = ctx;
+    y.component = component;
+    y.yaml = yaml;
+    y.len = len;
+    y.line_offset = line_offset;
+    y.max_aliases = ctx->limits.max_yaml_aliases ? ctx->limits.max_yaml_aliases
+                                                 : QUIRE__DEFAULT_MAX_YAML_ALIASES;
+    y.max_depth = ctx->limits.max_depth ? ctx->limits.max_depth : QUIRE__DEFAULT_MAX_DEPTH;
+
+    yaml_parser_t parser;
+    if (!yaml_parser_initialize(&parser))
+        return QUIRE_ERR_NOMEM;
+    yaml_parser_set_input_string(&parser, (const unsigned char *)yaml, len);
+    yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
+
+    int rc = QUIRE_OK;
+    for (;;) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&parser, &ev)) {
+            if (parser.error == YAML_MEMORY_ERROR) {
+                rc = QUIRE_ERR_NOMEM;
+            } else {
+                fm_report_libyaml(&y, &parser);
+                rc = QUIRE_ERR_PARSE;
+            }
+            break;
+        }
+        bool end = ev.type == YAML_STREAM_END_EVENT;
+        rc = fm_event(&y, &ev);
+        yaml_event_delete(&ev);
+        if (rc != QUIRE_OK || end)
+            break;
+    }
+    if (rc == QUIRE_ERR_NOMEM)
+        quire_diag_add(ctx->diags, QUIRE_SEV_ERROR, component, ctx->path, line_offset + 1, 1,
+                       "out of memory while reading the front matter");
+    yaml_parser_delete(&parser);
+    free(y.stack);
+    free(y.anchors);
+    if (rc == QUIRE_OK)
+        *out = y.root;
+    return rc;
+}
+
+/* ======================================================== field mapping */
+
+typedef enum fm_field {
+    FM_TITLE, FM_SUBTITLE, FM_SUMMARY, FM_PUBLISHED, FM_MODIFIED, FM_AUTHORS, FM_TAGS,
+    FM_CATEGORIES, FM_IMAGE, FM_EXTERNAL_URL, FM_URL, FM_SLUG, FM_ID, FM_LANGUAGE, FM_DRAFT,
+    FM_COUNT
+} fm_field;
+
+/* Source keys in order of preference.  A leading '?' marks a key used only
+ * when its value has the right type (`link` is a URL when it is a string,
+ * a mapping of link data otherwise). */
+typedef struct fm_field_def {
+    const char *name, *alias; /* names accepted in quire.yaml `fields:` */
+    const char *const *keys;
+} fm_field_def;
+
+static const fm_field_def fm_fields[FM_COUNT] = {
+    [FM_TITLE] = {"title", NULL, (const char *const[]){"title", NULL}},
+    [FM_SUBTITLE] = {"subtitle", NULL, (const char *const[]){"subtitle", NULL}},
+    [FM_SUMMARY] = {"summary", "description",
+                    (const char *const[]){"description", "summary", "excerpt", NULL}},
+    [FM_PUBLISHED] = {"published", "date",
+                      (const char *const[]){"date", "pubDate", "published", "datePublished",
+                                            "publishDate", NULL}},
+    [FM_MODIFIED] = {"modified", "updated",
+                     (const char *const[]){"lastmod", "lastMod", "updated", "modified",
+                                           "dateModified", NULL}},
+    [FM_AUTHORS] = {"authors", "author", (const char *const[]){"author", "authors", NULL}},
+    [FM_TAGS] = {"tags", "keywords", (const char *const[]){"tags", "keywords", NULL}},
+    [FM_CATEGORIES] = {"categories", "category",
+                       (const char *const[]){"categories", "category", NULL}},
+    [FM_IMAGE] = {"image", NULL,
+                  (const char *const[]){"image", "featuredImage", "featured_image", "cover",
+                                        "og:image", "images", NULL}},
+    [FM_EXTERNAL_URL] = {"external_url", "externalUrl",
+                         (const char *const[]){"link.href", "external_url", "externalUrl",
+                                               "canonical", "canonical_url", "canonicalURL",
+                                               "?link", NULL}},
+    [FM_URL] = {"url", "permalink", (const char *const[]){"url", "permalink", NULL}},
+    [FM_SLUG] = {"slug", NULL, (const char *const[]){"slug", NULL}},
+    [FM_ID] = {"id", NULL, (const char *const[]){"id", NULL}},
+    [FM_LANGUAGE] = {"language", "lang", (const char *const[]){"lang", "language", NULL}},
+    [FM_DRAFT] = {"draft", NULL, (const char *const[]){"draft", NULL}},
+};
+
+/* quire_strlist_add skips duplicates by a linear search and
+ * quire_document_add_author copies the array on each call: both are fine
+ * for real front matter and quadratic for hostile lists, hence a cap. */
+#define FM_MAX_LIST 1000
+
+typedef struct fm_apply {
+    quire_document *doc;
+    const quire_read_ctx *ctx;
+    const char *component;
+} fm_apply;
+
+static bool fm_is_scalar(const quire_value *v)
+{
+    return v->type == QUIRE_VALUE_STRING || v->type == QUIRE_VALUE_NUMBER ||
+           v->type == QUIRE_VALUE_BOOL;
+}
+
+static const char *fm_type_name(const quire_value *v)
+{
+    switch (v->type) {
+    case QUIRE_VALUE_MAPPING: return "a mapping";
+    case QUIRE_VALUE_SEQUENCE: return "a list";
+    case QUIRE_VALUE_NUMBER: return "a number";
+    case QUIRE_VALUE_BOOL: return "a boolean";
+    case QUIRE_VALUE_STRING: return "a string";
+    default: return "null";
+    }
+}
+
+static void fm_warn(const fm_apply *fa, const quire_value *v, const char *key,
+                    const char *field, const char *expected)
+{
+    quire_diag_add(fa->ctx->diags, QUIRE_SEV_WARNING, fa->component, fa->ctx->path, v->line,
+                   v->column, "front matter '%s': expected %s for %s, got %s; ignored", key,
+                   expected, field, fm_type_name(v));
+}
+
+/* A key as written ("msvalidate.01", "og:image"), else a dotted path. */
+static const quire_value *fm_lookup(const quire_value *meta, const char *key)
+{
+    const quire_value *v = quire_value_get(meta, key);
+    if (!v && strchr(key, '.'))
+        v = quire_value_path(meta, key);
+    return v;
+}
+
+/* Shapes each field accepts, for the soft ('?') keys. */
+static bool fm_shape_ok(fm_field f, const quire_value *v)
+{
+    switch (f) {
+    case FM_AUTHORS: case FM_TAGS: case FM_CATEGORIES:
+        return v->type != QUIRE_VALUE_BOOL;
+    case FM_IMAGE:
+        return v->type == QUIRE_VALUE_STRING || v->type == QUIRE_VALUE_MAPPING ||
+               v->type == QUIRE_VALUE_SEQUENCE;
+    case FM_PUBLISHED: case FM_MODIFIED:
+        return v->type == QUIRE_VALUE_STRING || v->type == QUIRE_VALUE_NUMBER;
+    case FM_DRAFT:
+        return v->type == QUIRE_VALUE_BOOL || v->type == QUIRE_VALUE_STRING;
+    default:
+        return fm_is_scalar(v);
+    }
+}
+
+/* The value for field f: quire.yaml's mapping first, then the built-in
+ * spellings.  Null values count as absent. */
+static const quire_value *fm_find(const fm_apply *fa, const quire_value *meta, fm_field f,
+                                  const char **key_out)
+{
+    const fm_field_def *def = &fm_fields[f];
+    const quire_value *map = fa->ctx->field_map;
+    if (map && map->type == QUIRE_VALUE_MAPPING) {
+        const quire_value *m = quire_value_get(map, def->name);
+        if (!m && def->alias)
+            m = quire_value_get(map, def->alias);
+        if (m && m->type == QUIRE_VALUE_STRING) {
+            const quire_value *v = fm_lookup(meta, m->str);
+            if (v && v->type != QUIRE_VALUE_NULL) {
+                *key_out = m->str;
+                return v;
+            }
+        } else if (m && m->type == QUIRE_VALUE_SEQUENCE) {
+            for (const quire_value *k = m->first; k; k = k->next) {
+                const char *path = quire_value_str(k);
+                const quire_value *v = path ? fm_lookup(meta, path) : NULL;
+                if (v && v->type != QUIRE_VALUE_NULL) {
+                    *key_out = path;
+                    return v;
+                }
+            }
+        }
+    }
+    for (const char *const *k = def->keys; *k; k++) {
+        bool soft = (*k)[0] == '?';
+        const char *key = *k + soft;
+        const quire_value *v = fm_lookup(meta, key);
+        if (!v || v->type == QUIRE_VALUE_NULL || (soft && !fm_shape_ok(f, v)))
+            continue;
+        *key_out = key;
+        return v;
+    }
+    return NULL;
+}
+
+static const char *fm_text(const fm_apply *fa, const quire_value *v, const char *key,
+                           const char *field)
+{
+    if (!fm_is_scalar(v)) {
+        fm_warn(fa, v, key, field, "text");
+        return NULL;
+    }
+    if (!v->len)
+        return NULL;
+    return quire_arena_strndup(fa->doc->arena, v->str, v->len);
+}
+
+static void fm_date(const fm_apply *fa, const quire_value *v, const char *key,
+                    const char *field, quire_date *out)
+{
+    if (v->type != QUIRE_VALUE_STRING && v->type != QUIRE_VALUE_NUMBER) {
+        fm_warn(fa, v, key, field, "a date");
+        return;
+    }
+    if (!quire_date_parse(out, v->str)) {
+        quire_diag_add(fa->ctx->diags, QUIRE_SEV_WARNING, fa->component, fa->ctx->path, v->line,
+                       v->column,
+                       "front matter '%s': '%s' is not a valid date (expected YYYY-MM-DD or "
+                       "RFC 3339); ignored",
+                       key, v->str);
+        *out = (quire_date){0};
+    }
+}
+
+static char *fm_trim(quire_arena *arena, const char *s, size_t n)
+{
+    while (n && (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r'))
+        s++, n--;
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
+        n--;
+    return n ? quire_arena_strndup(arena, s, n) : NULL;
+}
+
+/* "Jane Doe <jane@example.org>" is a name and an email. */
+static void fm_author_string(quire_document *doc, const char *s, size_t n)
+{
+    const char *lt = memchr(s, '<', n);
+    if (lt && n && s[n - 1] == '>' && lt < s + n - 1) {
+        char *name = fm_trim(doc->arena, s, (size_t)(lt - s));
+        char *email = fm_trim(doc->arena, lt + 1, (size_t)(s + n - 1 - (lt + 1)));
+        quire_document_add_author(doc, name, NULL, email);
+        return;
+    }
+    char *name = fm_trim(doc->arena, s, n);
+    if (name)
+        quire_document_add_author(doc, name, NULL, NULL);
+}
+
+static const char *fm_first_str(const quire_value *map, const char *const *keys)
+{
+    for (; *keys; keys++) {
+        const char *s = quire_value_str(quire_value_get(map, *keys));
+        if (s && *s)
+            return s;
+    }
+    return NULL;
+}
+
+static void fm_author_one(const fm_apply *fa, const quire_value *v, const char *key)
+{
+    quire_document *doc = fa->doc;
+    if (v->type == QUIRE_VALUE_STRING || v->type == QUIRE_VALUE_NUMBER) {
+        fm_author_string(doc, v->str, v->len);
+    } else if (v->type == QUIRE_VALUE_MAPPING) {
+        static const char *const names[] = {"name", "title", NULL};
+        static const char *const urls[] = {"url", "uri", "link", "website", "homepage", NULL};
+        static const char *const emails[] = {"email", "mail", NULL};
+        static const char *const avatars[] = {"avatar", "image", "picture", NULL};
+        const char *name = fm_first_str(v, names), *url = fm_first_str(v, urls);
+        const char *email = fm_first_str(v, emails), *avatar = fm_first_str(v, avatars);
+        if (!name && !url && !email) {
+            fm_warn(fa, v, key, "an author", "a name, url or email");
+            return;
+        }
+        quire_document_add_author(doc, name, url, email);
+        if (avatar && doc->n_authors)
+            doc->authors[doc->n_authors - 1].avatar = quire_arena_strdup(doc->arena, avatar);
+    } else if (v->type != QUIRE_VALUE_NULL) {
+        fm_warn(fa, v, key, "an author", "a name or a mapping {name, url, email}");
+    }
+}
+
+static void fm_too_many(const fm_apply *fa, const quire_value *v, const char *key)
+{
+    quire_diag_add(fa->ctx->diags, QUIRE_SEV_WARNING, fa->component, fa->ctx->path, v->line,
+                   v->column, "front matter '%s': more than %d entries; the rest are ignored",
+                   key, FM_MAX_LIST);
+}
+
+static void fm_authors(const fm_apply *fa, const quire_value *v, const char *key)
+{
+    if (v->type == QUIRE_VALUE_SEQUENCE) {
+        for (const quire_value *c = v->first; c; c = c->next) {
+            if (fa->doc->n_authors >= FM_MAX_LIST) {
+                fm_too_many(fa, v, key);
+                break;
+            }
+            fm_author_one(fa, c, key);
+        }
+    } else {
+        fm_author_one(fa, v, key);
+    }
+}
+
+static void fm_strlist(const fm_apply *fa, const quire_value *v, const char *key,
+                       const char *field, quire_strlist *list)
+{
+    quire_arena *arena = fa->doc->arena;
+    if (v->type == QUIRE_VALUE_STRING) {
+        /* "a, b, c" as written by hand and by many CMSs */
+        const char *s = v->str;
+        while (*s) {
+            if (list->count >= FM_MAX_LIST) {
+                fm_too_many(fa, v, key);
+                break;
+            }
+            size_t n = strcspn(s, ",");
+            char *item = fm_trim(arena, s, n);
+            if (item)
+                quire_strlist_add(arena, list, item);
+            s += n + (s[n] == ',');
+        }
+    } else if (v->type == QUIRE_VALUE_NUMBER) {
+        quire_strlist_add(arena, list, v->str);
+    } else if (v->type == QUIRE_VALUE_SEQUENCE) {
+        for (const quire_value *c = v->first; c; c = c->next) {
+            if (list->count >= FM_MAX_LIST) {
+                fm_too_many(fa, v, key);
+                break;
+            }
+            if (c->type == QUIRE_VALUE_STRING || c->type == QUIRE_VALUE_NUMBER) {
+                char *item = fm_trim(arena, c->str, c->len);
+                if (item)
+                    quire_strlist_add(arena, list, item);
+            } else if (c->type != QUIRE_VALUE_NULL) {
+                fm_warn(fa, c, key, field, "text items");
+            }
+        }
+    } else {
+        fm_warn(fa, v, key, field, "a list or a comma-separated string");
+    }
+}
+
+static int fm_size(const quire_value *v)
+{
+    const char *s = quire_value_str(v);
+    if (!s)
+        return 0;
+    char *end;
+    long n = strtol(s, &end, 10);
+    if (end == s || n <= 0 || n > 1000000 || (*end && strcmp(end, "px") != 0))
+        return 0;
+    return (int)n;
+}
+
+static void fm_image(const fm_apply *fa, const quire_value *v, const char *key)
+{
+    quire_document *doc = fa->doc;
+    if (v->type == QUIRE_VALUE_SEQUENCE) {
+        /* `images: [...]` (Hugo): the first is the document's image */
+        if (!v->first)
+            return;
+        v = v->first;
+    }
+    if (v->type == QUIRE_VALUE_STRING) {
+        doc->image.src = fm_trim(doc->arena, v->str, v->len);
+        return;
+    }
+    if (v->type != QUIRE_VALUE_MAPPING) {
+        fm_warn(fa, v, key, "image", "a URL or a mapping {src, alt, width, height}");
+        return;
+    }
+    static const char *const srcs[] = {"src", "href", "url", "image", "path", NULL};
+    static const char *const alts[] = {"alt", "caption", "title", NULL};
+    const char *src = fm_first_str(v, srcs);
+    if (!src) {
+        fm_warn(fa, v, key, "image", "a mapping with src, href or url");
+        return;
+    }
+    doc->image.src = quire_arena_strdup(doc->arena, src);
+    doc->image.alt = quire_arena_strdup(doc->arena, fm_first_str(v, alts));
+    doc->image.width = fm_size(quire_value_get(v, "width"));
+    doc->image.height = fm_size(quire_value_get(v, "height"));
+    /* size: [height, width] as some CMS exports write it */
+    const quire_value *size = quire_value_get(v, "size");
+    if (size && size->type == QUIRE_VALUE_SEQUENCE && size->count == 2) {
+        if (!doc->image.height)
+            doc->image.height = fm_size(size->first);
+        if (!doc->image.width)
+            doc->image.width = fm_size(size->first->next);
+    }
+}
+
+static void fm_draft(const fm_apply *fa, const quire_value *v, const char *key)
+{
+    const char *s = quire_value_str(v);
+    if (s && (v->type == QUIRE_VALUE_BOOL || v->type == QUIRE_VALUE_STRING)) {
+        if (strcasecmp(s, "true") == 0 || strcasecmp(s, "yes") == 0) {
+            fa->doc->draft = true;
+            return;
+        }
+        if (strcasecmp(s, "false") == 0 || strcasecmp(s, "no") == 0) {
+            fa->doc->draft = false;
+            return;
+        }
+    }
+    fm_warn(fa, v, key, "draft", "true or false");
+}
+
+void quire__fm_apply(quire_document *doc, const quire_value *meta, const quire_read_ctx *ctx,
+                     const char *component)
+{
+    if (!meta || meta->type != QUIRE_VALUE_MAPPING)
+        return;
+    fm_apply fa = {doc, ctx, component};
+    for (int f = 0; f < FM_COUNT; f++) {
+        const char *key = NULL;
+        const quire_value *v = fm_find(&fa, meta, (fm_field)f, &key);
+        if (!v)
+            continue;
+        const char *field = fm_fields[f].name;
+        switch ((fm_field)f) {
+        case FM_TITLE: doc->title = fm_text(&fa, v, key, field); break;
+        case FM_SUBTITLE: doc->subtitle = fm_text(&fa, v, key, field); break;
+        case FM_SUMMARY: doc->summary = fm_text(&fa, v, key, field); break;
+        case FM_URL: doc->url = fm_text(&fa, v, key, field); break;
+        case FM_EXTERNAL_URL: doc->external_url = fm_text(&fa, v, key, field); break;
+        case FM_SLUG: doc->slug = fm_text(&fa, v, key, field); break;
+        case FM_ID: doc->id = fm_text(&fa, v, key, field); break;
+        case FM_LANGUAGE: doc->language = fm_text(&fa, v, key, field); break;
+        case FM_PUBLISHED: fm_date(&fa, v, key, field, &doc->published); break;
+        case FM_MODIFIED: fm_date(&fa, v, key, field, &doc->modified); break;
+        case FM_AUTHORS: fm_authors(&fa, v, key); break;
+        case FM_TAGS: fm_strlist(&fa, v, key, field, &doc->tags); break;
+        case FM_CATEGORIES: fm_strlist(&fa, v, key, field, &doc->categories); break;
+        case FM_IMAGE: fm_image(&fa, v, key); break;
+        case FM_DRAFT: fm_draft(&fa, v, key); break;
+        case FM_COUNT: break;
+        }
+    }
+}
+
+/* ============================================================= identity */
+
+char *quire__safe_slug(quire_arena *arena, const char *s)
+{
+    char *slug = quire__slugify(arena, s);
+    if (!slug)
+        return NULL;
+    /* slugify keeps inner dots: "a..b" must not carry a ".." */
+    size_t w = 0;
+    for (size_t r = 0; slug[r]; r++) {
+        if (slug[r] == '.' && (w == 0 || slug[w - 1] == '.'))
+            continue;
+        slug[w++] = slug[r];
+    }
+    while (w && (slug[w - 1] == '.' || slug[w - 1] == '-' || slug[w - 1] == '_'))
+        w--;
+    slug[w] = '\0';
+    return slug;
+}
+
+/* The file name without folder and extension ("posts/hello.md" -> "hello"). */
+static char *fm_basename(quire_arena *arena, const char *path)
+{
+    if (!path || strcmp(path, "-") == 0)
+        return NULL;
+    const char *b = strrchr(path, '/');
+    b = b ? b + 1 : path;
+    const char *dot = strrchr(b, '.');
+    size_t n = dot && dot != b ? (size_t)(dot - b) : strlen(b);
+    return n ? quire_arena_strndup(arena, b, n) : NULL;
+}
+
+static const char *fm_first_heading(quire_document *doc)
+{
+    quire_iter it;
+    quire_node *n;
+    quire_event ev;
+    if (!doc->body)
+        return NULL;
+    quire_iter_init(&it, doc->body);
+    while ((ev = quire_iter_next(&it, &n)) != QUIRE_EVENT_DONE) {
+        if (ev == QUIRE_EVENT_ENTER && n->type == QUIRE_NODE_HEADING) {
+            char *t = quire_node_plain_text(doc->arena, n);
+            if (t && *t)
+                return t;
+        }
+    }
+    return NULL;
+}
+
+void quire__doc_identity(quire_document *doc, const quire_read_ctx *ctx)
+{
+    quire_arena *a = doc->arena;
+    const char *path = ctx->path ? ctx->path : "-";
+    if (!doc->source_path)
+        doc->source_path = quire_arena_strdup(a, path);
+    /* Hash the path relative to the source folder: `quire build ./site`
+     * and `quire build /abs/site` must give the same ids. */
+    const char *id_path = ctx->id_path ? ctx->id_path : path;
+    uint64_t h = quire__fnv1a64(id_path, strlen(id_path), 0);
+
+    char *base = fm_basename(a, path);
+    if (!doc->title || !*doc->title)
+        doc->title = fm_first_heading(doc);
+    if (!doc->title || !*doc->title)
+        doc->title = base ? base : "Untitled";
+
+    if (!doc->id || !*doc->id)
+        doc->id = doc->url && *doc->url ? doc->url
+                                        : quire_arena_printf(a, "urn:quire:%016" PRIx64, h);
+
+    const char *slug = doc->slug ? quire__safe_slug(a, doc->slug) : NULL;
+    if (!slug || !*slug)
+        slug = quire__safe_slug(a, doc->title);
+    if ((!slug || !*slug) && base)
+        slug = quire__safe_slug(a, base);
+    if (!slug || !*slug)
+        slug = quire_arena_printf(a, "doc-%08" PRIx32, (uint32_t)(h ^ (h >> 32)));
+    doc->slug = slug;
+}

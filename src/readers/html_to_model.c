@@ -1,0 +1,1260 @@
+/*
+ * html_to_model.c — HTML to model nodes, through libxml2's HTML parser.
+ *
+ * Why SAX and not a DOM: the parser's events are turned into quire_nodes
+ * directly, so there is no intermediate xmlDoc to allocate, walk and free,
+ * and the open elements are simply the chain of `cur` parents — no
+ * recursion anywhere, whatever the nesting depth of the input.  libxml2
+ * does the HTML error recovery (implied end tags, unclosed elements, stray
+ * end tags) and always hands over balanced start/end events.
+ *
+ * What needs to look at children (tight lists, inline runs to wrap in
+ * paragraphs, embeds to lift out of paragraphs, whitespace between blocks)
+ * is done when an element closes, on that element's children only: linear.
+ */
+#include "html_to_model.h"
+
+#include <libxml/HTMLparser.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define H2M_DEFAULT_MAX_DEPTH 512
+
+/* A LIST got an item with a real <p>: not tight.  Private to this file,
+ * cleared before the list is handed back. */
+#define H2M_FLAG_LOOSE (1u << 30)
+
+/* What a start event did, so that its end event can undo it. */
+enum {
+    H2M_F_NONE = 0,   /* nothing open (transparent, dropped, or a leaf) */
+    H2M_F_PUSH,       /* a node was opened and is `cur` */
+    H2M_F_SKIP,       /* a dropped subtree (head, footnote back-links) */
+    H2M_F_COLLECT,    /* CODE or CODE_BLOCK opened, collecting its text */
+    H2M_F_THEAD,      /* transparent <thead>: rows inside are header rows */
+    H2M_F_FOOTNOTES,  /* transparent <section class="footnotes"> */
+    H2M_F_FNREF,      /* transparent <sup class="footnote-ref"> */
+};
+
+typedef struct h2m {
+    quire_document *doc;
+    quire_arena *arena;
+    const quire_read_ctx *ctx;
+    const char *component;
+    unsigned flags;
+    htmlParserCtxtPtr pctx;
+    const char *html;
+    size_t len;
+    uint32_t line_offset;
+
+    quire_node *root, *cur;
+    size_t depth, max_depth;
+    bool depth_warned;
+
+    unsigned char *frames; /* one per open HTML element */
+    size_t nframes, frames_cap;
+    size_t skip;           /* > 0: inside a dropped subtree */
+    size_t thead, footnotes, fnref;
+    quire_node *collect;   /* CODE/CODE_BLOCK whose text goes to `lit` */
+    quire_buf text;        /* characters not yet made into nodes */
+    quire_buf lit;
+    bool ltrim_next;       /* drop leading blanks of the next text (after a task box) */
+    bool after_backref;    /* blanks between footnote back-links are noise */
+
+    /* Rendered-HTML position of scan_off, advanced monotonically so that
+     * the whole input is scanned once. */
+    size_t scan_off, last_off;
+    uint32_t scan_line, scan_col;
+    /* Raw-HTML position mapping: rendered line map_rline is source line
+     * map_line, columns shifted by map_col - 1. */
+    bool raw_map;
+    uint32_t map_rline, map_line, map_col;
+
+    bool oom;
+} h2m;
+
+/* ------------------------------------------------------------------ helpers */
+
+static pthread_once_t h2m_once = PTHREAD_ONCE_INIT;
+
+static void h2m_init_libxml(void)
+{
+    xmlInitParser();
+}
+
+static bool h2m_is_space(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
+static bool h2m_all_space(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!h2m_is_space((unsigned char)s[i]))
+            return false;
+    return true;
+}
+
+static const char *h2m_att(const xmlChar **atts, const char *name)
+{
+    for (size_t i = 0; atts && atts[i]; i += 2)
+        if (strcmp((const char *)atts[i], name) == 0)
+            return atts[i + 1] ? (const char *)atts[i + 1] : "";
+    return NULL;
+}
+
+/* True when the space-separated class list holds `cls`. */
+static bool h2m_has_class(const char *list, const char *cls)
+{
+    size_t n = strlen(cls);
+    for (const char *p = list; p && *p;) {
+        while (h2m_is_space((unsigned char)*p))
+            p++;
+        const char *e = p;
+        while (*e && !h2m_is_space((unsigned char)*e))
+            e++;
+        if ((size_t)(e - p) == n && memcmp(p, cls, n) == 0)
+            return true;
+        p = e;
+    }
+    return false;
+}
+
+static int h2m_int_attr(const char *s)
+{
+    long v = 0;
+    if (!s)
+        return 0;
+    while (h2m_is_space((unsigned char)*s))
+        s++;
+    for (; *s >= '0' && *s <= '9'; s++) {
+        v = v * 10 + (*s - '0');
+        if (v > 1000000)
+            return 0; /* nonsense, not a size */
+    }
+    /* "640", "640px" are sizes; "50%" is not */
+    while (h2m_is_space((unsigned char)*s))
+        s++;
+    if (*s && strcmp(s, "px") != 0)
+        return 0;
+    return (int)v;
+}
+
+static bool h2m_push_frame(h2m *st, unsigned char f)
+{
+    if (st->nframes == st->frames_cap) {
+        size_t cap = st->frames_cap ? st->frames_cap * 2 : 64;
+        unsigned char *p = realloc(st->frames, cap);
+        if (!p) {
+            st->oom = true;
+            return false;
+        }
+        st->frames = p;
+        st->frames_cap = cap;
+    }
+    st->frames[st->nframes++] = f;
+    return true;
+}
+
+/* Byte offset in st->html of the parser's current position. */
+static size_t h2m_parser_offset(const h2m *st)
+{
+    const xmlParserInputPtr in = st->pctx ? st->pctx->input : NULL;
+    if (!in || !in->cur || !in->base)
+        return st->last_off;
+    size_t off = (size_t)in->consumed + (size_t)(in->cur - in->base);
+    if (off > st->len)
+        off = st->len;
+    if (off < st->last_off)
+        off = st->last_off;
+    return off;
+}
+
+/* Advance the line/column tracker to `off` (never backwards). */
+static void h2m_scan_to(h2m *st, size_t off)
+{
+    const unsigned char *s = (const unsigned char *)st->html;
+    for (size_t i = st->scan_off; i < off; i++) {
+        if (s[i] == '\n') {
+            st->scan_line++;
+            st->scan_col = 1;
+        } else if ((s[i] & 0xC0) != 0x80) {
+            st->scan_col++; /* columns count characters, not UTF-8 bytes */
+        }
+    }
+    if (off > st->scan_off)
+        st->scan_off = off;
+}
+
+/* Source position of the element whose start tag was just parsed. */
+static void h2m_element_pos(h2m *st, const xmlChar **atts, uint32_t *line, uint32_t *col)
+{
+    size_t off = h2m_parser_offset(st);
+    if (st->flags & QUIRE__H2M_CMARK) {
+        const char *sp = h2m_att(atts, "data-sourcepos");
+        unsigned long l, c;
+        char *end;
+        if (sp && (l = strtoul(sp, &end, 10)) > 0 && *end == ':' &&
+            (c = strtoul(end + 1, NULL, 10)) > 0) {
+            *line = (uint32_t)l + st->line_offset;
+            *col = (uint32_t)c;
+            /* Markdown again: raw HTML positions no longer apply. */
+            st->raw_map = false;
+            st->last_off = off;
+            return;
+        }
+    }
+    if (!st->raw_map) {
+        *line = st->cur->line;
+        *col = st->cur->column;
+        st->last_off = off;
+        return;
+    }
+    /* The tag began at the last '<' since the previous event.  (A '<'
+     * inside an attribute value can fool this; it only costs precision.) */
+    size_t lt = off;
+    while (lt > st->last_off && st->html[lt] != '<')
+        lt--;
+    if (lt < st->scan_off)
+        lt = st->scan_off;
+    h2m_scan_to(st, lt);
+    st->last_off = off;
+    uint32_t rl = st->scan_line < st->map_rline ? st->map_rline : st->scan_line;
+    *line = st->map_line + (rl - st->map_rline);
+    *col = st->scan_col + st->map_col - 1;
+}
+
+static quire_node *h2m_new(h2m *st, quire_node_type type, uint32_t line, uint32_t col)
+{
+    quire_node *n = quire_node_new(st->arena, type, line, col);
+    if (!n)
+        st->oom = true;
+    return n;
+}
+
+/* Append attribute (name, value) at *tail without a duplicate check:
+ * libxml2 already drops repeated attributes, and a check would make a tag
+ * with many attributes quadratic. */
+static quire_attr **h2m_add_attr(h2m *st, quire_attr **tail, const char *name, const char *value)
+{
+    quire_attr *a = quire_arena_alloc(st->arena, sizeof *a);
+    if (!a) {
+        st->oom = true;
+        return tail;
+    }
+    a->name = quire_arena_strdup(st->arena, name);
+    a->value = quire_arena_strdup(st->arena, value ? value : "");
+    if (!a->name || !a->value) {
+        st->oom = true;
+        return tail;
+    }
+    *tail = a;
+    return &a->next;
+}
+
+/* Copy the attributes not already turned into fields (`used`, a
+ * NULL-terminated list). */
+static void h2m_copy_attrs(h2m *st, quire_node *n, const xmlChar **atts,
+                           const char *const *used)
+{
+    quire_attr **tail = &n->attrs;
+    while (*tail)
+        tail = &(*tail)->next;
+    for (size_t i = 0; atts && atts[i]; i += 2) {
+        const char *name = (const char *)atts[i];
+        bool skip = (st->flags & QUIRE__H2M_CMARK) && strcmp(name, "data-sourcepos") == 0;
+        for (size_t u = 0; !skip && used && used[u]; u++)
+            skip = strcmp(name, used[u]) == 0;
+        if (!skip)
+            tail = h2m_add_attr(st, tail, name, (const char *)atts[i + 1]);
+    }
+}
+
+static const char *h2m_strdup(h2m *st, const char *s)
+{
+    if (!s)
+        return NULL;
+    char *d = quire_arena_strdup(st->arena, s);
+    if (!d)
+        st->oom = true;
+    return d;
+}
+
+/* ------------------------------------------------------------ node context */
+
+static bool h2m_is_raw_text(const quire_node *n)
+{
+    return (n->type == QUIRE_NODE_HTML_BLOCK || n->type == QUIRE_NODE_HTML_INLINE) &&
+           n->name &&
+           (strcmp(n->name, "script") == 0 || strcmp(n->name, "style") == 0 ||
+            strcmp(n->name, "textarea") == 0 || strcmp(n->name, "xmp") == 0 ||
+            strcmp(n->name, "plaintext") == 0);
+}
+
+/* Children of these are inline content: newlines are soft breaks. */
+static bool h2m_is_inline_ctx(const quire_node *n)
+{
+    switch (n->type) {
+    case QUIRE_NODE_PARAGRAPH:
+    case QUIRE_NODE_HEADING:
+    case QUIRE_NODE_TABLE_CELL:
+    case QUIRE_NODE_CAPTION:
+    case QUIRE_NODE_EMPH:
+    case QUIRE_NODE_STRONG:
+    case QUIRE_NODE_STRIKETHROUGH:
+    case QUIRE_NODE_LINK:
+        return true;
+    case QUIRE_NODE_HTML_INLINE:
+        return !h2m_is_raw_text(n);
+    default:
+        return false;
+    }
+}
+
+/* Children of these are blocks: inline runs get wrapped in paragraphs. */
+static bool h2m_wraps_inlines(const quire_node *n)
+{
+    switch (n->type) {
+    case QUIRE_NODE_ROOT:
+    case QUIRE_NODE_BLOCKQUOTE:
+    case QUIRE_NODE_ITEM:
+    case QUIRE_NODE_FOOTNOTE_DEF:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Containers where text between children is formatting only. */
+static bool h2m_drops_blank_text(const quire_node *n)
+{
+    switch (n->type) {
+    case QUIRE_NODE_LIST:
+    case QUIRE_NODE_TABLE:
+    case QUIRE_NODE_TABLE_ROW:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* ------------------------------------------------------------------- text */
+
+/* Append s[0..n) to parent as TEXT, turning newlines into SOFTBREAKs when
+ * `breaks` (cmark renders a soft break as "\n"). */
+static void h2m_emit_text(h2m *st, quire_node *parent, const char *s, size_t n, bool breaks)
+{
+    uint32_t line = parent->line, col = parent->column;
+    if (!breaks) {
+        quire_node *t = quire_node_new_text(st->arena, s, n, line, col);
+        if (!t) {
+            st->oom = true;
+            return;
+        }
+        quire_node_append(parent, t);
+        return;
+    }
+    /* cmark writes a hard break as "<br />\n": that newline is not a soft
+     * break of its own. */
+    if (n && s[0] == '\n' && parent->last_child &&
+        parent->last_child->type == QUIRE_NODE_LINEBREAK) {
+        s++;
+        n--;
+    }
+    size_t i = 0;
+    while (i < n) {
+        const char *nl = memchr(s + i, '\n', n - i);
+        size_t end = nl ? (size_t)(nl - s) : n;
+        size_t seg = end - i;
+        if (seg && s[i + seg - 1] == '\r')
+            seg--;
+        if (seg) {
+            quire_node *t = quire_node_new_text(st->arena, s + i, seg, line, col);
+            if (!t) {
+                st->oom = true;
+                return;
+            }
+            quire_node_append(parent, t);
+        }
+        if (!nl)
+            break;
+        quire_node *b = h2m_new(st, QUIRE_NODE_SOFTBREAK, line, col);
+        if (!b)
+            return;
+        quire_node_append(parent, b);
+        i = end + 1;
+    }
+}
+
+static void h2m_flush(h2m *st)
+{
+    if (!st->text.len)
+        return;
+    const char *s = st->text.data;
+    size_t n = st->text.len;
+    quire_node *cur = st->cur;
+    if (st->ltrim_next) {
+        while (n && h2m_is_space((unsigned char)*s))
+            s++, n--;
+        if (n)
+            st->ltrim_next = false;
+    }
+    if (n && !(h2m_drops_blank_text(cur) && h2m_all_space(s, n)) &&
+        !(st->after_backref && h2m_all_space(s, n))) {
+        if (h2m_is_raw_text(cur) || !h2m_is_inline_ctx(cur))
+            h2m_emit_text(st, cur, s, n, false);
+        else
+            h2m_emit_text(st, cur, s, n, true);
+    }
+    quire__buf_reset(&st->text);
+}
+
+/* ------------------------------------------------------------- finalizing */
+
+static bool h2m_is_blank_inline(const quire_node *n)
+{
+    if (n->type == QUIRE_NODE_SOFTBREAK)
+        return true;
+    return n->type == QUIRE_NODE_TEXT && h2m_all_space(n->literal, strlen(n->literal));
+}
+
+/* Move the inline run [first, stop) of `container` into a new paragraph
+ * inserted where the run was; blank edges are dropped, newlines inside
+ * become soft breaks.  A run of blanks only just disappears. */
+static void h2m_wrap_run(h2m *st, quire_node *first, quire_node *stop)
+{
+    while (first != stop && h2m_is_blank_inline(first)) {
+        quire_node *next = first->next;
+        quire_node_unlink(first);
+        first = next;
+    }
+    if (first == stop)
+        return;
+    quire_node *last = stop ? stop->prev : first->parent->last_child;
+    while (last != first && h2m_is_blank_inline(last)) {
+        quire_node *prev = last->prev;
+        quire_node_unlink(last);
+        last = prev;
+    }
+    quire_node *p = h2m_new(st, QUIRE_NODE_PARAGRAPH, first->line, first->column);
+    if (!p)
+        return;
+    quire_node_insert_before(first, p);
+    quire_node *end = last->next;
+    for (quire_node *c = first; c != end;) {
+        quire_node *next = c->next;
+        if (c->type == QUIRE_NODE_TEXT) {
+            const char *s = c->literal;
+            size_t n = strlen(s);
+            if (c == first)
+                while (n && h2m_is_space((unsigned char)*s))
+                    s++, n--;
+            if (c == last)
+                while (n && h2m_is_space((unsigned char)s[n - 1]))
+                    n--;
+            quire_node_unlink(c);
+            h2m_emit_text(st, p, s, n, true);
+        } else {
+            quire_node_append(p, c);
+        }
+        c = next;
+    }
+}
+
+/* Wrap every inline run among container's children in a paragraph. */
+static void h2m_wrap_inlines(h2m *st, quire_node *container)
+{
+    quire_node *c = container->first_child;
+    while (c) {
+        if (quire_node_is_block(c)) {
+            c = c->next;
+            continue;
+        }
+        quire_node *stop = c;
+        while (stop && !quire_node_is_block(stop))
+            stop = stop->next;
+        h2m_wrap_run(st, c, stop);
+        c = stop;
+    }
+}
+
+/* Generic block containers (div, figure...): blank text at the edges or
+ * next to a block child is only layout. */
+static void h2m_trim_blank_children(quire_node *container)
+{
+    quire_node *c = container->first_child;
+    while (c) {
+        quire_node *next = c->next;
+        if (c->type == QUIRE_NODE_TEXT && h2m_all_space(c->literal, strlen(c->literal)) &&
+            (!c->prev || !next || quire_node_is_block(c->prev) || quire_node_is_block(next)))
+            quire_node_unlink(c);
+        c = next;
+    }
+}
+
+/* An embed is a block: a paragraph holding one is split around it, so that
+ * the embed (later a figure) never sits inside a <p>. */
+static void h2m_lift_embeds(h2m *st, quire_node *para)
+{
+    bool any = false;
+    for (quire_node *c = para->first_child; c && !any; c = c->next)
+        any = c->type == QUIRE_NODE_EMBED;
+    if (!any)
+        return;
+    quire_node *piece = NULL, *first = NULL;
+    while (para->first_child) {
+        quire_node *c = para->first_child;
+        if (c->type == QUIRE_NODE_EMBED) {
+            quire_node_insert_before(para, c);
+            if (!first)
+                first = c;
+            piece = NULL;
+            continue;
+        }
+        if (!piece) {
+            piece = h2m_new(st, QUIRE_NODE_PARAGRAPH, para->line, para->column);
+            if (!piece)
+                return;
+            piece->attrs = para->attrs; /* id/class stay with the text */
+            quire_node_insert_before(para, piece);
+            if (!first)
+                first = piece;
+        }
+        quire_node_append(piece, c);
+    }
+    /* Blank edges of the pieces go; a piece left empty goes too. */
+    for (quire_node *c = first; c && c != para;) {
+        quire_node *next = c->next;
+        if (c->type == QUIRE_NODE_PARAGRAPH) {
+            while (c->last_child && h2m_is_blank_inline(c->last_child))
+                quire_node_unlink(c->last_child);
+            while (c->first_child && h2m_is_blank_inline(c->first_child))
+                quire_node_unlink(c->first_child);
+            if (!c->first_child)
+                quire_node_unlink(c);
+        }
+        c = next;
+    }
+    quire_node_unlink(para);
+}
+
+static void h2m_finalize(h2m *st, quire_node *n)
+{
+    switch (n->type) {
+    case QUIRE_NODE_ITEM:
+        if (n->parent && n->parent->type == QUIRE_NODE_LIST)
+            for (quire_node *c = n->first_child; c; c = c->next)
+                if (c->type == QUIRE_NODE_PARAGRAPH)
+                    n->parent->flags |= H2M_FLAG_LOOSE;
+        h2m_wrap_inlines(st, n);
+        break;
+    case QUIRE_NODE_LIST:
+        if (n->flags & H2M_FLAG_LOOSE)
+            n->flags &= ~H2M_FLAG_LOOSE;
+        else
+            n->flags |= QUIRE_NODE_FLAG_TIGHT;
+        break;
+    case QUIRE_NODE_PARAGRAPH:
+        h2m_lift_embeds(st, n);
+        break;
+    case QUIRE_NODE_HTML_BLOCK:
+    case QUIRE_NODE_FIGURE:
+    case QUIRE_NODE_EMBED:
+        if (!h2m_is_raw_text(n))
+            h2m_trim_blank_children(n);
+        break;
+    default:
+        if (h2m_wraps_inlines(n))
+            h2m_wrap_inlines(st, n);
+        break;
+    }
+}
+
+/* ------------------------------------------------------------ open / close */
+
+/* Open a container node as child of cur.  Beyond max_depth the element is
+ * not made at all and its content flows into cur (flattened): the walk
+ * stays iterative and the model stays shallow enough for every writer. */
+static quire_node *h2m_open(h2m *st, quire_node_type type, const xmlChar **atts,
+                            const char *const *used, unsigned char frame)
+{
+    uint32_t line, col;
+    h2m_element_pos(st, atts, &line, &col);
+    if (st->depth >= st->max_depth) {
+        if (!st->depth_warned) {
+            quire_diag_add(st->ctx->diags, QUIRE_SEV_WARNING, st->component, st->ctx->path,
+                           line, col,
+                           "elements nested deeper than %zu levels: the deeper ones are "
+                           "flattened into their ancestor",
+                           st->max_depth);
+            st->depth_warned = true;
+        }
+        h2m_push_frame(st, H2M_F_NONE);
+        return NULL;
+    }
+    quire_node *n = h2m_new(st, type, line, col);
+    if (!n || !h2m_push_frame(st, frame)) {
+        st->oom = true;
+        return NULL;
+    }
+    h2m_copy_attrs(st, n, atts, used);
+    quire_node_append(st->cur, n);
+    st->cur = n;
+    st->depth++;
+    return n;
+}
+
+/* A leaf node: appended to cur, never opened. */
+static quire_node *h2m_leaf(h2m *st, quire_node_type type, const xmlChar **atts,
+                            const char *const *used)
+{
+    uint32_t line, col;
+    h2m_element_pos(st, atts, &line, &col);
+    quire_node *n = h2m_new(st, type, line, col);
+    if (!n)
+        return NULL;
+    h2m_copy_attrs(st, n, atts, used);
+    quire_node_append(st->cur, n);
+    return n;
+}
+
+static void h2m_close(h2m *st)
+{
+    quire_node *n = st->cur;
+    if (n == st->root || !n->parent)
+        return;
+    st->cur = n->parent;
+    st->depth--;
+    h2m_finalize(st, n);
+}
+
+/* ------------------------------------------------------------ element kinds */
+
+typedef enum h2m_kind {
+    K_GENERIC = 0, K_BLOCK_GENERIC, K_TRANSPARENT, K_SKIP, K_THEAD, K_P, K_H,
+    K_BLOCKQUOTE, K_UL, K_OL, K_LI, K_PRE, K_CODE, K_HR, K_TABLE, K_TR, K_CELL,
+    K_FIGURE, K_CAPTION, K_EMBED, K_EM, K_STRONG, K_DEL, K_A, K_IMG, K_BR,
+    K_INPUT, K_SECTION, K_SUP, K_SOURCE
+} h2m_kind;
+
+typedef struct h2m_tag {
+    const char *name;
+    h2m_kind kind;
+} h2m_tag;
+
+/* Sorted by name for bsearch. */
+static const h2m_tag h2m_tags[] = {
+    {"a", K_A},
+    {"address", K_BLOCK_GENERIC},
+    {"article", K_BLOCK_GENERIC},
+    {"aside", K_BLOCK_GENERIC},
+    {"audio", K_EMBED},
+    {"b", K_STRONG},
+    {"blockquote", K_BLOCKQUOTE},
+    {"body", K_TRANSPARENT},
+    {"br", K_BR},
+    {"canvas", K_BLOCK_GENERIC},
+    {"caption", K_CAPTION},
+    {"center", K_BLOCK_GENERIC},
+    {"code", K_CODE},
+    {"colgroup", K_BLOCK_GENERIC},
+    {"dd", K_BLOCK_GENERIC},
+    {"del", K_DEL},
+    {"details", K_BLOCK_GENERIC},
+    {"dialog", K_BLOCK_GENERIC},
+    {"dir", K_BLOCK_GENERIC},
+    {"div", K_BLOCK_GENERIC},
+    {"dl", K_BLOCK_GENERIC},
+    {"dt", K_BLOCK_GENERIC},
+    {"em", K_EM},
+    {"embed", K_EMBED},
+    {"fieldset", K_BLOCK_GENERIC},
+    {"figcaption", K_CAPTION},
+    {"figure", K_FIGURE},
+    {"footer", K_BLOCK_GENERIC},
+    {"form", K_BLOCK_GENERIC},
+    {"h1", K_H},
+    {"h2", K_H},
+    {"h3", K_H},
+    {"h4", K_H},
+    {"h5", K_H},
+    {"h6", K_H},
+    {"head", K_SKIP},
+    {"header", K_BLOCK_GENERIC},
+    {"hgroup", K_BLOCK_GENERIC},
+    {"hr", K_HR},
+    {"html", K_TRANSPARENT},
+    {"i", K_EM},
+    {"iframe", K_EMBED},
+    {"img", K_IMG},
+    {"input", K_INPUT},
+    {"legend", K_BLOCK_GENERIC},
+    {"li", K_LI},
+    {"main", K_BLOCK_GENERIC},
+    {"menu", K_BLOCK_GENERIC},
+    {"nav", K_BLOCK_GENERIC},
+    {"noscript", K_BLOCK_GENERIC},
+    {"object", K_EMBED},
+    {"ol", K_OL},
+    {"p", K_P},
+    {"pre", K_PRE},
+    {"s", K_DEL},
+    {"script", K_BLOCK_GENERIC},
+    {"section", K_SECTION},
+    {"source", K_SOURCE},
+    {"strike", K_DEL},
+    {"strong", K_STRONG},
+    {"style", K_BLOCK_GENERIC},
+    {"summary", K_BLOCK_GENERIC},
+    {"sup", K_SUP},
+    {"table", K_TABLE},
+    {"tbody", K_TRANSPARENT},
+    {"td", K_CELL},
+    {"template", K_BLOCK_GENERIC},
+    {"tfoot", K_TRANSPARENT},
+    {"th", K_CELL},
+    {"thead", K_THEAD},
+    {"tr", K_TR},
+    {"ul", K_UL},
+    {"video", K_EMBED},
+};
+
+static int h2m_tag_cmp(const void *key, const void *elem)
+{
+    return strcmp((const char *)key, ((const h2m_tag *)elem)->name);
+}
+
+static h2m_kind h2m_kind_of(const char *name)
+{
+    const h2m_tag *t = bsearch(name, h2m_tags, sizeof h2m_tags / sizeof *h2m_tags,
+                               sizeof *h2m_tags, h2m_tag_cmp);
+    return t ? t->kind : K_GENERIC;
+}
+
+const char *quire__embed_provider(quire_arena *arena, const char *url)
+{
+    if (!url)
+        return NULL;
+    const char *h = strstr(url, "//");
+    if (!h)
+        return NULL;
+    h += 2;
+    size_t n = strcspn(h, "/:?#");
+    const char *at = memchr(h, '@', n); /* userinfo */
+    if (at) {
+        n -= (size_t)(at + 1 - h);
+        h = at + 1;
+    }
+    if (!n)
+        return NULL;
+    char host[256];
+    if (n >= sizeof host)
+        n = sizeof host - 1;
+    for (size_t i = 0; i < n; i++)
+        host[i] = (char)((h[i] >= 'A' && h[i] <= 'Z') ? h[i] + 32 : h[i]);
+    host[n] = '\0';
+    /* Compare the registrable part: "www.youtube.com", "m.youtube.com"... */
+    static const struct { const char *domain, *name; } known[] = {
+        {"youtube.com", "YouTube"},
+        {"youtube-nocookie.com", "YouTube"},
+        {"youtu.be", "YouTube"},
+        {"vimeo.com", "Vimeo"},
+    };
+    for (size_t i = 0; i < sizeof known / sizeof *known; i++) {
+        size_t dl = strlen(known[i].domain);
+        if (n == dl ? strcmp(host, known[i].domain) == 0
+                    : n > dl && host[n - dl - 1] == '.' &&
+                          strcmp(host + n - dl, known[i].domain) == 0)
+            return known[i].name;
+    }
+    return quire_arena_strdup(arena, host);
+}
+
+static quire_align h2m_align(const char *align, const char *style)
+{
+    const char *v = align;
+    if (!v && style) {
+        const char *p = strstr(style, "text-align");
+        if (p) {
+            p += strlen("text-align");
+            while (h2m_is_space((unsigned char)*p) || *p == ':')
+                p++;
+            v = p;
+        }
+    }
+    if (!v)
+        return QUIRE_ALIGN_NONE;
+    if (strncasecmp(v, "left", 4) == 0)
+        return QUIRE_ALIGN_LEFT;
+    if (strncasecmp(v, "center", 6) == 0)
+        return QUIRE_ALIGN_CENTER;
+    if (strncasecmp(v, "right", 5) == 0)
+        return QUIRE_ALIGN_RIGHT;
+    return QUIRE_ALIGN_NONE;
+}
+
+/* Elements without a node of their own: HTML_BLOCK among blocks when the
+ * element is block-level, HTML_INLINE otherwise. */
+static void h2m_generic(h2m *st, const char *name, const xmlChar **atts, bool blockish)
+{
+    bool block = blockish && !h2m_is_inline_ctx(st->cur) &&
+                 st->cur->type != QUIRE_NODE_HTML_INLINE;
+    quire_node *n = h2m_open(st, block ? QUIRE_NODE_HTML_BLOCK : QUIRE_NODE_HTML_INLINE,
+                             atts, NULL, H2M_F_PUSH);
+    if (n)
+        n->name = h2m_strdup(st, name);
+}
+
+/* Text inside <pre>/<code> goes to the literal, markup inside is dropped. */
+static void h2m_start_collecting(h2m *st, const char *name, const xmlChar **atts)
+{
+    if (strcmp(name, "br") == 0)
+        quire__buf_putc(&st->lit, '\n');
+    if (strcmp(name, "code") == 0 && st->collect->type == QUIRE_NODE_CODE_BLOCK &&
+        !st->collect->info) {
+        const char *cls = h2m_att(atts, "class");
+        for (const char *p = cls; p && *p;) {
+            while (h2m_is_space((unsigned char)*p))
+                p++;
+            size_t n = strcspn(p, " \t\n\r\f");
+            if (n > 9 && strncmp(p, "language-", 9) == 0) {
+                st->collect->info = quire_arena_strndup(st->arena, p + 9, n - 9);
+                break;
+            }
+            p += n;
+        }
+    }
+    h2m_push_frame(st, H2M_F_NONE);
+}
+
+static void h2m_start(void *ud, const xmlChar *xname, const xmlChar **atts)
+{
+    h2m *st = ud;
+    const char *name = (const char *)xname;
+    if (st->oom)
+        return;
+    if (st->skip) {
+        st->skip++;
+        h2m_push_frame(st, H2M_F_SKIP);
+        return;
+    }
+    if (st->collect) {
+        h2m_start_collecting(st, name, atts);
+        return;
+    }
+    h2m_kind kind = h2m_kind_of(name);
+    bool backref = kind == K_A && (h2m_att(atts, "data-footnote-backref") ||
+                                   h2m_has_class(h2m_att(atts, "class"), "footnote-backref"));
+    if (backref) {
+        /* cmark writes "note text <a backref>": the blank before the
+         * back-link belongs to the link, which renderers regenerate. */
+        while (st->text.len && h2m_is_space((unsigned char)st->text.data[st->text.len - 1]))
+            st->text.len--;
+    }
+    h2m_flush(st);
+    st->ltrim_next = false;
+    if (!backref)
+        st->after_backref = false;
+
+    static const char *const used_a[] = {"href", "title", NULL};
+    static const char *const used_img[] = {"src", "alt", "title", "width", "height", NULL};
+    static const char *const used_embed[] = {"src", "data", "title", "width", "height", NULL};
+    static const char *const used_cell[] = {"align", NULL};
+    static const char *const used_ol[] = {"start", NULL};
+    static const char *const used_fn[] = {"id", NULL};
+    quire_node *n;
+
+    switch (kind) {
+    case K_TRANSPARENT:
+        h2m_push_frame(st, H2M_F_NONE);
+        return;
+    case K_SKIP:
+        st->skip++;
+        h2m_push_frame(st, H2M_F_SKIP);
+        return;
+    case K_THEAD:
+        st->thead++;
+        h2m_push_frame(st, H2M_F_THEAD);
+        return;
+    case K_P:
+        h2m_open(st, QUIRE_NODE_PARAGRAPH, atts, NULL, H2M_F_PUSH);
+        return;
+    case K_H:
+        if ((n = h2m_open(st, QUIRE_NODE_HEADING, atts, NULL, H2M_F_PUSH)))
+            n->level = name[1] - '0';
+        return;
+    case K_BLOCKQUOTE:
+        h2m_open(st, QUIRE_NODE_BLOCKQUOTE, atts, NULL, H2M_F_PUSH);
+        return;
+    case K_UL:
+        h2m_open(st, QUIRE_NODE_LIST, atts, NULL, H2M_F_PUSH);
+        return;
+    case K_OL:
+        if ((n = h2m_open(st, QUIRE_NODE_LIST, atts, used_ol, H2M_F_PUSH))) {
+            const char *start = h2m_att(atts, "start");
+            n->flags |= QUIRE_NODE_FLAG_ORDERED;
+            n->level = start ? atoi(start) : 1;
+        }
+        return;
+    case K_LI: {
+        const char *id = h2m_att(atts, "id");
+        if (st->footnotes && id && strncmp(id, "fn-", 3) == 0 && id[3]) {
+            if ((n = h2m_open(st, QUIRE_NODE_FOOTNOTE_DEF, atts, used_fn, H2M_F_PUSH)))
+                n->info = h2m_strdup(st, id + 3);
+            return;
+        }
+        h2m_open(st, QUIRE_NODE_ITEM, atts, NULL, H2M_F_PUSH);
+        return;
+    }
+    case K_PRE:
+        if ((n = h2m_open(st, QUIRE_NODE_CODE_BLOCK, atts, NULL, H2M_F_COLLECT))) {
+            st->collect = n;
+            quire__buf_reset(&st->lit);
+        }
+        return;
+    case K_CODE:
+        if ((n = h2m_open(st, QUIRE_NODE_CODE, atts, NULL, H2M_F_COLLECT))) {
+            st->collect = n;
+            quire__buf_reset(&st->lit);
+        }
+        return;
+    case K_HR:
+        h2m_leaf(st, QUIRE_NODE_THEMATIC_BREAK, atts, NULL);
+        h2m_push_frame(st, H2M_F_NONE);
+        return;
+    case K_BR:
+        h2m_leaf(st, QUIRE_NODE_LINEBREAK, atts, NULL);
+        h2m_push_frame(st, H2M_F_NONE);
+        return;
+    case K_TABLE:
+        h2m_open(st, QUIRE_NODE_TABLE, atts, NULL, H2M_F_PUSH);
+        return;
+    case K_TR:
+        if ((n = h2m_open(st, QUIRE_NODE_TABLE_ROW, atts, NULL, H2M_F_PUSH)) && st->thead)
+            n->flags |= QUIRE_NODE_FLAG_HEADER;
+        return;
+    case K_CELL:
+        if ((n = h2m_open(st, QUIRE_NODE_TABLE_CELL, atts, used_cell, H2M_F_PUSH))) {
+            n->align = h2m_align(h2m_att(atts, "align"), h2m_att(atts, "style"));
+            if (name[1] == 'h')
+                n->name = "th"; /* a header cell outside <thead> */
+        }
+        return;
+    case K_FIGURE:
+        h2m_open(st, QUIRE_NODE_FIGURE, atts, NULL, H2M_F_PUSH);
+        return;
+    case K_CAPTION:
+        h2m_open(st, QUIRE_NODE_CAPTION, atts, NULL, H2M_F_PUSH);
+        return;
+    case K_EMBED:
+        if ((n = h2m_open(st, QUIRE_NODE_EMBED, atts, used_embed, H2M_F_PUSH))) {
+            const char *src = h2m_att(atts, name[0] == 'o' ? "data" : "src");
+            n->url = h2m_strdup(st, src);
+            n->title = h2m_strdup(st, h2m_att(atts, "title"));
+            n->width = h2m_int_attr(h2m_att(atts, "width"));
+            n->height = h2m_int_attr(h2m_att(atts, "height"));
+            n->embed_kind = name[0] == 'v'   ? QUIRE_EMBED_VIDEO
+                            : name[0] == 'a' ? QUIRE_EMBED_AUDIO
+                            : name[0] == 'i' ? QUIRE_EMBED_IFRAME
+                                             : QUIRE_EMBED_OBJECT;
+            n->info = quire__embed_provider(st->arena, n->url);
+            n->name = h2m_strdup(st, name); /* "video", "iframe": the source element */
+        }
+        return;
+    case K_SOURCE:
+        /* <video><source src>: the first source is the embed's URL. */
+        if (st->cur->type == QUIRE_NODE_EMBED && !st->cur->url) {
+            st->cur->url = h2m_strdup(st, h2m_att(atts, "src"));
+            st->cur->info = quire__embed_provider(st->arena, st->cur->url);
+        }
+        h2m_generic(st, name, atts, false);
+        return;
+    case K_EM:
+        h2m_open(st, QUIRE_NODE_EMPH, atts, NULL, H2M_F_PUSH);
+        return;
+    case K_STRONG:
+        h2m_open(st, QUIRE_NODE_STRONG, atts, NULL, H2M_F_PUSH);
+        return;
+    case K_DEL:
+        h2m_open(st, QUIRE_NODE_STRIKETHROUGH, atts, NULL, H2M_F_PUSH);
+        return;
+    case K_A: {
+        const char *href = h2m_att(atts, "href");
+        if (backref) {
+            st->after_backref = true;
+            st->skip++;
+            h2m_push_frame(st, H2M_F_SKIP);
+            return;
+        }
+        if (href && strncmp(href, "#fn-", 4) == 0 && href[4] &&
+            (st->fnref || h2m_att(atts, "data-footnote-ref"))) {
+            if ((n = h2m_leaf(st, QUIRE_NODE_FOOTNOTE_REF, NULL, NULL)))
+                n->info = h2m_strdup(st, href + 4);
+            h2m_push_frame(st, H2M_F_SKIP); /* the number is regenerated */
+            st->skip++;
+            return;
+        }
+        if (!href) {
+            h2m_generic(st, name, atts, false);
+            return;
+        }
+        if ((n = h2m_open(st, QUIRE_NODE_LINK, atts, used_a, H2M_F_PUSH))) {
+            n->url = h2m_strdup(st, href);
+            n->title = h2m_strdup(st, h2m_att(atts, "title"));
+        }
+        return;
+    }
+    case K_IMG:
+        if ((n = h2m_leaf(st, QUIRE_NODE_IMAGE, atts, used_img))) {
+            n->url = h2m_strdup(st, h2m_att(atts, "src"));
+            n->literal = h2m_strdup(st, h2m_att(atts, "alt"));
+            n->title = h2m_strdup(st, h2m_att(atts, "title"));
+            n->width = h2m_int_attr(h2m_att(atts, "width"));
+            n->height = h2m_int_attr(h2m_att(atts, "height"));
+        }
+        h2m_push_frame(st, H2M_F_NONE);
+        return;
+    case K_INPUT: {
+        /* cmark's task list box: the first thing in an item (or in the
+         * item's first paragraph when the list is loose). */
+        const char *type = h2m_att(atts, "type");
+        quire_node *item = st->cur;
+        if (item->type == QUIRE_NODE_PARAGRAPH && item->parent &&
+            item->parent->type == QUIRE_NODE_ITEM && item->parent->first_child == item)
+            item = item->parent;
+        bool empty = true;
+        for (quire_node *c = st->cur->first_child; c && empty; c = c->next)
+            empty = h2m_is_blank_inline(c);
+        if (type && strcasecmp(type, "checkbox") == 0 && item->type == QUIRE_NODE_ITEM &&
+            empty && !(item->flags & QUIRE_NODE_FLAG_TASK)) {
+            item->flags |= QUIRE_NODE_FLAG_TASK;
+            if (h2m_att(atts, "checked"))
+                item->flags |= QUIRE_NODE_FLAG_CHECKED;
+            st->ltrim_next = true;
+            h2m_push_frame(st, H2M_F_NONE);
+            return;
+        }
+        h2m_generic(st, name, atts, false);
+        return;
+    }
+    case K_SECTION:
+        if (h2m_has_class(h2m_att(atts, "class"), "footnotes") ||
+            h2m_att(atts, "data-footnotes")) {
+            st->footnotes++;
+            h2m_push_frame(st, H2M_F_FOOTNOTES);
+            return;
+        }
+        h2m_generic(st, name, atts, true);
+        return;
+    case K_SUP:
+        if (h2m_has_class(h2m_att(atts, "class"), "footnote-ref")) {
+            st->fnref++;
+            h2m_push_frame(st, H2M_F_FNREF);
+            return;
+        }
+        h2m_generic(st, name, atts, false);
+        return;
+    case K_BLOCK_GENERIC:
+        h2m_generic(st, name, atts, true);
+        return;
+    case K_GENERIC:
+        h2m_generic(st, name, atts, false);
+        return;
+    }
+}
+
+/* The <ol> right inside a footnotes section is only a wrapper. */
+static bool h2m_is_footnote_list(h2m *st, const char *name)
+{
+    return st->footnotes && st->nframes &&
+           st->frames[st->nframes - 1] == H2M_F_FOOTNOTES && strcmp(name, "ol") == 0;
+}
+
+static void h2m_start_event(void *ud, const xmlChar *name, const xmlChar **atts)
+{
+    h2m *st = ud;
+    if (!st->skip && !st->collect && h2m_is_footnote_list(st, (const char *)name)) {
+        h2m_flush(st);
+        h2m_push_frame(st, H2M_F_NONE);
+        return;
+    }
+    h2m_start(ud, name, atts);
+}
+
+static void h2m_end(void *ud, const xmlChar *name)
+{
+    h2m *st = ud;
+    (void)name;
+    if (st->oom || !st->nframes)
+        return;
+    unsigned char f = st->frames[--st->nframes];
+    switch (f) {
+    case H2M_F_SKIP:
+        st->skip--;
+        return;
+    case H2M_F_NONE:
+        if (!st->skip && !st->collect)
+            h2m_flush(st);
+        return;
+    case H2M_F_THEAD:
+        h2m_flush(st);
+        st->thead--;
+        return;
+    case H2M_F_FOOTNOTES:
+        h2m_flush(st);
+        st->footnotes--;
+        return;
+    case H2M_F_FNREF:
+        h2m_flush(st);
+        st->fnref--;
+        return;
+    case H2M_F_COLLECT: {
+        quire_node *n = st->collect;
+        if (n) {
+            n->literal = quire_arena_strndup(st->arena, quire__buf_cstr(&st->lit), st->lit.len);
+            if (!n->literal)
+                st->oom = true;
+            quire__buf_reset(&st->lit);
+            st->collect = NULL;
+        }
+        h2m_close(st);
+        return;
+    }
+    case H2M_F_PUSH:
+        h2m_flush(st);
+        h2m_close(st);
+        return;
+    }
+}
+
+static void h2m_characters(void *ud, const xmlChar *s, int n)
+{
+    h2m *st = ud;
+    if (st->oom || st->skip || n <= 0)
+        return;
+    quire__buf_put(st->collect ? &st->lit : &st->text, s, (size_t)n);
+}
+
+static void h2m_comment(void *ud, const xmlChar *xs)
+{
+    h2m *st = ud;
+    const char *s = (const char *)xs;
+    if (st->oom || st->skip || st->collect)
+        return;
+    while (h2m_is_space((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n && h2m_is_space((unsigned char)s[n - 1]))
+        n--;
+    if ((st->flags & QUIRE__H2M_CMARK) &&
+        strncmp(s, QUIRE__H2M_POS_MARK, strlen(QUIRE__H2M_POS_MARK)) == 0) {
+        /* The raw HTML block that follows, on the next rendered line,
+         * starts at this source line and column. */
+        unsigned long l = 0, c = 0;
+        char *end;
+        l = strtoul(s + strlen(QUIRE__H2M_POS_MARK), &end, 10);
+        if (*end == ':')
+            c = strtoul(end + 1, NULL, 10);
+        if (l && c) {
+            /* Restart the line count here instead of scanning everything
+             * before: in Markdown only raw HTML needs scanning at all.
+             * The block begins on the line after the marker. */
+            size_t off = h2m_parser_offset(st);
+            if (off > st->scan_off) {
+                st->scan_off = off;
+                st->scan_line = 1;
+                st->scan_col = 1;
+            }
+            st->last_off = off;
+            st->raw_map = true;
+            st->map_rline = st->scan_line + 1;
+            st->map_line = (uint32_t)l + st->line_offset;
+            st->map_col = (uint32_t)c;
+        }
+        return;
+    }
+    if (n == 4 && strncasecmp(s, "more", 4) == 0) {
+        h2m_flush(st);
+        h2m_leaf(st, QUIRE_NODE_MORE, NULL, NULL);
+    }
+    /* Other comments carry nothing a reader of the output needs. */
+}
+
+int quire__html_to_model(quire_document *doc, quire_node *parent, const char *html,
+                         size_t len, uint32_t line_offset, unsigned flags,
+                         const quire_read_ctx *ctx, const char *component)
+{
+    if (len > INT_MAX) {
+        quire_diag_add(ctx->diags, QUIRE_SEV_ERROR, component, ctx->path, 0, 0,
+                       "HTML of %zu bytes is more than the HTML parser can take", len);
+        return QUIRE_ERR_LIMIT;
+    }
+    pthread_once(&h2m_once, h2m_init_libxml);
+
+    h2m st = {0};
+    st.doc = doc;
+    st.arena = doc->arena;
+    st.ctx = ctx;
+    st.component = component;
+    st.flags = flags;
+    st.html = html;
+    st.len = len;
+    st.line_offset = line_offset;
+    st.root = st.cur = parent;
+    st.max_depth = ctx->limits.max_depth ? ctx->limits.max_depth : H2M_DEFAULT_MAX_DEPTH;
+    st.scan_line = st.scan_col = 1;
+    quire__buf_init(&st.text);
+    quire__buf_init(&st.lit);
+    if (!(flags & QUIRE__H2M_CMARK)) {
+        st.raw_map = true;
+        st.map_rline = 1;
+        st.map_line = 1 + line_offset;
+        st.map_col = 1;
+    }
+
+    int rc = QUIRE_OK;
+    htmlParserCtxtPtr pctx = htmlNewParserCtxt();
+    if (!pctx) {
+        rc = QUIRE_ERR_NOMEM;
+        goto done;
+    }
+    xmlSAXHandler sax;
+    memset(&sax, 0, sizeof sax);
+    sax.startElement = h2m_start_event;
+    sax.endElement = h2m_end;
+    sax.characters = h2m_characters;
+    sax.ignorableWhitespace = h2m_characters; /* we judge blanks ourselves */
+    sax.cdataBlock = h2m_characters;          /* script and style content */
+    sax.comment = h2m_comment;
+    /* No entity, DTD or external-subset handlers: nothing is ever loaded. */
+    *pctx->sax = sax;
+    pctx->userData = &st;
+    st.pctx = pctx;
+
+    /* Explicit UTF-8 so that a <meta charset> in the content cannot switch
+     * the decoding; invalid bytes pass through for fix-encoding to judge. */
+    htmlCtxtReadMemory(pctx, len ? html : "", (int)len, NULL, "UTF-8",
+                       HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
+                           HTML_PARSE_NOIMPLIED | HTML_PARSE_NODEFDTD);
+    st.pctx = NULL;
+    if (pctx->myDoc)
+        xmlFreeDoc(pctx->myDoc);
+    htmlFreeParserCtxt(pctx);
+
+    if (!st.oom) {
+        h2m_flush(&st);
+        /* libxml2 closes what it opened; this is only a safety net. */
+        while (st.cur != st.root && st.cur->parent)
+            h2m_close(&st);
+        h2m_finalize(&st, parent);
+    }
+    if (st.oom)
+        rc = QUIRE_ERR_NOMEM;
+done:
+    free(st.frames);
+    quire__buf_free(&st.text);
+    quire__buf_free(&st.lit);
+    return rc;
+}

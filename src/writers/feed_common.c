@@ -1,0 +1,891 @@
+/*
+ * feed_common.c — the document-to-feed-item mapping shared by the jsonfeed,
+ * rss and atom writers, and the libxml2 plumbing of the two XML feeds.
+ *
+ * Why one mapping: a reader that follows a site through both its RSS and its
+ * JSON Feed (or switches from one to the other) must see the same items with
+ * the same ids, or it shows everything again as new.  Every rule that picks
+ * a value (id, link, date, title, summary) therefore lives here, once.
+ *
+ * Why derived tag: ids: Atom requires an absolute IRI that never changes.
+ * A document id such as "7938" or "posts/hello" is stable but not an IRI;
+ * "tag:example.com,2000:7938" (RFC 4151) is, and depends only on the site's
+ * host and the document's own id — not on dates that may be corrected, nor
+ * on the permalink layout.  The date part is fixed for that reason.
+ */
+#include "feed_common.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+/* ------------------------------------------------------------ text helpers */
+
+static bool feed_is_space(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* Clean for XML, then collapse every run of white space into one space and
+ * trim: titles and summaries are one line in every reader. */
+static const char *feed_one_line(quire_arena *a, const char *s)
+{
+    s = quire__xml_clean(a, s);
+    if (!s)
+        return NULL;
+    size_t n = strlen(s);
+    char *out = quire_arena_alloc(a, n + 1);
+    if (!out)
+        return NULL;
+    size_t k = 0;
+    bool space = false;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (feed_is_space(*p)) {
+            space = k > 0;
+            continue;
+        }
+        if (space)
+            out[k++] = ' ';
+        space = false;
+        out[k++] = (char)*p;
+    }
+    out[k] = '\0';
+    return out;
+}
+
+/* s cut at a word boundary to at most max bytes plus "…"; s itself when it
+ * is short enough.  Never cuts inside a UTF-8 sequence. */
+static const char *feed_truncate(quire_arena *a, const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    if (n <= max)
+        return s;
+    size_t cut = max;
+    while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
+        cut--;
+    size_t space = cut;
+    while (space > max / 2 && s[space] != ' ')
+        space--;
+    if (s[space] == ' ')
+        cut = space;
+    while (cut > 0 && s[cut - 1] == ' ')
+        cut--;
+    return quire_arena_printf(a, "%.*s\xE2\x80\xA6", (int)cut, s);
+}
+
+static bool feed_has_text(const char *s)
+{
+    return s && *s;
+}
+
+/* ------------------------------------------------------------------- URLs */
+
+/* Bytes a URL or IRI cannot hold raw (RFC 3987): controls, space and the
+ * delimiters that are never allowed.  Non-ASCII stays (it is an IRI). */
+static bool feed_url_byte_bad(unsigned char c)
+{
+    return c <= 0x20 || c == 0x7F || strchr("\"<>\\^`{|}", c) != NULL;
+}
+
+static const char *feed_url_escape(quire_arena *a, const char *s)
+{
+    size_t extra = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (feed_url_byte_bad(*p))
+            extra += 2;
+    if (!extra)
+        return s;
+    char *out = quire_arena_alloc(a, strlen(s) + extra + 1);
+    if (!out)
+        return NULL;
+    char *o = out;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (feed_url_byte_bad(*p))
+            o += sprintf(o, "%%%02X", *p);
+        else
+            *o++ = (char)*p;
+    }
+    *o = '\0';
+    return out;
+}
+
+/* "http://host..." or "https://host..." with a non-empty host. */
+static bool feed_is_http(const char *u)
+{
+    size_t k;
+    if (strncasecmp(u, "http://", 7) == 0)
+        k = 7;
+    else if (strncasecmp(u, "https://", 8) == 0)
+        k = 8;
+    else
+        return false;
+    return u[k] && u[k] != '/' && u[k] != '?' && u[k] != '#';
+}
+
+const char *quire__feed_abs_url(quire_arena *a, const char *base, const char *ref)
+{
+    ref = quire__xml_clean(a, ref);
+    if (!ref)
+        return NULL;
+    while (feed_is_space((unsigned char)*ref))
+        ref++;
+    size_t n = strlen(ref);
+    while (n && feed_is_space((unsigned char)ref[n - 1]))
+        n--;
+    if (!n)
+        return NULL;
+    char *r = quire_arena_strndup(a, ref, n);
+    if (!r)
+        return NULL;
+    const char *u = quire__url_has_scheme(r) || !base ? r : quire__url_resolve(a, base, r);
+    if (!u || !feed_is_http(u))
+        return NULL;
+    return feed_url_escape(a, u);
+}
+
+const char *quire__feed_site_link(quire_arena *a, const quire_site *site)
+{
+    const char *u = site && site->base_url ? quire__feed_abs_url(a, NULL, site->base_url) : NULL;
+    return u ? u : QUIRE_FEED_FALLBACK_BASE;
+}
+
+const char *quire__feed_host(quire_arena *a, const quire_site *site)
+{
+    const char *link = quire__feed_site_link(a, site);
+    const char *h = strstr(link, "://");
+    if (!h)
+        return QUIRE_FEED_FALLBACK_HOST;
+    h += 3;
+    size_t end = strcspn(h, "/?#");
+    const char *at = memchr(h, '@', end); /* userinfo is never part of the host */
+    if (at) {
+        end -= (size_t)(at + 1 - h);
+        h = at + 1;
+    }
+    size_t len = strcspn(h, ":/?#");
+    if (len > end)
+        len = end;
+    char *host = quire_arena_strndup(a, h, len);
+    if (!host || !len)
+        return QUIRE_FEED_FALLBACK_HOST;
+    /* A tag: authority is a DNS name: anything else (IP literals, IDN in
+     * raw UTF-8) falls back rather than producing an invalid IRI. */
+    for (char *p = host; *p; p++) {
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p - 'A' + 'a');
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '.'))
+            return QUIRE_FEED_FALLBACK_HOST;
+    }
+    return host;
+}
+
+const char *quire__feed_self_url(quire_arena *a, const quire_writer_ctx *ctx)
+{
+    const char *u = ctx->self_url ? quire__feed_abs_url(a, NULL, ctx->self_url) : NULL;
+    if (u)
+        return u;
+    const char *path = ctx->self_path ? ctx->self_path
+                       : ctx->writer && ctx->writer->extension ? ctx->writer->extension
+                                                               : "";
+    u = quire__feed_abs_url(a, quire__feed_site_link(a, ctx->site), path);
+    return u ? u : quire__feed_site_link(a, ctx->site);
+}
+
+/* The specific part of a tag: URI (RFC 4151): pchar, "/" and "?" stay,
+ * everything else (including non-ASCII, for a plain-ASCII id) is
+ * percent-encoded. */
+static const char *feed_tag_specific(quire_arena *a, const char *s)
+{
+    quire_buf b;
+    quire__buf_init(&b);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        unsigned char c = *p;
+        bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    (c && strchr("-._~!$&'()*+,;=:@/?", c));
+        if (keep)
+            quire__buf_putc(&b, (char)c);
+        else
+            quire__buf_printf(&b, "%%%02X", c);
+    }
+    const char *r = quire_arena_strdup(a, quire__buf_cstr(&b));
+    quire__buf_free(&b);
+    return r;
+}
+
+static const char *feed_tag_uri(quire_arena *a, const quire_site *site, const char *specific)
+{
+    return quire_arena_printf(a, "tag:%s,%s:%s", quire__feed_host(a, site), QUIRE_FEED_TAG_DATE,
+                              feed_tag_specific(a, specific));
+}
+
+const char *quire__feed_title(quire_arena *a, const quire_writer_ctx *ctx)
+{
+    const char *t = ctx->site && ctx->site->title ? ctx->site->title : "";
+    if (ctx->title_suffix)
+        t = quire_arena_printf(a, "%s%s", t, ctx->title_suffix);
+    t = feed_one_line(a, t);
+    return feed_has_text(t) ? t : "Untitled";
+}
+
+const char *quire__feed_id(quire_arena *a, const quire_writer_ctx *ctx)
+{
+    const char *path = ctx->self_path ? ctx->self_path : "feed";
+    return feed_tag_uri(a, ctx->site, quire__xml_clean(a, path));
+}
+
+/* An id usable as is: an absolute URI (a scheme) with nothing a URI or IRI
+ * cannot hold raw. */
+static bool feed_is_abs_uri(const char *s)
+{
+    if (!quire__url_has_scheme(s))
+        return false;
+    const char *colon = strchr(s, ':');
+    if (!colon[1])
+        return false;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (feed_url_byte_bad(*p))
+            return false;
+    return true;
+}
+
+const char *quire__feed_item_url(quire_arena *a, const quire_document *doc,
+                                 const quire_site *site)
+{
+    const char *link = quire__feed_site_link(a, site);
+    const char *u = quire__feed_abs_url(a, link, doc->url);
+    if (!u && feed_has_text(doc->slug))
+        u = quire__feed_abs_url(a, link, quire_arena_printf(a, "%s/", doc->slug));
+    return u ? u : link;
+}
+
+const char *quire__feed_item_id(quire_arena *a, const quire_document *doc,
+                                const quire_site *site)
+{
+    const char *id = quire__xml_clean(a, doc->id);
+    if (!feed_has_text(id))
+        return quire__feed_item_url(a, doc, site);
+    if (feed_is_abs_uri(id))
+        return id;
+    return feed_tag_uri(a, site, id);
+}
+
+const char *quire__feed_language(quire_arena *a, const char *s)
+{
+    /* RFC 4287: [A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})* */
+    if (!s || !*s)
+        return NULL;
+    size_t run = 0;
+    bool first = true;
+    for (const char *p = s;; p++) {
+        char c = *p;
+        if (c == '-' || c == '\0') {
+            if (run < 1 || run > 8)
+                return NULL;
+            if (!c)
+                break;
+            first = false;
+            run = 0;
+            continue;
+        }
+        bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        if (!alpha && (first || !(c >= '0' && c <= '9')))
+            return NULL;
+        run++;
+    }
+    return quire_arena_strdup(a, s);
+}
+
+static const char *feed_email(quire_arena *a, const char *s)
+{
+    s = quire__xml_clean(a, s);
+    if (!s)
+        return NULL;
+    const char *at = strchr(s, '@');
+    if (!at || at == s || !at[1])
+        return NULL;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p <= 0x20 || strchr("<>\"()", *p))
+            return NULL;
+    return s;
+}
+
+quire_author *quire__feed_authors(quire_arena *a, const quire_author *in, size_t n,
+                                  const char *base, size_t *n_out)
+{
+    *n_out = 0;
+    if (!n)
+        return NULL;
+    quire_author *out = quire_arena_alloc(a, n * sizeof *out);
+    if (!out)
+        return NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        quire_author au = {
+            .name = feed_one_line(a, in[i].name),
+            .email = feed_email(a, in[i].email),
+            .url = quire__feed_abs_url(a, base, in[i].url),
+            .avatar = quire__feed_abs_url(a, base, in[i].avatar),
+        };
+        if (!feed_has_text(au.name))
+            au.name = au.email ? au.email : au.url;
+        if (!au.name)
+            continue;
+        out[k++] = au;
+    }
+    *n_out = k;
+    return out;
+}
+
+/* --------------------------------------------------------------- the image */
+
+/* MIME type from the first bytes of a file: only the image formats feed
+ * readers display.  NULL when it is none of them. */
+static const char *feed_image_magic(const unsigned char *b, size_t n)
+{
+    if (n >= 8 && memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0)
+        return "image/png";
+    if (n >= 3 && memcmp(b, "\xFF\xD8\xFF", 3) == 0)
+        return "image/jpeg";
+    if (n >= 6 && (memcmp(b, "GIF87a", 6) == 0 || memcmp(b, "GIF89a", 6) == 0))
+        return "image/gif";
+    if (n >= 12 && memcmp(b, "RIFF", 4) == 0 && memcmp(b + 8, "WEBP", 4) == 0)
+        return "image/webp";
+    /* SVG is text: an <svg element near the start, after an optional BOM,
+     * XML declaration, comments or doctype. */
+    size_t i = (n >= 3 && memcmp(b, "\xEF\xBB\xBF", 3) == 0) ? 3 : 0;
+    while (i < n && feed_is_space(b[i]))
+        i++;
+    if (i < n && b[i] == '<') {
+        for (size_t j = i; j + 4 <= n; j++)
+            if (memcmp(b + j, "<svg", 4) == 0)
+                return "image/svg+xml";
+    }
+    return NULL;
+}
+
+static int feed_hex(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+/* dir + "/" + the percent-decoded path of a relative reference (query and
+ * fragment dropped): the file that reference names.  NULL when dir or the
+ * reference is missing. */
+static char *feed_local_path(quire_arena *a, const char *dir, const char *ref)
+{
+    if (!dir || !ref)
+        return NULL;
+    size_t n = strcspn(ref, "?#");
+    char *dec = quire_arena_alloc(a, n + 1);
+    if (!dec)
+        return NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        int hi = i + 2 < n ? feed_hex(ref[i + 1]) : -1, lo = hi >= 0 ? feed_hex(ref[i + 2]) : -1;
+        if (ref[i] == '%' && lo >= 0) {
+            dec[k++] = (char)(hi * 16 + lo);
+            i += 2;
+        } else {
+            dec[k++] = ref[i];
+        }
+    }
+    dec[k] = '\0';
+    if (!k || memchr(dec, '\0', k) != NULL) /* "%00" */
+        return NULL;
+    return quire_arena_printf(a, "%s/%s", dir, dec);
+}
+
+/* The folder of the document's source file, or NULL for stdin. */
+static const char *feed_source_dir(quire_arena *a, const char *source_path)
+{
+    if (!source_path || !*source_path || !strcmp(source_path, "-"))
+        return NULL;
+    const char *slash = strrchr(source_path, '/');
+    if (!slash)
+        return ".";
+    return slash == source_path ? "/" : quire_arena_strndup(a, source_path, (size_t)(slash - source_path));
+}
+
+/* url relative to the folder of page when both share one origin: the
+ * inverse of resolving.  The absolute-urls filter has usually resolved the
+ * document's image against its permalink before a writer sees it
+ * ("../images/x.png" on "https://h/posts/a/" became
+ * "https://h/posts/images/x.png"); this gives the relative form back, so
+ * the local file can still be found.  NULL across origins. */
+static const char *feed_unresolve(quire_arena *a, const char *page, const char *url)
+{
+    const char *ps = strstr(page, "://"), *us = strstr(url, "://");
+    if (!ps || !us)
+        return NULL;
+    const char *pp = strchr(ps + 3, '/'), *up = strchr(us + 3, '/');
+    if (!pp || !up || pp - page != up - url || strncasecmp(page, url, (size_t)(pp - page)) != 0)
+        return NULL;
+    size_t plen = strcspn(pp, "?#"), ulen = strcspn(up, "?#");
+    size_t dir_len = 0; /* the page's folder, through its last '/' */
+    for (size_t i = 0; i < plen; i++)
+        if (pp[i] == '/')
+            dir_len = i + 1;
+    size_t common = 0;
+    for (size_t i = 0; i < dir_len && i < ulen && pp[i] == up[i]; i++)
+        if (pp[i] == '/')
+            common = i + 1;
+    quire_buf b;
+    quire__buf_init(&b);
+    for (size_t i = common; i < dir_len; i++)
+        if (pp[i] == '/')
+            quire__buf_puts(&b, "../");
+    quire__buf_put(&b, up + common, ulen - common);
+    const char *r = b.len ? quire_arena_strdup(a, quire__buf_cstr(&b)) : NULL;
+    quire__buf_free(&b);
+    return r;
+}
+
+/* Size and MIME type of a local image file; false when path is not a
+ * regular file or not an image format feed readers show. */
+static bool feed_probe_image(const char *path, quire_feed_image *img)
+{
+    struct stat st;
+    if (!path || stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return false;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return false;
+    unsigned char head[512];
+    size_t got = fread(head, 1, sizeof head, f);
+    fclose(f);
+    const char *type = feed_image_magic(head, got);
+    if (!type)
+        return false;
+    img->mime_type = type;
+    img->length = (int64_t)st.st_size;
+    return true;
+}
+
+/* The featured image: its absolute URL, and when it is a file of the
+ * source tree, its real length and type (an RSS enclosure needs both).
+ * The file is looked for beside the document first, then under the site's
+ * folder (where quire.yaml is), the way the EPUB writer finds images. */
+static void feed_image(quire_feed_image *img, quire_arena *a, const quire_document *doc,
+                       const quire_site *site, const char *item_url)
+{
+    img->length = -1;
+    const char *src = quire__xml_clean(a, doc->image.src);
+    if (!feed_has_text(src))
+        return;
+    img->url = quire__feed_abs_url(a, item_url, src);
+    if (!img->url)
+        return;
+    img->alt = feed_one_line(a, doc->image.alt);
+    img->width = doc->image.width > 0 ? doc->image.width : 0;
+    img->height = doc->image.height > 0 ? doc->image.height : 0;
+
+    const char *rel = !quire__url_has_scheme(src) && src[0] != '/'
+                          ? src
+                          : feed_unresolve(a, item_url, img->url);
+    const char *link = quire__feed_site_link(a, site);
+    size_t ll = strlen(link);
+    const char *site_rel = strncmp(img->url, link, ll) == 0 ? img->url + ll : NULL;
+    const char *doc_dir = feed_source_dir(a, doc->source_path);
+    const char *site_dir = site ? site->config_dir : NULL;
+    const char *const tries[][2] = {{doc_dir, rel}, {site_dir, rel}, {site_dir, site_rel}};
+    for (size_t i = 0; i < sizeof tries / sizeof tries[0]; i++)
+        if (feed_probe_image(feed_local_path(a, tries[i][0], tries[i][1]), img))
+            return;
+}
+
+/* --------------------------------------------------------------- the item */
+
+static bool feed_date_ok(const quire_date *d)
+{
+    return d->set && d->month >= 1 && d->month <= 12 && d->day >= 1 && d->day <= 31 &&
+           d->hour < 24 && d->minute < 60 && d->second < 61 && d->year >= 0;
+}
+
+static const char *const *feed_tags(quire_arena *a, const quire_document *doc, size_t *n_out)
+{
+    size_t cap = doc->tags.count + doc->categories.count, k = 0;
+    *n_out = 0;
+    if (!cap)
+        return NULL;
+    const char **out = quire_arena_alloc(a, cap * sizeof *out);
+    if (!out)
+        return NULL;
+    const quire_strlist *lists[2] = {&doc->tags, &doc->categories};
+    for (int l = 0; l < 2; l++) {
+        for (size_t i = 0; i < lists[l]->count; i++) {
+            const char *t = feed_one_line(a, lists[l]->items[i]);
+            if (!feed_has_text(t))
+                continue;
+            bool dup = false;
+            for (size_t j = 0; j < k && !dup; j++)
+                dup = strcmp(out[j], t) == 0;
+            if (!dup)
+                out[k++] = t;
+        }
+    }
+    *n_out = k;
+    return out;
+}
+
+int quire__feed_item_init(quire_feed_item *item, quire_arena *a, const quire_document *doc,
+                          const quire_writer_ctx *ctx)
+{
+    memset(item, 0, sizeof *item);
+    const quire_site *site = ctx->site;
+    item->url = quire__feed_item_url(a, doc, site);
+    item->id = quire__feed_item_id(a, doc, site);
+    if (!item->url || !item->id)
+        return QUIRE_ERR_NOMEM;
+    item->id_is_permalink = strcmp(item->id, item->url) == 0;
+    item->external_url = quire__feed_abs_url(a, item->url, doc->external_url);
+    item->language = quire__feed_language(a, doc->language);
+
+    /* The summary: the document's own, else the start of its text. */
+    const char *summary = feed_one_line(a, doc->summary);
+    if (!feed_has_text(summary) && doc->body) {
+        quire_buf text;
+        quire__buf_init(&text);
+        quire__render_text(&text, doc->body);
+        /* Only the start is kept: collapse no more than can survive the cut
+         * (on a UTF-8 boundary), not the whole text of a long document. */
+        size_t keep = 4 * QUIRE_FEED_SUMMARY_MAX;
+        if (text.len > keep) {
+            while (keep > 0 && ((unsigned char)text.data[keep] & 0xC0) == 0x80)
+                keep--;
+            text.len = keep;
+            text.data[keep] = '\0';
+        }
+        summary = feed_one_line(a, quire__buf_cstr(&text));
+        quire__buf_free(&text);
+        if (summary)
+            summary = feed_truncate(a, summary, QUIRE_FEED_SUMMARY_MAX);
+    }
+    item->summary = feed_has_text(summary) ? summary : NULL;
+
+    const char *title = feed_one_line(a, doc->title);
+    if (!feed_has_text(title) && item->summary)
+        title = feed_truncate(a, item->summary, QUIRE_FEED_TITLE_MAX);
+    if (!feed_has_text(title))
+        title = feed_one_line(a, doc->slug);
+    item->title = feed_has_text(title) ? title : "Untitled";
+
+    quire_date fallback = ctx->updated.set ? ctx->updated : quire_date_from_epoch(0);
+    item->published = feed_date_ok(&doc->published)  ? doc->published
+                      : feed_date_ok(&doc->modified) ? doc->modified
+                                                     : fallback;
+    item->updated = feed_date_ok(&doc->modified) &&
+                            quire_date_compare(&doc->modified, &item->published) > 0
+                        ? doc->modified
+                        : item->published;
+
+    item->authors = quire__feed_authors(a, doc->authors, doc->n_authors, item->url,
+                                        &item->n_authors);
+    item->tags = feed_tags(a, doc, &item->n_tags);
+    feed_image(&item->image, a, doc, site, item->url);
+    return QUIRE_OK;
+}
+
+/* ------------------------------------------------------------ the content */
+
+/* Attributes that hold one URL.  Anything ending in "src" or "href" is
+ * included (data-src, lowsrc, xlink:href): feed checkers look for exactly
+ * that pattern. */
+static bool feed_is_url_attr(const char *name, size_t n)
+{
+    static const char *const names[] = {"poster", "cite", "action", "formaction", "background",
+                                        "longdesc", "data", "manifest", "icon", NULL};
+    if ((n >= 3 && memcmp(name + n - 3, "src", 3) == 0) ||
+        (n >= 4 && memcmp(name + n - 4, "href", 4) == 0))
+        return true;
+    for (size_t i = 0; names[i]; i++)
+        if (strlen(names[i]) == n && memcmp(names[i], name, n) == 0)
+            return true;
+    return false;
+}
+
+/* Escape for a double-quoted attribute, and ' too (see feed_content). */
+static void feed_put_attr_text(quire_buf *b, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        switch (s[i]) {
+        case '&': quire__buf_puts(b, "&amp;"); break;
+        case '<': quire__buf_puts(b, "&lt;"); break;
+        case '>': quire__buf_puts(b, "&gt;"); break;
+        case '"': quire__buf_puts(b, "&quot;"); break;
+        case '\'': quire__buf_puts(b, "&#39;"); break;
+        default: quire__buf_putc(b, s[i]);
+        }
+    }
+}
+
+void quire__feed_summary_html(quire_buf *out, const char *summary)
+{
+    if (summary)
+        feed_put_attr_text(out, summary, strlen(summary));
+}
+
+/* The renderer escapes attribute values with these four entities only. */
+static char *feed_unescape(quire_arena *a, const char *s, size_t n)
+{
+    char *out = quire_arena_alloc(a, n + 1);
+    if (!out)
+        return NULL;
+    static const struct { const char *ent; char c; } ents[] = {
+        {"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&#39;", '\''}};
+    size_t k = 0;
+    for (size_t i = 0; i < n;) {
+        bool hit = false;
+        if (s[i] == '&') {
+            for (size_t e = 0; e < sizeof ents / sizeof ents[0] && !hit; e++) {
+                size_t l = strlen(ents[e].ent);
+                if (n - i >= l && memcmp(s + i, ents[e].ent, l) == 0) {
+                    out[k++] = ents[e].c;
+                    i += l;
+                    hit = true;
+                }
+            }
+        }
+        if (!hit)
+            out[k++] = s[i++];
+    }
+    out[k] = '\0';
+    return out;
+}
+
+static const char *feed_resolve_one(quire_arena *a, const char *base, const char *v)
+{
+    while (feed_is_space((unsigned char)*v))
+        v++;
+    /* Fragments stay: they point inside the item itself.  Other schemes
+     * (mailto:, data:) are absolute already and the sanitize filter's
+     * business. */
+    if (v[0] == '#' || quire__url_has_scheme(v))
+        return v;
+    const char *r = quire__url_resolve(a, base, v);
+    return r ? r : v;
+}
+
+/* srcset: "url [descriptor], url [descriptor]..." */
+static void feed_put_srcset(quire_buf *b, quire_arena *a, const char *base, const char *v)
+{
+    bool first = true;
+    while (*v) {
+        while (*v == ',' || feed_is_space((unsigned char)*v))
+            v++;
+        if (!*v)
+            break;
+        size_t ul = 0;
+        while (v[ul] && !feed_is_space((unsigned char)v[ul]) && v[ul] != ',')
+            ul++;
+        char *url = quire_arena_strndup(a, v, ul);
+        v += ul;
+        size_t dl = strcspn(v, ",");
+        if (!first)
+            quire__buf_puts(b, ", ");
+        first = false;
+        const char *r = url ? feed_resolve_one(a, base, url) : "";
+        feed_put_attr_text(b, r, strlen(r));
+        size_t ds = 0;
+        while (ds < dl && feed_is_space((unsigned char)v[ds]))
+            ds++;
+        if (ds < dl) {
+            quire__buf_putc(b, ' ');
+            feed_put_attr_text(b, v + ds, dl - ds);
+        }
+        v += dl;
+    }
+}
+
+/* One start or end tag of the renderer's output, html[0] == '<' and
+ * html[n-1] == '>'.  Its shape is known: `<name attr="value" flag>`, values
+ * escaped, so a small scanner is exact here (it would not be on arbitrary
+ * HTML). */
+static void feed_put_tag(quire_buf *b, quire_arena *a, const char *base, const char *t, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        if (t[i] != ' ') {
+            quire__buf_putc(b, t[i++]);
+            continue;
+        }
+        quire__buf_putc(b, t[i++]);
+        size_t ns = i;
+        while (i < n && t[i] != '=' && t[i] != ' ' && t[i] != '>' && t[i] != '/')
+            i++;
+        size_t nl = i - ns;
+        quire__buf_put(b, t + ns, nl);
+        if (i + 1 >= n || t[i] != '=' || t[i + 1] != '"')
+            continue;
+        size_t vs = i + 2, ve = vs;
+        while (ve < n && t[ve] != '"')
+            ve++;
+        quire__buf_puts(b, "=\"");
+        if (nl >= 6 && memcmp(t + ns + nl - 6, "srcset", 6) == 0) {
+            const char *v = feed_unescape(a, t + vs, ve - vs);
+            if (v)
+                feed_put_srcset(b, a, base, v);
+        } else if (feed_is_url_attr(t + ns, nl)) {
+            const char *v = feed_unescape(a, t + vs, ve - vs);
+            const char *r = v ? feed_resolve_one(a, base, v) : "";
+            feed_put_attr_text(b, r, strlen(r));
+        } else {
+            /* already escaped: only ' is left to do */
+            for (size_t j = vs; j < ve; j++) {
+                if (t[j] == '\'')
+                    quire__buf_puts(b, "&#39;");
+                else
+                    quire__buf_putc(b, t[j]);
+            }
+        }
+        quire__buf_putc(b, '"');
+        i = ve < n ? ve + 1 : n;
+    }
+}
+
+void quire__feed_content_html(quire_buf *out, quire_arena *a, const quire_document *doc,
+                              const quire_feed_item *item)
+{
+    if (!doc->body)
+        return;
+    quire_buf html;
+    quire__buf_init(&html);
+    /* Embeds become links: most readers strip iframes, and the embeds
+     * filter (a default of the feed writers) has usually done it already. */
+    const quire_render_opts opts = {.xhtml = false, .id_prefix = NULL, .keep_embeds = false};
+    quire__render_html(&html, doc->body, &opts);
+    const char *h = quire__buf_cstr(&html);
+    size_t n = html.len;
+    /* The renderer escapes every '<' of text, so each '<' opens a tag that
+     * ends at the next '>'.  Outside tags, quotes become entities; inside,
+     * URL attributes are resolved against the item's URL. */
+    for (size_t i = 0; i < n;) {
+        if (h[i] == '<') {
+            const char *gt = memchr(h + i, '>', n - i);
+            if (gt) {
+                size_t len = (size_t)(gt - (h + i)) + 1;
+                feed_put_tag(out, a, item->url, h + i, len);
+                i += len;
+                continue;
+            }
+            quire__buf_puts(out, "&lt;");
+            i++;
+            continue;
+        }
+        size_t run = i;
+        while (i < n && h[i] != '<' && h[i] != '"' && h[i] != '\'')
+            i++;
+        quire__buf_put(out, h + run, i - run);
+        if (i < n && h[i] == '"') {
+            quire__buf_puts(out, "&quot;");
+            i++;
+        } else if (i < n && h[i] == '\'') {
+            quire__buf_puts(out, "&#39;");
+            i++;
+        }
+    }
+    quire__buf_free(&html);
+}
+
+/* ------------------------------------------------------------ unique ids */
+
+int quire__feed_ids_add(quire_feed_ids *set, const char *id)
+{
+    uint64_t h = quire__fnv1a64(id, strlen(id), 0);
+    if (!h)
+        h = 1; /* 0 marks an empty slot */
+    if ((set->count + 1) * 2 > set->cap) {
+        size_t cap = set->cap ? set->cap * 2 : 64;
+        uint64_t *t = calloc(cap, sizeof *t);
+        if (!t)
+            return QUIRE_ERR_NOMEM;
+        for (size_t i = 0; i < set->cap; i++) {
+            if (!set->slots[i])
+                continue;
+            size_t j = set->slots[i] & (cap - 1);
+            while (t[j])
+                j = (j + 1) & (cap - 1);
+            t[j] = set->slots[i];
+        }
+        free(set->slots);
+        set->slots = t;
+        set->cap = cap;
+    }
+    size_t j = h & (set->cap - 1);
+    while (set->slots[j]) {
+        if (set->slots[j] == h)
+            return 0;
+        j = (j + 1) & (set->cap - 1);
+    }
+    set->slots[j] = h;
+    set->count++;
+    return 1;
+}
+
+void quire__feed_ids_free(quire_feed_ids *set)
+{
+    free(set->slots);
+    memset(set, 0, sizeof *set);
+}
+
+/* -------------------------------------------------------------- XML output */
+
+static int feed_xml_write(void *ctx, const char *buf, int len)
+{
+    if (len <= 0)
+        return 0;
+    return quire_sink_write(ctx, buf, (size_t)len) == QUIRE_OK ? len : -1;
+}
+
+/* The sink belongs to the caller, who commits or aborts it. */
+static int feed_xml_close_cb(void *ctx)
+{
+    (void)ctx;
+    return 0;
+}
+
+xmlTextWriterPtr quire__feed_xml_open(quire_sink *out)
+{
+    xmlOutputBufferPtr ob = xmlOutputBufferCreateIO(feed_xml_write, feed_xml_close_cb, out, NULL);
+    if (!ob)
+        return NULL;
+    xmlTextWriterPtr w = xmlNewTextWriter(ob);
+    if (!w) { /* a writer that failed to start leaves ob to us */
+        xmlOutputBufferClose(ob);
+        return NULL;
+    }
+    if (xmlTextWriterSetIndent(w, 1) < 0 ||
+        xmlTextWriterSetIndentString(w, BAD_CAST "  ") < 0 ||
+        xmlTextWriterStartDocument(w, "1.0", "UTF-8", NULL) < 0) {
+        xmlFreeTextWriter(w);
+        return NULL;
+    }
+    return w;
+}
+
+int quire__feed_xml_element(xmlTextWriterPtr w, const char *name, const char *text)
+{
+    if (!text)
+        return 0;
+    return xmlTextWriterWriteElement(w, BAD_CAST name, BAD_CAST text);
+}
+
+int quire__feed_xml_close(xmlTextWriterPtr w)
+{
+    if (!w)
+        return QUIRE_OK;
+    /* Closing the elements one by one ends the root's end tag with a
+     * newline too (xmlTextWriterEndDocument alone leaves the file without
+     * a final newline when indenting). */
+    while (xmlTextWriterEndElement(w) >= 0)
+        ;
+    int rc = xmlTextWriterEndDocument(w);
+    if (rc >= 0)
+        rc = xmlTextWriterFlush(w);
+    xmlFreeTextWriter(w); /* closes the output buffer: the last bytes go out */
+    return rc < 0 ? QUIRE_ERR_IO : QUIRE_OK;
+}

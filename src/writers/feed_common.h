@@ -1,0 +1,143 @@
+/*
+ * feed_common.h — the one mapping from a document to a feed item, shared by
+ * the jsonfeed, rss and atom writers so that the three formats show the same
+ * items with the same ids, links, titles, dates, authors, tags, summaries and
+ * content.  Internal to the library (quire__ names).
+ *
+ * The rules (see docs in feed_common.c for the why):
+ *   - site link: base_url, else QUIRE_FEED_FALLBACK_BASE; every URL written
+ *     is absolute (http or https) and resolved against it.
+ *   - item id: doc->id when it is already an absolute URI, else
+ *     "tag:HOST,2000:" + doc->id (percent-encoded), HOST being base_url's
+ *     host or "example.org".  RSS guid and JSON Feed id use this same string.
+ *   - item url: doc->url resolved against the site link, else
+ *     site link + slug + "/".
+ *   - dates: published = doc->published, else doc->modified, else the
+ *     feed's updated date (ctx->updated); updated = doc->modified when later
+ *     than published, else published.  Every item is dated.
+ *   - title: doc->title, else the summary cut at 80 bytes, else the slug.
+ *   - summary: doc->summary, else the body as plain text cut at a word
+ *     boundary near QUIRE_FEED_SUMMARY_MAX bytes with "…"; NULL when both are
+ *     empty.  Whitespace is collapsed in titles and summaries.
+ *   - tags: doc->tags then doc->categories, without duplicates.
+ *
+ * Ownership: every string handed out lives in the arena the caller passes
+ * (a scratch arena per item keeps memory flat over long feeds) and is
+ * already clean for XML 1.0 (quire__xml_clean), so writers need no more
+ * checks.  Nothing here keeps state between calls.
+ */
+#ifndef QUIRE_FEED_COMMON_H
+#define QUIRE_FEED_COMMON_H
+
+#include "internal.h"
+
+#include <libxml/xmlwriter.h>
+
+#define QUIRE_FEED_FALLBACK_BASE "https://example.org/"
+#define QUIRE_FEED_FALLBACK_HOST "example.org"
+/** Date part of derived tag: URIs.  Fixed on purpose: an id must not change
+ *  when a document's date is corrected. */
+#define QUIRE_FEED_TAG_DATE "2000"
+#define QUIRE_FEED_SUMMARY_MAX 300
+#define QUIRE_FEED_TITLE_MAX 80
+
+#define QUIRE_NS_ATOM "http://www.w3.org/2005/Atom"
+#define QUIRE_NS_CONTENT "http://purl.org/rss/1.0/modules/content/"
+#define QUIRE_NS_DC "http://purl.org/dc/elements/1.1/"
+#define QUIRE_NS_MEDIA "http://search.yahoo.com/mrss/"
+
+typedef struct quire_feed_image {
+    const char *url;        /* absolute; NULL when the document has no image */
+    const char *alt;
+    const char *mime_type;  /* from the file's magic bytes, or NULL */
+    int64_t length;         /* size of the local file, -1 when not local */
+    int width, height;      /* 0 when unknown */
+} quire_feed_image;
+
+typedef struct quire_feed_item {
+    const char *id;            /* never NULL */
+    bool id_is_permalink;      /* id == url */
+    const char *url;           /* absolute permalink, never NULL */
+    const char *external_url;  /* absolute, or NULL */
+    const char *title;         /* never NULL nor empty */
+    const char *summary;       /* plain text, or NULL */
+    const char *language;      /* a valid language tag, or NULL */
+    quire_date published, updated; /* always set */
+    const quire_author *authors;   /* each has a name; email only when it looks like one;
+                                      url only when absolute */
+    size_t n_authors;
+    const char *const *tags;
+    size_t n_tags;
+    quire_feed_image image;
+} quire_feed_item;
+
+/** base_url when it is an absolute http(s) URL, else QUIRE_FEED_FALLBACK_BASE. */
+const char *quire__feed_site_link(quire_arena *a, const quire_site *site);
+/** Host of base_url in lower case for tag: URIs, or "example.org". */
+const char *quire__feed_host(quire_arena *a, const quire_site *site);
+/** Absolute URL of the output being written (ctx->self_url, else the
+ *  fallback base + ctx->self_path). */
+const char *quire__feed_self_url(quire_arena *a, const quire_writer_ctx *ctx);
+/** Site title + ctx->title_suffix, clean, whitespace collapsed. */
+const char *quire__feed_title(quire_arena *a, const quire_writer_ctx *ctx);
+/** A stable absolute IRI for the feed itself: "tag:HOST,2000:" + self path. */
+const char *quire__feed_id(quire_arena *a, const quire_writer_ctx *ctx);
+/** ref resolved against base, when the result is an absolute http(s) URL;
+ *  characters a URL cannot hold raw (space, quotes, <, >...) are
+ *  percent-encoded.  NULL for NULL/empty ref or another scheme. */
+const char *quire__feed_abs_url(quire_arena *a, const char *base, const char *ref);
+/** The item id (see the rules above). */
+const char *quire__feed_item_id(quire_arena *a, const quire_document *doc,
+                                const quire_site *site);
+/** The item's absolute permalink (see the rules above). */
+const char *quire__feed_item_url(quire_arena *a, const quire_document *doc,
+                                 const quire_site *site);
+/** A language tag when s is one (RFC 4287's pattern), else NULL. */
+const char *quire__feed_language(quire_arena *a, const char *s);
+/** Clean copies of authors: a name always (name, else email, else url),
+ *  email only when it has text on both sides of an '@', url only absolute.
+ *  Authors with nothing usable are dropped.  *n_out gets the count. */
+quire_author *quire__feed_authors(quire_arena *a, const quire_author *in, size_t n,
+                                  const char *base, size_t *n_out);
+
+/** Map doc onto item.  Returns QUIRE_OK or QUIRE_ERR_NOMEM. */
+int quire__feed_item_init(quire_feed_item *item, quire_arena *a, const quire_document *doc,
+                          const quire_writer_ctx *ctx);
+/** The item's full content as an HTML fragment, appended to out: the body
+ *  rendered by quire__render_html, with every relative URL attribute
+ *  resolved against the item's URL and quotes in text escaped, so that no
+ *  `href="relative"` pattern appears anywhere (feed checkers grep for it). */
+void quire__feed_content_html(quire_buf *out, quire_arena *a, const quire_document *doc,
+                              const quire_feed_item *item);
+
+/** The plain-text summary as HTML (RSS description): &, <, >, " and ' all
+ *  become entities, so no markup nor `href="..."` pattern survives. */
+void quire__feed_summary_html(quire_buf *out, const char *summary);
+
+/** The ids a feed has written: 64-bit hashes in an open-addressing table
+ *  (8 bytes per item: the one thing that grows with the feed).  Zeroed is
+ *  empty; free with quire__feed_ids_free. */
+typedef struct quire_feed_ids {
+    uint64_t *slots;
+    size_t count, cap;
+} quire_feed_ids;
+/** 1 when id is new (and now remembered), 0 when the feed already has it,
+ *  QUIRE_ERR_NOMEM.  Every feed format skips a repeated id the same way, so
+ *  the three stay item for item the same (a repeated guid or Atom id is an
+ *  error for feed checkers; the dedupe filter is where to choose which
+ *  document stays). */
+int quire__feed_ids_add(quire_feed_ids *set, const char *id);
+void quire__feed_ids_free(quire_feed_ids *set);
+
+/** An xmlTextWriter (UTF-8, indented) streaming into out through a small
+ *  xmlOutputBuffer: memory stays flat whatever the number of items.  NULL
+ *  when out of memory. */
+xmlTextWriterPtr quire__feed_xml_open(quire_sink *out);
+/** <name>text</name>, nothing when text is NULL.  libxml2's status (< 0:
+ *  error).  text must already be clean (quire__xml_clean). */
+int quire__feed_xml_element(xmlTextWriterPtr w, const char *name, const char *text);
+/** End the document, flush into the sink and free the writer.  Returns
+ *  QUIRE_OK or QUIRE_ERR_IO.  NULL is a no-op. */
+int quire__feed_xml_close(xmlTextWriterPtr w);
+
+#endif /* QUIRE_FEED_COMMON_H */

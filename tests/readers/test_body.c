@@ -1,0 +1,496 @@
+/*
+ * test_body.c — the Markdown body: GFM extensions, raw HTML parsed into
+ * nodes, embeds, positions, hostile nesting, invalid UTF-8, and the probe.
+ */
+#include "rd_test.h"
+#include "../../src/readers/html_to_model.h"
+
+#include <time.h>
+
+typedef struct rd_body {
+    quire_diag_list diags;
+    quire_read_ctx ctx;
+    quire_collection *c;
+    quire_document *doc;
+    quire_node *body;
+    int rc;
+} rd_body;
+
+static void rb_open(rd_body *r, const char *text)
+{
+    quire_diag_list_init(&r->diags);
+    r->ctx = rd_ctx("body.md", &r->diags);
+    r->rc = rd_read("markdown", &r->ctx, text, &r->c, &r->doc);
+    r->body = r->doc ? r->doc->body : NULL;
+}
+
+static void rb_close(rd_body *r)
+{
+    quire_collection_free(r->c);
+    quire_diag_list_free(&r->diags);
+}
+
+/* The dump of a Markdown snippet's body (caller frees). */
+static char *rb_dump(const char *text)
+{
+    rd_body r;
+    rb_open(&r, text);
+    char *s = r.body ? rd_dump(r.body) : strdup("(no document)");
+    rb_close(&r);
+    return s;
+}
+
+#define CHECK_DUMP(text, want)      \
+    do {                            \
+        char *d_ = rb_dump(text);   \
+        CHECK_STR(d_, want);        \
+        free(d_);                   \
+    } while (0)
+
+/* No TEXT anywhere may still hold markup, and the parser's implied
+ * wrappers must not appear. */
+static bool rb_no_raw_html(quire_node *root)
+{
+    quire_iter it;
+    quire_node *n;
+    quire_event ev;
+    quire_iter_init(&it, root);
+    while ((ev = quire_iter_next(&it, &n)) != QUIRE_EVENT_DONE) {
+        if (ev != QUIRE_EVENT_ENTER)
+            continue;
+        if (n->type == QUIRE_NODE_TEXT && n->parent->name == NULL &&
+            (strstr(n->literal, "<i") || strstr(n->literal, "</") || strstr(n->literal, "<div")))
+            return false;
+        if (n->name && (strcmp(n->name, "html") == 0 || strcmp(n->name, "body") == 0))
+            return false;
+    }
+    return true;
+}
+
+static void test_gfm(void)
+{
+    const char *md =
+        "# Hi *there*\n"                       /* 1 */
+        "\n"
+        "| a | b | c |\n"                      /* 3 */
+        "|:--|--:|:-:|\n"
+        "| ~~x~~ | www.example.com | `c` |\n"  /* 5 */
+        "\n"
+        "- [ ] todo\n"                         /* 7 */
+        "- [x] done\n"
+        "\n"
+        "Note[^1] and <https://auto.example/x> and ~y~.\n" /* 10 */
+        "\n"
+        "1. one\n"                             /* 12 */
+        "\n"
+        "   more\n"
+        "2. two\n"
+        "\n"
+        "```c\n"                               /* 17 */
+        "int x;\n"
+        "```\n"
+        "\n"
+        "***\n"                                /* 21 */
+        "\n"
+        "[^1]: The note.\n";                   /* 23 */
+    rd_body r;
+    rb_open(&r, md);
+    CHECK_INT(r.rc, QUIRE_OK);
+    if (!r.body) {
+        rb_close(&r);
+        return;
+    }
+    quire_node *h = rd_find(r.body, QUIRE_NODE_HEADING, 0);
+    CHECK(h && h->level == 1 && h->line == 1 && h->column == 1);
+    CHECK(rd_find(r.body, QUIRE_NODE_EMPH, 0) != NULL);
+
+    quire_node *t = rd_find(r.body, QUIRE_NODE_TABLE, 0);
+    CHECK(t && t->line == 3);
+    CHECK_INT(rd_children(t), 2);
+    quire_node *row0 = rd_find(r.body, QUIRE_NODE_TABLE_ROW, 0);
+    quire_node *row1 = rd_find(r.body, QUIRE_NODE_TABLE_ROW, 1);
+    CHECK(row0 && (row0->flags & QUIRE_NODE_FLAG_HEADER));
+    CHECK(row1 && !(row1->flags & QUIRE_NODE_FLAG_HEADER) && row1->line == 5);
+    CHECK_INT(rd_children(row1), 3);
+    quire_node *c0 = rd_find(r.body, QUIRE_NODE_TABLE_CELL, 3);
+    CHECK(c0 && c0->align == QUIRE_ALIGN_LEFT && c0->column == 2);
+    CHECK(c0 && c0->first_child && c0->first_child->type == QUIRE_NODE_STRIKETHROUGH);
+    CHECK(rd_find(r.body, QUIRE_NODE_TABLE_CELL, 1)->align == QUIRE_ALIGN_RIGHT);
+    CHECK(rd_find(r.body, QUIRE_NODE_TABLE_CELL, 2)->align == QUIRE_ALIGN_CENTER);
+    quire_node *auto1 = rd_find(r.body, QUIRE_NODE_LINK, 0);
+    CHECK(auto1 && strcmp(auto1->url, "http://www.example.com") == 0);
+    quire_node *code = rd_find(r.body, QUIRE_NODE_CODE, 0);
+    CHECK(code && strcmp(code->literal, "c") == 0);
+
+    quire_node *list = rd_find(r.body, QUIRE_NODE_LIST, 0);
+    CHECK(list && (list->flags & QUIRE_NODE_FLAG_TIGHT) && !(list->flags & QUIRE_NODE_FLAG_ORDERED));
+    quire_node *i0 = rd_find(r.body, QUIRE_NODE_ITEM, 0), *i1 = rd_find(r.body, QUIRE_NODE_ITEM, 1);
+    CHECK(i0 && (i0->flags & QUIRE_NODE_FLAG_TASK) && !(i0->flags & QUIRE_NODE_FLAG_CHECKED));
+    CHECK(i1 && (i1->flags & QUIRE_NODE_FLAG_TASK) && (i1->flags & QUIRE_NODE_FLAG_CHECKED));
+    CHECK(i0 && i0->line == 7 && i1 && i1->line == 8);
+    if (i0) {
+        char *d = rd_dump(i0);
+        CHECK_STR(d, "(item (paragraph \"todo\"))");
+        free(d);
+    }
+
+    quire_node *ref = rd_find(r.body, QUIRE_NODE_FOOTNOTE_REF, 0);
+    CHECK(ref && ref->info && strcmp(ref->info, "1") == 0);
+    quire_node *autolink = rd_find(r.body, QUIRE_NODE_LINK, 1);
+    CHECK(autolink && strcmp(autolink->url, "https://auto.example/x") == 0);
+    CHECK(rd_count(r.body, QUIRE_NODE_STRIKETHROUGH) == 2);
+
+    quire_node *ol = rd_find(r.body, QUIRE_NODE_LIST, 1);
+    CHECK(ol && (ol->flags & QUIRE_NODE_FLAG_ORDERED) && !(ol->flags & QUIRE_NODE_FLAG_TIGHT));
+    CHECK(ol && ol->level == 1 && ol->line == 12);
+
+    quire_node *cb = rd_find(r.body, QUIRE_NODE_CODE_BLOCK, 0);
+    CHECK(cb && cb->info && strcmp(cb->info, "c") == 0 && strcmp(cb->literal, "int x;\n") == 0);
+    CHECK(cb && cb->line == 17);
+    quire_node *hr = rd_find(r.body, QUIRE_NODE_THEMATIC_BREAK, 0);
+    CHECK(hr && hr->line == 21);
+
+    quire_node *def = rd_find(r.body, QUIRE_NODE_FOOTNOTE_DEF, 0);
+    CHECK(def && def->info && strcmp(def->info, "1") == 0 && def->parent == r.body);
+    if (def) {
+        char *d = rd_dump(def);
+        CHECK_STR(d, "(footnote_def[1] (paragraph \"The note.\"))");
+        free(d);
+    }
+    CHECK(rb_no_raw_html(r.body));
+    CHECK_INT(r.diags.count, 0);
+    rb_close(&r);
+
+    /* Named footnotes referenced twice; the back-links are not content. */
+    CHECK_DUMP("A[^n] b[^n].\n\n[^n]: Named.\n",
+               "(root (paragraph \"A\" footnote_ref[n] \" b\" footnote_ref[n] \".\") "
+               "(footnote_def[n] (paragraph \"Named.\")))");
+    /* Loose task list: the box is before the paragraph. */
+    CHECK_DUMP("- [x] a\n\n- [ ] b\n",
+               "(root (list (item (paragraph \"a\")) (item (paragraph \"b\"))))");
+    CHECK_DUMP("a\nb  \nc\n",
+               "(root (paragraph \"a\" softbreak \"b\" linebreak \"c\"))");
+    CHECK_DUMP("![alt *x*](/i.png \"T\") [l](/u \"LT\")\n",
+               "(root (paragraph image</i.png>=\"alt x\" \" \" (link</u> \"l\")))");
+}
+
+static void test_raw_html(void)
+{
+    /* Inline HTML in fragments around Markdown. */
+    CHECK_DUMP("a <span class=\"x\">b *c*</span> <i>d</i>\n",
+               "(root (paragraph \"a \" (html_inline:span @class=x \"b \" (emph \"c\")) \" \" "
+               "(emph \"d\")))");
+    /* A block opened in one HTML block and closed in another. */
+    CHECK_DUMP("<div class=\"note\">\n\nSome *markdown*.\n\n</div>\n",
+               "(root (html_block:div @class=note (paragraph \"Some \" (emph \"markdown\") "
+               "\".\")))");
+    /* Entities are decoded; comments dropped except <!--more-->. */
+    CHECK_DUMP("<p>a&nbsp;b &amp; &lt;c&gt; &#x263A;</p>\n\n<!-- note -->\n\n<!--more-->\n\nz\n",
+               "(root (paragraph \"a\xC2\xA0" "b & <c> \xE2\x98\xBA\") more (paragraph \"z\"))");
+    /* script and style stay (the sanitize filter decides), with raw text. */
+    CHECK_DUMP("<script>if (a < b && c) x();</script>\n",
+               "(root (html_block:script \"if (a < b && c) x();\"))");
+    /* Boolean attributes get "", attribute names lower-case. */
+    CHECK_DUMP("<details OPEN><summary>S</summary>\n\nbody\n\n</details>\n",
+               "(root (html_block:details @open= (html_block:summary \"S\") "
+               "(paragraph \"body\")))");
+    /* Generic inline element with attributes, <b>/<strong>, <s>/<del>. */
+    CHECK_DUMP("x <abbr title=\"T\">A</abbr> <b>b</b><strong>s</strong><s>d</s><del>e</del>\n",
+               "(root (paragraph \"x \" (html_inline:abbr @title=T \"A\") \" \" (strong \"b\") "
+               "(strong \"s\") (strikethrough \"d\") (strikethrough \"e\")))");
+    /* Raw HTML table with thead, figure with caption, pre without code. */
+    CHECK_DUMP("<table><thead><tr><th align=\"center\">H</th></tr></thead>"
+               "<tbody><tr><td style=\"text-align: right\">D</td></tr></tbody></table>\n",
+               "(root (table (table_row (table_cell:th \"H\")) (table_row (table_cell @style=text-align: right \"D\"))))");
+    CHECK_DUMP("<figure><img src=\"f.png\" alt=\"F\" width=\"640\" height=\"480px\">"
+               "<figcaption>Cap</figcaption></figure>\n",
+               "(root (figure image<f.png>=\"F\" (caption \"Cap\")))");
+    CHECK_DUMP("<pre class=\"x\"><b>bold</b> code\n</pre>\n",
+               "(root code_block=\"bold code\n\" @class=x)");
+    CHECK_DUMP("<ul><li>one</li><li><p>two</p></li></ul>\n",
+               "(root (list (item (paragraph \"one\")) (item (paragraph \"two\"))))");
+
+    rd_body r;
+    rb_open(&r, "<img src=\"f.png\" width=\"640\" height=\"480px\">\n");
+    quire_node *img = r.body ? rd_find(r.body, QUIRE_NODE_IMAGE, 0) : NULL;
+    CHECK(img && img->width == 640 && img->height == 480);
+    rb_close(&r);
+
+    rb_open(&r, "<ul><li>x</li></ul>\n\n<ol start=\"7\"><li><p>a</p></li></ol>\n");
+    quire_node *ul = r.body ? rd_find(r.body, QUIRE_NODE_LIST, 0) : NULL;
+    quire_node *ol = r.body ? rd_find(r.body, QUIRE_NODE_LIST, 1) : NULL;
+    CHECK(ul && (ul->flags & QUIRE_NODE_FLAG_TIGHT));
+    CHECK(ol && !(ol->flags & QUIRE_NODE_FLAG_TIGHT) && ol->level == 7 &&
+          (ol->flags & QUIRE_NODE_FLAG_ORDERED));
+    rb_close(&r);
+}
+
+static void test_embeds(void)
+{
+    const char *md =
+        "Text before.\n"
+        "\n"
+        "<iframe src=\"https://www.youtube-nocookie.com/embed/x\" title=\"V\" width=\"560\" "
+        "allowfullscreen></iframe>\n"
+        "\n"
+        "See <iframe src=\"https://player.vimeo.com/video/1\"></iframe> here.\n"
+        "\n"
+        "<iframe src=\"https://youtu.be/abc\"></iframe>\n"
+        "\n"
+        "<video controls><source src=\"https://cdn.example.org/v.mp4\" type=\"video/mp4\"></video>\n"
+        "\n"
+        "<audio src=\"a.mp3\"></audio>\n"
+        "\n"
+        "<object data=\"https://Media.Example.NET:8080/o.swf\"></object>\n";
+    rd_body r;
+    rb_open(&r, md);
+    CHECK_INT(r.rc, QUIRE_OK);
+    if (!r.body) {
+        rb_close(&r);
+        return;
+    }
+    CHECK_INT(rd_count(r.body, QUIRE_NODE_EMBED), 6);
+    quire_node *e0 = rd_find(r.body, QUIRE_NODE_EMBED, 0);
+    CHECK(e0 && e0->parent == r.body && strcmp(e0->info, "YouTube") == 0 &&
+          e0->embed_kind == QUIRE_EMBED_IFRAME && e0->width == 560 &&
+          strcmp(e0->title, "V") == 0 && quire_node_attr(e0, "allowfullscreen") &&
+          strcmp(quire_node_attr(e0, "allowfullscreen"), "") == 0);
+    CHECK(e0 && e0->line == 3 && e0->column == 1);
+    /* An embed inside a paragraph is lifted out, splitting it. */
+    quire_node *e1 = rd_find(r.body, QUIRE_NODE_EMBED, 1);
+    CHECK(e1 && e1->parent == r.body && strcmp(e1->info, "Vimeo") == 0);
+    CHECK(e1 && e1->prev && e1->prev->type == QUIRE_NODE_PARAGRAPH && e1->next &&
+          e1->next->type == QUIRE_NODE_PARAGRAPH);
+    quire_node *e2 = rd_find(r.body, QUIRE_NODE_EMBED, 2);
+    CHECK(e2 && strcmp(e2->info, "YouTube") == 0);
+    quire_node *e3 = rd_find(r.body, QUIRE_NODE_EMBED, 3);
+    CHECK(e3 && e3->embed_kind == QUIRE_EMBED_VIDEO && e3->url &&
+          strcmp(e3->url, "https://cdn.example.org/v.mp4") == 0 &&
+          strcmp(e3->info, "cdn.example.org") == 0);
+    quire_node *e4 = rd_find(r.body, QUIRE_NODE_EMBED, 4);
+    CHECK(e4 && e4->embed_kind == QUIRE_EMBED_AUDIO && e4->info == NULL);
+    quire_node *e5 = rd_find(r.body, QUIRE_NODE_EMBED, 5);
+    CHECK(e5 && e5->embed_kind == QUIRE_EMBED_OBJECT && e5->info &&
+          strcmp(e5->info, "media.example.net") == 0);
+    for (quire_node *p = r.body->first_child; p; p = p->next)
+        CHECK(p->type != QUIRE_NODE_PARAGRAPH || rd_find(p, QUIRE_NODE_EMBED, 0) == NULL);
+    rb_close(&r);
+}
+
+static void test_positions(void)
+{
+    rd_body r;
+    rb_open(&r,
+            "---\n"             /* 1 */
+            "title: P\n"        /* 2 */
+            "---\n"             /* 3 */
+            "# H\n"             /* 4 */
+            "\n"
+            "para\n"            /* 6 */
+            "\n"
+            "<div>\n"           /* 8 */
+            "  <p>in raw</p>\n" /* 9 */
+            "</div>\n"
+            "\n"
+            "> quote\n"         /* 12 */
+            "\n"
+            "- a\n"             /* 14 */
+            "\n"
+            "  <section id=\"s\"><em>x</em></section>\n"); /* 16 */
+    CHECK_INT(r.rc, QUIRE_OK);
+    if (r.body) {
+        CHECK_INT(r.doc->body_line, 4);
+        quire_node *n = rd_find(r.body, QUIRE_NODE_HEADING, 0);
+        CHECK(n && n->line == 4 && n->column == 1);
+        n = rd_find(r.body, QUIRE_NODE_PARAGRAPH, 0);
+        CHECK(n && n->line == 6);
+        n = rd_find(r.body, QUIRE_NODE_HTML_BLOCK, 0);
+        CHECK(n && n->line == 8 && n->column == 1);
+        n = rd_find(r.body, QUIRE_NODE_PARAGRAPH, 1);
+        CHECK(n && n->line == 9 && n->column == 3);
+        n = rd_find(r.body, QUIRE_NODE_BLOCKQUOTE, 0);
+        CHECK(n && n->line == 12);
+        n = rd_find(r.body, QUIRE_NODE_HTML_BLOCK, 1);
+        CHECK(n && n->name && strcmp(n->name, "section") == 0 && n->line == 16 &&
+              n->column == 3);
+        /* every node has a position */
+        quire_iter it;
+        quire_node *k;
+        quire_event ev;
+        quire_iter_init(&it, r.body);
+        while ((ev = quire_iter_next(&it, &k)) != QUIRE_EVENT_DONE)
+            if (ev == QUIRE_EVENT_ENTER && (k->line == 0 || k->column == 0)) {
+                fprintf(stderr, "node %s without a position\n", quire_node_type_name(k->type));
+                rd_failures++;
+            }
+    }
+    rb_close(&r);
+}
+
+/* Containers on the deepest path, root included.  The bound the tests
+ * allow is root + max_depth + 1: inline text flattened into the last
+ * blockquote still gets wrapped in a paragraph. */
+static size_t rb_max_depth(quire_node *root)
+{
+    size_t depth = 0, max = 0;
+    quire_iter it;
+    quire_node *n;
+    quire_event ev;
+    quire_iter_init(&it, root);
+    while ((ev = quire_iter_next(&it, &n)) != QUIRE_EVENT_DONE) {
+        if (quire_node_is_leaf(n))
+            continue;
+        if (ev == QUIRE_EVENT_ENTER && ++depth > max)
+            max = depth;
+        if (ev == QUIRE_EVENT_EXIT)
+            depth--;
+    }
+    return max;
+}
+
+static void test_deep(void)
+{
+    const size_t N = 100000;
+    quire_buf b;
+    quire__buf_init(&b);
+    for (size_t i = 0; i < N; i++)
+        quire__buf_putc(&b, '>');
+    quire__buf_puts(&b, " deep\n");
+    rd_body r;
+    clock_t t0 = clock();
+    rb_open(&r, quire__buf_cstr(&b));
+    CHECK_INT(r.rc, QUIRE_OK);
+    CHECK(r.body && rb_max_depth(r.body) <= 514);
+    CHECK(r.body && rd_find(r.body, QUIRE_NODE_TEXT, 0) &&
+          strcmp(rd_find(r.body, QUIRE_NODE_TEXT, 0)->literal, "deep") == 0);
+    CHECK(rd_has_diag(&r.diags, QUIRE_SEV_WARNING, 1, 0, "nested deeper"));
+    rb_close(&r);
+
+    quire__buf_reset(&b);
+    for (size_t i = 0; i < N; i++)
+        quire__buf_puts(&b, "<div>");
+    quire__buf_puts(&b, "x");
+    for (size_t i = 0; i < N; i++)
+        quire__buf_puts(&b, "</div>");
+    quire__buf_putc(&b, '\n');
+    rb_open(&r, quire__buf_cstr(&b));
+    CHECK_INT(r.rc, QUIRE_OK);
+    CHECK(r.body && rb_max_depth(r.body) <= 514);
+    CHECK(rd_has_diag(&r.diags, QUIRE_SEV_WARNING, 0, 0, "nested deeper"));
+    rb_close(&r);
+
+    /* Unclosed elements, 100,000 of them. */
+    quire__buf_reset(&b);
+    for (size_t i = 0; i < N; i++)
+        quire__buf_puts(&b, "<span><em>");
+    quire__buf_putc(&b, '\n');
+    rb_open(&r, quire__buf_cstr(&b));
+    CHECK_INT(r.rc, QUIRE_OK);
+    CHECK(r.body && rb_max_depth(r.body) <= 514);
+    rb_close(&r);
+
+    /* A smaller limit from the context. */
+    quire__buf_reset(&b);
+    for (size_t i = 0; i < 50; i++)
+        quire__buf_puts(&b, "> ");
+    quire__buf_puts(&b, "x\n");
+    quire_diag_list_init(&r.diags);
+    r.ctx = rd_ctx("lim.md", &r.diags);
+    r.ctx.limits.max_depth = 10;
+    r.rc = rd_read("markdown", &r.ctx, quire__buf_cstr(&b), &r.c, &r.doc);
+    CHECK(r.doc && rb_max_depth(r.doc->body) <= 12);
+    rb_close(&r);
+    double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+    CHECK(secs < 20.0);
+    quire__buf_free(&b);
+}
+
+static void test_bad_utf8(void)
+{
+    rd_body r;
+    rb_open(&r, "caf\xE9 \xFF\xFE <b>\xC3</b> \xF0\x9F\n\n<p title=\"\xE9\">x\xC0\xAF</p>\n");
+    CHECK_INT(r.rc, QUIRE_OK);
+    CHECK(r.body && rd_find(r.body, QUIRE_NODE_STRONG, 0));
+    /* not repaired here: the bad byte is still there for fix-encoding */
+    quire_node *t = r.body ? rd_find(r.body, QUIRE_NODE_TEXT, 0) : NULL;
+    CHECK(t && (unsigned char)t->literal[3] == 0xE9);
+    rb_close(&r);
+
+    rb_open(&r, "a\0b"); /* NUL ends the C string here; must not crash */
+    CHECK_INT(r.rc, QUIRE_OK);
+    rb_close(&r);
+}
+
+/* The converter as the html reader uses it: positions from the text
+ * itself, <head> skipped, data-sourcepos an ordinary attribute. */
+static void test_html_mode(void)
+{
+    const char *page = "<!DOCTYPE html>\n"                       /* 1 */
+                       "<html><head><title>T</title>\n"          /* 2 */
+                       "<meta charset=\"iso-8859-1\"></head>\n" /* 3 */
+                       "<body>\n"                                 /* 4 */
+                       "<h2 id=\"x\">Head</h2>\n"               /* 5 */
+                       "  <p data-sourcepos=\"9:9-9:9\">caf\xC3\xA9 <a href=\"/l\">l</a></p>\n" /* 6 */
+                       "Loose <b>text</b>\n"                     /* 7 */
+                       "</body></html>\n";
+    quire_document *doc = quire_document_new();
+    quire_diag_list d;
+    quire_diag_list_init(&d);
+    quire_read_ctx ctx = rd_ctx("page.html", &d);
+    doc->body = quire_node_new(doc->arena, QUIRE_NODE_ROOT, 1, 1);
+    int rc = quire__html_to_model(doc, doc->body, page, strlen(page), 10, 0, &ctx, "html");
+    CHECK_INT(rc, QUIRE_OK);
+    char *dump = rd_dump(doc->body);
+    CHECK_STR(dump, "(root (heading:2 @id=x \"Head\") (paragraph @data-sourcepos=9:9-9:9 "
+                    "\"caf\xC3\xA9 \" (link</l> \"l\")) (paragraph \"Loose \" (strong \"text\")))");
+    free(dump);
+    quire_node *h = rd_find(doc->body, QUIRE_NODE_HEADING, 0);
+    CHECK(h && h->line == 15 && h->column == 1);
+    quire_node *p = rd_find(doc->body, QUIRE_NODE_PARAGRAPH, 0);
+    CHECK(p && p->line == 16 && p->column == 3);
+    quire_node *a = rd_find(doc->body, QUIRE_NODE_LINK, 0);
+    CHECK(a && a->line == 16 && a->column == 36); /* columns count characters */
+    quire_document_free(doc);
+    quire_diag_list_free(&d);
+
+    quire_arena *ar = quire_arena_new();
+    CHECK_STR(quire__embed_provider(ar, "https://m.youtube.com/watch?v=1"), "YouTube");
+    CHECK_STR(quire__embed_provider(ar, "//www.youtube-nocookie.com/embed/1"), "YouTube");
+    CHECK_STR(quire__embed_provider(ar, "https://notyoutube.com/x"), "notyoutube.com");
+    CHECK_STR(quire__embed_provider(ar, "https://user@Vimeo.com:443/1"), "Vimeo");
+    CHECK(quire__embed_provider(ar, "/local/video.mp4") == NULL);
+    quire_arena_free(ar);
+}
+
+static void test_probe(void)
+{
+    int score = 0;
+    const char *fm = "---\ntitle: x\n---\nbody\n";
+    const quire_reader *r = quire_reader_probe("a.txt", fm, strlen(fm), &score);
+    CHECK(r && strcmp(r->name, "markdown") == 0 && score >= 80);
+    r = quire_reader_probe("a.html", fm, strlen(fm), &score);
+    CHECK(r && strcmp(r->name, "markdown") == 0 && score >= 80);
+    const quire_reader *md = quire_reader_find("markdown");
+    CHECK_INT(md->probe("x.md", "hello", 5), 60);
+    CHECK_INT(md->probe("x.MARKDOWN", "hello", 5), 60);
+    CHECK_INT(md->probe("x.txt", "# Title\n\n- item\n", 17), 40);
+    CHECK(md->probe("x.dat", "plain words", 11) == 0);
+    CHECK(md->probe("x.txt", "\xEF\xBB\xBF---\r\nkey: v\r\n---\r\n", 23) >= 80);
+    CHECK(md->probe("x.txt", "---\n\n# comment\n'quoted key': v\n", 31) >= 80);
+    CHECK(md->probe("x.yaml", "----\n", 5) == 0);
+}
+
+int main(void)
+{
+    test_gfm();
+    test_raw_html();
+    test_embeds();
+    test_positions();
+    test_deep();
+    test_bad_utf8();
+    test_html_mode();
+    test_probe();
+    if (rd_failures)
+        fprintf(stderr, "%d check(s) failed\n", rd_failures);
+    return rd_failures ? 1 : 0;
+}

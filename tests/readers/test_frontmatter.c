@@ -1,0 +1,599 @@
+/*
+ * test_frontmatter.c — YAML front matter of the markdown reader: scalar
+ * resolution, positions, errors with file line:column, alias bombs, depth,
+ * BOM/CRLF, field spellings and quire.yaml field mapping, wrong types,
+ * dates, identity and slugs.
+ */
+#include "rd_test.h"
+
+#include <time.h>
+
+typedef struct rd_doc {
+    quire_diag_list diags;
+    quire_read_ctx ctx;
+    quire_collection *c;
+    quire_document *doc;
+    int rc;
+} rd_doc;
+
+static void rd_open_map(rd_doc *r, const char *path, const char *text, const quire_value *map)
+{
+    quire_diag_list_init(&r->diags);
+    r->ctx = rd_ctx(path, &r->diags);
+    r->ctx.field_map = map;
+    r->rc = rd_read("markdown", &r->ctx, text, &r->c, &r->doc);
+}
+
+static void rd_open(rd_doc *r, const char *path, const char *text)
+{
+    rd_open_map(r, path, text, NULL);
+}
+
+static void rd_close(rd_doc *r)
+{
+    quire_collection_free(r->c);
+    quire_diag_list_free(&r->diags);
+}
+
+static void test_scalars(void)
+{
+    rd_doc r;
+    rd_open(&r, "s.md",
+            "---\n"                 /* 1 */
+            "n1: null\n"            /* 2 */
+            "n2: ~\n"               /* 3 */
+            "n3:\n"                 /* 4 */
+            "b1: true\n"            /* 5 */
+            "b2: False\n"           /* 6 */
+            "i: 42\n"               /* 7 */
+            "f: -1.5e3\n"           /* 8 */
+            "hex: 0x1F\n"           /* 9 */
+            "lead: 007\n"           /* 10 */
+            "q: \"123\"\n"          /* 11 */
+            "qn: 'null'\n"          /* 12 */
+            "msvalidate.01: null\n" /* 13 */
+            "nested:\n"             /* 14 */
+            "  deep:\n"             /* 15 */
+            "    - 1\n"             /* 16 */
+            "    - {k: v}\n"        /* 17 */
+            "folded: >-\n"          /* 18 */
+            "  a\n"                 /* 19 */
+            "  b\n"                 /* 20 */
+            "---\n"
+            "Body.\n");
+    CHECK_INT(r.rc, QUIRE_OK);
+    const quire_value *x = r.doc ? r.doc->extra : NULL;
+    CHECK(x && x->type == QUIRE_VALUE_MAPPING);
+    if (x) {
+        CHECK_INT(x->count, 14);
+        CHECK_INT(quire_value_get(x, "n1")->type, QUIRE_VALUE_NULL);
+        CHECK_INT(quire_value_get(x, "n2")->type, QUIRE_VALUE_NULL);
+        CHECK_INT(quire_value_get(x, "n3")->type, QUIRE_VALUE_NULL);
+        CHECK_INT(quire_value_get(x, "b1")->type, QUIRE_VALUE_BOOL);
+        CHECK_STR(quire_value_get(x, "b2")->str, "false");
+        CHECK_INT(quire_value_get(x, "i")->type, QUIRE_VALUE_NUMBER);
+        CHECK_STR(quire_value_get(x, "i")->str, "42");
+        CHECK_INT(quire_value_get(x, "f")->type, QUIRE_VALUE_NUMBER);
+        CHECK_STR(quire_value_get(x, "f")->str, "-1.5e3");
+        CHECK_INT(quire_value_get(x, "hex")->type, QUIRE_VALUE_STRING);
+        CHECK_INT(quire_value_get(x, "lead")->type, QUIRE_VALUE_STRING);
+        CHECK_INT(quire_value_get(x, "q")->type, QUIRE_VALUE_STRING);
+        CHECK_INT(quire_value_get(x, "qn")->type, QUIRE_VALUE_STRING);
+        const quire_value *ms = quire_value_get(x, "msvalidate.01");
+        CHECK(ms && ms->type == QUIRE_VALUE_NULL);
+        const quire_value *deep = quire_value_path(x, "nested.deep");
+        CHECK(deep && deep->type == QUIRE_VALUE_SEQUENCE && deep->count == 2);
+        if (deep && deep->count == 2) {
+            CHECK_STR(quire_value_get(deep->first->next, "k")->str, "v");
+            CHECK_INT(deep->first->line, 16);
+            CHECK_INT(deep->first->column, 7);
+        }
+        CHECK_STR(quire_value_get(x, "folded")->str, "a b");
+        CHECK_INT(quire_value_get(x, "i")->line, 7);
+        CHECK_INT(quire_value_get(x, "i")->column, 4);
+    }
+    rd_close(&r);
+}
+
+static void test_yaml_errors(void)
+{
+    rd_doc r;
+    /* "foo: bar: baz" is on file line 3; libyaml's mark is 0-based. */
+    rd_open(&r, "bad.md", "---\ntitle: a\nfoo: bar: baz\n---\nbody\n");
+    CHECK_INT(r.rc, QUIRE_ERR_PARSE);
+    CHECK_INT(r.c->count, 0);
+    CHECK(rd_has_diag(&r.diags, QUIRE_SEV_ERROR, 3, 9, "YAML"));
+    if (!rd_has_diag(&r.diags, QUIRE_SEV_ERROR, 3, 9, "YAML"))
+        rd_print_diags(&r.diags);
+    rd_close(&r);
+
+    /* The same with a BOM and CRLF line endings. */
+    rd_open(&r, "bad.md", "\xEF\xBB\xBF---\r\ntitle: a\r\nfoo: bar: baz\r\n---\r\nbody\r\n");
+    CHECK_INT(r.rc, QUIRE_ERR_PARSE);
+    CHECK(rd_has_diag(&r.diags, QUIRE_SEV_ERROR, 3, 9, "YAML"));
+    rd_close(&r);
+
+    /* An unclosed flow sequence: reported where libyaml noticed it. */
+    rd_open(&r, "bad2.md", "---\na: 1\nb: [1, 2\nc: 3\n---\n");
+    CHECK_INT(r.rc, QUIRE_ERR_PARSE);
+    CHECK(r.diags.count == 1 && r.diags.items[0].line >= 3 && r.diags.items[0].line <= 5);
+    rd_close(&r);
+
+    /* Tab indentation error at a known place. */
+    rd_open(&r, "tab.md", "---\nx:\n\t- 1\n---\n");
+    CHECK_INT(r.rc, QUIRE_ERR_PARSE);
+    CHECK(rd_has_diag(&r.diags, QUIRE_SEV_ERROR, 3, 0, NULL));
+    rd_close(&r);
+
+    rd_open(&r, "open.md", "---\ntitle: never closed\n\nBody text.\n");
+    CHECK_INT(r.rc, QUIRE_ERR_PARSE);
+    CHECK_INT(r.c->count, 0);
+    CHECK(rd_has_diag(&r.diags, QUIRE_SEV_ERROR, 1, 1, "never closed"));
+    rd_close(&r);
+
+    rd_open(&r, "list.md", "---\n- a\n- b\n---\nx\n");
+    CHECK_INT(r.rc, QUIRE_ERR_PARSE);
+    CHECK(rd_has_diag(&r.diags, QUIRE_SEV_ERROR, 2, 1, "mapping"));
+    rd_close(&r);
+
+    rd_open(&r, "scalar.md", "---\njust text\n---\nx\n");
+    CHECK_INT(r.rc, QUIRE_ERR_PARSE);
+    CHECK(rd_has_diag(&r.diags, QUIRE_SEV_ERROR, 2, 1, "mapping"));
+    rd_close(&r);
+
+    rd_open(&r, "alias.md", "---\na: *nowhere\n---\n");
+    CHECK_INT(r.rc, QUIRE_ERR_PARSE);
+    CHECK(rd_has_diag(&r.diags, QUIRE_SEV_ERROR, 2, 4, "anchor"));
+    rd_close(&r);
+
+    /* Invalid UTF-8 inside YAML: an error with a position, no crash. */
+    rd_open(&r, "utf.md", "---\ntitle: caf\xE9\n---\nx\n");
+    CHECK_INT(r.rc, QUIRE_ERR_PARSE);
+    CHECK(rd_has_diag(&r.diags, QUIRE_SEV_ERROR, 2, 0, NULL));
+    rd_close(&r);
+}
+
+static void test_aliases_and_depth(void)
+{
+    rd_doc r;
+    rd_open(&r, "ok.md", "---\nbase: &b {x: 1, y: [a, b]}\nother: *b\nname: &n Jo\nwho: *n\n---\n");
+    CHECK_INT(r.rc, QUIRE_OK);
+    if (r.doc) {
+        CHECK_STR(quire_value_str(quire_value_path(r.doc->extra, "other.x")), "1");
+        CHECK_INT(quire_value_path(r.doc->extra, "other.y")->count, 2);
+        CHECK_STR(quire_value_str(quire_value_get(r.doc->extra, "who")), "Jo");
+    }
+    rd_close(&r);
+
+    /* Billion laughs: must be refused, and quickly. */
+    quire_buf b;
+    quire__buf_init(&b);
+    quire__buf_puts(&b, "---\na0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for (int i = 1; i < 10; i++) {
+        quire__buf_printf(&b, "a%d: &a%d [", i, i);
+        for (int k = 0; k < 9; k++)
+            quire__buf_printf(&b, "%s*a%d", k ? ", " : "", i - 1);
+        quire__buf_puts(&b, "]\n");
+    }
+    quire__buf_puts(&b, "---\nlol\n");
+    clock_t t0 = clock();
+    rd_open(&r, "bomb.md", quire__buf_cstr(&b));
+    double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+    CHECK_INT(r.rc, QUIRE_ERR_LIMIT);
+    CHECK_INT(r.c->count, 0);
+    CHECK(rd_has_diag(&r.diags, QUIRE_SEV_ERROR, 0, 0, "alias"));
+    CHECK(secs < 1.0);
+    rd_close(&r);
+
+    /* The limit is configurable. */
+    quire__buf_reset(&b);
+    quire__buf_puts(&b, "---\nx: &x 1\n");
+    for (int i = 0; i < 20; i++)
+        quire__buf_printf(&b, "k%d: *x\n", i);
+    quire__buf_puts(&b, "---\n");
+    quire_diag_list_init(&r.diags);
+    r.ctx = rd_ctx("lim.md", &r.diags);
+    r.ctx.limits.max_yaml_aliases = 10;
+    r.rc = rd_read("markdown", &r.ctx, quire__buf_cstr(&b), &r.c, &r.doc);
+    CHECK_INT(r.rc, QUIRE_ERR_LIMIT);
+    CHECK(rd_has_diag(&r.diags, QUIRE_SEV_ERROR, 13, 6, "alias"));
+    rd_close(&r);
+
+    /* Nesting deeper than max_depth (flow and block) is an error. */
+    quire__buf_reset(&b);
+    quire__buf_puts(&b, "---\nx: ");
+    for (int i = 0; i < 600; i++)
+        quire__buf_putc(&b, '[');
+    for (int i = 0; i < 600; i++)
+        quire__buf_putc(&b, ']');
+    quire__buf_puts(&b, "\n---\n");
+    rd_open(&r, "deep.md", quire__buf_cstr(&b));
+    CHECK_INT(r.rc, QUIRE_ERR_LIMIT);
+    CHECK(rd_has_diag(&r.diags, QUIRE_SEV_ERROR, 2, 0, "nested deeper"));
+    rd_close(&r);
+
+    quire__buf_reset(&b);
+    quire__buf_puts(&b, "---\nx: ");
+    for (int i = 0; i < 100; i++)
+        quire__buf_putc(&b, '[');
+    for (int i = 0; i < 100; i++)
+        quire__buf_putc(&b, ']');
+    quire__buf_puts(&b, "\n---\n");
+    rd_open(&r, "ok-deep.md", quire__buf_cstr(&b));
+    CHECK_INT(r.rc, QUIRE_OK);
+    rd_close(&r);
+    quire__buf_free(&b);
+}
+
+static void test_bom_crlf(void)
+{
+    rd_doc r;
+    rd_open(&r, "crlf.md",
+            "\xEF\xBB\xBF---\r\ntitle: Hello\r\ndate: 2021-01-02\r\ntags: [a, b]\r\n---\r\n"
+            "# Head\r\n\r\nText\r\nmore\r\n");
+    CHECK_INT(r.rc, QUIRE_OK);
+    if (r.doc) {
+        CHECK_STR(r.doc->title, "Hello");
+        CHECK(r.doc->published.set && r.doc->published.day == 2);
+        CHECK_INT(r.doc->tags.count, 2);
+        CHECK_INT(r.doc->body_line, 6);
+        quire_node *h = rd_find(r.doc->body, QUIRE_NODE_HEADING, 0);
+        CHECK(h && h->line == 6 && h->column == 1);
+        quire_node *p = rd_find(r.doc->body, QUIRE_NODE_PARAGRAPH, 0);
+        CHECK(p && p->line == 8);
+        char *d = rd_dump(r.doc->body);
+        CHECK_STR(d, "(root (heading:1 \"Head\") (paragraph \"Text\" softbreak \"more\"))");
+        free(d);
+    }
+    rd_close(&r);
+
+    /* No front matter at all, and "..." as the closing line. */
+    rd_open(&r, "plain.md", "Just *text*.\n");
+    CHECK_INT(r.rc, QUIRE_OK);
+    CHECK(r.doc && r.doc->extra == NULL && r.doc->body_line == 1);
+    rd_close(&r);
+    rd_open(&r, "dots.md", "---\ntitle: Dots\n...\nBody\n");
+    CHECK_INT(r.rc, QUIRE_OK);
+    CHECK(r.doc && r.doc->title && strcmp(r.doc->title, "Dots") == 0);
+    rd_close(&r);
+    rd_open(&r, "empty.md", "---\n---\nBody\n");
+    CHECK_INT(r.rc, QUIRE_OK);
+    CHECK(r.doc && r.doc->extra && r.doc->extra->type == QUIRE_VALUE_MAPPING);
+    rd_close(&r);
+}
+
+/* Each spelling of a field lands in the typed field. */
+static void test_spellings(void)
+{
+    static const char *const pub[] = {"date", "pubDate", "published", "datePublished",
+                                      "publishDate"};
+    static const char *const mod[] = {"lastmod", "lastMod", "updated", "modified",
+                                      "dateModified"};
+    static const char *const sum[] = {"description", "summary", "excerpt"};
+    char text[512];
+    rd_doc r;
+    for (size_t i = 0; i < 5; i++) {
+        snprintf(text, sizeof text, "---\n%s: 2020-03-04\n%s: '2020-05-06T07:08:09Z'\n---\n",
+                 pub[i], mod[i]);
+        rd_open(&r, "d.md", text);
+        CHECK(r.doc && r.doc->published.set && r.doc->published.month == 3 &&
+              !r.doc->published.has_time);
+        CHECK(r.doc && r.doc->modified.set && r.doc->modified.hour == 7 &&
+              r.doc->modified.has_zone);
+        rd_close(&r);
+    }
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(text, sizeof text, "---\n%s: The gist.\n---\n", sum[i]);
+        rd_open(&r, "s.md", text);
+        CHECK(r.doc && r.doc->summary && strcmp(r.doc->summary, "The gist.") == 0);
+        rd_close(&r);
+    }
+
+    rd_open(&r, "a.md",
+            "---\n"
+            "title: T\nsubtitle: Sub\n"
+            "author: Ann\n"
+            "keywords: 'x, y ,z'\n"
+            "category: One\n"
+            "og:image: /o.png\n"
+            "external_url: https://ext.example/\n"
+            "permalink: https://site.example/p/\n"
+            "lang: fr\n"
+            "draft: true\n"
+            "---\n");
+    CHECK_INT(r.rc, QUIRE_OK);
+    if (r.doc) {
+        CHECK_STR(r.doc->subtitle, "Sub");
+        CHECK_INT(r.doc->n_authors, 1);
+        CHECK_STR(r.doc->authors[0].name, "Ann");
+        CHECK_INT(r.doc->tags.count, 3);
+        CHECK_STR(r.doc->tags.items[1], "y");
+        CHECK_INT(r.doc->categories.count, 1);
+        CHECK_STR(r.doc->image.src, "/o.png");
+        CHECK_STR(r.doc->external_url, "https://ext.example/");
+        CHECK_STR(r.doc->url, "https://site.example/p/");
+        CHECK_STR(r.doc->id, "https://site.example/p/"); /* permalink is the id */
+        CHECK_STR(r.doc->language, "fr");
+        CHECK(r.doc->draft);
+    }
+    CHECK_INT(r.diags.count, 0);
+    rd_close(&r);
+
+    rd_open(&r, "b.md",
+            "---\n"
+            "authors:\n  - Bo\n  - {name: Cy, url: 'https://cy.example', email: c@y.example}\n"
+            "  - 'Di <di@example.org>'\n"
+            "tags: [t1, 2021]\n"
+            "categories: [c1, c2]\n"
+            "featuredImage: {src: /f.jpg, alt: Fig, width: 640, height: '480'}\n"
+            "canonical: https://canon.example/\n"
+            "url: /u/\n"
+            "language: de\n"
+            "draft: 'no'\n"
+            "---\n");
+    if (r.doc) {
+        CHECK_INT(r.doc->n_authors, 3);
+        if (r.doc->n_authors == 3) {
+            CHECK_STR(r.doc->authors[1].url, "https://cy.example");
+            CHECK_STR(r.doc->authors[1].email, "c@y.example");
+            CHECK_STR(r.doc->authors[2].name, "Di");
+            CHECK_STR(r.doc->authors[2].email, "di@example.org");
+        }
+        CHECK_INT(r.doc->tags.count, 2);
+        CHECK_STR(r.doc->tags.items[1], "2021");
+        CHECK_INT(r.doc->categories.count, 2);
+        CHECK_STR(r.doc->image.src, "/f.jpg");
+        CHECK_STR(r.doc->image.alt, "Fig");
+        CHECK_INT(r.doc->image.width, 640);
+        CHECK_INT(r.doc->image.height, 480);
+        CHECK_STR(r.doc->external_url, "https://canon.example/");
+        CHECK_STR(r.doc->url, "/u/");
+        CHECK_STR(r.doc->language, "de");
+        CHECK(!r.doc->draft);
+    }
+    CHECK_INT(r.diags.count, 0);
+    rd_close(&r);
+
+    rd_open(&r, "c.md",
+            "---\n"
+            "author: {name: Ed, avatar: /ed.png}\n"
+            "cover: {image: /c.png, alt: C}\n"
+            "link: https://linked.example/\n"
+            "externalUrl: https://ext2.example/\n"
+            "---\n");
+    if (r.doc) {
+        CHECK_INT(r.doc->n_authors, 1);
+        CHECK_STR(r.doc->authors[0].avatar, "/ed.png");
+        CHECK_STR(r.doc->image.src, "/c.png");
+        /* externalUrl is a spelling of its own and comes before a bare link */
+        CHECK_STR(r.doc->external_url, "https://ext2.example/");
+    }
+    rd_close(&r);
+
+    rd_open(&r, "d.md",
+            "---\nlink: {href: 'https://h.example/', brand: b}\n"
+            "featured_image: {href: h.jpg, size: [1080, 1920]}\n"
+            "author: [{name: Fay}, {name: Gus}]\n---\n");
+    if (r.doc) {
+        CHECK_STR(r.doc->external_url, "https://h.example/");
+        CHECK_STR(r.doc->image.src, "h.jpg");
+        CHECK_INT(r.doc->image.height, 1080);
+        CHECK_INT(r.doc->image.width, 1920);
+        CHECK_INT(r.doc->n_authors, 2);
+    }
+    CHECK_INT(r.diags.count, 0);
+    rd_close(&r);
+
+    rd_open(&r, "l.md", "---\nlink: https://linked.example/\n---\n");
+    CHECK(r.doc && r.doc->external_url && strcmp(r.doc->external_url, "https://linked.example/") == 0);
+    rd_close(&r);
+
+    rd_open(&r, "e.md", "---\nlink: {brand: only}\nimage: /i.png\n---\n");
+    CHECK(r.doc && r.doc->external_url == NULL);
+    CHECK_INT(r.diags.count, 0); /* a `link` mapping without href is just data */
+    rd_close(&r);
+}
+
+/* Hostile list sizes stay linear: capped, with a warning. */
+static void test_big_lists(void)
+{
+    quire_buf b;
+    quire__buf_init(&b);
+    quire__buf_puts(&b, "---\ntags: [");
+    for (int i = 0; i < 50000; i++)
+        quire__buf_printf(&b, "%st%d", i ? ", " : "", i);
+    quire__buf_puts(&b, "]\nauthor: [");
+    for (int i = 0; i < 50000; i++)
+        quire__buf_printf(&b, "%sa%d", i ? ", " : "", i);
+    quire__buf_puts(&b, "]\n---\n");
+    clock_t t0 = clock();
+    rd_doc r;
+    rd_open(&r, "big.md", quire__buf_cstr(&b));
+    CHECK_INT(r.rc, QUIRE_OK);
+    CHECK(r.doc && r.doc->tags.count == 1000 && r.doc->n_authors == 1000);
+    CHECK(rd_has_diag(&r.diags, QUIRE_SEV_WARNING, 2, 7, "more than"));
+    CHECK((double)(clock() - t0) / CLOCKS_PER_SEC < 5.0);
+    rd_close(&r);
+    quire__buf_free(&b);
+}
+
+static void test_field_map(void)
+{
+    quire_arena *a = quire_arena_new();
+    quire_value *map = quire_value_new(a, QUIRE_VALUE_MAPPING);
+    quire_value_append(a, map, "title",
+                       quire_value_new_scalar(a, QUIRE_VALUE_STRING, "headline", 8));
+    quire_value_append(a, map, "published",
+                       quire_value_new_scalar(a, QUIRE_VALUE_STRING, "meta.created", 12));
+    quire_value *tags = quire_value_new(a, QUIRE_VALUE_SEQUENCE);
+    quire_value_append(a, tags, NULL, quire_value_new_scalar(a, QUIRE_VALUE_STRING, "labels", 6));
+    quire_value_append(a, tags, NULL, quire_value_new_scalar(a, QUIRE_VALUE_STRING, "topics", 6));
+    quire_value_append(a, map, "tags", tags);
+    quire_value_append(a, map, "external_url",
+                       quire_value_new_scalar(a, QUIRE_VALUE_STRING, "source.url", 10));
+
+    rd_doc r;
+    rd_open_map(&r, "m.md",
+                "---\ntitle: Not this\nheadline: This one\nmeta: {created: 2019-12-31}\n"
+                "date: 2000-01-01\ntopics: [p, q]\nsource: {url: 'https://src.example/'}\n---\n",
+                map);
+    if (r.doc) {
+        CHECK_STR(r.doc->title, "This one");
+        CHECK_INT(r.doc->published.year, 2019);
+        CHECK_INT(r.doc->tags.count, 2);
+        CHECK_STR(r.doc->tags.items[0], "p");
+        CHECK_STR(r.doc->external_url, "https://src.example/");
+    }
+    rd_close(&r);
+
+    /* A mapped key that is absent falls back to the usual spellings. */
+    rd_open_map(&r, "m2.md", "---\ntitle: Usual\ndate: 2000-01-01\n---\n", map);
+    if (r.doc) {
+        CHECK_STR(r.doc->title, "Usual");
+        CHECK_INT(r.doc->published.year, 2000);
+    }
+    rd_close(&r);
+    quire_arena_free(a);
+}
+
+static void test_wrong_types(void)
+{
+    rd_doc r;
+    rd_open(&r, "w.md",
+            "---\n"
+            "title: Still here\n"     /* 2 */
+            "tags: {a: 1}\n"          /* 3 */
+            "date: [1]\n"             /* 4 */
+            "lastmod: 2021-02-30\n"   /* 5 */
+            "image: 42\n"             /* 6 */
+            "draft: maybe\n"          /* 7 */
+            "summary: {x: y}\n"       /* 8 */
+            "author: true\n"          /* 9 */
+            "---\nBody\n");
+    CHECK_INT(r.rc, QUIRE_OK);
+    CHECK(r.doc != NULL);
+    if (r.doc) {
+        CHECK_STR(r.doc->title, "Still here");
+        CHECK_INT(r.doc->tags.count, 0);
+        CHECK(!r.doc->published.set);
+        CHECK(!r.doc->modified.set);
+        CHECK(r.doc->image.src == NULL);
+        CHECK(!r.doc->draft);
+        CHECK(r.doc->summary == NULL);
+        CHECK_INT(r.doc->n_authors, 0);
+    }
+    CHECK(rd_has_diag(&r.diags, QUIRE_SEV_WARNING, 3, 7, "tags"));
+    CHECK(rd_has_diag(&r.diags, QUIRE_SEV_WARNING, 4, 7, "date"));
+    CHECK(rd_has_diag(&r.diags, QUIRE_SEV_WARNING, 5, 10, "not a valid date"));
+    CHECK(rd_has_diag(&r.diags, QUIRE_SEV_WARNING, 6, 8, "image"));
+    CHECK(rd_has_diag(&r.diags, QUIRE_SEV_WARNING, 7, 8, "draft"));
+    CHECK(rd_has_diag(&r.diags, QUIRE_SEV_WARNING, 8, 10, "summary"));
+    CHECK(rd_has_diag(&r.diags, QUIRE_SEV_WARNING, 9, 9, "author"));
+    CHECK_INT(r.diags.errors, 0);
+    rd_close(&r);
+}
+
+static void test_dates(void)
+{
+    quire_date d;
+    CHECK(quire_date_parse(&d, "2021-09-24"));
+    CHECK(d.set && !d.has_time && !d.has_zone && d.year == 2021 && d.month == 9 && d.day == 24);
+    CHECK(quire_date_parse(&d, "2021-09-24T10:20:30"));
+    CHECK(d.has_time && !d.has_zone && d.hour == 10 && d.second == 30);
+    CHECK(quire_date_parse(&d, "2021-09-24T10:20:30Z"));
+    CHECK(d.has_zone && d.offset_min == 0);
+    CHECK(quire_date_parse(&d, "2021-09-24T10:20:30.123456+02:00"));
+    CHECK(d.nanos == 123456000 && d.offset_min == 120);
+    CHECK(quire_date_parse(&d, "2021-09-24 10:20-05:30"));
+    CHECK(d.offset_min == -330 && d.second == 0);
+    CHECK(quire_date_parse(&d, "2021-09-24T09:56:50.446630Z"));
+    CHECK(d.nanos == 446630000);
+    CHECK(quire_date_parse(&d, "2020-02-29"));
+    static const char *const bad[] = {"2021-02-29", "2021-02-30", "2021-13-01", "2021-00-10",
+                                      "2021-09-24T25:00", "24/09/2021", "2021-9-24", "",
+                                      "2021-09-24T10:20:30+2", "2021-09-24x", "yesterday",
+                                      "2021-09-24T10:20:30."};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        if (quire_date_parse(&d, bad[i])) {
+            fprintf(stderr, "accepted bad date '%s'\n", bad[i]);
+            rd_failures++;
+        }
+    }
+
+    rd_doc r;
+    rd_open(&r, "dz.md", "---\ndate: 2021-09-24T10:00:00+02:00\nupdated: 2021-09-25 08:00\n---\n");
+    CHECK(r.doc && r.doc->published.has_zone && r.doc->published.offset_min == 120);
+    CHECK(r.doc && r.doc->modified.has_time && !r.doc->modified.has_zone);
+    rd_close(&r);
+}
+
+static bool slug_is_safe(const char *s)
+{
+    return s && *s && !strchr(s, '/') && !strchr(s, '\\') && !strstr(s, "..") && s[0] != '.';
+}
+
+static void test_identity(void)
+{
+    static const char *const slugs[] = {"../../etc/passwd", "a/b\\\\c..d", "..", "/abs/path",
+                                        "..\\\\..\\\\win", "....", "%2e%2e%2fx", "CON"};
+    char text[256];
+    rd_doc r;
+    for (size_t i = 0; i < sizeof slugs / sizeof *slugs; i++) {
+        snprintf(text, sizeof text, "---\ntitle: T\nslug: \"%s\"\n---\n", slugs[i]);
+        rd_open(&r, "p.md", text);
+        CHECK(r.doc && slug_is_safe(r.doc->slug));
+        if (r.doc && !slug_is_safe(r.doc->slug))
+            fprintf(stderr, "unsafe slug from '%s': '%s'\n", slugs[i], r.doc->slug);
+        rd_close(&r);
+    }
+    rd_open(&r, "p.md", "---\nslug: ../../etc/passwd\n---\n");
+    CHECK(r.doc && strcmp(r.doc->slug, "etc-passwd") == 0);
+    rd_close(&r);
+    rd_open(&r, "p.md", "---\ntitle: Hello, World!\nslug: '..'\n---\n");
+    CHECK(r.doc && strcmp(r.doc->slug, "hello-world") == 0);
+    rd_close(&r);
+
+    /* No title: the first heading, then the file name. */
+    rd_open(&r, "posts/My File.md", "Intro.\n\n## The *Real* Title\n\n# Later\n");
+    CHECK(r.doc && strcmp(r.doc->title, "The Real Title") == 0);
+    CHECK(r.doc && strcmp(r.doc->slug, "the-real-title") == 0);
+    CHECK(r.doc && strcmp(r.doc->format, "markdown") == 0);
+    CHECK(r.doc && strcmp(r.doc->source_path, "posts/My File.md") == 0);
+    CHECK(r.doc && strncmp(r.doc->id, "urn:quire:", 10) == 0 && strlen(r.doc->id) == 26);
+    rd_close(&r);
+    rd_open(&r, "posts/My File.md", "No heading.\n");
+    CHECK(r.doc && strcmp(r.doc->title, "My File") == 0);
+    CHECK(r.doc && strcmp(r.doc->slug, "my-file") == 0);
+    char *id1 = r.doc ? strdup(r.doc->id) : NULL;
+    rd_close(&r);
+    rd_open(&r, "posts/My File.md", "Other content, same path.\n");
+    CHECK(r.doc && id1 && strcmp(r.doc->id, id1) == 0); /* stable */
+    rd_close(&r);
+    free(id1);
+
+    /* Nothing sluggable anywhere: still a safe, non-empty slug. */
+    rd_open(&r, "\xE6\x97\xA5\xE6\x9C\xAC.md", "---\ntitle: \xE6\x97\xA5\xE6\x9C\xAC\n---\n");
+    CHECK(r.doc && slug_is_safe(r.doc->slug) && strncmp(r.doc->slug, "doc-", 4) == 0);
+    rd_close(&r);
+
+    rd_open(&r, "n.md", "---\nid: 7938\ntitle: x\n---\n");
+    CHECK(r.doc && strcmp(r.doc->id, "7938") == 0);
+    rd_close(&r);
+}
+
+int main(void)
+{
+    test_scalars();
+    test_yaml_errors();
+    test_aliases_and_depth();
+    test_bom_crlf();
+    test_spellings();
+    test_field_map();
+    test_big_lists();
+    test_wrong_types();
+    test_dates();
+    test_identity();
+    if (rd_failures)
+        fprintf(stderr, "%d check(s) failed\n", rd_failures);
+    return rd_failures ? 1 : 0;
+}
