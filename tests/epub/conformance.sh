@@ -120,7 +120,12 @@ pandoc-readback)
             [ -f "$md" ] || continue
             title=$(sed -n 's/^title: *//p' "$md" | head -1 | sed 's/^["'\'']//; s/["'\'']$//')
             [ -n "$title" ] || continue
-            grep -qF -- "$title" "$tmp/samples.txt" || { echo "FAIL pandoc: title \"$title\" ($md)"; fail=1; }
+            # fix-encoding repairs mojibake titles: look for the repaired form too
+            fixed=$(python3 -c 'import sys
+try: print(sys.argv[1].encode("cp1252").decode("utf-8"))
+except Exception: print(sys.argv[1])' "$title" 2>/dev/null)
+            grep -qF -- "$title" "$tmp/samples.txt" || grep -qF -- "${fixed:-$title}" "$tmp/samples.txt" ||
+                { echo "FAIL pandoc: title \"$title\" ($md)"; fail=1; }
         done
     fi
     [ $fail = 0 ] && echo "ok   pandoc read-back"
