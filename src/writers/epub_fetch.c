@@ -1,0 +1,181 @@
+/*
+ * epub_fetch.c — `--fetch-remote`: download remote images into a cache so
+ * that they can go into the book (libcurl; compiled only with -Dfetch).
+ *
+ * Safety: http and https only (redirects too, at most 5), connect timeout
+ * 10 s, whole transfer 30 s, stall detection, a 16 MiB size limit enforced
+ * while receiving (not only from Content-Length), and the type read from the
+ * bytes: a server's Content-Type is not trusted.  Cached files are named by a
+ * hash of the URL and written whole (temp file + rename), so a second build
+ * reads the same bytes and gives the same book without the network.
+ */
+#include "epub_internal.h"
+
+#ifdef QUIRE_HAVE_CURL
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+typedef struct epub_fetch_buf {
+    unsigned char *data;
+    size_t len, cap;
+    bool too_big;
+} epub_fetch_buf;
+
+static size_t epub_fetch_write(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+    epub_fetch_buf *b = ud;
+    size_t n = size * nmemb;
+    if (b->len + n > EPUB_MAX_IMAGE) {
+        b->too_big = true;
+        return 0; /* aborts the transfer */
+    }
+    if (b->len + n > b->cap) {
+        size_t cap = b->cap ? b->cap : 65536;
+        while (cap < b->len + n)
+            cap *= 2;
+        unsigned char *d = realloc(b->data, cap);
+        if (!d)
+            return 0;
+        b->data = d;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, ptr, n);
+    b->len += n;
+    return n;
+}
+
+/* mkdir -p */
+static int epub_mkdirs(const char *path)
+{
+    char *p = strdup(path);
+    if (!p)
+        return -1;
+    for (char *s = p + 1; *s; s++) {
+        if (*s != '/')
+            continue;
+        *s = '\0';
+        if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+            free(p);
+            return -1;
+        }
+        *s = '/';
+    }
+    int rc = (mkdir(p, 0755) == 0 || errno == EEXIST) ? 0 : -1;
+    free(p);
+    return rc;
+}
+
+static void epub_cache_store(const char *dir, const char *file, const unsigned char *data,
+                             size_t len)
+{
+    if (epub_mkdirs(dir) != 0)
+        return;
+    size_t n = strlen(file) + 16;
+    char *tmp = malloc(n);
+    if (!tmp)
+        return;
+    snprintf(tmp, n, "%s.%ld.tmp", file, (long)getpid());
+    FILE *f = fopen(tmp, "wb");
+    bool ok = f && fwrite(data, 1, len, f) == len;
+    if (f && fclose(f) != 0)
+        ok = false;
+    if (!ok || rename(tmp, file) != 0)
+        remove(tmp);
+    free(tmp);
+}
+
+int quire__epub_fetch(const char *cache_dir, const char *url, unsigned char **data_out,
+                      size_t *len_out, const char **why)
+{
+    *data_out = NULL;
+    *len_out = 0;
+    if (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0) {
+        *why = "only http and https can be fetched";
+        return QUIRE_ERR_UNSUPPORTED;
+    }
+    quire_buf path;
+    quire__buf_init(&path);
+    quire__buf_printf(&path, "%s/%016llx%016llx", cache_dir ? cache_dir : ".",
+                      (unsigned long long)quire__epub_hash(url, 21),
+                      (unsigned long long)quire__epub_hash(url, 22));
+    const char *file = quire__buf_cstr(&path);
+
+    char *cached = NULL;
+    size_t clen = 0;
+    if (quire_read_file(file, EPUB_MAX_IMAGE, &cached, &clen) == QUIRE_OK &&
+        quire__epub_sniff((unsigned char *)cached, clen)) {
+        *data_out = (unsigned char *)cached;
+        *len_out = clen;
+        quire__buf_free(&path);
+        return QUIRE_OK;
+    }
+    free(cached);
+
+    CURL *c = curl_easy_init();
+    if (!c) {
+        quire__buf_free(&path);
+        *why = "libcurl could not start";
+        return QUIRE_ERR_NOMEM;
+    }
+    epub_fetch_buf b = {0};
+    char err[CURL_ERROR_SIZE] = "";
+    curl_easy_setopt(c, CURLOPT_URL, url);
+#if LIBCURL_VERSION_NUM >= 0x075500
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+#else
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 512L);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 10L);
+    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)EPUB_MAX_IMAGE);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "quire/" QUIRE_VERSION_STRING);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, epub_fetch_write);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+    CURLcode cr = curl_easy_perform(c);
+    curl_easy_cleanup(c);
+
+    int rc = QUIRE_OK;
+    if (b.too_big || cr == CURLE_FILESIZE_EXCEEDED) {
+        *why = "the download is larger than 16 MiB";
+        rc = QUIRE_ERR_LIMIT;
+    } else if (cr == CURLE_OPERATION_TIMEDOUT) {
+        *why = "the download timed out";
+        rc = QUIRE_ERR_IO;
+    } else if (cr != CURLE_OK) {
+        *why = cr == CURLE_HTTP_RETURNED_ERROR ? "the server answered with an error"
+                                               : "the download failed";
+        rc = QUIRE_ERR_IO;
+    } else if (!quire__epub_sniff(b.data, b.len)) {
+        *why = "the download is not a PNG, JPEG or GIF image";
+        rc = QUIRE_ERR_PARSE;
+    }
+    if (rc == QUIRE_OK) {
+        epub_cache_store(cache_dir, file, b.data, b.len);
+        *data_out = b.data;
+        *len_out = b.len;
+    } else {
+        free(b.data);
+    }
+    quire__buf_free(&path);
+    return rc;
+}
+
+#else
+/* Built without libcurl: --fetch-remote reports that it is unavailable (epub.c). */
+typedef int epub_fetch_unavailable;
+#endif

@@ -1,0 +1,212 @@
+/*
+ * epub_internal.h — what the files of the EPUB writer share (src/writers/epub*.c).
+ * Not installed.  Cross-file names are quire__epub_*; static helpers epub_*.
+ *
+ * The shape of the writer (see docs in epub.c):
+ *   write_document: model -> libxml2 tree -> serialized XHTML, appended to a
+ *     spool file (tmpfile) and forgotten; local images are read, hashed,
+ *     sniffed and appended to the spool once each.  Only small per-chapter
+ *     records (title, file, date, spool offset) stay in memory.
+ *   end: package document, nav, NCX, cover and stylesheet are built from those
+ *     records; then every entry is streamed into the sink through a small zip
+ *     writer (epub_zip.c), chapters read back one at a time from the spool with
+ *     their cross-document link placeholders resolved.
+ *
+ * Ownership: everything hanging off epub_state is malloc'd and freed by
+ * quire__epub_state_free() (called from the writer's close()).
+ */
+#ifndef QUIRE_EPUB_INTERNAL_H
+#define QUIRE_EPUB_INTERNAL_H
+
+#include "internal.h"
+
+#include <stdio.h>
+#include <libxml/tree.h>
+
+#define EPUB_XHTML_NS "http://www.w3.org/1999/xhtml"
+#define EPUB_OPS_NS "http://www.idpf.org/2007/ops"
+/* Largest local or fetched image copied into a book. */
+#define EPUB_MAX_IMAGE (16u * 1024 * 1024)
+/* Deeper output nesting is flattened: readers choke on it, and it bounds the
+ * work of every later pass. */
+#define EPUB_MAX_DEPTH 128
+
+/* ------------------------------------------------------------------ zip */
+
+typedef struct epub_zip_entry {
+    char *name;          /* malloc'd */
+    uint32_t crc, csize, usize, offset;
+    uint16_t method;     /* 0 stored, 8 deflated */
+} epub_zip_entry;
+
+/* A minimal, deterministic zip writer straight into a quire_sink: no extra
+ * fields, no data descriptors, DOS times fixed for every entry, no Zip64
+ * (a book over 4 GiB is refused with QUIRE_ERR_LIMIT). */
+typedef struct epub_zip {
+    quire_sink *out;
+    uint16_t dos_time, dos_date;
+    uint64_t offset;
+    epub_zip_entry *entries;
+    size_t count, cap;
+    int err;             /* sticky first error */
+} epub_zip;
+
+/** Start a zip on out with every entry dated `when` (UTC; before 1980 is 1980). */
+void quire__epub_zip_init(epub_zip *z, quire_sink *out, const quire_date *when);
+/** One entry from memory: stored (deflate false) or deflated at a fixed level. */
+int quire__epub_zip_add(epub_zip *z, const char *name, const void *data, size_t len,
+                        bool deflate);
+/** A stored entry copied from f at off (crc known), without holding it in memory. */
+int quire__epub_zip_add_stored_file(epub_zip *z, const char *name, FILE *f, uint64_t off,
+                                    size_t len, uint32_t crc);
+/** Central directory and end record. */
+int quire__epub_zip_finish(epub_zip *z);
+void quire__epub_zip_free(epub_zip *z);
+uint32_t quire__epub_crc32(const void *data, size_t len);
+
+/* ------------------------------------------------------------------ maps */
+
+/* Open addressing, 64-bit hashed keys (0 is remapped), 32-bit values.  Keys
+ * are hashes, not strings: memory stays at 12 bytes a slot for 10^5 entries. */
+typedef struct epub_map {
+    uint64_t *keys;
+    uint32_t *vals;
+    size_t cap, count;
+} epub_map;
+
+bool quire__epub_map_put(epub_map *m, uint64_t key, uint32_t val, bool replace);
+bool quire__epub_map_get(const epub_map *m, uint64_t key, uint32_t *val);
+void quire__epub_map_free(epub_map *m);
+uint64_t quire__epub_hash(const char *s, uint64_t seed);
+
+/* ------------------------------------------------------------------ state */
+
+typedef struct epub_chapter {
+    char *title;         /* cleaned, never empty */
+    uint64_t spool_off;
+    size_t spool_len;
+    quire_date date;     /* published, for ordering */
+    bool has_xref;       /* contains placeholders to resolve */
+} epub_chapter;
+
+typedef struct epub_media {
+    char *href;          /* "images/<hash>.png", relative to OEBPS/ */
+    const char *type;    /* static media type */
+    uint64_t h1, h2;     /* content hash */
+    uint64_t spool_off;
+    size_t len;
+    uint32_t crc;
+} epub_media;
+
+/* A link whose target is only known once every document was seen. */
+typedef struct epub_xref {
+    uint64_t key_path;   /* hash of the resolved source path, 0 when none */
+    uint64_t key_url;    /* hash of the resolved absolute URL, 0 when none */
+    char *fragment;      /* sanitized id (epub_id_sanitize), or NULL */
+    char *fallback;      /* absolute URL to use when no chapter matches, or NULL */
+    uint32_t chapter;    /* the chapter the link is in */
+} epub_xref;
+
+typedef struct epub_strvec {
+    char **items;
+    size_t count, cap;
+    epub_map seen;       /* hashes of items, for deduplication */
+} epub_strvec;
+
+typedef enum epub_order {
+    EPUB_ORDER_COLLECTION = 0, EPUB_ORDER_DATE, EPUB_ORDER_DATE_DESC, EPUB_ORDER_TITLE
+} epub_order;
+
+typedef struct epub_state {
+    quire_writer_ctx *ctx;
+    FILE *spool;
+    uint64_t spool_len;
+
+    epub_chapter *chapters;
+    size_t n_chapters, cap_chapters;
+    epub_media *media;
+    size_t n_media, cap_media;
+    epub_map media_by_hash;  /* h1 -> index in media */
+    epub_xref *xrefs;
+    size_t n_xrefs, cap_xrefs;
+    epub_map targets;        /* hash of a path or URL -> chapter index */
+    epub_map ids;            /* hash(sanitized id, chapter) -> 1 */
+
+    /* collected metadata */
+    epub_strvec subjects, creators;
+    char *first_title, *first_summary;
+    quire_date first_published;
+    uint64_t uid_a, uid_b;   /* order-independent sums of document id hashes */
+
+    /* accessibility facts */
+    size_t n_images, n_images_alt, n_gif;
+
+    /* options */
+    char *language;          /* validated BCP 47 tag (malloc'd) */
+    epub_order order;
+    bool fetch_remote;
+    char *fetch_cache;       /* folder for --fetch-remote, malloc'd */
+    long cover_media;        /* index in media, -1 when none */
+    char *stylesheet;        /* user CSS (malloc'd) or NULL for the default */
+    size_t stylesheet_len;
+} epub_state;
+
+void quire__epub_state_free(epub_state *st);
+
+/** Append bytes to the spool; *off_out gets their offset. */
+int quire__epub_spool(epub_state *st, const void *data, size_t len, uint64_t *off_out);
+/** Read len bytes at off from the spool into a malloc'd buffer. */
+int quire__epub_unspool(epub_state *st, uint64_t off, size_t len, char **out);
+
+/** A valid BCP 47 tag made from s (system-locale spellings such as en_US.UTF-8
+ *  repaired), or NULL when s cannot be one.  malloc'd. */
+char *quire__epub_lang(const char *s);
+
+/* ------------------------------------------------------------------ media */
+
+/** The core media type of an image by its first bytes, or NULL. */
+const char *quire__epub_sniff(const unsigned char *data, size_t len);
+/** Add image bytes to the book once (by content hash).  Returns the index in
+ *  st->media, or -1 with *why set (static string) for unsupported data. */
+long quire__epub_media_add(epub_state *st, const unsigned char *data, size_t len,
+                           const char **why);
+/** Read a local image file (size-limited) and add it; -1 with *why. */
+long quire__epub_media_add_file(epub_state *st, const char *path, const char **why);
+#ifdef QUIRE_HAVE_CURL
+/** Download url (http/https only) into the cache, or use the cached copy.
+ *  *data_out is malloc'd.  Returns QUIRE_OK or an error with *why set. */
+int quire__epub_fetch(const char *cache_dir, const char *url, unsigned char **data_out,
+                      size_t *len_out, const char **why);
+#endif
+
+/* ------------------------------------------------------------------ xhtml */
+
+/** Convert one document into an XHTML chapter (appended to the spool) and
+ *  record what the package needs. */
+int quire__epub_chapter(epub_state *st, const quire_document *doc);
+/** Sanitize an id or fragment (percent-decoded) into [A-Za-z0-9-_]; malloc'd. */
+char *quire__epub_id_sanitize(const char *s, size_t n);
+/** A normalized key for a source path or URL (drops fragment, trailing "/",
+ *  "index.html", default extensions); malloc'd, or NULL. */
+char *quire__epub_target_key(const char *s);
+/** Serialize an xmlDoc (UTF-8, with declaration) into a malloc'd buffer. */
+int quire__epub_xml_dump(xmlDocPtr d, char **out, size_t *len_out);
+/** A new XHTML document with head (title, stylesheet) and an empty body;
+ *  *body_out receives the body element. */
+xmlDocPtr quire__epub_xhtml_new(const char *lang, const char *title, xmlNodePtr *body_out);
+/** Element in the XHTML namespace appended to parent (text may be NULL). */
+xmlNodePtr quire__epub_el(xmlNodePtr parent, const char *name, const char *text);
+/** Give every empty non-void element an empty text child so that it is
+ *  serialized as <p></p>: HTML-parsing readers misread <p/>. */
+void quire__epub_fix_empty(xmlNodePtr root);
+
+/* ------------------------------------------------------------------ package */
+
+/** Write the whole book (container, package, nav, ncx, css, cover, chapters,
+ *  images) into ctx->out. */
+int quire__epub_finish(epub_state *st);
+
+/** The built-in stylesheet. */
+extern const char quire__epub_default_css[];
+
+#endif /* QUIRE_EPUB_INTERNAL_H */
