@@ -667,7 +667,8 @@ static int html_end(quire_writer_ctx *ctx)
         goto out;
     for (size_t i = 0; i < p->n_tags; i++)
         sorted[i] = &p->tags[i];
-    qsort(sorted, p->n_tags, sizeof *sorted, html_cmp_tagref);
+    if (p->n_tags) /* qsort(NULL, 0, ...) is undefined behaviour */
+        qsort(sorted, p->n_tags, sizeof *sorted, html_cmp_tagref);
 
     /* the home page */
     quire_value *m = quire__tpl_map(a);
