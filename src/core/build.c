@@ -495,7 +495,14 @@ static void *pass2_produce(void *ctx, size_t i)
         doc->body_line = p->aux->body_line;
         doc->body_deferred = false;
     }
-    if (quire_chain_run_document(st->chain, &st->c->site, doc, &p->diags) != QUIRE_OK) {
+    /* The front matter tree went through these filters in pass 1 (it is
+     * the largest part of most documents' metadata); this pass is for the
+     * body.  Hidden while they run, so it is not done twice. */
+    quire_value *extra = doc->extra;
+    doc->extra = NULL;
+    int rc = quire_chain_run_document(st->chain, &st->c->site, doc, &p->diags);
+    doc->extra = extra;
+    if (rc != QUIRE_OK) {
         p->failed = true;
         return p;
     }

@@ -18,9 +18,29 @@ typedef struct quire_buf {
 void quire__buf_init(quire_buf *b);
 void quire__buf_free(quire_buf *b);
 void quire__buf_reset(quire_buf *b);
-void quire__buf_put(quire_buf *b, const void *s, size_t n);
+void quire__buf_put_slow(quire_buf *b, const void *s, size_t n);
 void quire__buf_puts(quire_buf *b, const char *s);
-void quire__buf_putc(quire_buf *b, char c);
+/* The renderers and serializers call these per byte or per short run:
+ * inline the common case (room left), call out only to grow. */
+static inline void quire__buf_put(quire_buf *b, const void *s, size_t n)
+{
+    if (n && b->len + n < b->cap) {
+        __builtin_memcpy(b->data + b->len, s, n);
+        b->len += n;
+        b->data[b->len] = '\0';
+    } else if (n) {
+        quire__buf_put_slow(b, s, n);
+    }
+}
+static inline void quire__buf_putc(quire_buf *b, char c)
+{
+    if (b->len + 1 < b->cap) {
+        b->data[b->len++] = c;
+        b->data[b->len] = '\0';
+    } else {
+        quire__buf_put_slow(b, &c, 1);
+    }
+}
 void quire__buf_printf(quire_buf *b, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
