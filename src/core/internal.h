@@ -169,7 +169,7 @@ int quire__read_files(quire_collection *c, const quire__file_list *files,
 /** Read meta's file again for its body (QUIRE_READ_BODY_ONLY): *out is a new
  *  document whose body is the one meta deferred.  Thread-safe. */
 int quire__read_body(const quire_document *meta, const quire_limits *limits,
-                     const quire_value *field_map, quire_diag_list *diags,
+                     const quire_value *field_map, unsigned flags, quire_diag_list *diags,
                      quire_document **out);
 
 /** Initialize every filter of the chain now (single-threaded), so that
