@@ -498,25 +498,6 @@ static const char *epub_scheme(quire_arena *a, const char *u)
     return s;
 }
 
-/* "https://host/" of an absolute http(s) URL with a host, or NULL. */
-static char *epub_url_origin(quire_arena *a, const char *u)
-{
-    const char *sch = u ? epub_scheme(a, u) : NULL;
-    if (!sch || (strcmp(sch, "http") != 0 && strcmp(sch, "https") != 0))
-        return NULL;
-    const char *p = u + strlen(sch) + 1;
-    if (p[0] != '/' || p[1] != '/')
-        return NULL;
-    p += 2;
-    size_t h = strcspn(p, "/?#");
-    if (h == 0)
-        return NULL;
-    char *o = quire_arena_printf(a, "%.*s/", (int)(p - u + h), u);
-    for (char *q = o; *q; q++)
-        *q = (char)tolower((unsigned char)*q);
-    return o;
-}
-
 static void epub_add_xref(epub_conv *cv, xmlNodePtr a, uint64_t kp, uint64_t ku,
                           const char *frag, const char *fallback)
 {
@@ -575,7 +556,7 @@ static void epub_link_href(epub_conv *cv, xmlNodePtr a, const char *raw)
     const char *sch = epub_scheme(ar, u);
     if (sch) {
         if (strcmp(sch, "http") == 0 || strcmp(sch, "https") == 0) {
-            char *origin = epub_url_origin(ar, u);
+            char *origin = quire__url_origin(ar, u);
             if (!origin)
                 return; /* "http:foo" or no host: not a URL readers can follow */
             char *enc = epub_url_encode(ar, u);
@@ -599,7 +580,7 @@ static void epub_link_href(epub_conv *cv, xmlNodePtr a, const char *raw)
     char *frag = hash ? quire__pct_decode(hash + 1, strlen(hash + 1)) : NULL;
     uint64_t kp = quire__xref_path_hash(cv->src_dir, u);
     char *abs = cv->base ? quire__url_resolve(ar, cv->base, u) : NULL;
-    const char *fallback = abs && epub_url_origin(ar, abs) ? epub_url_encode(ar, abs) : NULL;
+    const char *fallback = abs && quire__url_origin(ar, abs) ? epub_url_encode(ar, abs) : NULL;
     uint64_t ku = fallback ? quire__xref_key_hash(abs) : 0;
     if (kp || ku)
         epub_add_xref(cv, a, kp, ku, frag, fallback);
@@ -1408,7 +1389,7 @@ static void epub_header(epub_conv *cv, xmlNodePtr section, const char *title)
         }
     }
     if (doc->external_url) {
-        char *origin = epub_url_origin(cv->arena, doc->external_url);
+        char *origin = quire__url_origin(cv->arena, doc->external_url);
         if (origin) {
             char *u = epub_url_encode(cv->arena, quire__url_trim(cv->arena, doc->external_url));
             xmlNodePtr p = quire__epub_el(hdr, "p", "Source: ");
@@ -1487,13 +1468,13 @@ int quire__epub_chapter(epub_state *st, const quire_document *doc)
     if (slash && slash == sp)
         cv.src_dir = "/";
     const char *site_base = st->ctx->site->base_url;
-    if (doc->url && epub_url_origin(cv.arena, doc->url))
+    if (doc->url && quire__url_origin(cv.arena, doc->url))
         cv.base = doc->url;
     else if (doc->url && site_base)
         cv.base = quire__url_resolve(cv.arena, site_base, doc->url);
-    cv.site_prefix = cv.base ? epub_url_origin(cv.arena, cv.base) : NULL;
+    cv.site_prefix = cv.base ? quire__url_origin(cv.arena, cv.base) : NULL;
     if (!cv.site_prefix && site_base)
-        cv.site_prefix = epub_url_origin(cv.arena, site_base);
+        cv.site_prefix = quire__url_origin(cv.arena, site_base);
     epub_register_targets(&cv);
 
     char *lang = doc->language ? quire__epub_lang(doc->language) : NULL;

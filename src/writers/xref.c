@@ -156,6 +156,26 @@ char *quire__path_normalize(const char *path)
 
 /* ------------------------------------------------------------------ keys */
 
+char *quire__url_origin(quire_arena *a, const char *u)
+{
+    if (!u || !quire__url_has_scheme(u))
+        return NULL;
+    size_t sn = strcspn(u, ":");
+    if (!(sn == 4 && strncasecmp(u, "http", 4) == 0) && !(sn == 5 && strncasecmp(u, "https", 5) == 0))
+        return NULL;
+    const char *p = u + sn + 1;
+    if (p[0] != '/' || p[1] != '/')
+        return NULL;
+    p += 2;
+    size_t h = strcspn(p, "/?#");
+    if (h == 0)
+        return NULL;
+    char *o = quire_arena_printf(a, "%.*s/", (int)(p - u + h), u);
+    for (char *q = o; q && *q; q++)
+        *q = (char)tolower((unsigned char)*q);
+    return o;
+}
+
 char *quire__xref_target_key(const char *s)
 {
     if (!s || !*s)

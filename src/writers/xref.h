@@ -49,6 +49,10 @@ char *quire__path_normalize(const char *path);
 
 /* ------------------------------------------------------------------ keys */
 
+/** "scheme://host/" (lower-cased) of an absolute http(s) URL with a host,
+ *  in a; NULL for anything else. */
+char *quire__url_origin(quire_arena *a, const char *u);
+
 /** A normalized key for a source path or URL (drops fragment and query,
  *  trailing "/", "index.html", default extensions .md .html...; scheme and
  *  host lower-cased, http and https one site); malloc'd, or NULL. */
