@@ -323,19 +323,30 @@ static bool san_srcset_desc_ok(const char *d, size_t n)
     return digits > 0 && dots <= 1;
 }
 
+static bool san_is_width(const quire_srcset_item *c)
+{
+    return c->desc_len && c->desc[c->desc_len - 1] == 'w';
+}
+
 /* A srcset with only its safe candidates (each URL checked like an image
- * src, each descriptor valid), in a; NULL when none is left. */
-static const char *san_srcset(quire_arena *a, const char *v)
+ * src, each descriptor valid), in a; NULL when none is left.  Widths and
+ * densities cannot be mixed: with any width, only widths are kept
+ * (*widths set), and the element then needs a sizes attribute. */
+static const char *san_srcset(quire_arena *a, const char *v, bool *widths)
 {
     quire_buf out, url;
     quire__buf_init(&out);
     quire__buf_init(&url);
     quire_srcset_item c;
+    *widths = false;
+    for (const char *p = v; quire__srcset_next(&p, &c);)
+        if (san_is_width(&c) && san_srcset_desc_ok(c.desc, c.desc_len))
+            *widths = true;
     for (const char *p = v; quire__srcset_next(&p, &c);) {
         quire__buf_reset(&url);
         quire__buf_put(&url, c.url, c.url_len);
         if (san_url_ok(quire__buf_cstr(&url), SAN_URL_IMAGE) &&
-            san_srcset_desc_ok(c.desc, c.desc_len))
+            san_srcset_desc_ok(c.desc, c.desc_len) && san_is_width(&c) == *widths)
             quire__srcset_put(&out, c.url, c.url_len, c.desc, c.desc_len);
     }
     const char *r = out.len && !out.oom ? quire_arena_strndup(a, out.data, out.len) : NULL;
@@ -352,9 +363,11 @@ static void san_filter_attrs(quire_arena *arena, quire_node *n, san_ids *ids)
         return;
     }
     quire_attr **link = &n->attrs;
+    bool widths = false, has_srcset = false;
     while (*link) {
         if (strcmp((*link)->name, "srcset") == 0 && (!strcmp(element, "img") || !strcmp(element, "source"))) {
-            const char *v = san_srcset(arena, (*link)->value);
+            const char *v = san_srcset(arena, (*link)->value, &widths);
+            has_srcset = v != NULL;
             if (v) {
                 (*link)->value = v;
                 link = &(*link)->next;
@@ -367,6 +380,12 @@ static void san_filter_attrs(quire_arena *arena, quire_node *n, san_ids *ids)
             *link = (*link)->next;
         }
     }
+    /* sizes goes with width descriptors, and they need it (the browser's
+     * default, the viewport's width, when the author gave none) */
+    if (!widths || !has_srcset)
+        quire_node_remove_attr(n, "sizes");
+    else if (!quire_node_attr(n, "sizes"))
+        quire_node_set_attr(arena, n, "sizes", "100vw");
 }
 
 /* ------------------------------------------------------------ the walk */

@@ -412,6 +412,10 @@ static const char *html_body(html_priv *p, quire_arena *a, const quire_document 
     if (body && p->pub &&
         quire__html_pub_body(p->pub, a, doc, body, "../", deferred) != QUIRE_OK)
         return NULL;
+    /* after publishing: a missing image is gone, and may leave a picture
+     * without its img */
+    if (body && quire__html_fix_nesting(a, body) != QUIRE_OK)
+        return NULL;
     quire__buf_reset(&p->buf);
     if (body)
         quire__render_html(&p->buf, body, &opts);

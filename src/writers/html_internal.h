@@ -25,6 +25,10 @@ const char *quire__html_video_url(quire_arena *a, const char *url, const char **
 quire_node *quire__html_prepare_body(quire_arena *scratch, const quire_node *body,
                                     const char *sandbox);
 
+/** Make the body (a copy, nodes in a) valid HTML5 where the allowlisted
+ *  markup breaks nesting rules (html_nest.c). */
+int quire__html_fix_nesting(quire_arena *a, quire_node *body);
+
 /** Write one file of the site through quire_outdir_sink() (atomic, refuses
  *  unsafe paths); an error is reported on rel. */
 int quire__html_write_file(quire_writer_ctx *ctx, const char *rel, const void *data, size_t len);

@@ -423,7 +423,15 @@ int quire__html_pub_body(html_pub *pub, quire_arena *a, const quire_document *do
             pub_img r = pub_image(pub, a, doc, n->url, n->line, n->column, &name);
             if (r == PUB_LOCAL)
                 n->url = quire_arena_printf(a, "%s%s", root, name);
-            drop = r == PUB_MISSING;
+            const char *set = quire_node_attr(n, "srcset");
+            const char *v = set ? pub_srcset(pub, a, doc, n, set, root) : NULL;
+            if (v)
+                quire_node_set_attr(a, n, "srcset", v);
+            else if (set)
+                quire_node_remove_attr(n, "srcset");
+            if (r == PUB_MISSING && v)
+                n->url = pub_srcset_first(a, v); /* an img needs a src */
+            drop = r == PUB_MISSING && !v;
         } else if (pub_is(n, "img") || pub_is(n, "source")) {
             const char *src = quire_node_attr(n, "src"), *name = NULL;
             if (src) {
