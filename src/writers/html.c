@@ -6,16 +6,21 @@
  *                  OUTDIR/tags/<tag>/index.html  one index per tag (the folder the
  *                                            per-tag feeds use too)
  *                  OUTDIR/style.css          the stylesheet
+ *                  OUTDIR/media/<hash>.<ext> every local image the pages use
  *   quire convert -t html: one standalone page (stylesheet inlined) on ctx->out.
  *
+ * Each body is copied, its embeds and headings fixed (html_embed.c), its
+ * images published and links between documents resolved (html_publish.c),
+ * its nesting made valid HTML5 (html_nest.c), then rendered.
  * Pages come from templates (built in, or replaced from a `templates/`
  * folder: see docs/templates.md), parsed once in begin().  Links inside the
  * site are relative, so it works from any folder; canonical and OpenGraph
  * URLs are absolute and only written when the site has a base_url.
  *
  * Streaming: documents may be freed once write_document() returns, so each
- * page is written at once and what the index and tag pages need later is
- * copied into the writer's own arena.  Tag pages come from one sorted list
+ * page is written at once (or, when it links to documents still to come,
+ * spooled with placeholders and written in end()) and what the index and
+ * tag pages need later is copied into the writer's own arena.  Tag pages come from one sorted list
  * of (tag, document) pairs: no quadratic work for 10,000 documents.
  *
  * Ownership: everything in html_priv is freed in html_close().
