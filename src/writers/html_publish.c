@@ -292,8 +292,10 @@ const char *quire__html_pub_image(html_pub *pub, quire_arena *a, const quire_doc
         return name;
     case PUB_MISSING:
         return NULL;
-    default:
-        return quire__url_trim(a, src)[0] == '#' ? NULL : src;
+    default: {
+        const char *u = quire__url_trim(a, src);
+        return u && *u && u[0] != '#' ? src : NULL;
+    }
     }
 }
 
@@ -341,8 +343,8 @@ static int pub_link(html_pub *pub, quire_arena *a, quire_node *n, const char *sr
                     const char *permalink, const char *root, bool *deferred)
 {
     char *u = quire__url_trim(a, n->url);
-    if (!u || !*u || u[0] == '#')
-        return QUIRE_OK;
+    if (!u || !*u || u[0] == '#' || u[0] == '?')
+        return QUIRE_OK; /* this page itself, with its query: not a document link */
     if (u[0] == '/' && u[1] == '/')
         u = quire_arena_printf(a, "https:%s", u);
     uint64_t kp = 0, ku = 0;
