@@ -625,6 +625,11 @@ static int load_config(build_state *st)
         char path[4096];
         snprintf(path, sizeof path, "%s/quire.yaml", o->sources[i]);
         int rc = quire_config_load(st->c, path, st->diags);
+        /* Without a quire.yaml the first folder is still the site's root:
+         * images and links relative to it (../images/x.png from posts/)
+         * resolve there, and nothing outside it is read. */
+        if (rc == QUIRE_ERR_NOTFOUND && !st->c->site.config_dir)
+            st->c->site.config_dir = quire_arena_strdup(st->c->site.arena, o->sources[i]);
         return rc == QUIRE_ERR_NOTFOUND ? QUIRE_OK : rc;
     }
     return QUIRE_OK;
