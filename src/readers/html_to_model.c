@@ -47,6 +47,13 @@ typedef struct h2m_frame {
     uint32_t serial;
 } h2m_frame;
 
+/* A Markdown element the walk opened: its end comes through
+ * quire__h2m_md_end even when libxml2 has closed it already. */
+typedef struct h2m_md {
+    uint32_t serial;
+    const char *name;
+} h2m_md;
+
 typedef struct h2m {
     quire_document *doc;
     quire_arena *arena;
@@ -93,8 +100,11 @@ typedef struct h2m {
     uint32_t pend_line, pend_col, pend_serial;
     bool pend_done;
     int replay;            /* > 0: start events re-announce open elements */
+    h2m_md *mds;           /* Markdown elements opened and not yet ended, in order */
+    size_t nmds, mds_cap;
     quire_buf log;         /* everything handed to the push parser */
     size_t log_base;       /* where in log the current parser started */
+    size_t clamp_off;      /* where the fragment's end marker starts (SIZE_MAX: none) */
     bool push_dead;
 
     bool oom;
@@ -192,6 +202,8 @@ static size_t h2m_parser_offset(const h2m *st)
     size_t off = st->log_base + (size_t)in->consumed + (size_t)(in->cur - in->base);
     if (off > st->len)
         off = st->len;
+    if (off >= st->clamp_off && st->clamp_off > 0)
+        off = st->clamp_off - 1; /* never a position inside the end marker */
     if (off < st->last_off)
         off = st->last_off;
     return off;
@@ -426,8 +438,26 @@ static void h2m_emit_text(h2m *st, quire_node *parent, const char *s, size_t n, 
     }
 }
 
+/* Inside <script> or <style>, libxml2 takes the end marker of a raw
+ * fragment (quire__h2m_raw) for script text: take it out again. */
+static void h2m_strip_marks(quire_buf *b)
+{
+    static const char mark[] = "<!---->";
+    size_t k = sizeof mark - 1, o = 0;
+    for (size_t i = 0; i < b->len;) {
+        if (b->len - i >= k && memcmp(b->data + i, mark, k) == 0) {
+            i += k;
+            continue;
+        }
+        b->data[o++] = b->data[i++];
+    }
+    b->len = o;
+}
+
 static void h2m_flush(h2m *st)
 {
+    if (st->text.len && st->log.len && h2m_is_raw_text(st->cur))
+        h2m_strip_marks(&st->text);
     if (!st->text.len)
         return;
     const char *s = st->text.data;
@@ -1243,6 +1273,7 @@ int quire__html_to_model(quire_document *doc, quire_node *parent, const char *ht
     st.root = st.cur = parent;
     st.max_depth = ctx->limits.max_depth ? ctx->limits.max_depth : H2M_DEFAULT_MAX_DEPTH;
     st.scan_line = st.scan_col = 1;
+    st.clamp_off = SIZE_MAX;
     quire__buf_init(&st.text);
     quire__buf_init(&st.lit);
     if (!(flags & QUIRE__H2M_CMARK)) {
@@ -1457,6 +1488,7 @@ int quire__h2m_new(quire__h2m **out, quire_document *doc, quire_node *parent,
     st->root = st->cur = parent;
     st->max_depth = ctx->limits.max_depth ? ctx->limits.max_depth : H2M_DEFAULT_MAX_DEPTH;
     st->scan_line = st->scan_col = 1;
+    st->clamp_off = SIZE_MAX;
     st->html = "";
     quire__buf_init(&st->text);
     quire__buf_init(&st->lit);
@@ -1476,6 +1508,24 @@ static size_t h2m_frame_index(const h2m *st, uint32_t serial)
             hi = mid;
     }
     return lo < st->nframes && st->frames[lo].serial == serial ? lo : st->nframes;
+}
+
+static uint32_t h2m_md_opened(h2m *st, const char *name, uint32_t serial)
+{
+    if (!serial)
+        return 0;
+    if (st->nmds == st->mds_cap) {
+        size_t cap = st->mds_cap ? st->mds_cap * 2 : 64;
+        h2m_md *p = realloc(st->mds, cap * sizeof *p);
+        if (!p) {
+            st->oom = true;
+            return 0;
+        }
+        st->mds = p;
+        st->mds_cap = cap;
+    }
+    st->mds[st->nmds++] = (h2m_md){serial, name};
+    return serial;
 }
 
 uint32_t quire__h2m_md_start(quire__h2m *h, const char *name, const char **atts, uint32_t line,
@@ -1502,7 +1552,7 @@ uint32_t quire__h2m_md_start(quire__h2m *h, const char *name, const char **atts,
         st->pend_serial = 0;
         h2m_feed(st, tag, n + 2);
         st->pend_name = NULL;
-        return st->pend_serial;
+        return h2m_md_opened(st, name, st->pend_serial);
     }
     size_t before = st->nframes;
     st->md_mode = true;
@@ -1513,36 +1563,55 @@ uint32_t quire__h2m_md_start(quire__h2m *h, const char *name, const char **atts,
     if (st->nframes == before)
         return 0;
     st->frames[st->nframes - 1].name = name;
-    return st->frames[st->nframes - 1].serial;
+    return h2m_md_opened(st, name, st->frames[st->nframes - 1].serial);
 }
 
 void quire__h2m_md_end(quire__h2m *h, uint32_t token)
 {
     h2m *st = &h->st;
-    if (st->oom || !token)
+    if (st->oom || !token || !st->nmds || st->mds[st->nmds - 1].serial != token)
         return;
-    size_t i = h2m_frame_index(st, token);
-    if (i >= st->nframes)
-        return; /* closed already (libxml2 closed it for a raw tag) */
-    if (i >= h2m_known(st)) {
+    const char *name = st->mds[--st->nmds].name;
+    size_t i = h2m_frame_index(st, token), known = h2m_known(st);
+    if (i < st->nframes && i >= known) {
+        /* libxml2 never saw it: nothing raw is open above it */
         while (st->nframes > i && !st->oom)
             h2m_end(st, NULL);
         return;
     }
+    /* libxml2 knows it, or closed it already (a raw tag implied its end):
+     * the end tag goes to libxml2 as it did in the whole rendering, where a
+     * stray one may still close a raw element of the same name. */
+    if (!known)
+        return;
     char tag[20];
-    size_t n = strlen(st->frames[i].name);
+    size_t n = strlen(name);
     if (n + 4 > sizeof tag)
         return;
     memcpy(tag, "</", 2);
-    memcpy(tag + 2, st->frames[i].name, n);
+    memcpy(tag + 2, name, n);
     tag[n + 2] = '>';
     h2m_feed(st, tag, n + 3);
 }
 
+void quire__h2m_md_newline(quire__h2m *h)
+{
+    h2m *st = &h->st;
+    /* Among blocks the newline would only be trimmed away again. */
+    if (!st->oom && !st->skip && !h2m_wraps_inlines(st->cur))
+        h2m_characters(st, (const xmlChar *)"\n", 1);
+}
+
 void quire__h2m_md_text(quire__h2m *h, const char *s, size_t n)
 {
-    if (n)
-        h2m_characters(&h->st, (const xmlChar *)s, (int)(n > INT_MAX ? INT_MAX : n));
+    h2m *st = &h->st;
+    if (!n)
+        return;
+    /* Raw end tags closed everything (a stray </ul>...): libxml2 put text
+     * found at the top into an implied <p>; so it still does. */
+    if (!st->nframes && st->pctx && !h2m_all_space(s, n))
+        h2m_feed(st, "<p>", 3);
+    h2m_characters(st, (const xmlChar *)s, (int)(n > INT_MAX ? INT_MAX : n));
 }
 
 void quire__h2m_raw(quire__h2m *h, const char *html, size_t len, uint32_t line, uint32_t col,
@@ -1567,8 +1636,11 @@ void quire__h2m_raw(quire__h2m *h, const char *html, size_t len, uint32_t line, 
     h2m_feed(st, html, len);
     /* Text at the end of a fragment waits in libxml2 for a '<': a comment
      * (which the handlers ignore) hands it over before anything else. */
-    if (html[len - 1] != '>')
+    if (html[len - 1] != '>') {
+        st->clamp_off = st->log.len;
         h2m_feed(st, "<!---->", 7);
+        st->clamp_off = SIZE_MAX;
+    }
     st->raw_map = false;
 }
 
@@ -1596,6 +1668,7 @@ void quire__h2m_free(quire__h2m *h)
     if (h->st.pctx)
         h2m_drop_parser(&h->st);
     free(h->st.frames);
+    free(h->st.mds);
     quire__buf_free(&h->st.text);
     quire__buf_free(&h->st.lit);
     quire__buf_free(&h->st.log);

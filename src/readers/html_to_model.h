@@ -70,6 +70,9 @@ void quire__h2m_md_end(quire__h2m *h, uint32_t token);
 /* Text as it is (not HTML-escaped); "\n" is a soft break where cmark
  * renders one. */
 void quire__h2m_md_text(quire__h2m *h, const char *s, size_t n);
+/* A newline cmark-gfm's renderer writes between block tags: it matters
+ * only where raw HTML left an inline element open. */
+void quire__h2m_md_newline(quire__h2m *h);
 /* A raw HTML fragment (HTML_BLOCK when block, else HTML_INLINE) starting at
  * line:col of the source. */
 void quire__h2m_raw(quire__h2m *h, const char *html, size_t len, uint32_t line, uint32_t col,

@@ -141,6 +141,7 @@ typedef struct md_walk {
     uint32_t fn_section, fn_list; /* the footnotes <section><ol>, once opened */
     bool fn_backref_done;      /* the current definition has its back-link */
     uint32_t tbody;            /* <tbody> of the current table, once opened */
+    bool nl;                   /* the rendering would end with a newline (or be empty) */
     bool oom;
 } md_walk;
 
@@ -172,6 +173,21 @@ static uint32_t md_col(cmark_node *n)
     return c > 0 ? (uint32_t)c : 1;
 }
 
+/* The newlines cmark-gfm's renderer puts around block tags (its
+ * cmark_html_render_cr, and the "\n" after end tags), tracked so that the
+ * same text reaches the converter where it matters. */
+static void md_lf(md_walk *w)
+{
+    quire__h2m_md_newline(w->h);
+    w->nl = true;
+}
+
+static void md_cr(md_walk *w)
+{
+    if (!w->nl)
+        md_lf(w);
+}
+
 static uint32_t md_start_at(md_walk *w, const char *name, const char **atts, cmark_node *n)
 {
     return quire__h2m_md_start(w->h, name, atts, n ? md_line(w, n) : 0, n ? md_col(n) : 0);
@@ -179,8 +195,11 @@ static uint32_t md_start_at(md_walk *w, const char *name, const char **atts, cma
 
 static void md_text(md_walk *w, const char *s)
 {
-    if (s)
-        quire__h2m_md_text(w->h, s, strlen(s));
+    size_t n = s ? strlen(s) : 0;
+    if (n) {
+        quire__h2m_md_text(w->h, s, n);
+        w->nl = s[n - 1] == '\n';
+    }
 }
 
 /* A void element (br, hr, img, input): opened and closed at once. */
@@ -255,7 +274,9 @@ static void md_backref(md_walk *w)
     if (w->fn_backref_done)
         return;
     w->fn_backref_done = true;
-    quire__h2m_md_end(w->h, quire__h2m_md_start(w->h, "a", (const char **)atts, 0, 0));
+    uint32_t a = quire__h2m_md_start(w->h, "a", (const char **)atts, 0, 0);
+    md_text(w, "\xE2\x86\xA9"); /* the arrow: dropped, unless a raw <code> is open */
+    quire__h2m_md_end(w->h, a);
 }
 
 /* The label of a footnote definition, or of the definition a reference
@@ -286,9 +307,12 @@ static void md_enter(md_walk *w, cmark_iter *it, cmark_node *n)
     const char *atts[9] = {NULL};
     switch (t) {
     case CMARK_NODE_BLOCK_QUOTE:
+        md_cr(w);
         a = md_start_at(w, "blockquote", NULL, n);
+        md_lf(w);
         break;
     case CMARK_NODE_LIST:
+        md_cr(w);
         if (cmark_node_get_list_type(n) == CMARK_BULLET_LIST) {
             a = md_start_at(w, "ul", NULL, n);
         } else {
@@ -301,9 +325,12 @@ static void md_enter(md_walk *w, cmark_iter *it, cmark_node *n)
             }
             a = md_start_at(w, "ol", atts, n);
         }
+        md_lf(w);
         break;
     case CMARK_NODE_ITEM:
+        md_cr(w);
         a = md_start_at(w, "li", NULL, n);
+        w->nl = false;
         if (md_tasklist_ext && cmark_node_get_syntax_extension(n) == md_tasklist_ext) {
             atts[0] = "type", atts[1] = "checkbox";
             if (cmark_gfm_extensions_get_tasklist_item_checked(n))
@@ -314,21 +341,29 @@ static void md_enter(md_walk *w, cmark_iter *it, cmark_node *n)
         break;
     case CMARK_NODE_HEADING: {
         int level = cmark_node_get_heading_level(n);
+        md_cr(w);
+        w->nl = false;
         a = md_start_at(w, md_heading_names[level >= 1 && level <= 6 ? level : 1], NULL, n);
         break;
     }
     case CMARK_NODE_PARAGRAPH:
-        if (!md_is_tight_para(n))
+        if (!md_is_tight_para(n)) {
+            md_cr(w);
+            w->nl = false;
             a = md_start_at(w, "p", NULL, n);
+        }
         break;
     case CMARK_NODE_EMPH:
+        w->nl = false;
         a = md_start_at(w, "em", NULL, NULL);
         break;
     case CMARK_NODE_STRONG:
+        w->nl = false;
         a = md_start_at(w, "strong", NULL, NULL);
         break;
     case CMARK_NODE_LINK: {
         const char *title = cmark_node_get_title(n);
+        w->nl = false;
         atts[0] = "href";
         atts[1] = md_href(&w->s1, cmark_node_get_url(n));
         if (title && *title)
@@ -338,6 +373,7 @@ static void md_enter(md_walk *w, cmark_iter *it, cmark_node *n)
     }
     case CMARK_NODE_IMAGE: {
         const char *title = cmark_node_get_title(n);
+        w->nl = false;
         atts[0] = "src";
         atts[1] = md_href(&w->s1, cmark_node_get_url(n));
         atts[2] = "alt";
@@ -355,7 +391,9 @@ static void md_enter(md_walk *w, cmark_iter *it, cmark_node *n)
         static const char *const sec[] = {"class", "footnotes", "data-footnotes", "", NULL};
         if (!w->fn_section) {
             w->fn_section = md_start_at(w, "section", (const char **)sec, NULL);
+            md_lf(w);
             w->fn_list = md_start_at(w, "ol", NULL, NULL);
+            md_lf(w);
         }
         const char *label = md_fn_label(&w->s1, n, "<li id=\"fn-");
         if (label) {
@@ -367,21 +405,28 @@ static void md_enter(md_walk *w, cmark_iter *it, cmark_node *n)
         }
         w->fn_backref_done = false;
         a = md_start_at(w, "li", atts, NULL);
+        md_lf(w);
         break;
     }
     default:
         if (t == CMARK_NODE_TABLE) {
             w->tbody = 0;
+            md_cr(w);
             a = md_start_at(w, "table", NULL, n);
+            w->nl = false;
         } else if (t == CMARK_NODE_TABLE_ROW) {
+            md_cr(w);
             if (cmark_gfm_extensions_get_table_row_is_header(n)) {
                 a = md_start_at(w, "thead", NULL, NULL);
+                md_lf(w);
             } else if (!w->tbody) {
                 w->tbody = md_start_at(w, "tbody", NULL, NULL);
                 if (!w->tbody)
                     w->tbody = UINT32_MAX; /* tried: never again in this table */
+                md_lf(w);
             }
             b = md_start_at(w, "tr", NULL, n);
+            w->nl = false;
         } else if (t == CMARK_NODE_TABLE_CELL) {
             cmark_node *row = cmark_node_parent(n), *table = cmark_node_parent(row);
             bool head = cmark_gfm_extensions_get_table_row_is_header(row);
@@ -396,8 +441,11 @@ static void md_enter(md_walk *w, cmark_iter *it, cmark_node *n)
                 if (!atts[1])
                     atts[0] = NULL;
             }
+            md_cr(w);
             a = md_start_at(w, head ? "th" : "td", atts, n);
+            w->nl = false;
         } else if (t == CMARK_NODE_STRIKETHROUGH) {
+            w->nl = false;
             a = md_start_at(w, "del", NULL, NULL);
         }
         break;
@@ -411,22 +459,68 @@ static void md_exit(md_walk *w, cmark_node *n)
         return;
     md_open o = w->open[--w->nopen];
     cmark_node_type t = cmark_node_get_type(n);
-    if (t == CMARK_NODE_PARAGRAPH && o.a) {
+    switch (t) {
+    case CMARK_NODE_BLOCK_QUOTE:
+        md_cr(w);
+        quire__h2m_md_end(w->h, o.a);
+        md_lf(w);
+        return;
+    case CMARK_NODE_LIST:
+    case CMARK_NODE_ITEM:
+    case CMARK_NODE_HEADING:
+        quire__h2m_md_end(w->h, o.a);
+        md_lf(w);
+        return;
+    case CMARK_NODE_PARAGRAPH:
+        if (!o.a)
+            return; /* tight: nothing was written */
         cmark_node *parent = cmark_node_parent(n);
         if (parent && cmark_node_get_type(parent) == CMARK_NODE_FOOTNOTE_DEFINITION &&
             !cmark_node_next(n)) {
             md_text(w, " ");
             md_backref(w);
         }
-    } else if (t == CMARK_NODE_FOOTNOTE_DEFINITION) {
-        md_backref(w);
-    } else if (t == CMARK_NODE_TABLE && w->tbody) {
-        if (w->tbody != UINT32_MAX)
-            quire__h2m_md_end(w->h, w->tbody);
-        w->tbody = 0;
+        quire__h2m_md_end(w->h, o.a);
+        md_lf(w);
+        return;
+    case CMARK_NODE_FOOTNOTE_DEFINITION:
+        if (!w->fn_backref_done) {
+            md_backref(w);
+            md_lf(w);
+        }
+        quire__h2m_md_end(w->h, o.a);
+        md_lf(w);
+        return;
+    default:
+        break;
     }
-    quire__h2m_md_end(w->h, o.b);
-    quire__h2m_md_end(w->h, o.a);
+    if (t == CMARK_NODE_TABLE) {
+        if (w->tbody) {
+            md_cr(w);
+            if (w->tbody != UINT32_MAX)
+                quire__h2m_md_end(w->h, w->tbody);
+            md_lf(w);
+        }
+        w->tbody = 0;
+        md_cr(w);
+        quire__h2m_md_end(w->h, o.a);
+        md_lf(w);
+    } else if (t == CMARK_NODE_TABLE_ROW) {
+        md_cr(w);
+        quire__h2m_md_end(w->h, o.b);
+        w->nl = false;
+        if (o.a) {
+            md_cr(w);
+            quire__h2m_md_end(w->h, o.a);
+            w->nl = false;
+        }
+    } else if (t == CMARK_NODE_TABLE_CELL) {
+        quire__h2m_md_end(w->h, o.a);
+        md_lf(w);
+    } else {
+        quire__h2m_md_end(w->h, o.b);
+        quire__h2m_md_end(w->h, o.a);
+    }
 }
 
 /* A leaf (ENTER only). */
@@ -438,20 +532,22 @@ static void md_leaf(md_walk *w, cmark_node *n)
         md_text(w, cmark_node_get_literal(n));
         break;
     case CMARK_NODE_SOFTBREAK:
-        quire__h2m_md_text(w->h, "\n", 1);
+        md_text(w, "\n");
         break;
     case CMARK_NODE_LINEBREAK:
         md_void(w, "br", NULL, NULL);
-        quire__h2m_md_text(w->h, "\n", 1);
+        md_text(w, "\n");
         break;
     case CMARK_NODE_CODE: {
         uint32_t tok = md_start_at(w, "code", NULL, NULL);
         md_text(w, cmark_node_get_literal(n));
         quire__h2m_md_end(w->h, tok);
+        w->nl = false;
         break;
     }
     case CMARK_NODE_CODE_BLOCK: {
         const char *info = cmark_node_get_fence_info(n);
+        md_cr(w);
         uint32_t pre = md_start_at(w, "pre", NULL, n);
         if (info && *info) {
             quire_buf *cls = &w->s1;
@@ -468,17 +564,27 @@ static void md_leaf(md_walk *w, cmark_node *n)
         md_text(w, cmark_node_get_literal(n));
         quire__h2m_md_end(w->h, code);
         quire__h2m_md_end(w->h, pre);
+        md_lf(w);
         break;
     }
     case CMARK_NODE_THEMATIC_BREAK:
+        md_cr(w);
         md_void(w, "hr", NULL, n);
+        md_lf(w);
         break;
     case CMARK_NODE_HTML_BLOCK:
     case CMARK_NODE_HTML_INLINE: {
         const char *lit = cmark_node_get_literal(n);
         bool block = cmark_node_get_type(n) == CMARK_NODE_HTML_BLOCK;
-        if (lit && *lit)
-            quire__h2m_raw(w->h, lit, strlen(lit), md_line(w, n), md_col(n), block);
+        size_t len = lit ? strlen(lit) : 0;
+        if (block)
+            md_cr(w);
+        if (len) {
+            quire__h2m_raw(w->h, lit, len, md_line(w, n), md_col(n), block);
+            w->nl = lit[len - 1] == '\n';
+        }
+        if (block)
+            md_cr(w);
         break;
     }
     case CMARK_NODE_FOOTNOTE_REFERENCE: {
@@ -493,9 +599,13 @@ static void md_leaf(md_walk *w, cmark_node *n)
         atts[1] = quire__buf_cstr(&w->s2);
         atts[2] = "data-footnote-ref";
         atts[3] = "";
+        w->nl = false;
         uint32_t s = md_start_at(w, "sup", (const char **)sup, NULL);
-        quire__h2m_md_end(w->h, md_start_at(w, "a", atts, NULL));
+        uint32_t a = md_start_at(w, "a", atts, NULL);
+        md_text(w, cmark_node_get_literal(n)); /* the number, as for the arrow */
+        quire__h2m_md_end(w->h, a);
         quire__h2m_md_end(w->h, s);
+        w->nl = false;
         break;
     }
     default:
@@ -510,6 +620,7 @@ static int md_build(quire_document *doc, cmark_node *root, uint32_t line_offset,
     md_walk w;
     memset(&w, 0, sizeof w);
     w.line_offset = line_offset;
+    w.nl = true;
     quire__buf_init(&w.s1);
     quire__buf_init(&w.s2);
     int rc = quire__h2m_new(&w.h, doc, doc->body, ctx, MD_COMPONENT);
@@ -548,7 +659,9 @@ static int md_build(quire_document *doc, cmark_node *root, uint32_t line_offset,
         }
         if (w.fn_section) {
             quire__h2m_md_end(w.h, w.fn_list);
+            md_lf(&w);
             quire__h2m_md_end(w.h, w.fn_section);
+            md_lf(&w);
         }
         rc = w.oom ? QUIRE_ERR_NOMEM : quire__h2m_finish(w.h);
     }
