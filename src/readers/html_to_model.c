@@ -1355,6 +1355,14 @@ struct quire__h2m {
     h2m st;
 };
 
+/* A name that outlives the parser: the tag table's copy, or one in the arena. */
+static const char *h2m_intern(h2m *st, const char *name)
+{
+    const h2m_tag *t = bsearch(name, h2m_tags, sizeof h2m_tags / sizeof *h2m_tags,
+                               sizeof *h2m_tags, h2m_tag_cmp);
+    return t ? t->name : h2m_strdup(st, name);
+}
+
 static void h2m_push_start(void *ud, const xmlChar *name, const xmlChar **atts)
 {
     h2m *st = ud;
@@ -1375,6 +1383,8 @@ static void h2m_push_start(void *ud, const xmlChar *name, const xmlChar **atts)
         return;
     }
     h2m_start_event(st, name, atts);
+    if (st->nframes > before)
+        st->frames[st->nframes - 1].name = h2m_intern(st, (const char *)name);
 }
 
 static void h2m_push_end(void *ud, const xmlChar *name)
@@ -1614,11 +1624,164 @@ void quire__h2m_md_text(quire__h2m *h, const char *s, size_t n)
     h2m_characters(st, (const xmlChar *)s, (int)(n > INT_MAX ? INT_MAX : n));
 }
 
+/* Inline elements whose start tag, in libxml2, only ever closes what
+ * htmlAutoCloseTag says it does; sorted for bsearch. */
+static const char *const h2m_fast_names[] = {
+    "a", "abbr", "b", "bdi", "bdo", "big", "br", "cite", "code", "del", "dfn", "em", "i",
+    "img", "ins", "kbd", "mark", "q", "s", "samp", "small", "span", "strike", "strong",
+    "sub", "sup", "time", "tt", "u", "var", "wbr",
+};
+
+static int h2m_fast_cmp(const void *key, const void *elem)
+{
+    return strcmp((const char *)key, *(const char *const *)elem);
+}
+
+static bool h2m_fast_void(const char *name)
+{
+    return strcmp(name, "br") == 0 || strcmp(name, "img") == 0 || strcmp(name, "wbr") == 0;
+}
+
+static bool h2m_name_char(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '-' || c == '_' || c == ':' || c == '.';
+}
+
+/*
+ * One inline tag that needs no parser: `<name attr="v"...>` or `</name>` of
+ * a simple inline element, ASCII, no character references, quoted values,
+ * no repeated attribute, while libxml2 does not hold the open elements.
+ * Handled exactly as libxml2 would: the start tag closes nothing (asked of
+ * libxml2's own table), the end tag closes the element on top.  Anything
+ * else returns false and goes through libxml2.  The element is named in
+ * its frame, so a later fragment can still tell libxml2 about it.
+ */
+static bool h2m_fast_inline(h2m *st, const char *html, size_t len)
+{
+    size_t known = h2m_known(st);
+    if ((known && known == st->nframes) || !st->nframes || len < 3 || len > 1024 ||
+        html[0] != '<' || html[len - 1] != '>')
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)html[i];
+        if (c >= 0x80 || c == '&' || c == 0 || (c < 0x20 && c != ' ' && c != '\t' && c != '\n'))
+            return false;
+    }
+    char name[16];
+    size_t p = 1, n = 0;
+    bool end = html[1] == '/';
+    if (end)
+        p++;
+    while (p < len && h2m_name_char((unsigned char)html[p]) && n < sizeof name - 1) {
+        char c = html[p++];
+        name[n++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    }
+    name[n] = '\0';
+    if (!n || !(name[0] >= 'a' && name[0] <= 'z') || h2m_name_char((unsigned char)html[p]))
+        return false;
+    const char *const *known_name =
+        bsearch(name, h2m_fast_names, sizeof h2m_fast_names / sizeof *h2m_fast_names,
+                sizeof *h2m_fast_names, h2m_fast_cmp);
+    if (!known_name)
+        return false;
+    const char *top = st->frames[st->nframes - 1].name;
+    if (end) {
+        while (p < len - 1 && h2m_is_space((unsigned char)html[p]))
+            p++;
+        if (p != len - 1 || !top || strcmp(top, name) != 0 || st->nframes - 1 < known)
+            return false;
+        h2m_end(st, NULL);
+        return true;
+    }
+    /* the start tag would close the element on top: libxml2 decides */
+    if (!top || strcmp(top, name) == 0)
+        return false;
+    xmlNode fake;
+    memset(&fake, 0, sizeof fake);
+    fake.type = XML_ELEMENT_NODE;
+    fake.name = (const xmlChar *)name;
+    if (htmlAutoCloseTag(NULL, (const xmlChar *)top, &fake))
+        return false;
+
+    /* attributes, copied NUL-terminated into one buffer */
+    char buf[1100];
+    const char *atts[2 * 16 + 1];
+    size_t na = 0, b = 0;
+    bool self_close = false;
+    for (;;) {
+        while (p < len && h2m_is_space((unsigned char)html[p]))
+            p++;
+        if (p >= len - 1) {
+            break;
+        }
+        if (html[p] == '/' && p == len - 2) {
+            self_close = true;
+            break;
+        }
+        size_t a0 = p;
+        while (p < len && h2m_name_char((unsigned char)html[p]))
+            p++;
+        if (p == a0 || na == 16 || !((html[a0] >= 'a' && html[a0] <= 'z') ||
+                                     (html[a0] >= 'A' && html[a0] <= 'Z') || html[a0] == '_'))
+            return false;
+        const char *aname = buf + b;
+        for (size_t k = a0; k < p; k++)
+            buf[b++] = (char)(html[k] >= 'A' && html[k] <= 'Z' ? html[k] + 32 : html[k]);
+        buf[b++] = '\0';
+        for (size_t k = 0; k < na; k++)
+            if (strcmp(atts[2 * k], aname) == 0)
+                return false; /* libxml2 keeps the first: let it */
+        const char *aval = "";
+        size_t q = p;
+        while (q < len && h2m_is_space((unsigned char)html[q]))
+            q++;
+        if (q < len && html[q] == '=') {
+            q++;
+            while (q < len && h2m_is_space((unsigned char)html[q]))
+                q++;
+            if (q >= len || (html[q] != '"' && html[q] != '\''))
+                return false;
+            char quote = html[q++];
+            const char *e = memchr(html + q, quote, len - q);
+            if (!e)
+                return false;
+            if (memchr(html + q, '\n', (size_t)(e - (html + q))) ||
+                memchr(html + q, '\t', (size_t)(e - (html + q))))
+                return false;
+            aval = buf + b;
+            memcpy(buf + b, html + q, (size_t)(e - (html + q)));
+            b += (size_t)(e - (html + q));
+            buf[b++] = '\0';
+            p = (size_t)(e - html) + 1;
+            if (p < len - 1 && !h2m_is_space((unsigned char)html[p]) && html[p] != '/')
+                return false;
+        }
+        atts[2 * na] = aname;
+        atts[2 * na + 1] = aval;
+        na++;
+    }
+    atts[2 * na] = NULL;
+    size_t before = st->nframes;
+    st->raw_map = false;
+    h2m_start_event(st, (const xmlChar *)*known_name, na ? (const xmlChar **)atts : NULL);
+    if (st->nframes > before) {
+        st->frames[st->nframes - 1].name = *known_name;
+        if (self_close || h2m_fast_void(name))
+            h2m_end(st, NULL);
+    }
+    return true;
+}
+
 void quire__h2m_raw(quire__h2m *h, const char *html, size_t len, uint32_t line, uint32_t col,
                     bool block)
 {
     h2m *st = &h->st;
-    if (st->oom || !len || !h2m_ensure_parser(st))
+    if (st->oom || !len)
+        return;
+    if (!block && h2m_fast_inline(st, html, len))
+        return;
+    if (!h2m_ensure_parser(st))
         return;
     h2m_replay(st);
     if (block) {
