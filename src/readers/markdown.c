@@ -292,8 +292,7 @@ static const char *md_fn_label(quire_buf *b, cmark_node *n, const char *prefix)
         p += strlen(prefix);
         quire__buf_put(b, p, strcspn(p, "\""));
     }
-    if (html)
-        cmark_get_default_mem_allocator()->free(html);
+    /* html is in the tree's allocator, the arena of md_body: not freed here */
     return p && b->len ? quire__buf_cstr(b) : NULL;
 }
 
@@ -674,14 +673,155 @@ static int md_build(quire_document *doc, cmark_node *root, uint32_t line_offset,
     return rc;
 }
 
+/* ------------------------------------------------------- cmark's memory
+ *
+ * cmark-gfm mallocs every node, every literal and every buffer, and frees
+ * them one by one: about a sixth of the read went to malloc and free.  It
+ * takes an allocator (cmark_mem), but one without a context pointer, and
+ * its own arena allocator is one global: not for several threads.  So this
+ * one is a bump allocator found through a thread-local pointer, set for
+ * the duration of one md_body on that thread.  Nothing is freed one by
+ * one; the parser and the tree are dropped with the arena, never walked.
+ * Like cmark's own allocator, it aborts when memory runs out (cmark does
+ * not check).
+ */
+#define MD_MEM_CHUNK (64u * 1024u)
+#define MD_MEM_BIG (16u * 1024u)
+
+typedef struct md_mem_chunk {
+    struct md_mem_chunk *prev;
+    size_t used;
+    _Alignas(16) unsigned char data[];
+} md_mem_chunk;
+
+/* Every allocation has this header: its size, and for big ones (malloc'd
+ * alone) the index in `bigs`. */
+typedef struct md_mem_hdr {
+    size_t size;
+    size_t big; /* 0: in a chunk; else index + 1 */
+} md_mem_hdr;
+
+typedef struct md_mem {
+    md_mem_chunk *chunk;
+    void **bigs;
+    size_t nbigs, bigs_cap;
+    unsigned char *last; /* the latest small allocation (it can grow in place) */
+} md_mem;
+
+static _Thread_local md_mem *md_mem_cur;
+
+static _Noreturn void md_mem_oom(void)
+{
+    fputs("quire: out of memory in the Markdown parser\n", stderr);
+    abort();
+}
+
+static void *md_mem_alloc(size_t size)
+{
+    md_mem *m = md_mem_cur;
+    size_t need = (sizeof(md_mem_hdr) + size + 15) & ~(size_t)15;
+    if (need < size)
+        md_mem_oom();
+    md_mem_hdr *h;
+    if (need > MD_MEM_BIG) {
+        if (m->nbigs == m->bigs_cap) {
+            size_t cap = m->bigs_cap ? m->bigs_cap * 2 : 16;
+            void **p = realloc(m->bigs, cap * sizeof *p);
+            if (!p)
+                md_mem_oom();
+            m->bigs = p;
+            m->bigs_cap = cap;
+        }
+        h = malloc(need);
+        if (!h)
+            md_mem_oom();
+        m->bigs[m->nbigs++] = h;
+        h->big = m->nbigs;
+    } else {
+        if (!m->chunk || MD_MEM_CHUNK - m->chunk->used < need) {
+            md_mem_chunk *c = malloc(sizeof *c + MD_MEM_CHUNK);
+            if (!c)
+                md_mem_oom();
+            c->prev = m->chunk;
+            c->used = 0;
+            m->chunk = c;
+        }
+        h = (md_mem_hdr *)(m->chunk->data + m->chunk->used);
+        m->chunk->used += need;
+        h->big = 0;
+        m->last = (unsigned char *)h;
+    }
+    h->size = size;
+    return h + 1;
+}
+
+static void *md_mem_calloc(size_t n, size_t size)
+{
+    if (size && n > SIZE_MAX / size)
+        md_mem_oom();
+    void *p = md_mem_alloc(n * size);
+    memset(p, 0, n * size);
+    return p;
+}
+
+static void *md_mem_realloc(void *p, size_t size)
+{
+    if (!p)
+        return md_mem_alloc(size);
+    md_mem *m = md_mem_cur;
+    md_mem_hdr *h = (md_mem_hdr *)p - 1;
+    if (size <= h->size) {
+        return p;
+    }
+    if (h->big) {
+        size_t i = h->big - 1;
+        md_mem_hdr *nh = realloc(h, sizeof *nh + size);
+        if (!nh)
+            md_mem_oom();
+        nh->size = size;
+        m->bigs[i] = nh;
+        return nh + 1;
+    }
+    size_t need = (sizeof(md_mem_hdr) + size + 15) & ~(size_t)15;
+    if ((unsigned char *)h == m->last && need <= MD_MEM_BIG &&
+        (size_t)((unsigned char *)h - m->chunk->data) + need <= MD_MEM_CHUNK) {
+        /* the latest allocation grows where it is */
+        m->chunk->used = (size_t)((unsigned char *)h - m->chunk->data) + need;
+        h->size = size;
+        return p;
+    }
+    void *q = md_mem_alloc(size);
+    memcpy(q, p, h->size);
+    return q;
+}
+
+static void md_mem_free(void *p)
+{
+    (void)p; /* all at once, in md_mem_release */
+}
+
+static cmark_mem md_mem_allocator = {md_mem_calloc, md_mem_realloc, md_mem_free};
+
+static void md_mem_release(md_mem *m)
+{
+    for (md_mem_chunk *c = m->chunk; c;) {
+        md_mem_chunk *prev = c->prev;
+        free(c);
+        c = prev;
+    }
+    for (size_t i = 0; i < m->nbigs; i++)
+        free(m->bigs[i]);
+    free(m->bigs);
+}
+
 static int md_body(quire_document *doc, const char *body, size_t len, uint32_t line_offset,
                    const quire_read_ctx *ctx)
 {
     pthread_once(&md_once, md_init);
     const int opts = CMARK_OPT_UNSAFE | CMARK_OPT_SOURCEPOS | CMARK_OPT_FOOTNOTES;
-    cmark_parser *parser = cmark_parser_new(opts);
-    if (!parser)
-        return QUIRE_ERR_NOMEM;
+    md_mem mem = {0};
+    md_mem_cur = &mem;
+    cmark_parser *parser = cmark_parser_new_with_mem(opts, &md_mem_allocator);
     for (size_t i = 0; i < sizeof md_extensions / sizeof *md_extensions; i++) {
         cmark_syntax_extension *ext = cmark_find_syntax_extension(md_extensions[i]);
         if (ext)
@@ -690,9 +830,9 @@ static int md_body(quire_document *doc, const char *body, size_t len, uint32_t l
     cmark_parser_feed(parser, body, len);
     cmark_node *root = cmark_parser_finish(parser);
     int rc = root ? md_build(doc, root, line_offset, ctx) : QUIRE_ERR_NOMEM;
-    if (root)
-        cmark_node_free(root);
-    cmark_parser_free(parser);
+    /* no cmark_node_free / cmark_parser_free: their memory is all in `mem` */
+    md_mem_cur = NULL;
+    md_mem_release(&mem);
     return rc;
 }
 
