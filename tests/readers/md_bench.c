@@ -5,12 +5,16 @@
  *   md-bench [--repeat N] [--threads T] PATH...      CPU and wall time of reading
  *   md-bench --dump OUT PATH...                      model JSON + diagnostics of
  *                                                    every file, for diffing two builds
+ *   md-bench --yaml-diff PATH...                     front matter through the fast YAML
+ *                                                    scanner and through libyaml: same
+ *                                                    values, positions and status?
  *
  * A PATH is a file or a folder (its *.md and *.txt files, recursively, in
  * byte order of names).  Files are loaded before the clock starts; each
  * document is freed right after it is read, as a streaming build would.
  */
 #include "internal.h"
+#include "../../src/readers/frontmatter.h"
 
 #include <dirent.h>
 #include <pthread.h>
@@ -179,10 +183,99 @@ static int mb_dump(const char *out_path)
     return 0;
 }
 
+/* Same tree: types, keys, text, positions, order (iterative). */
+static bool mb_same_value(const quire_value *a, const quire_value *b)
+{
+    const quire_value *sa[600], *sb[600];
+    size_t n = 0;
+    sa[n] = a, sb[n] = b, n++;
+    while (n) {
+        n--;
+        a = sa[n], b = sb[n];
+        if (!a || !b) {
+            if (a != b)
+                return false;
+            continue;
+        }
+        if (a->type != b->type || a->len != b->len || a->line != b->line ||
+            a->column != b->column || a->count != b->count || (!a->str != !b->str) ||
+            (a->str && memcmp(a->str, b->str, a->len) != 0) || (!a->key != !b->key) ||
+            (a->key && strcmp(a->key, b->key) != 0))
+            return false;
+        const quire_value *ca = a->first, *cb = b->first;
+        for (; ca && cb && n < 598; ca = ca->next, cb = cb->next)
+            sa[n] = ca, sb[n] = cb, n++;
+        if (ca || cb)
+            return n >= 598 ? true : false;
+    }
+    return true;
+}
+
+static int mb_yaml_diff(void)
+{
+    size_t fast = 0, with_fm = 0, bad = 0;
+    for (size_t i = 0; i < mb_count; i++) {
+        const char *d = mb_files[i].data, *e = d + mb_files[i].len;
+        if (e - d >= 3 && memcmp(d, "\xEF\xBB\xBF", 3) == 0)
+            d += 3;
+        if (e - d < 4 || memcmp(d, "---\n", 4) != 0)
+            continue;
+        const char *y = d + 4, *close = NULL;
+        for (const char *l = y; l < e;) {
+            if ((e - l >= 4 && (memcmp(l, "---\n", 4) == 0 || memcmp(l, "...\n", 4) == 0)) ||
+                (e - l == 3 && (memcmp(l, "---", 3) == 0 || memcmp(l, "...", 3) == 0))) {
+                close = l;
+                break;
+            }
+            const char *nl = memchr(l, '\n', (size_t)(e - l));
+            l = nl ? nl + 1 : e;
+        }
+        if (!close)
+            continue;
+        with_fm++;
+        quire_arena *arena = quire_arena_new();
+        quire_diag_list d1, d2, d3;
+        quire_diag_list_init(&d1);
+        quire_diag_list_init(&d2);
+        quire_diag_list_init(&d3);
+        quire_read_ctx c1, c2, c3;
+        memset(&c1, 0, sizeof c1);
+        c1.path = mb_files[i].path;
+        c2 = c3 = c1;
+        c1.diags = &d1, c2.diags = &d2, c3.diags = &d3;
+        quire_value *v1 = NULL, *v2 = NULL, *v3 = NULL;
+        size_t n = (size_t)(close - y);
+        int r1 = quire__yaml_parse_mode(&v1, arena, y, n, 1, &c1, "markdown", QUIRE__YAML_LIBYAML);
+        int r2 = quire__yaml_parse_mode(&v2, arena, y, n, 1, &c2, "markdown", 0);
+        int r3 = quire__yaml_parse_mode(&v3, arena, y, n, 1, &c3, "markdown", QUIRE__YAML_FAST);
+        if (r3 == QUIRE_OK)
+            fast++;
+        bool same = r1 == r2 && d1.count == d2.count && mb_same_value(v1, v2);
+        for (size_t k = 0; same && k < d1.count; k++)
+            same = d1.items[k].line == d2.items[k].line &&
+                   d1.items[k].column == d2.items[k].column &&
+                   strcmp(d1.items[k].message, d2.items[k].message) == 0;
+        if (r3 == QUIRE_OK && (r1 != QUIRE_OK || !mb_same_value(v1, v3)))
+            same = false;
+        if (!same) {
+            bad++;
+            printf("DIFFERS: %s (libyaml %d, auto %d, fast %d)\n", mb_files[i].path, r1, r2, r3);
+        }
+        quire_diag_list_free(&d1);
+        quire_diag_list_free(&d2);
+        quire_diag_list_free(&d3);
+        quire_arena_free(arena);
+    }
+    printf("%zu files with front matter, %zu read by the fast scanner, %zu differ\n", with_fm,
+           fast, bad);
+    return bad ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
     size_t repeat = 1, threads = 1;
     const char *dump = NULL;
+    bool yaml_diff = false;
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc)
@@ -191,6 +284,8 @@ int main(int argc, char **argv)
             threads = strtoul(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--dump") == 0 && i + 1 < argc)
             dump = argv[++i];
+        else if (strcmp(argv[i], "--yaml-diff") == 0)
+            yaml_diff = true;
         else {
             fprintf(stderr, "usage: md-bench [--repeat N] [--threads T] [--dump OUT] PATH...\n");
             return 2;
@@ -204,6 +299,8 @@ int main(int argc, char **argv)
         bytes += mb_files[k].len;
     if (dump)
         return mb_dump(dump);
+    if (yaml_diff)
+        return mb_yaml_diff();
 
     if (threads < 1)
         threads = 1;
