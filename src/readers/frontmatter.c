@@ -924,8 +924,11 @@ int quire__yaml_parse_mode(quire_value **out, quire_arena *arena, const char *ya
             return frc;
         }
         fmf_reset(&y);
-        if (mode == QUIRE__YAML_FAST)
+        if (mode == QUIRE__YAML_FAST) {
+            free(y.stack);
+            free(y.anchors);
             return QUIRE_ERR_UNSUPPORTED;
+        }
     }
 
     yaml_parser_t parser;
