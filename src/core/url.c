@@ -134,3 +134,12 @@ char *quire__url_resolve(quire_arena *arena, const char *base, const char *ref)
     quire__buf_free(&clean);
     return r;
 }
+
+const char *quire__taxonomy_slug(quire_arena *arena, const char *name)
+{
+    char *slug = quire__slugify(arena, name);
+    if (!slug || !*slug) /* nothing ASCII left (東京): a stable hashed name */
+        slug = quire_arena_printf(arena, "tag-%016llx",
+                                  (unsigned long long)quire__fnv1a64(name, strlen(name), 0));
+    return slug;
+}

@@ -124,11 +124,7 @@ static const char *html_date_text(quire_arena *a, const quire_date *d)
 /* The folder of a tag: the same name the build gives the tag's feeds. */
 static const char *html_tag_slug(quire_arena *a, const char *name)
 {
-    char *slug = quire__slugify(a, name);
-    if (!slug || !*slug)
-        slug = quire_arena_printf(a, "tag-%016llx",
-                                  (unsigned long long)quire__fnv1a64(name, strlen(name), 0));
-    return slug;
+    return quire__taxonomy_slug(a, name);
 }
 
 static bool html_is_http(const char *u)
@@ -279,15 +275,13 @@ static void html_common(quire_writer_ctx *ctx, quire_arena *a, quire_value *m, c
         return;
     }
     quire__tpl_set(a, m, "stylesheet", quire_arena_printf(a, "%sstyle.css", root));
-    /* The feeds are written before the site (build.c), so what exists now
-     * is what this build made. */
+    /* The build says which feeds it writes (they may still be open while
+     * this page is written). */
     quire_value *feeds = quire__tpl_list(a);
-    const char *dir = quire_outdir_path(ctx->outdir);
+    unsigned on = feed_dir ? ctx->tag_feeds : ctx->feeds;
+    static const unsigned bits[] = {QUIRE_FEED_JSON, QUIRE_FEED_RSS, QUIRE_FEED_ATOM};
     for (size_t i = 0; i < sizeof html_feeds / sizeof html_feeds[0]; i++) {
-        char path[4096];
-        struct stat st;
-        snprintf(path, sizeof path, "%s/%s%s", dir, feed_dir ? feed_dir : "", html_feeds[i].file);
-        if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        if (!(on & bits[i]))
             continue;
         quire_value *f = quire__tpl_map(a);
         quire__tpl_set(a, f, "href", quire_arena_printf(a, "%s%s%s", root, feed_dir ? feed_dir : "",
