@@ -11,6 +11,10 @@
  * What needs to look at children (tight lists, inline runs to wrap in
  * paragraphs, embeds to lift out of paragraphs, whitespace between blocks)
  * is done when an element closes, on that element's children only: linear.
+ *
+ * The same handlers also take events that do not come from libxml2: the
+ * markdown reader's walk over cmark-gfm's tree (see "incremental use" at
+ * the end of this file).
  */
 #include "html_to_model.h"
 

@@ -1,7 +1,9 @@
 /*
  * src/readers/html_to_model.h — the one HTML-to-model converter, shared by
- * the markdown reader (which feeds it cmark-gfm's HTML rendering) and the
- * html reader (which feeds it pages as found).  Internal, not installed.
+ * the markdown reader (which hands it cmark-gfm's tree as the elements the
+ * HTML renderer would write, plus raw HTML fragments: quire__h2m_*) and the
+ * html reader (which feeds it pages as found: quire__html_to_model).
+ * Internal, not installed.
  *
  * Ownership: every node and string the converter makes lives in
  * doc->arena; `html` is only read during the call and stays the caller's.
@@ -16,6 +18,7 @@
 #include "internal.h"
 
 /*
+ * (No longer used by the markdown reader; kept for whole renderings.)
  * The input is cmark-gfm's own rendering (CMARK_OPT_SOURCEPOS): positions
  * come from `data-sourcepos` attributes (which are then dropped) and from
  * `<!--quire-sourcepos:L:C-->` comments the markdown reader puts before each
@@ -53,10 +56,13 @@ int quire__html_to_model(quire_document *doc, quire_node *parent, const char *ht
  *
  * Ownership: quire__h2m_new makes the state (the caller frees it with
  * quire__h2m_free, after quire__h2m_finish or instead of it); nodes go to
- * doc->arena under `parent`.  `name` and `atts` of quire__h2m_md_start must
- * stay valid until the document is finished (string literals, or strings
- * in cmark's tree, which outlives the walk); atts is NULL or a
- * NULL-terminated name/value array.
+ * doc->arena under `parent`.  `name` of quire__h2m_md_start must stay
+ * valid until the document is finished (a string literal); `atts` (NULL or
+ * a NULL-terminated name/value array) only during the call: what is kept
+ * is copied.
+ *
+ * Thread safety: one state per document and thread; libxml2 and cmark-gfm
+ * are initialised once (pthread_once).
  */
 typedef struct quire__h2m quire__h2m;
 

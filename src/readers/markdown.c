@@ -2,23 +2,25 @@
  * markdown.c — reader "markdown": YAML front matter + GitHub Flavored
  * Markdown (cmark-gfm), raw HTML included.
  *
- * How raw HTML becomes model nodes.  cmark-gfm hands inline HTML over in
- * fragments (`<i>`, then Markdown text, then `</i>`) and an HTML block may
- * open an element that a later block closes, so HTML cannot be parsed
- * fragment by fragment.  Two ways were weighed (see the design sketch): build the tree
- * from cmark's AST with an open-element stack fed by a tokenizer, or let
- * cmark-gfm render HTML (unsafe, with source positions) and parse that once
- * with libxml2.  We take the second:
- *   - one HTML-to-model converter (html_to_model.c) serves this reader and
- *     the html reader, so Markdown and HTML input give the same nodes;
- *   - libxml2 does all HTML error recovery (unclosed and misnested tags),
- *     which the first way would have to reimplement;
- *   - the converter runs on SAX events, straight into the arena, without an
- *     intermediate DOM, so the extra cost is one linear pass of the HTML
- *     parser over text cmark-gfm just wrote.
- * Positions survive the round trip: cmark's `data-sourcepos` gives every
- * Markdown block its line and column, and a marker comment placed before
- * each raw HTML block lets elements inside raw HTML get theirs too.
+ * How the body becomes model nodes.  cmark-gfm parses it into its tree; a
+ * walk over that tree (md_build) hands html_to_model.c what cmark-gfm's
+ * HTML renderer would have written for each node — tag, attributes,
+ * position — and the one element-to-node mapping shared with the html
+ * reader makes the nodes, so Markdown and HTML input still give the same
+ * nodes.  Nothing is rendered to text and parsed back (that cost 2.4x
+ * cmark's own time).  Only raw HTML (HTML_BLOCK, HTML_INLINE) goes through
+ * libxml2: cmark hands it over in fragments (`<i>`, Markdown text, `</i>`),
+ * and a block may open an element a later block closes, so all fragments
+ * of a document go to one push parser that also knows the open Markdown
+ * elements when it needs to; its recovery rules decide as before.  See
+ * html_to_model.c ("incremental use") and docs/reader-markdown.md.
+ *
+ * The walk mirrors cmark-gfm 0.29's html.c and extension renderers: tight
+ * list paragraphs write no <p>, task items an <input> and a space, footnote
+ * references <sup><a>, definitions a <section><ol><li> with a back-link in
+ * their last paragraph, tables <thead>/<tbody>; and the newlines the
+ * renderer puts between block tags are tracked (md_cr/md_lf), because
+ * where raw HTML left an inline element open they are soft breaks.
  */
 #include "frontmatter.h"
 #include "html_to_model.h"
