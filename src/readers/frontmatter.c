@@ -346,8 +346,549 @@ static void fm_report_libyaml(fm_yaml *y, const yaml_parser_t *p)
     }
 }
 
+/* ------------------------------------------------------ the fast path
+ *
+ * libyaml's scanner costs about 2,600 instructions per event: on a typical
+ * corpus, front matter (40% of the bytes) cost as much as cmark-gfm's whole
+ * parse of the bodies.  Most front matter is the same few shapes: block
+ * mappings and block sequences of one-line scalars, one-line flow
+ * sequences of scalars, comments.  This scanner reads exactly those and
+ * hands fm_event() the events libyaml would have produced, with the same
+ * marks; at the first thing it is not sure of (tabs, anchors, tags, block
+ * scalars, multi-line scalars, flow mappings, "- key: value", control
+ * characters, invalid UTF-8, CR...) it gives up and the whole text goes to
+ * libyaml, so errors and their messages are always libyaml's.
+ */
+#define FMF_MAX_DEPTH 32
+
+typedef struct fmf_coll {
+    bool seq;
+    size_t indent;     /* column of the keys / of the '-' */
+    bool indentless;   /* a sequence whose '-' sits at its key's column */
+} fmf_coll;
+
+typedef struct fmf {
+    fm_yaml *y;
+    const char *s, *end;
+    size_t line;            /* 0-based, of the current line */
+    const char *line_start;
+    const char *col_at;     /* fmf_col's last answer, to go on from (one pass per line) */
+    size_t col_val;
+    fmf_coll open[FMF_MAX_DEPTH];
+    size_t depth;
+    size_t max_depth;
+    quire_buf buf;          /* unescaped double-quoted text */
+    int rc;                 /* QUIRE_OK, or an error from fm_event */
+} fmf;
+
+/* Column (0-based, in characters, as libyaml counts) of p on its line. */
+static size_t fmf_col(fmf *f, const char *p)
+{
+    const char *q = f->line_start;
+    size_t c = 0;
+    if (f->col_at && f->col_at >= f->line_start && f->col_at <= p) {
+        q = f->col_at;
+        c = f->col_val;
+    }
+    for (; q < p; q++)
+        c += ((unsigned char)*q & 0xC0) != 0x80;
+    f->col_at = p;
+    f->col_val = c;
+    return c;
+}
+
+static yaml_mark_t fmf_mark(fmf *f, const char *p)
+{
+    yaml_mark_t m = {0, f->line, fmf_col(f, p)};
+    return m;
+}
+
+static bool fmf_event(fmf *f, yaml_event_type_t type, const char *at)
+{
+    yaml_event_t ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = type;
+    ev.start_mark = fmf_mark(f, at);
+    if (type == YAML_MAPPING_START_EVENT || type == YAML_SEQUENCE_START_EVENT)
+        ev.data.mapping_start.implicit = 1;
+    f->rc = fm_event(f->y, &ev);
+    return f->rc == QUIRE_OK;
+}
+
+static bool fmf_scalar(fmf *f, const char *at, const char *v, size_t n, yaml_scalar_style_t st)
+{
+    yaml_event_t ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = YAML_SCALAR_EVENT;
+    ev.start_mark = fmf_mark(f, at);
+    ev.data.scalar.value = (yaml_char_t *)(uintptr_t)v;
+    ev.data.scalar.length = n;
+    ev.data.scalar.style = st;
+    ev.data.scalar.plain_implicit = st == YAML_PLAIN_SCALAR_STYLE;
+    ev.data.scalar.quoted_implicit = st != YAML_PLAIN_SCALAR_STYLE;
+    f->rc = fm_event(f->y, &ev);
+    return f->rc == QUIRE_OK;
+}
+
+/* Every byte is one the fast path can judge: printable ASCII, '\n', or
+ * valid UTF-8 for a code point libyaml accepts that is not a YAML line
+ * break (U+0085, U+2028, U+2029) nor a BOM. */
+static bool fmf_text_ok(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s, *e = p + n;
+    while (p < e) {
+        unsigned char c = *p;
+        if (c < 0x80) {
+            if ((c < 0x20 && c != '\n') || c == 0x7F)
+                return false;
+            p++;
+            continue;
+        }
+        uint32_t cp;
+        size_t k;
+        if ((c & 0xE0) == 0xC0)
+            cp = c & 0x1F, k = 2;
+        else if ((c & 0xF0) == 0xE0)
+            cp = c & 0x0F, k = 3;
+        else if ((c & 0xF8) == 0xF0)
+            cp = c & 0x07, k = 4;
+        else
+            return false;
+        if ((size_t)(e - p) < k)
+            return false;
+        for (size_t i = 1; i < k; i++) {
+            if ((p[i] & 0xC0) != 0x80)
+                return false;
+            cp = (cp << 6) | (p[i] & 0x3F);
+        }
+        if ((k == 2 && cp < 0x80) || (k == 3 && cp < 0x800) || (k == 4 && cp < 0x10000) ||
+            cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return false;
+        if (cp < 0xA0 || cp == 0x2028 || cp == 0x2029 || cp == 0xFEFF || cp == 0xFFFE ||
+            cp == 0xFFFF)
+            return false;
+        p += k;
+    }
+    return true;
+}
+
+static const char *fmf_eol(const fmf *f, const char *p)
+{
+    const char *nl = memchr(p, '\n', (size_t)(f->end - p));
+    return nl ? nl : f->end;
+}
+
+static const char *fmf_skip_spaces(const char *p, const char *e)
+{
+    while (p < e && *p == ' ')
+        p++;
+    return p;
+}
+
+/* The rest of a line after a value: only blanks, or a comment after a blank. */
+static bool fmf_rest_ok(const char *p, const char *e)
+{
+    const char *q = fmf_skip_spaces(p, e);
+    return q == e || (*q == '#' && q > p);
+}
+
+/* A double-quoted scalar on one line, starting at p ('"').  Sets *v and *n to
+ * the unescaped text and *after past the closing quote; false to give up. */
+static bool fmf_dquoted(fmf *f, const char *p, const char *e, const char **v, size_t *n,
+                        const char **after)
+{
+    const char *q = p + 1;
+    const char *plain_end = q;
+    while (plain_end < e && *plain_end != '"' && *plain_end != '\\')
+        plain_end++;
+    if (plain_end < e && *plain_end == '"') {
+        *v = q;
+        *n = (size_t)(plain_end - q);
+        *after = plain_end + 1;
+        return true;
+    }
+    quire__buf_reset(&f->buf);
+    while (q < e && *q != '"') {
+        if (*q != '\\') {
+            quire__buf_putc(&f->buf, *q++);
+            continue;
+        }
+        if (q + 1 >= e)
+            return false;
+        char c = q[1];
+        q += 2;
+        static const char esc_in[] = "0abtnvfre \"/\\";
+        static const char esc_out[] = {'\0', '\a', '\b', '\t', '\n', '\v', '\f',
+                                       '\r', '\x1B', ' ', '"', '/', '\\'};
+        bool done = false;
+        for (size_t i = 0; i < sizeof esc_out; i++)
+            if (esc_in[i] == c) {
+                quire__buf_putc(&f->buf, esc_out[i]);
+                done = true;
+                break;
+            }
+        if (done)
+            continue;
+        size_t hex = c == 'x' ? 2 : c == 'u' ? 4 : c == 'U' ? 8 : 0;
+        if (!hex || (size_t)(e - q) < hex)
+            return false; /* \N \_ \L \P, a tab escape, or bad: libyaml knows */
+        uint32_t cp = 0;
+        for (size_t i = 0; i < hex; i++) {
+            char h = q[i];
+            int d = h >= '0' && h <= '9' ? h - '0'
+                    : h >= 'a' && h <= 'f' ? h - 'a' + 10
+                    : h >= 'A' && h <= 'F' ? h - 'A' + 10
+                                           : -1;
+            if (d < 0)
+                return false;
+            cp = cp * 16 + (uint32_t)d;
+        }
+        q += hex;
+        if ((cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+            return false;
+        char u[4];
+        size_t k;
+        if (cp < 0x80)
+            u[0] = (char)cp, k = 1;
+        else if (cp < 0x800)
+            u[0] = (char)(0xC0 | (cp >> 6)), u[1] = (char)(0x80 | (cp & 0x3F)), k = 2;
+        else if (cp < 0x10000)
+            u[0] = (char)(0xE0 | (cp >> 12)), u[1] = (char)(0x80 | ((cp >> 6) & 0x3F)),
+            u[2] = (char)(0x80 | (cp & 0x3F)), k = 3;
+        else
+            u[0] = (char)(0xF0 | (cp >> 18)), u[1] = (char)(0x80 | ((cp >> 12) & 0x3F)),
+            u[2] = (char)(0x80 | ((cp >> 6) & 0x3F)), u[3] = (char)(0x80 | (cp & 0x3F)), k = 4;
+        quire__buf_put(&f->buf, u, k);
+    }
+    if (q >= e)
+        return false; /* continues on the next line */
+    *v = f->buf.len ? f->buf.data : "";
+    *n = f->buf.len;
+    *after = q + 1;
+    return true;
+}
+
+/* A single-quoted scalar on one line without '' inside. */
+static bool fmf_squoted(const char *p, const char *e, const char **v, size_t *n,
+                        const char **after)
+{
+    const char *q = memchr(p + 1, '\'', (size_t)(e - p - 1));
+    if (!q || (q + 1 < e && q[1] == '\''))
+        return false;
+    *v = p + 1;
+    *n = (size_t)(q - p - 1);
+    *after = q + 1;
+    return true;
+}
+
+/* A plain scalar from p to the end of its line (or to `stop` chars in a
+ * flow sequence).  False when it could be anything else. */
+static bool fmf_plain(const char *p, const char *e, bool flow, const char **v, size_t *n,
+                      const char **after)
+{
+    if (p >= e || (strchr("-?:,[]{}#&*!|>'\"%@`", *p) &&
+                   !(*p == '-' && p + 1 < e && p[1] >= '0' && p[1] <= '9')))
+        return false;
+    const char *q = p;
+    while (q < e) {
+        if (*q == ':' && (q + 1 == e || q[1] == ' ' || (flow && strchr(",[]{}", q[1]))))
+            return false; /* a key, or an error: libyaml */
+        if (*q == '#' && q[-1] == ' ')
+            break;
+        if (flow && strchr(",[]{}", *q))
+            break;
+        q++;
+    }
+    const char *t = q;
+    while (t > p && t[-1] == ' ')
+        t--;
+    if (t == p)
+        return false;
+    *v = p;
+    *n = (size_t)(t - p);
+    *after = t;
+    return true;
+}
+
+/* One scalar value in block context at p (the rest of the line is e). */
+static bool fmf_value_scalar(fmf *f, const char *p, const char *e)
+{
+    const char *v, *after;
+    size_t n;
+    yaml_scalar_style_t st;
+    if (*p == '"') {
+        if (!fmf_dquoted(f, p, e, &v, &n, &after))
+            return false;
+        st = YAML_DOUBLE_QUOTED_SCALAR_STYLE;
+    } else if (*p == '\'') {
+        if (!fmf_squoted(p, e, &v, &n, &after))
+            return false;
+        st = YAML_SINGLE_QUOTED_SCALAR_STYLE;
+    } else {
+        if (!fmf_plain(p, e, false, &v, &n, &after))
+            return false;
+        st = YAML_PLAIN_SCALAR_STYLE;
+    }
+    if (!fmf_rest_ok(after, e))
+        return false;
+    return fmf_scalar(f, p, v, n, st);
+}
+
+/* "[a, "b", c]" on one line. */
+static bool fmf_flow_seq(fmf *f, const char *p, const char *e)
+{
+    if (f->y->depth + 1 > f->max_depth)
+        return false;
+    if (!fmf_event(f, YAML_SEQUENCE_START_EVENT, p))
+        return false;
+    const char *q = fmf_skip_spaces(p + 1, e);
+    if (q < e && *q == ']') {
+        q++;
+    } else {
+        for (;;) {
+            const char *v, *after;
+            size_t n;
+            yaml_scalar_style_t st;
+            if (q >= e)
+                return false;
+            if (*q == '"') {
+                if (!fmf_dquoted(f, q, e, &v, &n, &after))
+                    return false;
+                st = YAML_DOUBLE_QUOTED_SCALAR_STYLE;
+            } else if (*q == '\'') {
+                if (!fmf_squoted(q, e, &v, &n, &after))
+                    return false;
+                st = YAML_SINGLE_QUOTED_SCALAR_STYLE;
+            } else {
+                if (!fmf_plain(q, e, true, &v, &n, &after))
+                    return false;
+                st = YAML_PLAIN_SCALAR_STYLE;
+            }
+            if (!fmf_scalar(f, q, v, n, st))
+                return false;
+            q = fmf_skip_spaces(after, e);
+            if (q < e && *q == ',') {
+                q = fmf_skip_spaces(q + 1, e);
+                if (q < e && *q == ']')
+                    return false; /* trailing comma: let libyaml judge */
+                continue;
+            }
+            if (q < e && *q == ']') {
+                q++;
+                break;
+            }
+            return false;
+        }
+    }
+    if (!fmf_rest_ok(q, e))
+        return false;
+    return fmf_event(f, YAML_SEQUENCE_END_EVENT, p);
+}
+
+/* Close open collections down to `depth` entries. */
+static bool fmf_close_to(fmf *f, size_t depth, const char *at)
+{
+    while (f->depth > depth) {
+        f->depth--;
+        if (!fmf_event(f, f->open[f->depth].seq ? YAML_SEQUENCE_END_EVENT
+                                                 : YAML_MAPPING_END_EVENT,
+                       at))
+            return false;
+    }
+    return true;
+}
+
+static bool fmf_open(fmf *f, bool seq, size_t indent, bool indentless, const char *at)
+{
+    if (f->depth == FMF_MAX_DEPTH || f->y->depth + 1 > f->max_depth)
+        return false;
+    if (!fmf_event(f, seq ? YAML_SEQUENCE_START_EVENT : YAML_MAPPING_START_EVENT, at))
+        return false;
+    f->open[f->depth++] = (fmf_coll){seq, indent, indentless};
+    return true;
+}
+
+/* Returns true when the whole text was read; false to hand it to libyaml
+ * (f->rc tells an error from fm_event apart from "not sure"). */
+static bool fmf_run(fmf *f)
+{
+    if (!fmf_text_ok(f->s, (size_t)(f->end - f->s)))
+        return false;
+    bool pending = false;         /* a key with no value on its line... */
+    yaml_mark_t pending_mark = {0, 0, 0}; /* ...whose empty value starts after ':' */
+    bool any = false;
+    f->line = 0;
+    for (const char *ls = f->s; ls < f->end; f->line++) {
+        const char *le = fmf_eol(f, ls);
+        const char *next = le < f->end ? le + 1 : f->end;
+        f->line_start = ls;
+        const char *p = fmf_skip_spaces(ls, le);
+        if (p == le || *p == '#') {
+            ls = next;
+            continue;
+        }
+        size_t indent = (size_t)(p - ls);
+        bool item = *p == '-' && (p + 1 == le || p[1] == ' ');
+        if (!any) {
+            /* the document's root collection, at its first entry */
+            if (!fmf_open(f, item, indent, false, p))
+                return false;
+            any = true;
+        } else if (pending) {
+            pending = false;
+            fmf_coll *top = &f->open[f->depth - 1];
+            if (indent > top->indent) {
+                if (!fmf_open(f, item, indent, false, p))
+                    return false;
+            } else if (indent == top->indent && item) {
+                if (!fmf_open(f, true, indent, true, p))
+                    return false; /* "key:\n- a": an indentless sequence */
+            } else {
+                yaml_event_t ev;
+                memset(&ev, 0, sizeof ev);
+                ev.type = YAML_SCALAR_EVENT;
+                ev.start_mark = pending_mark;
+                ev.data.scalar.value = (yaml_char_t *)"";
+                ev.data.scalar.style = YAML_PLAIN_SCALAR_STYLE;
+                ev.data.scalar.plain_implicit = 1;
+                if ((f->rc = fm_event(f->y, &ev)) != QUIRE_OK)
+                    return false;
+            }
+        }
+        /* close the collections this line is outside of */
+        size_t keep = f->depth;
+        while (keep > 0 && f->open[keep - 1].indent > indent)
+            keep--;
+        if (keep > 0 && f->open[keep - 1].indent == indent && f->open[keep - 1].seq && !item &&
+            f->open[keep - 1].indentless)
+            keep--; /* a key after an indentless sequence ends it */
+        if (keep == 0)
+            return false;
+        if (keep < f->depth && !fmf_close_to(f, keep, p))
+            return false;
+        fmf_coll *top = &f->open[f->depth - 1];
+        if (top->indent != indent || top->seq != item)
+            return false; /* deeper without a key, or a misplaced '-': libyaml */
+        if (item) {
+            const char *v = fmf_skip_spaces(p + 1, le);
+            if (v == le || v == p + 1 || strchr("#-[{?", *v))
+                return false; /* empty, nested, or flow: libyaml */
+            if (*v != '"' && *v != '\'') {
+                /* "- key: value" is a mapping in a sequence: libyaml */
+                for (const char *c = v; c < le; c++)
+                    if (*c == ':' && (c + 1 == le || c[1] == ' '))
+                        return false;
+            } else {
+                const char *vv, *after;
+                size_t n;
+                if (*v == '"' ? !fmf_dquoted(f, v, le, &vv, &n, &after)
+                              : !fmf_squoted(v, le, &vv, &n, &after))
+                    return false;
+                const char *r = fmf_skip_spaces(after, le);
+                if (r < le && *r == ':')
+                    return false;
+            }
+            if (!fmf_value_scalar(f, v, le))
+                return false;
+            ls = next;
+            continue;
+        }
+        /* key: value */
+        const char *k = p, *kv, *kafter;
+        size_t kn;
+        yaml_scalar_style_t kst = YAML_PLAIN_SCALAR_STYLE;
+        if (*k == '"') {
+            if (!fmf_dquoted(f, k, le, &kv, &kn, &kafter))
+                return false;
+            kst = YAML_DOUBLE_QUOTED_SCALAR_STYLE;
+        } else if (*k == '\'') {
+            if (!fmf_squoted(k, le, &kv, &kn, &kafter))
+                return false;
+            kst = YAML_SINGLE_QUOTED_SCALAR_STYLE;
+        } else {
+            if (strchr("-?:,[]{}#&*!|>'\"%@`", *k))
+                return false;
+            const char *c = k;
+            while (c < le && !(*c == ':' && (c + 1 == le || c[1] == ' '))) {
+                if (*c == '#' && c[-1] == ' ')
+                    return false;
+                c++;
+            }
+            if (c == le)
+                return false; /* a scalar without ':': libyaml */
+            kafter = c;
+            while (kafter > k && kafter[-1] == ' ')
+                kafter--;
+            kv = k;
+            kn = (size_t)(kafter - k);
+        }
+        if (kn > 1000 || fmf_col(f, kafter) > 1000)
+            return false; /* libyaml's limit on simple keys */
+        const char *colon = fmf_skip_spaces(kafter, le);
+        if (colon >= le || *colon != ':' || (colon + 1 < le && colon[1] != ' '))
+            return false;
+        if (kst != YAML_PLAIN_SCALAR_STYLE && kv == f->buf.data) {
+            /* the key's unescaped text is about to be overwritten: keep it */
+            char *copy = quire_arena_strndup(f->y->arena, kv, kn);
+            if (!copy) {
+                f->rc = QUIRE_ERR_NOMEM;
+                return false;
+            }
+            kv = copy;
+        }
+        if (!fmf_scalar(f, k, kv, kn, kst))
+            return false;
+        const char *v = fmf_skip_spaces(colon + 1, le);
+        if (v == le || *v == '#') {
+            if (v < le && v == colon + 1)
+                return false;
+            pending = true;
+            pending_mark = fmf_mark(f, colon + 1);
+            ls = next;
+            continue;
+        }
+        if (*v == '[') {
+            if (!fmf_flow_seq(f, v, le))
+                return false;
+        } else if (!fmf_value_scalar(f, v, le)) {
+            return false;
+        }
+        ls = next;
+    }
+    if (!any)
+        return true; /* blank and comments only: an empty document */
+    if (pending) {
+        yaml_event_t ev;
+        memset(&ev, 0, sizeof ev);
+        ev.type = YAML_SCALAR_EVENT;
+        ev.start_mark = pending_mark;
+        ev.data.scalar.value = (yaml_char_t *)"";
+        ev.data.scalar.style = YAML_PLAIN_SCALAR_STYLE;
+        ev.data.scalar.plain_implicit = 1;
+        if ((f->rc = fm_event(f->y, &ev)) != QUIRE_OK)
+            return false;
+    }
+    return fmf_close_to(f, 0, f->end);
+}
+
+/* Forget what a failed fast pass built (its values stay in the arena). */
+static void fmf_reset(fm_yaml *y)
+{
+    y->depth = 0;
+    y->nanchors = 0;
+    y->aliases = y->copied = 0;
+    y->root = NULL;
+}
+
 int quire__yaml_parse(quire_value **out, quire_arena *arena, const char *yaml, size_t len,
                       uint32_t line_offset, const quire_read_ctx *ctx, const char *component)
+{
+    return quire__yaml_parse_mode(out, arena, yaml, len, line_offset, ctx, component, 0);
+}
+
+int quire__yaml_parse_mode(quire_value **out, quire_arena *arena, const char *yaml, size_t len,
+                           uint32_t line_offset, const quire_read_ctx *ctx, const char *component,
+                           int mode)
 {
     *out = NULL;
     fm_yaml y = {0};
@@ -360,6 +901,35 @@ int quire__yaml_parse(quire_value **out, quire_arena *arena, const char *yaml, s
     y.max_aliases = ctx->limits.max_yaml_aliases ? ctx->limits.max_yaml_aliases
                                                  : QUIRE__DEFAULT_MAX_YAML_ALIASES;
     y.max_depth = ctx->limits.max_depth ? ctx->limits.max_depth : QUIRE__DEFAULT_MAX_DEPTH;
+
+    if (mode != QUIRE__YAML_LIBYAML) {
+        fmf f;
+        memset(&f, 0, sizeof f);
+        f.y = &y;
+        f.s = yaml;
+        f.end = yaml + len;
+        f.max_depth = y.max_depth;
+        quire__buf_init(&f.buf);
+        bool done = fmf_run(&f);
+        quire__buf_free(&f.buf);
+        if (done || f.rc == QUIRE_ERR_NOMEM) {
+            int frc = done ? QUIRE_OK : f.rc;
+            if (frc == QUIRE_ERR_NOMEM)
+                quire_diag_add(ctx->diags, QUIRE_SEV_ERROR, component, ctx->path,
+                               line_offset + 1, 1, "out of memory while reading the front matter");
+            free(y.stack);
+            free(y.anchors);
+            if (frc == QUIRE_OK)
+                *out = y.root;
+            return frc;
+        }
+        fmf_reset(&y);
+        if (mode == QUIRE__YAML_FAST) {
+            free(y.stack);
+            free(y.anchors);
+            return QUIRE_ERR_UNSUPPORTED;
+        }
+    }
 
     yaml_parser_t parser;
     if (!yaml_parser_initialize(&parser))

@@ -35,6 +35,16 @@
 int quire__yaml_parse(quire_value **out, quire_arena *arena, const char *yaml, size_t len,
                       uint32_t line_offset, const quire_read_ctx *ctx, const char *component);
 
+/* The same, choosing the parser: QUIRE__YAML_LIBYAML always libyaml;
+ * QUIRE__YAML_FAST only the fast scanner (QUIRE_ERR_UNSUPPORTED, nothing
+ * reported, when it gives up); 0 the fast scanner, then libyaml when it
+ * gives up (what quire__yaml_parse does).  For tests. */
+#define QUIRE__YAML_LIBYAML 1
+#define QUIRE__YAML_FAST 2
+int quire__yaml_parse_mode(quire_value **out, quire_arena *arena, const char *yaml, size_t len,
+                           uint32_t line_offset, const quire_read_ctx *ctx, const char *component,
+                           int mode);
+
 /*
  * Fill the typed fields of doc from the metadata mapping `meta` (usually
  * doc->extra): title, subtitle, summary, published, modified, authors, tags,

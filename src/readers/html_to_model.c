@@ -11,6 +11,10 @@
  * What needs to look at children (tight lists, inline runs to wrap in
  * paragraphs, embeds to lift out of paragraphs, whitespace between blocks)
  * is done when an element closes, on that element's children only: linear.
+ *
+ * The same handlers also take events that do not come from libxml2: the
+ * markdown reader's walk over cmark-gfm's tree (see "incremental use" at
+ * the end of this file).
  */
 #include "html_to_model.h"
 
@@ -38,6 +42,22 @@ enum {
     H2M_F_FNREF,      /* transparent <sup class="footnote-ref"> */
 };
 
+/* One open element.  `name` is set for elements a Markdown walk opened
+ * (quire__h2m_md_start), so that the HTML parser can be told about them
+ * later; `serial` grows with every push, so it increases up the stack. */
+typedef struct h2m_frame {
+    unsigned char kind;   /* H2M_F_* */
+    const char *name;     /* Markdown elements: the tag cmark-gfm would write */
+    uint32_t serial;
+} h2m_frame;
+
+/* A Markdown element the walk opened: its end comes through
+ * quire__h2m_md_end even when libxml2 has closed it already. */
+typedef struct h2m_md {
+    uint32_t serial;
+    const char *name;
+} h2m_md;
+
 typedef struct h2m {
     quire_document *doc;
     quire_arena *arena;
@@ -53,8 +73,9 @@ typedef struct h2m {
     size_t depth, max_depth;
     bool depth_warned;
 
-    unsigned char *frames; /* one per open HTML element */
+    h2m_frame *frames;     /* one per open element */
     size_t nframes, frames_cap;
+    uint32_t serial;       /* of the last frame pushed */
     size_t skip;           /* > 0: inside a dropped subtree */
     size_t thead, footnotes, fnref;
     quire_node *collect;   /* CODE/CODE_BLOCK whose text goes to `lit` */
@@ -71,6 +92,24 @@ typedef struct h2m {
      * map_line, columns shifted by map_col - 1. */
     bool raw_map;
     uint32_t map_rline, map_line, map_col;
+
+    /* Incremental use (quire__h2m_*): the next element comes from a
+     * Markdown walk at this position (md_line 0: the parent's). */
+    bool md_mode;
+    uint32_t md_line, md_col;
+    /* A skeleton start tag handed to the push parser: its start event
+     * gets these attributes and position instead of the (empty) parsed ones. */
+    const char *pend_name;
+    const xmlChar **pend_atts;
+    uint32_t pend_line, pend_col, pend_serial;
+    bool pend_done;
+    int replay;            /* > 0: start events re-announce open elements */
+    h2m_md *mds;           /* Markdown elements opened and not yet ended, in order */
+    size_t nmds, mds_cap;
+    quire_buf log;         /* everything handed to the push parser */
+    size_t log_base;       /* where in log the current parser started */
+    size_t clamp_off;      /* where the fragment's end marker starts (SIZE_MAX: none) */
+    bool push_dead;
 
     bool oom;
 } h2m;
@@ -146,7 +185,7 @@ static bool h2m_push_frame(h2m *st, unsigned char f)
 {
     if (st->nframes == st->frames_cap) {
         size_t cap = st->frames_cap ? st->frames_cap * 2 : 64;
-        unsigned char *p = realloc(st->frames, cap);
+        h2m_frame *p = realloc(st->frames, cap * sizeof *p);
         if (!p) {
             st->oom = true;
             return false;
@@ -154,7 +193,7 @@ static bool h2m_push_frame(h2m *st, unsigned char f)
         st->frames = p;
         st->frames_cap = cap;
     }
-    st->frames[st->nframes++] = f;
+    st->frames[st->nframes++] = (h2m_frame){f, NULL, ++st->serial};
     return true;
 }
 
@@ -164,9 +203,11 @@ static size_t h2m_parser_offset(const h2m *st)
     const xmlParserInputPtr in = st->pctx ? st->pctx->input : NULL;
     if (!in || !in->cur || !in->base)
         return st->last_off;
-    size_t off = (size_t)in->consumed + (size_t)(in->cur - in->base);
+    size_t off = st->log_base + (size_t)in->consumed + (size_t)(in->cur - in->base);
     if (off > st->len)
         off = st->len;
+    if (off >= st->clamp_off && st->clamp_off > 0)
+        off = st->clamp_off - 1; /* never a position inside the end marker */
     if (off < st->last_off)
         off = st->last_off;
     return off;
@@ -191,6 +232,19 @@ static void h2m_scan_to(h2m *st, size_t off)
 /* Source position of the element whose start tag was just parsed. */
 static void h2m_element_pos(h2m *st, const xmlChar **atts, uint32_t *line, uint32_t *col)
 {
+    if (st->md_mode) {
+        /* Markdown: block elements have cmark's position (and end any raw
+         * HTML mapping, as data-sourcepos did); inline ones the parent's. */
+        if (st->md_line) {
+            *line = st->md_line;
+            *col = st->md_col;
+            st->raw_map = false;
+        } else {
+            *line = st->cur->line;
+            *col = st->cur->column;
+        }
+        return;
+    }
     size_t off = h2m_parser_offset(st);
     if (st->flags & QUIRE__H2M_CMARK) {
         const char *sp = h2m_att(atts, "data-sourcepos");
@@ -388,8 +442,26 @@ static void h2m_emit_text(h2m *st, quire_node *parent, const char *s, size_t n, 
     }
 }
 
+/* Inside <script> or <style>, libxml2 takes the end marker of a raw
+ * fragment (quire__h2m_raw) for script text: take it out again. */
+static void h2m_strip_marks(quire_buf *b)
+{
+    static const char mark[] = "<!---->";
+    size_t k = sizeof mark - 1, o = 0;
+    for (size_t i = 0; i < b->len;) {
+        if (b->len - i >= k && memcmp(b->data + i, mark, k) == 0) {
+            i += k;
+            continue;
+        }
+        b->data[o++] = b->data[i++];
+    }
+    b->len = o;
+}
+
 static void h2m_flush(h2m *st)
 {
+    if (st->text.len && st->log.len && h2m_is_raw_text(st->cur))
+        h2m_strip_marks(&st->text);
     if (!st->text.len)
         return;
     const char *s = st->text.data;
@@ -1069,7 +1141,7 @@ static void h2m_start(void *ud, const xmlChar *xname, const xmlChar **atts)
 static bool h2m_is_footnote_list(h2m *st, const char *name)
 {
     return st->footnotes && st->nframes &&
-           st->frames[st->nframes - 1] == H2M_F_FOOTNOTES && strcmp(name, "ol") == 0;
+           st->frames[st->nframes - 1].kind == H2M_F_FOOTNOTES && strcmp(name, "ol") == 0;
 }
 
 static void h2m_start_event(void *ud, const xmlChar *name, const xmlChar **atts)
@@ -1089,7 +1161,7 @@ static void h2m_end(void *ud, const xmlChar *name)
     (void)name;
     if (st->oom || !st->nframes)
         return;
-    unsigned char f = st->frames[--st->nframes];
+    unsigned char f = st->frames[--st->nframes].kind;
     switch (f) {
     case H2M_F_SKIP:
         st->skip--;
@@ -1205,6 +1277,7 @@ int quire__html_to_model(quire_document *doc, quire_node *parent, const char *ht
     st.root = st.cur = parent;
     st.max_depth = ctx->limits.max_depth ? ctx->limits.max_depth : H2M_DEFAULT_MAX_DEPTH;
     st.scan_line = st.scan_col = 1;
+    st.clamp_off = SIZE_MAX;
     quire__buf_init(&st.text);
     quire__buf_init(&st.lit);
     if (!(flags & QUIRE__H2M_CMARK)) {
@@ -1257,4 +1330,514 @@ done:
     quire__buf_free(&st.text);
     quire__buf_free(&st.lit);
     return rc;
+}
+
+/* ===================================================== incremental use
+ *
+ * The markdown reader walks cmark-gfm's tree and hands over, in document
+ * order, what cmark's HTML renderer would have written: Markdown elements
+ * as (name, attributes, position) through quire__h2m_md_start/end, their
+ * text through quire__h2m_md_text, and raw HTML fragments as they are.
+ * The same handlers as above turn all of it into nodes, so Markdown and
+ * HTML still share one element-to-node mapping.
+ *
+ * Raw HTML goes through one libxml2 *push* parser per document, so that an
+ * element opened by one fragment can be closed by a later one, and
+ * libxml2's own recovery (implied end tags, misnesting, stray end tags)
+ * still decides.  libxml2 must then see the elements the raw HTML sits in:
+ * before a fragment, the open Markdown elements it has not seen yet are
+ * announced to it as bare start tags ("replay"; their events are
+ * swallowed, the nodes exist already).  While libxml2 knows every open
+ * element, Markdown starts and ends are handed to it as bare tags too, and
+ * its events, which may close raw elements first or ignore a misplaced end
+ * tag, drive the tree, exactly as when it parsed the whole rendering.
+ * When it knows none (the common case: no raw HTML open), Markdown goes
+ * straight to the handlers and libxml2 costs nothing.
+ */
+
+struct quire__h2m {
+    h2m st;
+};
+
+/* A name that outlives the parser: the tag table's copy, or one in the arena. */
+static const char *h2m_intern(h2m *st, const char *name)
+{
+    const h2m_tag *t = bsearch(name, h2m_tags, sizeof h2m_tags / sizeof *h2m_tags,
+                               sizeof *h2m_tags, h2m_tag_cmp);
+    return t ? t->name : h2m_strdup(st, name);
+}
+
+static void h2m_push_start(void *ud, const xmlChar *name, const xmlChar **atts)
+{
+    h2m *st = ud;
+    if (st->replay)
+        return; /* an element that is open already */
+    size_t before = st->nframes;
+    if (st->pend_name && !st->pend_done && strcmp((const char *)name, st->pend_name) == 0) {
+        st->pend_done = true;
+        st->md_mode = true;
+        st->md_line = st->pend_line;
+        st->md_col = st->pend_col;
+        h2m_start_event(st, name, st->pend_atts);
+        st->md_mode = false;
+        if (st->nframes > before) {
+            st->frames[st->nframes - 1].name = st->pend_name;
+            st->pend_serial = st->frames[st->nframes - 1].serial;
+        }
+        return;
+    }
+    h2m_start_event(st, name, atts);
+    if (st->nframes > before)
+        st->frames[st->nframes - 1].name = h2m_intern(st, (const char *)name);
+}
+
+static void h2m_push_end(void *ud, const xmlChar *name)
+{
+    h2m *st = ud;
+    if (st->replay || st->pctx->nameNr <= 1)
+        return; /* the <html> wrapper (see h2m_ensure_parser) has no frame */
+    h2m_end(ud, name);
+}
+
+/* How many of the open elements libxml2 knows (its own, less the wrapper). */
+static size_t h2m_known(const h2m *st)
+{
+    return st->pctx && st->pctx->nameNr > 1 ? (size_t)st->pctx->nameNr - 1 : 0;
+}
+
+static void h2m_drop_parser(h2m *st)
+{
+    if (st->pctx->myDoc)
+        xmlFreeDoc(st->pctx->myDoc);
+    htmlFreeParserCtxt(st->pctx);
+    st->pctx = NULL;
+}
+
+static void h2m_feed(h2m *st, const char *s, size_t n)
+{
+    if (!st->pctx || st->oom)
+        return;
+    if (n > INT_MAX || st->log.len - st->log_base > (size_t)INT_MAX - n) {
+        st->push_dead = true; /* more than libxml2 can count */
+        h2m_drop_parser(st);
+        return;
+    }
+    quire__buf_put(&st->log, s, n);
+    st->html = st->log.data;
+    st->len = st->log.len;
+    htmlParseChunk(st->pctx, s, (int)n, 0);
+    /* A stray </html> or </body> closed the wrapper too, or a fatal error
+     * stopped libxml2: everything is closed (as it was after such a tag
+     * when libxml2 parsed the whole rendering); the next fragment gets a
+     * new parser. */
+    if (st->pctx->instate == XML_PARSER_EOF || st->pctx->disableSAX || st->pctx->nameNr < 1)
+        h2m_drop_parser(st);
+}
+
+static bool h2m_ensure_parser(h2m *st)
+{
+    if (st->pctx || st->push_dead)
+        return !st->push_dead;
+    xmlSAXHandler sax;
+    memset(&sax, 0, sizeof sax);
+    sax.startElement = h2m_push_start;
+    sax.endElement = h2m_push_end;
+    sax.characters = h2m_characters;
+    sax.ignorableWhitespace = h2m_characters;
+    sax.cdataBlock = h2m_characters;
+    sax.comment = h2m_comment;
+    st->pctx = htmlCreatePushParserCtxt(&sax, st, NULL, 0, NULL, XML_CHAR_ENCODING_UTF8);
+    if (!st->pctx) {
+        st->oom = true;
+        st->push_dead = true;
+        return false;
+    }
+    htmlCtxtUseOptions(st->pctx, HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
+                                     HTML_PARSE_NOIMPLIED | HTML_PARSE_NODEFDTD);
+    /* The push parser takes a document whose root element has closed as
+     * finished.  An <html> wrapper that nothing closes keeps it going; to
+     * libxml2, content inside <html> is like content at the top (text gets
+     * the same implied <p>), and the handlers never see the wrapper. */
+    st->log_base = st->log.len;
+    st->replay++;
+    h2m_feed(st, "<html>", 6);
+    st->replay--;
+    return st->pctx != NULL;
+}
+
+/* Tell libxml2 about the open elements it has not seen (Markdown ones,
+ * opened while it knew nothing), as bare start tags. */
+static void h2m_replay(h2m *st)
+{
+    size_t known = h2m_known(st);
+    if (known >= st->nframes)
+        return;
+    quire_buf b;
+    quire__buf_init(&b);
+    for (size_t i = known; i < st->nframes; i++) {
+        const char *name = st->frames[i].name ? st->frames[i].name : "span";
+        quire__buf_putc(&b, '<');
+        quire__buf_puts(&b, name);
+        quire__buf_putc(&b, '>');
+    }
+    st->replay++;
+    h2m_feed(st, b.data, b.len);
+    st->replay--;
+    quire__buf_free(&b);
+}
+
+int quire__h2m_new(quire__h2m **out, quire_document *doc, quire_node *parent,
+                   const quire_read_ctx *ctx, const char *component)
+{
+    pthread_once(&h2m_once, h2m_init_libxml);
+    quire__h2m *h = calloc(1, sizeof *h);
+    *out = h;
+    if (!h)
+        return QUIRE_ERR_NOMEM;
+    h2m *st = &h->st;
+    st->doc = doc;
+    st->arena = doc->arena;
+    st->ctx = ctx;
+    st->component = component;
+    st->root = st->cur = parent;
+    st->max_depth = ctx->limits.max_depth ? ctx->limits.max_depth : H2M_DEFAULT_MAX_DEPTH;
+    st->scan_line = st->scan_col = 1;
+    st->clamp_off = SIZE_MAX;
+    st->html = "";
+    quire__buf_init(&st->text);
+    quire__buf_init(&st->lit);
+    quire__buf_init(&st->log);
+    return QUIRE_OK;
+}
+
+/* Index of the open frame with this serial, or nframes when it is closed. */
+static size_t h2m_frame_index(const h2m *st, uint32_t serial)
+{
+    size_t lo = 0, hi = st->nframes;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (st->frames[mid].serial < serial)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < st->nframes && st->frames[lo].serial == serial ? lo : st->nframes;
+}
+
+static uint32_t h2m_md_opened(h2m *st, const char *name, uint32_t serial)
+{
+    if (!serial)
+        return 0;
+    if (st->nmds == st->mds_cap) {
+        size_t cap = st->mds_cap ? st->mds_cap * 2 : 64;
+        h2m_md *p = realloc(st->mds, cap * sizeof *p);
+        if (!p) {
+            st->oom = true;
+            return 0;
+        }
+        st->mds = p;
+        st->mds_cap = cap;
+    }
+    st->mds[st->nmds++] = (h2m_md){serial, name};
+    return serial;
+}
+
+uint32_t quire__h2m_md_start(quire__h2m *h, const char *name, const char **atts, uint32_t line,
+                             uint32_t col)
+{
+    h2m *st = &h->st;
+    if (st->oom)
+        return 0;
+    size_t known = h2m_known(st);
+    if (known && known == st->nframes) {
+        /* libxml2 knows every open element: let it place this one. */
+        char tag[16];
+        size_t n = strlen(name);
+        if (n + 3 > sizeof tag)
+            return 0;
+        tag[0] = '<';
+        memcpy(tag + 1, name, n);
+        tag[n + 1] = '>';
+        st->pend_name = name;
+        st->pend_atts = (const xmlChar **)atts;
+        st->pend_line = line;
+        st->pend_col = col;
+        st->pend_done = false;
+        st->pend_serial = 0;
+        h2m_feed(st, tag, n + 2);
+        st->pend_name = NULL;
+        return h2m_md_opened(st, name, st->pend_serial);
+    }
+    size_t before = st->nframes;
+    st->md_mode = true;
+    st->md_line = line;
+    st->md_col = col;
+    h2m_start_event(st, (const xmlChar *)name, (const xmlChar **)atts);
+    st->md_mode = false;
+    if (st->nframes == before)
+        return 0;
+    st->frames[st->nframes - 1].name = name;
+    return h2m_md_opened(st, name, st->frames[st->nframes - 1].serial);
+}
+
+void quire__h2m_md_end(quire__h2m *h, uint32_t token)
+{
+    h2m *st = &h->st;
+    if (st->oom || !token || !st->nmds || st->mds[st->nmds - 1].serial != token)
+        return;
+    const char *name = st->mds[--st->nmds].name;
+    size_t i = h2m_frame_index(st, token), known = h2m_known(st);
+    if (i < st->nframes && i >= known) {
+        /* libxml2 never saw it: nothing raw is open above it */
+        while (st->nframes > i && !st->oom)
+            h2m_end(st, NULL);
+        return;
+    }
+    /* libxml2 knows it, or closed it already (a raw tag implied its end):
+     * the end tag goes to libxml2 as it did in the whole rendering, where a
+     * stray one may still close a raw element of the same name. */
+    if (!known)
+        return;
+    char tag[20];
+    size_t n = strlen(name);
+    if (n + 4 > sizeof tag)
+        return;
+    memcpy(tag, "</", 2);
+    memcpy(tag + 2, name, n);
+    tag[n + 2] = '>';
+    h2m_feed(st, tag, n + 3);
+}
+
+void quire__h2m_md_newline(quire__h2m *h)
+{
+    h2m *st = &h->st;
+    /* Among blocks the newline would only be trimmed away again. */
+    if (!st->oom && !st->skip && !h2m_wraps_inlines(st->cur))
+        h2m_characters(st, (const xmlChar *)"\n", 1);
+}
+
+void quire__h2m_md_text(quire__h2m *h, const char *s, size_t n)
+{
+    h2m *st = &h->st;
+    if (!n)
+        return;
+    /* Raw end tags closed everything (a stray </ul>...): libxml2 put text
+     * found at the top into an implied <p>; so it still does. */
+    if (!st->nframes && st->pctx && !h2m_all_space(s, n))
+        h2m_feed(st, "<p>", 3);
+    h2m_characters(st, (const xmlChar *)s, (int)(n > INT_MAX ? INT_MAX : n));
+}
+
+/* Inline elements whose start tag, in libxml2, only ever closes what
+ * htmlAutoCloseTag says it does; sorted for bsearch. */
+static const char *const h2m_fast_names[] = {
+    "a", "abbr", "b", "bdi", "bdo", "big", "br", "cite", "code", "del", "dfn", "em", "i",
+    "img", "ins", "kbd", "mark", "q", "s", "samp", "small", "span", "strike", "strong",
+    "sub", "sup", "time", "tt", "u", "var", "wbr",
+};
+
+static int h2m_fast_cmp(const void *key, const void *elem)
+{
+    return strcmp((const char *)key, *(const char *const *)elem);
+}
+
+static bool h2m_fast_void(const char *name)
+{
+    return strcmp(name, "br") == 0 || strcmp(name, "img") == 0 || strcmp(name, "wbr") == 0;
+}
+
+static bool h2m_name_char(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '-' || c == '_' || c == ':' || c == '.';
+}
+
+/*
+ * One inline tag that needs no parser: `<name attr="v"...>` or `</name>` of
+ * a simple inline element, ASCII, no character references, quoted values,
+ * no repeated attribute, while libxml2 does not hold the open elements.
+ * Handled exactly as libxml2 would: the start tag closes nothing (asked of
+ * libxml2's own table), the end tag closes the element on top.  Anything
+ * else returns false and goes through libxml2.  The element is named in
+ * its frame, so a later fragment can still tell libxml2 about it.
+ */
+static bool h2m_fast_inline(h2m *st, const char *html, size_t len)
+{
+    size_t known = h2m_known(st);
+    if ((known && known == st->nframes) || !st->nframes || len < 3 || len > 1024 ||
+        html[0] != '<' || html[len - 1] != '>')
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)html[i];
+        if (c >= 0x80 || c == '&' || c == 0 || (c < 0x20 && c != ' ' && c != '\t' && c != '\n'))
+            return false;
+    }
+    char name[16];
+    size_t p = 1, n = 0;
+    bool end = html[1] == '/';
+    if (end)
+        p++;
+    while (p < len && h2m_name_char((unsigned char)html[p]) && n < sizeof name - 1) {
+        char c = html[p++];
+        name[n++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    }
+    name[n] = '\0';
+    if (!n || !(name[0] >= 'a' && name[0] <= 'z') || h2m_name_char((unsigned char)html[p]))
+        return false;
+    const char *const *known_name =
+        bsearch(name, h2m_fast_names, sizeof h2m_fast_names / sizeof *h2m_fast_names,
+                sizeof *h2m_fast_names, h2m_fast_cmp);
+    if (!known_name)
+        return false;
+    const char *top = st->frames[st->nframes - 1].name;
+    if (end) {
+        while (p < len - 1 && h2m_is_space((unsigned char)html[p]))
+            p++;
+        if (p != len - 1 || !top || strcmp(top, name) != 0 || st->nframes - 1 < known)
+            return false;
+        h2m_end(st, NULL);
+        return true;
+    }
+    /* the start tag would close the element on top: libxml2 decides */
+    if (!top || strcmp(top, name) == 0)
+        return false;
+    xmlNode fake;
+    memset(&fake, 0, sizeof fake);
+    fake.type = XML_ELEMENT_NODE;
+    fake.name = (const xmlChar *)name;
+    if (htmlAutoCloseTag(NULL, (const xmlChar *)top, &fake))
+        return false;
+
+    /* attributes, copied NUL-terminated into one buffer */
+    char buf[1100];
+    const char *atts[2 * 16 + 1];
+    size_t na = 0, b = 0;
+    bool self_close = false;
+    for (;;) {
+        while (p < len && h2m_is_space((unsigned char)html[p]))
+            p++;
+        if (p >= len - 1) {
+            break;
+        }
+        if (html[p] == '/' && p == len - 2) {
+            self_close = true;
+            break;
+        }
+        size_t a0 = p;
+        while (p < len && h2m_name_char((unsigned char)html[p]))
+            p++;
+        if (p == a0 || na == 16 || !((html[a0] >= 'a' && html[a0] <= 'z') ||
+                                     (html[a0] >= 'A' && html[a0] <= 'Z') || html[a0] == '_'))
+            return false;
+        const char *aname = buf + b;
+        for (size_t k = a0; k < p; k++)
+            buf[b++] = (char)(html[k] >= 'A' && html[k] <= 'Z' ? html[k] + 32 : html[k]);
+        buf[b++] = '\0';
+        for (size_t k = 0; k < na; k++)
+            if (strcmp(atts[2 * k], aname) == 0)
+                return false; /* libxml2 keeps the first: let it */
+        const char *aval = "";
+        size_t q = p;
+        while (q < len && h2m_is_space((unsigned char)html[q]))
+            q++;
+        if (q < len && html[q] == '=') {
+            q++;
+            while (q < len && h2m_is_space((unsigned char)html[q]))
+                q++;
+            if (q >= len || (html[q] != '"' && html[q] != '\''))
+                return false;
+            char quote = html[q++];
+            const char *e = memchr(html + q, quote, len - q);
+            if (!e)
+                return false;
+            if (memchr(html + q, '\n', (size_t)(e - (html + q))) ||
+                memchr(html + q, '\t', (size_t)(e - (html + q))))
+                return false;
+            aval = buf + b;
+            memcpy(buf + b, html + q, (size_t)(e - (html + q)));
+            b += (size_t)(e - (html + q));
+            buf[b++] = '\0';
+            p = (size_t)(e - html) + 1;
+            if (p < len - 1 && !h2m_is_space((unsigned char)html[p]) && html[p] != '/')
+                return false;
+        }
+        atts[2 * na] = aname;
+        atts[2 * na + 1] = aval;
+        na++;
+    }
+    atts[2 * na] = NULL;
+    size_t before = st->nframes;
+    st->raw_map = false;
+    h2m_start_event(st, (const xmlChar *)*known_name, na ? (const xmlChar **)atts : NULL);
+    if (st->nframes > before) {
+        st->frames[st->nframes - 1].name = *known_name;
+        if (self_close || h2m_fast_void(name))
+            h2m_end(st, NULL);
+    }
+    return true;
+}
+
+void quire__h2m_raw(quire__h2m *h, const char *html, size_t len, uint32_t line, uint32_t col,
+                    bool block)
+{
+    h2m *st = &h->st;
+    if (st->oom || !len)
+        return;
+    if (!block && h2m_fast_inline(st, html, len))
+        return;
+    if (!h2m_ensure_parser(st))
+        return;
+    h2m_replay(st);
+    if (block) {
+        /* Elements inside get their own place in the source: the line
+         * count restarts where the fragment starts. */
+        st->raw_map = true;
+        st->scan_off = st->last_off = st->log.len;
+        st->scan_line = st->scan_col = 1;
+        st->map_rline = 1;
+        st->map_line = line;
+        st->map_col = col;
+    } else {
+        st->raw_map = false;
+    }
+    h2m_feed(st, html, len);
+    /* Text at the end of a fragment waits in libxml2 for a '<': a comment
+     * (which the handlers ignore) hands it over before anything else. */
+    if (html[len - 1] != '>') {
+        st->clamp_off = st->log.len;
+        h2m_feed(st, "<!---->", 7);
+        st->clamp_off = SIZE_MAX;
+    }
+    st->raw_map = false;
+}
+
+int quire__h2m_finish(quire__h2m *h)
+{
+    h2m *st = &h->st;
+    if (st->pctx) {
+        if (!st->push_dead && !st->oom)
+            htmlParseChunk(st->pctx, NULL, 0, 1);
+        h2m_drop_parser(st);
+    }
+    if (!st->oom) {
+        h2m_flush(st);
+        while (st->cur != st->root && st->cur->parent)
+            h2m_close(st);
+        h2m_finalize(st, st->root);
+    }
+    return st->oom ? QUIRE_ERR_NOMEM : QUIRE_OK;
+}
+
+void quire__h2m_free(quire__h2m *h)
+{
+    if (!h)
+        return;
+    if (h->st.pctx)
+        h2m_drop_parser(&h->st);
+    free(h->st.frames);
+    free(h->st.mds);
+    quire__buf_free(&h->st.text);
+    quire__buf_free(&h->st.lit);
+    quire__buf_free(&h->st.log);
+    free(h);
 }

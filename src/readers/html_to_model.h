@@ -1,7 +1,9 @@
 /*
  * src/readers/html_to_model.h — the one HTML-to-model converter, shared by
- * the markdown reader (which feeds it cmark-gfm's HTML rendering) and the
- * html reader (which feeds it pages as found).  Internal, not installed.
+ * the markdown reader (which hands it cmark-gfm's tree as the elements the
+ * HTML renderer would write, plus raw HTML fragments: quire__h2m_*) and the
+ * html reader (which feeds it pages as found: quire__html_to_model).
+ * Internal, not installed.
  *
  * Ownership: every node and string the converter makes lives in
  * doc->arena; `html` is only read during the call and stays the caller's.
@@ -16,6 +18,7 @@
 #include "internal.h"
 
 /*
+ * (No longer used by the markdown reader; kept for whole renderings.)
  * The input is cmark-gfm's own rendering (CMARK_OPT_SOURCEPOS): positions
  * come from `data-sourcepos` attributes (which are then dropped) and from
  * `<!--quire-sourcepos:L:C-->` comments the markdown reader puts before each
@@ -43,6 +46,46 @@
 int quire__html_to_model(quire_document *doc, quire_node *parent, const char *html,
                          size_t len, uint32_t line_offset, unsigned flags,
                          const quire_read_ctx *ctx, const char *component);
+
+/*
+ * Incremental use, for the markdown reader's walk over cmark-gfm's tree:
+ * Markdown elements arrive as the tag, attributes and position cmark-gfm's
+ * HTML renderer would have written, raw HTML as fragments; see the comment
+ * above quire__h2m_new in html_to_model.c.  Positions are absolute source
+ * lines and byte columns; line 0 means "the parent's".
+ *
+ * Ownership: quire__h2m_new makes the state (the caller frees it with
+ * quire__h2m_free, after quire__h2m_finish or instead of it); nodes go to
+ * doc->arena under `parent`.  `name` of quire__h2m_md_start must stay
+ * valid until the document is finished (a string literal); `atts` (NULL or
+ * a NULL-terminated name/value array) only during the call: what is kept
+ * is copied.
+ *
+ * Thread safety: one state per document and thread; libxml2 and cmark-gfm
+ * are initialised once (pthread_once).
+ */
+typedef struct quire__h2m quire__h2m;
+
+int quire__h2m_new(quire__h2m **out, quire_document *doc, quire_node *parent,
+                   const quire_read_ctx *ctx, const char *component);
+/* Open a Markdown element; returns a token for quire__h2m_md_end (0: the
+ * element was not opened, e.g. swallowed by an open <script>). */
+uint32_t quire__h2m_md_start(quire__h2m *h, const char *name, const char **atts, uint32_t line,
+                             uint32_t col);
+void quire__h2m_md_end(quire__h2m *h, uint32_t token);
+/* Text as it is (not HTML-escaped); "\n" is a soft break where cmark
+ * renders one. */
+void quire__h2m_md_text(quire__h2m *h, const char *s, size_t n);
+/* A newline cmark-gfm's renderer writes between block tags: it matters
+ * only where raw HTML left an inline element open. */
+void quire__h2m_md_newline(quire__h2m *h);
+/* A raw HTML fragment (HTML_BLOCK when block, else HTML_INLINE) starting at
+ * line:col of the source. */
+void quire__h2m_raw(quire__h2m *h, const char *html, size_t len, uint32_t line, uint32_t col,
+                    bool block);
+/* Close what is open, finalize the tree; QUIRE_OK or QUIRE_ERR_NOMEM. */
+int quire__h2m_finish(quire__h2m *h);
+void quire__h2m_free(quire__h2m *h);
 
 /* "YouTube", "Vimeo", or the lower-case host of an embed URL (in arena);
  * NULL when url has no host. */

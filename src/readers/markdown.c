@@ -2,23 +2,25 @@
  * markdown.c — reader "markdown": YAML front matter + GitHub Flavored
  * Markdown (cmark-gfm), raw HTML included.
  *
- * How raw HTML becomes model nodes.  cmark-gfm hands inline HTML over in
- * fragments (`<i>`, then Markdown text, then `</i>`) and an HTML block may
- * open an element that a later block closes, so HTML cannot be parsed
- * fragment by fragment.  Two ways were weighed (see the design sketch): build the tree
- * from cmark's AST with an open-element stack fed by a tokenizer, or let
- * cmark-gfm render HTML (unsafe, with source positions) and parse that once
- * with libxml2.  We take the second:
- *   - one HTML-to-model converter (html_to_model.c) serves this reader and
- *     the html reader, so Markdown and HTML input give the same nodes;
- *   - libxml2 does all HTML error recovery (unclosed and misnested tags),
- *     which the first way would have to reimplement;
- *   - the converter runs on SAX events, straight into the arena, without an
- *     intermediate DOM, so the extra cost is one linear pass of the HTML
- *     parser over text cmark-gfm just wrote.
- * Positions survive the round trip: cmark's `data-sourcepos` gives every
- * Markdown block its line and column, and a marker comment placed before
- * each raw HTML block lets elements inside raw HTML get theirs too.
+ * How the body becomes model nodes.  cmark-gfm parses it into its tree; a
+ * walk over that tree (md_build) hands html_to_model.c what cmark-gfm's
+ * HTML renderer would have written for each node — tag, attributes,
+ * position — and the one element-to-node mapping shared with the html
+ * reader makes the nodes, so Markdown and HTML input still give the same
+ * nodes.  Nothing is rendered to text and parsed back (that cost 2.4x
+ * cmark's own time).  Only raw HTML (HTML_BLOCK, HTML_INLINE) goes through
+ * libxml2: cmark hands it over in fragments (`<i>`, Markdown text, `</i>`),
+ * and a block may open an element a later block closes, so all fragments
+ * of a document go to one push parser that also knows the open Markdown
+ * elements when it needs to; its recovery rules decide as before.  See
+ * html_to_model.c ("incremental use") and docs/reader-markdown.md.
+ *
+ * The walk mirrors cmark-gfm 0.29's html.c and extension renderers: tight
+ * list paragraphs write no <p>, task items an <input> and a space, footnote
+ * references <sup><a>, definitions a <section><ol><li> with a back-link in
+ * their last paragraph, tables <thead>/<tbody>; and the newlines the
+ * renderer puts between block tags are tracked (md_cr/md_lf), because
+ * where raw HTML left an inline element open they are soft breaks.
  */
 #include "frontmatter.h"
 #include "html_to_model.h"
@@ -38,11 +40,13 @@
 static const char *const md_extensions[] = {"table", "strikethrough", "autolink", "tasklist"};
 
 static pthread_once_t md_once = PTHREAD_ONCE_INIT;
+static cmark_syntax_extension *md_tasklist_ext; /* set once in md_init, read-only after */
 
 static void md_init(void)
 {
     /* The extension registry is global in cmark-gfm: fill it once. */
     cmark_gfm_core_extensions_ensure_registered();
+    md_tasklist_ext = cmark_find_syntax_extension("tasklist");
 }
 
 /* ------------------------------------------------------------ front matter */
@@ -119,53 +123,697 @@ static int md_split_front_matter(md_split *out, const quire_read_ctx *ctx, const
 
 /* ------------------------------------------------------------------- body */
 
-/* Block containers that can hold an HTML block; everything else (leaf
- * blocks, tables) only holds inlines, which the walk below skips. */
-static bool md_holds_blocks(cmark_node *n)
+/* The extensions' node types: exported by libcmark-gfm-extensions, not
+ * declared in its public header. */
+CMARK_GFM_EXTENSIONS_EXPORT extern cmark_node_type CMARK_NODE_TABLE, CMARK_NODE_TABLE_ROW,
+    CMARK_NODE_TABLE_CELL, CMARK_NODE_STRIKETHROUGH;
+
+/* What a walk over cmark's tree keeps.  Every container node entered
+ * pushes one md_open (the tokens of what it opened), popped on exit. */
+typedef struct md_open {
+    uint32_t a, b;
+} md_open;
+
+typedef struct md_walk {
+    quire__h2m *h;
+    uint32_t line_offset;
+    md_open *open;
+    size_t nopen, cap;
+    quire_buf s1, s2;          /* attribute values being built */
+    uint32_t fn_section, fn_list; /* the footnotes <section><ol>, once opened */
+    bool fn_backref_done;      /* the current definition has its back-link */
+    uint32_t tbody;            /* <tbody> of the current table, once opened */
+    bool nl;                   /* the rendering would end with a newline (or be empty) */
+    bool oom;
+} md_walk;
+
+static bool md_push(md_walk *w, uint32_t a, uint32_t b)
 {
-    switch (cmark_node_get_type(n)) {
-    case CMARK_NODE_DOCUMENT:
-    case CMARK_NODE_BLOCK_QUOTE:
-    case CMARK_NODE_LIST:
-    case CMARK_NODE_ITEM:
-    case CMARK_NODE_FOOTNOTE_DEFINITION:
-        return true;
-    default:
-        return false;
+    if (w->nopen == w->cap) {
+        size_t cap = w->cap ? w->cap * 2 : 64;
+        md_open *p = realloc(w->open, cap * sizeof *p);
+        if (!p) {
+            w->oom = true;
+            return false;
+        }
+        w->open = p;
+        w->cap = cap;
+    }
+    w->open[w->nopen++] = (md_open){a, b};
+    return true;
+}
+
+static uint32_t md_line(const md_walk *w, cmark_node *n)
+{
+    int l = cmark_node_get_start_line(n);
+    return l > 0 ? (uint32_t)l + w->line_offset : 0;
+}
+
+static uint32_t md_col(cmark_node *n)
+{
+    int c = cmark_node_get_start_column(n);
+    return c > 0 ? (uint32_t)c : 1;
+}
+
+/* The newlines cmark-gfm's renderer puts around block tags (its
+ * cmark_html_render_cr, and the "\n" after end tags), tracked so that the
+ * same text reaches the converter where it matters. */
+static void md_lf(md_walk *w)
+{
+    quire__h2m_md_newline(w->h);
+    w->nl = true;
+}
+
+static void md_cr(md_walk *w)
+{
+    if (!w->nl)
+        md_lf(w);
+}
+
+static uint32_t md_start_at(md_walk *w, const char *name, const char **atts, cmark_node *n)
+{
+    return quire__h2m_md_start(w->h, name, atts, n ? md_line(w, n) : 0, n ? md_col(n) : 0);
+}
+
+static void md_text(md_walk *w, const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n) {
+        quire__h2m_md_text(w->h, s, n);
+        w->nl = s[n - 1] == '\n';
     }
 }
 
-/* Put a marker comment before every raw HTML block, so that the HTML
- * converter knows where in the source each one starts (cmark writes no
- * data-sourcepos for raw HTML).  The walk visits blocks only, through
- * parent links: no recursion, and no visit of the (many more) inlines. */
-static bool md_mark_html_blocks(cmark_node *root)
+/* A void element (br, hr, img, input): opened and closed at once. */
+static void md_void(md_walk *w, const char *name, const char **atts, cmark_node *n)
 {
-    cmark_node *n = cmark_node_first_child(root);
+    quire__h2m_md_end(w->h, md_start_at(w, name, atts, n));
+}
+
+/* The URL as cmark-gfm writes it into href/src (houdini_escape_href), as
+ * the HTML parser would read it back: bytes outside the safe set become
+ * %XX; '&' and '\'' stay (they were only entity-escaped). */
+static const char *md_href(quire_buf *b, const char *url)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    quire__buf_reset(b);
+    for (const unsigned char *p = (const unsigned char *)(url ? url : ""); *p; p++) {
+        unsigned char c = *p;
+        bool safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    (c && strchr("-_.+!*(),%#@?=;:/$~&'", c));
+        if (safe) {
+            quire__buf_putc(b, (char)c);
+        } else {
+            quire__buf_putc(b, '%');
+            quire__buf_putc(b, hex[c >> 4]);
+            quire__buf_putc(b, hex[c & 15]);
+        }
+    }
+    return quire__buf_cstr(b);
+}
+
+/* An image's alt text as cmark-gfm renders it: the literal text of the
+ * descendants, breaks as spaces.  Iterative, in document order. */
+static const char *md_alt(quire_buf *b, cmark_node *img)
+{
+    quire__buf_reset(b);
+    cmark_node *n = cmark_node_first_child(img);
     while (n) {
-        cmark_node *next_up;
-        if (cmark_node_get_type(n) == CMARK_NODE_HTML_BLOCK) {
-            char lit[64];
-            snprintf(lit, sizeof lit, "<!--" QUIRE__H2M_POS_MARK "%d:%d-->\n",
-                     cmark_node_get_start_line(n), cmark_node_get_start_column(n));
-            cmark_node *mark = cmark_node_new(CMARK_NODE_HTML_BLOCK);
-            if (!mark || !cmark_node_set_literal(mark, lit) ||
-                !cmark_node_insert_before(n, mark)) {
-                if (mark)
-                    cmark_node_free(mark);
-                return false;
-            }
-        } else if (md_holds_blocks(n) && cmark_node_first_child(n)) {
+        switch (cmark_node_get_type(n)) {
+        case CMARK_NODE_TEXT:
+        case CMARK_NODE_CODE:
+        case CMARK_NODE_HTML_INLINE:
+            quire__buf_puts(b, cmark_node_get_literal(n));
+            break;
+        case CMARK_NODE_SOFTBREAK:
+        case CMARK_NODE_LINEBREAK:
+            quire__buf_putc(b, ' ');
+            break;
+        default:
+            break;
+        }
+        if (cmark_node_first_child(n)) {
             n = cmark_node_first_child(n);
             continue;
         }
-        /* next sibling, or the next sibling of the nearest ancestor */
-        next_up = n;
-        while (next_up && next_up != root && !cmark_node_next(next_up))
-            next_up = cmark_node_parent(next_up);
-        n = next_up && next_up != root ? cmark_node_next(next_up) : NULL;
+        while (n != img && !cmark_node_next(n))
+            n = cmark_node_parent(n);
+        n = n == img ? NULL : cmark_node_next(n);
     }
-    return true;
+    return quire__buf_cstr(b);
+}
+
+static bool md_is_tight_para(cmark_node *para)
+{
+    cmark_node *gp = cmark_node_parent(cmark_node_parent(para));
+    return gp && cmark_node_get_type(gp) == CMARK_NODE_LIST && cmark_node_get_list_tight(gp);
+}
+
+static void md_backref(md_walk *w)
+{
+    static const char *const atts[] = {"class", "footnote-backref", "data-footnote-backref", "",
+                                       NULL};
+    if (w->fn_backref_done)
+        return;
+    w->fn_backref_done = true;
+    uint32_t a = quire__h2m_md_start(w->h, "a", (const char **)atts, 0, 0);
+    md_text(w, "\xE2\x86\xA9"); /* the arrow: dropped, unless a raw <code> is open */
+    quire__h2m_md_end(w->h, a);
+}
+
+/* The label of a footnote definition, or of the definition a reference
+ * points to.  cmark-gfm's API has no getter for it (the literal of a
+ * reference is its number), but its renderer writes it into an id or
+ * href: render the node alone and read it back.  Footnotes are rare. */
+static const char *md_fn_label(quire_buf *b, cmark_node *n, const char *prefix)
+{
+    quire__buf_reset(b);
+    char *html = cmark_render_html(n, CMARK_OPT_UNSAFE, NULL);
+    const char *p = html ? strstr(html, prefix) : NULL;
+    if (p) {
+        p += strlen(prefix);
+        quire__buf_put(b, p, strcspn(p, "\""));
+    }
+    /* html is in the tree's allocator, the arena of md_body: not freed here */
+    return p && b->len ? quire__buf_cstr(b) : NULL;
+}
+
+static const char *const md_heading_names[] = {"h1", "h1", "h2", "h3", "h4", "h5", "h6"};
+
+/* ENTER of a container: open what cmark-gfm's renderer would write. */
+static void md_enter(md_walk *w, cmark_iter *it, cmark_node *n)
+{
+    cmark_node_type t = cmark_node_get_type(n);
+    uint32_t a = 0, b = 0;
+    const char *atts[9] = {NULL};
+    switch (t) {
+    case CMARK_NODE_BLOCK_QUOTE:
+        md_cr(w);
+        a = md_start_at(w, "blockquote", NULL, n);
+        md_lf(w);
+        break;
+    case CMARK_NODE_LIST:
+        md_cr(w);
+        if (cmark_node_get_list_type(n) == CMARK_BULLET_LIST) {
+            a = md_start_at(w, "ul", NULL, n);
+        } else {
+            char start[24];
+            int sn = cmark_node_get_list_start(n);
+            if (sn != 1) {
+                snprintf(start, sizeof start, "%d", sn);
+                atts[0] = "start";
+                atts[1] = start;
+            }
+            a = md_start_at(w, "ol", atts, n);
+        }
+        md_lf(w);
+        break;
+    case CMARK_NODE_ITEM:
+        md_cr(w);
+        a = md_start_at(w, "li", NULL, n);
+        w->nl = false;
+        if (md_tasklist_ext && cmark_node_get_syntax_extension(n) == md_tasklist_ext) {
+            atts[0] = "type", atts[1] = "checkbox";
+            if (cmark_gfm_extensions_get_tasklist_item_checked(n))
+                atts[2] = "checked", atts[3] = "";
+            md_void(w, "input", atts, NULL);
+            md_text(w, " ");
+        }
+        break;
+    case CMARK_NODE_HEADING: {
+        int level = cmark_node_get_heading_level(n);
+        md_cr(w);
+        w->nl = false;
+        a = md_start_at(w, md_heading_names[level >= 1 && level <= 6 ? level : 1], NULL, n);
+        break;
+    }
+    case CMARK_NODE_PARAGRAPH:
+        if (!md_is_tight_para(n)) {
+            md_cr(w);
+            w->nl = false;
+            a = md_start_at(w, "p", NULL, n);
+        }
+        break;
+    case CMARK_NODE_EMPH:
+        w->nl = false;
+        a = md_start_at(w, "em", NULL, NULL);
+        break;
+    case CMARK_NODE_STRONG:
+        w->nl = false;
+        a = md_start_at(w, "strong", NULL, NULL);
+        break;
+    case CMARK_NODE_LINK: {
+        const char *title = cmark_node_get_title(n);
+        w->nl = false;
+        atts[0] = "href";
+        atts[1] = md_href(&w->s1, cmark_node_get_url(n));
+        if (title && *title)
+            atts[2] = "title", atts[3] = title;
+        a = md_start_at(w, "a", atts, NULL);
+        break;
+    }
+    case CMARK_NODE_IMAGE: {
+        const char *title = cmark_node_get_title(n);
+        w->nl = false;
+        atts[0] = "src";
+        atts[1] = md_href(&w->s1, cmark_node_get_url(n));
+        atts[2] = "alt";
+        atts[3] = md_alt(&w->s2, n);
+        if (title && *title)
+            atts[4] = "title", atts[5] = title;
+        md_void(w, "img", atts, NULL);
+        /* The alt text is all there is of the children.  The reset makes
+         * the image's EXIT the current event: the walk never sees it, so
+         * nothing is pushed for it. */
+        cmark_iter_reset(it, n, CMARK_EVENT_EXIT);
+        return;
+    }
+    case CMARK_NODE_FOOTNOTE_DEFINITION: {
+        static const char *const sec[] = {"class", "footnotes", "data-footnotes", "", NULL};
+        if (!w->fn_section) {
+            w->fn_section = md_start_at(w, "section", (const char **)sec, NULL);
+            md_lf(w);
+            w->fn_list = md_start_at(w, "ol", NULL, NULL);
+            md_lf(w);
+        }
+        const char *label = md_fn_label(&w->s1, n, "<li id=\"fn-");
+        if (label) {
+            quire__buf_reset(&w->s2);
+            quire__buf_puts(&w->s2, "fn-");
+            quire__buf_puts(&w->s2, label);
+            atts[0] = "id";
+            atts[1] = quire__buf_cstr(&w->s2);
+        }
+        w->fn_backref_done = false;
+        a = md_start_at(w, "li", atts, NULL);
+        md_lf(w);
+        break;
+    }
+    default:
+        if (t == CMARK_NODE_TABLE) {
+            w->tbody = 0;
+            md_cr(w);
+            a = md_start_at(w, "table", NULL, n);
+            w->nl = false;
+        } else if (t == CMARK_NODE_TABLE_ROW) {
+            md_cr(w);
+            if (cmark_gfm_extensions_get_table_row_is_header(n)) {
+                a = md_start_at(w, "thead", NULL, NULL);
+                md_lf(w);
+            } else if (!w->tbody) {
+                w->tbody = md_start_at(w, "tbody", NULL, NULL);
+                if (!w->tbody)
+                    w->tbody = UINT32_MAX; /* tried: never again in this table */
+                md_lf(w);
+            }
+            b = md_start_at(w, "tr", NULL, n);
+            w->nl = false;
+        } else if (t == CMARK_NODE_TABLE_CELL) {
+            cmark_node *row = cmark_node_parent(n), *table = cmark_node_parent(row);
+            bool head = cmark_gfm_extensions_get_table_row_is_header(row);
+            uint8_t *al = table ? cmark_gfm_extensions_get_table_alignments(table) : NULL;
+            uint16_t ncols = table ? cmark_gfm_extensions_get_table_columns(table) : 0;
+            size_t i = 0;
+            for (cmark_node *c = cmark_node_previous(n); c; c = cmark_node_previous(c))
+                i++;
+            if (al && i < ncols) {
+                atts[0] = "align";
+                atts[1] = al[i] == 'l' ? "left" : al[i] == 'c' ? "center" : al[i] == 'r' ? "right" : NULL;
+                if (!atts[1])
+                    atts[0] = NULL;
+            }
+            md_cr(w);
+            a = md_start_at(w, head ? "th" : "td", atts, n);
+            w->nl = false;
+        } else if (t == CMARK_NODE_STRIKETHROUGH) {
+            w->nl = false;
+            a = md_start_at(w, "del", NULL, NULL);
+        }
+        break;
+    }
+    md_push(w, a, b);
+}
+
+static void md_exit(md_walk *w, cmark_node *n)
+{
+    if (!w->nopen)
+        return;
+    md_open o = w->open[--w->nopen];
+    cmark_node_type t = cmark_node_get_type(n);
+    switch (t) {
+    case CMARK_NODE_BLOCK_QUOTE:
+        md_cr(w);
+        quire__h2m_md_end(w->h, o.a);
+        md_lf(w);
+        return;
+    case CMARK_NODE_LIST:
+    case CMARK_NODE_ITEM:
+    case CMARK_NODE_HEADING:
+        quire__h2m_md_end(w->h, o.a);
+        md_lf(w);
+        return;
+    case CMARK_NODE_PARAGRAPH:
+        if (!o.a)
+            return; /* tight: nothing was written */
+        cmark_node *parent = cmark_node_parent(n);
+        if (parent && cmark_node_get_type(parent) == CMARK_NODE_FOOTNOTE_DEFINITION &&
+            !cmark_node_next(n)) {
+            md_text(w, " ");
+            md_backref(w);
+        }
+        quire__h2m_md_end(w->h, o.a);
+        md_lf(w);
+        return;
+    case CMARK_NODE_FOOTNOTE_DEFINITION:
+        if (!w->fn_backref_done) {
+            md_backref(w);
+            md_lf(w);
+        }
+        quire__h2m_md_end(w->h, o.a);
+        md_lf(w);
+        return;
+    default:
+        break;
+    }
+    if (t == CMARK_NODE_TABLE) {
+        if (w->tbody) {
+            md_cr(w);
+            if (w->tbody != UINT32_MAX)
+                quire__h2m_md_end(w->h, w->tbody);
+            md_lf(w);
+        }
+        w->tbody = 0;
+        md_cr(w);
+        quire__h2m_md_end(w->h, o.a);
+        md_lf(w);
+    } else if (t == CMARK_NODE_TABLE_ROW) {
+        md_cr(w);
+        quire__h2m_md_end(w->h, o.b);
+        w->nl = false;
+        if (o.a) {
+            md_cr(w);
+            quire__h2m_md_end(w->h, o.a);
+            w->nl = false;
+        }
+    } else if (t == CMARK_NODE_TABLE_CELL) {
+        quire__h2m_md_end(w->h, o.a);
+        md_lf(w);
+    } else {
+        quire__h2m_md_end(w->h, o.b);
+        quire__h2m_md_end(w->h, o.a);
+    }
+}
+
+/* A leaf (ENTER only). */
+static void md_leaf(md_walk *w, cmark_node *n)
+{
+    const char *atts[5] = {NULL};
+    switch (cmark_node_get_type(n)) {
+    case CMARK_NODE_TEXT:
+        md_text(w, cmark_node_get_literal(n));
+        break;
+    case CMARK_NODE_SOFTBREAK:
+        md_text(w, "\n");
+        break;
+    case CMARK_NODE_LINEBREAK:
+        md_void(w, "br", NULL, NULL);
+        md_text(w, "\n");
+        break;
+    case CMARK_NODE_CODE: {
+        uint32_t tok = md_start_at(w, "code", NULL, NULL);
+        md_text(w, cmark_node_get_literal(n));
+        quire__h2m_md_end(w->h, tok);
+        w->nl = false;
+        break;
+    }
+    case CMARK_NODE_CODE_BLOCK: {
+        const char *info = cmark_node_get_fence_info(n);
+        md_cr(w);
+        uint32_t pre = md_start_at(w, "pre", NULL, n);
+        if (info && *info) {
+            quire_buf *cls = &w->s1;
+            quire__buf_reset(cls);
+            quire__buf_puts(cls, "language-");
+            size_t k = 0;
+            while (info[k] && !strchr(" \t\n\v\f\r", info[k]))
+                k++;
+            quire__buf_put(cls, info, k);
+            atts[0] = "class";
+            atts[1] = quire__buf_cstr(cls);
+        }
+        uint32_t code = md_start_at(w, "code", atts, NULL);
+        md_text(w, cmark_node_get_literal(n));
+        quire__h2m_md_end(w->h, code);
+        quire__h2m_md_end(w->h, pre);
+        md_lf(w);
+        break;
+    }
+    case CMARK_NODE_THEMATIC_BREAK:
+        md_cr(w);
+        md_void(w, "hr", NULL, n);
+        md_lf(w);
+        break;
+    case CMARK_NODE_HTML_BLOCK:
+    case CMARK_NODE_HTML_INLINE: {
+        const char *lit = cmark_node_get_literal(n);
+        bool block = cmark_node_get_type(n) == CMARK_NODE_HTML_BLOCK;
+        size_t len = lit ? strlen(lit) : 0;
+        if (block)
+            md_cr(w);
+        if (len) {
+            quire__h2m_raw(w->h, lit, len, md_line(w, n), md_col(n), block);
+            w->nl = lit[len - 1] == '\n';
+        }
+        if (block)
+            md_cr(w);
+        break;
+    }
+    case CMARK_NODE_FOOTNOTE_REFERENCE: {
+        static const char *const sup[] = {"class", "footnote-ref", NULL};
+        const char *label = md_fn_label(&w->s1, n, "<a href=\"#fn-");
+        if (!label)
+            break;
+        quire__buf_reset(&w->s2);
+        quire__buf_puts(&w->s2, "#fn-");
+        quire__buf_puts(&w->s2, label);
+        atts[0] = "href";
+        atts[1] = quire__buf_cstr(&w->s2);
+        atts[2] = "data-footnote-ref";
+        atts[3] = "";
+        w->nl = false;
+        uint32_t s = md_start_at(w, "sup", (const char **)sup, NULL);
+        uint32_t a = md_start_at(w, "a", atts, NULL);
+        md_text(w, cmark_node_get_literal(n)); /* the number, as for the arrow */
+        quire__h2m_md_end(w->h, a);
+        quire__h2m_md_end(w->h, s);
+        w->nl = false;
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+/* Walk cmark's tree into model nodes (see the top of this file). */
+static int md_build(quire_document *doc, cmark_node *root, uint32_t line_offset,
+                    const quire_read_ctx *ctx)
+{
+    md_walk w;
+    memset(&w, 0, sizeof w);
+    w.line_offset = line_offset;
+    w.nl = true;
+    quire__buf_init(&w.s1);
+    quire__buf_init(&w.s2);
+    int rc = quire__h2m_new(&w.h, doc, doc->body, ctx, MD_COMPONENT);
+    cmark_iter *it = rc == QUIRE_OK ? cmark_iter_new(root) : NULL;
+    if (rc == QUIRE_OK && !it)
+        rc = QUIRE_ERR_NOMEM;
+    if (rc == QUIRE_OK) {
+        cmark_event_type ev;
+        while (!w.oom && (ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+            cmark_node *n = cmark_iter_get_node(it);
+            if (n == root)
+                continue;
+            if (ev == CMARK_EVENT_EXIT) {
+                md_exit(&w, n);
+                continue;
+            }
+            switch (cmark_node_get_type(n)) {
+            case CMARK_NODE_TEXT:
+            case CMARK_NODE_SOFTBREAK:
+            case CMARK_NODE_LINEBREAK:
+            case CMARK_NODE_CODE:
+            case CMARK_NODE_CODE_BLOCK:
+            case CMARK_NODE_THEMATIC_BREAK:
+            case CMARK_NODE_HTML_BLOCK:
+            case CMARK_NODE_HTML_INLINE:
+                md_leaf(&w, n); /* cmark's iterator gives leaves no EXIT */
+                break;
+            case CMARK_NODE_FOOTNOTE_REFERENCE:
+                md_leaf(&w, n); /* a leaf to us, but it gets an EXIT */
+                md_push(&w, 0, 0);
+                break;
+            default:
+                md_enter(&w, it, n);
+                break;
+            }
+        }
+        if (w.fn_section) {
+            quire__h2m_md_end(w.h, w.fn_list);
+            md_lf(&w);
+            quire__h2m_md_end(w.h, w.fn_section);
+            md_lf(&w);
+        }
+        rc = w.oom ? QUIRE_ERR_NOMEM : quire__h2m_finish(w.h);
+    }
+    if (it)
+        cmark_iter_free(it);
+    quire__h2m_free(w.h);
+    free(w.open);
+    quire__buf_free(&w.s1);
+    quire__buf_free(&w.s2);
+    return rc;
+}
+
+/* ------------------------------------------------------- cmark's memory
+ *
+ * cmark-gfm mallocs every node, every literal and every buffer, and frees
+ * them one by one: about a sixth of the read went to malloc and free.  It
+ * takes an allocator (cmark_mem), but one without a context pointer, and
+ * its own arena allocator is one global: not for several threads.  So this
+ * one is a bump allocator found through a thread-local pointer, set for
+ * the duration of one md_body on that thread.  Nothing is freed one by
+ * one; the parser and the tree are dropped with the arena, never walked.
+ * Like cmark's own allocator, it aborts when memory runs out (cmark does
+ * not check).
+ */
+#define MD_MEM_CHUNK (64u * 1024u)
+#define MD_MEM_BIG (16u * 1024u)
+
+typedef struct md_mem_chunk {
+    struct md_mem_chunk *prev;
+    size_t used;
+    _Alignas(16) unsigned char data[];
+} md_mem_chunk;
+
+/* Every allocation has this header: its size, and for big ones (malloc'd
+ * alone) the index in `bigs`. */
+typedef struct md_mem_hdr {
+    size_t size;
+    size_t big; /* 0: in a chunk; else index + 1 */
+} md_mem_hdr;
+
+typedef struct md_mem {
+    md_mem_chunk *chunk;
+    void **bigs;
+    size_t nbigs, bigs_cap;
+    unsigned char *last; /* the latest small allocation (it can grow in place) */
+} md_mem;
+
+static _Thread_local md_mem *md_mem_cur;
+
+static _Noreturn void md_mem_oom(void)
+{
+    fputs("quire: out of memory in the Markdown parser\n", stderr);
+    abort();
+}
+
+static void *md_mem_alloc(size_t size)
+{
+    md_mem *m = md_mem_cur;
+    size_t need = (sizeof(md_mem_hdr) + size + 15) & ~(size_t)15;
+    if (need < size)
+        md_mem_oom();
+    md_mem_hdr *h;
+    if (need > MD_MEM_BIG) {
+        if (m->nbigs == m->bigs_cap) {
+            size_t cap = m->bigs_cap ? m->bigs_cap * 2 : 16;
+            void **p = realloc(m->bigs, cap * sizeof *p);
+            if (!p)
+                md_mem_oom();
+            m->bigs = p;
+            m->bigs_cap = cap;
+        }
+        h = malloc(need);
+        if (!h)
+            md_mem_oom();
+        m->bigs[m->nbigs++] = h;
+        h->big = m->nbigs;
+    } else {
+        if (!m->chunk || MD_MEM_CHUNK - m->chunk->used < need) {
+            md_mem_chunk *c = malloc(sizeof *c + MD_MEM_CHUNK);
+            if (!c)
+                md_mem_oom();
+            c->prev = m->chunk;
+            c->used = 0;
+            m->chunk = c;
+        }
+        h = (md_mem_hdr *)(m->chunk->data + m->chunk->used);
+        m->chunk->used += need;
+        h->big = 0;
+        m->last = (unsigned char *)h;
+    }
+    h->size = size;
+    return h + 1;
+}
+
+static void *md_mem_calloc(size_t n, size_t size)
+{
+    if (size && n > SIZE_MAX / size)
+        md_mem_oom();
+    void *p = md_mem_alloc(n * size);
+    memset(p, 0, n * size);
+    return p;
+}
+
+static void *md_mem_realloc(void *p, size_t size)
+{
+    if (!p)
+        return md_mem_alloc(size);
+    md_mem *m = md_mem_cur;
+    md_mem_hdr *h = (md_mem_hdr *)p - 1;
+    if (size <= h->size) {
+        return p;
+    }
+    if (h->big) {
+        size_t i = h->big - 1;
+        md_mem_hdr *nh = realloc(h, sizeof *nh + size);
+        if (!nh)
+            md_mem_oom();
+        nh->size = size;
+        m->bigs[i] = nh;
+        return nh + 1;
+    }
+    size_t need = (sizeof(md_mem_hdr) + size + 15) & ~(size_t)15;
+    if ((unsigned char *)h == m->last && need <= MD_MEM_BIG &&
+        (size_t)((unsigned char *)h - m->chunk->data) + need <= MD_MEM_CHUNK) {
+        /* the latest allocation grows where it is */
+        m->chunk->used = (size_t)((unsigned char *)h - m->chunk->data) + need;
+        h->size = size;
+        return p;
+    }
+    void *q = md_mem_alloc(size);
+    memcpy(q, p, h->size);
+    return q;
+}
+
+static void md_mem_free(void *p)
+{
+    (void)p; /* all at once, in md_mem_release */
+}
+
+static cmark_mem md_mem_allocator = {md_mem_calloc, md_mem_realloc, md_mem_free};
+
+static void md_mem_release(md_mem *m)
+{
+    for (md_mem_chunk *c = m->chunk; c;) {
+        md_mem_chunk *prev = c->prev;
+        free(c);
+        c = prev;
+    }
+    for (size_t i = 0; i < m->nbigs; i++)
+        free(m->bigs[i]);
+    free(m->bigs);
 }
 
 static int md_body(quire_document *doc, const char *body, size_t len, uint32_t line_offset,
@@ -173,36 +821,20 @@ static int md_body(quire_document *doc, const char *body, size_t len, uint32_t l
 {
     pthread_once(&md_once, md_init);
     const int opts = CMARK_OPT_UNSAFE | CMARK_OPT_SOURCEPOS | CMARK_OPT_FOOTNOTES;
-    int rc = QUIRE_OK;
-    char *html = NULL;
-    cmark_node *root = NULL;
-    cmark_parser *parser = cmark_parser_new(opts);
-    if (!parser)
-        return QUIRE_ERR_NOMEM;
+    md_mem mem = {0};
+    md_mem_cur = &mem;
+    cmark_parser *parser = cmark_parser_new_with_mem(opts, &md_mem_allocator);
     for (size_t i = 0; i < sizeof md_extensions / sizeof *md_extensions; i++) {
         cmark_syntax_extension *ext = cmark_find_syntax_extension(md_extensions[i]);
         if (ext)
             cmark_parser_attach_syntax_extension(parser, ext);
     }
     cmark_parser_feed(parser, body, len);
-    root = cmark_parser_finish(parser);
-    if (!root || !md_mark_html_blocks(root)) {
-        rc = QUIRE_ERR_NOMEM;
-        goto done;
-    }
-    html = cmark_render_html(root, opts, cmark_parser_get_syntax_extensions(parser));
-    if (!html) {
-        rc = QUIRE_ERR_NOMEM;
-        goto done;
-    }
-    rc = quire__html_to_model(doc, doc->body, html, strlen(html), line_offset,
-                              QUIRE__H2M_CMARK, ctx, MD_COMPONENT);
-done:
-    if (html)
-        cmark_get_default_mem_allocator()->free(html);
-    if (root)
-        cmark_node_free(root);
-    cmark_parser_free(parser);
+    cmark_node *root = cmark_parser_finish(parser);
+    int rc = root ? md_build(doc, root, line_offset, ctx) : QUIRE_ERR_NOMEM;
+    /* no cmark_node_free / cmark_parser_free: their memory is all in `mem` */
+    md_mem_cur = NULL;
+    md_mem_release(&mem);
     return rc;
 }
 

@@ -5,6 +5,7 @@
  * dates, identity and slugs.
  */
 #include "rd_test.h"
+#include "../../src/readers/frontmatter.h"
 
 #include <time.h>
 
@@ -581,8 +582,90 @@ static void test_identity(void)
     rd_close(&r);
 }
 
+
+/* ---------------------------------------------- the fast YAML scanner */
+
+static bool fy_same(const quire_value *a, const quire_value *b)
+{
+    if (!a || !b)
+        return a == b;
+    if (a->type != b->type || a->len != b->len || a->line != b->line ||
+        a->column != b->column || a->count != b->count || !a->str != !b->str ||
+        (a->str && memcmp(a->str, b->str, a->len) != 0) || !a->key != !b->key ||
+        (a->key && strcmp(a->key, b->key) != 0))
+        return false;
+    for (a = a->first, b = b->first; a && b; a = a->next, b = b->next)
+        if (!fy_same(a, b))
+            return false;
+    return !a && !b;
+}
+
+/* The fast scanner (when it reads the text at all) and libyaml agree on
+ * every value, key, position and status; `fast` says whether it must read
+ * this text itself rather than hand it to libyaml. */
+static void fy_check(const char *yaml, bool fast)
+{
+    quire_arena *arena = quire_arena_new();
+    quire_diag_list d1, d2;
+    quire_diag_list_init(&d1);
+    quire_diag_list_init(&d2);
+    quire_read_ctx c1 = rd_ctx("f.md", &d1), c2 = rd_ctx("f.md", &d2);
+    quire_value *v1 = NULL, *v2 = NULL;
+    size_t n = strlen(yaml);
+    int r1 = quire__yaml_parse_mode(&v1, arena, yaml, n, 1, &c1, "markdown", QUIRE__YAML_LIBYAML);
+    int r2 = quire__yaml_parse_mode(&v2, arena, yaml, n, 1, &c2, "markdown", QUIRE__YAML_FAST);
+    if (fast && r2 != QUIRE_OK) {
+        fprintf(stderr, "fast scanner gave up on:\n%s\n", yaml);
+        rd_failures++;
+    }
+    if (r2 == QUIRE_OK && (r1 != QUIRE_OK || !fy_same(v1, v2))) {
+        fprintf(stderr, "fast scanner and libyaml disagree on:\n%s\n", yaml);
+        rd_failures++;
+    }
+    CHECK(r2 == QUIRE_OK || d2.count == 0); /* giving up reports nothing */
+    quire_diag_list_free(&d1);
+    quire_diag_list_free(&d2);
+    quire_arena_free(arena);
+}
+
+static void test_yaml_fast(void)
+{
+    static const char *const fast[] = {
+        "title: Hello\n",
+        "title: \"Summit: Output Below\"\ndate: 2016-08-18\nlastmod: \"2019-12-13T23:49:24\"\n",
+        "author: [\"Dmitri Nov\xC3\xA1k\", 'B', c d]\ntags:\n  - \"x\"\n  - y\ndraft: false\n",
+        "a:\n  b:\n    c: 1\n    d: [1, 2.5, true, null, ~]\n  e: x\nf: -3\n",
+        "\"og:image:width\": 1200\n'k': v\nog:type: article\nkey : v\n",
+        "k:\n- a\n- b\nj: c\n",                      /* indentless sequence */
+        "k:\nj:   # comment\n  # inside\nl: # c\n",    /* empty values */
+        "k: \"esc \\\" \\\\ \\n \\t \\u00e9 \\x41 \\U0001F600 \\/ \\0 \\e\"\n",
+        "# only a comment\n\nk: v # trailing\nw: a#b\nu: http://x.org/a?b=c#d\n",
+        "- a\n- \"b\"\n",                             /* a root sequence */
+        "\xD0\xBA\xD0\xBB\xD1\x8E\xD1\x87: \xE6\x9D\xB1\xE4\xBA\xAC\nx: \xF0\x9F\x98\x80 y\n",
+        "k: []\nl: [ ]\nm: ''\nn: \"\"\n",
+        "",
+        "# nothing\n",
+    };
+    for (size_t i = 0; i < sizeof fast / sizeof *fast; i++)
+        fy_check(fast[i], true);
+    /* Whatever these are, libyaml decides; the scanner must not read them
+     * differently. */
+    static const char *const other[] = {
+        "k: |\n  block\n", "k: >\n  folded\n", "k: &a v\nj: *a\n", "k: !tag v\n",
+        "k: \"multi\n  line\"\n", "k: plain\n  continued\n", "k: {a: 1}\n", "k: [a, [b]]\n",
+        "k: [a,b,]\n", "k:\tv\n", "\tk: v\n", "k: v\r\n", "k: a: b\n", "- a: b\n", "? k\n: v\n",
+        "k: 'it''s'\n", "k: \"bad \\q\"\n", "k: @x\n", "k: `x\n", "%YAML 1.2\n---\nk: v\n",
+        "k: v\n  j: w\n", "  k: v\nj: w\n", "k: v\n- a\n", "k\n", "k: -\n", "k: [a, b] x\n",
+        "k: \"a\" b\n", "k: \xE2\x80\xA8\n", "k: \xC3\n", "k: \x01\n", "k: a\xC2\x85" "b\n",
+        "---\nk: v\n", "k: v\n...\n", "k: :x\n", "k: ?x\n", "k: -x\n", "k:v\n",
+    };
+    for (size_t i = 0; i < sizeof other / sizeof *other; i++)
+        fy_check(other[i], false);
+}
+
 int main(void)
 {
+    test_yaml_fast();
     test_scalars();
     test_yaml_errors();
     test_aliases_and_depth();
