@@ -358,7 +358,10 @@ int quire_build(const quire_build_opts *o, quire_diag_list *diags)
         goto done;
     if (o->base_url)
         quire_site_set_base_url(&st.c->site, o->base_url);
-    int failed = quire_collection_read_paths(st.c, o->sources, o->n_sources, NULL, &o->limits, diags);
+    /* limits: of quire.yaml fill in what the command line left unset. */
+    quire_limits limits = o->limits;
+    quire_config_limits(st.c, &limits);
+    int failed = quire_collection_read_paths(st.c, o->sources, o->n_sources, NULL, &limits, diags);
     if (failed < 0) {
         rc = failed;
         goto done;
