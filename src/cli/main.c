@@ -47,7 +47,7 @@ static void usage(FILE *out)
           "      --strict              any error fails the build before anything is written\n"
           "      --fetch-remote        download remote images into the EPUB\n"
           "      --jobs N              worker threads (default: number of cores)\n"
-          "      --max-file-size BYTES  largest input file (default 64M; K, M, G suffixes)\n"
+          "      --max-file-size BYTES  largest input file (default 16M; K, M, G suffixes)\n"
           "      --max-depth N         deepest nesting of body and metadata (default 200)\n"
           "      --max-yaml-aliases N  YAML alias expansions per document (default 1000)\n"
           "      --max-documents N     documents per build (default 1000000)\n"
@@ -221,7 +221,7 @@ static int cmd_convert(cli *o, char **args, int n)
     if (rc == QUIRE_OK) {
         char *data = NULL;
         size_t len = 0;
-        rc = quire_read_file(input, limits.max_file_size ? limits.max_file_size : (64u << 20),
+        rc = quire_read_file(input, limits.max_file_size ? limits.max_file_size : (16u << 20),
                              &data, &len);
         if (rc != QUIRE_OK)
             quire_diag_add(&diags, QUIRE_SEV_ERROR, "quire", input, 0, 0, "%s%s", quire_strerror(rc),

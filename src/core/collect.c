@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define DEFAULT_MAX_FILE_SIZE (64u << 20)
+#define DEFAULT_MAX_FILE_SIZE (16u << 20)
 #define DEFAULT_MAX_DEPTH 200u
 #define DEFAULT_MAX_ALIASES 1000u
 #define DEFAULT_MAX_DOCUMENTS 1000000u
