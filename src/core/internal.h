@@ -117,6 +117,14 @@ int quire__read_buffer_ex(quire_collection *c, const quire_reader *reader, const
                           const char *id_path, const char *data, size_t len,
                           const quire_limits *limits, quire_diag_list *diags);
 
+/** Text input made clean UTF-8 before a reader parses it (encoding.c): a
+ *  file with no UTF-8 at all is decoded as Windows-1252, invalid sequences,
+ *  NUL and XML-forbidden controls become U+FFFD; one warning per kind at
+ *  the first bad byte.  *out is NULL when data is clean already, else a
+ *  malloc'd NUL-terminated copy (caller frees). */
+int quire__text_to_utf8(const quire_read_ctx *ctx, const char *component, const char *data,
+                        size_t len, char **out, size_t *out_len);
+
 /* ---- time ---- */
 /** SOURCE_DATE_EPOCH if set and valid, else the collection's newest date,
  *  else the Unix epoch.  Never the clock. */
