@@ -60,8 +60,9 @@ int quire__read_buffer_ex(quire_collection *c, const quire_reader *reader, const
     };
     size_t before = c->count;
     if (c->count >= ctx.limits.max_documents) {
-        quire_diag_add(diags, QUIRE_SEV_ERROR, "quire", path, 0, 0,
-                       "more than %zu documents (limits.max_documents)", ctx.limits.max_documents);
+        quire_diag_add(diags, QUIRE_SEV_ERROR, "quire", path, 1, 1,
+                       "more than %zu documents (limits.max_documents): not read",
+                       ctx.limits.max_documents);
         return QUIRE_ERR_LIMIT;
     }
     int rc = reader->read(&ctx, data, len, c);
@@ -187,9 +188,12 @@ int quire_collection_read_paths(quire_collection *c, const char *const *paths, s
             size_t len = 0;
             rc = quire_read_file(files.items[f], limits.max_file_size, &data, &len);
             if (rc != QUIRE_OK) {
-                quire_diag_add(diags, QUIRE_SEV_ERROR, "quire", files.items[f], 0, 0, "%s%s",
-                               quire_strerror(rc),
-                               rc == QUIRE_ERR_LIMIT ? " (limits.max_file_size)" : "");
+                /* Over the size limit, the file is refused from its first
+                 * byte: say so at 1:1, like every other document error. */
+                bool lim = rc == QUIRE_ERR_LIMIT;
+                quire_diag_add(diags, QUIRE_SEV_ERROR, "quire", files.items[f], lim, lim,
+                               "%s%s", lim ? "file larger than limits.max_file_size" : quire_strerror(rc),
+                               lim ? " (--max-file-size): not read" : "");
                 failed++;
                 continue;
             }
