@@ -394,7 +394,8 @@ static int cmp_cstr(const void *a, const void *b)
  * for appends, locked. */
 static int manifest_rewrite(quire_outdir *d, const char *mpath)
 {
-    qsort(d->list, d->count, sizeof *d->list, cmp_cstr);
+    if (d->count) /* a new folder: no list yet, and qsort(NULL, 0) is UB */
+        qsort(d->list, d->count, sizeof *d->list, cmp_cstr);
     quire_sink *s;
     int rc = quire_sink_open_file(&s, mpath);
     if (rc != QUIRE_OK)
