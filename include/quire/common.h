@@ -34,7 +34,9 @@ typedef enum quire_status {
     QUIRE_ERR_UNSUPPORTED = -5, /* the component cannot do this */
     QUIRE_ERR_USAGE = -6,       /* bad option or argument */
     QUIRE_ERR_LIMIT = -7,       /* a configured size/depth/count limit was hit */
-    QUIRE_ERR_UNSAFE = -8       /* a path would leave the output directory */
+    QUIRE_ERR_UNSAFE = -8,      /* a path would leave the output directory */
+    QUIRE_ERR_EXISTS = -9,      /* a file is in the way that quire did not write */
+    QUIRE_ERR_BUSY = -10        /* another build holds the output folder */
 } quire_status;
 
 /** A static English string for a status. Never NULL. */

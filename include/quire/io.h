@@ -8,6 +8,12 @@
  * paths relative to one output folder and refuses any path that would leave
  * it ("..", absolute paths, backslashes, NUL, symlinks pointing out).
  *
+ * The output folder keeps a manifest, OUTDIR/.quire-manifest, of every file
+ * quire wrote there.  quire replaces only files listed in it: any other file
+ * in the way is left alone and the sink fails with QUIRE_ERR_EXISTS.  quire
+ * never deletes a file, except its own stale temporaries (".NAME.XXXXXX" of
+ * a listed NAME, left by a killed build), which quire_outdir_open removes.
+ *
  * Ownership: a sink from quire_sink_* is the caller's; quire_sink_commit()
  * and quire_sink_abort() both free it.  quire_outdir_free() frees the outdir
  * (sinks it handed out stay the caller's).
@@ -43,7 +49,8 @@ QUIRE_API size_t quire_sink_size(const quire_sink *s);
 QUIRE_API const char *quire_sink_data(const quire_sink *s, size_t *len);
 /** Final path of a file sink, NULL for stdout/memory (borrowed). */
 QUIRE_API const char *quire_sink_path(const quire_sink *s);
-/** Finish: flush, fsync, rename into place.  Frees the sink.  A memory sink's
+/** Finish: flush, fsync (not for outdir sinks: quire_outdir_free syncs the
+ *  file system once), rename into place.  Frees the sink.  A memory sink's
  *  bytes are handed to *data_out (malloc'd, caller frees) when not NULL. */
 QUIRE_API int quire_sink_commit(quire_sink *s);
 QUIRE_API int quire_sink_commit_memory(quire_sink *s, char **data_out, size_t *len_out);
@@ -52,16 +59,23 @@ QUIRE_API void quire_sink_abort(quire_sink *s);
 
 typedef struct quire_outdir quire_outdir;
 
-/** Open (create, with parents) an output folder. */
+/** Open (create, with parents) an output folder: read and compact its
+ *  manifest, remove stale temporaries, and lock it (QUIRE_ERR_BUSY when
+ *  another build holds it; QUIRE_ERR_UNSAFE when the manifest is a symlink). */
 QUIRE_API int quire_outdir_open(quire_outdir **out, const char *path);
 QUIRE_API void quire_outdir_free(quire_outdir *d);
 QUIRE_API const char *quire_outdir_path(const quire_outdir *d);
+/** True when relpath is listed in the folder's manifest (quire wrote it, or
+ *  this build has claimed it). */
+QUIRE_API bool quire_outdir_owns(const quire_outdir *d, const char *relpath);
 /** True when relpath is a safe relative path: no empty, "." or ".."
  *  segment, not absolute, no backslash or control character. */
 QUIRE_API bool quire_path_is_safe(const char *relpath);
 /** A file sink for d/relpath, creating folders as needed.  Fails with
- *  QUIRE_ERR_UNSAFE when relpath is not safe or a folder on the way is a
- *  symlink. */
+ *  QUIRE_ERR_UNSAFE when relpath is not safe, names a hidden file, or
+ *  something on the way (or the file itself) is a symlink; with
+ *  QUIRE_ERR_EXISTS when a file quire did not write is at relpath.  relpath
+ *  is added to the manifest before the temporary file is created. */
 QUIRE_API int quire_outdir_sink(quire_outdir *d, const char *relpath, quire_sink **out);
 
 /** Read a whole file (or "-" for stdin) into a malloc'd, NUL-terminated

@@ -45,6 +45,14 @@ QUIRE_API const quire_reader *quire_reader_probe(const char *path, const char *d
  *  authors, icon, publisher, rights, cover, and the whole tree in
  *  site.config).  Missing file: QUIRE_ERR_NOTFOUND and nothing changes. */
 QUIRE_API int quire_config_load(quire_collection *c, const char *path, quire_diag_list *diags);
+/** Fill every field of *limits that is 0 (unset, e.g. by the command line)
+ *  from `limits:` of the loaded configuration.  Bad entries were reported by
+ *  quire_config_load and are skipped here.  Returns QUIRE_OK. */
+QUIRE_API int quire_config_limits(const quire_collection *c, quire_limits *limits);
+/** A limit as written in quire.yaml or on the command line: a positive
+ *  whole number, optionally with a K, M or G (binary) suffix ("64M").
+ *  QUIRE_OK, or QUIRE_ERR_USAGE (and *out untouched). */
+QUIRE_API int quire_limit_parse(const char *s, size_t *out);
 /** Apply SOURCE_DATE_EPOCH etc. is done by the build; this sets base_url
  *  (normalized to end in '/'). */
 QUIRE_API void quire_site_set_base_url(quire_site *site, const char *url);

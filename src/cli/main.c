@@ -47,7 +47,10 @@ static void usage(FILE *out)
           "      --strict              any error fails the build before anything is written\n"
           "      --fetch-remote        download remote images into the EPUB\n"
           "      --jobs N              worker threads (default: number of cores)\n"
-          "      --max-file-size BYTES, --max-depth N   limits against hostile input\n"
+          "      --max-file-size BYTES  largest input file (default 16M; K, M, G suffixes)\n"
+          "      --max-depth N         deepest nesting of body and metadata (default 200)\n"
+          "      --max-yaml-aliases N  YAML alias expansions per document (default 1000)\n"
+          "      --max-documents N     documents per build (default 1000000)\n"
           "      --errors=json         diagnostics as JSON lines on stderr\n"
           "  -q, --quiet               only errors\n"
           "  -v, --verbose             also notes\n"
@@ -175,8 +178,10 @@ static int cmd_check(cli *o, char **sources, int n)
         return EXIT_DOC_ERRORS;
     if (o->config)
         quire_config_load(c, o->config, &diags);
+    quire_limits limits = o->limits;
+    quire_config_limits(c, &limits);
     int rc = quire_collection_read_paths(c, n ? (const char *const *)sources : default_sources,
-                                         n ? (size_t)n : 1, NULL, &o->limits, &diags);
+                                         n ? (size_t)n : 1, NULL, &limits, &diags);
     print_diags(o, &diags);
     if (!o->quiet)
         fprintf(stderr, "quire: %zu documents, %zu errors, %zu warnings\n", c->count, diags.errors,
@@ -210,15 +215,19 @@ static int cmd_convert(cli *o, char **args, int n)
         rc = quire_config_load(c, o->config, &diags);
     if (rc == QUIRE_OK && o->base_url)
         quire_site_set_base_url(&c->site, o->base_url);
+    quire_limits limits = o->limits;
+    if (c)
+        quire_config_limits(c, &limits);
     if (rc == QUIRE_OK) {
         char *data = NULL;
         size_t len = 0;
-        rc = quire_read_file(input, o->limits.max_file_size ? o->limits.max_file_size : (64u << 20),
+        rc = quire_read_file(input, limits.max_file_size ? limits.max_file_size : (16u << 20),
                              &data, &len);
         if (rc != QUIRE_OK)
-            quire_diag_add(&diags, QUIRE_SEV_ERROR, "quire", input, 0, 0, "%s", quire_strerror(rc));
+            quire_diag_add(&diags, QUIRE_SEV_ERROR, "quire", input, 0, 0, "%s%s", quire_strerror(rc),
+                           rc == QUIRE_ERR_LIMIT ? " (limits.max_file_size)" : "");
         else
-            rc = quire_read_buffer(c, r, input, data, len, &o->limits, &diags);
+            rc = quire_read_buffer(c, r, input, data, len, &limits, &diags);
         free(data);
     }
     for (size_t i = 0; rc == QUIRE_OK && i < o->n_filters; i++)
@@ -271,7 +280,7 @@ static int cmd_convert(cli *o, char **args, int n)
 }
 
 enum { OPT_FILTER = 256, OPT_FORMATS, OPT_STRICT, OPT_JOBS, OPT_ERRORS, OPT_BASE_URL,
-       OPT_FETCH, OPT_MAX_SIZE, OPT_MAX_DEPTH };
+       OPT_FETCH, OPT_MAX_SIZE, OPT_MAX_DEPTH, OPT_MAX_ALIASES, OPT_MAX_DOCS };
 
 int main(int argc, char **argv)
 {
@@ -289,6 +298,8 @@ int main(int argc, char **argv)
         {"fetch-remote", no_argument, NULL, OPT_FETCH},
         {"max-file-size", required_argument, NULL, OPT_MAX_SIZE},
         {"max-depth", required_argument, NULL, OPT_MAX_DEPTH},
+        {"max-yaml-aliases", required_argument, NULL, OPT_MAX_ALIASES},
+        {"max-documents", required_argument, NULL, OPT_MAX_DOCS},
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
@@ -323,8 +334,23 @@ int main(int argc, char **argv)
         case OPT_JOBS: o.jobs = atoi(optarg); break;
         case OPT_BASE_URL: o.base_url = optarg; break;
         case OPT_FETCH: o.fetch_remote = true; break;
-        case OPT_MAX_SIZE: o.limits.max_file_size = strtoull(optarg, NULL, 10); break;
-        case OPT_MAX_DEPTH: o.limits.max_depth = strtoull(optarg, NULL, 10); break;
+        case OPT_MAX_SIZE:
+        case OPT_MAX_DEPTH:
+        case OPT_MAX_ALIASES:
+        case OPT_MAX_DOCS: {
+            size_t *field = ch == OPT_MAX_SIZE ? &o.limits.max_file_size
+                          : ch == OPT_MAX_DEPTH ? &o.limits.max_depth
+                          : ch == OPT_MAX_ALIASES ? &o.limits.max_yaml_aliases
+                          : &o.limits.max_documents;
+            /* A typo must not silently fall back to the default. */
+            if (quire_limit_parse(optarg, field) != QUIRE_OK) {
+                fprintf(stderr, "quire: %s: expected a positive whole number, got '%s'\n",
+                        argv[optind - 1], optarg);
+                free(o.filters);
+                return EXIT_USAGE;
+            }
+            break;
+        }
         case OPT_ERRORS:
             if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0) {
                 fprintf(stderr, "quire: --errors takes json or text\n");

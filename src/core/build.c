@@ -71,6 +71,7 @@ typedef struct build_state {
     quire_outdir *outdir;
     quire_date updated;
     const quire_value *field_map;
+    quire_limits limits;      /* command line, then quire.yaml's limits: */
     int jobs;
     int write_errors;
 
@@ -397,8 +398,13 @@ static void session_open(build_state *st, const quire_writer *w, const char *rel
     *sink = NULL;
     *sess = NULL;
     int rc = QUIRE_OK;
-    if (!(w->flags & QUIRE_WRITER_MULTI))
-        rc = quire_outdir_sink(st->outdir, relpath, sink);
+    if (!(w->flags & QUIRE_WRITER_MULTI) &&
+        (rc = quire_outdir_sink(st->outdir, relpath, sink)) != QUIRE_OK) {
+        quire_diag_add(st->diags, QUIRE_SEV_ERROR, w->name, relpath, 0, 0,
+                       "cannot create output: %s", quire_strerror(rc));
+        st->write_errors++;
+        return;
+    }
     quire_write_opts wo = write_opts(st, w, relpath, suffix);
     if (rc == QUIRE_OK)
         rc = quire__write_open(sess, &st->c->site, w, *sink, &wo, count, st->diags);
@@ -491,7 +497,7 @@ static void *pass2_produce(void *ctx, size_t i)
     bool fresh_extra = false;
     if (doc->body_deferred) {
         unsigned flags = st->need_extra ? QUIRE_READ_EXTRA : 0;
-        if (quire__read_body(doc, &st->opts->limits, st->field_map, flags, &p->diags, &p->aux) !=
+        if (quire__read_body(doc, &st->limits, st->field_map, flags, &p->diags, &p->aux) !=
             QUIRE_OK) {
             p->failed = true;
             return p;
@@ -688,6 +694,9 @@ int quire_build(const quire_build_opts *o, quire_diag_list *diags)
         goto done;
     if (o->base_url)
         quire_site_set_base_url(&st.c->site, o->base_url);
+    /* limits: of quire.yaml fill in what the command line left unset. */
+    st.limits = o->limits;
+    quire_config_limits(st.c, &st.limits);
     st.field_map = quire_value_get(st.c->site.config, "fields");
     st.feed_limit = feed_limit(&st);
     const char *content = quire_value_str(cfg(&st, "feeds.content"));
@@ -699,7 +708,7 @@ int quire_build(const quire_build_opts *o, quire_diag_list *diags)
         rc = failed;
         goto done;
     }
-    int read_failed = quire__read_files(st.c, &files, NULL, &o->limits, QUIRE_READ_HEADER_ONLY,
+    int read_failed = quire__read_files(st.c, &files, NULL, &st.limits, QUIRE_READ_HEADER_ONLY,
                                         st.jobs, diags);
     if (read_failed < 0) {
         rc = read_failed;

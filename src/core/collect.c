@@ -12,8 +12,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define DEFAULT_MAX_FILE_SIZE (64u << 20)
-#define DEFAULT_MAX_DEPTH 512u
+#define DEFAULT_MAX_FILE_SIZE (16u << 20)
+#define DEFAULT_MAX_DEPTH 200u
 #define DEFAULT_MAX_ALIASES 1000u
 #define DEFAULT_MAX_DOCUMENTS 1000000u
 
@@ -73,8 +73,9 @@ int quire__read_into(quire_collection *c, const quire_reader *reader, const char
     };
     size_t before = c->count;
     if (c->count >= ctx.limits.max_documents) {
-        quire_diag_add(diags, QUIRE_SEV_ERROR, "quire", path, 0, 0,
-                       "more than %zu documents (limits.max_documents)", ctx.limits.max_documents);
+        quire_diag_add(diags, QUIRE_SEV_ERROR, "quire", path, 1, 1,
+                       "more than %zu documents (limits.max_documents): not read",
+                       ctx.limits.max_documents);
         return QUIRE_ERR_LIMIT;
     }
     int rc = reader->read(&ctx, data, len, c);
@@ -320,8 +321,12 @@ static void *read_produce(void *ctx, size_t i)
     size_t len = 0;
     int rc = quire_read_file(f->path, job->limits.max_file_size, &data, &len);
     if (rc != QUIRE_OK) {
-        quire_diag_add(&r->diags, QUIRE_SEV_ERROR, "quire", f->path, 0, 0, "%s%s",
-                       quire_strerror(rc), rc == QUIRE_ERR_LIMIT ? " (limits.max_file_size)" : "");
+        /* Over the size limit, the file is refused from its first byte: say
+         * so at 1:1, like every other document error. */
+        bool lim = rc == QUIRE_ERR_LIMIT;
+        quire_diag_add(&r->diags, QUIRE_SEV_ERROR, "quire", f->path, lim, lim, "%s%s",
+                       lim ? "file larger than limits.max_file_size" : quire_strerror(rc),
+                       lim ? " (--max-file-size): not read" : "");
         r->failed = true;
         return r;
     }
@@ -368,7 +373,7 @@ static int read_consume(void *ctx, size_t i, void *item)
     while (r->docs && r->docs->count && rc == QUIRE_OK) {
         quire_document *d = quire_collection_take(r->docs, 0);
         if (job->into->count >= job->limits.max_documents) {
-            quire_diag_add(job->diags, QUIRE_SEV_ERROR, "quire", d->source_path, 0, 0,
+            quire_diag_add(job->diags, QUIRE_SEV_ERROR, "quire", d->source_path, 1, 1,
                            "more than %zu documents (limits.max_documents)",
                            job->limits.max_documents);
             quire_document_free(d);

@@ -3,10 +3,13 @@
  *
  *   title, description, base_url, language, icon, favicon, publisher,
  *   rights, cover, author(s), filters: [...], feeds: {...}, epub: {...},
- *   fields: {typed_field: source.key.path}
+ *   fields: {typed_field: source.key.path},
+ *   limits: {max_file_size, max_depth, max_yaml_aliases, max_documents}
  */
 #include "internal.h"
 
+#include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "../readers/frontmatter.h"
@@ -54,6 +57,90 @@ static void cfg_authors(quire_site *s, const quire_value *v)
     s->n_authors = k;
 }
 
+/* ---- limits: {max_file_size, max_depth, max_yaml_aliases, max_documents} ---- */
+
+static const char *const limit_keys[] = {"max_file_size", "max_depth", "max_yaml_aliases",
+                                         "max_documents", NULL};
+
+static size_t *limit_field(quire_limits *l, const char *key)
+{
+    if (!strcmp(key, "max_file_size")) return &l->max_file_size;
+    if (!strcmp(key, "max_depth")) return &l->max_depth;
+    if (!strcmp(key, "max_yaml_aliases")) return &l->max_yaml_aliases;
+    if (!strcmp(key, "max_documents")) return &l->max_documents;
+    return NULL;
+}
+
+int quire_limit_parse(const char *s, size_t *out)
+{
+    /* A positive decimal integer, optionally with a binary suffix K, M or G
+     * (KiB, MiB, GiB) so that sizes read naturally: 64M. */
+    if (!s || *s < '0' || *s > '9')
+        return QUIRE_ERR_USAGE;
+    unsigned long long v = 0;
+    for (; *s >= '0' && *s <= '9'; s++) {
+        if (v > (ULLONG_MAX - 9) / 10)
+            return QUIRE_ERR_USAGE;
+        v = v * 10 + (unsigned)(*s - '0');
+    }
+    unsigned shift = 0;
+    switch (*s) {
+    case 'k': case 'K': shift = 10; s++; break;
+    case 'm': case 'M': shift = 20; s++; break;
+    case 'g': case 'G': shift = 30; s++; break;
+    default: break;
+    }
+    if (shift && (*s == 'i' || *s == 'I') && (s[1] == 'B' || s[1] == 'b'))
+        s += 2;
+    else if (shift && (*s == 'B' || *s == 'b'))
+        s++;
+    if (*s || v == 0 || v > (SIZE_MAX >> shift))
+        return QUIRE_ERR_USAGE;
+    *out = (size_t)v << shift;
+    return QUIRE_OK;
+}
+
+/* Report every bad entry of `limits:` with its position; quire_config_limits
+ * then reads only the good ones. */
+static void cfg_check_limits(const quire_value *lim, const char *path, quire_diag_list *diags)
+{
+    if (!lim)
+        return;
+    if (lim->type != QUIRE_VALUE_MAPPING) {
+        quire_diag_add(diags, QUIRE_SEV_ERROR, "config", path, lim->line, lim->column,
+                       "limits: must be a mapping of %s, %s, %s, %s", limit_keys[0],
+                       limit_keys[1], limit_keys[2], limit_keys[3]);
+        return;
+    }
+    for (const quire_value *e = lim->first; e; e = e->next) {
+        quire_limits scratch = {0};
+        size_t *field = limit_field(&scratch, e->key ? e->key : "");
+        size_t n;
+        if (!field)
+            quire_diag_add(diags, QUIRE_SEV_ERROR, "config", path, e->line, e->column,
+                           "limits.%s: unknown limit (known: max_file_size, max_depth, "
+                           "max_yaml_aliases, max_documents)", e->key ? e->key : "");
+        else if (quire_limit_parse(quire_value_str(e), &n) != QUIRE_OK)
+            quire_diag_add(diags, QUIRE_SEV_ERROR, "config", path, e->line, e->column,
+                           "limits.%s: expected a positive whole number%s; the default holds",
+                           e->key, !strcmp(e->key, "max_file_size") ? " of bytes (K, M, G suffixes)" : "");
+    }
+}
+
+int quire_config_limits(const quire_collection *c, quire_limits *limits)
+{
+    const quire_value *lim = quire_value_get(c->site.config, "limits");
+    if (!lim || lim->type != QUIRE_VALUE_MAPPING)
+        return QUIRE_OK;
+    for (const quire_value *e = lim->first; e; e = e->next) {
+        size_t *field = limit_field(limits, e->key ? e->key : "");
+        size_t n;
+        if (field && !*field && quire_limit_parse(quire_value_str(e), &n) == QUIRE_OK)
+            *field = n;
+    }
+    return QUIRE_OK;
+}
+
 int quire_config_load(quire_collection *c, const char *path, quire_diag_list *diags)
 {
     char *data;
@@ -75,6 +162,7 @@ int quire_config_load(quire_collection *c, const char *path, quire_diag_list *di
         return QUIRE_ERR_PARSE;
     }
     s->config = root;
+    cfg_check_limits(quire_value_get(root, "limits"), path, diags);
     const char *slash = strrchr(path, '/');
     s->config_dir = slash ? quire_arena_strndup(s->arena, path, (size_t)(slash - path)) : ".";
     const char *v;

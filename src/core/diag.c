@@ -19,6 +19,9 @@ const char *quire_strerror(int status)
     case QUIRE_ERR_USAGE: return "invalid usage";
     case QUIRE_ERR_LIMIT: return "limit exceeded";
     case QUIRE_ERR_UNSAFE: return "unsafe path";
+    case QUIRE_ERR_EXISTS: return "a file quire did not write is in the way (not in .quire-manifest); "
+                                  "quire never overwrites it";
+    case QUIRE_ERR_BUSY: return "another quire build is writing to this output folder";
     default: return status > 0 ? "some documents had errors" : "unknown error";
     }
 }

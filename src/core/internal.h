@@ -210,6 +210,13 @@ int quire__write_doc(quire_write_session *s, const quire_document *doc);
 /** end() when everything went well (ok && no earlier error), then close() and
  *  free.  Does not commit the sink.  Returns the session's first error. */
 int quire__write_close(quire_write_session *s, bool ok);
+/** Text input made clean UTF-8 before a reader parses it (encoding.c): a
+ *  file with no UTF-8 at all is decoded as Windows-1252, invalid sequences,
+ *  NUL and XML-forbidden controls become U+FFFD; one warning per kind at
+ *  the first bad byte.  *out is NULL when data is clean already, else a
+ *  malloc'd NUL-terminated copy (caller frees). */
+int quire__text_to_utf8(const quire_read_ctx *ctx, const char *component, const char *data,
+                        size_t len, char **out, size_t *out_len);
 
 /* ---- time ---- */
 /** SOURCE_DATE_EPOCH if set and valid, else the collection's newest date,

@@ -140,8 +140,13 @@ int quire__slugs_unique(quire_collection *c, quire_diag_list *diags)
             rc = QUIRE_ERR_NOMEM;
             break;
         }
+        /* Point at the slug (or title) the name came from, else the top. */
+        const quire_value *v = quire_value_get(d->extra, "slug");
+        if (!v)
+            v = quire_value_get(d->extra, "title");
         if (old && *old && strcmp(old, slug) != 0)
-            quire_diag_add(diags, QUIRE_SEV_WARNING, "slugs", d->source_path, 0, 0,
+            quire_diag_add(diags, QUIRE_SEV_WARNING, "slugs", d->source_path, v ? v->line : 1,
+                           v ? v->column : 1,
                            "slug '%s' %s: this document is written as '%s'", old,
                            quire__slug_is_safe(old) ? "is already taken" : "is not a safe path segment",
                            slug);

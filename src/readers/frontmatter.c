@@ -1124,6 +1124,12 @@ static const char *fm_text(const fm_apply *fa, const quire_value *v, const char 
     }
     if (!v->len)
         return NULL;
+    /* YAML can carry "\0"; every consumer of the model takes C strings, so
+     * the text ends there.  Say so rather than lose the rest silently. */
+    if (memchr(v->str, '\0', v->len))
+        quire_diag_add(fa->ctx->diags, QUIRE_SEV_WARNING, fa->component, fa->ctx->path, v->line,
+                       v->column, "front matter '%s': the text contains a NUL character; only "
+                       "what comes before it is kept", key);
     return quire_arena_strndup(fa->doc->arena, v->str, v->len);
 }
 
@@ -1434,6 +1440,15 @@ void quire__doc_identity(quire_document *doc, const quire_read_ctx *ctx)
                                         : quire_arena_printf(a, "urn:quire:%016" PRIx64, h);
 
     const char *slug = doc->slug ? quire__safe_slug(a, doc->slug) : NULL;
+    if (doc->slug && *doc->slug && (!slug || strcmp(slug, doc->slug) != 0)) {
+        /* An absolute path, "..", a backslash: the slug names a folder of
+         * the output, so it is rewritten; the author should know. */
+        const quire_value *v = quire_value_get(doc->extra, "slug");
+        quire_diag_add(ctx->diags, QUIRE_SEV_WARNING, "slugs", path, v ? v->line : 1,
+                       v ? v->column : 1,
+                       "slug '%s' is not a safe path segment: this document is written as '%s'",
+                       doc->slug, slug && *slug ? slug : "(derived from the title)");
+    }
     if (!slug || !*slug)
         slug = quire__safe_slug(a, doc->title);
     if ((!slug || !*slug) && base)

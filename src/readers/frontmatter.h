@@ -13,7 +13,7 @@
 
 #include "internal.h"
 
-#define QUIRE__DEFAULT_MAX_DEPTH 512
+#define QUIRE__DEFAULT_MAX_DEPTH 200
 #define QUIRE__DEFAULT_MAX_YAML_ALIASES 1000
 
 /*
@@ -26,7 +26,7 @@
  * Aliases are expanded (copied); more than ctx->limits.max_yaml_aliases
  * (0: 1000) expansions, or more than 100 times that many values copied by
  * them, stops the parse: a "billion laughs" document fails fast.  Nesting
- * deeper than ctx->limits.max_depth (0: 512) is an error too.
+ * deeper than ctx->limits.max_depth (0: 200) is an error too.
  *
  * *out gets the root value, or NULL for an empty document.  Returns
  * QUIRE_OK, QUIRE_ERR_PARSE (syntax), QUIRE_ERR_LIMIT or QUIRE_ERR_NOMEM;

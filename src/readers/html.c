@@ -540,8 +540,8 @@ static size_t html_delim(const char *p, const char *end)
 
 /* ------------------------------------------------------------ reader */
 
-static int html_read(const quire_read_ctx *ctx, const char *data, size_t len,
-                     quire_collection *into)
+static int html_read_clean(const quire_read_ctx *ctx, const char *data, size_t len,
+                           quire_collection *into)
 {
     const char *p = data, *end = data + len;
     bool bom = len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0;
@@ -638,6 +638,80 @@ out:
     if (xdoc)
         xmlFreeDoc(xdoc);
     quire_document_free(doc);
+    return rc;
+}
+
+/* A DOCTYPE internal subset ("<!DOCTYPE html [ <!ENTITY ...> ]>") is XML,
+ * not HTML: libxml2's HTML parser would show it as text "]>", and entity
+ * declarations are the stuff of billion-laughs and SYSTEM-file attacks.  It
+ * is blanked out (newlines kept, so positions hold) with a warning; no
+ * entity of it is ever defined, let alone expanded or loaded. */
+static void html_drop_internal_subset(const quire_read_ctx *ctx, char *data, size_t len)
+{
+    char *end = data + len;
+    for (char *p = data; p + 9 <= end; p++) {
+        if (p[0] != '<' || p[1] != '!' || strncasecmp(p + 2, "doctype", 7) != 0)
+            continue;
+        char *q = p + 9;
+        while (q < end && *q != '[' && *q != '>')
+            q++;
+        if (q >= end || *q != '[')
+            return;
+        char *close = NULL;
+        for (char *r = q + 1; r < end && !close; r++) {
+            if (*r != ']')
+                continue;
+            char *t = r + 1;
+            while (t < end && (*t == ' ' || *t == '\t' || *t == '\r' || *t == '\n'))
+                t++;
+            if (t < end && *t == '>')
+                close = r;
+        }
+        if (!close) /* never closed: the rest is the subset; keep a '>' */
+            close = end - 1;
+        uint32_t line = 1, col = 1;
+        for (const char *c = data; c < q; c++) {
+            col++;
+            if (*c == '\n') {
+                line++;
+                col = 1;
+            }
+        }
+        quire_diag_add(ctx->diags, QUIRE_SEV_WARNING, HTML_COMPONENT, ctx->path, line, col,
+                       "DOCTYPE internal subset ignored: its entity declarations are never "
+                       "defined, expanded or loaded");
+        for (char *r = q; r <= close; r++)
+            if (*r != '\n')
+                *r = ' ';
+        return;
+    }
+}
+
+/* Bytes to clean UTF-8 first: without a BOM or a <meta charset>, a file
+ * that is not UTF-8 is decoded as Windows-1252, as browsers do, with a
+ * warning (src/core/encoding.c); then the DOCTYPE subset goes. */
+static int html_read(const quire_read_ctx *ctx, const char *data, size_t len,
+                     quire_collection *into)
+{
+    char *copy = NULL;
+    size_t copy_len = 0;
+    char charset[41];
+    bool bom = len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0;
+    int rc = QUIRE_OK;
+    if (!bom && !html_sniff_charset(data, len < 4096 ? len : 4096, charset))
+        rc = quire__text_to_utf8(ctx, HTML_COMPONENT, data, len, &copy, &copy_len);
+    if (rc != QUIRE_OK)
+        return rc;
+    if (!copy) {
+        if (!(copy = malloc(len + 1)))
+            return QUIRE_ERR_NOMEM;
+        memcpy(copy, data, len);
+        copy[len] = '\0';
+        copy_len = len;
+    }
+    html_drop_internal_subset(ctx, copy, copy_len);
+    rc = html_read_clean(ctx, copy, copy_len, into);
+    free(copy);
     return rc;
 }
 

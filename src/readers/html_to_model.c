@@ -25,7 +25,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define H2M_DEFAULT_MAX_DEPTH 512
+#define H2M_DEFAULT_MAX_DEPTH 200
 
 /* A LIST got an item with a real <p>: not tight.  Private to this file,
  * cleared before the list is handed back. */

@@ -37,7 +37,7 @@
  * doc->body).  Lines are 1-based in the source file: `line_offset` lines
  * come before html's first line.  Elements of <head> are skipped, the
  * implied <html>/<body> never appear, nesting deeper than
- * ctx->limits.max_depth (0: 512) is flattened with one warning.
+ * ctx->limits.max_depth (0: 200) is flattened with one warning.
  *
  * `component` names the reader in diagnostics ("markdown", "html").
  * Returns QUIRE_OK, QUIRE_ERR_NOMEM, or QUIRE_ERR_LIMIT when html is larger

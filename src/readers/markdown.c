@@ -851,8 +851,8 @@ static const char *md_value_kind(const quire_value *v)
     }
 }
 
-static int md_read(const quire_read_ctx *ctx, const char *data, size_t len,
-                   quire_collection *into)
+static int md_read_utf8(const quire_read_ctx *ctx, const char *data, size_t len,
+                        quire_collection *into)
 {
     md_split sp;
     int rc = md_split_front_matter(&sp, ctx, data, len);
@@ -945,6 +945,22 @@ static bool md_is_key_line(const char *p, const char *end)
 }
 
 /* Markdown-ish line starts: headings, lists, quotes, fences, links. */
+/* Latin-1 files, stray bytes, NUL: decoded once here with a warning
+ * (src/core/encoding.c), so that the front matter parser and cmark only ever
+ * see UTF-8 and nothing is dropped silently. */
+static int md_read(const quire_read_ctx *ctx, const char *data, size_t len,
+                   quire_collection *into)
+{
+    char *clean = NULL;
+    size_t clean_len = 0;
+    int rc = quire__text_to_utf8(ctx, MD_COMPONENT, data, len, &clean, &clean_len);
+    if (rc != QUIRE_OK)
+        return rc;
+    rc = clean ? md_read_utf8(ctx, clean, clean_len, into) : md_read_utf8(ctx, data, len, into);
+    free(clean);
+    return rc;
+}
+
 static int md_markdown_signals(const char *p, const char *end)
 {
     int score = 0;

@@ -12,7 +12,7 @@
  *
  * Limits: JSON nesting is limited to 2 × limits.max_depth + 16 levels (one
  * body node takes two: its object and its "children" array), default
- * max_depth 512.  Raise limits.max_depth to read deeper bodies: the reader
+ * max_depth 200.  Raise limits.max_depth to read deeper bodies: the reader
  * has no recursion, so the only cost is memory.
  *
  * Errors: a JSON syntax error (or a nesting limit) makes the whole input
@@ -37,7 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MR_DEFAULT_MAX_DEPTH 512
+#define MR_DEFAULT_MAX_DEPTH 200
 
 /* ------------------------------------------------------------ JSON tree */
 

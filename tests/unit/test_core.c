@@ -226,6 +226,105 @@ static void test_paths_and_sinks(void)
     CHECK(system(cmd) == 0);
 }
 
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    CHECK(f != NULL);
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+}
+
+static bool file_is(const char *path, const char *text)
+{
+    char *data;
+    size_t len;
+    if (quire_read_file(path, 0, &data, &len) != QUIRE_OK)
+        return false;
+    bool same = len == strlen(text) && !memcmp(data, text, len);
+    free(data);
+    return same;
+}
+
+/* The manifest: quire replaces only what it wrote, never deletes, sweeps
+ * only its own stale temporaries, and keeps a second build out. */
+static void test_outdir_manifest(void)
+{
+    char tmpl[] = "/tmp/quire-unit-XXXXXX";
+    char *dir = mkdtemp(tmpl);
+    CHECK(dir != NULL);
+    if (!dir)
+        return;
+    char p[512], q[512];
+    /* A folder with someone else's file in it. */
+    snprintf(p, sizeof p, "%s/feed.json", dir);
+    write_text(p, "theirs");
+    quire_outdir *od, *od2;
+    quire_sink *s;
+    CHECK(quire_outdir_open(&od, dir) == QUIRE_OK);
+    CHECK(quire_outdir_sink(od, "feed.json", &s) == QUIRE_ERR_EXISTS);
+    CHECK(file_is(p, "theirs"));
+    CHECK(!quire_outdir_owns(od, "feed.json"));
+    /* Hidden names (the manifest, temporaries) are never outputs. */
+    CHECK(quire_outdir_sink(od, ".quire-manifest", &s) == QUIRE_ERR_UNSAFE);
+    CHECK(quire_outdir_sink(od, "a/.x", &s) == QUIRE_ERR_UNSAFE);
+    /* A second build cannot open the folder while this one holds it. */
+    CHECK(quire_outdir_open(&od2, dir) == QUIRE_ERR_BUSY);
+    CHECK(quire_outdir_sink(od, "mine/index.html", &s) == QUIRE_OK);
+    CHECK(quire_outdir_owns(od, "mine/index.html"));
+    quire_sink_puts(s, "v1");
+    CHECK(quire_sink_commit(s) == QUIRE_OK);
+    quire_outdir_free(od);
+
+    /* Next build: its own file is replaced, the foreign one still refused;
+     * a stale temporary of its own is swept, a look-alike of a foreign
+     * name is not. */
+    snprintf(q, sizeof q, "%s/mine/.index.html.AbC123", dir);
+    write_text(q, "half");
+    char foreign_tmp[512];
+    snprintf(foreign_tmp, sizeof foreign_tmp, "%s/.feed.json.AbC123", dir);
+    write_text(foreign_tmp, "not ours");
+    CHECK(quire_outdir_open(&od, dir) == QUIRE_OK);
+    struct stat st;
+    CHECK(lstat(q, &st) != 0);
+    CHECK(lstat(foreign_tmp, &st) == 0);
+    CHECK(quire_outdir_owns(od, "mine/index.html") && !quire_outdir_owns(od, "feed.json"));
+    CHECK(quire_outdir_sink(od, "mine/index.html", &s) == QUIRE_OK);
+    quire_sink_puts(s, "v2");
+    CHECK(quire_sink_commit(s) == QUIRE_OK);
+    snprintf(q, sizeof q, "%s/mine/index.html", dir);
+    CHECK(file_is(q, "v2"));
+    CHECK(quire_outdir_sink(od, "feed.json", &s) == QUIRE_ERR_EXISTS);
+    /* A file of ours replaced by a symlink is not followed. */
+    snprintf(q, sizeof q, "%s/mine/index.html", dir);
+    CHECK(unlink(q) == 0 && symlink("/etc/passwd", q) == 0);
+    CHECK(quire_outdir_sink(od, "mine/index.html", &s) == QUIRE_ERR_UNSAFE);
+    quire_outdir_free(od);
+    CHECK(file_is(p, "theirs"));
+
+    /* A manifest cut in the middle of an append, and a hand-edited unsafe
+     * line: neither claims anything. */
+    snprintf(q, sizeof q, "%s/.quire-manifest", dir);
+    FILE *f = fopen(q, "ab");
+    CHECK(f != NULL);
+    if (f) {
+        fputs("../../etc/passwd\nfeed.js", f);
+        fclose(f);
+    }
+    CHECK(quire_outdir_open(&od, dir) == QUIRE_OK);
+    CHECK(!quire_outdir_owns(od, "../../etc/passwd") && !quire_outdir_owns(od, "feed.js"));
+    CHECK(quire_outdir_owns(od, "mine/index.html"));
+    quire_outdir_free(od);
+    /* A symlinked manifest is refused outright. */
+    CHECK(unlink(q) == 0 && symlink("/etc/passwd", q) == 0);
+    CHECK(quire_outdir_open(&od, dir) == QUIRE_ERR_UNSAFE);
+
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK(system(cmd) == 0);
+}
+
 static void test_chain_specs(void)
 {
     quire_diag_list diags;
@@ -251,6 +350,7 @@ int main(void)
     test_arena_and_values();
     test_nodes_and_render();
     test_paths_and_sinks();
+    test_outdir_manifest();
     test_chain_specs();
     return CHECK_DONE();
 }

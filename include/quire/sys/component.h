@@ -26,8 +26,11 @@ extern "C" {
 
 /** Limits against hostile input; 0 means the built-in default. */
 typedef struct quire_limits {
-    size_t max_file_size;     /* bytes (default 64 MiB) */
-    size_t max_depth;         /* nesting depth of body and metadata (default 512) */
+    size_t max_file_size;     /* bytes (default 16 MiB) */
+    size_t max_depth;         /* nesting depth of body and metadata (default 200:
+                                 deeper would make XHTML that libxml2 refuses
+                                 (256 levels) and model JSON that Python's json
+                                 cannot read (recursion limit 1000)) */
     size_t max_yaml_aliases;  /* alias expansions per document (default 1000) */
     size_t max_documents;     /* per collection (default 1000000) */
 } quire_limits;

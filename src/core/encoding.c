@@ -1,0 +1,142 @@
+/*
+ * encoding.c — text input that is not clean UTF-8, decoded once before a
+ * reader parses it, with one warning (file:line:column of the first bad
+ * byte) per kind of problem.  Nothing is dropped silently:
+ *
+ *   - no valid multi-byte UTF-8 sequence, nor anything shaped like one (a
+ *     lead byte then a continuation byte), but bytes >= 0x80: a legacy
+ *     8-bit file; it is decoded as Windows-1252 (a superset of Latin-1 for
+ *     every printable character), so "café" stays "café";
+ *   - otherwise each invalid sequence (stray byte, overlong form, surrogate,
+ *     past U+10FFFF, truncated) becomes U+FFFD, so that the mistake shows;
+ *   - NUL and the C0 controls XML 1.0 forbids (all but TAB, LF, CR) become
+ *     U+FFFD too: every output is XML or JSON read by C code, where they
+ *     would either truncate or invalidate the text.
+ *
+ * Linear: one pass to scan, one to copy, only when something must change.
+ */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Windows-1252 0x80..0x9F; 0 for the five unassigned bytes (-> U+FFFD). */
+static const uint16_t cp1252_c1[32] = {
+    0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+    0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0,      0x017D, 0,
+    0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+    0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178,
+};
+
+static bool is_bad_control(unsigned char c)
+{
+    return c < 0x20 && c != '\t' && c != '\n' && c != '\r';
+}
+
+typedef struct where {
+    size_t count, offset; /* how many; byte offset of the first */
+} where;
+
+static void note(where *w, size_t off)
+{
+    if (!w->count++)
+        w->offset = off;
+}
+
+/* 1-based line and byte column of offset off. */
+static void position(const char *data, size_t off, uint32_t *line, uint32_t *col)
+{
+    uint32_t l = 1;
+    size_t start = 0;
+    for (size_t i = 0; i < off; i++)
+        if (data[i] == '\n') {
+            l++;
+            start = i + 1;
+        }
+    *line = l;
+    *col = (uint32_t)(off - start + 1);
+}
+
+static void warn(const quire_read_ctx *ctx, const char *component, const char *data,
+                 const where *w, const char *what)
+{
+    uint32_t line, col;
+    /* The build's second pass reads the file again: it was reported once. */
+    if (ctx->flags & QUIRE_READ_BODY_ONLY)
+        return;
+    position(data, w->offset, &line, &col);
+    quire_diag_add(ctx->diags, QUIRE_SEV_WARNING, component, ctx->path, line, col,
+                   "%s (%zu in this file; the first is here)", what, w->count);
+}
+
+int quire__text_to_utf8(const quire_read_ctx *ctx, const char *component, const char *data,
+                        size_t len, char **out, size_t *out_len)
+{
+    *out = NULL;
+    *out_len = 0;
+    const unsigned char *p = (const unsigned char *)data;
+    where invalid = {0}, controls = {0}, nuls = {0};
+    size_t multibyte = 0, utf8_like = 0;
+    for (size_t i = 0; i < len;) {
+        uint32_t cp;
+        size_t n = quire__utf8_decode(p + i, len - i, &cp);
+        if (!n) {
+            note(&invalid, i);
+            /* A lead byte followed by a continuation byte is UTF-8 gone
+             * wrong (overlong, surrogate, cut), not Latin-1 text, where a
+             * letter before one of 0x80..0xBF is rare. */
+            if (p[i] >= 0xC0 && i + 1 < len && (p[i + 1] & 0xC0) == 0x80)
+                utf8_like++;
+            i++;
+            continue;
+        }
+        if (n > 1)
+            multibyte++;
+        else if (!p[i])
+            note(&nuls, i);
+        else if (is_bad_control(p[i]))
+            note(&controls, i);
+        i += n;
+    }
+    if (!invalid.count && !controls.count && !nuls.count)
+        return QUIRE_OK;
+    bool legacy = invalid.count && !multibyte && !utf8_like;
+    quire_buf b;
+    quire__buf_init(&b);
+    for (size_t i = 0; i < len;) {
+        uint32_t cp;
+        size_t n = legacy ? 1 : quire__utf8_decode(p + i, len - i, &cp);
+        if (legacy)
+            cp = p[i] >= 0x80 && p[i] <= 0x9F ? cp1252_c1[p[i] - 0x80] : p[i];
+        if (!n) {
+            cp = 0xFFFD;
+            n = 1;
+        }
+        if (cp == 0 || (cp < 0x20 && is_bad_control((unsigned char)cp)))
+            cp = 0xFFFD;
+        if (cp < 0x80)
+            quire__buf_putc(&b, (char)cp);
+        else
+            quire__utf8_put(&b, cp);
+        i += n;
+    }
+    if (b.oom) {
+        quire__buf_free(&b);
+        return QUIRE_ERR_NOMEM;
+    }
+    if (legacy)
+        warn(ctx, component, data, &invalid,
+             "the file is not UTF-8: it is read as Windows-1252 (Latin-1); save it as "
+             "UTF-8 to silence this");
+    else if (invalid.count)
+        warn(ctx, component, data, &invalid,
+             "invalid UTF-8 (stray byte, overlong form, surrogate or truncated sequence) "
+             "replaced with U+FFFD");
+    if (nuls.count)
+        warn(ctx, component, data, &nuls, "NUL byte replaced with U+FFFD");
+    if (controls.count)
+        warn(ctx, component, data, &controls,
+             "control character that XML forbids replaced with U+FFFD");
+    *out = quire__buf_detach(&b, out_len);
+    return *out ? QUIRE_OK : QUIRE_ERR_NOMEM;
+}
