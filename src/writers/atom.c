@@ -18,77 +18,37 @@
 #include <stdio.h>
 #include <string.h>
 
-typedef struct atom_priv {
-    xmlTextWriterPtr w;
-    quire_buf buf;     /* reused for each entry's HTML: memory stays flat */
-    bool buf_ready;
-    bool failed;       /* sticky: some libxml2 call failed */
-    quire_feed_ids ids; /* ids written so far: a repeated one is skipped */
-} atom_priv;
-
-static void atom_ok(atom_priv *p, int rc)
-{
-    if (rc < 0)
-        p->failed = true;
-}
-
-static void atom_el(atom_priv *p, const char *name, const char *text)
-{
-    atom_ok(p, quire__feed_xml_element(p->w, name, text));
-}
-
-static void atom_attr(atom_priv *p, const char *name, const char *value)
-{
-    if (value)
-        atom_ok(p, xmlTextWriterWriteAttribute(p->w, BAD_CAST name, BAD_CAST value));
-}
-
-static void atom_start(atom_priv *p, const char *name)
-{
-    atom_ok(p, xmlTextWriterStartElement(p->w, BAD_CAST name));
-}
-
-static void atom_end(atom_priv *p)
-{
-    atom_ok(p, xmlTextWriterEndElement(p->w));
-}
-
-static void atom_date(atom_priv *p, const char *name, const quire_date *d)
+static void atom_date(quire_feed_xml *p, const char *name, const quire_date *d)
 {
     char buf[40];
-    atom_el(p, name, quire_date_rfc3339(d, buf));
+    quire__fx_el(p, name, quire_date_rfc3339(d, buf));
 }
 
-static void atom_link(atom_priv *p, const char *rel, const char *type, const char *href)
+static void atom_link(quire_feed_xml *p, const char *rel, const char *type, const char *href)
 {
     if (!href)
         return;
-    atom_start(p, "link");
-    atom_attr(p, "rel", rel);
-    atom_attr(p, "type", type);
-    atom_attr(p, "href", href);
-    atom_end(p);
+    quire__fx_start(p, "link");
+    quire__fx_attr(p, "rel", rel);
+    quire__fx_attr(p, "type", type);
+    quire__fx_attr(p, "href", href);
+    quire__fx_end(p);
 }
 
-static void atom_person(atom_priv *p, const quire_author *au)
+static void atom_person(quire_feed_xml *p, const quire_author *au)
 {
-    atom_start(p, "author");
-    atom_el(p, "name", au->name);
-    atom_el(p, "uri", au->url);
-    atom_el(p, "email", au->email);
-    atom_end(p);
+    quire__fx_start(p, "author");
+    quire__fx_el(p, "name", au->name);
+    quire__fx_el(p, "uri", au->url);
+    quire__fx_el(p, "email", au->email);
+    quire__fx_end(p);
 }
 
 static int atom_begin(quire_writer_ctx *ctx)
 {
-    atom_priv *p = ctx->priv;
-    quire__buf_init(&p->buf);
-    p->buf_ready = true;
+    quire_feed_xml *p = ctx->priv;
     quire_arena *a = quire_arena_new();
-    if (!a)
-        return QUIRE_ERR_NOMEM;
-    p->w = quire__feed_xml_open(ctx->out);
-    if (!p->w) {
+    if (!a || quire__fx_open(p, ctx->out) != QUIRE_OK) {
         quire_arena_free(a);
         return QUIRE_ERR_NOMEM;
     }
@@ -96,14 +56,14 @@ static int atom_begin(quire_writer_ctx *ctx)
     const char *link = quire__feed_site_link(a, site);
     const char *title = quire__feed_title(a, ctx);
 
-    atom_start(p, "feed");
-    atom_attr(p, "xmlns", QUIRE_NS_ATOM);
-    atom_attr(p, "xml:lang", quire__feed_language(a, site->language));
-    atom_el(p, "id", quire__feed_id(a, ctx));
-    atom_el(p, "title", title);
+    quire__fx_start(p, "feed");
+    quire__fx_attr(p, "xmlns", QUIRE_NS_ATOM);
+    quire__fx_attr(p, "xml:lang", quire__feed_language(a, site->language));
+    quire__fx_el(p, "id", quire__feed_id(a, ctx));
+    quire__fx_el(p, "title", title);
     const char *desc = quire__xml_clean(a, site->description);
     if (desc && *desc)
-        atom_el(p, "subtitle", desc);
+        quire__fx_el(p, "subtitle", desc);
     atom_date(p, "updated", &ctx->updated);
     size_t n_authors;
     const quire_author *authors = quire__feed_authors(a, site->authors, site->n_authors, link,
@@ -120,19 +80,19 @@ static int atom_begin(quire_writer_ctx *ctx)
                                                     : "application/atom+xml",
               quire__feed_self_url(a, ctx));
     atom_link(p, "alternate", "text/html", link);
-    atom_start(p, "generator");
-    atom_attr(p, "version", QUIRE_VERSION_STRING);
-    atom_ok(p, xmlTextWriterWriteString(p->w, BAD_CAST "quire"));
-    atom_end(p);
-    atom_el(p, "icon", quire__feed_abs_url(a, link, site->icon));
-    atom_el(p, "rights", quire__xml_clean(a, site->rights));
+    quire__fx_start(p, "generator");
+    quire__fx_attr(p, "version", QUIRE_VERSION_STRING);
+    quire__fx_text(p, "quire");
+    quire__fx_end(p);
+    quire__fx_el(p, "icon", quire__feed_abs_url(a, link, site->icon));
+    quire__fx_el(p, "rights", quire__xml_clean(a, site->rights));
     quire_arena_free(a);
     return p->failed ? QUIRE_ERR_IO : QUIRE_OK;
 }
 
 static int atom_write_document(quire_writer_ctx *ctx, const quire_document *doc)
 {
-    atom_priv *p = ctx->priv;
+    quire_feed_xml *p = ctx->priv;
     quire_arena *a = quire_arena_new(); /* per entry: freed below */
     if (!a)
         return QUIRE_ERR_NOMEM;
@@ -146,10 +106,10 @@ static int atom_write_document(quire_writer_ctx *ctx, const quire_document *doc)
         quire_arena_free(a);
         return fresh < 0 ? fresh : QUIRE_OK;
     }
-    atom_start(p, "entry");
-    atom_attr(p, "xml:lang", it.language);
-    atom_el(p, "id", it.id);
-    atom_el(p, "title", it.title);
+    quire__fx_start(p, "entry");
+    quire__fx_attr(p, "xml:lang", it.language);
+    quire__fx_el(p, "id", it.id);
+    quire__fx_el(p, "title", it.title);
     atom_date(p, "updated", &it.updated);
     atom_date(p, "published", &it.published);
     for (size_t i = 0; i < it.n_authors; i++)
@@ -158,32 +118,31 @@ static int atom_write_document(quire_writer_ctx *ctx, const quire_document *doc)
     if (it.external_url && strcmp(it.external_url, it.url) != 0)
         atom_link(p, "related", NULL, it.external_url);
     if (it.image.url) {
-        atom_start(p, "link");
-        atom_attr(p, "rel", "enclosure");
-        atom_attr(p, "type", it.image.mime_type);
+        quire__fx_start(p, "link");
+        quire__fx_attr(p, "rel", "enclosure");
+        quire__fx_attr(p, "type", it.image.mime_type);
         if (it.image.length >= 0) {
             char len[24];
             snprintf(len, sizeof len, "%lld", (long long)it.image.length);
-            atom_attr(p, "length", len);
+            quire__fx_attr(p, "length", len);
         }
-        atom_attr(p, "href", it.image.url);
-        atom_end(p);
+        quire__fx_attr(p, "href", it.image.url);
+        quire__fx_end(p);
     }
     for (size_t i = 0; i < it.n_tags; i++) {
-        atom_start(p, "category");
-        atom_attr(p, "term", it.tags[i]);
-        atom_end(p);
+        quire__fx_start(p, "category");
+        quire__fx_attr(p, "term", it.tags[i]);
+        quire__fx_end(p);
     }
-    atom_el(p, "summary", it.summary);
+    quire__fx_el(p, "summary", it.summary);
     quire__buf_reset(&p->buf);
     quire__feed_content_html(&p->buf, a, doc, &it);
-    atom_start(p, "content");
-    atom_attr(p, "type", "html");
+    quire__fx_start(p, "content");
+    quire__fx_attr(p, "type", "html");
     /* Escaped text, not CDATA: "]]>" in the content cannot end anything. */
-    atom_ok(p, xmlTextWriterWriteString(p->w,
-                                        BAD_CAST quire__xml_clean(a, quire__buf_cstr(&p->buf))));
-    atom_end(p);
-    atom_end(p);
+    quire__fx_text(p, quire__xml_clean(a, quire__buf_cstr(&p->buf)));
+    quire__fx_end(p);
+    quire__fx_end(p);
     quire_arena_free(a);
     if (p->buf.oom)
         return QUIRE_ERR_NOMEM;
@@ -192,23 +151,12 @@ static int atom_write_document(quire_writer_ctx *ctx, const quire_document *doc)
 
 static int atom_end_feed(quire_writer_ctx *ctx)
 {
-    atom_priv *p = ctx->priv;
-    int rc = quire__feed_xml_close(p->w); /* closes <feed> */
-    p->w = NULL;
-    return p->failed ? QUIRE_ERR_IO : rc;
+    return quire__fx_finish(ctx->priv);
 }
 
 static void atom_close(quire_writer_ctx *ctx)
 {
-    atom_priv *p = ctx->priv;
-    if (!p)
-        return;
-    if (p->w)
-        xmlFreeTextWriter(p->w);
-    p->w = NULL;
-    if (p->buf_ready)
-        quire__buf_free(&p->buf);
-    quire__feed_ids_free(&p->ids);
+    quire__fx_free(ctx->priv);
 }
 
 const quire_writer quire_writer_atom = {
@@ -219,7 +167,7 @@ const quire_writer quire_writer_atom = {
     .mime_type = "application/atom+xml",
     .flags = 0,
     .default_filters = "sanitize,embeds,absolute-urls",
-    .priv_size = sizeof(atom_priv),
+    .priv_size = sizeof(quire_feed_xml),
     .begin = atom_begin,
     .write_document = atom_write_document,
     .end = atom_end_feed,

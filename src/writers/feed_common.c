@@ -889,3 +889,66 @@ int quire__feed_xml_close(xmlTextWriterPtr w)
     xmlFreeTextWriter(w); /* closes the output buffer: the last bytes go out */
     return rc < 0 ? QUIRE_ERR_IO : QUIRE_OK;
 }
+
+/* ------------------------------------------------------------ XML feed writer state */
+
+int quire__fx_open(quire_feed_xml *x, quire_sink *out)
+{
+    quire__buf_init(&x->buf);
+    x->buf_ready = true;
+    x->w = quire__feed_xml_open(out);
+    return x->w ? QUIRE_OK : QUIRE_ERR_NOMEM;
+}
+
+static void fx_ok(quire_feed_xml *x, int rc)
+{
+    if (rc < 0)
+        x->failed = true;
+}
+
+void quire__fx_el(quire_feed_xml *x, const char *name, const char *text)
+{
+    fx_ok(x, quire__feed_xml_element(x->w, name, text));
+}
+
+void quire__fx_attr(quire_feed_xml *x, const char *name, const char *value)
+{
+    if (value)
+        fx_ok(x, xmlTextWriterWriteAttribute(x->w, BAD_CAST name, BAD_CAST value));
+}
+
+void quire__fx_start(quire_feed_xml *x, const char *name)
+{
+    fx_ok(x, xmlTextWriterStartElement(x->w, BAD_CAST name));
+}
+
+void quire__fx_end(quire_feed_xml *x)
+{
+    fx_ok(x, xmlTextWriterEndElement(x->w));
+}
+
+void quire__fx_text(quire_feed_xml *x, const char *text)
+{
+    if (text)
+        fx_ok(x, xmlTextWriterWriteString(x->w, BAD_CAST text));
+}
+
+int quire__fx_finish(quire_feed_xml *x)
+{
+    int rc = quire__feed_xml_close(x->w); /* EndDocument closes every open element */
+    x->w = NULL;
+    return x->failed ? QUIRE_ERR_IO : rc;
+}
+
+void quire__fx_free(quire_feed_xml *x)
+{
+    if (!x)
+        return;
+    if (x->w)
+        xmlFreeTextWriter(x->w);
+    x->w = NULL;
+    if (x->buf_ready)
+        quire__buf_free(&x->buf);
+    x->buf_ready = false;
+    quire__feed_ids_free(&x->ids);
+}

@@ -140,4 +140,31 @@ int quire__feed_xml_element(xmlTextWriterPtr w, const char *name, const char *te
  *  QUIRE_OK or QUIRE_ERR_IO.  NULL is a no-op. */
 int quire__feed_xml_close(xmlTextWriterPtr w);
 
+/** What an XML feed writer (rss, atom) keeps between calls: the libxml2
+ *  writer on the sink, a buffer reused for each item's HTML (memory stays
+ *  flat), a sticky failure flag, and the ids written so far.  Zeroed is
+ *  ready for quire__fx_open; quire__fx_free releases it (any state). */
+typedef struct quire_feed_xml {
+    xmlTextWriterPtr w;
+    quire_buf buf;
+    bool buf_ready;
+    bool failed;          /* sticky: some libxml2 call failed */
+    quire_feed_ids ids;
+} quire_feed_xml;
+
+/** Start writing into out.  QUIRE_OK or QUIRE_ERR_NOMEM. */
+int quire__fx_open(quire_feed_xml *x, quire_sink *out);
+/** <name>text</name> (nothing when text is NULL); text must be clean. */
+void quire__fx_el(quire_feed_xml *x, const char *name, const char *text);
+/** An attribute of the open element (nothing when value is NULL). */
+void quire__fx_attr(quire_feed_xml *x, const char *name, const char *value);
+void quire__fx_start(quire_feed_xml *x, const char *name);
+void quire__fx_end(quire_feed_xml *x);
+/** Text content of the open element. */
+void quire__fx_text(quire_feed_xml *x, const char *text);
+/** End the document and flush it into the sink: QUIRE_OK or QUIRE_ERR_IO. */
+int quire__fx_finish(quire_feed_xml *x);
+/** Free whatever is left (the writer's close callback). */
+void quire__fx_free(quire_feed_xml *x);
+
 #endif /* QUIRE_FEED_COMMON_H */

@@ -23,57 +23,17 @@
 #include <stdio.h>
 #include <string.h>
 
-typedef struct rss_priv {
-    xmlTextWriterPtr w;
-    quire_buf buf;     /* reused for each item's HTML: memory stays flat */
-    bool buf_ready;
-    bool failed;       /* sticky: some libxml2 call failed */
-    quire_feed_ids ids; /* ids written so far: a repeated one is skipped */
-} rss_priv;
-
-static void rss_ok(rss_priv *p, int rc)
-{
-    if (rc < 0)
-        p->failed = true;
-}
-
-static void rss_el(rss_priv *p, const char *name, const char *text)
-{
-    rss_ok(p, quire__feed_xml_element(p->w, name, text));
-}
-
-static void rss_attr(rss_priv *p, const char *name, const char *value)
-{
-    if (value)
-        rss_ok(p, xmlTextWriterWriteAttribute(p->w, BAD_CAST name, BAD_CAST value));
-}
-
-static void rss_start(rss_priv *p, const char *name)
-{
-    rss_ok(p, xmlTextWriterStartElement(p->w, BAD_CAST name));
-}
-
-static void rss_end(rss_priv *p)
-{
-    rss_ok(p, xmlTextWriterEndElement(p->w));
-}
-
-static void rss_date(rss_priv *p, const char *name, const quire_date *d)
+static void rss_date(quire_feed_xml *p, const char *name, const quire_date *d)
 {
     char buf[40];
-    rss_el(p, name, quire_date_rfc822(d, buf));
+    quire__fx_el(p, name, quire_date_rfc822(d, buf));
 }
 
 static int rss_begin(quire_writer_ctx *ctx)
 {
-    rss_priv *p = ctx->priv;
-    quire__buf_init(&p->buf);
-    p->buf_ready = true;
+    quire_feed_xml *p = ctx->priv;
     quire_arena *a = quire_arena_new();
-    if (!a)
-        return QUIRE_ERR_NOMEM;
-    p->w = quire__feed_xml_open(ctx->out);
-    if (!p->w) {
+    if (!a || quire__fx_open(p, ctx->out) != QUIRE_OK) {
         quire_arena_free(a);
         return QUIRE_ERR_NOMEM;
     }
@@ -82,80 +42,80 @@ static int rss_begin(quire_writer_ctx *ctx)
     const char *link = quire__feed_site_link(a, site);
     const char *desc = quire__xml_clean(a, site->description);
 
-    rss_start(p, "rss");
-    rss_attr(p, "version", "2.0");
-    rss_attr(p, "xmlns:atom", QUIRE_NS_ATOM);
-    rss_attr(p, "xmlns:content", QUIRE_NS_CONTENT);
-    rss_attr(p, "xmlns:dc", QUIRE_NS_DC);
-    rss_attr(p, "xmlns:media", QUIRE_NS_MEDIA);
-    rss_start(p, "channel");
-    rss_el(p, "title", title);
-    rss_el(p, "link", link);
+    quire__fx_start(p, "rss");
+    quire__fx_attr(p, "version", "2.0");
+    quire__fx_attr(p, "xmlns:atom", QUIRE_NS_ATOM);
+    quire__fx_attr(p, "xmlns:content", QUIRE_NS_CONTENT);
+    quire__fx_attr(p, "xmlns:dc", QUIRE_NS_DC);
+    quire__fx_attr(p, "xmlns:media", QUIRE_NS_MEDIA);
+    quire__fx_start(p, "channel");
+    quire__fx_el(p, "title", title);
+    quire__fx_el(p, "link", link);
     /* description is required: the title says more than nothing */
-    rss_el(p, "description", desc && *desc ? desc : title);
-    rss_el(p, "language", quire__feed_language(a, site->language));
-    rss_el(p, "copyright", quire__xml_clean(a, site->rights));
+    quire__fx_el(p, "description", desc && *desc ? desc : title);
+    quire__fx_el(p, "language", quire__feed_language(a, site->language));
+    quire__fx_el(p, "copyright", quire__xml_clean(a, site->rights));
     rss_date(p, "lastBuildDate", &ctx->updated);
-    rss_el(p, "generator", "quire " QUIRE_VERSION_STRING);
-    rss_start(p, "atom:link");
-    rss_attr(p, "href", quire__feed_self_url(a, ctx));
-    rss_attr(p, "rel", "self");
-    rss_attr(p, "type", ctx->writer && ctx->writer->mime_type ? ctx->writer->mime_type
+    quire__fx_el(p, "generator", "quire " QUIRE_VERSION_STRING);
+    quire__fx_start(p, "atom:link");
+    quire__fx_attr(p, "href", quire__feed_self_url(a, ctx));
+    quire__fx_attr(p, "rel", "self");
+    quire__fx_attr(p, "type", ctx->writer && ctx->writer->mime_type ? ctx->writer->mime_type
                                                                 : "application/rss+xml");
-    rss_end(p);
+    quire__fx_end(p);
     const char *icon = quire__feed_abs_url(a, link, site->icon);
     if (icon) {
         /* image needs url, title and link, the last two the channel's own */
-        rss_start(p, "image");
-        rss_el(p, "url", icon);
-        rss_el(p, "title", title);
-        rss_el(p, "link", link);
-        rss_end(p);
+        quire__fx_start(p, "image");
+        quire__fx_el(p, "url", icon);
+        quire__fx_el(p, "title", title);
+        quire__fx_el(p, "link", link);
+        quire__fx_end(p);
     }
     quire_arena_free(a);
     return p->failed ? QUIRE_ERR_IO : QUIRE_OK;
 }
 
-static void rss_image(rss_priv *p, const quire_feed_image *img)
+static void rss_image(quire_feed_xml *p, const quire_feed_image *img)
 {
     if (!img->url)
         return;
     if (img->length >= 0 && img->mime_type) {
         char len[24];
         snprintf(len, sizeof len, "%lld", (long long)img->length);
-        rss_start(p, "enclosure");
-        rss_attr(p, "url", img->url);
-        rss_attr(p, "length", len);
-        rss_attr(p, "type", img->mime_type);
-        rss_end(p);
+        quire__fx_start(p, "enclosure");
+        quire__fx_attr(p, "url", img->url);
+        quire__fx_attr(p, "length", len);
+        quire__fx_attr(p, "type", img->mime_type);
+        quire__fx_end(p);
         return;
     }
     char w[16], h[16];
     snprintf(w, sizeof w, "%d", img->width);
     snprintf(h, sizeof h, "%d", img->height);
-    rss_start(p, "media:content");
-    rss_attr(p, "url", img->url);
-    rss_attr(p, "medium", "image");
-    rss_attr(p, "type", img->mime_type);
+    quire__fx_start(p, "media:content");
+    quire__fx_attr(p, "url", img->url);
+    quire__fx_attr(p, "medium", "image");
+    quire__fx_attr(p, "type", img->mime_type);
     if (img->width > 0 && img->height > 0) {
-        rss_attr(p, "width", w);
-        rss_attr(p, "height", h);
+        quire__fx_attr(p, "width", w);
+        quire__fx_attr(p, "height", h);
     }
     if (img->alt && *img->alt)
-        rss_el(p, "media:description", img->alt);
-    rss_end(p);
-    rss_start(p, "media:thumbnail");
-    rss_attr(p, "url", img->url);
+        quire__fx_el(p, "media:description", img->alt);
+    quire__fx_end(p);
+    quire__fx_start(p, "media:thumbnail");
+    quire__fx_attr(p, "url", img->url);
     if (img->width > 0 && img->height > 0) {
-        rss_attr(p, "width", w);
-        rss_attr(p, "height", h);
+        quire__fx_attr(p, "width", w);
+        quire__fx_attr(p, "height", h);
     }
-    rss_end(p);
+    quire__fx_end(p);
 }
 
 static int rss_write_document(quire_writer_ctx *ctx, const quire_document *doc)
 {
-    rss_priv *p = ctx->priv;
+    quire_feed_xml *p = ctx->priv;
     quire_arena *a = quire_arena_new(); /* per item: freed below */
     if (!a)
         return QUIRE_ERR_NOMEM;
@@ -169,18 +129,18 @@ static int rss_write_document(quire_writer_ctx *ctx, const quire_document *doc)
         quire_arena_free(a);
         return fresh < 0 ? fresh : QUIRE_OK;
     }
-    rss_start(p, "item");
-    rss_el(p, "title", it.title);
-    rss_el(p, "link", it.url);
-    rss_start(p, "guid");
+    quire__fx_start(p, "item");
+    quire__fx_el(p, "title", it.title);
+    quire__fx_el(p, "link", it.url);
+    quire__fx_start(p, "guid");
     if (!it.id_is_permalink)
-        rss_attr(p, "isPermaLink", "false");
-    rss_ok(p, xmlTextWriterWriteString(p->w, BAD_CAST it.id));
-    rss_end(p);
+        quire__fx_attr(p, "isPermaLink", "false");
+    quire__fx_text(p, it.id);
+    quire__fx_end(p);
     rss_date(p, "pubDate", &it.published);
     const quire_author *mail = NULL;
     for (size_t i = 0; i < it.n_authors; i++) {
-        rss_el(p, "dc:creator", it.authors[i].name);
+        quire__fx_el(p, "dc:creator", it.authors[i].name);
         if (!mail && it.authors[i].email)
             mail = &it.authors[i];
     }
@@ -188,21 +148,21 @@ static int rss_write_document(quire_writer_ctx *ctx, const quire_document *doc)
         const char *v = strcmp(mail->name, mail->email) == 0
                             ? mail->email
                             : quire_arena_printf(a, "%s (%s)", mail->email, mail->name);
-        rss_el(p, "author", v);
+        quire__fx_el(p, "author", v);
     }
     for (size_t i = 0; i < it.n_tags; i++)
-        rss_el(p, "category", it.tags[i]);
+        quire__fx_el(p, "category", it.tags[i]);
     if (it.summary) {
         quire__buf_reset(&p->buf);
         quire__feed_summary_html(&p->buf, it.summary);
-        rss_el(p, "description", quire__buf_cstr(&p->buf));
+        quire__fx_el(p, "description", quire__buf_cstr(&p->buf));
     }
     quire__buf_reset(&p->buf);
     quire__feed_content_html(&p->buf, a, doc, &it);
     /* Escaped text, not CDATA: "]]>" in the content cannot end anything. */
-    rss_el(p, "content:encoded", quire__xml_clean(a, quire__buf_cstr(&p->buf)));
+    quire__fx_el(p, "content:encoded", quire__xml_clean(a, quire__buf_cstr(&p->buf)));
     rss_image(p, &it.image);
-    rss_end(p);
+    quire__fx_end(p);
     quire_arena_free(a);
     if (p->buf.oom)
         return QUIRE_ERR_NOMEM;
@@ -211,24 +171,12 @@ static int rss_write_document(quire_writer_ctx *ctx, const quire_document *doc)
 
 static int rss_end_feed(quire_writer_ctx *ctx)
 {
-    rss_priv *p = ctx->priv;
-    /* EndDocument closes channel and rss */
-    int rc = quire__feed_xml_close(p->w);
-    p->w = NULL;
-    return p->failed ? QUIRE_ERR_IO : rc;
+    return quire__fx_finish(ctx->priv);
 }
 
 static void rss_close(quire_writer_ctx *ctx)
 {
-    rss_priv *p = ctx->priv;
-    if (!p)
-        return;
-    if (p->w)
-        xmlFreeTextWriter(p->w);
-    p->w = NULL;
-    if (p->buf_ready)
-        quire__buf_free(&p->buf);
-    quire__feed_ids_free(&p->ids);
+    quire__fx_free(ctx->priv);
 }
 
 const quire_writer quire_writer_rss = {
@@ -239,7 +187,7 @@ const quire_writer quire_writer_rss = {
     .mime_type = "application/rss+xml",
     .flags = 0,
     .default_filters = "sanitize,embeds,absolute-urls",
-    .priv_size = sizeof(rss_priv),
+    .priv_size = sizeof(quire_feed_xml),
     .begin = rss_begin,
     .write_document = rss_write_document,
     .end = rss_end_feed,
