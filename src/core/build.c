@@ -82,6 +82,7 @@ typedef struct build_state {
     unsigned tag_feeds_on;
     size_t feed_limit;
     bool summary_only;
+    bool need_extra;          /* a writer reads doc->extra (the model) */
 
     feed_set *sets;
     size_t n_sets, cap_sets;
@@ -181,6 +182,8 @@ static int plan_outputs(build_state *st)
             st->feeds_on |= feed_bits[fi];
             continue;
         }
+        if (strcmp(w->name, "model") == 0)
+            st->need_extra = true;
         int fl = flavor_for(st, w->default_filters);
         if (fl < 0 || st->n_outs == MAX_FLAVORS)
             return QUIRE_ERR_USAGE;
@@ -485,21 +488,30 @@ static void *pass2_produce(void *ctx, size_t i)
     quire_diag_list_init(&p->diags);
     quire_document *doc = st->c->docs[i];
     p->doc = doc;
+    bool fresh_extra = false;
     if (doc->body_deferred) {
-        if (quire__read_body(doc, &st->opts->limits, st->field_map, &p->diags, &p->aux) != QUIRE_OK) {
+        unsigned flags = st->need_extra ? QUIRE_READ_EXTRA : 0;
+        if (quire__read_body(doc, &st->opts->limits, st->field_map, flags, &p->diags, &p->aux) !=
+            QUIRE_OK) {
             p->failed = true;
             return p;
         }
-        /* The body lives in aux's arena; aux is freed with this document. */
+        /* Body and front matter live in aux's arena; aux is freed with
+         * this document. */
         doc->body = p->aux->body;
         doc->body_line = p->aux->body_line;
         doc->body_deferred = false;
+        if (st->need_extra && p->aux->extra) {
+            doc->extra = p->aux->extra;
+            fresh_extra = true;
+        }
     }
-    /* The front matter tree went through these filters in pass 1 (it is
-     * the largest part of most documents' metadata); this pass is for the
-     * body.  Hidden while they run, so it is not done twice. */
+    /* A front matter tree kept from pass 1 went through these filters
+     * there; hidden while they run, so it is not done twice.  One read
+     * again (fresh_extra) needs them. */
     quire_value *extra = doc->extra;
-    doc->extra = NULL;
+    if (!fresh_extra)
+        doc->extra = NULL;
     int rc = quire_chain_run_document(st->chain, &st->c->site, doc, &p->diags);
     doc->extra = extra;
     if (rc != QUIRE_OK) {
@@ -613,6 +625,11 @@ static int load_config(build_state *st)
         char path[4096];
         snprintf(path, sizeof path, "%s/quire.yaml", o->sources[i]);
         int rc = quire_config_load(st->c, path, st->diags);
+        /* Without a quire.yaml the first folder is still the site's root:
+         * images and links relative to it (../images/x.png from posts/)
+         * resolve there, and nothing outside it is read. */
+        if (rc == QUIRE_ERR_NOTFOUND && !st->c->site.config_dir)
+            st->c->site.config_dir = quire_arena_strdup(st->c->site.arena, o->sources[i]);
         return rc == QUIRE_ERR_NOTFOUND ? QUIRE_OK : rc;
     }
     return QUIRE_OK;

@@ -266,6 +266,48 @@ typedef struct read_result {
     bool failed, skipped;
 } read_result;
 
+/* The build's first pass keeps, of each document, only what the second
+ * cannot get again: the typed metadata and the top-level scalars of the
+ * front matter (what filters such as `sort by=weight` read) — a few hundred
+ * bytes, where the whole front matter tree and a body take tens of
+ * kilobytes.  Body and front matter are read again from the file in the
+ * second pass.  Documents that cannot be read again cheaply (standard input,
+ * the many documents of one model file) are kept whole. */
+static bool can_reread(const quire_document *d)
+{
+    return d->source_path && strcmp(d->source_path, "-") != 0 && d->format &&
+           (strcmp(d->format, "markdown") == 0 || strcmp(d->format, "html") == 0);
+}
+
+static quire_document *compact(quire_document *d)
+{
+    if (!can_reread(d))
+        return d;
+    quire_value *extra = d->extra;
+    quire_node *body = d->body;
+    d->extra = NULL;
+    d->body = NULL;
+    quire_document *m = quire_document_clone(d);
+    d->extra = extra;
+    d->body = body;
+    if (!m)
+        return d; /* keep the whole document: correct, only bigger */
+    if (extra && extra->type == QUIRE_VALUE_MAPPING) {
+        m->extra = quire_value_new(m->arena, QUIRE_VALUE_MAPPING);
+        for (const quire_value *v = extra->first; v && m->extra; v = v->next)
+            if (v->type != QUIRE_VALUE_MAPPING && v->type != QUIRE_VALUE_SEQUENCE)
+                quire_value_append(m->arena, m->extra, v->key, quire_value_clone(m->arena, v));
+    }
+    m->body = quire_node_new(m->arena, QUIRE_NODE_ROOT, d->body_line, 1);
+    if (!m->body) {
+        quire_document_free(m);
+        return d;
+    }
+    m->body_deferred = true;
+    quire_document_free(d);
+    return m;
+}
+
 static void *read_produce(void *ctx, size_t i)
 {
     read_job *job = ctx;
@@ -303,6 +345,9 @@ static void *read_produce(void *ctx, size_t i)
     rc = quire__read_into(r->docs, reader, f->path, f->id_path, data, len, &job->limits,
                           job->flags, job->field_map, &r->diags);
     r->failed = rc != QUIRE_OK;
+    if (job->flags & QUIRE_READ_HEADER_ONLY) /* on this worker, not the main thread */
+        for (size_t k = 0; k < r->docs->count; k++)
+            r->docs->docs[k] = compact(r->docs->docs[k]);
     free(data);
     return r;
 }
@@ -358,7 +403,7 @@ int quire__read_files(quire_collection *c, const quire__file_list *files,
 }
 
 int quire__read_body(const quire_document *meta, const quire_limits *limits,
-                     const quire_value *field_map, quire_diag_list *diags,
+                     const quire_value *field_map, unsigned flags, quire_diag_list *diags,
                      quire_document **out)
 {
     *out = NULL;
@@ -377,7 +422,7 @@ int quire__read_body(const quire_document *meta, const quire_limits *limits,
         return QUIRE_ERR_NOMEM;
     }
     rc = quire__read_into(tmp, quire_reader_find(meta->format), meta->source_path, NULL, data, len,
-                          &l, QUIRE_READ_BODY_ONLY, field_map, diags);
+                          &l, QUIRE_READ_BODY_ONLY | flags, field_map, diags);
     free(data);
     if (rc == QUIRE_OK && meta->source_index < tmp->count)
         *out = quire_collection_take(tmp, meta->source_index);

@@ -86,6 +86,18 @@ bool quire__url_has_scheme(const char *s);
 /** Resolve ref against an absolute base (RFC 3986 §5.2, simplified). */
 char *quire__url_resolve(quire_arena *arena, const char *base, const char *ref);
 
+/* ---- srcset (src/core/srcset.c) ---- */
+typedef struct quire_srcset_item {
+    const char *url, *desc;     /* into the parsed string, not terminated */
+    size_t url_len, desc_len;   /* desc_len 0: no descriptor */
+} quire_srcset_item;
+/** The next candidate of a srcset value from *cursor (advanced); false at
+ *  the end.  Parsed as the HTML standard does. */
+bool quire__srcset_next(const char **cursor, quire_srcset_item *out);
+/** Append a candidate to a srcset being built in b (", " between). */
+void quire__srcset_put(quire_buf *b, const char *url, size_t url_len, const char *desc,
+                       size_t desc_len);
+
 /* ---- unique, safe slugs (src/core/slugs.c) ---- */
 /** A set of strings (copied; freed with the set). */
 typedef struct quire_slugset quire_slugset;
@@ -169,7 +181,7 @@ int quire__read_files(quire_collection *c, const quire__file_list *files,
 /** Read meta's file again for its body (QUIRE_READ_BODY_ONLY): *out is a new
  *  document whose body is the one meta deferred.  Thread-safe. */
 int quire__read_body(const quire_document *meta, const quire_limits *limits,
-                     const quire_value *field_map, quire_diag_list *diags,
+                     const quire_value *field_map, unsigned flags, quire_diag_list *diags,
                      quire_document **out);
 
 /** Initialize every filter of the chain now (single-threaded), so that

@@ -941,7 +941,8 @@ static int md_read(const quire_read_ctx *ctx, const char *data, size_t len,
     /* BODY_ONLY (the build's second pass): the metadata was read in the
      * first pass; parsing it again would cost time and repeat warnings. */
     bool want_meta = !(ctx->flags & QUIRE_READ_BODY_ONLY);
-    if (sp.has_fm && want_meta) {
+    bool want_extra = want_meta || (ctx->flags & QUIRE_READ_EXTRA);
+    if (sp.has_fm && want_extra) {
         quire_value *meta = NULL;
         /* the YAML starts on line 2: one line (the opening ---) before it */
         rc = quire__yaml_parse(&meta, doc->arena, sp.yaml, sp.yaml_len, 1, ctx, MD_COMPONENT);

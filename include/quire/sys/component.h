@@ -39,6 +39,9 @@ typedef struct quire_limits {
 /** The second pass: only the body is needed (metadata comes from the first
  *  pass); readers skip parsing metadata and report no metadata problems. */
 #define QUIRE_READ_BODY_ONLY (1u << 1)
+/** With BODY_ONLY: also give the whole front matter (doc->extra), without
+ *  mapping it onto typed fields. */
+#define QUIRE_READ_EXTRA (1u << 2)
 
 typedef struct quire_read_ctx {
     unsigned flags;                /* QUIRE_READ_* */
