@@ -27,7 +27,9 @@
 
 #include <cmark-gfm-core-extensions.h>
 #include <cmark-gfm.h>
+#include <dlfcn.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,11 +44,85 @@ static const char *const md_extensions[] = {"table", "strikethrough", "autolink"
 static pthread_once_t md_once = PTHREAD_ONCE_INIT;
 static cmark_syntax_extension *md_tasklist_ext; /* set once in md_init, read-only after */
 
+/*
+ * cmark-gfm and threads.  Its inline parser finds the characters that start
+ * an extension's inline ('~', '|', ':', 'w') in one process-wide table,
+ * which cmark_parser_finish fills when it starts parsing inlines and
+ * clears when it is done (cmark_manage_extensions_special_characters).
+ * With two documents finishing at once, one clears the table while the
+ * other parses, and "~~d~~" stays text, "www.x.org" is no link
+ * (test_threads saw it).  So that function is defined here too: cmark's
+ * own calls to it go through the PLT and land here, and this one only
+ * fills the table when the first parse starts and clears it when the last
+ * one ends (every parser in this process attaches the same extensions, so
+ * the table is what each parse would have set).  md_init checks that the
+ * calls do arrive here; if they do not (a cmark-gfm linked with
+ * -Bsymbolic, or statically), cmark_parser_finish runs under a mutex.
+ */
+static pthread_mutex_t md_special_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t md_finish_lock = PTHREAD_MUTEX_INITIALIZER;
+static size_t md_special_users;
+static void (*md_special_real)(cmark_parser *, int);
+static atomic_int md_special_seen;
+static bool md_serialize_finish;
+
+__attribute__((visibility("default"))) void
+cmark_manage_extensions_special_characters(cmark_parser *parser, int add);
+
+void cmark_manage_extensions_special_characters(cmark_parser *parser, int add)
+{
+    atomic_store(&md_special_seen, 1);
+    pthread_mutex_lock(&md_special_lock);
+    if (!md_special_real)
+        *(void **)&md_special_real =
+            dlsym(RTLD_NEXT, "cmark_manage_extensions_special_characters");
+    if (add) {
+        if (md_special_users++ == 0 && md_special_real)
+            md_special_real(parser, 1);
+    } else if (md_special_users && --md_special_users == 0 && md_special_real) {
+        md_special_real(parser, 0);
+    }
+    pthread_mutex_unlock(&md_special_lock);
+}
+
+static cmark_parser *md_parser_new(int opts, cmark_mem *mem)
+{
+    cmark_parser *parser = mem ? cmark_parser_new_with_mem(opts, mem) : cmark_parser_new(opts);
+    if (!parser)
+        return NULL;
+    for (size_t i = 0; i < sizeof md_extensions / sizeof *md_extensions; i++) {
+        cmark_syntax_extension *ext = cmark_find_syntax_extension(md_extensions[i]);
+        if (ext)
+            cmark_parser_attach_syntax_extension(parser, ext);
+    }
+    return parser;
+}
+
+static cmark_node *md_parser_finish(cmark_parser *parser)
+{
+    if (!md_serialize_finish)
+        return cmark_parser_finish(parser);
+    pthread_mutex_lock(&md_finish_lock);
+    cmark_node *root = cmark_parser_finish(parser);
+    pthread_mutex_unlock(&md_finish_lock);
+    return root;
+}
+
 static void md_init(void)
 {
     /* The extension registry is global in cmark-gfm: fill it once. */
     cmark_gfm_core_extensions_ensure_registered();
     md_tasklist_ext = cmark_find_syntax_extension("tasklist");
+    /* Do cmark's calls reach the counting version above? */
+    cmark_parser *p = md_parser_new(0, NULL);
+    if (p) {
+        cmark_parser_feed(p, "~~x~~\n", 6);
+        cmark_node *root = cmark_parser_finish(p);
+        if (root)
+            cmark_node_free(root);
+        cmark_parser_free(p);
+    }
+    md_serialize_finish = !atomic_load(&md_special_seen) || !md_special_real;
 }
 
 /* ------------------------------------------------------------ front matter */
@@ -823,14 +899,14 @@ static int md_body(quire_document *doc, const char *body, size_t len, uint32_t l
     const int opts = CMARK_OPT_UNSAFE | CMARK_OPT_SOURCEPOS | CMARK_OPT_FOOTNOTES;
     md_mem mem = {0};
     md_mem_cur = &mem;
-    cmark_parser *parser = cmark_parser_new_with_mem(opts, &md_mem_allocator);
-    for (size_t i = 0; i < sizeof md_extensions / sizeof *md_extensions; i++) {
-        cmark_syntax_extension *ext = cmark_find_syntax_extension(md_extensions[i]);
-        if (ext)
-            cmark_parser_attach_syntax_extension(parser, ext);
+    cmark_parser *parser = md_parser_new(opts, &md_mem_allocator);
+    if (!parser) {
+        md_mem_cur = NULL;
+        md_mem_release(&mem);
+        return QUIRE_ERR_NOMEM;
     }
     cmark_parser_feed(parser, body, len);
-    cmark_node *root = cmark_parser_finish(parser);
+    cmark_node *root = md_parser_finish(parser);
     int rc = root ? md_build(doc, root, line_offset, ctx) : QUIRE_ERR_NOMEM;
     /* no cmark_node_free / cmark_parser_free: their memory is all in `mem` */
     md_mem_cur = NULL;

@@ -5,6 +5,7 @@
 #include "rd_test.h"
 #include "../../src/readers/html_to_model.h"
 
+#include <pthread.h>
 #include <time.h>
 
 typedef struct rd_body {
@@ -465,6 +466,75 @@ static void test_html_mode(void)
     quire_arena_free(ar);
 }
 
+/* Raw HTML fragments and Markdown around them: what libxml2 made of the
+ * whole rendering is what the walk over cmark's tree makes (expected
+ * dumps taken from the rendering-and-reparse reader). */
+static void test_raw_across_markdown(void)
+{
+    CHECK_DUMP("<div class=\"box\">\n\nInside *md* para.\n\n</div>\n\nAfter.\n",
+               "(root (html_block:div @class=box (paragraph \"Inside \" (emph \"md\") \" para.\")) (paragraph \"After.\"))");
+    CHECK_DUMP("a <i>b *c* d</i> e <a href=\"http://x.org/?a=1&amp;b=2\" title=\"T\">l</a> <span>unclosed\n\nnext para\n",
+               "(root (paragraph \"a \" (emph \"b \" (emph \"c\") \" d\") \" e \" (link<http://x.org/?a=1&b=2> \"l\") \" \" (html_inline:span \"unclosed\")) (paragraph \"next para\"))");
+    CHECK_DUMP("- one <li> raw\n- two\n\ntext\n",
+               "(root (list (item (paragraph \"one\")) (item (paragraph \"raw\")) (item (paragraph \"two\"))) (paragraph \"text\"))");
+    CHECK_DUMP("- [ ] task </ul> tail\n- b\n",
+               "(root (list (item (paragraph \"task\"))) (paragraph \" tail\" softbreak) (item (paragraph \"b\")))");
+    CHECK_DUMP("x <b>bold <em>both</b> after</em> y\n",
+               "(root (paragraph \"x \" (strong \"bold \" (emph \"both\")) \" after y\"))");
+    CHECK_DUMP("<p class=\"lead\">Raw <a href=\"u\">a</a>\ncontinues</p>\n\n> quote <br> x\n",
+               "(root (paragraph @class=lead \"Raw \" (link<u> \"a\") softbreak \"continues\") (blockquote (paragraph \"quote \" linebreak \" x\")))");
+    CHECK_DUMP("Foot[^n] and <code>raw\n\n[^n]: The *note*.\n",
+               "(root (paragraph \"Foot\" footnote_ref[n] \" and \" code=\"raw\") (footnote_def[n] (paragraph \"The \" (emph \"note\") \".\")))");
+    CHECK_DUMP("| a | <i>b |\n|---|---|\n| <b>c | d |\n",
+               "(root (table (table_row (table_cell:th \"a\") (table_cell:th (emph \"b\"))) (table_row (table_cell (strong \"c\")) (table_cell \"d\"))))");
+    CHECK_DUMP("<details>\n<summary>S</summary>\n\n- item *x*\n\n</details>\n",
+               "(root (html_block:details (html_block:summary \"S\") (list (item (paragraph \"item \" (emph \"x\"))))))");
+    CHECK_DUMP("a <img src=\"i.png\" alt=\"A\" width=\"10\"> <br/> <i/> b\n",
+               "(root (paragraph \"a \" image<i.png>=\"A\" \" \" linebreak \" \" (emph) \" b\"))");
+}
+
+/* Several threads read at once (the parallel build): each has its own
+ * cmark arena and converter state, and gets what one thread alone gets. */
+static const char *const rb_mt_text =
+    "---\ntitle: T\ntags: [a, b]\n---\n# H *e*\n\n<div>\n\n- [x] t <i>i</i>\n\n</div>\n\n"
+    "| a | b |\n|---|:-:|\n| `c` | ~~d~~ |\n\nx[^1] <span>y\n\n[^1]: n\n";
+
+typedef struct rb_mt {
+    const char *want;
+    int bad;
+} rb_mt;
+
+static void *rb_mt_run(void *arg)
+{
+    rb_mt *m = arg;
+    for (int i = 0; i < 50; i++) {
+        char *d = rb_dump(rb_mt_text);
+        if (strcmp(d, m->want) != 0) {
+            if (!m->bad)
+                fprintf(stderr, "thread got:\n%s\nwant:\n%s\n", d, m->want);
+            m->bad++;
+        }
+        free(d);
+    }
+    return NULL;
+}
+
+static void test_threads(void)
+{
+    char *want = rb_dump(rb_mt_text);
+    pthread_t t[4];
+    rb_mt m[4];
+    for (int i = 0; i < 4; i++) {
+        m[i] = (rb_mt){want, 0};
+        CHECK(pthread_create(&t[i], NULL, rb_mt_run, &m[i]) == 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        CHECK_INT(m[i].bad, 0);
+    }
+    free(want);
+}
+
 static void test_probe(void)
 {
     int score = 0;
@@ -489,6 +559,8 @@ int main(void)
     test_raw_html();
     test_embeds();
     test_positions();
+    test_raw_across_markdown();
+    test_threads();
     test_deep();
     test_bad_utf8();
     test_html_mode();
