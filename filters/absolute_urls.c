@@ -120,54 +120,20 @@ static int au_field(quire_arena *a, const char *page, const char **field)
 }
 
 /* srcset: "a.png 1x, b.png 2x" — each candidate's URL resolved, descriptors
- * kept.  Parsed as the HTML standard does: a URL runs to the next blank, and
- * commas at its end separate candidates. */
+ * kept (quire__srcset_next parses it as the HTML standard does). */
 static const char *au_srcset(quire_arena *a, const char *page, const char *v)
 {
     quire_buf out;
     quire__buf_init(&out);
-    const char *p = v;
-    for (;;) {
-        while (*p && (au_blank(*p) || *p == ','))
-            p++;
-        if (!*p)
-            break;
-        const char *u = p;
-        while (*p && !au_blank(*p))
-            p++;
-        const char *ue = p;
-        bool ended = false;
-        while (ue > u && ue[-1] == ',') {
-            ue--;
-            ended = true;
-        }
-        const char *d = p, *de = p;
-        if (!ended) {
-            while (*d && au_blank(*d))
-                d++;
-            de = d;
-            int paren = 0; /* descriptors may hold commas inside (...) */
-            while (*de && (paren || *de != ',')) {
-                paren += *de == '(' ? 1 : *de == ')' && paren ? -1 : 0;
-                de++;
-            }
-            p = de;
-            while (de > d && au_blank(de[-1]))
-                de--;
-        }
-        char *url = quire_arena_strndup(a, u, (size_t)(ue - u));
+    quire_srcset_item c;
+    for (const char *p = v; quire__srcset_next(&p, &c);) {
+        char *url = quire_arena_strndup(a, c.url, c.url_len);
         const char *r = url ? au_resolve(a, page, url) : NULL;
         if (!r) {
             quire__buf_free(&out);
             return NULL;
         }
-        if (out.len)
-            quire__buf_puts(&out, ", ");
-        quire__buf_puts(&out, r);
-        if (de > d) {
-            quire__buf_putc(&out, ' ');
-            quire__buf_put(&out, d, (size_t)(de - d));
-        }
+        quire__srcset_put(&out, r, strlen(r), c.desc, c.desc_len);
     }
     const char *r = out.oom ? NULL : quire_arena_strndup(a, quire__buf_cstr(&out), out.len);
     quire__buf_free(&out);

@@ -11,7 +11,8 @@
  *     lang, dir) and those allowlisted for the element; so no on* handler,
  *     no style, no srcdoc, no formaction ever survives.  Invalid or
  *     repeated ids are dropped (they would make the page invalid).
- *   - URLs (href, src, cite, poster; links, images, embeds; the document's
+ *   - URLs (href, src, cite, poster, and each candidate of a srcset, of
+ *     which only the bad ones are dropped; links, images, embeds; the document's
  *     url, external_url, image and author links): decoded of HTML entities
  *     repeatedly, stripped of whitespace and control characters and
  *     lower-cased before the scheme is read.  Allowed: relative URLs,
@@ -59,7 +60,7 @@ static const char *const san_elements[] = {
     "caption", "cite", "code", "col", "colgroup", "data", "dd", "del", "dfn", "div",
     "dl", "dt", "em", "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6",
     "header", "hgroup", "hr", "i", "img", "ins", "kbd", "li", "mark", "nav", "ol", "p", "pre",
-    "q", "rp", "rt", "ruby", "s", "samp", "section", "small", "source", "span", "strong", "sub",
+    "picture", "q", "rp", "rt", "ruby", "s", "samp", "section", "small", "source", "span", "strong", "sub",
     "sup", "table", "tbody", "td", "tfoot", "th", "thead", "time", "tr", "track",
     "u", "ul", "var", "wbr", NULL};
 
@@ -86,6 +87,10 @@ static const san_attr_rule san_attrs[] = {
     {"time", "datetime", false}, {"data", "value", false},
     {"col", "span", false}, {"colgroup", "span", false},
     {"source", "src", true}, {"source", "type", false},
+    /* srcset: checked candidate by candidate in san_srcset() */
+    {"img", "srcset", true}, {"img", "sizes", false},
+    {"source", "srcset", true}, {"source", "sizes", false}, {"source", "media", false},
+    {"source", "width", false}, {"source", "height", false},
     {"track", "src", true}, {"track", "kind", false}, {"track", "srclang", false},
     {"track", "label", false},
 };
@@ -297,7 +302,60 @@ static bool san_attr_allowed(const char *element, const quire_attr *a, san_ids *
     return false;
 }
 
-static void san_filter_attrs(quire_node *n, san_ids *ids)
+/* A descriptor a browser accepts: none, a width ("480w") or a density
+ * ("2x", "1.5x").  Anything else makes the browser drop the candidate, and
+ * a bad one can hide the rest of a split URL ("java<TAB>script:..."). */
+static bool san_srcset_desc_ok(const char *d, size_t n)
+{
+    if (n == 0)
+        return true;
+    if (n < 2 || (d[n - 1] != 'w' && d[n - 1] != 'x'))
+        return false;
+    size_t dots = 0, digits = 0;
+    for (size_t i = 0; i + 1 < n; i++) {
+        if (d[i] >= '0' && d[i] <= '9')
+            digits++;
+        else if (d[i] == '.' && d[n - 1] == 'x')
+            dots++;
+        else
+            return false;
+    }
+    return digits > 0 && dots <= 1;
+}
+
+static bool san_is_width(const quire_srcset_item *c)
+{
+    return c->desc_len && c->desc[c->desc_len - 1] == 'w';
+}
+
+/* A srcset with only its safe candidates (each URL checked like an image
+ * src, each descriptor valid), in a; NULL when none is left.  Widths and
+ * densities cannot be mixed: with any width, only widths are kept
+ * (*widths set), and the element then needs a sizes attribute. */
+static const char *san_srcset(quire_arena *a, const char *v, bool *widths)
+{
+    quire_buf out, url;
+    quire__buf_init(&out);
+    quire__buf_init(&url);
+    quire_srcset_item c;
+    *widths = false;
+    for (const char *p = v; quire__srcset_next(&p, &c);)
+        if (san_is_width(&c) && san_srcset_desc_ok(c.desc, c.desc_len))
+            *widths = true;
+    for (const char *p = v; quire__srcset_next(&p, &c);) {
+        quire__buf_reset(&url);
+        quire__buf_put(&url, c.url, c.url_len);
+        if (san_url_ok(quire__buf_cstr(&url), SAN_URL_IMAGE) &&
+            san_srcset_desc_ok(c.desc, c.desc_len) && san_is_width(&c) == *widths)
+            quire__srcset_put(&out, c.url, c.url_len, c.desc, c.desc_len);
+    }
+    const char *r = out.len && !out.oom ? quire_arena_strndup(a, out.data, out.len) : NULL;
+    quire__buf_free(&out);
+    quire__buf_free(&url);
+    return r;
+}
+
+static void san_filter_attrs(quire_arena *arena, quire_node *n, san_ids *ids)
 {
     const char *element = san_node_element(n);
     if (n->type == QUIRE_NODE_EMBED) {
@@ -305,12 +363,29 @@ static void san_filter_attrs(quire_node *n, san_ids *ids)
         return;
     }
     quire_attr **link = &n->attrs;
+    bool widths = false, has_srcset = false;
     while (*link) {
-        if (san_attr_allowed(element ? element : "", *link, ids))
+        if (strcmp((*link)->name, "srcset") == 0 && (!strcmp(element, "img") || !strcmp(element, "source"))) {
+            const char *v = san_srcset(arena, (*link)->value, &widths);
+            has_srcset = v != NULL;
+            if (v) {
+                (*link)->value = v;
+                link = &(*link)->next;
+            } else {
+                *link = (*link)->next;
+            }
+        } else if (san_attr_allowed(element ? element : "", *link, ids)) {
             link = &(*link)->next;
-        else
+        } else {
             *link = (*link)->next;
+        }
     }
+    /* sizes goes with width descriptors, and they need it (the browser's
+     * default, the viewport's width, when the author gave none) */
+    if (!widths || !has_srcset)
+        quire_node_remove_attr(n, "sizes");
+    else if (!quire_node_attr(n, "sizes"))
+        quire_node_set_attr(arena, n, "sizes", "100vw");
 }
 
 /* ------------------------------------------------------------ the walk */
@@ -360,7 +435,7 @@ static int san_body(quire_document *doc)
             continue;
         san_action act = san_judge(n);
         if (act == SAN_KEEP) {
-            san_filter_attrs(n, &ids);
+            san_filter_attrs(doc->arena, n, &ids);
             if (n->type == QUIRE_NODE_HTML_BLOCK || n->type == QUIRE_NODE_HTML_INLINE) {
                 /* a generic <img> needs alt to be valid HTML */
                 if (!strcmp(n->name, "img") && !quire_node_attr(n, "alt"))
@@ -371,7 +446,7 @@ static int san_body(quire_document *doc)
         if (act == SAN_DROP || act == SAN_ALT)
             quire_iter_skip_children(&it);
         else
-            san_filter_attrs(n, &ids); /* children stay; the node goes */
+            san_filter_attrs(doc->arena, n, &ids); /* children stay; the node goes */
         if (count == cap) {
             size_t ncap = cap ? cap * 2 : 16;
             san_todo *t = realloc(todo, ncap * sizeof *t);

@@ -76,6 +76,8 @@ typedef struct quire_document {
     quire_value *extra;       /* the whole front matter / source metadata, or NULL */
     quire_node *body;         /* a ROOT node; never NULL after a reader ran */
     uint32_t body_line;       /* line of the source where the body starts */
+    bool body_deferred;       /* header-only read: body is empty until read again */
+    size_t source_index;      /* this document's index among those its file gave */
 } quire_document;
 
 /** A new empty document with its own arena; NULL when out of memory. */

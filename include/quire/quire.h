@@ -99,6 +99,7 @@ typedef struct quire_write_opts {
     const quire_value *options;
     quire_date updated;         /* unset: newest document or SOURCE_DATE_EPOCH */
     bool fetch_remote;          /* allow downloading remote media (epub) */
+    unsigned feeds, tag_feeds;  /* QUIRE_FEED_* bits (see quire_writer_ctx) */
 } quire_write_opts;
 /** Run a writer over every document of c into out (not committed). */
 QUIRE_API int quire_write(const quire_collection *c, const quire_writer *w, quire_sink *out,

@@ -49,7 +49,7 @@ static bool buf_grow(quire_buf *b, size_t extra)
     return true;
 }
 
-void quire__buf_put(quire_buf *b, const void *s, size_t n)
+void quire__buf_put_slow(quire_buf *b, const void *s, size_t n)
 {
     if (!n || !buf_grow(b, n))
         return;
@@ -62,14 +62,6 @@ void quire__buf_puts(quire_buf *b, const char *s)
 {
     if (s)
         quire__buf_put(b, s, strlen(s));
-}
-
-void quire__buf_putc(quire_buf *b, char c)
-{
-    if (!buf_grow(b, 1))
-        return;
-    b->data[b->len++] = c;
-    b->data[b->len] = '\0';
 }
 
 void quire__buf_vprintf(quire_buf *b, const char *fmt, va_list ap)

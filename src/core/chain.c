@@ -163,6 +163,16 @@ static int item_init(chain_item *it, const quire_site *site, quire_diag_list *di
     return f->init ? f->init(&it->ctx) : QUIRE_OK;
 }
 
+int quire__chain_prepare(const quire_chain *ch, const quire_site *site, quire_diag_list *diags)
+{
+    for (size_t i = 0; ch && i < ch->count; i++) {
+        int rc = item_init(&ch->items[i], site, diags);
+        if (rc != QUIRE_OK)
+            return rc;
+    }
+    return QUIRE_OK;
+}
+
 int quire_chain_run_document(const quire_chain *ch, const quire_site *site, quire_document *doc,
                              quire_diag_list *diags)
 {
@@ -170,9 +180,18 @@ int quire_chain_run_document(const quire_chain *ch, const quire_site *site, quir
         chain_item *it = &ch->items[i];
         if (it->ctx.filter->scope != QUIRE_FILTER_DOCUMENT || !it->ctx.filter->run_document)
             continue;
-        int rc = item_init(it, site, diags);
-        if (rc == QUIRE_OK)
-            rc = it->ctx.filter->run_document(&it->ctx, doc);
+        int rc = QUIRE_OK;
+        if (!it->inited)
+            rc = item_init(it, site, diags);
+        if (rc != QUIRE_OK)
+            return rc;
+        /* A private copy of the context: several threads may run the same
+         * prepared chain, each with its own diagnostics.  Document filters
+         * only read their private state once initialized. */
+        quire_filter_ctx local = it->ctx;
+        local.site = site;
+        local.diags = diags;
+        rc = it->ctx.filter->run_document(&local, doc);
         if (rc != QUIRE_OK)
             return rc;
     }

@@ -38,6 +38,15 @@ int quire__read_buffer_ex(quire_collection *c, const quire_reader *reader, const
                           const char *id_path, const char *data, size_t len,
                           const quire_limits *limits, quire_diag_list *diags)
 {
+    return quire__read_into(c, reader, path, id_path, data, len, limits, 0,
+                            quire_value_get(c->site.config, "fields"), diags);
+}
+
+int quire__read_into(quire_collection *c, const quire_reader *reader, const char *path,
+                     const char *id_path, const char *data, size_t len,
+                     const quire_limits *limits, unsigned flags, const quire_value *field_map,
+                     quire_diag_list *diags)
+{
     if (!reader) {
         reader = quire_reader_probe(path, data, len < 4096 ? len : 4096, NULL);
         if (!reader) {
@@ -51,11 +60,15 @@ int quire__read_buffer_ex(quire_collection *c, const quire_reader *reader, const
                        "the %s reader is not available in this build", reader->name);
         return QUIRE_ERR_UNSUPPORTED;
     }
+    /* Standard input cannot be read a second time: read it whole. */
+    if (strcmp(path, "-") == 0)
+        flags &= ~(unsigned)QUIRE_READ_HEADER_ONLY;
     quire_read_ctx ctx = {
+        .flags = flags,
         .path = path,
         .id_path = id_path,
         .diags = diags,
-        .field_map = quire_value_get(c->site.config, "fields"),
+        .field_map = field_map,
         .limits = limits_or_defaults(limits),
     };
     size_t before = c->count;
@@ -71,6 +84,8 @@ int quire__read_buffer_ex(quire_collection *c, const quire_reader *reader, const
         while (c->count > before)
             quire_document_free(quire_collection_take(c, c->count - 1));
     }
+    for (size_t i = before; i < c->count; i++)
+        c->docs[i]->source_index = i - before;
     return rc;
 }
 
@@ -161,12 +176,47 @@ static int walk_folder(const char *root, path_list *files, quire_diag_list *diag
     return rc;
 }
 
-int quire_collection_read_paths(quire_collection *c, const char *const *paths, size_t n,
-                                const quire_reader *force, const quire_limits *limits_in,
-                                quire_diag_list *diags)
+void quire__file_list_free(quire__file_list *l)
 {
-    quire_limits limits = limits_or_defaults(limits_in);
+    for (size_t i = 0; i < l->count; i++)
+        free(l->items[i].path);
+    free(l->items);
+    memset(l, 0, sizeof *l);
+}
+
+static int file_list_add(quire__file_list *l, char *path, size_t root_len, bool explicit_file)
+{
+    if (!path)
+        return QUIRE_ERR_NOMEM;
+    if (l->count == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 256;
+        quire__source_file *n = realloc(l->items, cap * sizeof *n);
+        if (!n) {
+            free(path);
+            return QUIRE_ERR_NOMEM;
+        }
+        l->items = n;
+        l->cap = cap;
+    }
+    /* Fallback ids hash the path below the folder given (or the file's own
+     * name), not the path as typed. */
+    const char *id_path = path;
+    if (!explicit_file) {
+        id_path += root_len;
+        while (*id_path == '/')
+            id_path++;
+    } else if (strrchr(path, '/')) {
+        id_path = strrchr(path, '/') + 1;
+    }
+    l->items[l->count++] = (quire__source_file){path, id_path, explicit_file};
+    return QUIRE_OK;
+}
+
+int quire__list_files(const char *const *paths, size_t n, quire__file_list *out,
+                      quire_diag_list *diags)
+{
     int failed = 0;
+    memset(out, 0, sizeof *out);
     for (size_t i = 0; i < n; i++) {
         struct stat st;
         const char *path = paths[i];
@@ -176,57 +226,226 @@ int quire_collection_read_paths(quire_collection *c, const char *const *paths, s
             failed++;
             continue;
         }
+        if (is_stdin || !S_ISDIR(st.st_mode)) {
+            if (file_list_add(out, strdup(path), 0, true) != QUIRE_OK)
+                return QUIRE_ERR_NOMEM;
+            continue;
+        }
         path_list files = {0};
-        bool explicit_file = is_stdin || !S_ISDIR(st.st_mode);
-        int rc = explicit_file ? path_list_add(&files, strdup(path))
-                               : walk_folder(path, &files, diags);
+        int rc = walk_folder(path, &files, diags);
+        if (rc == QUIRE_OK)
+            qsort(files.items, files.count, sizeof *files.items, cmp_paths);
+        for (size_t f = 0; f < files.count; f++) {
+            if (rc == QUIRE_OK)
+                rc = file_list_add(out, files.items[f], strlen(path), false);
+            else
+                free(files.items[f]);
+        }
+        free(files.items);
         if (rc != QUIRE_OK)
             return rc;
-        qsort(files.items, files.count, sizeof *files.items, cmp_paths);
-        for (size_t f = 0; f < files.count; f++) {
-            char *data = NULL;
-            size_t len = 0;
-            rc = quire_read_file(files.items[f], limits.max_file_size, &data, &len);
-            if (rc != QUIRE_OK) {
-                /* Over the size limit, the file is refused from its first
-                 * byte: say so at 1:1, like every other document error. */
-                bool lim = rc == QUIRE_ERR_LIMIT;
-                quire_diag_add(diags, QUIRE_SEV_ERROR, "quire", files.items[f], lim, lim,
-                               "%s%s", lim ? "file larger than limits.max_file_size" : quire_strerror(rc),
-                               lim ? " (--max-file-size): not read" : "");
-                failed++;
-                continue;
-            }
-            const quire_reader *r = force;
-            if (!r) {
-                int score = 0;
-                r = quire_reader_probe(files.items[f], data, len < 4096 ? len : 4096, &score);
-                /* In a folder, files no reader wants (images, CSS) are
-                 * resources, not errors. */
-                if (!r && !explicit_file) {
-                    free(data);
-                    continue;
-                }
-            }
-            /* Fallback ids hash the path below the folder given (or the
-             * file's own name), not the path as typed. */
-            const char *id_path = files.items[f];
-            if (!explicit_file) {
-                size_t root_len = strlen(path);
-                id_path += root_len;
-                while (*id_path == '/')
-                    id_path++;
-            } else if (strrchr(id_path, '/')) {
-                id_path = strrchr(id_path, '/') + 1;
-            }
-            rc = quire__read_buffer_ex(c, r, files.items[f], id_path, data, len, &limits, diags);
-            if (rc != QUIRE_OK)
-                failed++;
-            free(data);
-        }
-        for (size_t f = 0; f < files.count; f++)
-            free(files.items[f]);
-        free(files.items);
     }
     return failed;
+}
+
+/* ---- reading many files, in parallel, results in file order ---- */
+
+typedef struct read_job {
+    const quire__file_list *files;
+    const quire_reader *force;
+    quire_limits limits;
+    unsigned flags;
+    const quire_value *field_map;
+    quire_collection *into;
+    quire_diag_list *diags;
+    int failed;
+} read_job;
+
+typedef struct read_result {
+    quire_collection *docs;   /* temporary: documents of one file */
+    quire_diag_list diags;    /* that file's diagnostics, merged in order */
+    bool failed, skipped;
+} read_result;
+
+/* The build's first pass keeps, of each document, only what the second
+ * cannot get again: the typed metadata and the top-level scalars of the
+ * front matter (what filters such as `sort by=weight` read) — a few hundred
+ * bytes, where the whole front matter tree and a body take tens of
+ * kilobytes.  Body and front matter are read again from the file in the
+ * second pass.  Documents that cannot be read again cheaply (standard input,
+ * the many documents of one model file) are kept whole. */
+static bool can_reread(const quire_document *d)
+{
+    return d->source_path && strcmp(d->source_path, "-") != 0 && d->format &&
+           (strcmp(d->format, "markdown") == 0 || strcmp(d->format, "html") == 0);
+}
+
+static quire_document *compact(quire_document *d)
+{
+    if (!can_reread(d))
+        return d;
+    quire_value *extra = d->extra;
+    quire_node *body = d->body;
+    d->extra = NULL;
+    d->body = NULL;
+    quire_document *m = quire_document_clone(d);
+    d->extra = extra;
+    d->body = body;
+    if (!m)
+        return d; /* keep the whole document: correct, only bigger */
+    if (extra && extra->type == QUIRE_VALUE_MAPPING) {
+        m->extra = quire_value_new(m->arena, QUIRE_VALUE_MAPPING);
+        for (const quire_value *v = extra->first; v && m->extra; v = v->next)
+            if (v->type != QUIRE_VALUE_MAPPING && v->type != QUIRE_VALUE_SEQUENCE)
+                quire_value_append(m->arena, m->extra, v->key, quire_value_clone(m->arena, v));
+    }
+    m->body = quire_node_new(m->arena, QUIRE_NODE_ROOT, d->body_line, 1);
+    if (!m->body) {
+        quire_document_free(m);
+        return d;
+    }
+    m->body_deferred = true;
+    quire_document_free(d);
+    return m;
+}
+
+static void *read_produce(void *ctx, size_t i)
+{
+    read_job *job = ctx;
+    const quire__source_file *f = &job->files->items[i];
+    read_result *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    quire_diag_list_init(&r->diags);
+    char *data = NULL;
+    size_t len = 0;
+    int rc = quire_read_file(f->path, job->limits.max_file_size, &data, &len);
+    if (rc != QUIRE_OK) {
+        /* Over the size limit, the file is refused from its first byte:
+         * say so at 1:1, like every other document error. */
+        bool lim = rc == QUIRE_ERR_LIMIT;
+        quire_diag_add(&r->diags, QUIRE_SEV_ERROR, "quire", f->path, lim, lim, "%s%s",
+                       lim ? "file larger than limits.max_file_size" : quire_strerror(rc),
+                       lim ? " (--max-file-size): not read" : "");
+        r->failed = true;
+        return r;
+    }
+    const quire_reader *reader = job->force;
+    if (!reader) {
+        reader = quire_reader_probe(f->path, data, len < 4096 ? len : 4096, NULL);
+        /* In a folder, files no reader wants (images, CSS) are resources,
+         * not errors. */
+        if (!reader && !f->explicit_file) {
+            free(data);
+            r->skipped = true;
+            return r;
+        }
+    }
+    r->docs = quire_collection_new();
+    if (!r->docs) {
+        free(data);
+        r->failed = true;
+        return r;
+    }
+    rc = quire__read_into(r->docs, reader, f->path, f->id_path, data, len, &job->limits,
+                          job->flags, job->field_map, &r->diags);
+    r->failed = rc != QUIRE_OK;
+    if (job->flags & QUIRE_READ_HEADER_ONLY) /* on this worker, not the main thread */
+        for (size_t k = 0; k < r->docs->count; k++)
+            r->docs->docs[k] = compact(r->docs->docs[k]);
+    free(data);
+    return r;
+}
+
+static int read_consume(void *ctx, size_t i, void *item)
+{
+    (void)i;
+    read_job *job = ctx;
+    read_result *r = item;
+    if (!r) {
+        job->failed++;
+        return QUIRE_ERR_NOMEM;
+    }
+    int rc = QUIRE_OK;
+    quire_diag_list_move(job->diags, &r->diags);
+    if (r->failed)
+        job->failed++;
+    while (r->docs && r->docs->count && rc == QUIRE_OK) {
+        quire_document *d = quire_collection_take(r->docs, 0);
+        if (job->into->count >= job->limits.max_documents) {
+            quire_diag_add(job->diags, QUIRE_SEV_ERROR, "quire", d->source_path, 1, 1,
+                           "more than %zu documents (limits.max_documents): not read",
+                           job->limits.max_documents);
+            quire_document_free(d);
+            job->failed++;
+            continue;
+        }
+        rc = quire_collection_add(job->into, d);
+        if (rc != QUIRE_OK)
+            quire_document_free(d);
+    }
+    quire_collection_free(r->docs);
+    quire_diag_list_free(&r->diags);
+    free(r);
+    return rc;
+}
+
+int quire__read_files(quire_collection *c, const quire__file_list *files,
+                      const quire_reader *force, const quire_limits *limits, unsigned flags,
+                      int jobs, quire_diag_list *diags)
+{
+    read_job job = {
+        .files = files,
+        .force = force,
+        .limits = limits_or_defaults(limits),
+        .flags = flags,
+        .field_map = quire_value_get(c->site.config, "fields"),
+        .into = c,
+        .diags = diags,
+    };
+    int rc = quire__run_ordered(files->count, jobs, read_produce, read_consume, &job);
+    return rc < 0 ? rc : job.failed;
+}
+
+int quire__read_body(const quire_document *meta, const quire_limits *limits,
+                     const quire_value *field_map, unsigned flags, quire_diag_list *diags,
+                     quire_document **out)
+{
+    *out = NULL;
+    quire_limits l = limits_or_defaults(limits);
+    char *data = NULL;
+    size_t len = 0;
+    int rc = quire_read_file(meta->source_path, l.max_file_size, &data, &len);
+    if (rc != QUIRE_OK) {
+        quire_diag_add(diags, QUIRE_SEV_ERROR, "quire", meta->source_path, 0, 0,
+                       "cannot read again: %s", quire_strerror(rc));
+        return rc;
+    }
+    quire_collection *tmp = quire_collection_new();
+    if (!tmp) {
+        free(data);
+        return QUIRE_ERR_NOMEM;
+    }
+    rc = quire__read_into(tmp, quire_reader_find(meta->format), meta->source_path, NULL, data, len,
+                          &l, QUIRE_READ_BODY_ONLY | flags, field_map, diags);
+    free(data);
+    if (rc == QUIRE_OK && meta->source_index < tmp->count)
+        *out = quire_collection_take(tmp, meta->source_index);
+    else if (rc == QUIRE_OK)
+        rc = QUIRE_ERR_NOTFOUND; /* the file changed under us */
+    quire_collection_free(tmp);
+    return rc;
+}
+
+int quire_collection_read_paths(quire_collection *c, const char *const *paths, size_t n,
+                                const quire_reader *force, const quire_limits *limits,
+                                quire_diag_list *diags)
+{
+    quire__file_list files;
+    int failed = quire__list_files(paths, n, &files, diags);
+    if (failed < 0)
+        return failed;
+    int rc = quire__read_files(c, &files, force, limits, 0, 1, diags);
+    quire__file_list_free(&files);
+    return rc < 0 ? rc : failed + rc;
 }

@@ -18,9 +18,29 @@ typedef struct quire_buf {
 void quire__buf_init(quire_buf *b);
 void quire__buf_free(quire_buf *b);
 void quire__buf_reset(quire_buf *b);
-void quire__buf_put(quire_buf *b, const void *s, size_t n);
+void quire__buf_put_slow(quire_buf *b, const void *s, size_t n);
 void quire__buf_puts(quire_buf *b, const char *s);
-void quire__buf_putc(quire_buf *b, char c);
+/* The renderers and serializers call these per byte or per short run:
+ * inline the common case (room left), call out only to grow. */
+static inline void quire__buf_put(quire_buf *b, const void *s, size_t n)
+{
+    if (n && b->len + n < b->cap) {
+        __builtin_memcpy(b->data + b->len, s, n);
+        b->len += n;
+        b->data[b->len] = '\0';
+    } else if (n) {
+        quire__buf_put_slow(b, s, n);
+    }
+}
+static inline void quire__buf_putc(quire_buf *b, char c)
+{
+    if (b->len + 1 < b->cap) {
+        b->data[b->len++] = c;
+        b->data[b->len] = '\0';
+    } else {
+        quire__buf_put_slow(b, &c, 1);
+    }
+}
 void quire__buf_printf(quire_buf *b, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
@@ -58,10 +78,25 @@ uint64_t quire__fnv1a64(const void *data, size_t n, uint64_t seed);
 /** A lower-case ASCII slug ([a-z0-9-], no leading/trailing '-'), at most 80
  *  bytes; "" when nothing is left. */
 char *quire__slugify(quire_arena *arena, const char *s);
+/** The folder name of a tag or category (tags/<slug>/): its slug, or a
+ *  stable hashed name when the slug is empty.  Feeds and pages agree on it. */
+const char *quire__taxonomy_slug(quire_arena *arena, const char *name);
 /** True when s starts with a URL scheme ("https:", "mailto:"). */
 bool quire__url_has_scheme(const char *s);
 /** Resolve ref against an absolute base (RFC 3986 §5.2, simplified). */
 char *quire__url_resolve(quire_arena *arena, const char *base, const char *ref);
+
+/* ---- srcset (src/core/srcset.c) ---- */
+typedef struct quire_srcset_item {
+    const char *url, *desc;     /* into the parsed string, not terminated */
+    size_t url_len, desc_len;   /* desc_len 0: no descriptor */
+} quire_srcset_item;
+/** The next candidate of a srcset value from *cursor (advanced); false at
+ *  the end.  Parsed as the HTML standard does. */
+bool quire__srcset_next(const char **cursor, quire_srcset_item *out);
+/** Append a candidate to a srcset being built in b (", " between). */
+void quire__srcset_put(quire_buf *b, const char *url, size_t url_len, const char *desc,
+                       size_t desc_len);
 
 /* ---- unique, safe slugs (src/core/slugs.c) ---- */
 /** A set of strings (copied; freed with the set). */
@@ -124,6 +159,65 @@ int quire__read_buffer_ex(quire_collection *c, const quire_reader *reader, const
  *  malloc'd NUL-terminated copy (caller frees). */
 int quire__text_to_utf8(const quire_read_ctx *ctx, const char *component, const char *data,
                         size_t len, char **out, size_t *out_len);
+
+/** The reading core: optional probe, limits, flags (QUIRE_READ_*), failed
+ *  reads leave nothing behind; source_index set on each new document. */
+int quire__read_into(quire_collection *c, const quire_reader *reader, const char *path,
+                     const char *id_path, const char *data, size_t len,
+                     const quire_limits *limits, unsigned flags, const quire_value *field_map,
+                     quire_diag_list *diags);
+
+typedef struct quire__source_file {
+    char *path;             /* owned */
+    const char *id_path;    /* into path: below the folder given, or the base name */
+    bool explicit_file;     /* named on the command line (not found in a folder) */
+} quire__source_file;
+typedef struct quire__file_list {
+    quire__source_file *items;
+    size_t count, cap;
+} quire__file_list;
+/** Every file to read: folders walked recursively in byte order of path
+ *  names.  Returns the number of paths that could not be used, or < 0. */
+int quire__list_files(const char *const *paths, size_t n, quire__file_list *out,
+                      quire_diag_list *diags);
+void quire__file_list_free(quire__file_list *l);
+/** Read files on `jobs` threads; documents and diagnostics are appended in
+ *  file order.  Returns the number of files that failed, or < 0. */
+int quire__read_files(quire_collection *c, const quire__file_list *files,
+                      const quire_reader *force, const quire_limits *limits, unsigned flags,
+                      int jobs, quire_diag_list *diags);
+/** Read meta's file again for its body (QUIRE_READ_BODY_ONLY): *out is a new
+ *  document whose body is the one meta deferred.  Thread-safe. */
+int quire__read_body(const quire_document *meta, const quire_limits *limits,
+                     const quire_value *field_map, unsigned flags, quire_diag_list *diags,
+                     quire_document **out);
+
+/** Initialize every filter of the chain now (single-threaded), so that
+ *  quire_chain_run_document can then run on several threads at once. */
+int quire__chain_prepare(const quire_chain *ch, const quire_site *site, quire_diag_list *diags);
+
+/* ---- parallel work (src/core/parallel.c) ---- */
+/** Make item i (runs on a worker thread; must not touch shared mutable state). */
+typedef void *(*quire__produce_fn)(void *ctx, size_t i);
+/** Use item i (runs on the calling thread, for i = 0, 1, 2... in order). */
+typedef int (*quire__consume_fn)(void *ctx, size_t i, void *item);
+/** Produce items 0..n-1 on `jobs` threads, consume them in order; at most a
+ *  few items per thread are in flight.  Returns the first consume error. */
+int quire__run_ordered(size_t n, int jobs, quire__produce_fn produce,
+                       quire__consume_fn consume, void *ctx);
+/** Number of online processors (1..64). */
+int quire__default_jobs(void);
+
+/* ---- writer sessions (src/core/write.c) ---- */
+typedef struct quire_write_session quire_write_session;
+/** Start a writer: private state, context, begin().  count = documents to come. */
+int quire__write_open(quire_write_session **out, const quire_site *site, const quire_writer *w,
+                      quire_sink *sink, const quire_write_opts *opts, size_t count,
+                      quire_diag_list *diags);
+int quire__write_doc(quire_write_session *s, const quire_document *doc);
+/** end() when everything went well (ok && no earlier error), then close() and
+ *  free.  Does not commit the sink.  Returns the session's first error. */
+int quire__write_close(quire_write_session *s, bool ok);
 
 /* ---- time ---- */
 /** SOURCE_DATE_EPOCH if set and valid, else the collection's newest date,

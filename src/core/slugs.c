@@ -98,6 +98,10 @@ const char *quire__slug_claim(quire_slugset *set, quire_arena *a, const char *sl
     const char *out = base;
     for (unsigned k = 2; out && quire__slugset_has(set, out); k++)
         out = quire_arena_printf(a, "%s-%u", base, k);
+    /* Always a copy in the caller's arena: the slug passed in may belong to
+     * a document that is freed long before the caller is done with it. */
+    if (out == slug)
+        out = quire_arena_strdup(a, slug);
     if (!out || quire__slugset_add(set, out) != QUIRE_OK)
         return NULL;
     return out;

@@ -6,26 +6,69 @@
 #include <ctype.h>
 #include <string.h>
 
+/* ASCII for the Latin letters of U+00C0..U+017F, so that "Café" gives
+ * "cafe" and "Łódź" gives "lodz" rather than losing the letters. */
+static const char *slug_latin(uint32_t cp)
+{
+    /* Generated from Unicode's decompositions (NFKD, letters kept), plus
+     * the letters that do not decompose (ß, æ, ø, ł, œ, þ...). */
+    static const char *const table[0x180 - 0xC0] = {
+        "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e",
+        "i", "i", "i", "i", "d", "n", "o", "o", "o", "o", "o", NULL,
+        "o", "u", "u", "u", "u", "y", "th", "ss", "a", "a", "a", "a",
+        "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
+        "d", "n", "o", "o", "o", "o", "o", NULL, "o", "u", "u", "u",
+        "u", "y", "th", "y", "a", "a", "a", "a", "a", "a", "c", "c",
+        "c", "c", "c", "c", "c", "c", "d", "d", "d", "d", "e", "e",
+        "e", "e", "e", "e", "e", "e", "e", "e", "g", "g", "g", "g",
+        "g", "g", "g", "g", "h", "h", "h", "h", "i", "i", "i", "i",
+        "i", "i", "i", "i", "i", "i", "ij", "ij", "j", "j", "k", "k",
+        "k", "l", "l", "l", "l", "l", "l", "l", "l", "l", "l", "n",
+        "n", "n", "n", "n", "n", "n", "n", "n", "o", "o", "o", "o",
+        "o", "o", "oe", "oe", "r", "r", "r", "r", "r", "r", "s", "s",
+        "s", "s", "s", "s", "s", "s", "t", "t", "t", "t", "t", "t",
+        "u", "u", "u", "u", "u", "u", "u", "u", "u", "u", "u", "u",
+        "w", "w", "y", "y", "y", "z", "z", "z", "z", "z", "z", "s",
+    };
+    return cp >= 0xC0 && cp < 0x180 ? table[cp - 0xC0] : NULL;
+}
+
 char *quire__slugify(quire_arena *arena, const char *s)
 {
     char out[81];
     size_t n = 0;
     bool dash = false;
     const unsigned char *p = (const unsigned char *)(s ? s : "");
-    for (; *p && n < sizeof out - 1; p++) {
-        if (isalnum(*p) && *p < 0x80) {
-            if (dash && n)
-                out[n++] = '-';
-            if (n < sizeof out - 1)
-                out[n++] = (char)tolower(*p);
-            dash = false;
-        } else if (*p == '.' || *p == '_') {
-            /* keep dots and underscores inside a slug, never leading */
-            if (n && !dash && n < sizeof out - 1)
-                out[n++] = (char)*p;
+    size_t len = strlen((const char *)p);
+    for (size_t i = 0; i < len && n < sizeof out - 1;) {
+        unsigned char c = p[i];
+        const char *ascii = NULL;
+        char one[2] = {0, 0};
+        if (c < 0x80) {
+            i++;
+            if (isalnum(c)) {
+                one[0] = (char)tolower(c);
+                ascii = one;
+            } else if ((c == '.' || c == '_') && n && !dash) {
+                /* keep dots and underscores inside a slug, never leading */
+                out[n++] = (char)c;
+                continue;
+            }
         } else {
-            dash = true;
+            uint32_t cp;
+            size_t k = quire__utf8_decode(p + i, len - i, &cp);
+            i += k ? k : 1;
+            ascii = k ? slug_latin(cp) : NULL;
         }
+        if (!ascii) {
+            dash = true;
+            continue;
+        }
+        if (dash && n)
+            out[n++] = '-';
+        for (const char *a = ascii; *a && n < sizeof out - 1; a++)
+            out[n++] = *a;
+        dash = false;
     }
     while (n && (out[n - 1] == '.' || out[n - 1] == '-' || out[n - 1] == '_'))
         n--;
@@ -133,4 +176,13 @@ char *quire__url_resolve(quire_arena *arena, const char *base, const char *ref)
     quire__buf_free(&merged);
     quire__buf_free(&clean);
     return r;
+}
+
+const char *quire__taxonomy_slug(quire_arena *arena, const char *name)
+{
+    char *slug = quire__slugify(arena, name);
+    if (!slug || !*slug) /* nothing ASCII left (東京): a stable hashed name */
+        slug = quire_arena_printf(arena, "tag-%016llx",
+                                  (unsigned long long)quire__fnv1a64(name, strlen(name), 0));
+    return slug;
 }

@@ -230,7 +230,11 @@ static int md_read_utf8(const quire_read_ctx *ctx, const char *data, size_t len,
     if (!doc)
         return QUIRE_ERR_NOMEM;
 
-    if (sp.has_fm) {
+    /* BODY_ONLY (the build's second pass): the metadata was read in the
+     * first pass; parsing it again would cost time and repeat warnings. */
+    bool want_meta = !(ctx->flags & QUIRE_READ_BODY_ONLY);
+    bool want_extra = want_meta || (ctx->flags & QUIRE_READ_EXTRA);
+    if (sp.has_fm && want_extra) {
         quire_value *meta = NULL;
         /* the YAML starts on line 2: one line (the opening ---) before it */
         rc = quire__yaml_parse(&meta, doc->arena, sp.yaml, sp.yaml_len, 1, ctx, MD_COMPONENT);
@@ -254,11 +258,18 @@ static int md_read_utf8(const quire_read_ctx *ctx, const char *data, size_t len,
         rc = QUIRE_ERR_NOMEM;
         goto fail;
     }
-    rc = md_body(doc, sp.body, sp.body_len, sp.body_offset, ctx);
+    if (want_meta)
+        quire__fm_apply(doc, doc->extra, ctx, MD_COMPONENT);
+    /* HEADER_ONLY (the first pass) skips the body when the metadata is
+     * complete without it: the title is the one field a body can supply. */
+    if ((ctx->flags & QUIRE_READ_HEADER_ONLY) && doc->title && *doc->title)
+        doc->body_deferred = true;
+    else
+        rc = md_body(doc, sp.body, sp.body_len, sp.body_offset, ctx);
     if (rc != QUIRE_OK)
         goto fail;
-    quire__fm_apply(doc, doc->extra, ctx, MD_COMPONENT);
-    quire__doc_identity(doc, ctx);
+    if (want_meta)
+        quire__doc_identity(doc, ctx);
     rc = quire_collection_add(into, doc);
     if (rc != QUIRE_OK)
         goto fail;

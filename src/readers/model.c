@@ -645,7 +645,7 @@ static quire_node *mr_node(mr_doc_state *st, mr_jv *obj, mr_jv **children)
     bool ok = true;
     for (mr_jv *m = obj->first; m && ok; m = m->next) {
         const char *k = m->key;
-        int e;
+        int e = 0; /* set by mr_enum on success; 0 keeps the default */
         if (!strcmp(k, "type"))
             continue;
         if (!strcmp(k, "line")) ok = mr_u32(st, m, &n->line);

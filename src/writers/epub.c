@@ -27,85 +27,6 @@
 #include <string.h>
 #include <strings.h>
 
-/* ------------------------------------------------------------------ maps */
-
-uint64_t quire__epub_hash(const char *s, uint64_t seed)
-{
-    return quire__fnv1a64(s, strlen(s), 0xcbf29ce484222325ull ^ (seed * 0x9E3779B97F4A7C15ull));
-}
-
-static bool epub_map_grow(epub_map *m)
-{
-    size_t cap = m->cap ? m->cap * 2 : 256;
-    uint64_t *keys = calloc(cap, sizeof *keys);
-    uint32_t *vals = calloc(cap, sizeof *vals);
-    if (!keys || !vals) {
-        free(keys);
-        free(vals);
-        return false;
-    }
-    for (size_t i = 0; i < m->cap; i++) {
-        if (!m->keys[i])
-            continue;
-        size_t j = (size_t)(m->keys[i] & (cap - 1));
-        while (keys[j])
-            j = (j + 1) & (cap - 1);
-        keys[j] = m->keys[i];
-        vals[j] = m->vals[i];
-    }
-    free(m->keys);
-    free(m->vals);
-    m->keys = keys;
-    m->vals = vals;
-    m->cap = cap;
-    return true;
-}
-
-bool quire__epub_map_put(epub_map *m, uint64_t key, uint32_t val, bool replace)
-{
-    if (!key)
-        key = 1;
-    if ((m->count + 1) * 4 > m->cap * 3 && !epub_map_grow(m))
-        return false;
-    size_t j = (size_t)(key & (m->cap - 1));
-    while (m->keys[j] && m->keys[j] != key)
-        j = (j + 1) & (m->cap - 1);
-    if (m->keys[j]) {
-        if (replace)
-            m->vals[j] = val;
-        return true;
-    }
-    m->keys[j] = key;
-    m->vals[j] = val;
-    m->count++;
-    return true;
-}
-
-bool quire__epub_map_get(const epub_map *m, uint64_t key, uint32_t *val)
-{
-    if (!key)
-        key = 1;
-    if (!m->cap)
-        return false;
-    size_t j = (size_t)(key & (m->cap - 1));
-    while (m->keys[j]) {
-        if (m->keys[j] == key) {
-            if (val)
-                *val = m->vals[j];
-            return true;
-        }
-        j = (j + 1) & (m->cap - 1);
-    }
-    return false;
-}
-
-void quire__epub_map_free(epub_map *m)
-{
-    free(m->keys);
-    free(m->vals);
-    memset(m, 0, sizeof *m);
-}
-
 static void epub_strvec_add(epub_strvec *v, const char *s, size_t max)
 {
     if (!s || v->count >= max)
@@ -114,8 +35,8 @@ static void epub_strvec_add(epub_strvec *v, const char *s, size_t max)
         s++;
     if (!*s || !quire__utf8_valid(s, strlen(s)))
         return;
-    uint64_t h = quire__epub_hash(s, 7);
-    if (quire__epub_map_get(&v->seen, h, NULL))
+    uint64_t h = quire__hash_str(s, 7);
+    if (quire__hmap_get(&v->seen, h, NULL))
         return;
     if (v->count == v->cap) {
         size_t cap = v->cap ? v->cap * 2 : 16;
@@ -129,7 +50,7 @@ static void epub_strvec_add(epub_strvec *v, const char *s, size_t max)
     if (!copy)
         return;
     v->items[v->count++] = copy;
-    quire__epub_map_put(&v->seen, h, 1, false);
+    quire__hmap_put(&v->seen, h, 1, false);
 }
 
 static void epub_strvec_free(epub_strvec *v)
@@ -137,7 +58,7 @@ static void epub_strvec_free(epub_strvec *v)
     for (size_t i = 0; i < v->count; i++)
         free(v->items[i]);
     free(v->items);
-    quire__epub_map_free(&v->seen);
+    quire__hmap_free(&v->seen);
 }
 
 /* ------------------------------------------------------------------ spool */
@@ -413,8 +334,8 @@ static int epub_write_document(quire_writer_ctx *ctx, const quire_document *doc)
     /* The book's identity: order-independent sums of per-document hashes, so
      * re-ordering chapters keeps the identifier. */
     const char *id = doc->id ? doc->id : (doc->source_path ? doc->source_path : "");
-    st->uid_a += quire__epub_hash(id, 1);
-    st->uid_b += quire__epub_hash(id, 2);
+    st->uid_a += quire__hash_str(id, 1);
+    st->uid_b += quire__hash_str(id, 2);
 
     if (st->n_chapters == 0) {
         st->first_title = doc->title ? strdup(doc->title) : NULL;
@@ -443,14 +364,14 @@ void quire__epub_state_free(epub_state *st)
     for (size_t i = 0; i < st->n_media; i++)
         free(st->media[i].href);
     free(st->media);
-    quire__epub_map_free(&st->media_by_hash);
+    quire__hmap_free(&st->media_by_hash);
     for (size_t i = 0; i < st->n_xrefs; i++) {
         free(st->xrefs[i].fragment);
         free(st->xrefs[i].fallback);
     }
     free(st->xrefs);
-    quire__epub_map_free(&st->targets);
-    quire__epub_map_free(&st->ids);
+    quire__hmap_free(&st->targets);
+    quire__hmap_free(&st->ids);
     epub_strvec_free(&st->subjects);
     epub_strvec_free(&st->creators);
     free(st->first_title);

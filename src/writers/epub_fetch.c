@@ -102,8 +102,8 @@ int quire__epub_fetch(const char *cache_dir, const char *url, unsigned char **da
     quire_buf path;
     quire__buf_init(&path);
     quire__buf_printf(&path, "%s/%016llx%016llx", cache_dir ? cache_dir : ".",
-                      (unsigned long long)quire__epub_hash(url, 21),
-                      (unsigned long long)quire__epub_hash(url, 22));
+                      (unsigned long long)quire__hash_str(url, 21),
+                      (unsigned long long)quire__hash_str(url, 22));
     const char *file = quire__buf_cstr(&path);
 
     char *cached = NULL;

@@ -19,6 +19,8 @@
 #define QUIRE_EPUB_INTERNAL_H
 
 #include "internal.h"
+#include "media.h"
+#include "xref.h"
 
 #include <stdio.h>
 #include <libxml/tree.h>
@@ -26,7 +28,7 @@
 #define EPUB_XHTML_NS "http://www.w3.org/1999/xhtml"
 #define EPUB_OPS_NS "http://www.idpf.org/2007/ops"
 /* Largest local or fetched image copied into a book. */
-#define EPUB_MAX_IMAGE (16u * 1024 * 1024)
+#define EPUB_MAX_IMAGE QUIRE_MEDIA_MAX
 /* Deeper output nesting is flattened: readers choke on it, and it bounds the
  * work of every later pass. */
 #define EPUB_MAX_DEPTH 128
@@ -66,18 +68,7 @@ uint32_t quire__epub_crc32(const void *data, size_t len);
 
 /* ------------------------------------------------------------------ maps */
 
-/* Open addressing, 64-bit hashed keys (0 is remapped), 32-bit values.  Keys
- * are hashes, not strings: memory stays at 12 bytes a slot for 10^5 entries. */
-typedef struct epub_map {
-    uint64_t *keys;
-    uint32_t *vals;
-    size_t cap, count;
-} epub_map;
-
-bool quire__epub_map_put(epub_map *m, uint64_t key, uint32_t val, bool replace);
-bool quire__epub_map_get(const epub_map *m, uint64_t key, uint32_t *val);
-void quire__epub_map_free(epub_map *m);
-uint64_t quire__epub_hash(const char *s, uint64_t seed);
+/* quire_hmap and quire__hash_str: shared with the html writer (xref.h). */
 
 /* ------------------------------------------------------------------ state */
 
@@ -110,7 +101,7 @@ typedef struct epub_xref {
 typedef struct epub_strvec {
     char **items;
     size_t count, cap;
-    epub_map seen;       /* hashes of items, for deduplication */
+    quire_hmap seen;     /* hashes of items, for deduplication */
 } epub_strvec;
 
 typedef enum epub_order {
@@ -126,11 +117,11 @@ typedef struct epub_state {
     size_t n_chapters, cap_chapters;
     epub_media *media;
     size_t n_media, cap_media;
-    epub_map media_by_hash;  /* h1 -> index in media */
+    quire_hmap media_by_hash; /* h1 -> index in media */
     epub_xref *xrefs;
     size_t n_xrefs, cap_xrefs;
-    epub_map targets;        /* hash of a path or URL -> chapter index */
-    epub_map ids;            /* hash(sanitized id, chapter) -> 1 */
+    quire_hmap targets;     /* hash of a path or URL -> chapter index */
+    quire_hmap ids;         /* hash(sanitized id, chapter) -> 1 */
 
     /* collected metadata */
     epub_strvec subjects, creators;
@@ -186,9 +177,6 @@ int quire__epub_fetch(const char *cache_dir, const char *url, unsigned char **da
 int quire__epub_chapter(epub_state *st, const quire_document *doc);
 /** Sanitize an id or fragment (percent-decoded) into [A-Za-z0-9-_]; malloc'd. */
 char *quire__epub_id_sanitize(const char *s, size_t n);
-/** A normalized key for a source path or URL (drops fragment, trailing "/",
- *  "index.html", default extensions); malloc'd, or NULL. */
-char *quire__epub_target_key(const char *s);
 /** Serialize an xmlDoc (UTF-8, with declaration) into a malloc'd buffer. */
 int quire__epub_xml_dump(xmlDocPtr d, char **out, size_t *len_out);
 /** A new XHTML document with head (title, stylesheet) and an empty body;

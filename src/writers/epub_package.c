@@ -117,8 +117,8 @@ static void epub_uuid(const epub_state *st, char out[48])
     uint64_t a = st->uid_a, b = st->uid_b;
     if (!st->n_chapters) {
         const char *t = st->ctx->site->title ? st->ctx->site->title : "";
-        a = quire__epub_hash(t, 11);
-        b = quire__epub_hash(t, 12);
+        a = quire__hash_str(t, 11);
+        b = quire__hash_str(t, 12);
     }
     for (int i = 0; i < 8; i++) {
         k[i] = (unsigned char)(a >> (8 * i));
@@ -519,11 +519,11 @@ static void epub_resolve(epub_state *st, size_t xi, size_t from, quire_buf *out)
 {
     const epub_xref *x = &st->xrefs[xi];
     uint32_t t;
-    bool found = (x->key_path && quire__epub_map_get(&st->targets, x->key_path ^ 0x1, &t)) ||
-                 (x->key_url && quire__epub_map_get(&st->targets, x->key_url ^ 0x2, &t));
+    bool found = (x->key_path && quire__hmap_get(&st->targets, x->key_path ^ 0x1, &t)) ||
+                 (x->key_url && quire__hmap_get(&st->targets, x->key_url ^ 0x2, &t));
     if (found && t < st->n_chapters) {
         bool frag = x->fragment &&
-                    quire__epub_map_get(&st->ids, quire__epub_hash(x->fragment, 1000 + t), NULL);
+                    quire__hmap_get(&st->ids, quire__hash_str(x->fragment, 1000 + t), NULL);
         char file[32];
         epub_file_name(file, sizeof file, t);
         quire__buf_puts(out, " href=\"");
@@ -541,35 +541,16 @@ static void epub_resolve(epub_state *st, size_t xi, size_t from, quire_buf *out)
     }
 }
 
-static const char epub_ph[] = " href=\"quire-xref:";
+/* quire__xref_rewrite's callback: the chapter being fixed is `from`. */
+typedef struct epub_fix {
+    epub_state *st;
+    size_t from;
+} epub_fix;
 
-static int epub_fix_chapter(epub_state *st, size_t from, const char *in, size_t len,
-                            quire_buf *out)
+static void epub_fix_one(void *ud, size_t index, quire_buf *out)
 {
-    /* Placeholders only count inside tags: text and attribute values are
-     * escaped by libxml2, so '<' and '>' there are always markup. */
-    bool in_tag = false;
-    size_t run = 0, phl = sizeof epub_ph - 1;
-    for (size_t i = 0; i < len; i++) {
-        char c = in[i];
-        if (c == '<')
-            in_tag = true;
-        else if (c == '>')
-            in_tag = false;
-        else if (in_tag && c == ' ' && len - i > phl && memcmp(in + i, epub_ph, phl) == 0) {
-            size_t j = i + phl, n = 0;
-            while (j < len && in[j] >= '0' && in[j] <= '9' && n < 100000000)
-                n = n * 10 + (size_t)(in[j++] - '0');
-            if (j < len && in[j] == '"' && n < st->n_xrefs) {
-                quire__buf_put(out, in + run, i - run);
-                epub_resolve(st, n, from, out);
-                i = j;
-                run = j + 1;
-            }
-        }
-    }
-    quire__buf_put(out, in + run, len - run);
-    return out->oom ? QUIRE_ERR_NOMEM : QUIRE_OK;
+    epub_fix *f = ud;
+    epub_resolve(f->st, index, f->from, out);
 }
 
 /* ------------------------------------------------------------------ the book */
@@ -644,7 +625,8 @@ int quire__epub_finish(epub_state *st)
         snprintf(name, sizeof name, "OEBPS/ch%05zu.xhtml", i + 1);
         if (ch->has_xref) {
             quire__buf_reset(&fixed);
-            rc = epub_fix_chapter(st, i, bytes, ch->spool_len, &fixed);
+            epub_fix f = {st, i};
+            rc = quire__xref_rewrite(bytes, ch->spool_len, st->n_xrefs, epub_fix_one, &f, &fixed);
             if (!rc)
                 quire__epub_zip_add(&z, name, fixed.data, fixed.len, true);
         } else {

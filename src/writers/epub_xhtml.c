@@ -243,7 +243,7 @@ typedef struct epub_conv {
     quire_arena *arena;     /* scratch for this chapter */
     uint32_t chapter;
     char prefix[24];
-    epub_map used_ids;
+    quire_hmap used_ids;
     epub_frag *frags;
     size_t n_frags, cap_frags;
     epub_frame *stack;
@@ -430,26 +430,6 @@ char *quire__epub_id_sanitize(const char *s, size_t n)
     return quire__buf_detach(&b, NULL);
 }
 
-static char *epub_pct_decode(const char *s, size_t n)
-{
-    char *out = malloc(n + 1);
-    if (!out)
-        return NULL;
-    size_t j = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '%' && i + 2 < n && isxdigit((unsigned char)s[i + 1]) &&
-            isxdigit((unsigned char)s[i + 2])) {
-            char h[3] = {s[i + 1], s[i + 2], 0};
-            out[j++] = (char)strtol(h, NULL, 16);
-            i += 2;
-        } else {
-            out[j++] = s[i];
-        }
-    }
-    out[j] = '\0';
-    return out;
-}
-
 /* Give el a book-unique id made from raw. */
 static void epub_set_id(epub_conv *cv, xmlNodePtr el, const char *raw)
 {
@@ -461,17 +441,17 @@ static void epub_set_id(epub_conv *cv, xmlNodePtr el, const char *raw)
     quire_buf b;
     quire__buf_init(&b);
     quire__buf_puts(&b, s);
-    uint64_t h = quire__epub_hash(s, 3);
-    if (!quire__epub_map_get(&cv->used_ids, h, NULL)) {
+    uint64_t h = quire__hash_str(s, 3);
+    if (!quire__hmap_get(&cv->used_ids, h, NULL)) {
         /* the first of a name is what #fragment links reach */
-        quire__epub_map_put(&cv->st->ids, quire__epub_hash(s, 1000 + cv->chapter), 1, false);
+        quire__hmap_put(&cv->st->ids, quire__hash_str(s, 1000 + cv->chapter), 1, false);
     }
-    for (unsigned k = 2; quire__epub_map_get(&cv->used_ids, h, NULL); k++) {
+    for (unsigned k = 2; quire__hmap_get(&cv->used_ids, h, NULL); k++) {
         quire__buf_reset(&b);
         quire__buf_printf(&b, "%s-%u", s, k);
-        h = quire__epub_hash(quire__buf_cstr(&b), 3);
+        h = quire__hash_str(quire__buf_cstr(&b), 3);
     }
-    quire__epub_map_put(&cv->used_ids, h, 1, false);
+    quire__hmap_put(&cv->used_ids, h, 1, false);
     char *id = quire_arena_printf(cv->arena, "%s%s", cv->prefix, quire__buf_cstr(&b));
     xmlSetProp(el, BAD_CAST "id", BAD_CAST id);
     quire__buf_free(&b);
@@ -507,25 +487,6 @@ static char *epub_url_encode(quire_arena *a, const char *u)
     return r;
 }
 
-/* Trimmed copy without tabs and newlines (browsers drop them from URLs). */
-static char *epub_url_trim(quire_arena *a, const char *u)
-{
-    if (!u)
-        return NULL;
-    while (*u && (unsigned char)*u <= 0x20)
-        u++;
-    size_t n = strlen(u);
-    while (n && (unsigned char)u[n - 1] <= 0x20)
-        n--;
-    char *r = quire_arena_alloc(a, n + 1);
-    size_t j = 0;
-    for (size_t i = 0; i < n; i++)
-        if (u[i] != '\t' && u[i] != '\n' && u[i] != '\r')
-            r[j++] = u[i];
-    r[j] = '\0';
-    return r;
-}
-
 static const char *epub_scheme(quire_arena *a, const char *u)
 {
     if (!quire__url_has_scheme(u))
@@ -535,119 +496,6 @@ static const char *epub_scheme(quire_arena *a, const char *u)
     for (char *p = s; *p; p++)
         *p = (char)tolower((unsigned char)*p);
     return s;
-}
-
-/* "https://host/" of an absolute http(s) URL with a host, or NULL. */
-static char *epub_url_origin(quire_arena *a, const char *u)
-{
-    const char *sch = u ? epub_scheme(a, u) : NULL;
-    if (!sch || (strcmp(sch, "http") != 0 && strcmp(sch, "https") != 0))
-        return NULL;
-    const char *p = u + strlen(sch) + 1;
-    if (p[0] != '/' || p[1] != '/')
-        return NULL;
-    p += 2;
-    size_t h = strcspn(p, "/?#");
-    if (h == 0)
-        return NULL;
-    char *o = quire_arena_printf(a, "%.*s/", (int)(p - u + h), u);
-    for (char *q = o; *q; q++)
-        *q = (char)tolower((unsigned char)*q);
-    return o;
-}
-
-/* Remove "." and ".." segments of a relative or absolute file path. */
-static char *epub_path_normalize(const char *path)
-{
-    quire_buf b;
-    quire__buf_init(&b);
-    bool abs = path[0] == '/';
-    const char *p = path;
-    size_t *marks = NULL, nm = 0, cm = 0;
-    while (*p) {
-        while (*p == '/')
-            p++;
-        size_t n = strcspn(p, "/");
-        if (n == 0)
-            break;
-        if (n == 1 && p[0] == '.') {
-            /* nothing */
-        } else if (n == 2 && p[0] == '.' && p[1] == '.') {
-            if (nm) {
-                b.len = marks[--nm];
-                if (b.data)
-                    b.data[b.len] = '\0';
-            }
-        } else {
-            if (nm == cm) {
-                size_t nc = cm ? cm * 2 : 16;
-                size_t *m = realloc(marks, nc * sizeof *m);
-                if (!m)
-                    break;
-                marks = m;
-                cm = nc;
-            }
-            marks[nm++] = b.len;
-            if (b.len || abs)
-                quire__buf_putc(&b, '/');
-            quire__buf_put(&b, p, n);
-        }
-        p += n;
-    }
-    free(marks);
-    if (!b.len && abs)
-        quire__buf_putc(&b, '/');
-    return quire__buf_detach(&b, NULL);
-}
-
-char *quire__epub_target_key(const char *s)
-{
-    if (!s || !*s)
-        return NULL;
-    size_t n = strcspn(s, "#?");
-    char *k = strndup(s, n);
-    if (!k)
-        return NULL;
-    if (quire__url_has_scheme(k)) {
-        /* scheme and host are case-insensitive */
-        char *p = strstr(k, "://");
-        char *end = p ? p + 3 + strcspn(p + 3, "/") : k + strcspn(k, ":");
-        for (char *q = k; q < end; q++)
-            *q = (char)tolower((unsigned char)*q);
-        if (strncmp(k, "http://", 7) == 0)
-            memmove(k + 4, k + 5, strlen(k + 5) + 1); /* http and https: one site */
-    }
-    size_t len = strlen(k);
-    static const char *const tails[] = {"/index.html", "/index.htm", "/index.xhtml",
-                                        "/index.md", "/_index.md", NULL};
-    for (size_t i = 0; tails[i]; i++) {
-        size_t t = strlen(tails[i]);
-        if (len >= t && strcmp(k + len - t, tails[i]) == 0) {
-            len -= t - 1;
-            k[len] = '\0';
-            break;
-        }
-    }
-    while (len > 1 && k[len - 1] == '/')
-        k[--len] = '\0';
-    static const char *const exts[] = {".html", ".htm", ".xhtml", ".md", ".markdown", NULL};
-    for (size_t i = 0; exts[i]; i++) {
-        size_t t = strlen(exts[i]);
-        if (len > t && strcasecmp(k + len - t, exts[i]) == 0) {
-            len -= t;
-            k[len] = '\0';
-            break;
-        }
-    }
-    return k;
-}
-
-static uint64_t epub_key_hash(const char *s)
-{
-    char *k = quire__epub_target_key(s);
-    uint64_t h = k && *k ? quire__epub_hash(k, 5) : 0;
-    free(k);
-    return h;
 }
 
 static void epub_add_xref(epub_conv *cv, xmlNodePtr a, uint64_t kp, uint64_t ku,
@@ -681,7 +529,7 @@ static void epub_add_xref(epub_conv *cv, xmlNodePtr a, uint64_t kp, uint64_t ku,
 static void epub_link_href(epub_conv *cv, xmlNodePtr a, const char *raw)
 {
     quire_arena *ar = cv->arena;
-    char *u = epub_url_trim(ar, raw);
+    char *u = quire__url_trim(ar, raw);
     if (!u || !*u)
         return;
     if (u[0] == '#') {
@@ -695,7 +543,7 @@ static void epub_link_href(epub_conv *cv, xmlNodePtr a, const char *raw)
             cv->frags = f;
             cv->cap_frags = cap;
         }
-        char *dec = epub_pct_decode(u + 1, strlen(u + 1));
+        char *dec = quire__pct_decode(u + 1, strlen(u + 1));
         cv->frags[cv->n_frags].a = a;
         cv->frags[cv->n_frags].frag = dec ? quire__epub_id_sanitize(dec, strlen(dec)) : NULL;
         free(dec);
@@ -708,14 +556,14 @@ static void epub_link_href(epub_conv *cv, xmlNodePtr a, const char *raw)
     const char *sch = epub_scheme(ar, u);
     if (sch) {
         if (strcmp(sch, "http") == 0 || strcmp(sch, "https") == 0) {
-            char *origin = epub_url_origin(ar, u);
+            char *origin = quire__url_origin(ar, u);
             if (!origin)
                 return; /* "http:foo" or no host: not a URL readers can follow */
             char *enc = epub_url_encode(ar, u);
             if (cv->site_prefix && strcmp(origin, cv->site_prefix) == 0) {
                 const char *hash = strchr(u, '#');
-                char *frag = hash ? epub_pct_decode(hash + 1, strlen(hash + 1)) : NULL;
-                epub_add_xref(cv, a, 0, epub_key_hash(u), frag, enc);
+                char *frag = hash ? quire__pct_decode(hash + 1, strlen(hash + 1)) : NULL;
+                epub_add_xref(cv, a, 0, quire__xref_key_hash(u), frag, enc);
                 free(frag);
             } else {
                 xmlSetProp(a, BAD_CAST "href", BAD_CAST enc);
@@ -728,24 +576,12 @@ static void epub_link_href(epub_conv *cv, xmlNodePtr a, const char *raw)
         return;
     }
     /* relative: another document of the collection, or a page on the site */
-    size_t pn = strcspn(u, "?#");
     const char *hash = strchr(u, '#');
-    char *frag = hash ? epub_pct_decode(hash + 1, strlen(hash + 1)) : NULL;
-    uint64_t kp = 0;
-    if (pn && u[0] != '/') {
-        char *path = epub_pct_decode(u, pn);
-        if (path) {
-            char *joined = quire_arena_printf(ar, "%s%s%s", cv->src_dir,
-                                              *cv->src_dir ? "/" : "", path);
-            char *norm = epub_path_normalize(joined);
-            kp = norm ? epub_key_hash(norm) : 0;
-            free(norm);
-            free(path);
-        }
-    }
+    char *frag = hash ? quire__pct_decode(hash + 1, strlen(hash + 1)) : NULL;
+    uint64_t kp = quire__xref_path_hash(cv->src_dir, u);
     char *abs = cv->base ? quire__url_resolve(ar, cv->base, u) : NULL;
-    const char *fallback = abs && epub_url_origin(ar, abs) ? epub_url_encode(ar, abs) : NULL;
-    uint64_t ku = fallback ? epub_key_hash(abs) : 0;
+    const char *fallback = abs && quire__url_origin(ar, abs) ? epub_url_encode(ar, abs) : NULL;
+    uint64_t ku = fallback ? quire__xref_key_hash(abs) : 0;
     if (kp || ku)
         epub_add_xref(cv, a, kp, ku, frag, fallback);
     free(frag);
@@ -1112,7 +948,7 @@ static long epub_image_media(epub_conv *cv, const char *src, const quire_node *n
     quire_arena *ar = cv->arena;
     const char *why = NULL;
     *remote = false;
-    char *u = epub_url_trim(ar, src);
+    char *u = quire__url_trim(ar, src);
     if (!u || !*u)
         return -1;
     if (u[0] == '/' && u[1] == '/')
@@ -1139,34 +975,16 @@ static long epub_image_media(epub_conv *cv, const char *src, const quire_node *n
 #endif
         return -1;
     }
-    /* relative to the document's own file */
-    size_t pn = strcspn(u, "?#");
-    char *path = epub_pct_decode(u, pn);
-    if (!path)
-        return -1;
-    char *full;
-    if (path[0] == '/') {
-        const char *root = cv->st->ctx->site->config_dir;
-        full = quire_arena_printf(ar, "%s%s", root && *root ? root : ".", path);
-    } else {
-        full = quire_arena_printf(ar, "%s%s", *cv->src_dir ? cv->src_dir : ".", "/");
-        full = quire_arena_printf(ar, "%s%s", full, path);
+    /* relative to the document's own file, then to the site's folder */
+    const char *full = NULL;
+    char *data = NULL;
+    size_t len = 0;
+    long idx = -1;
+    if (quire__media_read_local(ar, u, cv->src_dir, cv->st->ctx->site->config_dir,
+                                EPUB_MAX_IMAGE, &data, &len, &full, &why) == QUIRE_OK) {
+        idx = quire__epub_media_add(cv->st, (const unsigned char *)data, len, &why);
+        free(data);
     }
-    long idx = quire__epub_media_add_file(cv->st, full, &why);
-    /* Site-relative paths ("images/x.png" from posts/, Hugo style) are
-     * common: after the document's folder, try the site folder. */
-    const char *root = cv->st->ctx->site->config_dir;
-    if (idx < 0 && path[0] != '/' && root && *root && strcmp(root, cv->src_dir) != 0 &&
-        strcmp(why, "the image file cannot be read") == 0) {
-        const char *why2 = NULL;
-        long idx2 = quire__epub_media_add_file(
-            cv->st, quire_arena_printf(ar, "%s/%s", root, path), &why2);
-        if (idx2 >= 0)
-            idx = idx2;
-        else if (strcmp(why2, "the image file cannot be read") != 0)
-            why = why2;
-    }
-    free(path);
     if (idx < 0)
         epub_diag(cv, n, "image %s: %s; using its alt text", full, why ? why : "?");
     return idx;
@@ -1185,7 +1003,7 @@ static void epub_image(epub_conv *cv, const quire_node *n, const char *src, cons
         if (remote) {
             xmlNodePtr a = epub_open(cv, "a", false);
             if (a) {
-                char *enc = epub_url_encode(cv->arena, epub_url_trim(cv->arena, src));
+                char *enc = epub_url_encode(cv->arena, quire__url_trim(cv->arena, src));
                 if (enc[0] == '/')
                     enc = quire_arena_printf(cv->arena, "https:%s", enc);
                 xmlSetProp(a, BAD_CAST "href", BAD_CAST enc);
@@ -1571,9 +1389,9 @@ static void epub_header(epub_conv *cv, xmlNodePtr section, const char *title)
         }
     }
     if (doc->external_url) {
-        char *origin = epub_url_origin(cv->arena, doc->external_url);
+        char *origin = quire__url_origin(cv->arena, doc->external_url);
         if (origin) {
-            char *u = epub_url_encode(cv->arena, epub_url_trim(cv->arena, doc->external_url));
+            char *u = epub_url_encode(cv->arena, quire__url_trim(cv->arena, doc->external_url));
             xmlNodePtr p = quire__epub_el(hdr, "p", "Source: ");
             xmlSetProp(p, BAD_CAST "class", BAD_CAST "source");
             /* the host names the source; the full address is the link */
@@ -1621,17 +1439,13 @@ static void epub_register_targets(epub_conv *cv)
 {
     const quire_document *doc = cv->doc;
     epub_state *st = cv->st;
-    if (doc->source_path && strcmp(doc->source_path, "-") != 0) {
-        char *norm = epub_path_normalize(doc->source_path);
-        uint64_t h = norm ? epub_key_hash(norm) : 0;
-        if (h)
-            quire__epub_map_put(&st->targets, h ^ 0x1, cv->chapter, false);
-        free(norm);
-    }
+    uint64_t hs = quire__xref_source_hash(doc->source_path);
+    if (hs)
+        quire__hmap_put(&st->targets, hs ^ 0x1, cv->chapter, false);
     if (cv->base) {
-        uint64_t h = epub_key_hash(cv->base);
+        uint64_t h = quire__xref_key_hash(cv->base);
         if (h)
-            quire__epub_map_put(&st->targets, h ^ 0x2, cv->chapter, false);
+            quire__hmap_put(&st->targets, h ^ 0x2, cv->chapter, false);
     }
 }
 
@@ -1654,13 +1468,13 @@ int quire__epub_chapter(epub_state *st, const quire_document *doc)
     if (slash && slash == sp)
         cv.src_dir = "/";
     const char *site_base = st->ctx->site->base_url;
-    if (doc->url && epub_url_origin(cv.arena, doc->url))
+    if (doc->url && quire__url_origin(cv.arena, doc->url))
         cv.base = doc->url;
     else if (doc->url && site_base)
         cv.base = quire__url_resolve(cv.arena, site_base, doc->url);
-    cv.site_prefix = cv.base ? epub_url_origin(cv.arena, cv.base) : NULL;
+    cv.site_prefix = cv.base ? quire__url_origin(cv.arena, cv.base) : NULL;
     if (!cv.site_prefix && site_base)
-        cv.site_prefix = epub_url_origin(cv.arena, site_base);
+        cv.site_prefix = quire__url_origin(cv.arena, site_base);
     epub_register_targets(&cv);
 
     char *lang = doc->language ? quire__epub_lang(doc->language) : NULL;
@@ -1735,7 +1549,7 @@ int quire__epub_chapter(epub_state *st, const quire_document *doc)
     /* #fragment links: to the (first) element with that id, or no link */
     for (size_t i = 0; i < cv.n_frags; i++) {
         epub_frag *f = &cv.frags[i];
-        if (quire__epub_map_get(&cv.used_ids, quire__epub_hash(f->frag, 3), NULL)) {
+        if (quire__hmap_get(&cv.used_ids, quire__hash_str(f->frag, 3), NULL)) {
             char *h = quire_arena_printf(cv.arena, "#%s%s", cv.prefix, f->frag);
             xmlSetProp(f->a, BAD_CAST "href", BAD_CAST h);
         } else {
@@ -1782,7 +1596,7 @@ done:
         free(cv.frags[i].frag);
     free(cv.frags);
     free(cv.stack);
-    quire__epub_map_free(&cv.used_ids);
+    quire__hmap_free(&cv.used_ids);
     if (d)
         xmlFreeDoc(d);
     quire_arena_free(cv.arena);

@@ -6,16 +6,21 @@
  *                  OUTDIR/tags/<tag>/index.html  one index per tag (the folder the
  *                                            per-tag feeds use too)
  *                  OUTDIR/style.css          the stylesheet
+ *                  OUTDIR/media/<hash>.<ext> every local image the pages use
  *   quire convert -t html: one standalone page (stylesheet inlined) on ctx->out.
  *
+ * Each body is copied, its embeds and headings fixed (html_embed.c), its
+ * images published and links between documents resolved (html_publish.c),
+ * its nesting made valid HTML5 (html_nest.c), then rendered.
  * Pages come from templates (built in, or replaced from a `templates/`
  * folder: see docs/templates.md), parsed once in begin().  Links inside the
  * site are relative, so it works from any folder; canonical and OpenGraph
  * URLs are absolute and only written when the site has a base_url.
  *
  * Streaming: documents may be freed once write_document() returns, so each
- * page is written at once and what the index and tag pages need later is
- * copied into the writer's own arena.  Tag pages come from one sorted list
+ * page is written at once (or, when it links to documents still to come,
+ * spooled with placeholders and written in end()) and what the index and
+ * tag pages need later is copied into the writer's own arena.  Tag pages come from one sorted list
  * of (tag, document) pairs: no quadratic work for 10,000 documents.
  *
  * Ownership: everything in html_priv is freed in html_close().
@@ -32,6 +37,9 @@
 
 typedef struct html_entry {
     const char *title, *slug, *summary, *author_names;
+    const char *image, *image_alt; /* featured image: relative to the root
+                                      (local copy) or absolute, or NULL */
+    bool image_local;
     quire_date published;
     size_t first_tag, n_tags;   /* slice of html_priv.tags */
 } html_entry;
@@ -65,6 +73,7 @@ typedef struct html_priv {
     quire_value *articles;       /* standalone: every document, in arena */
     quire_value *first_doc;      /* standalone: the first document's fields */
     const char *sandbox;         /* option embed_sandbox, or NULL */
+    html_pub *pub;               /* build mode: images and links (html_publish.c) */
     quire_buf buf;
 } html_priv;
 
@@ -124,11 +133,7 @@ static const char *html_date_text(quire_arena *a, const quire_date *d)
 /* The folder of a tag: the same name the build gives the tag's feeds. */
 static const char *html_tag_slug(quire_arena *a, const char *name)
 {
-    char *slug = quire__slugify(a, name);
-    if (!slug || !*slug)
-        slug = quire_arena_printf(a, "tag-%016llx",
-                                  (unsigned long long)quire__fnv1a64(name, strlen(name), 0));
-    return slug;
+    return quire__taxonomy_slug(a, name);
 }
 
 static bool html_is_http(const char *u)
@@ -191,8 +196,8 @@ static void html_json_str(cJSON *o, const char *key, const char *s)
 
 static const char *html_jsonld_article(quire_arena *a, const quire_site *site,
                                        const quire_document *doc, const char *canonical,
-                                       const char *image_url, const char *published,
-                                       const char *modified)
+                                       const char *image_url, const char *image,
+                                       const char *published, const char *modified)
 {
     cJSON *o = cJSON_CreateObject();
     if (!o)
@@ -216,8 +221,8 @@ static const char *html_jsonld_article(quire_arena *a, const quire_site *site,
             cJSON_AddItemToArray(arr, p);
         }
     }
-    if (image_url || doc->image.src)
-        html_json_str(o, "image", image_url ? image_url : doc->image.src);
+    if (image_url || image)
+        html_json_str(o, "image", image_url ? image_url : image);
     if (doc->tags.count) {
         cJSON *arr = cJSON_AddArrayToObject(o, "keywords");
         for (size_t i = 0; arr && i < doc->tags.count; i++)
@@ -279,15 +284,13 @@ static void html_common(quire_writer_ctx *ctx, quire_arena *a, quire_value *m, c
         return;
     }
     quire__tpl_set(a, m, "stylesheet", quire_arena_printf(a, "%sstyle.css", root));
-    /* The feeds are written before the site (build.c), so what exists now
-     * is what this build made. */
+    /* The build says which feeds it writes (they may still be open while
+     * this page is written). */
     quire_value *feeds = quire__tpl_list(a);
-    const char *dir = quire_outdir_path(ctx->outdir);
+    unsigned on = feed_dir ? ctx->tag_feeds : ctx->feeds;
+    static const unsigned bits[] = {QUIRE_FEED_JSON, QUIRE_FEED_RSS, QUIRE_FEED_ATOM};
     for (size_t i = 0; i < sizeof html_feeds / sizeof html_feeds[0]; i++) {
-        char path[4096];
-        struct stat st;
-        snprintf(path, sizeof path, "%s/%s%s", dir, feed_dir ? feed_dir : "", html_feeds[i].file);
-        if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        if (!(on & bits[i]))
             continue;
         quire_value *f = quire__tpl_map(a);
         quire__tpl_set(a, f, "href", quire_arena_printf(a, "%s%s%s", root, feed_dir ? feed_dir : "",
@@ -302,9 +305,11 @@ static void html_common(quire_writer_ctx *ctx, quire_arena *a, quire_value *m, c
 }
 
 /* The fields of one document, for the page head and for its <article>. */
+/* image: the featured image as the page shows it (a published copy
+ * relative to the site root when local is set, else a URL), or NULL. */
 static void html_doc_fields(quire_writer_ctx *ctx, quire_arena *a, quire_value *m,
                             const quire_document *doc, const char *slug, const char *root,
-                            const char *content)
+                            const char *content, const char *image, bool local)
 {
     html_priv *p = ctx->priv;
     const quire_site *site = ctx->site;
@@ -315,11 +320,13 @@ static void html_doc_fields(quire_writer_ctx *ctx, quire_arena *a, quire_value *
     if (p->standalone && html_is_http(doc->url))
         canonical = doc->url;
     const char *image_url = NULL;
-    if (doc->image.src && *doc->image.src) {
-        if (html_is_http(doc->image.src))
-            image_url = doc->image.src;
-        else if (canonical && !quire__url_has_scheme(doc->image.src))
-            image_url = quire__url_resolve(a, canonical, doc->image.src);
+    if (image && *image) {
+        if (html_is_http(image))
+            image_url = image;
+        else if (local && site->base_url)
+            image_url = quire_arena_printf(a, "%s%s", site->base_url, image);
+        else if (!local && canonical && !quire__url_has_scheme(image))
+            image_url = quire__url_resolve(a, canonical, image);
     }
     const char *published = html_datetime(a, &doc->published);
     const char *modified = html_datetime(a, &doc->modified);
@@ -375,9 +382,9 @@ static void html_doc_fields(quire_writer_ctx *ctx, quire_arena *a, quire_value *
     if (kw.len)
         quire__tpl_set(a, m, "keywords", quire__buf_cstr(&kw));
     quire__buf_free(&kw);
-    if (doc->image.src && *doc->image.src) {
+    if (image && *image) {
         quire_value *img = quire__tpl_map(a);
-        quire__tpl_set(a, img, "src", doc->image.src);
+        quire__tpl_set(a, img, "src", local ? quire_arena_printf(a, "%s%s", root, image) : image);
         quire__tpl_set(a, img, "alt", doc->image.alt ? doc->image.alt : "");
         if (doc->image.width > 0)
             quire__tpl_set(a, img, "width", quire_arena_printf(a, "%d", doc->image.width));
@@ -391,21 +398,30 @@ static void html_doc_fields(quire_writer_ctx *ctx, quire_arena *a, quire_value *
         quire__tpl_flag(a, m, "has_meta");
     quire__tpl_set(a, m, "content", content);
     quire__tpl_set(a, m, "jsonld", html_jsonld_article(a, site, doc, canonical, image_url,
-                                                      published, modified));
+                                                      image, published, modified));
 }
 
-/* The body as HTML, in arena a. */
-static const char *html_body(html_priv *p, quire_arena *a, const quire_document *doc)
+/* The body as HTML, in arena a.  In build mode, images are published and
+ * links to documents resolved (*deferred: placeholders are left). */
+static const char *html_body(html_priv *p, quire_arena *a, const quire_document *doc,
+                             bool *deferred)
 {
     static const quire_render_opts opts = {.keep_embeds = true};
-    const quire_node *body = quire__html_prepare_body(a, doc->body, p->sandbox);
+    quire_node *body = quire__html_prepare_body(a, doc->body, p->sandbox);
+    if (body && p->pub &&
+        quire__html_pub_body(p->pub, a, doc, body, "../", deferred) != QUIRE_OK)
+        return NULL;
+    /* after publishing: a missing image is gone, and may leave a picture
+     * without its img */
+    if (body && quire__html_fix_nesting(a, body) != QUIRE_OK)
+        return NULL;
     quire__buf_reset(&p->buf);
     if (body)
         quire__render_html(&p->buf, body, &opts);
-    return quire_arena_strdup(a, quire__buf_cstr(&p->buf));
+    return p->buf.oom ? NULL : quire_arena_strdup(a, quire__buf_cstr(&p->buf));
 }
 
-static int html_write_file(quire_writer_ctx *ctx, const char *rel, const char *data, size_t len)
+int quire__html_write_file(quire_writer_ctx *ctx, const char *rel, const void *data, size_t len)
 {
     quire_sink *sink = NULL;
     int rc = quire_outdir_sink(ctx->outdir, rel, &sink);
@@ -429,7 +445,7 @@ static int html_render_to_file(quire_writer_ctx *ctx, const quire_tpl *t, const 
     quire__tpl_render(t, data, &p->buf);
     if (p->buf.oom)
         return QUIRE_ERR_NOMEM;
-    return html_write_file(ctx, rel, quire__buf_cstr(&p->buf), p->buf.len);
+    return quire__html_write_file(ctx, rel, quire__buf_cstr(&p->buf), p->buf.len);
 }
 
 /* ------------------------------------------------------------ templates */
@@ -519,10 +535,13 @@ static int html_begin(quire_writer_ctx *ctx)
             return QUIRE_ERR_NOMEM;
     if (p->standalone && !(p->articles = quire__tpl_list(p->arena)))
         return QUIRE_ERR_NOMEM;
+    if (!p->standalone && !(p->pub = quire__html_pub_new(ctx)))
+        return QUIRE_ERR_NOMEM;
     return QUIRE_OK;
 }
 
-static int html_push_entry(html_priv *p, const quire_document *doc, const char *slug)
+static int html_push_entry(html_priv *p, const quire_document *doc, const char *slug,
+                           const char *image, bool image_local)
 {
     quire_arena *a = p->arena;
     if (p->n_entries == p->cap_entries) {
@@ -541,6 +560,9 @@ static int html_push_entry(html_priv *p, const quire_document *doc, const char *
         .author_names = html_author_names(a, doc),
         .published = doc->published,
         .first_tag = p->n_tags,
+        .image = quire_arena_strdup(a, image),
+        .image_alt = quire_arena_strdup(a, doc->image.alt ? doc->image.alt : ""),
+        .image_local = image_local,
     };
     for (size_t i = 0; i < doc->tags.count; i++) {
         if (p->n_tags == p->cap_tags) {
@@ -564,12 +586,18 @@ static int html_write_document(quire_writer_ctx *ctx, const quire_document *doc)
     html_priv *p = ctx->priv;
     if (p->standalone) {
         /* Kept in the writer's arena: the document may be freed after this. */
+        /* No output folder to copy images into: srcs stay as written. */
         quire_value *art = quire__tpl_map(p->arena);
-        html_doc_fields(ctx, p->arena, art, doc, doc->slug, "", html_body(p, p->arena, doc));
+        bool deferred = false;
+        const char *content = html_body(p, p->arena, doc, &deferred);
+        if (!content)
+            return QUIRE_ERR_NOMEM;
+        html_doc_fields(ctx, p->arena, art, doc, doc->slug, "", content, doc->image.src, false);
         quire_value_append(p->arena, p->articles, NULL, art);
         if (!p->first_doc) {
             p->first_doc = quire__tpl_map(p->arena);
-            html_doc_fields(ctx, p->arena, p->first_doc, doc, doc->slug, "", NULL);
+            html_doc_fields(ctx, p->arena, p->first_doc, doc, doc->slug, "", NULL, doc->image.src,
+                            false);
         }
         return QUIRE_OK;
     }
@@ -581,23 +609,38 @@ static int html_write_document(quire_writer_ctx *ctx, const quire_document *doc)
     if (doc->slug && strcmp(slug, doc->slug) != 0)
         quire_diag_add(ctx->diags, QUIRE_SEV_WARNING, "html", doc->source_path, 0, 0,
                        "slug '%s' is taken or unsafe: page written as '%s/index.html'", doc->slug, slug);
-    quire_arena *a = quire_arena_new();
+    int rc = quire__html_pub_register(p->pub, doc, slug);
+    quire_arena *a = rc == QUIRE_OK ? quire_arena_new() : NULL;
     if (!a)
         return QUIRE_ERR_NOMEM;
+    bool local = false, deferred = false;
+    const char *image = quire__html_pub_image(p->pub, a, doc, &local);
     quire_value *m = quire__tpl_map(a);
     html_common(ctx, a, m, "../", NULL);
-    const char *content = html_body(p, a, doc);
-    html_doc_fields(ctx, a, m, doc, slug, "../", content);
+    const char *content = html_body(p, a, doc, &deferred);
+    if (!content) {
+        quire_arena_free(a);
+        return QUIRE_ERR_NOMEM;
+    }
+    html_doc_fields(ctx, a, m, doc, slug, "../", content, image, local);
     quire_value *art = quire__tpl_map(a);
-    html_doc_fields(ctx, a, art, doc, slug, "../", content);
+    html_doc_fields(ctx, a, art, doc, slug, "../", content, image, local);
     quire_value *arts = quire__tpl_list(a);
     quire_value_append(a, arts, NULL, art);
     quire__tpl_put(a, m, "articles", arts);
-    int rc = html_render_to_file(ctx, p->page, m, quire_arena_printf(a, "%s/index.html", slug));
+    const char *rel = quire_arena_printf(a, "%s/index.html", slug);
+    quire__buf_reset(&p->buf);
+    quire__tpl_render(p->page, m, &p->buf);
+    if (p->buf.oom)
+        rc = QUIRE_ERR_NOMEM;
+    else if (deferred) /* links to documents still to come: written in end() */
+        rc = quire__html_pub_defer(p->pub, rel, quire__buf_cstr(&p->buf), p->buf.len);
+    else
+        rc = quire__html_write_file(ctx, rel, quire__buf_cstr(&p->buf), p->buf.len);
+    if (rc == QUIRE_OK)
+        rc = html_push_entry(p, doc, slug, image, local);
     quire_arena_free(a);
-    if (rc != QUIRE_OK)
-        return rc;
-    return html_push_entry(p, doc, slug);
+    return rc;
 }
 
 static quire_value *html_entry_value(quire_arena *a, const html_priv *p, const html_entry *e,
@@ -620,6 +663,13 @@ static quire_value *html_entry_value(quire_arena *a, const html_priv *p, const h
         quire_value_append(a, tags, NULL, tv);
     }
     quire__tpl_put(a, m, "tags", tags);
+    if (e->image) {
+        quire_value *img = quire__tpl_map(a);
+        quire__tpl_set(a, img, "src", e->image_local ? quire_arena_printf(a, "%s%s", root, e->image)
+                                                     : e->image);
+        quire__tpl_set(a, img, "alt", e->image_alt);
+        quire__tpl_put(a, m, "image", img);
+    }
     return m;
 }
 
@@ -660,6 +710,10 @@ static int html_end(quire_writer_ctx *ctx)
     if (p->standalone)
         return html_end_standalone(ctx);
     const quire_site *site = ctx->site;
+    /* pages that waited for their link targets first */
+    int prc = quire__html_pub_finish(p->pub);
+    if (prc != QUIRE_OK)
+        return prc;
     quire_arena *a = quire_arena_new();
     html_tagref **sorted = p->n_tags ? malloc(p->n_tags * sizeof *sorted) : NULL;
     int rc = a && (sorted || !p->n_tags) ? QUIRE_OK : QUIRE_ERR_NOMEM;
@@ -732,7 +786,7 @@ static int html_end(quire_writer_ctx *ctx)
         i = j;
     }
     if (rc == QUIRE_OK)
-        rc = html_write_file(ctx, "style.css", p->css, strlen(p->css));
+        rc = quire__html_write_file(ctx, "style.css", p->css, strlen(p->css));
 out:
     free(sorted);
     quire_arena_free(a);
@@ -751,6 +805,7 @@ static void html_close(quire_writer_ctx *ctx)
     free(p->entries);
     free(p->tags);
     quire__slugset_free(p->slugs);
+    quire__html_pub_free(p->pub);
     quire__buf_free(&p->buf);
     quire_arena_free(p->arena);
 }

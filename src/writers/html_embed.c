@@ -123,7 +123,7 @@ static int html_heading_level(int level, int *prev)
     return out;
 }
 
-/* Whether the body needs a copy: embeds to rewrite, headings to renumber. */
+/* Whether the body has embeds to rewrite or headings to renumber. */
 static bool html_needs_copy(const quire_node *body)
 {
     quire_iter it;
@@ -209,14 +209,14 @@ static void html_fix_embed(quire_arena *a, quire_node *n, const char *sandbox)
     quire_node_unlink(n);
 }
 
-const quire_node *quire__html_prepare_body(quire_arena *scratch, const quire_node *body,
-                                          const char *sandbox)
+quire_node *quire__html_prepare_body(quire_arena *scratch, const quire_node *body,
+                                    const char *sandbox)
 {
-    if (!body || !html_needs_copy(body))
-        return body;
+    if (!body)
+        return NULL;
     quire_node *copy = quire_node_clone(scratch, body);
-    if (!copy)
-        return body;
+    if (!copy || !html_needs_copy(body))
+        return copy;
     /* Collect first: nodes must not be moved during the walk. */
     size_t count = 0, cap = 16;
     quire_node **list = malloc(cap * sizeof *list);

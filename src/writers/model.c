@@ -178,10 +178,14 @@ static bool mw_number_ok(const char *s, size_t n)
 
 static void mw_newline(mw_json *j)
 {
+    /* One write for the newline and the whole indentation. */
+    static const char spaces[] = "\n                                                                "
+                                 "                                                                ";
     size_t depth = j->depth < MW_MAX_INDENT ? j->depth : MW_MAX_INDENT;
-    quire__buf_putc(j->b, '\n');
-    for (size_t i = 0; i < depth; i++)
-        quire__buf_put(j->b, "  ", 2);
+    size_t n = 1 + 2 * depth;
+    if (n > sizeof spaces - 1)
+        n = sizeof spaces - 1;
+    quire__buf_put(j->b, spaces, n);
 }
 
 /* Comma, newline and indentation before a value, then its key if any. */

@@ -301,11 +301,19 @@ __attribute__((unused)) static void case_images(const char *dir)
     twrite_bytes(dir, "images/fake.webp", "RIFF\x10\0\0\0WEBPVP8 ", 16);
 }
 
+/* dir is the site's folder, as quire.yaml there would make it: images are
+ * only read from a document's folder or the site's (media.c). */
+__attribute__((unused)) static void case_site_dir(quire_collection *c, const char *dir)
+{
+    c->site.config_dir = quire_arena_strdup(c->site.arena, dir);
+}
+
 /* The hostile collection: three documents linking to each other. */
 __attribute__((unused)) static quire_collection *case_hostile(const char *dir)
 {
     case_images(dir);
     quire_collection *c = quire_collection_new();
+    case_site_dir(c, dir);
     quire_site_set_base_url(&c->site, "https://blog.example.com/");
     c->site.title = "Hostile book";
     c->site.language = "en_US.UTF-8";

@@ -19,6 +19,7 @@ static int corpus(size_t n, const char *out, const char *dir, quire_diag_list *d
     case_images(dir);
     quire_collection *c = quire_collection_new();
     c->site.title = "Generated corpus";
+    case_site_dir(c, dir);
     const quire_writer *w = quire_writer_find("epub");
     const quire_filter *emb = quire_filter_find("embeds");
     quire_sink *s = NULL;
@@ -73,6 +74,7 @@ int main(int argc, char **argv)
     } else if (strcmp(what, "single") == 0 && argc == 4) {
         case_images(argv[3]);
         quire_collection *c = quire_collection_new();
+        case_site_dir(c, argv[3]);
         quire_collection_add(c, case_other_doc(argv[3]));
         rc = twrite_file(c, argv[2], &diags) == QUIRE_OK ? 0 : 1;
         quire_collection_free(c);

@@ -281,6 +281,7 @@ static void test_hostile(void)
 static quire_collection *one_doc(const char *dir, bool image, const char *alt)
 {
     quire_collection *c = quire_collection_new();
+    case_site_dir(c, dir);
     quire_document *d = tdoc("solo", "Solo title", "");
     d->source_path = tpath(d, dir, "posts/solo.md");
     quire_date_parse(&d->published, "2021-09-24");

@@ -316,6 +316,14 @@ static int count_children(const xmlNode *n, const char *ns, const char *name)
 }
 
 /* Text of a node, owned by a static ring so tests can compare a few at once. */
+static const char *text(const xmlNode *n);
+/* printf's %s must never see NULL: a missing element reads as "". */
+static const char *text_or_empty(const xmlNode *n)
+{
+    const char *t = text(n);
+    return t ? t : "";
+}
+
 static const char *text(const xmlNode *n)
 {
     static char *ring[8];
@@ -462,9 +470,9 @@ static size_t rss_items(const parsed *p, seen_item *out, size_t max)
     for (xmlNodePtr it = ch ? ch->children : NULL; it && k < max; it = it->next) {
         if (!is_el(it, NULL, "item"))
             continue;
-        snprintf(out[k].id, sizeof out[k].id, "%s", text(child(it, NULL, "guid")));
-        snprintf(out[k].title, sizeof out[k].title, "%s", text(child(it, NULL, "title")));
-        snprintf(out[k].link, sizeof out[k].link, "%s", text(child(it, NULL, "link")));
+        snprintf(out[k].id, sizeof out[k].id, "%s", text_or_empty(child(it, NULL, "guid")));
+        snprintf(out[k].title, sizeof out[k].title, "%s", text_or_empty(child(it, NULL, "title")));
+        snprintf(out[k].link, sizeof out[k].link, "%s", text_or_empty(child(it, NULL, "link")));
         k++;
     }
     return k;

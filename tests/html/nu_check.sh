@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The Nu HTML checker over every page quire builds from samples/ and from
+# The Nu HTML checker over every page quire builds from samples/, from
+# tests/html/nesting (content that breaks HTML nesting rules, images), from
 # ../shared/seeds and from QUIRE_NU_CORPUS (default 1000, 0: none) generated documents
 # of ../shared/bench/gen-corpus).  Exit 77 (skip) without the jar, java or
 # ../shared.
@@ -17,6 +18,8 @@ trap 'rm -rf "$tmp"' EXIT
 status=0
 "$quire" build "$root/samples" -o "$tmp/samples" --formats html -q || status=1
 "$quire" build "$shared/seeds" -o "$tmp/seeds" --formats html -q || status=1
+# markup that breaks nesting rules, images present, missing and refused
+"$quire" build "$root/tests/html/nesting" -o "$tmp/nesting" --formats html -q || status=1
 "$quire" convert "$shared/seeds/004_6c736e0fe32897a1.txt" -t html -o "$tmp/standalone.html" -q || status=1
 corpus=${QUIRE_NU_CORPUS:-1000}
 if [ "$corpus" != 0 ] && [ -f "$shared/bench/gen-corpus" ]; then

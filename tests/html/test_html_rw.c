@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 static quire_document *read_one(const char *reader, const char *path, const char *data, size_t len)
 {
@@ -113,7 +114,21 @@ static void test_round_trip(const char *tmp)
     quire_diag_list diags;
     quire_diag_list_init(&diags);
     quire_site_set_base_url(&c->site, "https://site.example/");
-    CHECK(quire_read_buffer(c, quire_reader_find("markdown"), "a.md", source_md, strlen(source_md),
+    /* the local image exists beside the source: it is published */
+    char src_md[4096], img_dir[4096];
+    snprintf(src_md, sizeof src_md, "%s/src/a.md", tmp);
+    snprintf(img_dir, sizeof img_dir, "%s/src", tmp);
+    mkdir(img_dir, 0755);
+    snprintf(img_dir, sizeof img_dir, "%s/src/img", tmp);
+    mkdir(img_dir, 0755);
+    snprintf(img_dir, sizeof img_dir, "%s/src/img/second.jpg", tmp);
+    FILE *jf = fopen(img_dir, "wb");
+    if (jf) {
+        static const char jpeg[] = "\xFF\xD8\xFF\xE0 only the magic bytes matter";
+        fwrite(jpeg, 1, sizeof jpeg - 1, jf);
+        fclose(jf);
+    }
+    CHECK(quire_read_buffer(c, quire_reader_find("markdown"), src_md, source_md, strlen(source_md),
                             NULL, &diags) == QUIRE_OK);
     /* a second document with the same slug */
     const char *dup = "---\ntitle: Dup\nslug: same\n---\n\nSecond.\n";
@@ -160,6 +175,16 @@ static void test_round_trip(const char *tmp)
         if (pos)
             memmove(pos, pos + strlen("a: https://maps.example/embed?x=1 A map\n"),
                     strlen(pos + strlen("a: https://maps.example/embed?x=1 A map\n")) + 1);
+        /* and the local image points at its published copy */
+        const char *copy = "img: ../media/", *orig_img = "img: img/second.jpg second\n";
+        char *p2 = strstr(o2, copy), *p1 = strstr(want.data ? want.data : "", orig_img);
+        CHECK(p1 && p2 && strstr(p2, ".jpg second\n"));
+        if (p1 && p2) {
+            char *e2 = strchr(p2, '\n') + 1;
+            memmove(p2, e2, strlen(e2) + 1);
+            memmove(p1, p1 + strlen(orig_img), strlen(p1 + strlen(orig_img)) + 1);
+            want.len = strlen(want.data);
+        }
         CHECK_STR(o2, quire__buf_cstr(&want));
         quire__buf_free(&want);
         free(o1);

@@ -135,5 +135,26 @@ int main(void)
     quire_chain_free(chain);
     quire_collection_free(c);
     quire_diag_list_free(&diags);
+    /* srcset and sizes stay on img and source; only bad candidates go */
+    expect("<img src=\"a.png\" srcset=\"a.png 480w, b.png 960w\" sizes=\"50vw\" alt=\"\">\n",
+           "srcset=\"a.png 480w, b.png 960w\" sizes=\"50vw\"", NULL);
+    expect("<img src=\"a.png\" srcset=\"javascript:alert(1) 1x, b.png 2x\" alt=\"\">\n",
+           "srcset=\"b.png 2x\"", "javascript");
+    expect("<img src=\"a.png\" srcset=\"b.png 2x,&#106;avascript:x 3x, c.png 3x\" alt=\"\">\n",
+           "srcset=\"b.png 2x, c.png 3x\"", "avascript");
+    expect("<img src=\"a.png\" srcset=\"data:text/html,x 1x\" alt=\"\">\n", "<img src=\"a.png\"",
+           "srcset");
+    expect("<img src=\"a.png\" srcset=\"data:image/png;base64,iVBO 1x, data:image/svg+xml,x 2x\" alt=\"\">\n",
+           "srcset=\"data:image/png;base64,iVBO 1x\"", "svg");
+    expect("<picture><source srcset=\"w.webp 1x, vbscript:x 2x\" type=\"image/webp\" media=\"(min-width: 9em)\">"
+           "<img src=\"a.png\" alt=\"\"></picture>\n",
+           "<picture><source srcset=\"w.webp 1x\" type=\"image/webp\" media=\"(min-width: 9em)\">", "vbscript");
+    expect("<img src=\"a.png\" srcset=\"java&#x09;script:alert(1) 1x, b.png 1.5x, c.png x, d.png 2y\" alt=\"\">\n",
+           "srcset=\"b.png 1.5x\"", "script");
+    /* sizes only with width descriptors, which need it; no mixing */
+    expect("<img src=\"a.png\" srcset=\"b.png 2x\" sizes=\"50vw\" alt=\"\">\n", "srcset=\"b.png 2x\"", "sizes");
+    expect("<img src=\"a.png\" srcset=\"b.png 480w, c.png 2x\" alt=\"\">\n",
+           "srcset=\"b.png 480w\" sizes=\"100vw\"", "c.png");
+    expect("<a href=\"x\" srcset=\"y.png 1x\">l</a>\n", "<a href=\"x\">", "srcset");
     return CHECK_DONE();
 }

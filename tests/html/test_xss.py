@@ -49,6 +49,16 @@ def url_bad(v):
     return False
 
 
+def srcset_urls(v):
+    """Candidate URLs of a srcset, split the way browsers split them."""
+    urls = []
+    for m in re.finditer(r"[\s,]*([^\s]+)([^,]*)", v):
+        u = m.group(1).rstrip(",")
+        if u:
+            urls.append(u)
+    return urls
+
+
 class Checker(html.parser.HTMLParser):
     def __init__(self, where):
         super().__init__(convert_charrefs=True)
@@ -79,6 +89,11 @@ class Checker(html.parser.HTMLParser):
                 self.fail(f"<{tag} style={value!r}> survived")
             if name in URL_ATTRS and name != "content" and url_bad(value):
                 self.fail(f"<{tag} {name}={value!r}> unsafe URL survived")
+            if name == "srcset":
+                # every candidate's URL, not just the first (the URL runs to a blank)
+                for cand in srcset_urls(value):
+                    if url_bad(cand):
+                        self.fail(f"<{tag} srcset> candidate {cand!r} survived")
         if tag == "meta" and (a.get("http-equiv") or "").lower() == "refresh":
             self.fail("meta refresh survived")
         if tag == "meta" and a.get("property", "").startswith(("og:image", "og:url")) and url_bad(a.get("content") or ""):

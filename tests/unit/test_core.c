@@ -60,7 +60,9 @@ static void test_urls(void)
     CHECK_STR(quire__slugify(a, "NVIDIA In Healthcare: From Gaming To Medicine!"),
               "nvidia-in-healthcare-from-gaming-to-medicine");
     CHECK_STR(quire__slugify(a, "../../etc/passwd"), "etc-passwd");
-    CHECK_STR(quire__slugify(a, "Ærø — ünïcode"), "r-n-code");
+    CHECK_STR(quire__slugify(a, "Ærø — ünïcode"), "aero-unicode");
+    CHECK_STR(quire__slugify(a, "Café Łódź naïve-bayes Straße"), "cafe-lodz-naive-bayes-strasse");
+    CHECK_STR(quire__slugify(a, "東京"), "");
     CHECK_STR(quire__slugify(a, "///"), "");
     quire_arena_free(a);
 }

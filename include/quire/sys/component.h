@@ -35,7 +35,19 @@ typedef struct quire_limits {
     size_t max_documents;     /* per collection (default 1000000) */
 } quire_limits;
 
+/* quire_read_ctx.flags */
+/** The build's first pass: metadata is what matters.  A reader may leave the
+ *  body empty and set doc->body_deferred; it is read again with BODY_ONLY. */
+#define QUIRE_READ_HEADER_ONLY (1u << 0)
+/** The second pass: only the body is needed (metadata comes from the first
+ *  pass); readers skip parsing metadata and report no metadata problems. */
+#define QUIRE_READ_BODY_ONLY (1u << 1)
+/** With BODY_ONLY: also give the whole front matter (doc->extra), without
+ *  mapping it onto typed fields. */
+#define QUIRE_READ_EXTRA (1u << 2)
+
 typedef struct quire_read_ctx {
+    unsigned flags;                /* QUIRE_READ_* */
     const char *path;              /* for diagnostics and relative resources; "-" = stdin */
     const char *id_path;           /* the path relative to the source folder, the basis
                                       of fallback ids so that they do not change with
@@ -121,7 +133,15 @@ typedef struct quire_writer_ctx {
     quire_date updated;         /* newest document, or SOURCE_DATE_EPOCH */
     size_t count;               /* number of documents that will follow */
     bool fetch_remote;          /* the user allowed downloading remote media */
+    unsigned feeds;             /* QUIRE_FEED_* bits: the main feeds this build writes */
+    unsigned tag_feeds;         /* QUIRE_FEED_* bits written under tags/<slug>/ */
 } quire_writer_ctx;
+
+/* quire_writer_ctx.feeds / tag_feeds: which feeds exist, so that pages can
+ * link to them (<link rel="alternate">) before they are finished. */
+#define QUIRE_FEED_JSON (1u << 0) /* feed.json */
+#define QUIRE_FEED_RSS  (1u << 1) /* rss.xml */
+#define QUIRE_FEED_ATOM (1u << 2) /* atom.xml */
 
 struct quire_writer {
     int version;

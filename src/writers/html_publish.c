@@ -1,0 +1,576 @@
+/*
+ * html_publish.c — what a site needs beyond its pages: the local images
+ * the pages show, and links between documents that point at pages.
+ *
+ * Images.  A page lives at OUTDIR/<slug>/index.html, not beside its source
+ * file, so "images/x.png" would be broken there.  Every local image a page
+ * uses (IMAGE nodes, src and srcset of img and source elements, the
+ * featured image) is found the way the EPUB writer finds it (media.c:
+ * beside the document, then under the site folder, never outside either),
+ * sniffed from its bytes (PNG, JPEG, GIF, WebP; SVG only when it provably
+ * holds no script), written once per content as OUTDIR/media/<hash>.<ext>
+ * and the src rewritten relative to the page.  Remote images stay remote.
+ *
+ * Links.  A link to another document's source file ("other.md",
+ * "../posts/other.md#x") or to its permalink becomes a link to its page
+ * ("../<slug>/#x").  Documents stream and may be freed after their page is
+ * written, so a link to a document not seen yet is written as a
+ * placeholder (xref.h), the page kept in a spool file, and resolved in
+ * finish() — the scheme of the EPUB writer, with the same keys.  Without a
+ * base_url, permalinks are placed on a stand-in origin (quire.invalid,
+ * reserved by RFC 2606) so that "/posts/x/" and "../x/" still compare.
+ */
+#include "html_internal.h"
+#include "media.h"
+#include "xref.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+
+#define PUB_STANDIN_BASE "https://quire.invalid/"
+
+typedef struct pub_media {
+    uint64_t h1, h2;
+    size_t len;
+    char *name;          /* "media/<h1>.<ext>", malloc'd */
+} pub_media;
+
+/* A link written as a placeholder. */
+typedef struct pub_xref {
+    uint64_t key_path, key_url;  /* 0 when none */
+    char *fragment;              /* after '#', as written, or NULL */
+    char *original;              /* the href as it was */
+} pub_xref;
+
+typedef struct pub_page {
+    char *rel;
+    uint64_t off;
+    size_t len;
+} pub_page;
+
+struct html_pub {
+    quire_writer_ctx *ctx;
+    const char *site_base;       /* base_url or the stand-in, in arena */
+    const char *site_origin;
+    quire_arena *arena;
+    pub_media *media;
+    size_t n_media, cap_media;
+    quire_hmap media_by_hash;    /* h1 -> index in media */
+    char **slugs;                /* target index -> slug */
+    size_t n_slugs, cap_slugs;
+    quire_hmap targets;          /* key ^ 1 (source) or ^ 2 (URL) -> target index */
+    pub_xref *xrefs;
+    size_t n_xrefs, cap_xrefs;
+    FILE *spool;
+    uint64_t spool_len;
+    pub_page *pages;
+    size_t n_pages, cap_pages;
+};
+
+/* Grow a vector of elements of size `size` to hold one more. */
+static bool pub_grow(void **items, size_t *cap, size_t count, size_t size)
+{
+    if (count < *cap)
+        return true;
+    size_t n = *cap ? *cap * 2 : 32;
+    void *p = realloc(*items, n * size);
+    if (!p)
+        return false;
+    *items = p;
+    *cap = n;
+    return true;
+}
+
+html_pub *quire__html_pub_new(quire_writer_ctx *ctx)
+{
+    html_pub *pub = calloc(1, sizeof *pub);
+    if (!pub || !(pub->arena = quire_arena_new())) {
+        free(pub);
+        return NULL;
+    }
+    pub->ctx = ctx;
+    const char *base = ctx->site->base_url;
+    pub->site_base = base && quire__url_origin(pub->arena, base) ? base : PUB_STANDIN_BASE;
+    pub->site_origin = quire__url_origin(pub->arena, pub->site_base);
+    return pub;
+}
+
+void quire__html_pub_free(html_pub *pub)
+{
+    if (!pub)
+        return;
+    for (size_t i = 0; i < pub->n_media; i++)
+        free(pub->media[i].name);
+    free(pub->media);
+    quire__hmap_free(&pub->media_by_hash);
+    for (size_t i = 0; i < pub->n_slugs; i++)
+        free(pub->slugs[i]);
+    free(pub->slugs);
+    quire__hmap_free(&pub->targets);
+    for (size_t i = 0; i < pub->n_xrefs; i++) {
+        free(pub->xrefs[i].fragment);
+        free(pub->xrefs[i].original);
+    }
+    free(pub->xrefs);
+    for (size_t i = 0; i < pub->n_pages; i++)
+        free(pub->pages[i].rel);
+    free(pub->pages);
+    if (pub->spool)
+        fclose(pub->spool);
+    quire_arena_free(pub->arena);
+    free(pub);
+}
+
+/* ------------------------------------------------------------------ documents */
+
+/* The folder of the document's source file ("" for the current folder). */
+static const char *pub_src_dir(quire_arena *a, const quire_document *doc)
+{
+    const char *sp = doc->source_path && strcmp(doc->source_path, "-") != 0 ? doc->source_path : "";
+    const char *slash = strrchr(sp, '/');
+    if (!slash)
+        return "";
+    return slash == sp ? "/" : quire_arena_strndup(a, sp, (size_t)(slash - sp));
+}
+
+/* Where the document was published before (its permalink), on the site's
+ * origin unless it names another: the rule of the absolute-urls filter. */
+static const char *pub_permalink(html_pub *pub, quire_arena *a, const quire_document *doc,
+                                 const char *slug)
+{
+    const char *u = quire__url_trim(a, doc->url);
+    if (u && *u) {
+        if (u[0] == '/' && u[1] == '/')
+            return quire_arena_printf(a, "https:%s", u);
+        if (quire__url_has_scheme(u))
+            return u;
+        while (*u == '/')
+            u++;
+        return quire__url_resolve(a, pub->site_base, u);
+    }
+    return quire_arena_printf(a, "%s%s/", pub->site_base, slug);
+}
+
+int quire__html_pub_register(html_pub *pub, const quire_document *doc, const char *slug)
+{
+    if (!pub_grow((void **)&pub->slugs, &pub->cap_slugs, pub->n_slugs, sizeof *pub->slugs))
+        return QUIRE_ERR_NOMEM;
+    uint32_t idx = (uint32_t)pub->n_slugs;
+    if (!(pub->slugs[idx] = strdup(slug)))
+        return QUIRE_ERR_NOMEM;
+    pub->n_slugs++;
+    quire_arena *a = quire_arena_new();
+    if (!a)
+        return QUIRE_ERR_NOMEM;
+    /* The first document to claim a key keeps it, as in the EPUB writer. */
+    uint64_t keys[4] = {
+        quire__xref_source_hash(doc->source_path) ^ 0x1,
+        quire__xref_key_hash(pub_permalink(pub, a, doc, slug)) ^ 0x2,
+        quire__xref_key_hash(quire_arena_printf(a, "%s%s/", pub->site_base, slug)) ^ 0x2,
+        0,
+    };
+    /* "/posts/x/" written in front matter, under a base_url with a path:
+     * links may name it from the host's root too */
+    const char *u = quire__url_trim(a, doc->url);
+    if (u && u[0] == '/' && u[1] != '/')
+        keys[3] = quire__xref_key_hash(quire_arena_printf(a, "%s%s", pub->site_origin, u + 1)) ^ 0x2;
+    bool ok = true;
+    for (size_t i = 0; i < 4; i++)
+        if (keys[i] > 0x2)
+            ok = ok && quire__hmap_put(&pub->targets, keys[i], idx, false);
+    quire_arena_free(a);
+    return ok ? QUIRE_OK : QUIRE_ERR_NOMEM;
+}
+
+/* ------------------------------------------------------------------ images */
+
+typedef enum pub_img { PUB_KEEP, PUB_LOCAL, PUB_MISSING } pub_img;
+
+/* The published copy of image bytes: its name in pub->media, written now
+ * if no image with the same content was. */
+static const char *pub_media_add(html_pub *pub, const char *data, size_t len, const char **why)
+{
+    quire_media_kind kind = quire__media_sniff((const unsigned char *)data, len);
+    if (kind == QUIRE_MEDIA_UNKNOWN) {
+        *why = len ? "not a PNG, JPEG, GIF, WebP or SVG image" : "the image file is empty";
+        return NULL;
+    }
+    if (kind == QUIRE_MEDIA_SVG && !quire__media_svg_is_safe((const unsigned char *)data, len)) {
+        *why = "an SVG image that may hold script or load other files";
+        return NULL;
+    }
+    uint64_t h1, h2;
+    quire__media_hash(data, len, &h1, &h2);
+    uint32_t idx;
+    if (quire__hmap_get(&pub->media_by_hash, h1, &idx) && pub->media[idx].h2 == h2 &&
+        pub->media[idx].len == len)
+        return pub->media[idx].name;
+    if (!pub_grow((void **)&pub->media, &pub->cap_media, pub->n_media, sizeof *pub->media)) {
+        *why = "out of memory";
+        return NULL;
+    }
+    char name[64];
+    /* 64 bits of name; a different image with the same first hash (never
+     * seen in practice) gets the second one mixed in rather than overwrite */
+    uint64_t h = quire__hmap_get(&pub->media_by_hash, h1, NULL) ? h1 ^ h2 : h1;
+    snprintf(name, sizeof name, "media/%016llx.%s", (unsigned long long)h, quire__media_ext(kind));
+    if (quire__html_write_file(pub->ctx, name, data, len) != QUIRE_OK) {
+        *why = "it cannot be written to the output folder";
+        return NULL;
+    }
+    pub_media *m = &pub->media[pub->n_media];
+    *m = (pub_media){h1, h2, len, strdup(name)};
+    if (!m->name || !quire__hmap_put(&pub->media_by_hash, h1, (uint32_t)pub->n_media, false)) {
+        free(m->name);
+        *why = "out of memory";
+        return NULL;
+    }
+    pub->n_media++;
+    return m->name;
+}
+
+/* One image src of doc: *out gets the published name (relative to the
+ * site root) for a local file.  A URL with a scheme (http, https, data)
+ * is kept as it is: remote images stay remote. */
+static pub_img pub_image(html_pub *pub, quire_arena *a, const quire_document *doc,
+                         const char *src, uint32_t line, uint32_t col, const char **out)
+{
+    char *u = quire__url_trim(a, src);
+    if (!u || !*u || (u[0] == '/' && u[1] == '/') || quire__url_has_scheme(u) || u[0] == '#')
+        return PUB_KEEP;
+    const char *full = u, *why = NULL;
+    char *data = NULL;
+    size_t len = 0;
+    const char *name = NULL;
+    if (quire__media_read_local(a, u, pub_src_dir(a, doc), pub->ctx->site->config_dir,
+                                QUIRE_MEDIA_MAX, &data, &len, &full, &why) == QUIRE_OK) {
+        name = pub_media_add(pub, data, len, &why);
+        free(data);
+    }
+    if (!name) {
+        quire_diag_add(pub->ctx->diags, QUIRE_SEV_WARNING, "html", doc->source_path, line, col,
+                       "image %s: %s; using its alt text", full, why ? why : "?");
+        return PUB_MISSING;
+    }
+    *out = name;
+    return PUB_LOCAL;
+}
+
+/* Where the featured image was written in the front matter, for messages. */
+static void pub_value_pos(const quire_value *v, const char *s, uint32_t *line, uint32_t *col)
+{
+    for (const quire_value *c = v && v->type == QUIRE_VALUE_MAPPING ? v->first : NULL; c; c = c->next) {
+        const quire_value *hit = NULL;
+        if (c->type == QUIRE_VALUE_STRING && c->str && strcmp(c->str, s) == 0)
+            hit = c;
+        for (const quire_value *g = c->type == QUIRE_VALUE_MAPPING ? c->first : NULL; g && !hit; g = g->next)
+            if (g->type == QUIRE_VALUE_STRING && g->str && strcmp(g->str, s) == 0)
+                hit = g;
+        if (hit) {
+            *line = hit->line;
+            *col = hit->column;
+            return;
+        }
+    }
+}
+
+const char *quire__html_pub_image(html_pub *pub, quire_arena *a, const quire_document *doc,
+                                  bool *local)
+{
+    *local = false;
+    const char *src = doc->image.src;
+    if (!src || !*src)
+        return NULL;
+    uint32_t line = 0, col = 0;
+    pub_value_pos(doc->extra, src, &line, &col);
+    const char *name = NULL;
+    switch (pub_image(pub, a, doc, src, line, col, &name)) {
+    case PUB_LOCAL:
+        *local = true;
+        return name;
+    case PUB_MISSING:
+        return NULL;
+    default: {
+        const char *u = quire__url_trim(a, src);
+        return u && *u && u[0] != '#' ? src : NULL;
+    }
+    }
+}
+
+/* srcset with every local candidate published; missing ones dropped.
+ * NULL when nothing is left. */
+static const char *pub_srcset(html_pub *pub, quire_arena *a, const quire_document *doc,
+                              const quire_node *n, const char *v, const char *root)
+{
+    quire_buf b;
+    quire__buf_init(&b);
+    quire_srcset_item c;
+    for (const char *p = v; quire__srcset_next(&p, &c);) {
+        char *url = quire_arena_strndup(a, c.url, c.url_len);
+        const char *name = NULL;
+        switch (pub_image(pub, a, doc, url, n->line, n->column, &name)) {
+        case PUB_LOCAL:
+            name = quire_arena_printf(a, "%s%s", root, name);
+            quire__srcset_put(&b, name, strlen(name), c.desc, c.desc_len);
+            break;
+        case PUB_KEEP:
+            quire__srcset_put(&b, c.url, c.url_len, c.desc, c.desc_len);
+            break;
+        default:
+            break;
+        }
+    }
+    const char *r = b.len && !b.oom ? quire_arena_strndup(a, b.data, b.len) : NULL;
+    quire__buf_free(&b);
+    return r;
+}
+
+/* The URL of the first candidate of a srcset, in a. */
+static const char *pub_srcset_first(quire_arena *a, const char *v)
+{
+    quire_srcset_item c;
+    const char *p = v;
+    return quire__srcset_next(&p, &c) ? quire_arena_strndup(a, c.url, c.url_len) : NULL;
+}
+
+/* ------------------------------------------------------------------ links */
+
+/* A link to a document: rewritten now when its target is known, else a
+ * placeholder; anything else is left alone. */
+static int pub_link(html_pub *pub, quire_arena *a, quire_node *n, const char *src_dir,
+                    const char *permalink, const char *root, bool *deferred)
+{
+    char *u = quire__url_trim(a, n->url);
+    if (!u || !*u || u[0] == '#' || u[0] == '?')
+        return QUIRE_OK; /* this page itself, with its query: not a document link */
+    if (u[0] == '/' && u[1] == '/')
+        u = quire_arena_printf(a, "https:%s", u);
+    uint64_t kp = 0, ku = 0;
+    if (quire__url_has_scheme(u)) {
+        const char *o = quire__url_origin(a, u);
+        if (!o || strcmp(o, pub->site_origin) != 0)
+            return QUIRE_OK;
+        ku = quire__xref_key_hash(u);
+    } else {
+        kp = quire__xref_path_hash(src_dir, u);
+        const char *abs = quire__url_resolve(a, permalink, u);
+        const char *o = abs ? quire__url_origin(a, abs) : NULL;
+        if (o && strcmp(o, pub->site_origin) == 0)
+            ku = quire__xref_key_hash(abs);
+    }
+    if (!kp && !ku)
+        return QUIRE_OK;
+    const char *hash = strchr(u, '#');
+    uint32_t t;
+    if ((kp && quire__hmap_get(&pub->targets, kp ^ 0x1, &t)) ||
+        (ku && quire__hmap_get(&pub->targets, ku ^ 0x2, &t))) {
+        n->url = quire_arena_printf(a, "%s%s/%s", root, pub->slugs[t], hash && hash[1] ? hash : "");
+        return QUIRE_OK;
+    }
+    if (!pub_grow((void **)&pub->xrefs, &pub->cap_xrefs, pub->n_xrefs, sizeof *pub->xrefs))
+        return QUIRE_ERR_NOMEM;
+    pub_xref *x = &pub->xrefs[pub->n_xrefs];
+    *x = (pub_xref){kp, ku, hash && hash[1] ? strdup(hash + 1) : NULL, strdup(n->url)};
+    if (!x->original) {
+        free(x->fragment);
+        return QUIRE_ERR_NOMEM;
+    }
+    n->url = quire_arena_printf(a, QUIRE_XREF_PREFIX "%zu", pub->n_xrefs);
+    pub->n_xrefs++;
+    *deferred = true;
+    return QUIRE_OK;
+}
+
+/* ------------------------------------------------------------------ bodies */
+
+static bool pub_is(const quire_node *n, const char *name)
+{
+    return (n->type == QUIRE_NODE_HTML_BLOCK || n->type == QUIRE_NODE_HTML_INLINE) && n->name &&
+           strcmp(n->name, name) == 0;
+}
+
+/* An image that could not be published: its alt text takes its place. */
+static void pub_to_alt(quire_arena *a, quire_node *n, const char *alt)
+{
+    if (alt && *alt)
+        quire_node_insert_before(n, quire_node_new_text(a, alt, strlen(alt), n->line, n->column));
+    quire_node_unlink(n);
+}
+
+int quire__html_pub_body(html_pub *pub, quire_arena *a, const quire_document *doc,
+                         quire_node *body, const char *root, bool *deferred)
+{
+    const char *src_dir = pub_src_dir(a, doc);
+    /* the document registered last is this one (see the header) */
+    const char *permalink = pub_permalink(pub, a, doc, pub->n_slugs ? pub->slugs[pub->n_slugs - 1] : "");
+    /* Nodes are replaced after the walk: the iterator must not see a node
+     * move under it. */
+    quire_node **gone = NULL;
+    size_t n_gone = 0, cap_gone = 0;
+    int rc = QUIRE_OK;
+    quire_iter it;
+    quire_node *n;
+    quire_event ev;
+    quire_iter_init(&it, body);
+    while (rc == QUIRE_OK && (ev = quire_iter_next(&it, &n)) != QUIRE_EVENT_DONE) {
+        if (ev != QUIRE_EVENT_ENTER)
+            continue;
+        bool drop = false;
+        if (n->type == QUIRE_NODE_LINK) {
+            rc = pub_link(pub, a, n, src_dir, permalink, root, deferred);
+        } else if (n->type == QUIRE_NODE_IMAGE) {
+            const char *name = NULL;
+            pub_img r = pub_image(pub, a, doc, n->url, n->line, n->column, &name);
+            if (r == PUB_LOCAL)
+                n->url = quire_arena_printf(a, "%s%s", root, name);
+            const char *set = quire_node_attr(n, "srcset");
+            const char *v = set ? pub_srcset(pub, a, doc, n, set, root) : NULL;
+            if (v)
+                quire_node_set_attr(a, n, "srcset", v);
+            else if (set)
+                quire_node_remove_attr(n, "srcset");
+            if (r == PUB_MISSING && v)
+                n->url = pub_srcset_first(a, v); /* an img needs a src */
+            drop = r == PUB_MISSING && !v;
+        } else if (pub_is(n, "img") || pub_is(n, "source")) {
+            const char *src = quire_node_attr(n, "src"), *name = NULL;
+            if (src) {
+                pub_img r = pub_image(pub, a, doc, src, n->line, n->column, &name);
+                if (r == PUB_LOCAL)
+                    quire_node_set_attr(a, n, "src", quire_arena_printf(a, "%s%s", root, name));
+                else if (r == PUB_MISSING)
+                    quire_node_remove_attr(n, "src");
+            }
+            const char *set = quire_node_attr(n, "srcset");
+            if (set) {
+                const char *v = pub_srcset(pub, a, doc, n, set, root);
+                if (v)
+                    quire_node_set_attr(a, n, "srcset", v);
+                else
+                    quire_node_remove_attr(n, "srcset");
+            }
+            set = quire_node_attr(n, "srcset");
+            /* an img must have a src: the first candidate left will do */
+            if (pub_is(n, "img") && !quire_node_attr(n, "src") && set)
+                quire_node_set_attr(a, n, "src", pub_srcset_first(a, set));
+            drop = pub_is(n, "img") ? !quire_node_attr(n, "src") : !quire_node_attr(n, "src") && !set;
+        }
+        if (drop) {
+            if (!pub_grow((void **)&gone, &cap_gone, n_gone, sizeof *gone))
+                rc = QUIRE_ERR_NOMEM;
+            else
+                gone[n_gone++] = n;
+        }
+    }
+    for (size_t i = 0; i < n_gone; i++) {
+        quire_node *g = gone[i];
+        pub_to_alt(a, g, g->type == QUIRE_NODE_IMAGE ? g->literal
+                         : pub_is(g, "img")           ? quire_node_attr(g, "alt")
+                                                      : NULL);
+    }
+    free(gone);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ deferred pages */
+
+int quire__html_pub_defer(html_pub *pub, const char *rel, const char *data, size_t len)
+{
+    if (!pub->spool && !(pub->spool = tmpfile()))
+        return QUIRE_ERR_IO;
+    if (!pub_grow((void **)&pub->pages, &pub->cap_pages, pub->n_pages, sizeof *pub->pages))
+        return QUIRE_ERR_NOMEM;
+    if (fseek(pub->spool, 0, SEEK_END) != 0 || (len && fwrite(data, 1, len, pub->spool) != len))
+        return QUIRE_ERR_IO;
+    pub_page *pg = &pub->pages[pub->n_pages];
+    *pg = (pub_page){strdup(rel), pub->spool_len, len};
+    if (!pg->rel)
+        return QUIRE_ERR_NOMEM;
+    pub->spool_len += len;
+    pub->n_pages++;
+    return QUIRE_OK;
+}
+
+/* An attribute value the way the renderer writes one: invalid UTF-8 and
+ * characters illegal in XML repaired, line breaks as spaces, escaped. */
+static void pub_put_attr(quire_buf *out, const char *v)
+{
+    quire_arena *a = quire_arena_new();
+    const char *clean = a ? quire__xml_clean(a, v) : NULL;
+    if (!clean) {
+        out->oom = true;
+        quire_arena_free(a);
+        return;
+    }
+    for (const char *p = clean; *p; p++) {
+        size_t run = strcspn(p, "\t\n\r");
+        quire__buf_put_escaped(out, p, run, true);
+        p += run;
+        if (!*p)
+            break;
+        quire__buf_putc(out, ' ');
+    }
+    quire_arena_free(a);
+}
+
+static void pub_resolve(void *ud, size_t index, quire_buf *out)
+{
+    html_pub *pub = ud;
+    const pub_xref *x = &pub->xrefs[index];
+    uint32_t t;
+    quire__buf_puts(out, " href=\"");
+    if ((x->key_path && quire__hmap_get(&pub->targets, x->key_path ^ 0x1, &t)) ||
+        (x->key_url && quire__hmap_get(&pub->targets, x->key_url ^ 0x2, &t))) {
+        /* deferred pages are document pages: the root is one level up */
+        quire__buf_puts(out, "../");
+        pub_put_attr(out, pub->slugs[t]);
+        quire__buf_putc(out, '/');
+        if (x->fragment) {
+            quire__buf_putc(out, '#');
+            pub_put_attr(out, x->fragment);
+        }
+    } else {
+        pub_put_attr(out, x->original); /* unknown targets stay as they were */
+    }
+    quire__buf_putc(out, '"');
+}
+
+int quire__html_pub_finish(html_pub *pub)
+{
+    int rc = QUIRE_OK;
+    quire_buf in, out;
+    quire__buf_init(&in);
+    quire__buf_init(&out);
+    for (size_t i = 0; rc == QUIRE_OK && i < pub->n_pages; i++) {
+        const pub_page *pg = &pub->pages[i];
+        quire__buf_reset(&in);
+        quire__buf_reset(&out);
+        char block[65536];
+        if (fseeko(pub->spool, (off_t)pg->off, SEEK_SET) != 0) {
+            rc = QUIRE_ERR_IO;
+            break;
+        }
+        for (size_t left = pg->len; left;) {
+            size_t want = left < sizeof block ? left : sizeof block;
+            size_t got = fread(block, 1, want, pub->spool);
+            if (got != want) {
+                rc = QUIRE_ERR_IO;
+                break;
+            }
+            quire__buf_put(&in, block, got);
+            left -= got;
+        }
+        if (rc == QUIRE_OK && in.oom)
+            rc = QUIRE_ERR_NOMEM;
+        if (rc == QUIRE_OK)
+            rc = quire__xref_rewrite(in.data ? in.data : "", in.len, pub->n_xrefs, pub_resolve,
+                                     pub, &out);
+        if (rc == QUIRE_OK)
+            rc = quire__html_write_file(pub->ctx, pg->rel, out.data ? out.data : "", out.len);
+    }
+    quire__buf_free(&in);
+    quire__buf_free(&out);
+    return rc;
+}

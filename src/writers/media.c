@@ -1,0 +1,291 @@
+/*
+ * media.c — local images for the epub and html writers (media.h): sniffing
+ * by magic bytes, an SVG check, content hashes, and the lookup of an image
+ * file from a document, which never reads outside the document's folder or
+ * the site's folder.
+ *
+ * Why real paths: an image src comes from the content, which may not be the
+ * site owner's own ("../../etc/passwd", a symlink committed in a pull
+ * request).  Resolving symlinks first and comparing real paths is the only
+ * check that a link planted inside the folder cannot get around.
+ */
+#include "media.h"
+#include "xref.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+/* ------------------------------------------------------------------ kinds */
+
+quire_media_kind quire__media_sniff(const unsigned char *d, size_t n)
+{
+    if (n >= 8 && memcmp(d, "\x89PNG\r\n\x1a\n", 8) == 0)
+        return QUIRE_MEDIA_PNG;
+    if (n >= 3 && d[0] == 0xFF && d[1] == 0xD8 && d[2] == 0xFF)
+        return QUIRE_MEDIA_JPEG;
+    if (n >= 6 && (memcmp(d, "GIF87a", 6) == 0 || memcmp(d, "GIF89a", 6) == 0))
+        return QUIRE_MEDIA_GIF;
+    if (n >= 12 && memcmp(d, "RIFF", 4) == 0 && memcmp(d + 8, "WEBP", 4) == 0)
+        return QUIRE_MEDIA_WEBP;
+    /* skip a BOM and leading white space to spot SVG (XML) */
+    size_t i = 0;
+    if (n >= 3 && memcmp(d, "\xEF\xBB\xBF", 3) == 0)
+        i = 3;
+    while (i < n && (d[i] == ' ' || d[i] == '\n' || d[i] == '\r' || d[i] == '\t'))
+        i++;
+    if (i < n && d[i] == '<')
+        return QUIRE_MEDIA_SVG;
+    return QUIRE_MEDIA_UNKNOWN;
+}
+
+const char *quire__media_mime(quire_media_kind k)
+{
+    static const char *const mimes[] = {NULL, "image/png", "image/jpeg", "image/gif",
+                                        "image/webp", "image/svg+xml"};
+    return (size_t)k < sizeof mimes / sizeof mimes[0] ? mimes[k] : NULL;
+}
+
+const char *quire__media_ext(quire_media_kind k)
+{
+    static const char *const exts[] = {NULL, "png", "jpg", "gif", "webp", "svg"};
+    return (size_t)k < sizeof exts / sizeof exts[0] ? exts[k] : NULL;
+}
+
+void quire__media_hash(const void *data, size_t len, uint64_t *h1, uint64_t *h2)
+{
+    *h1 = quire__fnv1a64(data, len, 0xcbf29ce484222325ull);
+    *h2 = quire__fnv1a64(data, len, 0x84222325cbf29ce4ull);
+}
+
+/* ------------------------------------------------------------------ SVG */
+
+/* A published SVG is also opened on its own (its URL in the address bar),
+ * where it runs with the site's origin: it must hold no script, no event
+ * handler, no link or reference leaving the file, no foreign content.  An
+ * allowlist of plain drawing elements; everything else refuses the file. */
+static const char *const svg_elements[] = {
+    "svg", "g", "defs", "title", "desc", "path", "rect", "circle", "ellipse", "line",
+    "polyline", "polygon", "text", "tspan", "linearGradient", "radialGradient", "stop",
+    "clipPath", "mask", "pattern", "symbol", "use", "marker", NULL};
+
+#define SVG_NS "http://www.w3.org/2000/svg"
+
+/* ASCII case-insensitive strstr (strcasestr is a GNU extension). */
+static const char *svg_find(const char *hay, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (; *hay; hay++)
+        if (strncasecmp(hay, needle, n) == 0)
+            return hay;
+    return NULL;
+}
+
+/* A url(...) in a value may only name a fragment of the same file. */
+static bool svg_value_ok(const char *v)
+{
+    if (svg_find(v, "javascript:") || svg_find(v, "@import") || svg_find(v, "expression("))
+        return false;
+    for (const char *p = v; (p = svg_find(p, "url(")); ) {
+        p += 4;
+        while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '"' || *p == '\'')
+            p++;
+        if (*p != '#')
+            return false;
+    }
+    return true;
+}
+
+static bool svg_element_ok(xmlNodePtr el)
+{
+    if (!el->ns || !el->ns->href || strcmp((const char *)el->ns->href, SVG_NS) != 0)
+        return false;
+    bool known = false;
+    for (size_t i = 0; svg_elements[i] && !known; i++)
+        known = strcmp((const char *)el->name, svg_elements[i]) == 0;
+    if (!known)
+        return false;
+    for (xmlAttrPtr at = el->properties; at; at = at->next) {
+        const char *name = (const char *)at->name;
+        if (strncasecmp(name, "on", 2) == 0)
+            return false;
+        xmlChar *v = xmlNodeListGetString(el->doc, at->children, 1);
+        const char *val = v ? (const char *)v : "";
+        bool ok = svg_value_ok(val);
+        if (ok && strcmp(name, "href") == 0)
+            ok = val[0] == '#';
+        xmlFree(v);
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+bool quire__media_svg_is_safe(const unsigned char *data, size_t len)
+{
+    if (len > INT_MAX)
+        return false;
+    /* No network, no entity substitution, no external DTD: what is in the
+     * file is all there is. */
+    xmlDocPtr doc = xmlReadMemory((const char *)data, (int)len, "image.svg", NULL,
+                                  XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    if (!doc)
+        return false;
+    bool ok = true;
+    xmlNodePtr root = xmlDocGetRootElement(doc);
+    if (!root || strcmp((const char *)root->name, "svg") != 0)
+        ok = false;
+    /* an internal subset may declare entities that expand into markup */
+    if (doc->intSubset && (doc->intSubset->entities || doc->intSubset->children))
+        ok = false;
+    for (xmlNodePtr n = doc->children; ok && n; n = n->next)
+        if (n->type == XML_PI_NODE) /* <?xml-stylesheet?> loads a stylesheet */
+            ok = false;
+    /* iterative walk: no recursion on a deep file */
+    xmlNodePtr n = root;
+    while (ok && n) {
+        switch (n->type) {
+        case XML_ELEMENT_NODE:
+            ok = svg_element_ok(n);
+            break;
+        case XML_TEXT_NODE:
+        case XML_CDATA_SECTION_NODE:
+        case XML_COMMENT_NODE:
+            break;
+        default: /* processing instructions, entity references... */
+            ok = false;
+        }
+        if (!ok)
+            break;
+        if (n->type == XML_ELEMENT_NODE && n->children) {
+            n = n->children;
+            continue;
+        }
+        while (n && n != root && !n->next)
+            n = n->parent;
+        n = n && n != root ? n->next : NULL;
+    }
+    xmlFreeDoc(doc);
+    return ok;
+}
+
+/* ------------------------------------------------------------------ files */
+
+char *quire__url_trim(quire_arena *a, const char *u)
+{
+    if (!u)
+        return NULL;
+    while (*u && (unsigned char)*u <= 0x20)
+        u++;
+    size_t n = strlen(u);
+    while (n && (unsigned char)u[n - 1] <= 0x20)
+        n--;
+    char *r = quire_arena_alloc(a, n + 1);
+    if (!r)
+        return NULL;
+    size_t j = 0;
+    for (size_t i = 0; i < n; i++)
+        if (u[i] != '\t' && u[i] != '\n' && u[i] != '\r')
+            r[j++] = u[i];
+    r[j] = '\0';
+    return r;
+}
+
+static const char media_unreadable[] = "the image file cannot be read";
+
+int quire__media_read_file(const char *path, size_t max, char **data, size_t *len,
+                           const char **why)
+{
+    int rc = quire_read_file(path, max, data, len);
+    if (rc == QUIRE_ERR_LIMIT)
+        *why = "the image is larger than 16 MiB";
+    else if (rc != QUIRE_OK)
+        *why = media_unreadable;
+    return rc;
+}
+
+/* True when real (a resolved path) is dir itself or below it. */
+static bool media_under(const char *real, const char *dir)
+{
+    if (!dir)
+        return false;
+    size_t n = strlen(dir);
+    if (n == 1 && dir[0] == '/')
+        return true;
+    return strncmp(real, dir, n) == 0 && (real[n] == '/' || real[n] == '\0');
+}
+
+/* Read path when it is a regular file inside one of the two roots (real
+ * paths, or NULL). */
+static int media_try(const char *path, const char *root1, const char *root2, size_t max,
+                     char **data, size_t *len, const char **why)
+{
+    char *real = realpath(path, NULL);
+    struct stat st;
+    if (!real || stat(real, &st) != 0 || !S_ISREG(st.st_mode)) {
+        /* a FIFO or a device would block or never end: not an image */
+        free(real);
+        *why = media_unreadable;
+        return QUIRE_ERR_NOTFOUND;
+    }
+    if (!media_under(real, root1) && !media_under(real, root2)) {
+        free(real);
+        *why = "it is outside the document's folder and the site's folder";
+        return QUIRE_ERR_UNSAFE;
+    }
+    int rc = quire__media_read_file(real, max, data, len, why);
+    free(real);
+    return rc;
+}
+
+int quire__media_read_local(quire_arena *a, const char *src, const char *doc_dir,
+                            const char *site_dir, size_t max, char **data, size_t *len,
+                            const char **path_out, const char **why)
+{
+    *data = NULL;
+    *len = 0;
+    *why = media_unreadable;
+    *path_out = src;
+    char *u = quire__url_trim(a, src);
+    if (!u)
+        return QUIRE_ERR_NOMEM;
+    char *decoded = quire__pct_decode(u, strcspn(u, "?#"));
+    char *path = decoded ? quire_arena_strdup(a, decoded) : NULL;
+    free(decoded);
+    if (!path)
+        return QUIRE_ERR_NOMEM;
+    if (site_dir && !*site_dir)
+        site_dir = NULL;
+    const char *dir = doc_dir && *doc_dir ? doc_dir : ".";
+    char *real_doc = realpath(dir, NULL);
+    char *real_site = site_dir ? realpath(site_dir, NULL) : NULL;
+    const char *full;
+    int rc;
+    if (path[0] == '/') {
+        full = quire_arena_printf(a, "%s%s", site_dir ? site_dir : dir, path);
+        rc = media_try(full, real_doc, real_site, max, data, len, why);
+    } else {
+        full = quire_arena_printf(a, "%s/%s", dir, path);
+        rc = media_try(full, real_doc, real_site, max, data, len, why);
+        /* Site-relative paths ("images/x.png" from posts/, Hugo style) are
+         * common: after the document's folder, try the site folder. */
+        if (rc == QUIRE_ERR_NOTFOUND && site_dir && strcmp(site_dir, dir) != 0) {
+            const char *why2 = NULL;
+            int rc2 = media_try(quire_arena_printf(a, "%s/%s", site_dir, path), real_doc,
+                                real_site, max, data, len, &why2);
+            if (rc2 != QUIRE_ERR_NOTFOUND) {
+                rc = rc2;
+                *why = why2;
+            }
+        }
+    }
+    free(real_doc);
+    free(real_site);
+    *path_out = full ? full : src;
+    return rc;
+}
