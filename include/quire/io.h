@@ -49,8 +49,7 @@ QUIRE_API size_t quire_sink_size(const quire_sink *s);
 QUIRE_API const char *quire_sink_data(const quire_sink *s, size_t *len);
 /** Final path of a file sink, NULL for stdout/memory (borrowed). */
 QUIRE_API const char *quire_sink_path(const quire_sink *s);
-/** Finish: flush, fsync (not for outdir sinks: quire_outdir_free syncs the
- *  file system once), rename into place.  Frees the sink.  A memory sink's
+/** Finish: flush, rename into place (no fsync: see io.c).  Frees the sink.  A memory sink's
  *  bytes are handed to *data_out (malloc'd, caller frees) when not NULL. */
 QUIRE_API int quire_sink_commit(quire_sink *s);
 QUIRE_API int quire_sink_commit_memory(quire_sink *s, char **data_out, size_t *len_out);

@@ -33,7 +33,7 @@ SRC_ROOT = os.environ["QUIRE_SOURCE_ROOT"]
 BUILD_ROOT = os.environ["QUIRE_BUILD_ROOT"]
 GEN = os.path.join(SRC_ROOT, "..", "shared", "bench", "gen-corpus")
 TEMP_RE = re.compile(r"^\..+\.[A-Za-z0-9]{6}$")
-COUNT = int(os.environ.get("QUIRE_KILL_COUNT", "10000"))
+COUNT = int(sys.argv[1] if len(sys.argv) > 1 else os.environ.get("QUIRE_KILL_COUNT", "10000"))
 
 
 def fail(msg):
