@@ -73,6 +73,9 @@ static inline bool quire__xml_char_ok(uint32_t c)
  *  clean (no copy). */
 const char *quire__xml_clean(quire_arena *arena, const char *s);
 
+/** True when s[0..n) is a number in JSON's grammar (RFC 8259 §6). */
+bool quire__json_number(const char *s, size_t n);
+
 /* ---- hashing, slugs, URLs ---- */
 uint64_t quire__fnv1a64(const void *data, size_t n, uint64_t seed);
 /** A lower-case ASCII slug ([a-z0-9-], no leading/trailing '-'), at most 80

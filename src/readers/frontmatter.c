@@ -55,41 +55,6 @@ static void fm_yaml_error(fm_yaml *y, yaml_mark_t mark, const char *fmt, const c
                    a ? a : "", b ? b : "");
 }
 
-/* -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
-static bool fm_is_json_number(const char *s, size_t n)
-{
-    size_t i = 0;
-    if (i < n && s[i] == '-')
-        i++;
-    if (i >= n)
-        return false;
-    if (s[i] == '0') {
-        i++;
-    } else if (s[i] >= '1' && s[i] <= '9') {
-        while (i < n && s[i] >= '0' && s[i] <= '9')
-            i++;
-    } else {
-        return false;
-    }
-    if (i < n && s[i] == '.') {
-        size_t d = ++i;
-        while (i < n && s[i] >= '0' && s[i] <= '9')
-            i++;
-        if (i == d)
-            return false;
-    }
-    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-        i++;
-        if (i < n && (s[i] == '+' || s[i] == '-'))
-            i++;
-        size_t d = i;
-        while (i < n && s[i] >= '0' && s[i] <= '9')
-            i++;
-        if (i == d)
-            return false;
-    }
-    return i == n;
-}
 
 static bool fm_eq(const char *s, size_t n, const char *lit)
 {
@@ -117,7 +82,7 @@ static quire_value *fm_scalar(fm_yaml *y, const yaml_event_t *ev)
             t = QUIRE_VALUE_BOOL, s = "true", n = 4;
         else if (fm_eq(s, n, "false") || fm_eq(s, n, "False") || fm_eq(s, n, "FALSE"))
             t = QUIRE_VALUE_BOOL, s = "false", n = 5;
-        else if (fm_is_json_number(s, n))
+        else if (quire__json_number(s, n))
             t = QUIRE_VALUE_NUMBER;
     }
     quire_value *v = quire_value_new_scalar(y->arena, t, s, n);

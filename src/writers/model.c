@@ -141,38 +141,6 @@ static void mw_put_string(quire_buf *b, const char *s, size_t n)
     quire__buf_putc(b, '"');
 }
 
-/* True when s[0..n) is a number in JSON's grammar (RFC 8259 §6). */
-static bool mw_number_ok(const char *s, size_t n)
-{
-    size_t i = 0;
-    if (i < n && s[i] == '-')
-        i++;
-    if (i < n && s[i] == '0')
-        i++;
-    else if (i < n && s[i] >= '1' && s[i] <= '9')
-        while (i < n && s[i] >= '0' && s[i] <= '9')
-            i++;
-    else
-        return false;
-    if (i < n && s[i] == '.') {
-        size_t d = ++i;
-        while (i < n && s[i] >= '0' && s[i] <= '9')
-            i++;
-        if (i == d)
-            return false;
-    }
-    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-        i++;
-        if (i < n && (s[i] == '+' || s[i] == '-'))
-            i++;
-        size_t d = i;
-        while (i < n && s[i] >= '0' && s[i] <= '9')
-            i++;
-        if (i == d)
-            return false;
-    }
-    return i == n;
-}
 
 /* ------------------------------------------------------------ emitter */
 
@@ -281,7 +249,7 @@ static void mw_scalar(mw_priv *w, const char *key, const quire_value *v)
         mw_bool(j, key, n == 4 && memcmp(s, "true", 4) == 0);
         break;
     case QUIRE_VALUE_NUMBER:
-        if (mw_number_ok(s, n)) {
+        if (quire__json_number(s, n)) {
             mw_prefix(j, key);
             quire__buf_put(j->b, s, n);
             j->need_comma = true;
