@@ -99,6 +99,7 @@ typedef struct prepared {
     quire_document *doc;      /* the document, body merged in */
     quire_document *aux;      /* the body's own document (owns its arena) */
     quire_document *copy[MAX_FLAVORS];
+    void *prep[MAX_FLAVORS];  /* outs[o]'s writer's prepare() result, or NULL */
     quire_diag_list diags;
     bool failed;
 } prepared;
@@ -485,6 +486,11 @@ static bool in_any_set(const build_state *st, size_t i)
     return st->member_start && st->member_start[i + 1] > st->member_start[i];
 }
 
+static const quire_document *flavor_doc(const prepared *p, int f)
+{
+    return p->copy[f] ? p->copy[f] : p->doc;
+}
+
 static void *pass2_produce(void *ctx, size_t i)
 {
     build_state *st = ctx;
@@ -544,12 +550,13 @@ static void *pass2_produce(void *ctx, size_t i)
             body_to_summary(copy);
         p->copy[f] = copy;
     }
+    /* The writers' own per-document work (rendering, compressing) runs
+     * here too, so the main thread is left with ordering and I/O. */
+    for (int o = 0; o < st->n_outs; o++)
+        if (st->outs[o].sess)
+            quire__write_prepare(st->outs[o].sess, flavor_doc(p, st->outs[o].flavor), &p->diags,
+                                 &p->prep[o]);
     return p;
-}
-
-static const quire_document *flavor_doc(const prepared *p, int f)
-{
-    return p->copy[f] ? p->copy[f] : p->doc;
 }
 
 static int pass2_consume(void *ctx, size_t i, void *item)
@@ -575,9 +582,15 @@ static int pass2_consume(void *ctx, size_t i, void *item)
         if (s->last == i)
             set_close(st, s);
     }
-    for (int o = 0; !p->failed && o < st->n_outs; o++)
-        if (st->outs[o].sess)
-            quire__write_doc(st->outs[o].sess, flavor_doc(p, st->outs[o].flavor));
+    for (int o = 0; o < st->n_outs; o++) {
+        if (!st->outs[o].sess)
+            continue;
+        if (p->failed)
+            quire__write_release(st->outs[o].sess, p->prep[o]);
+        else
+            quire__write_doc_prepared(st->outs[o].sess, flavor_doc(p, st->outs[o].flavor),
+                                      p->prep[o]);
+    }
     for (int f = 0; f < MAX_FLAVORS; f++)
         quire_document_free(p->copy[f]);
     /* The document is done: free it now, so memory stays flat. */

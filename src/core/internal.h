@@ -210,6 +210,15 @@ int quire__write_open(quire_write_session **out, const quire_site *site, const q
                       quire_sink *sink, const quire_write_opts *opts, size_t count,
                       quire_diag_list *diags);
 int quire__write_doc(quire_write_session *s, const quire_document *doc);
+/** Run the writer's prepare() for doc (any thread; see component.h).
+ *  *out is NULL when the writer has none or it failed. */
+void quire__write_prepare(quire_write_session *s, const quire_document *doc,
+                          quire_diag_list *diags, void **out);
+/** write_document with what quire__write_prepare made (may be NULL); the
+ *  prepared result is released here, whatever happens. */
+int quire__write_doc_prepared(quire_write_session *s, const quire_document *doc, void *prepared);
+/** Release a prepared result that will not be written (an earlier error). */
+void quire__write_release(quire_write_session *s, void *prepared);
 /** end() when everything went well (ok && no earlier error), then close() and
  *  free.  Does not commit the sink.  Returns the session's first error. */
 int quire__write_close(quire_write_session *s, bool ok);

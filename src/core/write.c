@@ -68,6 +68,36 @@ int quire__write_doc(quire_write_session *s, const quire_document *doc)
     return s->rc;
 }
 
+void quire__write_prepare(quire_write_session *s, const quire_document *doc,
+                          quire_diag_list *diags, void **out)
+{
+    *out = NULL;
+    /* Not s->rc: the main thread writes it meanwhile.  After an error the
+     * result is simply released unused. */
+    if (!s->ctx.writer->prepare)
+        return;
+    void *p = NULL;
+    if (s->ctx.writer->prepare(&s->ctx, doc, diags, &p) == QUIRE_OK)
+        *out = p;
+}
+
+void quire__write_release(quire_write_session *s, void *prepared)
+{
+    if (prepared && s->ctx.writer->release)
+        s->ctx.writer->release(prepared);
+}
+
+int quire__write_doc_prepared(quire_write_session *s, const quire_document *doc, void *prepared)
+{
+    if (s->rc == QUIRE_OK) {
+        s->ctx.prepared = prepared;
+        s->rc = s->ctx.writer->write_document(&s->ctx, doc);
+        s->ctx.prepared = NULL;
+    }
+    quire__write_release(s, prepared);
+    return s->rc;
+}
+
 int quire__write_close(quire_write_session *s, bool ok)
 {
     if (!s)

@@ -135,6 +135,10 @@ typedef struct quire_writer_ctx {
     bool fetch_remote;          /* the user allowed downloading remote media */
     unsigned feeds;             /* QUIRE_FEED_* bits: the main feeds this build writes */
     unsigned tag_feeds;         /* QUIRE_FEED_* bits written under tags/<slug>/ */
+    void *prepared;             /* during write_document: what prepare() made
+                                   for this document, or NULL when prepare was
+                                   not run (quire_write(), feed sets, or it
+                                   failed): then write_document does it all */
 } quire_writer_ctx;
 
 /* quire_writer_ctx.feeds / tag_feeds: which feeds exist, so that pages can
@@ -157,6 +161,19 @@ struct quire_writer {
     int (*begin)(quire_writer_ctx *ctx);
     /** Documents arrive in collection order, each once. */
     int (*write_document)(quire_writer_ctx *ctx, const quire_document *doc);
+    /** Optional, for speed: the part of writing a document that depends only
+     *  on the document and on what begin() set up (rendering, compressing).
+     *  The build runs it on worker threads, for several documents at once
+     *  and in any order, then hands the result to write_document (in order,
+     *  on one thread) as ctx->prepared.  So prepare must treat ctx and
+     *  ctx->priv as read-only, and write_document must not change the part
+     *  of priv that prepare reads.  Problems go to diags (not ctx->diags).
+     *  On QUIRE_OK *out is the writer's (freed by release, after
+     *  write_document or when the build gives up); on an error *out is
+     *  ignored and write_document gets NULL. */
+    int (*prepare)(const quire_writer_ctx *ctx, const quire_document *doc,
+                   quire_diag_list *diags, void **out);
+    void (*release)(void *prepared);
     /** Finish the output (the caller commits ctx->out afterwards). */
     int (*end)(quire_writer_ctx *ctx);
     /** Always called, even after an error: free priv's contents. */
