@@ -84,6 +84,9 @@ typedef struct build_state {
     size_t feed_limit;
     bool summary_only;
     bool need_extra;          /* a writer reads doc->extra (the model) */
+    bool no_prepare;          /* QUIRE_PREPARE=0: writers do all their work in
+                                 write_document, as under quire_write(); a test
+                                 seam (tests/cli) that checks both paths agree */
 
     feed_set *sets;
     size_t n_sets, cap_sets;
@@ -552,7 +555,7 @@ static void *pass2_produce(void *ctx, size_t i)
     }
     /* The writers' own per-document work (rendering, compressing) runs
      * here too, so the main thread is left with ordering and I/O. */
-    for (int o = 0; o < st->n_outs; o++)
+    for (int o = 0; o < st->n_outs && !st->no_prepare; o++)
         if (st->outs[o].sess)
             quire__write_prepare(st->outs[o].sess, flavor_doc(p, st->outs[o].flavor), &p->diags,
                                  &p->prep[o]);
@@ -702,6 +705,8 @@ int quire_build(const quire_build_opts *o, quire_diag_list *diags)
     if (!(st.c = quire_collection_new()))
         return QUIRE_ERR_NOMEM;
     st.jobs = o->jobs > 0 ? o->jobs : quire__default_jobs();
+    const char *prep = getenv("QUIRE_PREPARE");
+    st.no_prepare = prep && strcmp(prep, "0") == 0;
     rc = load_config(&st);
     if (rc != QUIRE_OK)
         goto done;

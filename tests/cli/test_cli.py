@@ -123,6 +123,29 @@ def test_jobs_invariant(tmp):
                       f"--jobs {jobs}: {f} is byte-identical to --jobs 1")
 
 
+def test_prepare_equivalent(tmp):
+    """Writers split their per-document work into prepare() (run on worker
+    threads) and write_document(); QUIRE_PREPARE=0 makes write_document do
+    it all, as quire_write() does.  Both paths must give the same bytes."""
+    sources = [os.path.join(ROOT, "samples")]
+    seeds = os.path.join(ROOT, "..", "shared", "seeds")
+    if os.path.isdir(seeds):
+        sources.append(seeds)
+    for k, src in enumerate(sources):
+        outs = []
+        for mode in ("1", "0"):
+            out = os.path.join(tmp, f"prep{k}-{mode}")
+            r = run("build", src, "-o", out, "--jobs", "2", env={"QUIRE_PREPARE": mode})
+            check(r.returncode in (0, 1), f"{src} builds with QUIRE_PREPARE={mode} (exit {r.returncode})")
+            outs.append(out)
+        a, b = (tree_files(o) for o in outs)
+        check(a == b and len(a) >= 6, f"{src}: the same files with and without prepare ({len(a)})")
+        for f in a:
+            if f in b and not f.endswith(".quire-manifest"):
+                check(filecmp.cmp(os.path.join(outs[0], f), os.path.join(outs[1], f), shallow=False),
+                      f"{src}: {f} is byte-identical with and without prepare")
+
+
 def test_model_round_trip(tmp):
     for name in sorted(os.listdir(os.path.join(ROOT, "samples", "posts"))):
         path = os.path.join(ROOT, "samples", "posts", name)
@@ -159,6 +182,7 @@ def main():
         test_bad_document_skipped(tmp)
         test_deterministic(tmp)
         test_jobs_invariant(tmp)
+        test_prepare_equivalent(tmp)
         test_model_round_trip(tmp)
         test_nothing_outside(tmp)
     if failures:
