@@ -24,6 +24,7 @@
 #include "epub_internal.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -201,9 +202,32 @@ static const epub_elem epub_elems[] = {
     AL("xmp", "pre", E_BLOCK, M_PHRASE),
 };
 
-static int epub_elem_cmp(const void *key, const void *e)
+/* Lookup by hash: the writer asks for an element several times per node
+ * (placing, fitting, content model, attributes), and a bsearch of strcmp()s
+ * was a tenth of its time.  The table is built once (threads: pthread_once). */
+#define EPUB_ELEM_SLOTS 512
+#define EPUB_NELEMS (sizeof epub_elems / sizeof epub_elems[0])
+static uint8_t epub_elem_slot[EPUB_ELEM_SLOTS]; /* index + 1, 0 empty */
+static pthread_once_t epub_elem_once = PTHREAD_ONCE_INIT;
+
+static unsigned epub_elem_hash(const char *s, size_t n)
 {
-    return strcmp(key, ((const epub_elem *)e)->name);
+    unsigned h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return h ^ (h >> 15);
+}
+
+static void epub_elem_init(void)
+{
+    _Static_assert(EPUB_NELEMS < 255 && EPUB_NELEMS * 2 < EPUB_ELEM_SLOTS, "table size");
+    for (size_t i = 0; i < EPUB_NELEMS; i++) {
+        const char *nm = epub_elems[i].name;
+        unsigned k = epub_elem_hash(nm, strlen(nm)) % EPUB_ELEM_SLOTS;
+        while (epub_elem_slot[k])
+            k = (k + 1) % EPUB_ELEM_SLOTS;
+        epub_elem_slot[k] = (uint8_t)(i + 1);
+    }
 }
 
 static const epub_elem *epub_elem_find(const char *name)
@@ -211,13 +235,22 @@ static const epub_elem *epub_elem_find(const char *name)
     if (!name)
         return NULL;
     char low[16];
-    size_t n = strlen(name);
-    if (n >= sizeof low)
-        return NULL;
-    for (size_t i = 0; i <= n; i++)
-        low[i] = (char)tolower((unsigned char)name[i]);
-    return bsearch(low, epub_elems, sizeof epub_elems / sizeof epub_elems[0],
-                   sizeof epub_elems[0], epub_elem_cmp);
+    size_t n = 0;
+    for (; name[n]; n++) {
+        if (n + 1 >= sizeof low)
+            return NULL;
+        unsigned char c = (unsigned char)name[n];
+        low[n] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    }
+    low[n] = '\0';
+    pthread_once(&epub_elem_once, epub_elem_init);
+    for (unsigned k = epub_elem_hash(low, n) % EPUB_ELEM_SLOTS; epub_elem_slot[k];
+         k = (k + 1) % EPUB_ELEM_SLOTS) {
+        const epub_elem *e = &epub_elems[epub_elem_slot[k] - 1];
+        if (strcmp(e->name, low) == 0)
+            return e;
+    }
+    return NULL;
 }
 
 /* ------------------------------------------------------------------ conversion state */
