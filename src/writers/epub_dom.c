@@ -120,45 +120,36 @@ bool quire__epub_dom_is(const epub_node *n, const char *name)
 
 /* ------------------------------------------------------------------ writing */
 
-static void epub_put_text(quire_buf *b, const char *s, size_t n)
+/* Bytes that need a reference: 1 in text, 2 in attribute values.  Runs of
+ * the rest (nearly everything) are copied at once. */
+static const unsigned char epub_esc[256] = {
+    ['&'] = 3, ['<'] = 3, ['>'] = 3, ['\r'] = 3, ['"'] = 2, ['\t'] = 2, ['\n'] = 2,
+};
+
+static const char *epub_ref(char c)
+{
+    switch (c) {
+    case '&': return "&amp;";
+    case '<': return "&lt;";
+    case '>': return "&gt;";
+    case '"': return "&quot;";
+    case '\t': return "&#9;";
+    case '\n': return "&#10;";
+    default: return "&#13;"; /* '\r' */
+    }
+}
+
+static void epub_put_escaped(quire_buf *b, const char *s, size_t n, unsigned char which)
 {
     size_t run = 0;
     for (size_t i = 0; i < n; i++) {
-        const char *rep;
-        switch (s[i]) {
-        case '&': rep = "&amp;"; break;
-        case '<': rep = "&lt;"; break;
-        case '>': rep = "&gt;"; break;
-        case '\r': rep = "&#13;"; break;
-        default: continue;
-        }
+        if (!(epub_esc[(unsigned char)s[i]] & which))
+            continue;
         quire__buf_put(b, s + run, i - run);
-        quire__buf_puts(b, rep);
+        quire__buf_puts(b, epub_ref(s[i]));
         run = i + 1;
     }
     quire__buf_put(b, s + run, n - run);
-}
-
-static void epub_put_value(quire_buf *b, const char *s)
-{
-    size_t run = 0, i = 0;
-    for (; s[i]; i++) {
-        const char *rep;
-        switch (s[i]) {
-        case '&': rep = "&amp;"; break;
-        case '<': rep = "&lt;"; break;
-        case '>': rep = "&gt;"; break;
-        case '"': rep = "&quot;"; break;
-        case '\t': rep = "&#9;"; break;
-        case '\n': rep = "&#10;"; break;
-        case '\r': rep = "&#13;"; break;
-        default: continue;
-        }
-        quire__buf_put(b, s + run, i - run);
-        quire__buf_puts(b, rep);
-        run = i + 1;
-    }
-    quire__buf_put(b, s + run, i - run);
 }
 
 static bool epub_void_name(const char *name)
@@ -188,7 +179,7 @@ int quire__epub_dom_write(const epub_node *root, quire_buf *b)
     const epub_node *n = root;
     while (n) {
         if (n->type == XML_TEXT_NODE) {
-            epub_put_text(b, n->content, n->len);
+            epub_put_escaped(b, n->content, n->len, 1);
         } else {
             quire__buf_putc(b, '<');
             quire__buf_puts(b, n->name);
@@ -196,7 +187,7 @@ int quire__epub_dom_write(const epub_node *root, quire_buf *b)
                 quire__buf_putc(b, ' ');
                 quire__buf_puts(b, a->name);
                 quire__buf_put(b, "=\"", 2);
-                epub_put_value(b, a->value);
+                epub_put_escaped(b, a->value, strlen(a->value), 2);
                 quire__buf_putc(b, '"');
             }
             if (n->children) {

@@ -295,11 +295,23 @@ typedef struct epub_conv {
 
 /* ------------------------------------------------------------------ small helpers */
 
-static bool epub_is_clean(const char *s)
+/* s[0..n) holds only characters XML allows (so it needs no cleaning). */
+static bool epub_is_clean_n(const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s;
-    size_t n = strlen(s), i = 0;
+    size_t i = 0;
     while (i < n) {
+        /* eight bytes at a time while all are printable ASCII: no byte with
+         * the high bit set, none below 0x20 (nearly all text) */
+        while (n - i >= 8) {
+            uint64_t w;
+            memcpy(&w, p + i, 8);
+            if ((w | ((w - 0x2020202020202020u) & ~w)) & 0x8080808080808080u)
+                break;
+            i += 8;
+        }
+        if (i >= n)
+            break;
         if (p[i] >= 0x20 && p[i] < 0x80) {
             i++;
             continue;
@@ -313,6 +325,11 @@ static bool epub_is_clean(const char *s)
     return true;
 }
 
+static bool epub_is_clean(const char *s)
+{
+    return epub_is_clean_n(s, strlen(s));
+}
+
 static bool epub_name_is(const char *name, const char *want)
 {
     return name && strcmp(name, want) == 0;
@@ -323,8 +340,9 @@ static void epub_add_text(epub_node *parent, const char *text)
 {
     if (!text)
         return;
-    if (epub_is_clean(text)) {
-        quire__epub_dom_text(parent, text, strlen(text));
+    size_t n = strlen(text);
+    if (epub_is_clean_n(text, n)) {
+        quire__epub_dom_text(parent, text, n);
         return;
     }
     const char *c = quire__xml_clean(parent->arena, text);
@@ -422,26 +440,39 @@ static void epub_set_id(epub_conv *cv, epub_node *el, const char *raw)
  * quotes...), keep valid %XX, encode a second '#'. */
 static char *epub_url_encode(quire_arena *a, const char *u)
 {
-    quire_buf b;
-    quire__buf_init(&b);
+    /* written straight into the arena: at worst every byte becomes %XX */
+    size_t n = strlen(u);
+    char *r = quire_arena_alloc(a, 3 * n + 1), *o = r;
+    if (!r)
+        return NULL;
+    static const char hex[] = "0123456789ABCDEF";
     bool hash = false;
     for (const unsigned char *p = (const unsigned char *)u; *p; p++) {
         unsigned char c = *p;
-        bool ok = c > 0x20 && c < 0x7f && !strchr("\"<>\\^`{|}", c);
-        if (c == '%' && !(isxdigit(p[1]) && isxdigit(p[2])))
+        bool ok = c > 0x20 && c < 0x7f;
+        switch (c) {
+        case '"': case '<': case '>': case '\\': case '^': case '`': case '{': case '|': case '}':
             ok = false;
-        if (c == '#') {
-            if (hash)
-                ok = false;
+            break;
+        case '%':
+            ok = isxdigit(p[1]) && isxdigit(p[2]);
+            break;
+        case '#':
+            ok = !hash;
             hash = true;
+            break;
+        default:
+            break;
         }
-        if (ok)
-            quire__buf_putc(&b, (char)c);
-        else
-            quire__buf_printf(&b, "%%%02X", c);
+        if (ok) {
+            *o++ = (char)c;
+        } else {
+            *o++ = '%';
+            *o++ = hex[c >> 4];
+            *o++ = hex[c & 15];
+        }
     }
-    char *r = quire_arena_strndup(a, quire__buf_cstr(&b), b.len);
-    quire__buf_free(&b);
+    *o = '\0';
     return r;
 }
 
