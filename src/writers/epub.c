@@ -5,7 +5,14 @@
  * Memory: documents arrive one at a time and may be freed by the caller right
  * after write_document, so each chapter is converted, serialized and appended
  * to an anonymous spool file (tmpfile(): unlinked, gone when closed); only
- * small records stay in memory.  end() builds the package from those records
+ * small records stay in memory.
+ *
+ * Speed: the conversion (and the compression of a chapter whose bytes are
+ * final) is prepare(), which the build runs on its worker threads; it only
+ * reads the writer's state.  write_document then adds the result to the book
+ * in collection order (images, ids, links, spool), so the book is the same
+ * whatever the number of threads.  Without prepare (quire_write(), the model
+ * round trip) write_document does both steps itself.  end() builds the package from those records
  * and streams every entry into the sink (epub_zip.c).  Peak memory is the
  * records plus one chapter, whatever the number of documents.
  *
@@ -346,7 +353,34 @@ static int epub_write_document(quire_writer_ctx *ctx, const quire_document *doc)
         epub_strvec_add(&st->subjects, doc->tags.items[i], 100);
     for (size_t i = 0; i < doc->n_authors; i++)
         epub_strvec_add(&st->creators, doc->authors[i].name, 50);
-    return quire__epub_chapter(st, doc);
+    epub_prep *p = ctx->prepared;
+    int rc = QUIRE_OK;
+    if (!p && (rc = quire__epub_chapter_prepare(st, doc, ctx->diags, &p)) != QUIRE_OK)
+        return rc;
+    rc = quire__epub_chapter_add(st, doc, p);
+    if (p != ctx->prepared)
+        quire__epub_prep_free(p);
+    return rc;
+}
+
+static int epub_prepare(const quire_writer_ctx *ctx, const quire_document *doc,
+                        quire_diag_list *diags, void **out)
+{
+    const epub_state *st = ctx->priv;
+    *out = NULL;
+    /* Downloads share a cache whose files are written in place: they stay on
+     * the main thread, in order (write_document does the whole work). */
+    if (st->fetch_remote)
+        return QUIRE_OK;
+    epub_prep *p = NULL;
+    int rc = quire__epub_chapter_prepare(st, doc, diags, &p);
+    *out = p;
+    return rc;
+}
+
+static void epub_release(void *prepared)
+{
+    quire__epub_prep_free(prepared);
 }
 
 static int epub_end(quire_writer_ctx *ctx)
@@ -399,6 +433,8 @@ const quire_writer quire_writer_epub = {
     .priv_size = sizeof(epub_state),
     .begin = epub_begin,
     .write_document = epub_write_document,
+    .prepare = epub_prepare,
+    .release = epub_release,
     .end = epub_end,
     .close = epub_close,
 };

@@ -61,6 +61,14 @@ int quire__epub_zip_add(epub_zip *z, const char *name, const void *data, size_t 
 /** A stored entry copied from f at off (crc known), without holding it in memory. */
 int quire__epub_zip_add_stored_file(epub_zip *z, const char *name, FILE *f, uint64_t off,
                                     size_t len, uint32_t crc);
+/** An entry whose data (method 0: as is, 8: raw deflate of usize bytes with
+ *  that crc) was made earlier and lies in f at off, csize bytes long. */
+int quire__epub_zip_add_packed_file(epub_zip *z, const char *name, FILE *f, uint64_t off,
+                                    size_t csize, size_t usize, uint32_t crc, uint16_t method);
+/** Compress data[0..len) the way quire__epub_zip_add does: *out (malloc'd)
+ *  gets a raw deflate stream and the result is 8, or, when that is not
+ *  smaller, a copy of the data and 0.  -1 when out of memory. */
+int quire__epub_deflate(const void *data, size_t len, unsigned char **out, size_t *out_len);
 /** Central directory and end record. */
 int quire__epub_zip_finish(epub_zip *z);
 void quire__epub_zip_free(epub_zip *z);
@@ -75,9 +83,15 @@ uint32_t quire__epub_crc32(const void *data, size_t len);
 typedef struct epub_chapter {
     char *title;         /* cleaned, never empty */
     uint64_t spool_off;
-    size_t spool_len;
+    size_t spool_len;    /* bytes in the spool (compressed when packed) */
     quire_date date;     /* published, for ordering */
     bool has_xref;       /* contains placeholders to resolve */
+    bool packed;         /* final bytes, already compressed: copied as they are */
+    uint16_t method;     /* packed: 0 stored, 8 deflated */
+    uint32_t crc;        /* packed: of the uncompressed chapter */
+    size_t usize;        /* packed: uncompressed size */
+    size_t xref_base;    /* placeholder N of this chapter is st->xrefs[xref_base + N] */
+    size_t n_xrefs;
 } epub_chapter;
 
 typedef struct epub_media {
@@ -95,8 +109,50 @@ typedef struct epub_xref {
     uint64_t key_url;    /* hash of the resolved absolute URL, 0 when none */
     char *fragment;      /* sanitized id (epub_id_sanitize), or NULL */
     char *fallback;      /* absolute URL to use when no chapter matches, or NULL */
-    uint32_t chapter;    /* the chapter the link is in */
 } epub_xref;
+
+/* An image a chapter uses, read and checked but not yet in the book. */
+typedef struct epub_pending_media {
+    unsigned char *data; /* malloc'd */
+    size_t len;
+    uint64_t h1, h2;     /* content hash */
+    const char *type;    /* static media type */
+    char href[48];       /* what st->media will call it: "images/<h1>.<ext>" */
+} epub_pending_media;
+
+/*
+ * One chapter converted without touching the book (epub_xhtml.c), so that it
+ * can be made on any thread in any order: quire__epub_chapter_prepare() only
+ * reads epub_state; quire__epub_chapter_add() then adds it in collection
+ * order.  What depends on the chapter's position is left open: ids carry
+ * EPUB_ID_MARK where their "c<N>-" prefix goes, links between documents are
+ * placeholders numbered within the chapter.  A chapter with neither is final
+ * and is compressed right away (packed).
+ */
+typedef struct epub_prep {
+    char *title;                 /* cleaned, never empty */
+    char *bytes;                 /* the XHTML, or its compressed form when packed */
+    size_t len;
+    bool packed;
+    uint16_t method;             /* packed: 0 stored, 8 deflated */
+    uint32_t crc;                /* packed: of the XHTML */
+    size_t usize;                /* packed: XHTML length */
+    bool has_ids;                /* bytes hold EPUB_ID_MARK */
+    uint64_t target_path, target_url; /* the keys links reach it by, or 0 */
+    epub_pending_media *media;   /* in order of first use */
+    size_t n_media, cap_media;
+    char **ids;                  /* first uses of sanitized ids, for #fragments */
+    size_t n_ids, cap_ids;
+    epub_xref *xrefs;            /* placeholder N is xrefs[N] */
+    size_t n_xrefs, cap_xrefs;
+    size_t n_images, n_images_alt;
+} epub_prep;
+
+/* Stands for an id's "c<N>-" prefix in a prepared chapter: a control
+ * character, which no text or attribute value can hold (they are cleaned of
+ * characters XML forbids), so every one of them is a prefix. */
+#define EPUB_ID_MARK '\x01'
+
 
 typedef struct epub_strvec {
     char **items;
@@ -157,6 +213,13 @@ char *quire__epub_lang(const char *s);
 
 /** The core media type of an image by its first bytes, or NULL. */
 const char *quire__epub_sniff(const unsigned char *data, size_t len);
+/** Check image bytes without adding them: their type, hash and future href.
+ *  false with *why set (static string) for unsupported data. */
+bool quire__epub_media_probe(const unsigned char *data, size_t len, epub_pending_media *m,
+                             const char **why);
+/** Add probed image bytes to the book once (by content hash); index in
+ *  st->media or -1 with *why. */
+long quire__epub_media_add_probed(epub_state *st, const epub_pending_media *m, const char **why);
 /** Add image bytes to the book once (by content hash).  Returns the index in
  *  st->media, or -1 with *why set (static string) for unsupported data. */
 long quire__epub_media_add(epub_state *st, const unsigned char *data, size_t len,
@@ -170,11 +233,49 @@ int quire__epub_fetch(const char *cache_dir, const char *url, unsigned char **da
                       size_t *len_out, const char **why);
 #endif
 
+/* ------------------------------------------------------------------ dom */
+
+/* The tree a chapter is built in (epub_dom.c): arena-allocated, written out
+ * by quire__epub_dom_write with the bytes xmlSaveDoc gave. */
+typedef struct epub_attr {
+    const char *name;            /* static, or lives as long as the tree */
+    const char *value;           /* in the arena */
+    struct epub_attr *next;
+} epub_attr;
+
+typedef struct epub_node {
+    int type;                    /* XML_ELEMENT_NODE or XML_TEXT_NODE */
+    const char *name;            /* element: static (the element table) */
+    char *content;               /* text: NUL-terminated, in the arena */
+    size_t len, cap;
+    epub_attr *attrs;            /* in order */
+    struct epub_node *parent, *children, *last, *next;
+    quire_arena *arena;          /* where the tree lives */
+} epub_node;
+
+/** A parentless element (the root). */
+epub_node *quire__epub_dom_new(quire_arena *a, const char *name);
+/** An element appended to parent; NULL when out of memory. */
+epub_node *quire__epub_dom_el(epub_node *parent, const char *name);
+/** Text (already cleaned) appended to parent, merged with a text node before it. */
+bool quire__epub_dom_text(epub_node *parent, const char *s, size_t len);
+/** Set (in place when present) or add an attribute; value copied. */
+bool quire__epub_dom_set(epub_node *el, const char *name, const char *value);
+void quire__epub_dom_unset(epub_node *el, const char *name);
+/** n is an element named name. */
+bool quire__epub_dom_is(const epub_node *n, const char *name);
+/** The XML declaration, the doctype and the tree, appended to b. */
+int quire__epub_dom_write(const epub_node *root, quire_buf *b);
+
 /* ------------------------------------------------------------------ xhtml */
 
-/** Convert one document into an XHTML chapter (appended to the spool) and
- *  record what the package needs. */
-int quire__epub_chapter(epub_state *st, const quire_document *doc);
+/** Convert one document into a prepared chapter; st is only read, problems
+ *  go to diags.  *out is NULL on error. */
+int quire__epub_chapter_prepare(const epub_state *st, const quire_document *doc,
+                                quire_diag_list *diags, epub_prep **out);
+/** Add a prepared chapter to the book (spool and records), in collection order. */
+int quire__epub_chapter_add(epub_state *st, const quire_document *doc, epub_prep *p);
+void quire__epub_prep_free(epub_prep *p);
 /** Sanitize an id or fragment (percent-decoded) into [A-Za-z0-9-_]; malloc'd. */
 char *quire__epub_id_sanitize(const char *s, size_t n);
 /** Serialize an xmlDoc (UTF-8, with declaration) into a malloc'd buffer. */

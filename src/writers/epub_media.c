@@ -32,19 +32,28 @@ static const char *epub_why_unsupported(const unsigned char *d, size_t n)
     }
 }
 
-long quire__epub_media_add(epub_state *st, const unsigned char *data, size_t len,
-                           const char **why)
+bool quire__epub_media_probe(const unsigned char *data, size_t len, epub_pending_media *m,
+                             const char **why)
 {
+    memset(m, 0, sizeof *m);
     const char *type = quire__epub_sniff(data, len);
     if (!type) {
         *why = epub_why_unsupported(data, len);
-        return -1;
+        return false;
     }
-    uint64_t h1, h2;
-    quire__media_hash(data, len, &h1, &h2);
+    m->type = type;
+    m->len = len;
+    quire__media_hash(data, len, &m->h1, &m->h2);
+    snprintf(m->href, sizeof m->href, "images/%016llx.%s", (unsigned long long)m->h1,
+             quire__media_ext(quire__media_sniff(data, len)));
+    return true;
+}
+
+long quire__epub_media_add_probed(epub_state *st, const epub_pending_media *p, const char **why)
+{
     uint32_t idx;
-    if (quire__hmap_get(&st->media_by_hash, h1, &idx) && st->media[idx].h2 == h2 &&
-        st->media[idx].len == len)
+    if (quire__hmap_get(&st->media_by_hash, p->h1, &idx) && st->media[idx].h2 == p->h2 &&
+        st->media[idx].len == p->len)
         return (long)idx;
     if (st->n_media == st->cap_media) {
         size_t cap = st->cap_media ? st->cap_media * 2 : 16;
@@ -58,22 +67,30 @@ long quire__epub_media_add(epub_state *st, const unsigned char *data, size_t len
     }
     epub_media *m = &st->media[st->n_media];
     memset(m, 0, sizeof *m);
-    char name[64];
-    snprintf(name, sizeof name, "images/%016llx.%s", (unsigned long long)h1, quire__media_ext(quire__media_sniff(data, len)));
-    if (!(m->href = strdup(name)) || quire__epub_spool(st, data, len, &m->spool_off)) {
+    if (!(m->href = strdup(p->href)) || quire__epub_spool(st, p->data, p->len, &m->spool_off)) {
         free(m->href);
         *why = "cannot write the temporary file";
         return -1;
     }
-    m->type = type;
-    m->h1 = h1;
-    m->h2 = h2;
-    m->len = len;
-    m->crc = quire__epub_crc32(data, len);
-    quire__hmap_put(&st->media_by_hash, h1, (uint32_t)st->n_media, false);
-    if (strcmp(type, "image/gif") == 0)
+    m->type = p->type;
+    m->h1 = p->h1;
+    m->h2 = p->h2;
+    m->len = p->len;
+    m->crc = quire__epub_crc32(p->data, p->len);
+    quire__hmap_put(&st->media_by_hash, p->h1, (uint32_t)st->n_media, false);
+    if (strcmp(p->type, "image/gif") == 0)
         st->n_gif++;
     return (long)st->n_media++;
+}
+
+long quire__epub_media_add(epub_state *st, const unsigned char *data, size_t len,
+                           const char **why)
+{
+    epub_pending_media m;
+    if (!quire__epub_media_probe(data, len, &m, why))
+        return -1;
+    m.data = (unsigned char *)(uintptr_t)data;
+    return quire__epub_media_add_probed(st, &m, why);
 }
 
 long quire__epub_media_add_file(epub_state *st, const char *path, const char **why)

@@ -7,8 +7,9 @@
  *   OEBPS/nav.xhtml, OEBPS/toc.ncx, OEBPS/style.css, OEBPS/cover.xhtml,
  *   chapters in reading order, images in order of first use.
  *
- * Chapters come back from the spool one at a time; their cross-document link
- * placeholders (href="quire-xref:N") are replaced here, when every chapter's
+ * Chapters come back from the spool one at a time, most already compressed
+ * (copied as they are); the others have cross-document link
+ * placeholders (href="quire-xref:N") that are replaced here, when every chapter's
  * file name and ids are known.
  */
 #include "epub_internal.h"
@@ -547,10 +548,11 @@ typedef struct epub_fix {
     size_t from;
 } epub_fix;
 
+/* Placeholders are numbered within their chapter (epub_prep). */
 static void epub_fix_one(void *ud, size_t index, quire_buf *out)
 {
     epub_fix *f = ud;
-    epub_resolve(f->st, index, f->from, out);
+    epub_resolve(f->st, f->st->chapters[f->from].xref_base + index, f->from, out);
 }
 
 /* ------------------------------------------------------------------ the book */
@@ -618,15 +620,20 @@ int quire__epub_finish(epub_state *st)
     for (size_t k = 0; k < st->n_chapters && !z.err; k++) {
         size_t i = order[k];
         const epub_chapter *ch = &st->chapters[i];
+        char name[48];
+        snprintf(name, sizeof name, "OEBPS/ch%05zu.xhtml", i + 1);
+        if (ch->packed) { /* compressed when it was converted */
+            quire__epub_zip_add_packed_file(&z, name, st->spool, ch->spool_off, ch->spool_len,
+                                            ch->usize, ch->crc, ch->method);
+            continue;
+        }
         char *bytes = NULL;
         if ((rc = quire__epub_unspool(st, ch->spool_off, ch->spool_len, &bytes)))
             break;
-        char name[48];
-        snprintf(name, sizeof name, "OEBPS/ch%05zu.xhtml", i + 1);
         if (ch->has_xref) {
             quire__buf_reset(&fixed);
             epub_fix f = {st, i};
-            rc = quire__xref_rewrite(bytes, ch->spool_len, st->n_xrefs, epub_fix_one, &f, &fixed);
+            rc = quire__xref_rewrite(bytes, ch->spool_len, ch->n_xrefs, epub_fix_one, &f, &fixed);
             if (!rc)
                 quire__epub_zip_add(&z, name, fixed.data, fixed.len, true);
         } else {

@@ -24,6 +24,7 @@
 #include "epub_internal.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -201,9 +202,32 @@ static const epub_elem epub_elems[] = {
     AL("xmp", "pre", E_BLOCK, M_PHRASE),
 };
 
-static int epub_elem_cmp(const void *key, const void *e)
+/* Lookup by hash: the writer asks for an element several times per node
+ * (placing, fitting, content model, attributes), and a bsearch of strcmp()s
+ * was a tenth of its time.  The table is built once (threads: pthread_once). */
+#define EPUB_ELEM_SLOTS 512
+#define EPUB_NELEMS (sizeof epub_elems / sizeof epub_elems[0])
+static uint8_t epub_elem_slot[EPUB_ELEM_SLOTS]; /* index + 1, 0 empty */
+static pthread_once_t epub_elem_once = PTHREAD_ONCE_INIT;
+
+static unsigned epub_elem_hash(const char *s, size_t n)
 {
-    return strcmp(key, ((const epub_elem *)e)->name);
+    unsigned h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return h ^ (h >> 15);
+}
+
+static void epub_elem_init(void)
+{
+    _Static_assert(EPUB_NELEMS < 255 && EPUB_NELEMS * 2 < EPUB_ELEM_SLOTS, "table size");
+    for (size_t i = 0; i < EPUB_NELEMS; i++) {
+        const char *nm = epub_elems[i].name;
+        unsigned k = epub_elem_hash(nm, strlen(nm)) % EPUB_ELEM_SLOTS;
+        while (epub_elem_slot[k])
+            k = (k + 1) % EPUB_ELEM_SLOTS;
+        epub_elem_slot[k] = (uint8_t)(i + 1);
+    }
 }
 
 static const epub_elem *epub_elem_find(const char *name)
@@ -211,38 +235,48 @@ static const epub_elem *epub_elem_find(const char *name)
     if (!name)
         return NULL;
     char low[16];
-    size_t n = strlen(name);
-    if (n >= sizeof low)
-        return NULL;
-    for (size_t i = 0; i <= n; i++)
-        low[i] = (char)tolower((unsigned char)name[i]);
-    return bsearch(low, epub_elems, sizeof epub_elems / sizeof epub_elems[0],
-                   sizeof epub_elems[0], epub_elem_cmp);
+    size_t n = 0;
+    for (; name[n]; n++) {
+        if (n + 1 >= sizeof low)
+            return NULL;
+        unsigned char c = (unsigned char)name[n];
+        low[n] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    }
+    low[n] = '\0';
+    pthread_once(&epub_elem_once, epub_elem_init);
+    for (unsigned k = epub_elem_hash(low, n) % EPUB_ELEM_SLOTS; epub_elem_slot[k];
+         k = (k + 1) % EPUB_ELEM_SLOTS) {
+        const epub_elem *e = &epub_elems[epub_elem_slot[k] - 1];
+        if (strcmp(e->name, low) == 0)
+            return e;
+    }
+    return NULL;
 }
 
 /* ------------------------------------------------------------------ conversion state */
 
 typedef struct epub_frame {
-    xmlNodePtr el;          /* where children go */
+    epub_node *el;          /* where children go */
     epub_mode mode;
     bool in_a, is_figure;
     unsigned depth;         /* output nesting depth of el */
-    xmlNodePtr tbody;       /* TABLE: the open tbody for loose rows */
+    epub_node *tbody;       /* TABLE: the open tbody for loose rows */
     bool has_body;          /* TABLE: a tbody or body row was placed */
     bool has_thead;
 } epub_frame;
 
 typedef struct epub_frag {
-    xmlNodePtr a;
+    epub_node *a;
     char *frag;
 } epub_frag;
 
 typedef struct epub_conv {
-    epub_state *st;
+    const epub_state *st;   /* read only: chapters are converted on any thread */
+    epub_prep *out;         /* what the chapter needs from the book, for later */
+    quire_diag_list *diags;
     const quire_document *doc;
     quire_arena *arena;     /* scratch for this chapter */
-    uint32_t chapter;
-    char prefix[24];
+    const char *prefix;     /* of ids: EPUB_ID_MARK, "c<N>-" once the chapter is placed */
     quire_hmap used_ids;
     epub_frag *frags;
     size_t n_frags, cap_frags;
@@ -251,7 +285,6 @@ typedef struct epub_conv {
     const char *src_dir;    /* folder of the source file ("" for the cwd) */
     const char *base;       /* absolute URL of the document, or NULL */
     const char *site_prefix;/* "scheme://host/" of the document or site, or NULL */
-    xmlNsPtr ns, epns;
     bool has_xref;
     /* A dropped subtree is walked but ignored until its EXIT, rather than
      * skipped with quire_iter_skip_children(), whose skipped node gets no
@@ -262,11 +295,23 @@ typedef struct epub_conv {
 
 /* ------------------------------------------------------------------ small helpers */
 
-static bool epub_is_clean(const char *s)
+/* s[0..n) holds only characters XML allows (so it needs no cleaning). */
+static bool epub_is_clean_n(const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s;
-    size_t n = strlen(s), i = 0;
+    size_t i = 0;
     while (i < n) {
+        /* eight bytes at a time while all are printable ASCII: no byte with
+         * the high bit set, none below 0x20 (nearly all text) */
+        while (n - i >= 8) {
+            uint64_t w;
+            memcpy(&w, p + i, 8);
+            if ((w | ((w - 0x2020202020202020u) & ~w)) & 0x8080808080808080u)
+                break;
+            i += 8;
+        }
+        if (i >= n)
+            break;
         if (p[i] >= 0x20 && p[i] < 0x80) {
             i++;
             continue;
@@ -280,7 +325,1458 @@ static bool epub_is_clean(const char *s)
     return true;
 }
 
-static void epub_add_text(xmlNodePtr parent, const char *text)
+static bool epub_is_clean(const char *s)
+{
+    return epub_is_clean_n(s, strlen(s));
+}
+
+static bool epub_name_is(const char *name, const char *want)
+{
+    return name && strcmp(name, want) == 0;
+}
+
+/* Text into the chapter tree, cleaned of characters XML forbids. */
+static void epub_add_text(epub_node *parent, const char *text)
+{
+    if (!text)
+        return;
+    size_t n = strlen(text);
+    if (epub_is_clean_n(text, n)) {
+        quire__epub_dom_text(parent, text, n);
+        return;
+    }
+    const char *c = quire__xml_clean(parent->arena, text);
+    if (c)
+        quire__epub_dom_text(parent, c, strlen(c));
+}
+
+static void epub_set_attr(epub_node *el, const char *name, const char *value)
+{
+    quire__epub_dom_set(el, name, epub_is_clean(value) ? value : quire__xml_clean(el->arena, value));
+}
+
+static epub_node *epub_el(epub_node *parent, const char *name, const char *text)
+{
+    epub_node *el = quire__epub_dom_el(parent, name);
+    if (el && text)
+        epub_add_text(el, text);
+    return el;
+}
+
+/* ------------------------------------------------------------------ ids */
+
+char *quire__epub_id_sanitize(const char *s, size_t n)
+{
+    quire_buf b;
+    quire__buf_init(&b);
+    static const char hex[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+            c == '-') {
+            quire__buf_putc(&b, (char)c);
+        } else { /* injective: '_' itself is escaped too */
+            quire__buf_putc(&b, '_');
+            quire__buf_putc(&b, hex[c >> 4]);
+            quire__buf_putc(&b, hex[c & 15]);
+        }
+        if (b.len > 200) /* absurd ids: cut, dedup keeps them unique */
+            break;
+    }
+    return quire__buf_detach(&b, NULL);
+}
+
+/* Give el a book-unique id made from raw. */
+static void epub_set_id(epub_conv *cv, epub_node *el, const char *raw)
+{
+    if (!raw || !*raw)
+        return;
+    char *s = quire__epub_id_sanitize(raw, strlen(raw));
+    if (!s)
+        return;
+    quire_buf b;
+    quire__buf_init(&b);
+    quire__buf_puts(&b, s);
+    uint64_t h = quire__hash_str(s, 3);
+    if (!quire__hmap_get(&cv->used_ids, h, NULL)) {
+        /* the first of a name is what #fragment links reach */
+        epub_prep *p = cv->out;
+        if (p->n_ids == p->cap_ids) {
+            size_t cap = p->cap_ids ? p->cap_ids * 2 : 16;
+            char **v = realloc(p->ids, cap * sizeof *v);
+            if (!v) {
+                cv->err = QUIRE_ERR_NOMEM;
+                quire__buf_free(&b);
+                free(s);
+                return;
+            }
+            p->ids = v;
+            p->cap_ids = cap;
+        }
+        if (!(p->ids[p->n_ids] = strdup(s))) {
+            cv->err = QUIRE_ERR_NOMEM;
+            quire__buf_free(&b);
+            free(s);
+            return;
+        }
+        p->n_ids++;
+    }
+    cv->out->has_ids = true;
+    for (unsigned k = 2; quire__hmap_get(&cv->used_ids, h, NULL); k++) {
+        quire__buf_reset(&b);
+        quire__buf_printf(&b, "%s-%u", s, k);
+        h = quire__hash_str(quire__buf_cstr(&b), 3);
+    }
+    quire__hmap_put(&cv->used_ids, h, 1, false);
+    char *id = quire_arena_printf(cv->arena, "%s%s", cv->prefix, quire__buf_cstr(&b));
+    quire__epub_dom_set(el, "id", id);
+    quire__buf_free(&b);
+    free(s);
+}
+
+/* ------------------------------------------------------------------ URLs */
+
+/* Percent-encode what is not allowed in a URL (space, controls, non-ASCII,
+ * quotes...), keep valid %XX, encode a second '#'. */
+static char *epub_url_encode(quire_arena *a, const char *u)
+{
+    /* written straight into the arena: at worst every byte becomes %XX */
+    size_t n = strlen(u);
+    char *r = quire_arena_alloc(a, 3 * n + 1), *o = r;
+    if (!r)
+        return NULL;
+    static const char hex[] = "0123456789ABCDEF";
+    bool hash = false;
+    for (const unsigned char *p = (const unsigned char *)u; *p; p++) {
+        unsigned char c = *p;
+        bool ok = c > 0x20 && c < 0x7f;
+        switch (c) {
+        case '"': case '<': case '>': case '\\': case '^': case '`': case '{': case '|': case '}':
+            ok = false;
+            break;
+        case '%':
+            ok = isxdigit(p[1]) && isxdigit(p[2]);
+            break;
+        case '#':
+            ok = !hash;
+            hash = true;
+            break;
+        default:
+            break;
+        }
+        if (ok) {
+            *o++ = (char)c;
+        } else {
+            *o++ = '%';
+            *o++ = hex[c >> 4];
+            *o++ = hex[c & 15];
+        }
+    }
+    *o = '\0';
+    return r;
+}
+
+static const char *epub_scheme(quire_arena *a, const char *u)
+{
+    if (!quire__url_has_scheme(u))
+        return NULL;
+    size_t n = strcspn(u, ":");
+    char *s = quire_arena_strndup(a, u, n);
+    for (char *p = s; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    return s;
+}
+
+static void epub_add_xref(epub_conv *cv, epub_node *a, uint64_t kp, uint64_t ku,
+                          const char *frag, const char *fallback)
+{
+    epub_prep *p = cv->out;
+    if (p->n_xrefs == p->cap_xrefs) {
+        size_t cap = p->cap_xrefs ? p->cap_xrefs * 2 : 16;
+        epub_xref *x = realloc(p->xrefs, cap * sizeof *x);
+        if (!x) {
+            cv->err = QUIRE_ERR_NOMEM;
+            return;
+        }
+        p->xrefs = x;
+        p->cap_xrefs = cap;
+    }
+    epub_xref *x = &p->xrefs[p->n_xrefs];
+    x->key_path = kp;
+    x->key_url = ku;
+    x->fragment = frag && *frag ? quire__epub_id_sanitize(frag, strlen(frag)) : NULL;
+    x->fallback = fallback ? strdup(fallback) : NULL;
+    /* numbered within the chapter: the book's numbering is not known here */
+    char ph[40];
+    snprintf(ph, sizeof ph, "quire-xref:%zu", p->n_xrefs);
+    quire__epub_dom_set(a, "href", ph);
+    p->n_xrefs++;
+    cv->has_xref = true;
+}
+
+/* Set (or not) the href of a link element. */
+static void epub_link_href(epub_conv *cv, epub_node *a, const char *raw)
+{
+    quire_arena *ar = cv->arena;
+    char *u = quire__url_trim(ar, raw);
+    if (!u || !*u)
+        return;
+    if (u[0] == '#') {
+        if (!u[1])
+            return;
+        if (cv->n_frags == cv->cap_frags) {
+            size_t cap = cv->cap_frags ? cv->cap_frags * 2 : 16;
+            epub_frag *f = realloc(cv->frags, cap * sizeof *f);
+            if (!f)
+                return;
+            cv->frags = f;
+            cv->cap_frags = cap;
+        }
+        char *dec = quire__pct_decode(u + 1, strlen(u + 1));
+        cv->frags[cv->n_frags].a = a;
+        cv->frags[cv->n_frags].frag = dec ? quire__epub_id_sanitize(dec, strlen(dec)) : NULL;
+        free(dec);
+        if (cv->frags[cv->n_frags].frag)
+            cv->n_frags++;
+        return;
+    }
+    if (u[0] == '/' && u[1] == '/')
+        u = quire_arena_printf(ar, "https:%s", u);
+    const char *sch = epub_scheme(ar, u);
+    if (sch) {
+        if (strcmp(sch, "http") == 0 || strcmp(sch, "https") == 0) {
+            char *origin = quire__url_origin(ar, u);
+            if (!origin)
+                return; /* "http:foo" or no host: not a URL readers can follow */
+            char *enc = epub_url_encode(ar, u);
+            if (cv->site_prefix && strcmp(origin, cv->site_prefix) == 0) {
+                const char *hash = strchr(u, '#');
+                char *frag = hash ? quire__pct_decode(hash + 1, strlen(hash + 1)) : NULL;
+                epub_add_xref(cv, a, 0, quire__xref_key_hash(u), frag, enc);
+                free(frag);
+            } else {
+                quire__epub_dom_set(a, "href", enc);
+            }
+        } else if (strcmp(sch, "mailto") == 0 || strcmp(sch, "tel") == 0 ||
+                   strcmp(sch, "ftp") == 0) {
+            quire__epub_dom_set(a, "href", epub_url_encode(ar, u));
+        }
+        /* javascript:, data:, file:, vbscript: and the rest: unlinked */
+        return;
+    }
+    /* relative: another document of the collection, or a page on the site */
+    const char *hash = strchr(u, '#');
+    char *frag = hash ? quire__pct_decode(hash + 1, strlen(hash + 1)) : NULL;
+    uint64_t kp = quire__xref_path_hash(cv->src_dir, u);
+    char *abs = cv->base ? quire__url_resolve(ar, cv->base, u) : NULL;
+    const char *fallback = abs && quire__url_origin(ar, abs) ? epub_url_encode(ar, abs) : NULL;
+    uint64_t ku = fallback ? quire__xref_key_hash(abs) : 0;
+    if (kp || ku)
+        epub_add_xref(cv, a, kp, ku, frag, fallback);
+    free(frag);
+}
+
+/* ------------------------------------------------------------------ frames */
+
+static epub_frame *epub_top(epub_conv *cv)
+{
+    return &cv->stack[cv->depth - 1];
+}
+
+static bool epub_push(epub_conv *cv, epub_frame f)
+{
+    if (cv->depth == cv->cap) {
+        size_t cap = cv->cap ? cv->cap * 2 : 64;
+        epub_frame *s = realloc(cv->stack, cap * sizeof *s);
+        if (!s) {
+            cv->err = QUIRE_ERR_NOMEM;
+            return false;
+        }
+        cv->stack = s;
+        cv->cap = cap;
+    }
+    cv->stack[cv->depth++] = f;
+    return true;
+}
+
+static bool epub_ws_only(const char *s)
+{
+    for (; s && *s; s++)
+        if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
+            return false;
+    return true;
+}
+
+static epub_node *epub_new(epub_conv *cv, epub_node *parent, const char *name)
+{
+    epub_node *el = quire__epub_dom_el(parent, name);
+    if (!el)
+        cv->err = QUIRE_ERR_NOMEM;
+    return el;
+}
+
+/*
+ * Where a child named `want` (NULL: text or phrasing) goes under the current
+ * frame: structural parents (ul, dl, table, tr) get the wrapper the child
+ * lacks.  Returns the parent and its mode; NULL when the child is dropped
+ * (white space between rows).
+ */
+static epub_node *epub_place(epub_conv *cv, const char *want, bool ws, epub_mode *mode_out,
+                             bool header_row)
+{
+    epub_frame *f = epub_top(cv);
+    *mode_out = f->mode == M_TRANSPARENT ? M_FLOW : f->mode;
+    switch (f->mode) {
+    case M_LIST:
+        if (want && strcmp(want, "li") == 0)
+            return f->el;
+        if (ws)
+            return NULL;
+        *mode_out = M_FLOW;
+        return epub_new(cv, f->el, "li");
+    case M_DL: {
+        if (want && strcmp(want, "dt") == 0)
+            return f->el;
+        if (ws && !want)
+            return NULL;
+        /* a dd needs a dt before it: groups are dt+ dd+ */
+        bool has_dt = false;
+        for (epub_node *c = f->el->children; c && !has_dt; c = c->next)
+            has_dt = c->type == XML_ELEMENT_NODE && epub_name_is(c->name, "dt");
+        if (!has_dt)
+            epub_new(cv, f->el, "dt");
+        if (want && strcmp(want, "dd") == 0)
+            return f->el;
+        *mode_out = M_FLOW;
+        return epub_new(cv, f->el, "dd");
+    }
+    case M_TABLE: {
+        if (want && strcmp(want, "caption") == 0 && !f->el->children)
+            return f->el;
+        if (want && (strcmp(want, "thead") == 0 || strcmp(want, "tbody") == 0 ||
+                     strcmp(want, "tfoot") == 0)) {
+            f->tbody = NULL; /* rows after an explicit section start a new tbody */
+            return f->el;
+        }
+        if (ws)
+            return NULL;
+        if (want && strcmp(want, "tr") == 0 && header_row && !f->has_body) {
+            if (!f->tbody || !epub_name_is(f->tbody->name, "thead"))
+                f->tbody = epub_new(cv, f->el, "thead");
+            f->has_thead = true;
+            *mode_out = M_TSECT;
+            return f->tbody;
+        }
+        if (!f->tbody || epub_name_is(f->tbody->name, "thead"))
+            f->tbody = epub_new(cv, f->el, "tbody");
+        f->has_body = true;
+        if (!f->tbody)
+            return NULL;
+        if (want && strcmp(want, "tr") == 0) {
+            *mode_out = M_TSECT;
+            return f->tbody;
+        }
+        epub_node *tr = epub_new(cv, f->tbody, "tr");
+        *mode_out = M_FLOW;
+        return tr ? epub_new(cv, tr, "td") : NULL;
+    }
+    case M_TSECT: {
+        if (want && strcmp(want, "tr") == 0)
+            return f->el;
+        if (ws)
+            return NULL;
+        epub_node *tr = epub_new(cv, f->el, "tr");
+        *mode_out = M_FLOW;
+        return tr ? epub_new(cv, tr, "td") : NULL;
+    }
+    case M_TR:
+        if (want && (strcmp(want, "td") == 0 || strcmp(want, "th") == 0))
+            return f->el;
+        if (ws)
+            return NULL;
+        *mode_out = M_FLOW;
+        return epub_new(cv, f->el, "td");
+    default:
+        return f->el;
+    }
+}
+
+/* The name an element may have where it goes (NULL: drop it). */
+static const char *epub_fit(const epub_elem *e, epub_mode mode, const epub_frame *f,
+                            const char *parent_name)
+{
+    const char *name = e->out;
+    unsigned fl = e->flags;
+    bool ok = true;
+    if (fl & E_NEEDS_LIST)
+        ok = parent_name && (!strcmp(parent_name, "ul") || !strcmp(parent_name, "ol"));
+    else if (fl & E_NEEDS_DL)
+        ok = parent_name && !strcmp(parent_name, "dl");
+    else if (fl & E_NEEDS_TABLE)
+        ok = parent_name && !strcmp(parent_name, "table");
+    else if (fl & E_NEEDS_TSECT)
+        ok = parent_name && (!strcmp(parent_name, "tbody") || !strcmp(parent_name, "thead"));
+    else if (fl & E_NEEDS_TR)
+        ok = parent_name && !strcmp(parent_name, "tr");
+    else if (fl & E_NEEDS_FIG)
+        ok = f->is_figure;
+    if (!ok)
+        name = mode == M_PHRASE ? "span" : "div";
+    if (mode == M_PHRASE && (fl & E_BLOCK)) {
+        if (fl & E_VOID)
+            return NULL; /* hr inside a paragraph */
+        name = "span";
+    }
+    if (strcmp(name, "a") == 0 && f->in_a)
+        name = "span";
+    return name;
+}
+
+static epub_mode epub_content_mode(const char *name, epub_mode here)
+{
+    const epub_elem *e = epub_elem_find(name);
+    if (!e)
+        return M_FLOW;
+    if (strcmp(name, "span") == 0 && here == M_FLOW)
+        return M_PHRASE;
+    if (strcmp(name, "div") == 0 || strcmp(name, "li") == 0 || strcmp(name, "td") == 0)
+        return M_FLOW;
+    return e->content == M_TRANSPARENT ? (here == M_PHRASE ? M_PHRASE : M_FLOW) : e->content;
+}
+
+/*
+ * Open an output element for a model node and push its frame.  `name` is the
+ * wanted element; what is created may be another (span/div) when the
+ * content model says so.  Returns the element, or NULL when nothing was
+ * created (the frame then forwards children to the parent).
+ */
+static epub_node *epub_open(epub_conv *cv, const char *name, bool header_row)
+{
+    epub_frame *f = epub_top(cv);
+    if (f->mode == M_TABLE && strcmp(name, "thead") == 0 && (f->has_body || f->has_thead))
+        name = "tbody"; /* a second head, or one after the body: table order matters */
+    const epub_elem *e = epub_elem_find(name);
+    epub_mode mode;
+    epub_node *parent = epub_place(cv, name, false, &mode, header_row);
+    f = epub_top(cv);
+    if (f->mode == M_TABLE && parent == f->el) {
+        if (strcmp(name, "thead") == 0)
+            f->has_thead = true;
+        else if (strcmp(name, "tbody") == 0 || strcmp(name, "tfoot") == 0)
+            f->has_body = true;
+    }
+    epub_frame nf = *f;
+    nf.tbody = NULL;
+    nf.has_body = nf.has_thead = false;
+    nf.is_figure = false;
+    if (!parent || !e || f->depth >= EPUB_MAX_DEPTH) {
+        nf.el = parent ? parent : f->el;
+        nf.mode = parent ? mode : f->mode;
+        epub_push(cv, nf);
+        return NULL;
+    }
+    epub_frame where = *f;
+    where.mode = mode;
+    const char *out = epub_fit(e, mode, &where, (const char *)parent->name);
+    if (!out) {
+        nf.el = parent;
+        nf.mode = mode;
+        epub_push(cv, nf);
+        return NULL;
+    }
+    epub_node *el = epub_new(cv, parent, out);
+    if (!el)
+        return NULL;
+    nf.el = el;
+    nf.depth = f->depth + 1;
+    nf.mode = epub_content_mode(out, mode);
+    nf.in_a = f->in_a || strcmp(out, "a") == 0;
+    nf.is_figure = strcmp(out, "figure") == 0;
+    epub_push(cv, nf);
+    return el;
+}
+
+static void epub_text(epub_conv *cv, const char *s)
+{
+    if (!s || !*s)
+        return;
+    epub_mode mode;
+    epub_node *parent = epub_place(cv, NULL, epub_ws_only(s), &mode, false);
+    if (!parent)
+        return;
+    epub_add_text(parent, s);
+}
+
+/* A leaf element (br, hr, img): placed, fitted, not pushed. */
+static epub_node *epub_leaf(epub_conv *cv, const char *name)
+{
+    epub_mode mode;
+    epub_node *parent = epub_place(cv, name, false, &mode, false);
+    if (!parent)
+        return NULL;
+    const epub_elem *e = epub_elem_find(name);
+    epub_frame where = *epub_top(cv);
+    const char *out = epub_fit(e, mode, &where, (const char *)parent->name);
+    if (!out || strcmp(out, name) != 0)
+        return NULL;
+    return epub_new(cv, parent, out);
+}
+
+/* ------------------------------------------------------------------ attributes */
+
+static bool epub_is_int(const char *v, long lo, long hi)
+{
+    if (!v || !*v || strlen(v) > 9)
+        return false;
+    char *end;
+    long n = strtol(v, &end, 10);
+    return !*end && n >= lo && n <= hi;
+}
+
+static bool epub_word_in(const char *list, const char *w)
+{
+    size_t n = strlen(w);
+    for (const char *p = list; *p;) {
+        size_t k = strcspn(p, " ");
+        if (k == n && strncmp(p, w, n) == 0)
+            return true;
+        p += k;
+        while (*p == ' ')
+            p++;
+    }
+    return false;
+}
+
+static void epub_put_class(epub_conv *cv, epub_node *el, const char *v)
+{
+    quire_buf b;
+    quire__buf_init(&b);
+    for (const char *p = v; *p;) {
+        size_t k = strcspn(p, " \t\n\r\f");
+        bool ok = k > 0;
+        for (size_t i = 0; i < k && ok; i++)
+            ok = isalnum((unsigned char)p[i]) || p[i] == '-' || p[i] == '_';
+        if (ok) {
+            if (b.len)
+                quire__buf_putc(&b, ' ');
+            quire__buf_put(&b, p, k);
+        }
+        p += k;
+        while (*p && strchr(" \t\n\r\f", *p))
+            p++;
+    }
+    if (b.len)
+        quire__epub_dom_set(el, "class", quire__buf_cstr(&b));
+    quire__buf_free(&b);
+    (void)cv;
+}
+
+/* Copy the allowed attributes of n onto el (whose name is out). */
+static void epub_attrs(epub_conv *cv, epub_node *el, const quire_node *n, const char *out)
+{
+    const epub_elem *e = epub_elem_find(out);
+    const char *specific = e ? e->attrs : "";
+    for (const quire_attr *a = n->attrs; a; a = a->next) {
+        const char *k = a->name, *v = a->value ? a->value : "";
+        if (!k)
+            continue;
+        if (strcmp(k, "id") == 0) {
+            epub_set_id(cv, el, v);
+        } else if (strcmp(k, "class") == 0) {
+            epub_put_class(cv, el, v);
+        } else if (strcmp(k, "title") == 0) {
+            if (*v)
+                epub_set_attr(el, "title", v);
+        } else if (strcmp(k, "dir") == 0) {
+            if (!strcmp(v, "ltr") || !strcmp(v, "rtl") || !strcmp(v, "auto"))
+                quire__epub_dom_set(el, "dir", v);
+        } else if (strcmp(k, "lang") == 0 || strcmp(k, "xml:lang") == 0) {
+            char *l = quire__epub_lang(v);
+            if (l) {
+                quire__epub_dom_set(el, "lang", l);
+                quire__epub_dom_set(el, "xml:lang", l);
+            }
+            free(l);
+        } else if (!epub_word_in(specific, k) || strcmp(k, "href") == 0) {
+            continue; /* href is handled by the caller */
+        } else if (!strcmp(k, "start") || !strcmp(k, "value")) {
+            if (epub_is_int(v, -99999999, 99999999))
+                quire__epub_dom_set(el, k, v);
+        } else if (!strcmp(k, "colspan") || !strcmp(k, "rowspan")) {
+            if (epub_is_int(v, 1, 1000))
+                quire__epub_dom_set(el, k, v);
+        } else if (!strcmp(k, "scope")) {
+            if (!strcmp(v, "row") || !strcmp(v, "col") || !strcmp(v, "rowgroup") ||
+                !strcmp(v, "colgroup"))
+                quire__epub_dom_set(el, k, v);
+        } else if (!strcmp(k, "reversed")) {
+            quire__epub_dom_set(el, k, "reversed"); /* boolean: valued */
+        } else if (!strcmp(k, "type")) {
+            if (strlen(v) == 1 && strchr("1aAiI", v[0]))
+                quire__epub_dom_set(el, k, v);
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ images */
+
+static void epub_diag(epub_conv *cv, const quire_node *n, const char *fmt, const char *a,
+                      const char *b)
+{
+    quire_diag_add(cv->diags, QUIRE_SEV_WARNING, "epub", cv->doc->source_path,
+                   n ? n->line : 0, n ? n->column : 0, fmt, a, b);
+}
+
+/* Image bytes (malloc'd, taken over) the chapter uses: the index in
+ * cv->out->media, or -1 with *why.  They join the book later, in order
+ * (quire__epub_chapter_add), so that media are numbered the same whatever
+ * order chapters are converted in. */
+static long epub_pend_media(epub_conv *cv, unsigned char *data, size_t len, const char **why)
+{
+    epub_pending_media m;
+    if (!quire__epub_media_probe(data, len, &m, why)) {
+        free(data);
+        return -1;
+    }
+    epub_prep *p = cv->out;
+    for (size_t i = 0; i < p->n_media; i++)
+        if (p->media[i].h1 == m.h1 && p->media[i].h2 == m.h2 && p->media[i].len == len) {
+            free(data);
+            return (long)i;
+        }
+    if (p->n_media == p->cap_media) {
+        size_t cap = p->cap_media ? p->cap_media * 2 : 4;
+        epub_pending_media *v = realloc(p->media, cap * sizeof *v);
+        if (!v) {
+            free(data);
+            *why = "out of memory";
+            return -1;
+        }
+        p->media = v;
+        p->cap_media = cap;
+    }
+    m.data = data;
+    p->media[p->n_media] = m;
+    return (long)p->n_media++;
+}
+
+/* The index in cv->out->media of an image source, or -1 (with a warning when
+ * the image was meant to be there). */
+static long epub_image_media(epub_conv *cv, const char *src, const quire_node *n, bool *remote)
+{
+    quire_arena *ar = cv->arena;
+    const char *why = NULL;
+    *remote = false;
+    char *u = quire__url_trim(ar, src);
+    if (!u || !*u)
+        return -1;
+    if (u[0] == '/' && u[1] == '/')
+        u = quire_arena_printf(ar, "https:%s", u);
+    const char *sch = epub_scheme(ar, u);
+    if (sch) {
+        if (strcmp(sch, "http") != 0 && strcmp(sch, "https") != 0) {
+            epub_diag(cv, n, "image %s: %s; using its alt text", sch, "unsupported URL scheme");
+            return -1;
+        }
+        *remote = true;
+#ifdef QUIRE_HAVE_CURL
+        if (cv->st->fetch_remote) {
+            unsigned char *data = NULL;
+            size_t len = 0;
+            if (quire__epub_fetch(cv->st->fetch_cache, u, &data, &len, &why) == QUIRE_OK) {
+                long idx = epub_pend_media(cv, data, len, &why);
+                if (idx >= 0)
+                    return idx;
+            }
+            epub_diag(cv, n, "remote image %s: %s; linking to it instead", u, why ? why : "?");
+        }
+#endif
+        return -1;
+    }
+    /* relative to the document's own file, then to the site's folder */
+    const char *full = NULL;
+    char *data = NULL;
+    size_t len = 0;
+    long idx = -1;
+    if (quire__media_read_local(ar, u, cv->src_dir, cv->st->ctx->site->config_dir,
+                                EPUB_MAX_IMAGE, &data, &len, &full, &why) == QUIRE_OK) {
+        idx = epub_pend_media(cv, (unsigned char *)data, len, &why);
+    }
+    if (idx < 0)
+        epub_diag(cv, n, "image %s: %s; using its alt text", full, why ? why : "?");
+    return idx;
+}
+
+/* An image where the frame is: an <img> of a local copy, a link for a remote
+ * one, the alt text otherwise. */
+static void epub_image(epub_conv *cv, const quire_node *n, const char *src, const char *alt,
+                       const char *title, int width, int height)
+{
+    bool remote;
+    long idx = epub_image_media(cv, src, n, &remote);
+    if (!alt)
+        alt = "";
+    if (idx < 0) {
+        if (remote) {
+            epub_node *a = epub_open(cv, "a", false);
+            if (a) {
+                char *enc = epub_url_encode(cv->arena, quire__url_trim(cv->arena, src));
+                if (enc[0] == '/')
+                    enc = quire_arena_printf(cv->arena, "https:%s", enc);
+                quire__epub_dom_set(a, "href", enc);
+                quire__epub_dom_set(a, "class", "remote-image");
+            }
+            epub_text(cv, epub_ws_only(alt) ? "Image" : alt);
+            cv->depth--;
+        } else {
+            epub_text(cv, alt);
+        }
+        return;
+    }
+    epub_node *img = epub_leaf(cv, "img");
+    if (!img)
+        return;
+    quire__epub_dom_set(img, "src", cv->out->media[idx].href);
+    epub_set_attr(img, "alt", alt);
+    if (title && *title)
+        epub_set_attr(img, "title", title);
+    char num[16];
+    if (width > 0 && width < 100000) {
+        snprintf(num, sizeof num, "%d", width);
+        quire__epub_dom_set(img, "width", num);
+    }
+    if (height > 0 && height < 100000) {
+        snprintf(num, sizeof num, "%d", height);
+        quire__epub_dom_set(img, "height", num);
+    }
+    cv->out->n_images++;
+    if (!epub_ws_only(alt))
+        cv->out->n_images_alt++;
+}
+
+/* ------------------------------------------------------------------ embeds */
+
+static void epub_embed(epub_conv *cv, const quire_node *n)
+{
+    /* The embeds filter normally replaced these; a remote frame never goes
+     * into the book, a figure with a link does. */
+    epub_node *fig = epub_open(cv, "figure", false);
+    if (fig)
+        quire__epub_dom_set(fig, "class", "embed");
+    epub_node *p = epub_open(cv, "p", false);
+    (void)p;
+    const char *label = n->title && *n->title ? n->title : NULL;
+    epub_node *a = epub_open(cv, "a", false);
+    if (a && n->url)
+        epub_link_href(cv, a, n->url);
+    if (label) {
+        epub_text(cv, label);
+    } else {
+        char *t = quire_arena_printf(cv->arena, "%s %s", n->info ? n->info : "Embedded",
+                                     n->embed_kind == QUIRE_EMBED_AUDIO ? "audio" : "video");
+        epub_text(cv, t);
+    }
+    cv->depth -= 3;
+}
+
+/* ------------------------------------------------------------------ the walk */
+
+static bool epub_node_blocky(const quire_node *c)
+{
+    if (c->type == QUIRE_NODE_HTML_INLINE || c->type == QUIRE_NODE_HTML_BLOCK) {
+        const epub_elem *e = epub_elem_find(c->name);
+        return e && (e->flags & E_BLOCK);
+    }
+    return quire_node_is_block(c) || c->type == QUIRE_NODE_EMBED;
+}
+
+static bool epub_has_block_child(const quire_node *n)
+{
+    for (const quire_node *c = n->first_child; c; c = c->next)
+        if (epub_node_blocky(c))
+            return true;
+    return false;
+}
+
+static bool epub_in_tight_list(const quire_node *n)
+{
+    const quire_node *item = n->parent;
+    return item && item->type == QUIRE_NODE_ITEM && item->parent &&
+           item->parent->type == QUIRE_NODE_LIST && (item->parent->flags & QUIRE_NODE_FLAG_TIGHT);
+}
+
+/* Forward children to the current parent without an element of their own. */
+static void epub_passthrough(epub_conv *cv)
+{
+    epub_frame nf = *epub_top(cv);
+    epub_push(cv, nf);
+}
+
+static void epub_enter(epub_conv *cv, quire_node *n)
+{
+    epub_node *el;
+    switch (n->type) {
+    case QUIRE_NODE_ROOT:
+    case QUIRE_NODE_NONE:
+    case QUIRE_NODE_TYPE_COUNT:
+        epub_passthrough(cv);
+        break;
+    case QUIRE_NODE_MORE:
+        break;
+    case QUIRE_NODE_PARAGRAPH:
+        if (epub_in_tight_list(n) && !epub_has_block_child(n)) {
+            epub_passthrough(cv);
+            break;
+        }
+        el = epub_open(cv, epub_has_block_child(n) ? "div" : "p", false);
+        if (el)
+            epub_attrs(cv, el, n, (const char *)el->name);
+        break;
+    case QUIRE_NODE_HEADING: {
+        char h[3] = {'h', (char)('0' + (n->level < 1 ? 1 : n->level > 6 ? 6 : n->level)), 0};
+        el = epub_open(cv, h, false);
+        if (el)
+            epub_attrs(cv, el, n, (const char *)el->name);
+        break;
+    }
+    case QUIRE_NODE_BLOCKQUOTE:
+        el = epub_open(cv, "blockquote", false);
+        if (el)
+            epub_attrs(cv, el, n, (const char *)el->name);
+        break;
+    case QUIRE_NODE_LIST: {
+        bool ordered = n->flags & QUIRE_NODE_FLAG_ORDERED;
+        el = epub_open(cv, ordered ? "ol" : "ul", false);
+        if (el) {
+            epub_attrs(cv, el, n, (const char *)el->name);
+            if (ordered && n->level != 1 && n->level > -99999999 && n->level < 99999999 &&
+                epub_name_is(el->name, "ol")) {
+                char num[16];
+                snprintf(num, sizeof num, "%d", n->level);
+                quire__epub_dom_set(el, "start", num);
+            }
+        }
+        break;
+    }
+    case QUIRE_NODE_ITEM:
+        el = epub_open(cv, "li", false);
+        if (el)
+            epub_attrs(cv, el, n, (const char *)el->name);
+        if (n->flags & QUIRE_NODE_FLAG_TASK)
+            epub_text(cv, (n->flags & QUIRE_NODE_FLAG_CHECKED) ? "\xE2\x98\x91 " : "\xE2\x98\x90 ");
+        break;
+    case QUIRE_NODE_CODE_BLOCK: {
+        el = epub_open(cv, "pre", false);
+        epub_node *code = epub_open(cv, "code", false);
+        if (code && n->info && *n->info) {
+            char *cls = quire_arena_printf(cv->arena, "language-%s", n->info);
+            epub_put_class(cv, code, cls);
+        }
+        epub_text(cv, n->literal);
+        cv->depth -= 2;
+        (void)el;
+        break;
+    }
+    case QUIRE_NODE_THEMATIC_BREAK:
+        epub_leaf(cv, "hr");
+        break;
+    case QUIRE_NODE_TABLE:
+        el = epub_open(cv, "table", false);
+        if (el)
+            epub_attrs(cv, el, n, "table");
+        break;
+    case QUIRE_NODE_TABLE_ROW:
+        el = epub_open(cv, "tr", (n->flags & QUIRE_NODE_FLAG_HEADER) != 0);
+        break;
+    case QUIRE_NODE_TABLE_CELL: {
+        bool hdr = n->parent && (n->parent->flags & QUIRE_NODE_FLAG_HEADER);
+        el = epub_open(cv, hdr ? "th" : "td", false);
+        if (el) {
+            epub_attrs(cv, el, n, (const char *)el->name);
+            static const char *const styles[] = {NULL, "text-align: left",
+                                                 "text-align: center", "text-align: right"};
+            if (n->align > QUIRE_ALIGN_NONE && n->align <= QUIRE_ALIGN_RIGHT)
+                quire__epub_dom_set(el, "style", styles[n->align]);
+        }
+        break;
+    }
+    case QUIRE_NODE_FIGURE:
+        el = epub_open(cv, "figure", false);
+        if (el)
+            epub_attrs(cv, el, n, "figure");
+        break;
+    case QUIRE_NODE_CAPTION:
+        el = epub_open(cv, "figcaption", false);
+        break;
+    case QUIRE_NODE_EMBED:
+        epub_embed(cv, n);
+        epub_passthrough(cv);
+        cv->skip = n;
+        break;
+    case QUIRE_NODE_FOOTNOTE_DEF:
+        el = epub_open(cv, "aside", false);
+        if (el && epub_name_is(el->name, "aside")) {
+            quire__epub_dom_set(el, "epub:type", "footnote");
+            quire__epub_dom_set(el, "class", "footnote");
+            epub_set_id(cv, el, quire_arena_printf(cv->arena, "fn-%s", n->info ? n->info : ""));
+        }
+        break;
+    case QUIRE_NODE_FOOTNOTE_REF: {
+        epub_node *sup = epub_open(cv, "sup", false);
+        (void)sup;
+        epub_node *a = epub_open(cv, "a", false);
+        if (a && epub_name_is(a->name, "a")) {
+            quire__epub_dom_set(a, "epub:type", "noteref");
+            epub_set_id(cv, a, quire_arena_printf(cv->arena, "fnref-%s", n->info ? n->info : ""));
+            epub_link_href(cv, a, quire_arena_printf(cv->arena, "#fn-%s", n->info ? n->info : ""));
+        }
+        epub_text(cv, n->info);
+        cv->depth -= 2;
+        break;
+    }
+    case QUIRE_NODE_HTML_BLOCK:
+    case QUIRE_NODE_HTML_INLINE: {
+        const epub_elem *e = epub_elem_find(n->name);
+        if (!e || (e->flags & E_UNWRAP)) {
+            epub_passthrough(cv);
+            break;
+        }
+        if (e->flags & E_DROP) {
+            epub_passthrough(cv);
+            cv->skip = n;
+            break;
+        }
+        if (strcmp(e->name, "img") == 0) {
+            epub_image(cv, n, quire_node_attr(n, "src"), quire_node_attr(n, "alt"),
+                       quire_node_attr(n, "title"), atoi(quire_node_attr(n, "width") ? quire_node_attr(n, "width") : "0"),
+                       atoi(quire_node_attr(n, "height") ? quire_node_attr(n, "height") : "0"));
+            epub_passthrough(cv);
+            cv->skip = n;
+            break;
+        }
+        if (e->flags & E_VOID) {
+            epub_leaf(cv, e->out);
+            epub_passthrough(cv);
+            cv->skip = n;
+            break;
+        }
+        const char *want = e->out;
+        if (strcmp(want, "p") == 0 && epub_has_block_child(n))
+            want = "div";
+        el = epub_open(cv, want, false);
+        if (el) {
+            epub_attrs(cv, el, n, (const char *)el->name);
+            if (epub_name_is(el->name, "a"))
+                epub_link_href(cv, el, quire_node_attr(n, "href"));
+        }
+        break;
+    }
+    case QUIRE_NODE_TEXT:
+        epub_text(cv, n->literal);
+        break;
+    case QUIRE_NODE_SOFTBREAK:
+        epub_text(cv, "\n");
+        break;
+    case QUIRE_NODE_LINEBREAK:
+        epub_leaf(cv, "br");
+        break;
+    case QUIRE_NODE_CODE:
+        el = epub_open(cv, "code", false);
+        epub_text(cv, n->literal);
+        cv->depth--;
+        (void)el;
+        break;
+    case QUIRE_NODE_EMPH:
+        el = epub_open(cv, "em", false);
+        break;
+    case QUIRE_NODE_STRONG:
+        el = epub_open(cv, "strong", false);
+        break;
+    case QUIRE_NODE_STRIKETHROUGH:
+        el = epub_open(cv, "s", false);
+        break;
+    case QUIRE_NODE_LINK:
+        el = epub_open(cv, "a", false);
+        if (el) {
+            epub_attrs(cv, el, n, (const char *)el->name);
+            if (epub_name_is(el->name, "a"))
+                epub_link_href(cv, el, n->url);
+            if (n->title && *n->title)
+                epub_set_attr(el, "title", n->title);
+        }
+        break;
+    case QUIRE_NODE_IMAGE:
+        epub_image(cv, n, n->url, n->literal, n->title, n->width, n->height);
+        break;
+    }
+}
+
+/* figcaption must be the first or last child of its figure, and only one. */
+static void epub_fix_figure(epub_node *fig)
+{
+    epub_node *first = NULL, *last = NULL;
+    for (epub_node *c = fig->children; c; c = c->next) {
+        if (c->type == XML_TEXT_NODE && epub_ws_only((const char *)c->content))
+            continue;
+        if (!first)
+            first = c;
+        last = c;
+    }
+    bool seen = false;
+    for (epub_node *c = fig->children; c; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE || !epub_name_is(c->name, "figcaption"))
+            continue;
+        if (seen || (c != first && c != last))
+            c->name = "div";
+        else
+            seen = true;
+    }
+}
+
+static void epub_exit(epub_conv *cv, quire_node *n)
+{
+    (void)n;
+    if (cv->depth <= 1)
+        return;
+    epub_frame *f = epub_top(cv);
+    if (f->is_figure && f->el)
+        epub_fix_figure(f->el);
+    if (f->mode == M_DL && f->el && f->el->last &&
+        epub_name_is(f->el->last->name, "dt") && f->el != epub_top(cv)[-1].el)
+        epub_new(cv, f->el, "dd"); /* a trailing dt needs its dd */
+    cv->depth--;
+}
+
+/* ------------------------------------------------------------------ the chapter */
+
+static void epub_header(epub_conv *cv, epub_node *section, const char *title)
+{
+    const quire_document *doc = cv->doc;
+    epub_node *hdr = epub_el(section, "header", NULL);
+    quire__epub_dom_set(hdr, "class", "chapter-header");
+    epub_el(hdr, "h1", title);
+    if (doc->subtitle && !epub_ws_only(doc->subtitle))
+        quire__epub_dom_set(epub_el(hdr, "p", doc->subtitle), "class",
+                   "subtitle");
+    if (doc->n_authors) {
+        quire_buf b;
+        quire__buf_init(&b);
+        for (size_t i = 0; i < doc->n_authors; i++) {
+            const char *nm = doc->authors[i].name;
+            if (!nm || epub_ws_only(nm))
+                continue;
+            if (b.len)
+                quire__buf_puts(&b, ", ");
+            quire__buf_puts(&b, nm);
+        }
+        if (b.len)
+            quire__epub_dom_set(epub_el(hdr, "p", quire__buf_cstr(&b)), "class",
+                       "byline");
+        quire__buf_free(&b);
+    }
+    if (doc->published.set) {
+        char iso[48], dt[40];
+        const quire_date *d = &doc->published;
+        if (d->has_time) {
+            quire_date_rfc3339(d, dt);
+        } else {
+            snprintf(dt, sizeof dt, "%04d-%02u-%02u", d->year, d->month, d->day);
+        }
+        snprintf(iso, sizeof iso, "%04d-%02u-%02u", d->year, d->month, d->day);
+        if (d->year >= 1 && d->year <= 9999) {
+            epub_node *p = epub_el(hdr, "p", NULL);
+            quire__epub_dom_set(p, "class", "dateline");
+            epub_node *t = epub_el(p, "time", iso);
+            quire__epub_dom_set(t, "datetime", dt);
+        }
+    }
+    if (doc->summary && !epub_ws_only(doc->summary))
+        quire__epub_dom_set(epub_el(hdr, "p", doc->summary), "class",
+                   "description");
+    if (doc->tags.count) {
+        epub_node *ul = NULL;
+        for (size_t i = 0; i < doc->tags.count; i++) {
+            if (!doc->tags.items[i] || epub_ws_only(doc->tags.items[i]))
+                continue;
+            if (!ul) {
+                ul = epub_el(hdr, "ul", NULL);
+                quire__epub_dom_set(ul, "class", "tags");
+            }
+            epub_el(ul, "li", doc->tags.items[i]);
+        }
+    }
+    if (doc->external_url) {
+        char *origin = quire__url_origin(cv->arena, doc->external_url);
+        if (origin) {
+            char *u = epub_url_encode(cv->arena, quire__url_trim(cv->arena, doc->external_url));
+            epub_node *p = epub_el(hdr, "p", "Source: ");
+            quire__epub_dom_set(p, "class", "source");
+            /* the host names the source; the full address is the link */
+            const char *host = strstr(origin, "://") + 3;
+            char *hn = quire_arena_strndup(cv->arena, host, strlen(host) - 1);
+            epub_node *a = epub_el(p, "a", hn);
+            quire__epub_dom_set(a, "href", u);
+        }
+    }
+}
+
+static char *epub_collapse_ws(const char *s)
+{
+    quire_buf b;
+    quire__buf_init(&b);
+    bool sp = false;
+    for (; s && *s; s++) {
+        if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r') {
+            sp = b.len > 0;
+            continue;
+        }
+        if (sp)
+            quire__buf_putc(&b, ' ');
+        sp = false;
+        quire__buf_putc(&b, *s);
+    }
+    return quire__buf_detach(&b, NULL);
+}
+
+/* The chapter's html element with head (title, stylesheet) and an empty
+ * body (*body_out), as quire__epub_xhtml_new makes for the package. */
+static epub_node *epub_xhtml_new(quire_arena *a, const char *lang, const char *title,
+                                 epub_node **body_out)
+{
+    epub_node *html = quire__epub_dom_new(a, "html");
+    if (!html)
+        return NULL;
+    quire__epub_dom_set(html, "xmlns", EPUB_XHTML_NS);
+    quire__epub_dom_set(html, "xmlns:epub", EPUB_OPS_NS);
+    quire__epub_dom_set(html, "lang", lang);
+    quire__epub_dom_set(html, "xml:lang", lang);
+    epub_node *head = epub_el(html, "head", NULL);
+    epub_node *meta = head ? epub_el(head, "meta", NULL) : NULL;
+    if (meta)
+        quire__epub_dom_set(meta, "charset", "UTF-8");
+    if (head)
+        epub_el(head, "title", title && *title ? title : "Untitled");
+    epub_node *link = head ? epub_el(head, "link", NULL) : NULL;
+    if (link) {
+        quire__epub_dom_set(link, "rel", "stylesheet");
+        quire__epub_dom_set(link, "type", "text/css");
+        quire__epub_dom_set(link, "href", "style.css");
+    }
+    *body_out = epub_el(html, "body", NULL);
+    return html;
+}
+
+static char *epub_chapter_title(quire_arena *a, const quire_document *doc)
+{
+    const char *cands[3] = {doc->title, doc->slug, doc->source_path};
+    for (size_t i = 0; i < 3; i++) {
+        if (!cands[i])
+            continue;
+        char *t = epub_collapse_ws(quire__xml_clean(a, cands[i]));
+        if (t && *t)
+            return t;
+        free(t);
+    }
+    return strdup("Untitled");
+}
+
+void quire__epub_prep_free(epub_prep *p)
+{
+    if (!p)
+        return;
+    free(p->title);
+    free(p->bytes);
+    for (size_t i = 0; i < p->n_media; i++)
+        free(p->media[i].data);
+    free(p->media);
+    for (size_t i = 0; i < p->n_ids; i++)
+        free(p->ids[i]);
+    free(p->ids);
+    for (size_t i = 0; i < p->n_xrefs; i++) {
+        free(p->xrefs[i].fragment);
+        free(p->xrefs[i].fallback);
+    }
+    free(p->xrefs);
+    free(p);
+}
+
+int quire__epub_chapter_prepare(const epub_state *st, const quire_document *doc,
+                                quire_diag_list *diags, epub_prep **out)
+{
+    int rc = QUIRE_OK;
+    epub_conv cv;
+    memset(&cv, 0, sizeof cv);
+    *out = NULL;
+    cv.st = st;
+    cv.diags = diags;
+    cv.doc = doc;
+    static const char mark[2] = {EPUB_ID_MARK, 0};
+    cv.prefix = mark;
+    cv.out = calloc(1, sizeof *cv.out);
+    if (!cv.out || !(cv.arena = quire_arena_new())) {
+        free(cv.out);
+        return QUIRE_ERR_NOMEM;
+    }
+
+    /* where relative things resolve */
+    const char *sp = doc->source_path && strcmp(doc->source_path, "-") != 0 ? doc->source_path : "";
+    const char *slash = strrchr(sp, '/');
+    cv.src_dir = slash ? quire_arena_strndup(cv.arena, sp, (size_t)(slash - sp)) : "";
+    if (slash && slash == sp)
+        cv.src_dir = "/";
+    const char *site_base = st->ctx->site->base_url;
+    if (doc->url && quire__url_origin(cv.arena, doc->url))
+        cv.base = doc->url;
+    else if (doc->url && site_base)
+        cv.base = quire__url_resolve(cv.arena, site_base, doc->url);
+    cv.site_prefix = cv.base ? quire__url_origin(cv.arena, cv.base) : NULL;
+    if (!cv.site_prefix && site_base)
+        cv.site_prefix = quire__url_origin(cv.arena, site_base);
+    cv.out->target_path = quire__xref_source_hash(doc->source_path);
+    cv.out->target_url = cv.base ? quire__xref_key_hash(cv.base) : 0;
+
+    char *lang = doc->language ? quire__epub_lang(doc->language) : NULL;
+    char *title = epub_chapter_title(cv.arena, doc);
+    epub_node *body = NULL;
+    epub_node *d = title ? epub_xhtml_new(cv.arena, lang ? lang : st->language, title, &body)
+                         : NULL;
+    if (!d || !body) {
+        rc = QUIRE_ERR_NOMEM;
+        goto done;
+    }
+    epub_node *section = epub_el(body, "section", NULL);
+    quire__epub_dom_set(section, "epub:type", "chapter");
+    quire__epub_dom_set(section, "class", "chapter");
+    epub_header(&cv, section, title);
+
+    epub_frame root = {.el = section, .mode = M_FLOW, .depth = 4};
+    epub_push(&cv, root);
+
+    /* the featured image, when it is a local file (or fetched) */
+    if (doc->image.src && *doc->image.src) {
+        bool remote;
+        long idx;
+        const char *s = doc->image.src;
+        if (quire__url_has_scheme(s) && !st->fetch_remote)
+            idx = -1;
+        else
+            idx = epub_image_media(&cv, s, NULL, &remote);
+        if (idx >= 0) {
+            epub_node *fig = epub_el(section, "figure", NULL);
+            quire__epub_dom_set(fig, "class", "featured");
+            epub_node *img = epub_el(fig, "img", NULL);
+            quire__epub_dom_set(img, "src", cv.out->media[idx].href);
+            const char *alt = doc->image.alt ? doc->image.alt : "";
+            epub_set_attr(img, "alt", alt);
+            cv.out->n_images++;
+            if (!epub_ws_only(alt))
+                cv.out->n_images_alt++;
+        }
+    }
+
+    if (doc->body) {
+        quire_iter it;
+        quire_node *n;
+        quire_event ev;
+        quire_iter_init(&it, doc->body);
+        while (!cv.err && (ev = quire_iter_next(&it, &n)) != QUIRE_EVENT_DONE) {
+            if (cv.skip) {
+                if (ev == QUIRE_EVENT_EXIT && n == cv.skip) {
+                    cv.skip = NULL;
+                    epub_exit(&cv, n);
+                }
+                continue;
+            }
+            if (ev == QUIRE_EVENT_ENTER) {
+                size_t before = cv.depth;
+                epub_enter(&cv, n);
+                /* every container pushes exactly one frame; leaves none */
+                if (!quire_node_is_leaf(n) && cv.depth == before && !cv.err)
+                    epub_passthrough(&cv);
+            } else {
+                epub_exit(&cv, n);
+            }
+        }
+    }
+    if (cv.err) {
+        rc = cv.err;
+        goto done;
+    }
+
+    /* #fragment links: to the (first) element with that id, or no link */
+    for (size_t i = 0; i < cv.n_frags; i++) {
+        epub_frag *f = &cv.frags[i];
+        if (quire__hmap_get(&cv.used_ids, quire__hash_str(f->frag, 3), NULL)) {
+            char *h = quire_arena_printf(cv.arena, "#%s%s", cv.prefix, f->frag);
+            quire__epub_dom_set(f->a, "href", h);
+        } else {
+            quire__epub_dom_unset(f->a, "href");
+            quire__epub_dom_unset(f->a, "epub:type");
+        }
+    }
+
+    quire_buf xb;
+    quire__buf_init(&xb);
+    if ((rc = quire__epub_dom_write(d, &xb))) {
+        quire__buf_free(&xb);
+        goto done;
+    }
+    size_t len = 0;
+    char *bytes = quire__buf_detach(&xb, &len);
+    epub_prep *p = cv.out;
+    if (!p->has_ids && !cv.has_xref) {
+        /* Final bytes: compress them here, on the worker thread, so that the
+         * end of the build only copies them into the book. */
+        unsigned char *z = NULL;
+        size_t zlen = 0;
+        int method = quire__epub_deflate(bytes, len, &z, &zlen);
+        if (method < 0) {
+            free(bytes);
+            rc = QUIRE_ERR_NOMEM;
+            goto done;
+        }
+        p->packed = true;
+        p->method = (uint16_t)method;
+        p->crc = quire__epub_crc32(bytes, len);
+        p->usize = len;
+        free(bytes);
+        p->bytes = (char *)z;
+        p->len = zlen;
+    } else {
+        p->bytes = bytes;
+        p->len = len;
+    }
+    p->title = title;
+    title = NULL;
+    *out = p;
+    cv.out = NULL;
+
+done:
+    if (rc == QUIRE_ERR_NOMEM || rc == QUIRE_ERR_IO)
+        quire_diag_add(diags, QUIRE_SEV_ERROR, "epub", doc->source_path, 0, 0,
+                       "cannot write the chapter: %s", quire_strerror(rc));
+    quire__epub_prep_free(cv.out);
+    free(title);
+    free(lang);
+    for (size_t i = 0; i < cv.n_frags; i++)
+        free(cv.frags[i].frag);
+    free(cv.frags);
+    free(cv.stack);
+    quire__hmap_free(&cv.used_ids);
+    quire_arena_free(cv.arena);
+    return rc;
+}
+
+/* Copy in to out with every EPUB_ID_MARK replaced by prefix. */
+static int epub_put_prefix(const char *in, size_t len, const char *prefix, quire_buf *out)
+{
+    const char *end = in + len;
+    while (in < end) {
+        const char *m = memchr(in, EPUB_ID_MARK, (size_t)(end - in));
+        if (!m) {
+            quire__buf_put(out, in, (size_t)(end - in));
+            break;
+        }
+        quire__buf_put(out, in, (size_t)(m - in));
+        quire__buf_puts(out, prefix);
+        in = m + 1;
+    }
+    return out->oom ? QUIRE_ERR_NOMEM : QUIRE_OK;
+}
+
+int quire__epub_chapter_add(epub_state *st, const quire_document *doc, epub_prep *p)
+{
+    int rc = QUIRE_OK;
+    uint32_t chapter = (uint32_t)st->n_chapters;
+    if (st->n_chapters == st->cap_chapters) {
+        size_t cap = st->cap_chapters ? st->cap_chapters * 2 : 64;
+        epub_chapter *c = realloc(st->chapters, cap * sizeof *c);
+        if (!c) {
+            rc = QUIRE_ERR_NOMEM;
+            goto done;
+        }
+        st->chapters = c;
+        st->cap_chapters = cap;
+    }
+    /* images: into the book once each, in order of first use */
+    for (size_t i = 0; i < p->n_media; i++) {
+        const char *why = NULL;
+        if (quire__epub_media_add_probed(st, &p->media[i], &why) < 0) {
+            rc = QUIRE_ERR_IO;
+            goto done;
+        }
+    }
+    st->n_images += p->n_images;
+    st->n_images_alt += p->n_images_alt;
+    if (p->target_path)
+        quire__hmap_put(&st->targets, p->target_path ^ 0x1, chapter, false);
+    if (p->target_url)
+        quire__hmap_put(&st->targets, p->target_url ^ 0x2, chapter, false);
+    for (size_t i = 0; i < p->n_ids; i++)
+        quire__hmap_put(&st->ids, quire__hash_str(p->ids[i], 1000 + chapter), 1, false);
+
+    size_t xref_base = st->n_xrefs;
+    if (p->n_xrefs) {
+        if (st->n_xrefs + p->n_xrefs > st->cap_xrefs) {
+            size_t cap = st->cap_xrefs ? st->cap_xrefs : 64;
+            while (cap < st->n_xrefs + p->n_xrefs)
+                cap *= 2;
+            epub_xref *x = realloc(st->xrefs, cap * sizeof *x);
+            if (!x) {
+                rc = QUIRE_ERR_NOMEM;
+                goto done;
+            }
+            st->xrefs = x;
+            st->cap_xrefs = cap;
+        }
+        /* taken over: the strings now belong to st */
+        memcpy(st->xrefs + st->n_xrefs, p->xrefs, p->n_xrefs * sizeof *p->xrefs);
+        st->n_xrefs += p->n_xrefs;
+    }
+
+    uint64_t off = 0;
+    if (p->has_ids) {
+        quire_buf b;
+        quire__buf_init(&b);
+        char prefix[24];
+        snprintf(prefix, sizeof prefix, "c%u-", chapter + 1);
+        rc = epub_put_prefix(p->bytes, p->len, prefix, &b);
+        if (!rc)
+            rc = quire__epub_spool(st, b.data, b.len, &off);
+        p->len = b.len;
+        quire__buf_free(&b);
+    } else {
+        rc = quire__epub_spool(st, p->bytes, p->len, &off);
+    }
+    epub_chapter *ch = &st->chapters[st->n_chapters];
+    memset(ch, 0, sizeof *ch);
+    ch->xref_base = xref_base;
+    ch->n_xrefs = p->n_xrefs;
+    p->n_xrefs = 0; /* st owns them now, whatever happens next */
+    if (rc)
+        goto done;
+    ch->title = p->title;
+    p->title = NULL;
+    ch->spool_off = off;
+    ch->spool_len = p->len;
+    ch->date = doc->published;
+    ch->has_xref = ch->n_xrefs > 0;
+    ch->packed = p->packed;
+    ch->method = p->method;
+    ch->crc = p->crc;
+    ch->usize = p->usize;
+    st->n_chapters++;
+
+done:
+    if (rc == QUIRE_ERR_NOMEM || rc == QUIRE_ERR_IO)
+        quire_diag_add(st->ctx->diags, QUIRE_SEV_ERROR, "epub", doc->source_path, 0, 0,
+                       "cannot write the chapter: %s", quire_strerror(rc));
+    return rc;
+}
+
+/* ---- libxml2 helpers for the package documents (epub_package.c) ---- */
+
+static void epub_xml_add_text(xmlNodePtr parent, const char *text)
 {
     if (!text)
         return;
@@ -295,19 +1791,6 @@ static void epub_add_text(xmlNodePtr parent, const char *text)
     quire_arena_free(a);
 }
 
-static void epub_set_attr(xmlNodePtr el, const char *name, const char *value)
-{
-    if (epub_is_clean(value)) {
-        xmlSetProp(el, BAD_CAST name, BAD_CAST value);
-        return;
-    }
-    quire_arena *a = quire_arena_new();
-    if (!a)
-        return;
-    xmlSetProp(el, BAD_CAST name, BAD_CAST quire__xml_clean(a, value));
-    quire_arena_free(a);
-}
-
 xmlNodePtr quire__epub_el(xmlNodePtr parent, const char *name, const char *text)
 {
     xmlNodePtr el = xmlNewDocNode(parent->doc, parent->ns, BAD_CAST name, NULL);
@@ -315,7 +1798,7 @@ xmlNodePtr quire__epub_el(xmlNodePtr parent, const char *name, const char *text)
         return NULL;
     xmlAddChild(parent, el);
     if (text)
-        epub_add_text(el, text);
+        epub_xml_add_text(el, text);
     return el;
 }
 
@@ -407,1198 +1890,3 @@ xmlDocPtr quire__epub_xhtml_new(const char *lang, const char *title, xmlNodePtr 
     return d;
 }
 
-/* ------------------------------------------------------------------ ids */
-
-char *quire__epub_id_sanitize(const char *s, size_t n)
-{
-    quire_buf b;
-    quire__buf_init(&b);
-    static const char hex[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-            c == '-') {
-            quire__buf_putc(&b, (char)c);
-        } else { /* injective: '_' itself is escaped too */
-            quire__buf_putc(&b, '_');
-            quire__buf_putc(&b, hex[c >> 4]);
-            quire__buf_putc(&b, hex[c & 15]);
-        }
-        if (b.len > 200) /* absurd ids: cut, dedup keeps them unique */
-            break;
-    }
-    return quire__buf_detach(&b, NULL);
-}
-
-/* Give el a book-unique id made from raw. */
-static void epub_set_id(epub_conv *cv, xmlNodePtr el, const char *raw)
-{
-    if (!raw || !*raw)
-        return;
-    char *s = quire__epub_id_sanitize(raw, strlen(raw));
-    if (!s)
-        return;
-    quire_buf b;
-    quire__buf_init(&b);
-    quire__buf_puts(&b, s);
-    uint64_t h = quire__hash_str(s, 3);
-    if (!quire__hmap_get(&cv->used_ids, h, NULL)) {
-        /* the first of a name is what #fragment links reach */
-        quire__hmap_put(&cv->st->ids, quire__hash_str(s, 1000 + cv->chapter), 1, false);
-    }
-    for (unsigned k = 2; quire__hmap_get(&cv->used_ids, h, NULL); k++) {
-        quire__buf_reset(&b);
-        quire__buf_printf(&b, "%s-%u", s, k);
-        h = quire__hash_str(quire__buf_cstr(&b), 3);
-    }
-    quire__hmap_put(&cv->used_ids, h, 1, false);
-    char *id = quire_arena_printf(cv->arena, "%s%s", cv->prefix, quire__buf_cstr(&b));
-    xmlSetProp(el, BAD_CAST "id", BAD_CAST id);
-    quire__buf_free(&b);
-    free(s);
-}
-
-/* ------------------------------------------------------------------ URLs */
-
-/* Percent-encode what is not allowed in a URL (space, controls, non-ASCII,
- * quotes...), keep valid %XX, encode a second '#'. */
-static char *epub_url_encode(quire_arena *a, const char *u)
-{
-    quire_buf b;
-    quire__buf_init(&b);
-    bool hash = false;
-    for (const unsigned char *p = (const unsigned char *)u; *p; p++) {
-        unsigned char c = *p;
-        bool ok = c > 0x20 && c < 0x7f && !strchr("\"<>\\^`{|}", c);
-        if (c == '%' && !(isxdigit(p[1]) && isxdigit(p[2])))
-            ok = false;
-        if (c == '#') {
-            if (hash)
-                ok = false;
-            hash = true;
-        }
-        if (ok)
-            quire__buf_putc(&b, (char)c);
-        else
-            quire__buf_printf(&b, "%%%02X", c);
-    }
-    char *r = quire_arena_strndup(a, quire__buf_cstr(&b), b.len);
-    quire__buf_free(&b);
-    return r;
-}
-
-static const char *epub_scheme(quire_arena *a, const char *u)
-{
-    if (!quire__url_has_scheme(u))
-        return NULL;
-    size_t n = strcspn(u, ":");
-    char *s = quire_arena_strndup(a, u, n);
-    for (char *p = s; *p; p++)
-        *p = (char)tolower((unsigned char)*p);
-    return s;
-}
-
-static void epub_add_xref(epub_conv *cv, xmlNodePtr a, uint64_t kp, uint64_t ku,
-                          const char *frag, const char *fallback)
-{
-    epub_state *st = cv->st;
-    if (st->n_xrefs == st->cap_xrefs) {
-        size_t cap = st->cap_xrefs ? st->cap_xrefs * 2 : 64;
-        epub_xref *x = realloc(st->xrefs, cap * sizeof *x);
-        if (!x) {
-            cv->err = QUIRE_ERR_NOMEM;
-            return;
-        }
-        st->xrefs = x;
-        st->cap_xrefs = cap;
-    }
-    epub_xref *x = &st->xrefs[st->n_xrefs];
-    x->key_path = kp;
-    x->key_url = ku;
-    x->fragment = frag && *frag ? quire__epub_id_sanitize(frag, strlen(frag)) : NULL;
-    x->fallback = fallback ? strdup(fallback) : NULL;
-    x->chapter = cv->chapter;
-    char ph[40];
-    snprintf(ph, sizeof ph, "quire-xref:%zu", st->n_xrefs);
-    xmlSetProp(a, BAD_CAST "href", BAD_CAST ph);
-    st->n_xrefs++;
-    cv->has_xref = true;
-}
-
-/* Set (or not) the href of a link element. */
-static void epub_link_href(epub_conv *cv, xmlNodePtr a, const char *raw)
-{
-    quire_arena *ar = cv->arena;
-    char *u = quire__url_trim(ar, raw);
-    if (!u || !*u)
-        return;
-    if (u[0] == '#') {
-        if (!u[1])
-            return;
-        if (cv->n_frags == cv->cap_frags) {
-            size_t cap = cv->cap_frags ? cv->cap_frags * 2 : 16;
-            epub_frag *f = realloc(cv->frags, cap * sizeof *f);
-            if (!f)
-                return;
-            cv->frags = f;
-            cv->cap_frags = cap;
-        }
-        char *dec = quire__pct_decode(u + 1, strlen(u + 1));
-        cv->frags[cv->n_frags].a = a;
-        cv->frags[cv->n_frags].frag = dec ? quire__epub_id_sanitize(dec, strlen(dec)) : NULL;
-        free(dec);
-        if (cv->frags[cv->n_frags].frag)
-            cv->n_frags++;
-        return;
-    }
-    if (u[0] == '/' && u[1] == '/')
-        u = quire_arena_printf(ar, "https:%s", u);
-    const char *sch = epub_scheme(ar, u);
-    if (sch) {
-        if (strcmp(sch, "http") == 0 || strcmp(sch, "https") == 0) {
-            char *origin = quire__url_origin(ar, u);
-            if (!origin)
-                return; /* "http:foo" or no host: not a URL readers can follow */
-            char *enc = epub_url_encode(ar, u);
-            if (cv->site_prefix && strcmp(origin, cv->site_prefix) == 0) {
-                const char *hash = strchr(u, '#');
-                char *frag = hash ? quire__pct_decode(hash + 1, strlen(hash + 1)) : NULL;
-                epub_add_xref(cv, a, 0, quire__xref_key_hash(u), frag, enc);
-                free(frag);
-            } else {
-                xmlSetProp(a, BAD_CAST "href", BAD_CAST enc);
-            }
-        } else if (strcmp(sch, "mailto") == 0 || strcmp(sch, "tel") == 0 ||
-                   strcmp(sch, "ftp") == 0) {
-            xmlSetProp(a, BAD_CAST "href", BAD_CAST epub_url_encode(ar, u));
-        }
-        /* javascript:, data:, file:, vbscript: and the rest: unlinked */
-        return;
-    }
-    /* relative: another document of the collection, or a page on the site */
-    const char *hash = strchr(u, '#');
-    char *frag = hash ? quire__pct_decode(hash + 1, strlen(hash + 1)) : NULL;
-    uint64_t kp = quire__xref_path_hash(cv->src_dir, u);
-    char *abs = cv->base ? quire__url_resolve(ar, cv->base, u) : NULL;
-    const char *fallback = abs && quire__url_origin(ar, abs) ? epub_url_encode(ar, abs) : NULL;
-    uint64_t ku = fallback ? quire__xref_key_hash(abs) : 0;
-    if (kp || ku)
-        epub_add_xref(cv, a, kp, ku, frag, fallback);
-    free(frag);
-}
-
-/* ------------------------------------------------------------------ frames */
-
-static epub_frame *epub_top(epub_conv *cv)
-{
-    return &cv->stack[cv->depth - 1];
-}
-
-static bool epub_push(epub_conv *cv, epub_frame f)
-{
-    if (cv->depth == cv->cap) {
-        size_t cap = cv->cap ? cv->cap * 2 : 64;
-        epub_frame *s = realloc(cv->stack, cap * sizeof *s);
-        if (!s) {
-            cv->err = QUIRE_ERR_NOMEM;
-            return false;
-        }
-        cv->stack = s;
-        cv->cap = cap;
-    }
-    cv->stack[cv->depth++] = f;
-    return true;
-}
-
-static bool epub_ws_only(const char *s)
-{
-    for (; s && *s; s++)
-        if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
-            return false;
-    return true;
-}
-
-static xmlNodePtr epub_new(epub_conv *cv, xmlNodePtr parent, const char *name)
-{
-    xmlNodePtr el = xmlNewDocNode(parent->doc, cv->ns, BAD_CAST name, NULL);
-    if (!el) {
-        cv->err = QUIRE_ERR_NOMEM;
-        return NULL;
-    }
-    xmlAddChild(parent, el);
-    return el;
-}
-
-/*
- * Where a child named `want` (NULL: text or phrasing) goes under the current
- * frame: structural parents (ul, dl, table, tr) get the wrapper the child
- * lacks.  Returns the parent and its mode; NULL when the child is dropped
- * (white space between rows).
- */
-static xmlNodePtr epub_place(epub_conv *cv, const char *want, bool ws, epub_mode *mode_out,
-                             bool header_row)
-{
-    epub_frame *f = epub_top(cv);
-    *mode_out = f->mode == M_TRANSPARENT ? M_FLOW : f->mode;
-    switch (f->mode) {
-    case M_LIST:
-        if (want && strcmp(want, "li") == 0)
-            return f->el;
-        if (ws)
-            return NULL;
-        *mode_out = M_FLOW;
-        return epub_new(cv, f->el, "li");
-    case M_DL: {
-        if (want && strcmp(want, "dt") == 0)
-            return f->el;
-        if (ws && !want)
-            return NULL;
-        /* a dd needs a dt before it: groups are dt+ dd+ */
-        bool has_dt = false;
-        for (xmlNodePtr c = f->el->children; c && !has_dt; c = c->next)
-            has_dt = c->type == XML_ELEMENT_NODE && xmlStrEqual(c->name, BAD_CAST "dt");
-        if (!has_dt)
-            epub_new(cv, f->el, "dt");
-        if (want && strcmp(want, "dd") == 0)
-            return f->el;
-        *mode_out = M_FLOW;
-        return epub_new(cv, f->el, "dd");
-    }
-    case M_TABLE: {
-        if (want && strcmp(want, "caption") == 0 && !f->el->children)
-            return f->el;
-        if (want && (strcmp(want, "thead") == 0 || strcmp(want, "tbody") == 0 ||
-                     strcmp(want, "tfoot") == 0)) {
-            f->tbody = NULL; /* rows after an explicit section start a new tbody */
-            return f->el;
-        }
-        if (ws)
-            return NULL;
-        if (want && strcmp(want, "tr") == 0 && header_row && !f->has_body) {
-            if (!f->tbody || !xmlStrEqual(f->tbody->name, BAD_CAST "thead"))
-                f->tbody = epub_new(cv, f->el, "thead");
-            f->has_thead = true;
-            *mode_out = M_TSECT;
-            return f->tbody;
-        }
-        if (!f->tbody || xmlStrEqual(f->tbody->name, BAD_CAST "thead"))
-            f->tbody = epub_new(cv, f->el, "tbody");
-        f->has_body = true;
-        if (!f->tbody)
-            return NULL;
-        if (want && strcmp(want, "tr") == 0) {
-            *mode_out = M_TSECT;
-            return f->tbody;
-        }
-        xmlNodePtr tr = epub_new(cv, f->tbody, "tr");
-        *mode_out = M_FLOW;
-        return tr ? epub_new(cv, tr, "td") : NULL;
-    }
-    case M_TSECT: {
-        if (want && strcmp(want, "tr") == 0)
-            return f->el;
-        if (ws)
-            return NULL;
-        xmlNodePtr tr = epub_new(cv, f->el, "tr");
-        *mode_out = M_FLOW;
-        return tr ? epub_new(cv, tr, "td") : NULL;
-    }
-    case M_TR:
-        if (want && (strcmp(want, "td") == 0 || strcmp(want, "th") == 0))
-            return f->el;
-        if (ws)
-            return NULL;
-        *mode_out = M_FLOW;
-        return epub_new(cv, f->el, "td");
-    default:
-        return f->el;
-    }
-}
-
-/* The name an element may have where it goes (NULL: drop it). */
-static const char *epub_fit(const epub_elem *e, epub_mode mode, const epub_frame *f,
-                            const char *parent_name)
-{
-    const char *name = e->out;
-    unsigned fl = e->flags;
-    bool ok = true;
-    if (fl & E_NEEDS_LIST)
-        ok = parent_name && (!strcmp(parent_name, "ul") || !strcmp(parent_name, "ol"));
-    else if (fl & E_NEEDS_DL)
-        ok = parent_name && !strcmp(parent_name, "dl");
-    else if (fl & E_NEEDS_TABLE)
-        ok = parent_name && !strcmp(parent_name, "table");
-    else if (fl & E_NEEDS_TSECT)
-        ok = parent_name && (!strcmp(parent_name, "tbody") || !strcmp(parent_name, "thead"));
-    else if (fl & E_NEEDS_TR)
-        ok = parent_name && !strcmp(parent_name, "tr");
-    else if (fl & E_NEEDS_FIG)
-        ok = f->is_figure;
-    if (!ok)
-        name = mode == M_PHRASE ? "span" : "div";
-    if (mode == M_PHRASE && (fl & E_BLOCK)) {
-        if (fl & E_VOID)
-            return NULL; /* hr inside a paragraph */
-        name = "span";
-    }
-    if (strcmp(name, "a") == 0 && f->in_a)
-        name = "span";
-    return name;
-}
-
-static epub_mode epub_content_mode(const char *name, epub_mode here)
-{
-    const epub_elem *e = epub_elem_find(name);
-    if (!e)
-        return M_FLOW;
-    if (strcmp(name, "span") == 0 && here == M_FLOW)
-        return M_PHRASE;
-    if (strcmp(name, "div") == 0 || strcmp(name, "li") == 0 || strcmp(name, "td") == 0)
-        return M_FLOW;
-    return e->content == M_TRANSPARENT ? (here == M_PHRASE ? M_PHRASE : M_FLOW) : e->content;
-}
-
-/*
- * Open an output element for a model node and push its frame.  `name` is the
- * wanted element; what is created may be another (span/div) when the
- * content model says so.  Returns the element, or NULL when nothing was
- * created (the frame then forwards children to the parent).
- */
-static xmlNodePtr epub_open(epub_conv *cv, const char *name, bool header_row)
-{
-    epub_frame *f = epub_top(cv);
-    if (f->mode == M_TABLE && strcmp(name, "thead") == 0 && (f->has_body || f->has_thead))
-        name = "tbody"; /* a second head, or one after the body: table order matters */
-    const epub_elem *e = epub_elem_find(name);
-    epub_mode mode;
-    xmlNodePtr parent = epub_place(cv, name, false, &mode, header_row);
-    f = epub_top(cv);
-    if (f->mode == M_TABLE && parent == f->el) {
-        if (strcmp(name, "thead") == 0)
-            f->has_thead = true;
-        else if (strcmp(name, "tbody") == 0 || strcmp(name, "tfoot") == 0)
-            f->has_body = true;
-    }
-    epub_frame nf = *f;
-    nf.tbody = NULL;
-    nf.has_body = nf.has_thead = false;
-    nf.is_figure = false;
-    if (!parent || !e || f->depth >= EPUB_MAX_DEPTH) {
-        nf.el = parent ? parent : f->el;
-        nf.mode = parent ? mode : f->mode;
-        epub_push(cv, nf);
-        return NULL;
-    }
-    epub_frame where = *f;
-    where.mode = mode;
-    const char *out = epub_fit(e, mode, &where, (const char *)parent->name);
-    if (!out) {
-        nf.el = parent;
-        nf.mode = mode;
-        epub_push(cv, nf);
-        return NULL;
-    }
-    xmlNodePtr el = epub_new(cv, parent, out);
-    if (!el)
-        return NULL;
-    nf.el = el;
-    nf.depth = f->depth + 1;
-    nf.mode = epub_content_mode(out, mode);
-    nf.in_a = f->in_a || strcmp(out, "a") == 0;
-    nf.is_figure = strcmp(out, "figure") == 0;
-    epub_push(cv, nf);
-    return el;
-}
-
-static void epub_text(epub_conv *cv, const char *s)
-{
-    if (!s || !*s)
-        return;
-    epub_mode mode;
-    xmlNodePtr parent = epub_place(cv, NULL, epub_ws_only(s), &mode, false);
-    if (!parent)
-        return;
-    epub_add_text(parent, s);
-}
-
-/* A leaf element (br, hr, img): placed, fitted, not pushed. */
-static xmlNodePtr epub_leaf(epub_conv *cv, const char *name)
-{
-    epub_mode mode;
-    xmlNodePtr parent = epub_place(cv, name, false, &mode, false);
-    if (!parent)
-        return NULL;
-    const epub_elem *e = epub_elem_find(name);
-    epub_frame where = *epub_top(cv);
-    const char *out = epub_fit(e, mode, &where, (const char *)parent->name);
-    if (!out || strcmp(out, name) != 0)
-        return NULL;
-    return epub_new(cv, parent, out);
-}
-
-/* ------------------------------------------------------------------ attributes */
-
-static bool epub_is_int(const char *v, long lo, long hi)
-{
-    if (!v || !*v || strlen(v) > 9)
-        return false;
-    char *end;
-    long n = strtol(v, &end, 10);
-    return !*end && n >= lo && n <= hi;
-}
-
-static bool epub_word_in(const char *list, const char *w)
-{
-    size_t n = strlen(w);
-    for (const char *p = list; *p;) {
-        size_t k = strcspn(p, " ");
-        if (k == n && strncmp(p, w, n) == 0)
-            return true;
-        p += k;
-        while (*p == ' ')
-            p++;
-    }
-    return false;
-}
-
-static void epub_put_class(epub_conv *cv, xmlNodePtr el, const char *v)
-{
-    quire_buf b;
-    quire__buf_init(&b);
-    for (const char *p = v; *p;) {
-        size_t k = strcspn(p, " \t\n\r\f");
-        bool ok = k > 0;
-        for (size_t i = 0; i < k && ok; i++)
-            ok = isalnum((unsigned char)p[i]) || p[i] == '-' || p[i] == '_';
-        if (ok) {
-            if (b.len)
-                quire__buf_putc(&b, ' ');
-            quire__buf_put(&b, p, k);
-        }
-        p += k;
-        while (*p && strchr(" \t\n\r\f", *p))
-            p++;
-    }
-    if (b.len)
-        xmlSetProp(el, BAD_CAST "class", BAD_CAST quire__buf_cstr(&b));
-    quire__buf_free(&b);
-    (void)cv;
-}
-
-/* Copy the allowed attributes of n onto el (whose name is out). */
-static void epub_attrs(epub_conv *cv, xmlNodePtr el, const quire_node *n, const char *out)
-{
-    const epub_elem *e = epub_elem_find(out);
-    const char *specific = e ? e->attrs : "";
-    for (const quire_attr *a = n->attrs; a; a = a->next) {
-        const char *k = a->name, *v = a->value ? a->value : "";
-        if (!k)
-            continue;
-        if (strcmp(k, "id") == 0) {
-            epub_set_id(cv, el, v);
-        } else if (strcmp(k, "class") == 0) {
-            epub_put_class(cv, el, v);
-        } else if (strcmp(k, "title") == 0) {
-            if (*v)
-                epub_set_attr(el, "title", v);
-        } else if (strcmp(k, "dir") == 0) {
-            if (!strcmp(v, "ltr") || !strcmp(v, "rtl") || !strcmp(v, "auto"))
-                xmlSetProp(el, BAD_CAST "dir", BAD_CAST v);
-        } else if (strcmp(k, "lang") == 0 || strcmp(k, "xml:lang") == 0) {
-            char *l = quire__epub_lang(v);
-            if (l) {
-                xmlSetProp(el, BAD_CAST "lang", BAD_CAST l);
-                xmlNodeSetLang(el, BAD_CAST l);
-            }
-            free(l);
-        } else if (!epub_word_in(specific, k) || strcmp(k, "href") == 0) {
-            continue; /* href is handled by the caller */
-        } else if (!strcmp(k, "start") || !strcmp(k, "value")) {
-            if (epub_is_int(v, -99999999, 99999999))
-                xmlSetProp(el, BAD_CAST k, BAD_CAST v);
-        } else if (!strcmp(k, "colspan") || !strcmp(k, "rowspan")) {
-            if (epub_is_int(v, 1, 1000))
-                xmlSetProp(el, BAD_CAST k, BAD_CAST v);
-        } else if (!strcmp(k, "scope")) {
-            if (!strcmp(v, "row") || !strcmp(v, "col") || !strcmp(v, "rowgroup") ||
-                !strcmp(v, "colgroup"))
-                xmlSetProp(el, BAD_CAST k, BAD_CAST v);
-        } else if (!strcmp(k, "reversed")) {
-            xmlSetProp(el, BAD_CAST k, BAD_CAST "reversed"); /* boolean: valued */
-        } else if (!strcmp(k, "type")) {
-            if (strlen(v) == 1 && strchr("1aAiI", v[0]))
-                xmlSetProp(el, BAD_CAST k, BAD_CAST v);
-        }
-    }
-}
-
-/* ------------------------------------------------------------------ images */
-
-static void epub_diag(epub_conv *cv, const quire_node *n, const char *fmt, const char *a,
-                      const char *b)
-{
-    quire_diag_add(cv->st->ctx->diags, QUIRE_SEV_WARNING, "epub", cv->doc->source_path,
-                   n ? n->line : 0, n ? n->column : 0, fmt, a, b);
-}
-
-/* The index in st->media of an image source, or -1 (with a warning when the
- * image was meant to be there). */
-static long epub_image_media(epub_conv *cv, const char *src, const quire_node *n, bool *remote)
-{
-    quire_arena *ar = cv->arena;
-    const char *why = NULL;
-    *remote = false;
-    char *u = quire__url_trim(ar, src);
-    if (!u || !*u)
-        return -1;
-    if (u[0] == '/' && u[1] == '/')
-        u = quire_arena_printf(ar, "https:%s", u);
-    const char *sch = epub_scheme(ar, u);
-    if (sch) {
-        if (strcmp(sch, "http") != 0 && strcmp(sch, "https") != 0) {
-            epub_diag(cv, n, "image %s: %s; using its alt text", sch, "unsupported URL scheme");
-            return -1;
-        }
-        *remote = true;
-#ifdef QUIRE_HAVE_CURL
-        if (cv->st->fetch_remote) {
-            unsigned char *data = NULL;
-            size_t len = 0;
-            if (quire__epub_fetch(cv->st->fetch_cache, u, &data, &len, &why) == QUIRE_OK) {
-                long idx = quire__epub_media_add(cv->st, data, len, &why);
-                free(data);
-                if (idx >= 0)
-                    return idx;
-            }
-            epub_diag(cv, n, "remote image %s: %s; linking to it instead", u, why ? why : "?");
-        }
-#endif
-        return -1;
-    }
-    /* relative to the document's own file, then to the site's folder */
-    const char *full = NULL;
-    char *data = NULL;
-    size_t len = 0;
-    long idx = -1;
-    if (quire__media_read_local(ar, u, cv->src_dir, cv->st->ctx->site->config_dir,
-                                EPUB_MAX_IMAGE, &data, &len, &full, &why) == QUIRE_OK) {
-        idx = quire__epub_media_add(cv->st, (const unsigned char *)data, len, &why);
-        free(data);
-    }
-    if (idx < 0)
-        epub_diag(cv, n, "image %s: %s; using its alt text", full, why ? why : "?");
-    return idx;
-}
-
-/* An image where the frame is: an <img> of a local copy, a link for a remote
- * one, the alt text otherwise. */
-static void epub_image(epub_conv *cv, const quire_node *n, const char *src, const char *alt,
-                       const char *title, int width, int height)
-{
-    bool remote;
-    long idx = epub_image_media(cv, src, n, &remote);
-    if (!alt)
-        alt = "";
-    if (idx < 0) {
-        if (remote) {
-            xmlNodePtr a = epub_open(cv, "a", false);
-            if (a) {
-                char *enc = epub_url_encode(cv->arena, quire__url_trim(cv->arena, src));
-                if (enc[0] == '/')
-                    enc = quire_arena_printf(cv->arena, "https:%s", enc);
-                xmlSetProp(a, BAD_CAST "href", BAD_CAST enc);
-                xmlSetProp(a, BAD_CAST "class", BAD_CAST "remote-image");
-            }
-            epub_text(cv, epub_ws_only(alt) ? "Image" : alt);
-            cv->depth--;
-        } else {
-            epub_text(cv, alt);
-        }
-        return;
-    }
-    xmlNodePtr img = epub_leaf(cv, "img");
-    if (!img)
-        return;
-    xmlSetProp(img, BAD_CAST "src", BAD_CAST cv->st->media[idx].href);
-    epub_set_attr(img, "alt", alt);
-    if (title && *title)
-        epub_set_attr(img, "title", title);
-    char num[16];
-    if (width > 0 && width < 100000) {
-        snprintf(num, sizeof num, "%d", width);
-        xmlSetProp(img, BAD_CAST "width", BAD_CAST num);
-    }
-    if (height > 0 && height < 100000) {
-        snprintf(num, sizeof num, "%d", height);
-        xmlSetProp(img, BAD_CAST "height", BAD_CAST num);
-    }
-    cv->st->n_images++;
-    if (!epub_ws_only(alt))
-        cv->st->n_images_alt++;
-}
-
-/* ------------------------------------------------------------------ embeds */
-
-static void epub_embed(epub_conv *cv, const quire_node *n)
-{
-    /* The embeds filter normally replaced these; a remote frame never goes
-     * into the book, a figure with a link does. */
-    xmlNodePtr fig = epub_open(cv, "figure", false);
-    if (fig)
-        xmlSetProp(fig, BAD_CAST "class", BAD_CAST "embed");
-    xmlNodePtr p = epub_open(cv, "p", false);
-    (void)p;
-    const char *label = n->title && *n->title ? n->title : NULL;
-    xmlNodePtr a = epub_open(cv, "a", false);
-    if (a && n->url)
-        epub_link_href(cv, a, n->url);
-    if (label) {
-        epub_text(cv, label);
-    } else {
-        char *t = quire_arena_printf(cv->arena, "%s %s", n->info ? n->info : "Embedded",
-                                     n->embed_kind == QUIRE_EMBED_AUDIO ? "audio" : "video");
-        epub_text(cv, t);
-    }
-    cv->depth -= 3;
-}
-
-/* ------------------------------------------------------------------ the walk */
-
-static bool epub_node_blocky(const quire_node *c)
-{
-    if (c->type == QUIRE_NODE_HTML_INLINE || c->type == QUIRE_NODE_HTML_BLOCK) {
-        const epub_elem *e = epub_elem_find(c->name);
-        return e && (e->flags & E_BLOCK);
-    }
-    return quire_node_is_block(c) || c->type == QUIRE_NODE_EMBED;
-}
-
-static bool epub_has_block_child(const quire_node *n)
-{
-    for (const quire_node *c = n->first_child; c; c = c->next)
-        if (epub_node_blocky(c))
-            return true;
-    return false;
-}
-
-static bool epub_in_tight_list(const quire_node *n)
-{
-    const quire_node *item = n->parent;
-    return item && item->type == QUIRE_NODE_ITEM && item->parent &&
-           item->parent->type == QUIRE_NODE_LIST && (item->parent->flags & QUIRE_NODE_FLAG_TIGHT);
-}
-
-/* Forward children to the current parent without an element of their own. */
-static void epub_passthrough(epub_conv *cv)
-{
-    epub_frame nf = *epub_top(cv);
-    epub_push(cv, nf);
-}
-
-static void epub_enter(epub_conv *cv, quire_node *n)
-{
-    xmlNodePtr el;
-    switch (n->type) {
-    case QUIRE_NODE_ROOT:
-    case QUIRE_NODE_NONE:
-    case QUIRE_NODE_TYPE_COUNT:
-        epub_passthrough(cv);
-        break;
-    case QUIRE_NODE_MORE:
-        break;
-    case QUIRE_NODE_PARAGRAPH:
-        if (epub_in_tight_list(n) && !epub_has_block_child(n)) {
-            epub_passthrough(cv);
-            break;
-        }
-        el = epub_open(cv, epub_has_block_child(n) ? "div" : "p", false);
-        if (el)
-            epub_attrs(cv, el, n, (const char *)el->name);
-        break;
-    case QUIRE_NODE_HEADING: {
-        char h[3] = {'h', (char)('0' + (n->level < 1 ? 1 : n->level > 6 ? 6 : n->level)), 0};
-        el = epub_open(cv, h, false);
-        if (el)
-            epub_attrs(cv, el, n, (const char *)el->name);
-        break;
-    }
-    case QUIRE_NODE_BLOCKQUOTE:
-        el = epub_open(cv, "blockquote", false);
-        if (el)
-            epub_attrs(cv, el, n, (const char *)el->name);
-        break;
-    case QUIRE_NODE_LIST: {
-        bool ordered = n->flags & QUIRE_NODE_FLAG_ORDERED;
-        el = epub_open(cv, ordered ? "ol" : "ul", false);
-        if (el) {
-            epub_attrs(cv, el, n, (const char *)el->name);
-            if (ordered && n->level != 1 && n->level > -99999999 && n->level < 99999999 &&
-                xmlStrEqual(el->name, BAD_CAST "ol")) {
-                char num[16];
-                snprintf(num, sizeof num, "%d", n->level);
-                xmlSetProp(el, BAD_CAST "start", BAD_CAST num);
-            }
-        }
-        break;
-    }
-    case QUIRE_NODE_ITEM:
-        el = epub_open(cv, "li", false);
-        if (el)
-            epub_attrs(cv, el, n, (const char *)el->name);
-        if (n->flags & QUIRE_NODE_FLAG_TASK)
-            epub_text(cv, (n->flags & QUIRE_NODE_FLAG_CHECKED) ? "\xE2\x98\x91 " : "\xE2\x98\x90 ");
-        break;
-    case QUIRE_NODE_CODE_BLOCK: {
-        el = epub_open(cv, "pre", false);
-        xmlNodePtr code = epub_open(cv, "code", false);
-        if (code && n->info && *n->info) {
-            char *cls = quire_arena_printf(cv->arena, "language-%s", n->info);
-            epub_put_class(cv, code, cls);
-        }
-        epub_text(cv, n->literal);
-        cv->depth -= 2;
-        (void)el;
-        break;
-    }
-    case QUIRE_NODE_THEMATIC_BREAK:
-        epub_leaf(cv, "hr");
-        break;
-    case QUIRE_NODE_TABLE:
-        el = epub_open(cv, "table", false);
-        if (el)
-            epub_attrs(cv, el, n, "table");
-        break;
-    case QUIRE_NODE_TABLE_ROW:
-        el = epub_open(cv, "tr", (n->flags & QUIRE_NODE_FLAG_HEADER) != 0);
-        break;
-    case QUIRE_NODE_TABLE_CELL: {
-        bool hdr = n->parent && (n->parent->flags & QUIRE_NODE_FLAG_HEADER);
-        el = epub_open(cv, hdr ? "th" : "td", false);
-        if (el) {
-            epub_attrs(cv, el, n, (const char *)el->name);
-            static const char *const styles[] = {NULL, "text-align: left",
-                                                 "text-align: center", "text-align: right"};
-            if (n->align > QUIRE_ALIGN_NONE && n->align <= QUIRE_ALIGN_RIGHT)
-                xmlSetProp(el, BAD_CAST "style", BAD_CAST styles[n->align]);
-        }
-        break;
-    }
-    case QUIRE_NODE_FIGURE:
-        el = epub_open(cv, "figure", false);
-        if (el)
-            epub_attrs(cv, el, n, "figure");
-        break;
-    case QUIRE_NODE_CAPTION:
-        el = epub_open(cv, "figcaption", false);
-        break;
-    case QUIRE_NODE_EMBED:
-        epub_embed(cv, n);
-        epub_passthrough(cv);
-        cv->skip = n;
-        break;
-    case QUIRE_NODE_FOOTNOTE_DEF:
-        el = epub_open(cv, "aside", false);
-        if (el && xmlStrEqual(el->name, BAD_CAST "aside")) {
-            xmlSetNsProp(el, cv->epns, BAD_CAST "type", BAD_CAST "footnote");
-            xmlSetProp(el, BAD_CAST "class", BAD_CAST "footnote");
-            epub_set_id(cv, el, quire_arena_printf(cv->arena, "fn-%s", n->info ? n->info : ""));
-        }
-        break;
-    case QUIRE_NODE_FOOTNOTE_REF: {
-        xmlNodePtr sup = epub_open(cv, "sup", false);
-        (void)sup;
-        xmlNodePtr a = epub_open(cv, "a", false);
-        if (a && xmlStrEqual(a->name, BAD_CAST "a")) {
-            xmlSetNsProp(a, cv->epns, BAD_CAST "type", BAD_CAST "noteref");
-            epub_set_id(cv, a, quire_arena_printf(cv->arena, "fnref-%s", n->info ? n->info : ""));
-            epub_link_href(cv, a, quire_arena_printf(cv->arena, "#fn-%s", n->info ? n->info : ""));
-        }
-        epub_text(cv, n->info);
-        cv->depth -= 2;
-        break;
-    }
-    case QUIRE_NODE_HTML_BLOCK:
-    case QUIRE_NODE_HTML_INLINE: {
-        const epub_elem *e = epub_elem_find(n->name);
-        if (!e || (e->flags & E_UNWRAP)) {
-            epub_passthrough(cv);
-            break;
-        }
-        if (e->flags & E_DROP) {
-            epub_passthrough(cv);
-            cv->skip = n;
-            break;
-        }
-        if (strcmp(e->name, "img") == 0) {
-            epub_image(cv, n, quire_node_attr(n, "src"), quire_node_attr(n, "alt"),
-                       quire_node_attr(n, "title"), atoi(quire_node_attr(n, "width") ? quire_node_attr(n, "width") : "0"),
-                       atoi(quire_node_attr(n, "height") ? quire_node_attr(n, "height") : "0"));
-            epub_passthrough(cv);
-            cv->skip = n;
-            break;
-        }
-        if (e->flags & E_VOID) {
-            epub_leaf(cv, e->out);
-            epub_passthrough(cv);
-            cv->skip = n;
-            break;
-        }
-        const char *want = e->out;
-        if (strcmp(want, "p") == 0 && epub_has_block_child(n))
-            want = "div";
-        el = epub_open(cv, want, false);
-        if (el) {
-            epub_attrs(cv, el, n, (const char *)el->name);
-            if (xmlStrEqual(el->name, BAD_CAST "a"))
-                epub_link_href(cv, el, quire_node_attr(n, "href"));
-        }
-        break;
-    }
-    case QUIRE_NODE_TEXT:
-        epub_text(cv, n->literal);
-        break;
-    case QUIRE_NODE_SOFTBREAK:
-        epub_text(cv, "\n");
-        break;
-    case QUIRE_NODE_LINEBREAK:
-        epub_leaf(cv, "br");
-        break;
-    case QUIRE_NODE_CODE:
-        el = epub_open(cv, "code", false);
-        epub_text(cv, n->literal);
-        cv->depth--;
-        (void)el;
-        break;
-    case QUIRE_NODE_EMPH:
-        el = epub_open(cv, "em", false);
-        break;
-    case QUIRE_NODE_STRONG:
-        el = epub_open(cv, "strong", false);
-        break;
-    case QUIRE_NODE_STRIKETHROUGH:
-        el = epub_open(cv, "s", false);
-        break;
-    case QUIRE_NODE_LINK:
-        el = epub_open(cv, "a", false);
-        if (el) {
-            epub_attrs(cv, el, n, (const char *)el->name);
-            if (xmlStrEqual(el->name, BAD_CAST "a"))
-                epub_link_href(cv, el, n->url);
-            if (n->title && *n->title)
-                epub_set_attr(el, "title", n->title);
-        }
-        break;
-    case QUIRE_NODE_IMAGE:
-        epub_image(cv, n, n->url, n->literal, n->title, n->width, n->height);
-        break;
-    }
-}
-
-/* figcaption must be the first or last child of its figure, and only one. */
-static void epub_fix_figure(xmlNodePtr fig)
-{
-    xmlNodePtr first = NULL, last = NULL;
-    for (xmlNodePtr c = fig->children; c; c = c->next) {
-        if (c->type == XML_TEXT_NODE && epub_ws_only((const char *)c->content))
-            continue;
-        if (!first)
-            first = c;
-        last = c;
-    }
-    bool seen = false;
-    for (xmlNodePtr c = fig->children; c; c = c->next) {
-        if (c->type != XML_ELEMENT_NODE || !xmlStrEqual(c->name, BAD_CAST "figcaption"))
-            continue;
-        if (seen || (c != first && c != last))
-            xmlNodeSetName(c, BAD_CAST "div");
-        else
-            seen = true;
-    }
-}
-
-static void epub_exit(epub_conv *cv, quire_node *n)
-{
-    (void)n;
-    if (cv->depth <= 1)
-        return;
-    epub_frame *f = epub_top(cv);
-    if (f->is_figure && f->el)
-        epub_fix_figure(f->el);
-    if (f->mode == M_DL && f->el && f->el->last &&
-        xmlStrEqual(f->el->last->name, BAD_CAST "dt") && f->el != epub_top(cv)[-1].el)
-        epub_new(cv, f->el, "dd"); /* a trailing dt needs its dd */
-    cv->depth--;
-}
-
-/* ------------------------------------------------------------------ the chapter */
-
-static void epub_header(epub_conv *cv, xmlNodePtr section, const char *title)
-{
-    const quire_document *doc = cv->doc;
-    xmlNodePtr hdr = quire__epub_el(section, "header", NULL);
-    xmlSetProp(hdr, BAD_CAST "class", BAD_CAST "chapter-header");
-    quire__epub_el(hdr, "h1", title);
-    if (doc->subtitle && !epub_ws_only(doc->subtitle))
-        xmlSetProp(quire__epub_el(hdr, "p", doc->subtitle), BAD_CAST "class",
-                   BAD_CAST "subtitle");
-    if (doc->n_authors) {
-        quire_buf b;
-        quire__buf_init(&b);
-        for (size_t i = 0; i < doc->n_authors; i++) {
-            const char *nm = doc->authors[i].name;
-            if (!nm || epub_ws_only(nm))
-                continue;
-            if (b.len)
-                quire__buf_puts(&b, ", ");
-            quire__buf_puts(&b, nm);
-        }
-        if (b.len)
-            xmlSetProp(quire__epub_el(hdr, "p", quire__buf_cstr(&b)), BAD_CAST "class",
-                       BAD_CAST "byline");
-        quire__buf_free(&b);
-    }
-    if (doc->published.set) {
-        char iso[48], dt[40];
-        const quire_date *d = &doc->published;
-        if (d->has_time) {
-            quire_date_rfc3339(d, dt);
-        } else {
-            snprintf(dt, sizeof dt, "%04d-%02u-%02u", d->year, d->month, d->day);
-        }
-        snprintf(iso, sizeof iso, "%04d-%02u-%02u", d->year, d->month, d->day);
-        if (d->year >= 1 && d->year <= 9999) {
-            xmlNodePtr p = quire__epub_el(hdr, "p", NULL);
-            xmlSetProp(p, BAD_CAST "class", BAD_CAST "dateline");
-            xmlNodePtr t = quire__epub_el(p, "time", iso);
-            xmlSetProp(t, BAD_CAST "datetime", BAD_CAST dt);
-        }
-    }
-    if (doc->summary && !epub_ws_only(doc->summary))
-        xmlSetProp(quire__epub_el(hdr, "p", doc->summary), BAD_CAST "class",
-                   BAD_CAST "description");
-    if (doc->tags.count) {
-        xmlNodePtr ul = NULL;
-        for (size_t i = 0; i < doc->tags.count; i++) {
-            if (!doc->tags.items[i] || epub_ws_only(doc->tags.items[i]))
-                continue;
-            if (!ul) {
-                ul = quire__epub_el(hdr, "ul", NULL);
-                xmlSetProp(ul, BAD_CAST "class", BAD_CAST "tags");
-            }
-            quire__epub_el(ul, "li", doc->tags.items[i]);
-        }
-    }
-    if (doc->external_url) {
-        char *origin = quire__url_origin(cv->arena, doc->external_url);
-        if (origin) {
-            char *u = epub_url_encode(cv->arena, quire__url_trim(cv->arena, doc->external_url));
-            xmlNodePtr p = quire__epub_el(hdr, "p", "Source: ");
-            xmlSetProp(p, BAD_CAST "class", BAD_CAST "source");
-            /* the host names the source; the full address is the link */
-            const char *host = strstr(origin, "://") + 3;
-            char *hn = quire_arena_strndup(cv->arena, host, strlen(host) - 1);
-            xmlNodePtr a = quire__epub_el(p, "a", hn);
-            xmlSetProp(a, BAD_CAST "href", BAD_CAST u);
-        }
-    }
-}
-
-static char *epub_collapse_ws(const char *s)
-{
-    quire_buf b;
-    quire__buf_init(&b);
-    bool sp = false;
-    for (; s && *s; s++) {
-        if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r') {
-            sp = b.len > 0;
-            continue;
-        }
-        if (sp)
-            quire__buf_putc(&b, ' ');
-        sp = false;
-        quire__buf_putc(&b, *s);
-    }
-    return quire__buf_detach(&b, NULL);
-}
-
-static char *epub_chapter_title(quire_arena *a, const quire_document *doc)
-{
-    const char *cands[3] = {doc->title, doc->slug, doc->source_path};
-    for (size_t i = 0; i < 3; i++) {
-        if (!cands[i])
-            continue;
-        char *t = epub_collapse_ws(quire__xml_clean(a, cands[i]));
-        if (t && *t)
-            return t;
-        free(t);
-    }
-    return strdup("Untitled");
-}
-
-static void epub_register_targets(epub_conv *cv)
-{
-    const quire_document *doc = cv->doc;
-    epub_state *st = cv->st;
-    uint64_t hs = quire__xref_source_hash(doc->source_path);
-    if (hs)
-        quire__hmap_put(&st->targets, hs ^ 0x1, cv->chapter, false);
-    if (cv->base) {
-        uint64_t h = quire__xref_key_hash(cv->base);
-        if (h)
-            quire__hmap_put(&st->targets, h ^ 0x2, cv->chapter, false);
-    }
-}
-
-int quire__epub_chapter(epub_state *st, const quire_document *doc)
-{
-    int rc = QUIRE_OK;
-    epub_conv cv;
-    memset(&cv, 0, sizeof cv);
-    cv.st = st;
-    cv.doc = doc;
-    cv.chapter = (uint32_t)st->n_chapters;
-    snprintf(cv.prefix, sizeof cv.prefix, "c%u-", cv.chapter + 1);
-    if (!(cv.arena = quire_arena_new()))
-        return QUIRE_ERR_NOMEM;
-
-    /* where relative things resolve */
-    const char *sp = doc->source_path && strcmp(doc->source_path, "-") != 0 ? doc->source_path : "";
-    const char *slash = strrchr(sp, '/');
-    cv.src_dir = slash ? quire_arena_strndup(cv.arena, sp, (size_t)(slash - sp)) : "";
-    if (slash && slash == sp)
-        cv.src_dir = "/";
-    const char *site_base = st->ctx->site->base_url;
-    if (doc->url && quire__url_origin(cv.arena, doc->url))
-        cv.base = doc->url;
-    else if (doc->url && site_base)
-        cv.base = quire__url_resolve(cv.arena, site_base, doc->url);
-    cv.site_prefix = cv.base ? quire__url_origin(cv.arena, cv.base) : NULL;
-    if (!cv.site_prefix && site_base)
-        cv.site_prefix = quire__url_origin(cv.arena, site_base);
-    epub_register_targets(&cv);
-
-    char *lang = doc->language ? quire__epub_lang(doc->language) : NULL;
-    char *title = epub_chapter_title(cv.arena, doc);
-    xmlNodePtr body = NULL;
-    xmlDocPtr d = title ? quire__epub_xhtml_new(lang ? lang : st->language, title, &body) : NULL;
-    if (!d || !body) {
-        rc = QUIRE_ERR_NOMEM;
-        goto done;
-    }
-    cv.ns = xmlDocGetRootElement(d)->ns;
-    cv.epns = xmlSearchNsByHref(d, xmlDocGetRootElement(d), BAD_CAST EPUB_OPS_NS);
-    xmlNodePtr section = quire__epub_el(body, "section", NULL);
-    xmlSetNsProp(section, cv.epns, BAD_CAST "type", BAD_CAST "chapter");
-    xmlSetProp(section, BAD_CAST "class", BAD_CAST "chapter");
-    epub_header(&cv, section, title);
-
-    epub_frame root = {.el = section, .mode = M_FLOW, .depth = 4};
-    epub_push(&cv, root);
-
-    /* the featured image, when it is a local file (or fetched) */
-    if (doc->image.src && *doc->image.src) {
-        bool remote;
-        long idx;
-        const char *s = doc->image.src;
-        if (quire__url_has_scheme(s) && !st->fetch_remote)
-            idx = -1;
-        else
-            idx = epub_image_media(&cv, s, NULL, &remote);
-        if (idx >= 0) {
-            xmlNodePtr fig = quire__epub_el(section, "figure", NULL);
-            xmlSetProp(fig, BAD_CAST "class", BAD_CAST "featured");
-            xmlNodePtr img = quire__epub_el(fig, "img", NULL);
-            xmlSetProp(img, BAD_CAST "src", BAD_CAST st->media[idx].href);
-            const char *alt = doc->image.alt ? doc->image.alt : "";
-            epub_set_attr(img, "alt", alt);
-            st->n_images++;
-            if (!epub_ws_only(alt))
-                st->n_images_alt++;
-        }
-    }
-
-    if (doc->body) {
-        quire_iter it;
-        quire_node *n;
-        quire_event ev;
-        quire_iter_init(&it, doc->body);
-        while (!cv.err && (ev = quire_iter_next(&it, &n)) != QUIRE_EVENT_DONE) {
-            if (cv.skip) {
-                if (ev == QUIRE_EVENT_EXIT && n == cv.skip) {
-                    cv.skip = NULL;
-                    epub_exit(&cv, n);
-                }
-                continue;
-            }
-            if (ev == QUIRE_EVENT_ENTER) {
-                size_t before = cv.depth;
-                epub_enter(&cv, n);
-                /* every container pushes exactly one frame; leaves none */
-                if (!quire_node_is_leaf(n) && cv.depth == before && !cv.err)
-                    epub_passthrough(&cv);
-            } else {
-                epub_exit(&cv, n);
-            }
-        }
-    }
-    if (cv.err) {
-        rc = cv.err;
-        goto done;
-    }
-
-    /* #fragment links: to the (first) element with that id, or no link */
-    for (size_t i = 0; i < cv.n_frags; i++) {
-        epub_frag *f = &cv.frags[i];
-        if (quire__hmap_get(&cv.used_ids, quire__hash_str(f->frag, 3), NULL)) {
-            char *h = quire_arena_printf(cv.arena, "#%s%s", cv.prefix, f->frag);
-            xmlSetProp(f->a, BAD_CAST "href", BAD_CAST h);
-        } else {
-            xmlUnsetProp(f->a, BAD_CAST "href");
-            xmlUnsetNsProp(f->a, cv.epns, BAD_CAST "type");
-        }
-    }
-    quire__epub_fix_empty(xmlDocGetRootElement(d));
-
-    char *bytes = NULL;
-    size_t len = 0;
-    if ((rc = quire__epub_xml_dump(d, &bytes, &len)))
-        goto done;
-    uint64_t off = 0;
-    rc = quire__epub_spool(st, bytes, len, &off);
-    free(bytes);
-    if (rc)
-        goto done;
-    if (st->n_chapters == st->cap_chapters) {
-        size_t cap = st->cap_chapters ? st->cap_chapters * 2 : 64;
-        epub_chapter *c = realloc(st->chapters, cap * sizeof *c);
-        if (!c) {
-            rc = QUIRE_ERR_NOMEM;
-            goto done;
-        }
-        st->chapters = c;
-        st->cap_chapters = cap;
-    }
-    epub_chapter *ch = &st->chapters[st->n_chapters++];
-    ch->title = title;
-    title = NULL;
-    ch->spool_off = off;
-    ch->spool_len = len;
-    ch->date = doc->published;
-    ch->has_xref = cv.has_xref;
-
-done:
-    if (rc == QUIRE_ERR_NOMEM || rc == QUIRE_ERR_IO)
-        quire_diag_add(st->ctx->diags, QUIRE_SEV_ERROR, "epub", doc->source_path, 0, 0,
-                       "cannot write the chapter: %s", quire_strerror(rc));
-    free(title);
-    free(lang);
-    for (size_t i = 0; i < cv.n_frags; i++)
-        free(cv.frags[i].frag);
-    free(cv.frags);
-    free(cv.stack);
-    quire__hmap_free(&cv.used_ids);
-    if (d)
-        xmlFreeDoc(d);
-    quire_arena_free(cv.arena);
-    return rc;
-}

@@ -1,0 +1,216 @@
+/*
+ * epub_dom.c — the small tree a chapter is built in, and its serializer.
+ *
+ * Why not libxml2's tree: a chapter is built once, looked at a little (the
+ * content-model fixes of epub_xhtml.c peek at children and rename a few
+ * elements) and written once.  libxml2 paid for that with a malloc per node,
+ * attribute and string, a generic serializer and a free per node: about half
+ * of the writer's time.  Here nodes live in the chapter's arena (freed at
+ * once), names are the static strings of the element table, and the writer
+ * escapes straight into a quire_buf.
+ *
+ * The bytes are those xmlSaveDoc() wrote for the same tree (UTF-8, XML
+ * declaration, `<!DOCTYPE html>`, no indentation), so books did not change:
+ *   - text: & < > escaped, CR as &#13;;
+ *   - attribute values: & < > " escaped, TAB LF CR as character references;
+ *   - an element without children is <br/> when void, <p></p> otherwise
+ *     (HTML-parsing readers misread <p/>).
+ * Well-formedness rests on the callers as it did with libxml2: names come from
+ * allowlists, text and values are cleaned of characters XML forbids.
+ */
+#include "epub_internal.h"
+
+#include <string.h>
+
+epub_node *quire__epub_dom_new(quire_arena *a, const char *name)
+{
+    epub_node *n = quire_arena_alloc(a, sizeof *n);
+    if (!n)
+        return NULL;
+    n->type = XML_ELEMENT_NODE;
+    n->name = name;
+    n->arena = a;
+    return n;
+}
+
+static void epub_dom_append(epub_node *parent, epub_node *n)
+{
+    n->parent = parent;
+    if (parent->last)
+        parent->last->next = n;
+    else
+        parent->children = n;
+    parent->last = n;
+}
+
+epub_node *quire__epub_dom_el(epub_node *parent, const char *name)
+{
+    epub_node *n = quire__epub_dom_new(parent->arena, name);
+    if (n)
+        epub_dom_append(parent, n);
+    return n;
+}
+
+bool quire__epub_dom_text(epub_node *parent, const char *s, size_t len)
+{
+    epub_node *t = parent->last;
+    if (!t || t->type != XML_TEXT_NODE) {
+        /* a new text node; adjacent ones merge, as libxml2's xmlAddChild
+         * did, so that checks for white-space-only children see whole runs */
+        if (!(t = quire_arena_alloc(parent->arena, sizeof *t)))
+            return false;
+        t->type = XML_TEXT_NODE;
+        t->arena = parent->arena;
+        t->content = (char *)"";
+        epub_dom_append(parent, t);
+    }
+    if (!len)
+        return true;
+    if (t->len + len > t->cap) {
+        /* doubling: a paragraph of many soft breaks stays linear */
+        size_t cap = t->cap ? t->cap * 2 : 64;
+        while (cap < t->len + len)
+            cap *= 2;
+        char *c = quire_arena_alloc(parent->arena, cap + 1);
+        if (!c)
+            return false;
+        memcpy(c, t->content, t->len);
+        t->content = c;
+        t->cap = cap;
+    }
+    memcpy(t->content + t->len, s, len);
+    t->len += len;
+    t->content[t->len] = '\0';
+    return true;
+}
+
+bool quire__epub_dom_set(epub_node *el, const char *name, const char *value)
+{
+    char *v = quire_arena_strdup(el->arena, value ? value : "");
+    if (!v)
+        return false;
+    epub_attr **pp = &el->attrs;
+    for (; *pp; pp = &(*pp)->next)
+        if (strcmp((*pp)->name, name) == 0) { /* in place, like xmlSetProp */
+            (*pp)->value = v;
+            return true;
+        }
+    epub_attr *a = quire_arena_alloc(el->arena, sizeof *a);
+    if (!a)
+        return false;
+    a->name = name;
+    a->value = v;
+    *pp = a;
+    return true;
+}
+
+void quire__epub_dom_unset(epub_node *el, const char *name)
+{
+    for (epub_attr **pp = &el->attrs; *pp; pp = &(*pp)->next)
+        if (strcmp((*pp)->name, name) == 0) {
+            *pp = (*pp)->next;
+            return;
+        }
+}
+
+bool quire__epub_dom_is(const epub_node *n, const char *name)
+{
+    return n && n->type == XML_ELEMENT_NODE && n->name && strcmp(n->name, name) == 0;
+}
+
+/* ------------------------------------------------------------------ writing */
+
+/* Bytes that need a reference: 1 in text, 2 in attribute values.  Runs of
+ * the rest (nearly everything) are copied at once. */
+static const unsigned char epub_esc[256] = {
+    ['&'] = 3, ['<'] = 3, ['>'] = 3, ['\r'] = 3, ['"'] = 2, ['\t'] = 2, ['\n'] = 2,
+};
+
+static const char *epub_ref(char c)
+{
+    switch (c) {
+    case '&': return "&amp;";
+    case '<': return "&lt;";
+    case '>': return "&gt;";
+    case '"': return "&quot;";
+    case '\t': return "&#9;";
+    case '\n': return "&#10;";
+    default: return "&#13;"; /* '\r' */
+    }
+}
+
+static void epub_put_escaped(quire_buf *b, const char *s, size_t n, unsigned char which)
+{
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!(epub_esc[(unsigned char)s[i]] & which))
+            continue;
+        quire__buf_put(b, s + run, i - run);
+        quire__buf_puts(b, epub_ref(s[i]));
+        run = i + 1;
+    }
+    quire__buf_put(b, s + run, n - run);
+}
+
+static bool epub_void_name(const char *name)
+{
+    switch (name[0]) {
+    case 'b': return strcmp(name, "br") == 0;
+    case 'h': return strcmp(name, "hr") == 0;
+    case 'i': return strcmp(name, "img") == 0;
+    case 'w': return strcmp(name, "wbr") == 0;
+    case 'm': return strcmp(name, "meta") == 0;
+    case 'l': return strcmp(name, "link") == 0;
+    default: return false;
+    }
+}
+
+static void epub_put_close(quire_buf *b, const epub_node *n)
+{
+    quire__buf_put(b, "</", 2);
+    quire__buf_puts(b, n->name);
+    quire__buf_putc(b, '>');
+}
+
+int quire__epub_dom_write(const epub_node *root, quire_buf *b)
+{
+    quire__buf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE html>\n");
+    /* iterative pre-order walk: the tree may be deep */
+    const epub_node *n = root;
+    while (n) {
+        if (n->type == XML_TEXT_NODE) {
+            epub_put_escaped(b, n->content, n->len, 1);
+        } else {
+            quire__buf_putc(b, '<');
+            quire__buf_puts(b, n->name);
+            for (const epub_attr *a = n->attrs; a; a = a->next) {
+                quire__buf_putc(b, ' ');
+                quire__buf_puts(b, a->name);
+                quire__buf_put(b, "=\"", 2);
+                epub_put_escaped(b, a->value, strlen(a->value), 2);
+                quire__buf_putc(b, '"');
+            }
+            if (n->children) {
+                quire__buf_putc(b, '>');
+                n = n->children;
+                continue;
+            }
+            if (epub_void_name(n->name)) {
+                quire__buf_put(b, "/>", 2);
+            } else {
+                quire__buf_putc(b, '>');
+                epub_put_close(b, n);
+            }
+        }
+        /* up until there is a next sibling, closing what is finished */
+        while (n != root && !n->next) {
+            n = n->parent;
+            epub_put_close(b, n);
+        }
+        if (n == root)
+            break;
+        n = n->next;
+    }
+    quire__buf_putc(b, '\n');
+    return b->oom ? QUIRE_ERR_NOMEM : QUIRE_OK;
+}
