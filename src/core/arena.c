@@ -45,30 +45,24 @@ void quire_arena_free(quire_arena *a)
     free(a);
 }
 
+/* Blocks come zero-filled from calloc (for big blocks, fresh pages from
+ * the kernel, zero for free), and the arena never hands memory out twice:
+ * so every allocation is already zero, and the fast path need not memset. */
 static arena_block *arena_block_new(size_t size)
 {
-    arena_block *b = malloc(sizeof *b + size);
-    if (b) {
+    arena_block *b = calloc(1, sizeof *b + size);
+    if (b)
         b->size = size;
-        b->used = 0;
-        b->prev = NULL;
-    }
     return b;
 }
 
-void *quire_arena_alloc(quire_arena *a, size_t size)
+/* The rest of quire_arena_alloc: a new block, or a block of its own for a
+ * big request.  need is size rounded up, already checked for overflow. */
+static void *arena_alloc_slow(quire_arena *a, size_t need)
 {
-    if (!a)
-        return NULL;
-    size_t need = (size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
-    if (need < size || need > SIZE_MAX / 2)
-        return NULL; /* overflow */
     arena_block *b = a->head;
     unsigned char *p;
-    if (b && b->size - b->used >= need) {
-        p = b->data + b->used;
-        b->used += need;
-    } else if (need > a->next_size / 2) {
+    if (need > a->next_size / 2) {
         /* A big request gets a block of its own, slipped in behind the
          * current one, so the space left in the current block is not lost. */
         arena_block *nb = arena_block_new(need);
@@ -94,19 +88,39 @@ void *quire_arena_alloc(quire_arena *a, size_t size)
         nb->used = need;
     }
     a->total += need;
-    memset(p, 0, size);
     return p;
+}
+
+/* The fast path (called millions of times per build): room in the current
+ * block.  Zero-filled already (see arena_block_new). */
+static inline void *arena_take(quire_arena *a, size_t size)
+{
+    size_t need = (size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+    if (need < size || need > SIZE_MAX / 2)
+        return NULL; /* overflow */
+    arena_block *b = a->head;
+    if (b && b->size - b->used >= need) {
+        unsigned char *p = b->data + b->used;
+        b->used += need;
+        a->total += need;
+        return p;
+    }
+    return arena_alloc_slow(a, need);
+}
+
+void *quire_arena_alloc(quire_arena *a, size_t size)
+{
+    return a ? arena_take(a, size) : NULL;
 }
 
 char *quire_arena_strndup(quire_arena *a, const char *s, size_t len)
 {
-    if (!s)
+    if (!s || !a || len == SIZE_MAX)
         return NULL;
-    char *p = quire_arena_alloc(a, len + 1);
+    char *p = arena_take(a, len + 1);
     if (!p)
         return NULL;
-    memcpy(p, s, len);
-    p[len] = '\0';
+    memcpy(p, s, len); /* the terminating NUL is there already */
     return p;
 }
 
