@@ -156,104 +156,75 @@ static const char *dup_s(quire_arena *a, const char *s)
 }
 
 /*
- * Cloning a body runs once per output flavor per document, so it is done in
- * bulk: one pass measures the subtree (nodes, attributes, string bytes), one
- * arena allocation holds all of it, a second pass fills it in.  The copy
- * owns every byte it points to (it lives in its own arena, and the source
- * may be freed first), as a node-by-node copy would; only the allocations
- * are fewer.  Arena memory is zero-filled, so fields not set stay 0.
+ * Cloning a body runs once per output flavor per document, so it is a
+ * single direct walk: no iterator, no unlink-before-append, each node and
+ * string taken from the arena's fast path.  The copy owns every byte it
+ * points to (it lives in its own arena, and the source may be freed first).
+ * Arena memory is zero-filled, so fields not set stay 0.  (One allocation
+ * for a whole measured subtree was tried: zeroing it in one piece cost more
+ * than the allocations it saved.)
  */
-typedef struct clone_size {
-    size_t nodes, attrs, bytes;
-} clone_size;
-
-static inline void clone_measure_s(clone_size *z, const char *s)
-{
-    if (s)
-        z->bytes += strlen(s) + 1;
-}
-
-/* The next node of a pre-order walk of root's subtree after n, or NULL. */
-static inline const quire_node *clone_walk_next(const quire_node *root, const quire_node *n)
-{
-    if (n->first_child && !quire_node_is_leaf(n))
-        return n->first_child;
-    while (n != root && !n->next)
-        n = n->parent;
-    return n == root ? NULL : n->next;
-}
-
-/* A copy of s at *pool (advanced past its NUL), or NULL for NULL. */
-static inline const char *clone_put_s(char **pool, const char *s)
+static inline const char *clone_s(quire_arena *a, const char *s, bool *oom)
 {
     if (!s)
         return NULL;
-    char *p = *pool;
-    *pool = stpcpy(p, s) + 1;
-    return p;
+    const char *c = quire_arena_strndup(a, s, strlen(s));
+    if (!c)
+        *oom = true;
+    return c;
+}
+
+/* A copy of n's own fields (not its links), or NULL when out of memory. */
+static quire_node *clone_one(quire_arena *a, const quire_node *n)
+{
+    quire_node *c = quire_arena_alloc(a, sizeof *c);
+    if (!c)
+        return NULL;
+    bool oom = false;
+    c->type = n->type;
+    c->flags = n->flags;
+    c->line = n->line;
+    c->column = n->column;
+    c->literal = clone_s(a, n->literal, &oom);
+    c->url = clone_s(a, n->url, &oom);
+    c->title = clone_s(a, n->title, &oom);
+    c->info = clone_s(a, n->info, &oom);
+    c->name = clone_s(a, n->name, &oom);
+    c->level = n->level;
+    c->width = n->width;
+    c->height = n->height;
+    c->align = n->align;
+    c->embed_kind = n->embed_kind;
+    quire_attr **tail = &c->attrs;
+    for (const quire_attr *at = n->attrs; at; at = at->next) {
+        quire_attr *na = quire_arena_alloc(a, sizeof *na);
+        if (!na)
+            return NULL;
+        na->name = clone_s(a, at->name, &oom);
+        na->value = clone_s(a, at->value, &oom);
+        *tail = na;
+        tail = &na->next;
+    }
+    return oom ? NULL : c;
 }
 
 quire_node *quire_node_clone(quire_arena *a, const quire_node *root)
 {
     if (!root)
         return NULL;
-    /* The walk follows the same links as quire_iter (children only of
-     * non-leaf nodes), so the copy has exactly the nodes a walk sees. */
-    clone_size z = {0, 0, 0};
-    for (const quire_node *n = root; n; n = clone_walk_next(root, n)) {
-        z.nodes++;
-        clone_measure_s(&z, n->literal);
-        clone_measure_s(&z, n->url);
-        clone_measure_s(&z, n->title);
-        clone_measure_s(&z, n->info);
-        clone_measure_s(&z, n->name);
-        for (const quire_attr *at = n->attrs; at; at = at->next) {
-            z.attrs++;
-            clone_measure_s(&z, at->name);
-            clone_measure_s(&z, at->value);
-        }
-    }
-    if (z.nodes > SIZE_MAX / 2 / sizeof(quire_node) ||
-        z.attrs > SIZE_MAX / 4 / sizeof(quire_attr) || z.bytes > SIZE_MAX / 4)
-        return NULL;
-    size_t node_bytes = z.nodes * sizeof(quire_node), attr_bytes = z.attrs * sizeof(quire_attr);
-    unsigned char *block = quire_arena_alloc(a, node_bytes + attr_bytes + z.bytes);
-    if (!block)
-        return NULL;
-    quire_node *nodes = (quire_node *)block;
-    quire_attr *attrs = (quire_attr *)(block + node_bytes);
-    char *pool = (char *)(block + node_bytes + attr_bytes);
-
-    /* The same walk again, copying; cparent is the copy of the source
-     * node's parent, climbed along with the source. */
-    quire_node *cparent = NULL;
-    size_t i = 0, j = 0;
+    /* Pre-order over the links quire_iter follows (children only of
+     * non-leaf nodes), so the copy has exactly the nodes a walk sees;
+     * cparent is the copy of the source node's parent, climbed along with
+     * the source.  Iterative: any depth. */
+    quire_node *copy_root = NULL, *cparent = NULL;
     const quire_node *n = root;
     for (;;) {
-        quire_node *c = &nodes[i++];
-        c->type = n->type;
-        c->flags = n->flags;
-        c->line = n->line;
-        c->column = n->column;
-        c->literal = clone_put_s(&pool, n->literal);
-        c->url = clone_put_s(&pool, n->url);
-        c->title = clone_put_s(&pool, n->title);
-        c->info = clone_put_s(&pool, n->info);
-        c->name = clone_put_s(&pool, n->name);
-        c->level = n->level;
-        c->width = n->width;
-        c->height = n->height;
-        c->align = n->align;
-        c->embed_kind = n->embed_kind;
-        quire_attr **tail = &c->attrs;
-        for (const quire_attr *at = n->attrs; at; at = at->next) {
-            quire_attr *na = &attrs[j++];
-            na->name = clone_put_s(&pool, at->name);
-            na->value = clone_put_s(&pool, at->value);
-            *tail = na;
-            tail = &na->next;
-        }
-        if (cparent) {
+        quire_node *c = clone_one(a, n);
+        if (!c)
+            return NULL;
+        if (!cparent) {
+            copy_root = c;
+        } else {
             /* append: the copy is new, so there is nothing to unlink */
             c->parent = cparent;
             c->prev = cparent->last_child;
@@ -276,51 +247,40 @@ quire_node *quire_node_clone(quire_arena *a, const quire_node *root)
             break;
         n = n->next;
     }
-    return nodes;
+    return copy_root;
 }
 
 /*
- * The metadata tree, copied the same way (measure, one allocation, fill):
- * what quire_value_clone makes, value for value, in a fraction of the
- * calls.  Scalars keep their length (a JSON string may hold a NUL); keys
- * are C strings, as quire_value_append copies them.  Recursive over depth
- * like quire_value_clone: the readers bound it (quire_limits.max_depth).
+ * The metadata tree, copied value for value as quire_value_clone does, with
+ * fewer calls: scalars keep their length (a JSON string may hold a NUL);
+ * keys are C strings, as quire_value_append copies them, set on children of
+ * a mapping only.  Recursive over depth like quire_value_clone: the readers
+ * bound it (quire_limits.max_depth).
  */
-static bool value_is_scalar(quire_value_type t)
+static quire_value *value_clone(quire_arena *a, const quire_value *v)
 {
-    return t == QUIRE_VALUE_BOOL || t == QUIRE_VALUE_NUMBER || t == QUIRE_VALUE_STRING;
-}
-
-static void value_measure(clone_size *z, const quire_value *v)
-{
-    z->nodes++;
-    if (value_is_scalar(v->type))
-        z->bytes += (v->str ? v->len : 0) + 1;
-    for (const quire_value *k = v->first; k; k = k->next) {
-        if (v->type == QUIRE_VALUE_MAPPING)
-            z->bytes += (k->key ? strlen(k->key) : 0) + 1;
-        value_measure(z, k);
-    }
-}
-
-static quire_value *value_fill(quire_value **vals, char **pool, const quire_value *v)
-{
-    quire_value *c = (*vals)++;
+    if (!v)
+        return NULL;
+    quire_value *c = quire_arena_alloc(a, sizeof *c);
+    if (!c)
+        return NULL;
     c->type = v->type;
-    if (value_is_scalar(v->type)) {
+    if (v->type == QUIRE_VALUE_BOOL || v->type == QUIRE_VALUE_NUMBER ||
+        v->type == QUIRE_VALUE_STRING) {
         size_t len = v->str ? v->len : 0;
-        if (len)
-            memcpy(*pool, v->str, len);
-        c->str = *pool;
+        c->str = quire_arena_strndup(a, v->str ? v->str : "", len);
         c->len = len;
-        *pool += len + 1; /* the NUL is there: arena memory is zero-filled */
+        if (!c->str)
+            return NULL;
     }
     c->line = v->line;
     c->column = v->column;
     for (const quire_value *k = v->first; k; k = k->next) {
-        quire_value *d = value_fill(vals, pool, k);
+        quire_value *d = value_clone(a, k);
+        if (!d)
+            continue; /* out of memory: dropped, as quire_value_append drops NULL */
         if (v->type == QUIRE_VALUE_MAPPING)
-            d->key = clone_put_s(pool, k->key ? k->key : "");
+            d->key = quire_arena_strdup(a, k->key ? k->key : "");
         if (c->last)
             c->last->next = d;
         else
@@ -329,23 +289,6 @@ static quire_value *value_fill(quire_value **vals, char **pool, const quire_valu
         c->count++;
     }
     return c;
-}
-
-static quire_value *value_clone(quire_arena *a, const quire_value *v)
-{
-    if (!v)
-        return NULL;
-    clone_size z = {0, 0, 0};
-    value_measure(&z, v);
-    if (z.nodes > SIZE_MAX / 2 / sizeof(quire_value) || z.bytes > SIZE_MAX / 4)
-        return NULL;
-    size_t value_bytes = z.nodes * sizeof(quire_value);
-    unsigned char *block = quire_arena_alloc(a, value_bytes + z.bytes);
-    if (!block)
-        return NULL;
-    quire_value *vals = (quire_value *)block;
-    char *pool = (char *)(block + value_bytes);
-    return value_fill(&vals, &pool, v);
 }
 
 static void clone_strlist(quire_arena *a, quire_strlist *dst, const quire_strlist *src)
