@@ -435,15 +435,18 @@ static bool fmf_text_ok(const char *s, size_t n)
     const uint64_t ones = UINT64_C(0x0101010101010101), high = UINT64_C(0x8080808080808080);
     const unsigned char *slow_until = p;
     while (p < e) {
-        /* Eight printable ASCII bytes (0x20..0x7E) at a time: a byte >= 0x80
-         * sets its top bit in w, one < 0x20 in w - 0x20 per byte, 0x7F in
-         * w + 1 per byte; bytes in range neither borrow nor carry, so the
-         * test is exact.  After a miss (a newline, non-ASCII text), the next
-         * eight bytes go one character at a time before trying again. */
+        /* Eight bytes at a time while they are printable ASCII (0x20..0x7E)
+         * or '\n'.  Exact per byte: with no top bit set in w, neither
+         * b + 0x60 (top bit: b >= 0x20), b + 1 (top bit: b == 0x7F) nor
+         * (b ^ '\n') + 0x7F (top bit clear: b == '\n') carries into the
+         * next byte.  After a miss (non-ASCII text, say) the next eight
+         * bytes go one character at a time before trying again. */
         if (p >= slow_until && e - p >= 8) {
             uint64_t w;
             memcpy(&w, p, sizeof w);
-            if (!((w | (w - 0x20 * ones) | (w + ones)) & high)) {
+            uint64_t nl = w ^ (0x0A * ones);
+            if (!(w & high) && !((w + ones) & high) &&
+                (((w + 0x60 * ones) & high) | (~((nl + 0x7F * ones) | nl) & high)) == high) {
                 p += 8;
                 continue;
             }
