@@ -83,6 +83,9 @@ static void *arena_block_take(arena_block *b, size_t need)
 /* The rest of quire_arena_alloc: zeroing ahead in the current block, a new
  * block, or a block of its own for a big request.  need is size rounded
  * up, already checked for overflow. */
+#if defined(__GNUC__)
+__attribute__((noinline)) /* kept out of the fast path's register pressure */
+#endif
 static void *arena_alloc_slow(quire_arena *a, size_t need)
 {
     arena_block *b = a->head;
