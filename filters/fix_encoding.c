@@ -223,23 +223,85 @@ static bool fe_xml_ok(uint32_t c)
     return quire__xml_char_ok(c);
 }
 
+/* Eight bytes from p, in any alignment (memcpy compiles to one load). */
+static inline uint64_t fe_load64(const unsigned char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, sizeof w);
+    return w;
+}
+
+#define FE_ONES64 UINT64_C(0x0101010101010101)
+#define FE_HIGH64 UINT64_C(0x8080808080808080)
+
+/* True when the eight bytes of w are all in 0x20..0x7F or '\n'.  Exact per
+ * byte: with no top bit set anywhere, b + 0x60 and (b ^ '\n') + 0x7F never
+ * carry into the next byte. */
+static inline bool fe_word_is_text(uint64_t w)
+{
+    if (w & FE_HIGH64)
+        return false;
+    uint64_t printable = (w + 0x60 * FE_ONES64) & FE_HIGH64;      /* b >= 0x20 */
+    uint64_t e = w ^ (0x0A * FE_ONES64);
+    uint64_t newline = ~((e + 0x7F * FE_ONES64) | e) & FE_HIGH64; /* b == '\n' */
+    return (printable | newline) == FE_HIGH64;
+}
+
 /*
  * True when s[0..n) is valid UTF-8, holds only characters XML allows and (when
  * repair is on) no character that could start a mojibake run: then nothing
  * can change, and no buffer is needed.  Every run starts with U+00C2..U+00F4.
+ *
+ * Almost every string of a document is like that, most of them ASCII, so
+ * this runs eight bytes at a time while they are all in 0x20..0x7F or
+ * newlines (fe_word_is_text), and one character at a time for the next
+ * eight bytes otherwise (TAB, CR, or non-ASCII text).  0x7F is allowed in
+ * XML, so it needs no exception.
  */
 static bool fe_clean_utf8(const unsigned char *s, size_t n, bool mojibake)
 {
-    for (size_t i = 0; i < n;) {
-        uint32_t cp;
-        size_t k = fe_decode(s + i, n - i, &cp);
-        if (!quire__xml_char_ok(cp) || (mojibake && cp >= 0xC2 && cp <= 0xF4))
-            return false;
-        /* fe_decode reports an invalid sequence as U+FFFD too: only a real
-         * one (EF BF BD) is clean. */
-        if (cp == 0xFFFD && (k != 3 || memcmp(s + i, "\xef\xbf\xbd", 3) != 0))
-            return false;
-        i += k;
+    size_t i = 0;
+    while (i < n) {
+        if (n - i >= 8) {
+            if (fe_word_is_text(fe_load64(s + i))) {
+                i += 8;
+                continue;
+            }
+        }
+        size_t stop = i + 8 < n ? i + 8 : n;
+        while (i < stop) {
+            unsigned char c = s[i];
+            if (c >= 0x20 && c < 0x80) {
+                i++;
+                continue;
+            }
+            if (c < 0x80) {
+                if (c != '\t' && c != '\n' && c != '\r')
+                    return false;
+                i++;
+                continue;
+            }
+            uint32_t cp;
+            size_t k = fe_decode(s + i, n - i, &cp);
+            if (!quire__xml_char_ok(cp))
+                return false;
+            /* fe_decode reports an invalid sequence as U+FFFD too: only a
+             * real one (EF BF BD) is clean. */
+            if (cp == 0xFFFD && (k != 3 || memcmp(s + i, "\xef\xbf\xbd", 3) != 0))
+                return false;
+            if (mojibake && cp >= 0xC2 && cp <= 0xF4 && i + k < n) {
+                /* A possible lead ("é" in "café", "résumé"): a run starts
+                 * here only if the next character maps to a continuation
+                 * byte 0x80..0xBF (fe_candidate).  In real text it is
+                 * usually a letter or a space, and the string stays clean. */
+                uint32_t next;
+                fe_decode(s + i + k, n - i - k, &next);
+                int b = fe_cp1252_byte(next);
+                if (b >= 0x80 && b <= 0xBF)
+                    return false;
+            }
+            i += k;
+        }
     }
     return true;
 }
@@ -253,15 +315,9 @@ static const char *fe_fix(quire_arena *arena, const fe_priv *p, const char *s, s
                           size_t *out_len)
 {
     const unsigned char *u = (const unsigned char *)s;
-    bool ascii_ok = true;
-    for (size_t i = 0; i < n && ascii_ok; i++)
-        ascii_ok = (u[i] >= 0x20 && u[i] < 0x80) || u[i] == '\t' || u[i] == '\n' ||
-                   u[i] == '\r';
     *out_len = n;
-    if (ascii_ok)
-        return s; /* the fast path: nothing to repair, decode or drop */
     if (fe_clean_utf8(u, n, p->mojibake))
-        return s; /* the second one: most non-ASCII text needs no copy either */
+        return s; /* the fast path: nothing to repair, decode or drop, no copy */
 
     /* One code point per byte at most. */
     uint32_t *cps = malloc((n ? n : 1) * sizeof *cps);

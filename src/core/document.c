@@ -155,18 +155,41 @@ static const char *dup_s(quire_arena *a, const char *s)
     return s ? quire_arena_strdup(a, s) : NULL;
 }
 
-/* Copy one node's own fields (not its links) into arena a. */
-static quire_node *clone_node_fields(quire_arena *a, const quire_node *n)
+/*
+ * Cloning a body runs once per output flavor per document, so it is a
+ * single direct walk: no iterator, no unlink-before-append, each node and
+ * string taken from the arena's fast path.  The copy owns every byte it
+ * points to (it lives in its own arena, and the source may be freed first).
+ * Arena memory is zero-filled, so fields not set stay 0.  (One allocation
+ * for a whole measured subtree was tried: zeroing it in one piece cost more
+ * than the allocations it saved.)
+ */
+static inline const char *clone_s(quire_arena *a, const char *s, bool *oom)
 {
-    quire_node *c = quire_node_new(a, n->type, n->line, n->column);
+    if (!s)
+        return NULL;
+    const char *c = quire_arena_strndup(a, s, strlen(s));
+    if (!c)
+        *oom = true;
+    return c;
+}
+
+/* A copy of n's own fields (not its links), or NULL when out of memory. */
+static quire_node *clone_one(quire_arena *a, const quire_node *n)
+{
+    quire_node *c = quire_arena_alloc(a, sizeof *c);
     if (!c)
         return NULL;
+    bool oom = false;
+    c->type = n->type;
     c->flags = n->flags;
-    c->literal = dup_s(a, n->literal);
-    c->url = dup_s(a, n->url);
-    c->title = dup_s(a, n->title);
-    c->info = dup_s(a, n->info);
-    c->name = dup_s(a, n->name);
+    c->line = n->line;
+    c->column = n->column;
+    c->literal = clone_s(a, n->literal, &oom);
+    c->url = clone_s(a, n->url, &oom);
+    c->title = clone_s(a, n->title, &oom);
+    c->info = clone_s(a, n->info, &oom);
+    c->name = clone_s(a, n->name, &oom);
     c->level = n->level;
     c->width = n->width;
     c->height = n->height;
@@ -177,42 +200,95 @@ static quire_node *clone_node_fields(quire_arena *a, const quire_node *n)
         quire_attr *na = quire_arena_alloc(a, sizeof *na);
         if (!na)
             return NULL;
-        na->name = dup_s(a, at->name);
-        na->value = dup_s(a, at->value);
+        na->name = clone_s(a, at->name, &oom);
+        na->value = clone_s(a, at->value, &oom);
         *tail = na;
         tail = &na->next;
     }
-    return c;
+    return oom ? NULL : c;
 }
 
 quire_node *quire_node_clone(quire_arena *a, const quire_node *root)
 {
     if (!root)
         return NULL;
-    /* Iterative: walk the source, mirroring ENTER/EXIT onto the copy. */
-    quire_iter it;
-    quire_node *n, *copy_root = NULL, *cur = NULL;
-    quire_event ev;
-    quire_iter_init(&it, (quire_node *)root);
-    while ((ev = quire_iter_next(&it, &n)) != QUIRE_EVENT_DONE) {
-        if (ev == QUIRE_EVENT_EXIT) {
-            if (cur && n != root)
-                cur = cur->parent;
-            continue;
-        }
-        quire_node *c = clone_node_fields(a, n);
+    /* Pre-order over the links quire_iter follows (children only of
+     * non-leaf nodes), so the copy has exactly the nodes a walk sees;
+     * cparent is the copy of the source node's parent, climbed along with
+     * the source.  Iterative: any depth. */
+    quire_node *copy_root = NULL, *cparent = NULL;
+    const quire_node *n = root;
+    for (;;) {
+        quire_node *c = clone_one(a, n);
         if (!c)
             return NULL;
-        if (!copy_root) {
+        if (!cparent) {
             copy_root = c;
-            cur = c;
+        } else {
+            /* append: the copy is new, so there is nothing to unlink */
+            c->parent = cparent;
+            c->prev = cparent->last_child;
+            if (cparent->last_child)
+                cparent->last_child->next = c;
+            else
+                cparent->first_child = c;
+            cparent->last_child = c;
+        }
+        if (n->first_child && !quire_node_is_leaf(n)) {
+            cparent = c;
+            n = n->first_child;
             continue;
         }
-        quire_node_append(cur, c);
-        if (!quire_node_is_leaf(n))
-            cur = c;
+        while (n != root && !n->next) {
+            n = n->parent;
+            cparent = cparent->parent;
+        }
+        if (n == root)
+            break;
+        n = n->next;
     }
     return copy_root;
+}
+
+/*
+ * The metadata tree, copied value for value as quire_value_clone does, with
+ * fewer calls: scalars keep their length (a JSON string may hold a NUL);
+ * keys are C strings, as quire_value_append copies them, set on children of
+ * a mapping only.  Recursive over depth like quire_value_clone: the readers
+ * bound it (quire_limits.max_depth).
+ */
+static quire_value *value_clone(quire_arena *a, const quire_value *v)
+{
+    if (!v)
+        return NULL;
+    quire_value *c = quire_arena_alloc(a, sizeof *c);
+    if (!c)
+        return NULL;
+    c->type = v->type;
+    if (v->type == QUIRE_VALUE_BOOL || v->type == QUIRE_VALUE_NUMBER ||
+        v->type == QUIRE_VALUE_STRING) {
+        size_t len = v->str ? v->len : 0;
+        c->str = quire_arena_strndup(a, v->str ? v->str : "", len);
+        c->len = len;
+        if (!c->str)
+            return NULL;
+    }
+    c->line = v->line;
+    c->column = v->column;
+    for (const quire_value *k = v->first; k; k = k->next) {
+        quire_value *d = value_clone(a, k);
+        if (!d)
+            continue; /* out of memory: dropped, as quire_value_append drops NULL */
+        if (v->type == QUIRE_VALUE_MAPPING)
+            d->key = quire_arena_strdup(a, k->key ? k->key : "");
+        if (c->last)
+            c->last->next = d;
+        else
+            c->first = d;
+        c->last = d;
+        c->count++;
+    }
+    return c;
 }
 
 static void clone_strlist(quire_arena *a, quire_strlist *dst, const quire_strlist *src)
@@ -253,7 +329,7 @@ quire_document *quire_document_clone(const quire_document *src)
     clone_strlist(a, &d->categories, &src->categories);
     d->image.src = dup_s(a, src->image.src);
     d->image.alt = dup_s(a, src->image.alt);
-    d->extra = quire_value_clone(a, src->extra);
+    d->extra = value_clone(a, src->extra);
     d->body = src->body ? quire_node_clone(a, src->body) : NULL;
     if (src->body && !d->body) {
         quire_document_free(d);

@@ -69,11 +69,112 @@ static void warn(const quire_read_ctx *ctx, const char *component, const char *d
                    "%s (%zu in this file; the first is here)", what, w->count);
 }
 
+/* Length of the well-formed UTF-8 sequence at p[0..n) whose lead byte is
+ * >= 0x80, 0 if ill-formed: the same verdict as quire__utf8_decode (no
+ * overlongs, surrogates or code points past U+10FFFF), without building the
+ * code point.  The second byte's range depends on the lead (Unicode Table
+ * 3-7); later bytes are plain continuation bytes. */
+static inline size_t utf8_seq_len(const unsigned char *p, size_t n)
+{
+    unsigned char c = p[0];
+    size_t len;
+    unsigned char lo = 0x80, hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
+        len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        if (c == 0xE0)
+            lo = 0xA0;
+        else if (c == 0xED)
+            hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        if (c == 0xF0)
+            lo = 0x90;
+        else if (c == 0xF4)
+            hi = 0x8F;
+    } else {
+        return 0;
+    }
+    if (n < len || p[1] < lo || p[1] > hi)
+        return 0;
+    for (size_t i = 2; i < len; i++)
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+    return len;
+}
+
+/* Eight bytes from p, in any alignment (memcpy compiles to one load). */
+static inline uint64_t load64(const unsigned char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, sizeof w);
+    return w;
+}
+
+#define ONES64 UINT64_C(0x0101010101010101)
+#define HIGH64 UINT64_C(0x8080808080808080)
+
+/* True when the eight bytes of w are all in 0x20..0x7F or '\n': plain text
+ * lines.  Exact per byte: with no top bit set anywhere, b + 0x60 and
+ * (b ^ '\n') + 0x7F never carry into the next byte. */
+static inline bool word_is_text(uint64_t w)
+{
+    if (w & HIGH64)
+        return false;
+    uint64_t printable = (w + 0x60 * ONES64) & HIGH64;       /* b >= 0x20 */
+    uint64_t e = w ^ (0x0A * ONES64);
+    uint64_t newline = ~((e + 0x7F * ONES64) | e) & HIGH64;  /* b == '\n' */
+    return (printable | newline) == HIGH64;
+}
+
+/*
+ * True when quire__text_to_utf8's scan would find nothing to change: valid
+ * UTF-8, no NUL, no control character but TAB, LF, CR.  Nearly every file
+ * is like that, so this is the common path, and it must cost about a
+ * memchr: eight bytes at a time while they are all in 0x20..0x7F or
+ * newlines (word_is_text), one character at a time for the next eight
+ * bytes otherwise.
+ */
+static bool utf8_text_clean(const unsigned char *p, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        if (len - i >= 8) {
+            if (word_is_text(load64(p + i))) {
+                i += 8;
+                continue;
+            }
+        }
+        size_t stop = i + 8 < len ? i + 8 : len;
+        while (i < stop) {
+            unsigned char c = p[i];
+            if (c >= 0x20 && c < 0x80) {
+                i++;
+            } else if (c < 0x80) {
+                if (is_bad_control(c))
+                    return false;
+                i++;
+            } else {
+                size_t k = utf8_seq_len(p + i, len - i);
+                if (!k)
+                    return false;
+                i += k;
+            }
+        }
+    }
+    return true;
+}
+
 int quire__text_to_utf8(const quire_read_ctx *ctx, const char *component, const char *data,
                         size_t len, char **out, size_t *out_len)
 {
     *out = NULL;
     *out_len = 0;
+    if (utf8_text_clean((const unsigned char *)data, len))
+        return QUIRE_OK;
+    /* Something must change: the exact scan below counts each kind of
+     * problem and finds the first of each for the warnings. */
     const unsigned char *p = (const unsigned char *)data;
     where invalid = {0}, controls = {0}, nuls = {0};
     size_t multibyte = 0, utf8_like = 0;

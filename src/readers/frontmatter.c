@@ -181,7 +181,17 @@ static int fm_add(fm_yaml *y, quire_value *v, const char *raw, size_t raw_len, s
         top->have_key = true;
         return QUIRE_OK;
     }
-    quire_value_append(y->arena, top->v, top->key, v);
+    /* quire_value_append would copy the key a second time: top->key is
+     * already this arena's own copy, and keys are never changed in place
+     * (a filter replaces the pointer), so the value takes it as it is. */
+    v->key = top->key;
+    v->next = NULL;
+    if (top->v->last)
+        top->v->last->next = v;
+    else
+        top->v->first = v;
+    top->v->last = v;
+    top->v->count++;
     top->have_key = false;
     return QUIRE_OK;
 }
@@ -395,13 +405,53 @@ static bool fmf_scalar(fmf *f, const char *at, const char *v, size_t n, yaml_sca
     return f->rc == QUIRE_OK;
 }
 
+/* A mapping key in block context: what fm_event(SCALAR) then fm_add would
+ * do with it, without building the scalar value that fm_add only reads the
+ * text of and then drops (keys are half the scalars of front matter). */
+static bool fmf_key(fmf *f, const char *at, const char *v, size_t n, yaml_scalar_style_t st)
+{
+    fm_yaml *y = f->y;
+    fm_frame *top = y->depth ? &y->stack[y->depth - 1] : NULL;
+    if (!top || top->v->type != QUIRE_VALUE_MAPPING || top->have_key)
+        return fmf_scalar(f, at, v, n, st); /* not a key after all: the general way */
+    top->size += 1; /* a scalar: one value, no height (fm_add) */
+    if (top->height < 1)
+        top->height = 1;
+    top->key = quire_arena_strndup(y->arena, v, n);
+    if (!top->key) {
+        f->rc = QUIRE_ERR_NOMEM;
+        return false;
+    }
+    top->have_key = true;
+    return true;
+}
+
 /* Every byte is one the fast path can judge: printable ASCII, '\n', or
  * valid UTF-8 for a code point libyaml accepts that is not a YAML line
  * break (U+0085, U+2028, U+2029) nor a BOM. */
 static bool fmf_text_ok(const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s, *e = p + n;
+    const uint64_t ones = UINT64_C(0x0101010101010101), high = UINT64_C(0x8080808080808080);
+    const unsigned char *slow_until = p;
     while (p < e) {
+        /* Eight bytes at a time while they are printable ASCII (0x20..0x7E)
+         * or '\n'.  Exact per byte: with no top bit set in w, neither
+         * b + 0x60 (top bit: b >= 0x20), b + 1 (top bit: b == 0x7F) nor
+         * (b ^ '\n') + 0x7F (top bit clear: b == '\n') carries into the
+         * next byte.  After a miss (non-ASCII text, say) the next eight
+         * bytes go one character at a time before trying again. */
+        if (p >= slow_until && e - p >= 8) {
+            uint64_t w;
+            memcpy(&w, p, sizeof w);
+            uint64_t nl = w ^ (0x0A * ones);
+            if (!(w & high) && !((w + ones) & high) &&
+                (((w + 0x60 * ones) & high) | (~((nl + 0x7F * ones) | nl) & high)) == high) {
+                p += 8;
+                continue;
+            }
+            slow_until = p + 8;
+        }
         unsigned char c = *p;
         if (c < 0x80) {
             if ((c < 0x20 && c != '\n') || c == 0x7F)
@@ -463,10 +513,10 @@ static bool fmf_dquoted(fmf *f, const char *p, const char *e, const char **v, si
                         const char **after)
 {
     const char *q = p + 1;
-    const char *plain_end = q;
-    while (plain_end < e && *plain_end != '"' && *plain_end != '\\')
-        plain_end++;
-    if (plain_end < e && *plain_end == '"') {
+    /* Usually no escape: the closing quote, found by memchr, with no
+     * backslash before it. */
+    const char *plain_end = memchr(q, '"', (size_t)(e - q));
+    if (plain_end && !memchr(q, '\\', (size_t)(plain_end - q))) {
         *v = q;
         *n = (size_t)(plain_end - q);
         *after = plain_end + 1;
@@ -801,7 +851,7 @@ static bool fmf_run(fmf *f)
             }
             kv = copy;
         }
-        if (!fmf_scalar(f, k, kv, kn, kst))
+        if (!fmf_key(f, k, kv, kn, kst))
             return false;
         const char *v = fmf_skip_spaces(colon + 1, le);
         if (v == le || *v == '#') {

@@ -124,6 +124,47 @@ static void test_xml_illegal(quire_document *d)
     CHECK_STR(fix(d, "del\x7f ok", NULL), "del\x7f ok");                  /* legal in XML 1.0 */
 }
 
+/* The clean check reads eight bytes at a time: a problem at any offset of
+ * a long string, before, across and after a word boundary, is still found;
+ * clean long strings, with an accented letter anywhere, are not copied. */
+static void test_long_strings(quire_document *d)
+{
+    static const struct { const char *ins, *want; } cases[] = {
+        {"\x01", ""},                     /* control: dropped */
+        {"\xc3\xa9", "\xc3\xa9"},         /* e-acute then ASCII: clean */
+        {"\xc3\x83\xc2\xa9", "\xc3\xa9"}, /* mojibake of e-acute: repaired */
+        {"\xe2\x80\x94", "\xe2\x80\x94"}, /* em dash: clean */
+        {"\xc3\xa2\xe2\x82\xac\xe2\x80\x9d", "\xe2\x80\x94"}, /* mojibake of U+2014 */
+        {"\xe9", FFFD},                   /* stray Latin-1 byte */
+        {"\xef\xbf\xbe", ""},             /* U+FFFE: dropped */
+    };
+    char in[128], want[128];
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        for (size_t at = 0; at <= 40; at++) {
+            size_t il = strlen(cases[c].ins), wl = strlen(cases[c].want);
+            memset(in, 'a', at);
+            memcpy(in + at, cases[c].ins, il);
+            memset(in + at + il, 'b', 40 - at);
+            in[at + il + 40 - at] = '\0';
+            memset(want, 'a', at);
+            memcpy(want + at, cases[c].want, wl);
+            memset(want + at + wl, 'b', 40 - at);
+            want[at + wl + 40 - at] = '\0';
+            const char *r = fix(d, in, NULL);
+            CHECK_STR(r, want);
+            CHECK((r == in) == (strcmp(in, want) == 0));
+        }
+    }
+    /* an accented letter before a character that maps to a continuation
+     * byte is checked the slow way, and kept when it is only ambiguous */
+    const char *amb = "Une longue phrase qui finit par « café\u00a0» et rien d'autre.";
+    CHECK_STR(fix(d, amb, NULL), amb);
+    const char *fixd = "Une longue phrase avec cafÃ© et « cafÃ©\u00a0» aussi, voilà.";
+    CHECK_STR(fix(d, fixd, NULL), "Une longue phrase avec café et « café\u00a0» aussi, voilà.");
+    const char *tail = "a string that ends on an accented letter: é";
+    CHECK(fix(d, tail, NULL) == tail);
+}
+
 static void test_options(void)
 {
     quire_document *d = ft_doc(NULL, "t.md", "t");
@@ -225,6 +266,7 @@ int main(void)
     test_untouched(d);
     test_invalid_utf8(d);
     test_xml_illegal(d);
+    test_long_strings(d);
     quire_document_free(d);
     test_options();
     test_everywhere();

@@ -425,6 +425,58 @@ static void test_bad_utf8(void)
     rb_close(&r);
 }
 
+/* The clean-text check reads eight bytes at a time: a bad byte or a
+ * forbidden control at any column of a long line, and after a newline, is
+ * found, replaced and reported at its own line:column; clean non-ASCII text
+ * is left alone with no warning. */
+static void test_bad_bytes_any_offset(void)
+{
+    static const struct { const char *bad, *warn; } kinds[] = {
+        {"\xFF", "Windows-1252"}, /* no UTF-8 at all: a legacy file, read as cp1252 */
+        {"\xC3\xA9\xC3", "invalid UTF-8"},
+        {"\xED\xA0\x80", "invalid UTF-8"},
+        {"\x01", "control character"},
+        {"\x0B", "control character"},
+    };
+    char text[256];
+    for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
+        for (size_t at = 0; at < 20; at++) {
+            /* line 1: 30 letters; line 2: `at` letters, the bad bytes, more */
+            size_t n = 0;
+            memset(text, 'x', 30);
+            n = 30;
+            text[n++] = '\n';
+            memset(text + n, 'y', at);
+            n += at;
+            size_t bl = strlen(kinds[k].bad);
+            memcpy(text + n, kinds[k].bad, bl);
+            n += bl;
+            memcpy(text + n, " tail of the line\n", 19);
+            rd_body r;
+            rb_open(&r, text);
+            CHECK_INT(r.rc, QUIRE_OK);
+            CHECK(rd_has_diag(&r.diags, QUIRE_SEV_WARNING, 2,
+                              (uint32_t)at + 1 + (kinds[k].bad[0] == '\xC3' ? 2 : 0),
+                              kinds[k].warn));
+            CHECK(r.diags.count == 1);
+            char *dump = rd_dump(r.body);
+            CHECK(dump && strstr(dump, kinds[k].bad[0] == '\xFF' ? "\xC3\xBF" : "\xEF\xBF\xBD"));
+            free(dump);
+            rb_close(&r);
+        }
+    }
+    const char *clean = "Malm\xC3\xB6, \xE6\x9D\xB1\xE4\xBA\xAC and \xF0\x9F\x98\x82\t"
+                        "in a long enough line of clean text\r\nand more\n";
+    rd_body r;
+    rb_open(&r, clean);
+    CHECK_INT(r.rc, QUIRE_OK);
+    CHECK(r.diags.count == 0);
+    char *dump = rd_dump(r.body);
+    CHECK(dump && !strstr(dump, "\xEF\xBF\xBD") && strstr(dump, "\xF0\x9F\x98\x82"));
+    free(dump);
+    rb_close(&r);
+}
+
 /* The converter as the html reader uses it: positions from the text
  * itself, <head> skipped, data-sourcepos an ordinary attribute. */
 static void test_html_mode(void)
@@ -563,6 +615,7 @@ int main(void)
     test_threads();
     test_deep();
     test_bad_utf8();
+    test_bad_bytes_any_offset();
     test_html_mode();
     test_probe();
     if (rd_failures)

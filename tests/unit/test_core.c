@@ -95,6 +95,109 @@ static void test_arena_and_values(void)
     quire_arena_free(a);
 }
 
+/* The arena hands out zero-filled memory (callers rely on it: nodes and
+ * values are built field by field) without a memset per call; strndup is
+ * terminated; size 0 still gives a pointer. */
+static void test_arena_zero_and_strings(void)
+{
+    quire_arena *a = quire_arena_new();
+    for (int i = 0; i < 20000; i++) {
+        size_t n = (size_t)(i * 7 % 300);
+        unsigned char *p = quire_arena_alloc(a, n);
+        CHECK(p != NULL);
+        if (!p)
+            break;
+        bool zero = true;
+        for (size_t k = 0; k < n; k++)
+            zero = zero && p[k] == 0;
+        CHECK(zero);
+        memset(p, 0xAB, n); /* dirty it: the next allocation must not see this */
+        char *s = quire_arena_strndup(a, "0123456789abcdef", (size_t)(i % 17));
+        CHECK(s && strlen(s) == (size_t)(i % 17) && !strncmp(s, "0123456789abcdef", (size_t)(i % 17)));
+    }
+    unsigned char *big = quire_arena_alloc(a, 3u << 20); /* a block of its own */
+    CHECK(big && big[0] == 0 && big[(3u << 20) - 1] == 0);
+    unsigned char *after = quire_arena_alloc(a, 64); /* back in the current block */
+    CHECK(after && after[0] == 0 && after[63] == 0);
+    CHECK(quire_arena_strdup(a, NULL) == NULL && quire_arena_strndup(a, NULL, 3) == NULL);
+    CHECK(quire_arena_alloc(NULL, 8) == NULL && quire_arena_strndup(NULL, "x", 1) == NULL);
+    CHECK(quire_arena_alloc(a, SIZE_MAX - 3) == NULL); /* overflow */
+    CHECK(quire_arena_used(a) > (3u << 20));
+    quire_arena_free(a);
+}
+
+/* A cloned document owns copies of everything (the source may go first),
+ * node for node, attribute for attribute, value for value, with a NUL
+ * inside a scalar kept and mapping keys kept. */
+static void test_clone_fidelity(void)
+{
+    quire_document *doc = quire_document_new();
+    quire_arena *a = doc->arena;
+    quire_node *root = quire_node_new(a, QUIRE_NODE_ROOT, 1, 1);
+    quire_node *p = quire_node_new(a, QUIRE_NODE_PARAGRAPH, 2, 3);
+    quire_node_append(root, p);
+    quire_node_append(p, quire_node_new_text(a, "hello ", 6, 2, 3));
+    quire_node *link = quire_node_new(a, QUIRE_NODE_LINK, 2, 9);
+    link->url = quire_arena_strdup(a, "https://example.org/");
+    link->title = quire_arena_strdup(a, "T");
+    quire_node_set_attr(a, link, "class", "x y");
+    quire_node_set_attr(a, link, "data-b", "");
+    quire_node_append(p, link);
+    quire_node_append(link, quire_node_new_text(a, "there", 5, 2, 10));
+    quire_node *img = quire_node_new(a, QUIRE_NODE_IMAGE, 3, 1);
+    img->url = quire_arena_strdup(a, "i.png");
+    img->literal = quire_arena_strdup(a, "alt");
+    img->width = 640;
+    quire_node_append(root, img);
+    /* a leaf with a child: walks never see it, nor does the clone */
+    quire_node_append(img, quire_node_new_text(a, "hidden", 6, 3, 1));
+    quire_node *list = quire_node_new(a, QUIRE_NODE_LIST, 4, 1);
+    list->flags = QUIRE_NODE_FLAG_ORDERED;
+    list->level = 3;
+    quire_node_append(root, list);
+    quire_node_append(list, quire_node_new(a, QUIRE_NODE_ITEM, 4, 1));
+    doc->body = root;
+    doc->title = quire_arena_strdup(a, "Title");
+    doc->extra = quire_value_new(a, QUIRE_VALUE_MAPPING);
+    quire_value *seq = quire_value_new(a, QUIRE_VALUE_SEQUENCE);
+    quire_value_append(a, seq, NULL, quire_value_new_scalar(a, QUIRE_VALUE_STRING, "a\0b", 3));
+    quire_value_append(a, seq, NULL, quire_value_new_scalar(a, QUIRE_VALUE_NUMBER, "12", 2));
+    quire_value_append(a, doc->extra, "list", seq);
+    quire_value_append(a, doc->extra, "none", quire_value_new(a, QUIRE_VALUE_NULL));
+    quire_value_append(a, doc->extra, "", quire_value_new_scalar(a, QUIRE_VALUE_BOOL, "true", 4));
+    doc->extra->first->line = 7;
+
+    quire_document *c = quire_document_clone(doc);
+    CHECK(c != NULL);
+    quire_buf b1, b2;
+    quire__buf_init(&b1);
+    quire__buf_init(&b2);
+    quire__render_html(&b1, doc->body, NULL);
+    quire_document_free(doc); /* the clone must not point into the source */
+    quire__render_html(&b2, c->body, NULL);
+    CHECK_STR(quire__buf_cstr(&b2), quire__buf_cstr(&b1));
+    quire_node *cp = c->body->first_child, *cl = cp->last_child;
+    CHECK(cp->type == QUIRE_NODE_PARAGRAPH && cp->line == 2 && cp->column == 3 && cp->parent == c->body);
+    CHECK(cl->type == QUIRE_NODE_LINK && cl->prev == cp->first_child && cl->parent == cp);
+    CHECK_STR(quire_node_attr(cl, "class"), "x y");
+    CHECK_STR(quire_node_attr(cl, "data-b"), "");
+    CHECK(cl->attrs->next->next == NULL);
+    quire_node *ci = cp->next;
+    CHECK(ci->type == QUIRE_NODE_IMAGE && ci->width == 640 && !strcmp(ci->literal, "alt") &&
+          ci->first_child == NULL);
+    CHECK(ci->next->type == QUIRE_NODE_LIST && ci->next->level == 3 &&
+          ci->next->first_child->type == QUIRE_NODE_ITEM && c->body->last_child == ci->next);
+    const quire_value *l = quire_value_get(c->extra, "list");
+    CHECK(l && l->count == 2 && l->first->len == 3 && !memcmp(l->first->str, "a\0b", 4) &&
+          l->first->key == NULL && l->line == 7);
+    CHECK(l && l->last->type == QUIRE_VALUE_NUMBER && !strcmp(l->last->str, "12"));
+    CHECK(quire_value_get(c->extra, "none") && !quire_value_get(c->extra, "none")->str);
+    CHECK(quire_value_get(c->extra, "") && c->extra->count == 3 && c->extra->last->next == NULL);
+    quire__buf_free(&b1);
+    quire__buf_free(&b2);
+    quire_document_free(c);
+}
+
 static quire_node *add(quire_arena *a, quire_node *parent, quire_node_type t)
 {
     quire_node *n = quire_node_new(a, t, 1, 1);
@@ -348,6 +451,8 @@ int main(void)
     test_dates();
     test_urls();
     test_arena_and_values();
+    test_arena_zero_and_strings();
+    test_clone_fidelity();
     test_nodes_and_render();
     test_paths_and_sinks();
     test_outdir_manifest();
