@@ -72,6 +72,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #define MW_MAX_INDENT 32
 #define MW_FLUSH (64u * 1024u)
@@ -194,6 +197,33 @@ static inline size_t mw_utf8(const unsigned char *p, size_t n, uint32_t *cp)
     return quire__utf8_decode(p, n, cp);
 }
 
+/* Index of the first byte of p[i..n) that is not copied as is, or n. */
+static inline size_t mw_plain(const unsigned char *p, size_t i, size_t n)
+{
+#if defined(__SSE2__)
+    /* 16 bytes at a time.  As signed bytes, both the controls (< 0x20) and
+     * the bytes >= 0x80 (negative) compare below 0x20; '<' (0x3C) and '>'
+     * (0x3E) are the two bytes that become '>' with bit 1 set. */
+    const __m128i sp = _mm_set1_epi8(0x20), quote = _mm_set1_epi8('"'),
+                  bslash = _mm_set1_epi8('\\'), amp = _mm_set1_epi8('&'),
+                  bit1 = _mm_set1_epi8(2), gt = _mm_set1_epi8('>');
+    while (n - i >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        __m128i m = _mm_or_si128(_mm_cmplt_epi8(v, sp), _mm_cmpeq_epi8(v, quote));
+        m = _mm_or_si128(m, _mm_cmpeq_epi8(v, bslash));
+        m = _mm_or_si128(m, _mm_cmpeq_epi8(v, amp));
+        m = _mm_or_si128(m, _mm_cmpeq_epi8(_mm_or_si128(v, bit1), gt));
+        unsigned mask = (unsigned)_mm_movemask_epi8(m);
+        if (mask)
+            return i + (size_t)__builtin_ctz(mask);
+        i += 16;
+    }
+#endif
+    while (i < n && !mw_class[p[i]])
+        i++;
+    return i;
+}
+
 /* The JSON string for s[0..n), escaped as described at the top.  Bytes
  * that need no escape, valid UTF-8 included, accumulate in a run that is
  * copied with one memcpy when an escape (or the end) comes. */
@@ -203,8 +233,7 @@ static void mw_put_string(quire_buf *b, const char *s, size_t n)
     size_t run = 0, i = 0;
     quire__buf_putc(b, '"');
     for (;;) {
-        while (i < n && !mw_class[p[i]])
-            i++;
+        i = mw_plain(p, i, n);
         if (i == n)
             break;
         unsigned char c = p[i];
