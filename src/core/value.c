@@ -44,12 +44,16 @@ void quire_value_append(quire_arena *arena, quire_value *parent, const char *key
     parent->count++;
 }
 
+/* Templates and the front matter look keys up by name millions of times in
+ * a build, mostly in mappings where the key is absent or comes late: the
+ * first byte settles almost every mismatch without a call to strcmp. */
 const quire_value *quire_value_get(const quire_value *map, const char *key)
 {
     if (!map || map->type != QUIRE_VALUE_MAPPING || !key)
         return NULL;
+    const char k0 = key[0];
     for (const quire_value *c = map->first; c; c = c->next)
-        if (c->key && strcmp(c->key, key) == 0)
+        if (c->key && c->key[0] == k0 && (k0 == '\0' || strcmp(c->key + 1, key + 1) == 0))
             return c;
     return NULL;
 }

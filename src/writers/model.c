@@ -50,21 +50,42 @@
  * Indentation stops growing at MW_MAX_INDENT levels to keep deep output
  * linear in size.
  *
- * Streaming: the header goes out at begin, each document at write_document
- * (flushed to the sink every MW_FLUSH bytes), the closing brackets at end;
- * nothing is kept between documents.
+ * Streaming: the header goes out at begin, each document at write_document,
+ * the closing brackets at end; nothing is kept between documents.  In a build,
+ * prepare() serializes each document into a buffer of its own on a worker
+ * thread (mw_prepared), and write_document only appends that buffer to the
+ * sink, in collection order.  Without prepare (quire_write(), or prepare
+ * failed) write_document serializes the document itself, flushing to the
+ * sink every MW_FLUSH bytes.  Both paths run the same code (mw_document on an
+ * mw_out), so the bytes are the same.
  *
- * Ownership: the writer's priv owns one quire_buf and the value stack; close
- * frees both.  Documents and site are borrowed.
+ * Speed (this writer sees every byte of every document): keys are written as
+ * pre-quoted literals (KEY), integers by a small formatter rather than
+ * snprintf, and strings are copied in runs of bytes that need no escape.
+ *
+ * Ownership: the writer's priv owns one mw_out (a quire_buf and the value
+ * stack); close frees both.  A prepared result (mw_prepared) owns its bytes
+ * and is freed by release.  Documents and site are borrowed.
  */
 #include "internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #define MW_MAX_INDENT 32
 #define MW_FLUSH (64u * 1024u)
+/* Documents sit at this depth: inside the root object and "documents". */
+#define MW_DOC_DEPTH 2
+
+/* A key as written before its value, quoted and followed by ": ", with its
+ * length: the keys this writer names are plain ASCII, so they are quoted at
+ * compile time instead of escaped at every use. */
+#define KEY(k) "\"" k "\": ", (sizeof("\"" k "\": ") - 1)
+#define NOKEY NULL, 0
 
 /* A pretty-printing JSON emitter that needs no stack: after an opening
  * bracket nothing has been written at the new level (need_comma false), and
@@ -76,14 +97,50 @@ typedef struct mw_json {
     bool flat;       /* members go on the current line (a body node's fields) */
 } mw_json;
 
-typedef struct mw_priv {
+/* The first number not in JSON's grammar met while serializing.  The
+ * warning is given once per output, which only the main thread knows, so a
+ * serialization records it and write_document (or begin) reports it. */
+typedef struct mw_bad_number {
+    bool set;
+    uint32_t line, column;
+    char text[41];   /* what "%.40s" of it prints */
+} mw_bad_number;
+
+/* One serialization in progress: the header and closing brackets (in
+ * priv), a document written by write_document itself (also in priv), or a
+ * document built by prepare on a worker thread (on its stack). */
+typedef struct mw_out {
     quire_buf buf;
     mw_json j;
     const quire_value **stack;  /* walk of value trees (malloc'd) */
     size_t stack_cap;
+    quire_sink *sink;           /* flushed to every MW_FLUSH bytes; NULL:
+                                   everything stays in buf (prepare) */
+    mw_bad_number bad;
+} mw_out;
+
+typedef struct mw_priv {
+    mw_out out;
     bool warned_number;
     quire_writer_ctx *ctx;
 } mw_priv;
+
+/* What prepare made of one document: its JSON, from the separating comma
+ * on (the first document is written without it), and a number to warn
+ * about, if any. */
+typedef struct mw_prepared {
+    char *data;
+    size_t len;
+    mw_bad_number bad;
+} mw_prepared;
+
+static void mw_out_init(mw_out *o, quire_sink *sink)
+{
+    memset(o, 0, sizeof *o);
+    quire__buf_init(&o->buf);
+    o->j.b = &o->buf;
+    o->sink = sink;
+}
 
 /* ------------------------------------------------------------ strings */
 
@@ -95,45 +152,119 @@ static void mw_put_u(quire_buf *b, unsigned cp)
     quire__buf_put(b, e, sizeof e);
 }
 
-/* The JSON string for s[0..n), escaped as described at the top. */
+/* Per byte: 0 = copied as is, 1 = an ASCII byte that is escaped (controls,
+ * " \ < > &), 2 = a byte >= 0x80 (UTF-8 to check). */
+static const unsigned char mw_class[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x00 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x10 */
+    0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x20: " & */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, /* 0x30: < > */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x40 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, /* 0x50: \ */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x60 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x70 */
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0x80 */
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0x90 */
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0xA0 */
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0xB0 */
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0xC0 */
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0xD0 */
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0xE0 */
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0xF0 */
+};
+
+static inline bool mw_cont(unsigned char c)
+{
+    return (c & 0xC0) == 0x80;
+}
+
+/* Length of the valid UTF-8 sequence at p[0..n) (p[0] >= 0x80), 0 when it
+ * is not valid; *cp gets the code point.  Two- and three-byte sequences
+ * (all of Latin, Greek, Cyrillic, CJK, punctuation) are checked inline;
+ * the rest goes to the shared decoder, which makes the same decisions. */
+static inline size_t mw_utf8(const unsigned char *p, size_t n, uint32_t *cp)
+{
+    unsigned char c = p[0];
+    if (c >= 0xC2 && c <= 0xDF && n >= 2 && mw_cont(p[1])) {
+        *cp = ((uint32_t)(c & 0x1F) << 6) | (p[1] & 0x3F);
+        return 2;
+    }
+    if (c >= 0xE0 && c <= 0xEF && n >= 3 && mw_cont(p[1]) && mw_cont(p[2]) &&
+        (c != 0xE0 || p[1] >= 0xA0) && (c != 0xED || p[1] <= 0x9F)) {
+        *cp = ((uint32_t)(c & 0x0F) << 12) | ((uint32_t)(p[1] & 0x3F) << 6) | (p[2] & 0x3F);
+        return 3;
+    }
+    return quire__utf8_decode(p, n, cp);
+}
+
+/* Index of the first byte of p[i..n) that is not copied as is, or n. */
+static inline size_t mw_plain(const unsigned char *p, size_t i, size_t n)
+{
+#if defined(__SSE2__)
+    /* 16 bytes at a time.  As signed bytes, both the controls (< 0x20) and
+     * the bytes >= 0x80 (negative) compare below 0x20; '<' (0x3C) and '>'
+     * (0x3E) are the two bytes that become '>' with bit 1 set. */
+    const __m128i sp = _mm_set1_epi8(0x20), quote = _mm_set1_epi8('"'),
+                  bslash = _mm_set1_epi8('\\'), amp = _mm_set1_epi8('&'),
+                  bit1 = _mm_set1_epi8(2), gt = _mm_set1_epi8('>');
+    while (n - i >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        __m128i m = _mm_or_si128(_mm_cmplt_epi8(v, sp), _mm_cmpeq_epi8(v, quote));
+        m = _mm_or_si128(m, _mm_cmpeq_epi8(v, bslash));
+        m = _mm_or_si128(m, _mm_cmpeq_epi8(v, amp));
+        m = _mm_or_si128(m, _mm_cmpeq_epi8(_mm_or_si128(v, bit1), gt));
+        unsigned mask = (unsigned)_mm_movemask_epi8(m);
+        if (mask)
+            return i + (size_t)__builtin_ctz(mask);
+        i += 16;
+    }
+#endif
+    while (i < n && !mw_class[p[i]])
+        i++;
+    return i;
+}
+
+/* The JSON string for s[0..n), escaped as described at the top.  Bytes
+ * that need no escape, valid UTF-8 included, accumulate in a run that is
+ * copied with one memcpy when an escape (or the end) comes. */
 static void mw_put_string(quire_buf *b, const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t run = 0, i = 0;
     quire__buf_putc(b, '"');
-    while (i < n) {
+    for (;;) {
+        i = mw_plain(p, i, n);
+        if (i == n)
+            break;
         unsigned char c = p[i];
-        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\' && c != '<' && c != '>' &&
-            c != '&') {
-            i++;
-            continue;
-        }
-        quire__buf_put(b, s + run, i - run);
-        if (c < 0x80) {
-            switch (c) {
-            case '"': quire__buf_puts(b, "\\\""); break;
-            case '\\': quire__buf_puts(b, "\\\\"); break;
-            case '\n': quire__buf_puts(b, "\\n"); break;
-            case '\t': quire__buf_puts(b, "\\t"); break;
-            case '\r': quire__buf_puts(b, "\\r"); break;
-            case '\b': quire__buf_puts(b, "\\b"); break;
-            case '\f': quire__buf_puts(b, "\\f"); break;
-            default: mw_put_u(b, c); break; /* other controls, < > & */
+        if (c >= 0x80) {
+            uint32_t cp = 0;
+            size_t k = mw_utf8(p + i, n - i, &cp);
+            if (k && cp != 0x2028 && cp != 0x2029) {
+                i += k; /* valid text: stays in the run */
+                continue;
             }
-            i++;
-        } else {
-            uint32_t cp;
-            size_t k = quire__utf8_decode(p + i, n - i, &cp);
+            quire__buf_put(b, s + run, i - run);
             if (!k) {
                 mw_put_u(b, 0xDC00u | c); /* surrogateescape: one byte */
                 i++;
             } else {
-                if (cp == 0x2028 || cp == 0x2029)
-                    mw_put_u(b, cp);
-                else
-                    quire__buf_put(b, s + i, k);
+                mw_put_u(b, cp);
                 i += k;
             }
+        } else {
+            quire__buf_put(b, s + run, i - run);
+            switch (c) {
+            case '"': quire__buf_put(b, "\\\"", 2); break;
+            case '\\': quire__buf_put(b, "\\\\", 2); break;
+            case '\n': quire__buf_put(b, "\\n", 2); break;
+            case '\t': quire__buf_put(b, "\\t", 2); break;
+            case '\r': quire__buf_put(b, "\\r", 2); break;
+            case '\b': quire__buf_put(b, "\\b", 2); break;
+            case '\f': quire__buf_put(b, "\\f", 2); break;
+            default: mw_put_u(b, c); break; /* other controls, < > & */
+            }
+            i++;
         }
         run = i;
     }
@@ -141,6 +272,20 @@ static void mw_put_string(quire_buf *b, const char *s, size_t n)
     quire__buf_putc(b, '"');
 }
 
+/* v in decimal, as "%lld" writes it. */
+static void mw_put_int(quire_buf *b, long long v)
+{
+    char num[24];
+    char *end = num + sizeof num, *p = end;
+    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    quire__buf_put(b, p, (size_t)(end - p));
+}
 
 /* ------------------------------------------------------------ emitter */
 
@@ -156,8 +301,8 @@ static void mw_newline(mw_json *j)
     quire__buf_put(j->b, spaces, n);
 }
 
-/* Comma, newline and indentation before a value, then its key if any. */
-static void mw_prefix(mw_json *j, const char *key)
+/* Comma, newline and indentation before a value. */
+static inline void mw_sep(mw_json *j)
 {
     if (j->flat) {
         if (j->need_comma)
@@ -167,18 +312,37 @@ static void mw_prefix(mw_json *j, const char *key)
             quire__buf_putc(j->b, ',');
         mw_newline(j);
     }
+}
+
+/* The separator, then the key if any: kq is a KEY() literal (kn bytes). */
+static inline void mw_prefix(mw_json *j, const char *kq, size_t kn)
+{
+    mw_sep(j);
+    if (kq)
+        quire__buf_put(j->b, kq, kn);
+}
+
+/* The same for a key from the data (value trees), which is escaped. */
+static void mw_prefix_data(mw_json *j, const char *key)
+{
+    mw_sep(j);
     if (key) {
         mw_put_string(j->b, key, strlen(key));
         quire__buf_put(j->b, ": ", 2);
     }
 }
 
-static void mw_open(mw_json *j, const char *key, char bracket)
+static void mw_opened(mw_json *j, char bracket)
 {
-    mw_prefix(j, key);
     quire__buf_putc(j->b, bracket);
     j->depth++;
     j->need_comma = false;
+}
+
+static void mw_open(mw_json *j, const char *kq, size_t kn, char bracket)
+{
+    mw_prefix(j, kq, kn);
+    mw_opened(j, bracket);
 }
 
 static void mw_close(mw_json *j, char bracket)
@@ -190,87 +354,96 @@ static void mw_close(mw_json *j, char bracket)
     j->need_comma = true;
 }
 
-static void mw_raw(mw_json *j, const char *key, const char *raw)
+static void mw_raw(mw_json *j, const char *kq, size_t kn, const char *raw, size_t n)
 {
-    mw_prefix(j, key);
-    quire__buf_puts(j->b, raw);
+    mw_prefix(j, kq, kn);
+    quire__buf_put(j->b, raw, n);
     j->need_comma = true;
 }
 
-static void mw_strn(mw_json *j, const char *key, const char *s, size_t n)
+static void mw_strn(mw_json *j, const char *kq, size_t kn, const char *s, size_t n)
 {
-    mw_prefix(j, key);
+    mw_prefix(j, kq, kn);
     mw_put_string(j->b, s, n);
     j->need_comma = true;
 }
 
 /* A string member, left out when s is NULL. */
-static void mw_str(mw_json *j, const char *key, const char *s)
+static void mw_str(mw_json *j, const char *kq, size_t kn, const char *s)
 {
     if (s)
-        mw_strn(j, key, s, strlen(s));
+        mw_strn(j, kq, kn, s, strlen(s));
 }
 
-static void mw_int(mw_json *j, const char *key, long long v)
+static void mw_int(mw_json *j, const char *kq, size_t kn, long long v)
 {
-    char num[24];
-    snprintf(num, sizeof num, "%lld", v);
-    mw_raw(j, key, num);
+    mw_prefix(j, kq, kn);
+    mw_put_int(j->b, v);
+    j->need_comma = true;
 }
 
-static void mw_bool(mw_json *j, const char *key, bool v)
+static void mw_bool(mw_json *j, const char *kq, size_t kn, bool v)
 {
-    mw_raw(j, key, v ? "true" : "false");
+    if (v)
+        mw_raw(j, kq, kn, "true", 4);
+    else
+        mw_raw(j, kq, kn, "false", 5);
 }
 
 /* ------------------------------------------------------------ values */
 
-static bool mw_push(mw_priv *w, size_t n, const quire_value *v)
+static bool mw_push(mw_out *o, size_t n, const quire_value *v)
 {
-    if (n == w->stack_cap) {
-        size_t cap = w->stack_cap ? w->stack_cap * 2 : 64;
-        const quire_value **s = realloc(w->stack, cap * sizeof *s);
+    if (n == o->stack_cap) {
+        size_t cap = o->stack_cap ? o->stack_cap * 2 : 64;
+        const quire_value **s = realloc(o->stack, cap * sizeof *s);
         if (!s)
             return false;
-        w->stack = s;
-        w->stack_cap = cap;
+        o->stack = s;
+        o->stack_cap = cap;
     }
-    w->stack[n] = v;
+    o->stack[n] = v;
     return true;
 }
 
-static void mw_scalar(mw_priv *w, const char *key, const quire_value *v)
+/* The value of a scalar (its prefix is written). */
+static void mw_scalar(mw_out *o, const quire_value *v)
 {
-    mw_json *j = &w->j;
+    quire_buf *b = o->j.b;
     const char *s = v->str ? v->str : "";
     size_t n = v->str ? v->len : 0;
     switch (v->type) {
     case QUIRE_VALUE_BOOL:
-        mw_bool(j, key, n == 4 && memcmp(s, "true", 4) == 0);
+        if (n == 4 && memcmp(s, "true", 4) == 0)
+            quire__buf_put(b, "true", 4);
+        else
+            quire__buf_put(b, "false", 5);
         break;
     case QUIRE_VALUE_NUMBER:
         if (quire__json_number(s, n)) {
-            mw_prefix(j, key);
-            quire__buf_put(j->b, s, n);
-            j->need_comma = true;
+            quire__buf_put(b, s, n);
             break;
         }
         /* Readers store numbers in JSON's grammar; a filter that broke that
          * rule gets its text kept as a string rather than invalid JSON. */
-        if (!w->warned_number) {
-            quire_diag_add(w->ctx->diags, QUIRE_SEV_WARNING, "model", NULL, v->line, v->column,
-                           "number '%.40s' is not in JSON's grammar: written as a string", s);
-            w->warned_number = true;
+        if (!o->bad.set) {
+            o->bad.set = true;
+            o->bad.line = v->line;
+            o->bad.column = v->column;
+            size_t k = strnlen(s, sizeof o->bad.text - 1);
+            memcpy(o->bad.text, s, k);
+            o->bad.text[k] = '\0';
         }
-        mw_strn(j, key, s, n);
+        mw_put_string(b, s, n);
         break;
     case QUIRE_VALUE_STRING:
-        mw_strn(j, key, s, n);
+        mw_put_string(b, s, n);
         break;
     default:
-        mw_raw(j, key, "null");
+        quire__buf_put(b, "null", 4);
         break;
     }
+    o->j.need_comma = true;
 }
 
 static bool mw_is_container(const quire_value *v)
@@ -278,22 +451,25 @@ static bool mw_is_container(const quire_value *v)
     return v->type == QUIRE_VALUE_MAPPING || v->type == QUIRE_VALUE_SEQUENCE;
 }
 
-/* A whole value tree as the member `key`, depth-first without recursion:
- * the stack holds the containers entered so far. */
-static int mw_value(mw_priv *w, const char *key, const quire_value *root)
+/* A whole value tree as the member kq (a KEY literal), depth-first without
+ * recursion: the stack holds the containers entered so far. */
+static int mw_value(mw_out *o, const char *kq, size_t kn, const quire_value *root)
 {
-    mw_json *j = &w->j;
+    mw_json *j = &o->j;
     size_t n = 0;
     const quire_value *v = root;
     for (;;) {
-        const char *k = key;
-        if (n > 0)
-            k = w->stack[n - 1]->type == QUIRE_VALUE_MAPPING ? (v->key ? v->key : "") : NULL;
+        if (n == 0)
+            mw_prefix(j, kq, kn);
+        else if (o->stack[n - 1]->type == QUIRE_VALUE_MAPPING)
+            mw_prefix_data(j, v->key ? v->key : "");
+        else
+            mw_sep(j);
         if (mw_is_container(v)) {
             char open = v->type == QUIRE_VALUE_MAPPING ? '{' : '[';
-            mw_open(j, k, open);
+            mw_opened(j, open);
             if (v->first) {
-                if (!mw_push(w, n, v))
+                if (!mw_push(o, n, v))
                     return QUIRE_ERR_NOMEM;
                 n++;
                 v = v->first;
@@ -301,7 +477,7 @@ static int mw_value(mw_priv *w, const char *key, const quire_value *root)
             }
             mw_close(j, open == '{' ? '}' : ']');
         } else {
-            mw_scalar(w, k, v);
+            mw_scalar(o, v);
         }
         /* climb until a container has a next child */
         for (;;) {
@@ -311,7 +487,7 @@ static int mw_value(mw_priv *w, const char *key, const quire_value *root)
                 v = v->next;
                 break;
             }
-            v = w->stack[--n];
+            v = o->stack[--n];
             mw_close(j, v->type == QUIRE_VALUE_MAPPING ? '}' : ']');
         }
     }
@@ -339,87 +515,96 @@ static const char *mw_embed_name(quire_embed_kind k)
     }
 }
 
-/* Flag bits and their names; the reader has the same table. */
-static const struct { uint32_t bit; const char *name; } mw_flags[] = {
-    {QUIRE_NODE_FLAG_ORDERED, "ordered"},
-    {QUIRE_NODE_FLAG_TIGHT, "tight"},
-    {QUIRE_NODE_FLAG_TASK, "task"},
-    {QUIRE_NODE_FLAG_CHECKED, "checked"},
-    {QUIRE_NODE_FLAG_HEADER, "header"},
+/* Flag bits and their names (as KEY literals); the reader has the same
+ * table. */
+static const struct {
+    uint32_t bit;
+    const char *kq;
+    size_t kn;
+} mw_flags[] = {
+    {QUIRE_NODE_FLAG_ORDERED, KEY("ordered")},
+    {QUIRE_NODE_FLAG_TIGHT, KEY("tight")},
+    {QUIRE_NODE_FLAG_TASK, KEY("task")},
+    {QUIRE_NODE_FLAG_CHECKED, KEY("checked")},
+    {QUIRE_NODE_FLAG_HEADER, KEY("header")},
 };
 
 /* Opens the node's object and writes its own fields (not its children),
  * all on one line. */
-static void mw_node_fields(mw_json *j, const char *key, const quire_node *n)
+static void mw_node_fields(mw_json *j, bool is_root, const quire_node *n)
 {
-    mw_open(j, key, '{');
+    if (is_root)
+        mw_open(j, KEY("body"), '{');
+    else
+        mw_open(j, NOKEY, '{');
     j->flat = true;
-    mw_str(j, "type", quire_node_type_name(n->type));
-    mw_int(j, "line", n->line);
-    mw_int(j, "column", n->column);
+    mw_str(j, KEY("type"), quire_node_type_name(n->type));
+    mw_int(j, KEY("line"), n->line);
+    mw_int(j, KEY("column"), n->column);
     uint32_t rest = n->flags;
-    for (size_t i = 0; i < sizeof mw_flags / sizeof mw_flags[0]; i++) {
+    for (size_t i = 0; rest && i < sizeof mw_flags / sizeof mw_flags[0]; i++) {
         if (n->flags & mw_flags[i].bit) {
-            mw_bool(j, mw_flags[i].name, true);
+            mw_bool(j, mw_flags[i].kq, mw_flags[i].kn, true);
             rest &= ~mw_flags[i].bit;
         }
     }
     if (rest) /* bits quire does not name yet: kept as a number */
-        mw_int(j, "flags", rest);
+        mw_int(j, KEY("flags"), rest);
     if (n->level)
-        mw_int(j, "level", n->level);
-    mw_str(j, "literal", n->literal);
-    mw_str(j, "url", n->url);
-    mw_str(j, "title", n->title);
-    mw_str(j, "info", n->info);
-    mw_str(j, "name", n->name);
+        mw_int(j, KEY("level"), n->level);
+    mw_str(j, KEY("literal"), n->literal);
+    mw_str(j, KEY("url"), n->url);
+    mw_str(j, KEY("title"), n->title);
+    mw_str(j, KEY("info"), n->info);
+    mw_str(j, KEY("name"), n->name);
     if (n->attrs) {
-        mw_open(j, "attrs", '[');
+        mw_open(j, KEY("attrs"), '[');
         for (const quire_attr *a = n->attrs; a; a = a->next) {
-            mw_open(j, NULL, '[');
-            mw_str(j, NULL, a->name ? a->name : "");
-            mw_str(j, NULL, a->value ? a->value : "");
+            mw_open(j, NOKEY, '[');
+            mw_str(j, NOKEY, a->name ? a->name : "");
+            mw_str(j, NOKEY, a->value ? a->value : "");
             mw_close(j, ']');
         }
         mw_close(j, ']');
     }
     if (n->width)
-        mw_int(j, "width", n->width);
+        mw_int(j, KEY("width"), n->width);
     if (n->height)
-        mw_int(j, "height", n->height);
-    mw_str(j, "align", mw_align_name(n->align));
-    mw_str(j, "embed_kind", mw_embed_name(n->embed_kind));
+        mw_int(j, KEY("height"), n->height);
+    mw_str(j, KEY("align"), mw_align_name(n->align));
+    mw_str(j, KEY("embed_kind"), mw_embed_name(n->embed_kind));
 }
 
-static int mw_flush(mw_priv *w, bool force)
+/* Hands buf to the sink when it holds MW_FLUSH bytes (or always, with
+ * force); a serialization without sink (prepare) keeps everything. */
+static int mw_flush(mw_out *o, bool force)
 {
-    if (w->buf.oom)
+    if (o->buf.oom)
         return QUIRE_ERR_NOMEM;
-    if (!force && w->buf.len < MW_FLUSH)
+    if (!o->sink || (!force && o->buf.len < MW_FLUSH))
         return QUIRE_OK;
-    int rc = w->buf.len ? quire_sink_write(w->ctx->out, w->buf.data, w->buf.len) : QUIRE_OK;
-    quire__buf_reset(&w->buf);
+    int rc = o->buf.len ? quire_sink_write(o->sink, o->buf.data, o->buf.len) : QUIRE_OK;
+    quire__buf_reset(&o->buf);
     return rc;
 }
 
-static int mw_body(mw_priv *w, const quire_node *root)
+static int mw_body(mw_out *o, const quire_node *root)
 {
-    mw_json *j = &w->j;
+    mw_json *j = &o->j;
     quire_iter it;
     quire_node *n;
     quire_event ev;
     int rc = QUIRE_OK;
     quire_iter_init(&it, (quire_node *)root);
     while (rc == QUIRE_OK && (ev = quire_iter_next(&it, &n)) != QUIRE_EVENT_DONE) {
-        bool leaf = quire_node_is_leaf(n);
         if (ev == QUIRE_EVENT_ENTER) {
             /* One node per line: its fields flat, each child on a line of
              * its own, closing brackets right after the last child. */
-            mw_node_fields(j, n == root ? "body" : NULL, n);
-            if (leaf) /* a leaf gets no EXIT event */
+            mw_node_fields(j, n == root, n);
+            if (quire_node_is_leaf(n)) /* a leaf gets no EXIT event */
                 mw_close(j, '}');
             else if (n->first_child)
-                mw_open(j, "children", '[');
+                mw_open(j, KEY("children"), '[');
             j->flat = false;
         } else {
             j->flat = true;
@@ -428,7 +613,8 @@ static int mw_body(mw_priv *w, const quire_node *root)
             mw_close(j, '}');
             j->flat = false;
         }
-        rc = mw_flush(w, false);
+        if (o->sink)
+            rc = mw_flush(o, false);
     }
     return rc;
 }
@@ -439,127 +625,190 @@ static void mw_authors(mw_json *j, const quire_author *a, size_t n)
 {
     if (!n)
         return;
-    mw_open(j, "authors", '[');
+    mw_open(j, KEY("authors"), '[');
     for (size_t i = 0; i < n; i++) {
-        mw_open(j, NULL, '{');
-        mw_str(j, "name", a[i].name);
-        mw_str(j, "url", a[i].url);
-        mw_str(j, "email", a[i].email);
-        mw_str(j, "avatar", a[i].avatar);
+        mw_open(j, NOKEY, '{');
+        mw_str(j, KEY("name"), a[i].name);
+        mw_str(j, KEY("url"), a[i].url);
+        mw_str(j, KEY("email"), a[i].email);
+        mw_str(j, KEY("avatar"), a[i].avatar);
         mw_close(j, '}');
     }
     mw_close(j, ']');
 }
 
-static void mw_strlist(mw_json *j, const char *key, const quire_strlist *l)
+static void mw_strlist(mw_json *j, const char *kq, size_t kn, const quire_strlist *l)
 {
     if (!l->count)
         return;
-    mw_open(j, key, '[');
+    mw_open(j, kq, kn, '[');
     for (size_t i = 0; i < l->count; i++)
-        mw_str(j, NULL, l->items[i] ? l->items[i] : "");
+        mw_str(j, NOKEY, l->items[i] ? l->items[i] : "");
     mw_close(j, ']');
 }
 
-static void mw_date(mw_json *j, const char *key, const quire_date *d)
+static void mw_date(mw_json *j, const char *kq, size_t kn, const quire_date *d)
 {
     char buf[48];
     if (d->set)
-        mw_str(j, key, quire_date_iso(d, buf));
+        mw_str(j, kq, kn, quire_date_iso(d, buf));
 }
 
-static int mw_document(mw_priv *w, const quire_document *d)
+static int mw_document(mw_out *o, const quire_document *d)
 {
-    mw_json *j = &w->j;
+    mw_json *j = &o->j;
     int rc = QUIRE_OK;
-    mw_open(j, NULL, '{');
-    mw_str(j, "id", d->id);
-    mw_str(j, "slug", d->slug);
-    mw_str(j, "source_path", d->source_path);
-    mw_str(j, "format", d->format);
-    mw_str(j, "title", d->title);
-    mw_str(j, "subtitle", d->subtitle);
-    mw_str(j, "summary", d->summary);
-    mw_str(j, "language", d->language);
-    mw_str(j, "url", d->url);
-    mw_str(j, "external_url", d->external_url);
+    mw_open(j, NOKEY, '{');
+    mw_str(j, KEY("id"), d->id);
+    mw_str(j, KEY("slug"), d->slug);
+    mw_str(j, KEY("source_path"), d->source_path);
+    mw_str(j, KEY("format"), d->format);
+    mw_str(j, KEY("title"), d->title);
+    mw_str(j, KEY("subtitle"), d->subtitle);
+    mw_str(j, KEY("summary"), d->summary);
+    mw_str(j, KEY("language"), d->language);
+    mw_str(j, KEY("url"), d->url);
+    mw_str(j, KEY("external_url"), d->external_url);
     mw_authors(j, d->authors, d->n_authors);
-    mw_date(j, "published", &d->published);
-    mw_date(j, "modified", &d->modified);
-    mw_strlist(j, "tags", &d->tags);
-    mw_strlist(j, "categories", &d->categories);
+    mw_date(j, KEY("published"), &d->published);
+    mw_date(j, KEY("modified"), &d->modified);
+    mw_strlist(j, KEY("tags"), &d->tags);
+    mw_strlist(j, KEY("categories"), &d->categories);
     const quire_image *im = &d->image;
     if (im->src || im->alt || im->width || im->height) {
-        mw_open(j, "image", '{');
-        mw_str(j, "src", im->src);
-        mw_str(j, "alt", im->alt);
+        mw_open(j, KEY("image"), '{');
+        mw_str(j, KEY("src"), im->src);
+        mw_str(j, KEY("alt"), im->alt);
         if (im->width)
-            mw_int(j, "width", im->width);
+            mw_int(j, KEY("width"), im->width);
         if (im->height)
-            mw_int(j, "height", im->height);
+            mw_int(j, KEY("height"), im->height);
         mw_close(j, '}');
     }
-    mw_bool(j, "draft", d->draft);
-    mw_int(j, "body_line", d->body_line);
+    mw_bool(j, KEY("draft"), d->draft);
+    mw_int(j, KEY("body_line"), d->body_line);
     if (d->extra)
-        rc = mw_value(w, "extra", d->extra);
+        rc = mw_value(o, KEY("extra"), d->extra);
     if (rc == QUIRE_OK && d->body)
-        rc = mw_body(w, d->body);
+        rc = mw_body(o, d->body);
     mw_close(j, '}');
     return rc;
 }
 
-static int mw_site(mw_priv *w, const quire_site *s)
+static int mw_site(mw_out *o, const quire_site *s)
 {
-    mw_json *j = &w->j;
+    mw_json *j = &o->j;
     int rc = QUIRE_OK;
-    mw_open(j, "site", '{');
-    mw_str(j, "title", s->title);
-    mw_str(j, "description", s->description);
-    mw_str(j, "base_url", s->base_url);
-    mw_str(j, "language", s->language);
-    mw_str(j, "icon", s->icon);
-    mw_str(j, "favicon", s->favicon);
-    mw_str(j, "publisher", s->publisher);
-    mw_str(j, "rights", s->rights);
-    mw_str(j, "cover", s->cover);
+    mw_open(j, KEY("site"), '{');
+    mw_str(j, KEY("title"), s->title);
+    mw_str(j, KEY("description"), s->description);
+    mw_str(j, KEY("base_url"), s->base_url);
+    mw_str(j, KEY("language"), s->language);
+    mw_str(j, KEY("icon"), s->icon);
+    mw_str(j, KEY("favicon"), s->favicon);
+    mw_str(j, KEY("publisher"), s->publisher);
+    mw_str(j, KEY("rights"), s->rights);
+    mw_str(j, KEY("cover"), s->cover);
     mw_authors(j, s->authors, s->n_authors);
     if (s->config)
-        rc = mw_value(w, "config", s->config);
-    mw_str(j, "config_dir", s->config_dir);
+        rc = mw_value(o, KEY("config"), s->config);
+    mw_str(j, KEY("config_dir"), s->config_dir);
     mw_close(j, '}');
     return rc;
 }
 
 /* ------------------------------------------------------------ writer */
 
+/* The number warning, once per output (main thread only). */
+static void mw_report(mw_priv *w, mw_bad_number *bad)
+{
+    if (bad->set && !w->warned_number) {
+        quire_diag_add(w->ctx->diags, QUIRE_SEV_WARNING, "model", NULL, bad->line, bad->column,
+                       "number '%.40s' is not in JSON's grammar: written as a string", bad->text);
+        w->warned_number = true;
+    }
+    bad->set = false;
+}
+
 static int model_begin(quire_writer_ctx *ctx)
 {
     mw_priv *w = ctx->priv;
     w->ctx = ctx;
-    quire__buf_init(&w->buf);
-    w->j.b = &w->buf;
-    mw_open(&w->j, NULL, '{');
-    mw_raw(&w->j, "quire_model", "1");
-    int rc = mw_site(w, ctx->site);
-    mw_open(&w->j, "documents", '[');
-    return rc == QUIRE_OK ? mw_flush(w, true) : rc;
+    mw_out_init(&w->out, ctx->out);
+    mw_json *j = &w->out.j;
+    mw_open(j, NOKEY, '{');
+    mw_raw(j, KEY("quire_model"), "1", 1);
+    int rc = mw_site(&w->out, ctx->site);
+    mw_report(w, &w->out.bad);
+    mw_open(j, KEY("documents"), '[');
+    return rc == QUIRE_OK ? mw_flush(&w->out, true) : rc;
+}
+
+/* On a worker thread: the document's whole JSON, as write_document would
+ * write it at MW_DOC_DEPTH, preceded by its separating comma.  Reads
+ * neither ctx nor priv: everything it needs is in the document. */
+static int model_prepare(const quire_writer_ctx *ctx, const quire_document *doc,
+                         quire_diag_list *diags, void **out)
+{
+    (void)ctx;
+    (void)diags; /* the number warning goes through write_document */
+    mw_prepared *p = malloc(sizeof *p);
+    if (!p)
+        return QUIRE_ERR_NOMEM;
+    mw_out o;
+    mw_out_init(&o, NULL);
+    o.j.depth = MW_DOC_DEPTH;
+    quire__buf_putc(&o.buf, ',');
+    int rc = mw_document(&o, doc);
+    free(o.stack);
+    if (rc == QUIRE_OK && o.buf.oom)
+        rc = QUIRE_ERR_NOMEM;
+    if (rc != QUIRE_OK) {
+        quire__buf_free(&o.buf);
+        free(p);
+        return rc;
+    }
+    p->bad = o.bad;
+    p->data = quire__buf_detach(&o.buf, &p->len);
+    *out = p;
+    return QUIRE_OK;
+}
+
+static void model_release(void *prepared)
+{
+    mw_prepared *p = prepared;
+    free(p->data);
+    free(p);
 }
 
 static int model_write_document(quire_writer_ctx *ctx, const quire_document *doc)
 {
     mw_priv *w = ctx->priv;
-    int rc = mw_document(w, doc);
-    return rc == QUIRE_OK ? mw_flush(w, true) : rc;
+    mw_out *o = &w->out;
+    const mw_prepared *p = ctx->prepared;
+    if (p) {
+        /* Made by model_prepare at the depth documents sit at; o->buf is
+         * empty (flushed after every document), so the bytes go straight
+         * to the sink. */
+        bool comma = o->j.need_comma;
+        int rc = quire_sink_write(o->sink, p->data + !comma, p->len - !comma);
+        o->j.need_comma = true;
+        mw_bad_number bad = p->bad;
+        mw_report(w, &bad);
+        return rc;
+    }
+    int rc = mw_document(o, doc);
+    mw_report(w, &o->bad);
+    return rc == QUIRE_OK ? mw_flush(o, true) : rc;
 }
 
 static int model_end(quire_writer_ctx *ctx)
 {
     mw_priv *w = ctx->priv;
-    mw_close(&w->j, ']');
-    mw_close(&w->j, '}');
-    quire__buf_putc(&w->buf, '\n');
-    return mw_flush(w, true);
+    mw_close(&w->out.j, ']');
+    mw_close(&w->out.j, '}');
+    quire__buf_putc(&w->out.buf, '\n');
+    return mw_flush(&w->out, true);
 }
 
 static void model_close(quire_writer_ctx *ctx)
@@ -567,9 +816,9 @@ static void model_close(quire_writer_ctx *ctx)
     mw_priv *w = ctx->priv;
     if (!w)
         return;
-    quire__buf_free(&w->buf);
-    free(w->stack);
-    w->stack = NULL;
+    quire__buf_free(&w->out.buf);
+    free(w->out.stack);
+    w->out.stack = NULL;
 }
 
 const quire_writer quire_writer_model = {
@@ -582,6 +831,8 @@ const quire_writer quire_writer_model = {
     .priv_size = sizeof(mw_priv),
     .begin = model_begin,
     .write_document = model_write_document,
+    .prepare = model_prepare,
+    .release = model_release,
     .end = model_end,
     .close = model_close,
 };

@@ -4,11 +4,15 @@
  * </script>, invalid UTF-8, U+2028), numbers kept as written, duplicate
  * keys, 100,000-level bodies and values (no crash; a clean error under the
  * default limit; a byte-identical round trip above it), and malformed JSON
- * reported with line:column.
+ * reported with line:column; the model writer's escaping against a plain
+ * reference over every byte and random mixes, and its prepare() path (run
+ * on several threads, in any order) giving the same bytes and warnings as
+ * write_document alone.
  */
 #include "internal.h"
 
 #include <cjson/cJSON.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -314,6 +318,280 @@ static void test_jsonfeed_stream(void)
     quire_collection_free(c);
 }
 
+
+/* ------------------------------------------------ escaping vs a reference */
+
+/* The escaping rules of the model writer written the plain way, one byte or
+ * sequence at a time (the writer copies runs of plain bytes in one go). */
+static void ref_escape(quire_buf *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *p = (const unsigned char *)s;
+    quire__buf_putc(b, '"');
+    for (size_t i = 0; i < n;) {
+        unsigned char c = p[i];
+        uint32_t cp = c;
+        size_t k = 1;
+        if (c >= 0x80) {
+            k = quire__utf8_decode(p + i, n - i, &cp);
+            if (!k) {
+                cp = 0xDC00u | c;
+                k = 1;
+            } else if (cp != 0x2028 && cp != 0x2029) {
+                quire__buf_put(b, s + i, k);
+                i += k;
+                continue;
+            }
+        } else if (c == '"' || c == '\\') {
+            quire__buf_putc(b, '\\');
+            quire__buf_putc(b, (char)c);
+            i++;
+            continue;
+        } else if (c == '\n' || c == '\t' || c == '\r' || c == '\b' || c == '\f') {
+            quire__buf_putc(b, '\\');
+            quire__buf_putc(b, c == '\n' ? 'n' : c == '\t' ? 't' : c == '\r' ? 'r' : c == '\b' ? 'b' : 'f');
+            i++;
+            continue;
+        } else if (c >= 0x20 && c != '<' && c != '>' && c != '&') {
+            quire__buf_putc(b, (char)c);
+            i++;
+            continue;
+        }
+        char e[6] = {'\\', 'u', hex[(cp >> 12) & 0xF], hex[(cp >> 8) & 0xF], hex[(cp >> 4) & 0xF],
+                     hex[cp & 0xF]};
+        quire__buf_put(b, e, sizeof e);
+        i += k;
+    }
+    quire__buf_putc(b, '"');
+}
+
+/* Writes s[0..n) as the only member of a document's extra and checks the
+ * text after `"s": ` against the reference. */
+static bool escape_matches(const char *s, size_t n)
+{
+    quire_collection *c = quire_collection_new();
+    quire_document *d = new_doc("e");
+    quire_value *m = quire_value_new(d->arena, QUIRE_VALUE_MAPPING);
+    quire_value_append(d->arena, m, "s", quire_value_new_scalar(d->arena, QUIRE_VALUE_STRING, s, n));
+    d->extra = m;
+    quire_collection_add(c, d);
+    quire_diag_list diags;
+    quire_diag_list_init(&diags);
+    char *out = write_all(c, "model", &diags);
+    quire_buf want;
+    quire__buf_init(&want);
+    ref_escape(&want, s, n);
+    quire__buf_putc(&want, '\n');
+    const char *at = out ? strstr(out, "\"s\": ") : NULL;
+    bool ok = at && strncmp(at + 5, quire__buf_cstr(&want), want.len) == 0;
+    if (!ok)
+        fprintf(stderr, "escape mismatch: want %s", quire__buf_cstr(&want));
+    quire__buf_free(&want);
+    free(out);
+    quire_diag_list_free(&diags);
+    quire_collection_free(c);
+    return ok;
+}
+
+static uint32_t rng_next(uint32_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 17;
+    *x ^= *x << 5;
+    return *x;
+}
+
+static void test_escape_reference(void)
+{
+    /* Every byte, at every offset of a 16-byte block and around it (the
+     * writer scans 16 bytes at a time where it can). */
+    char s[64];
+    for (int byte = 0; byte < 256; byte++) {
+        for (size_t at = 0; at < 40; at += (at < 20 ? 1 : 7)) {
+            memset(s, 'a', sizeof s);
+            s[at] = (char)byte;
+            CHECK(escape_matches(s, 40));
+        }
+    }
+    /* Random mixes of plain text, escapes, valid and broken UTF-8. */
+    static const char *const pieces[] = {
+        "a", "bcdefgh", " ", "0123456789abcdef", "\"", "\\", "<", ">", "&", "=", "?", "\n", "\t",
+        "\r", "\b", "\f", "\x01", "\x1f", "\x7f", "\xc3\xa9", "\xe2\x80\xa8", "\xe2\x80\xa9",
+        "\xe2\x82\xac", "\xe4\xb8\xad", "\xf0\x9f\x98\x80", "\xed\xa0\x80", "\xed\x9f\xbf",
+        "\xe0\x80\x80", "\xe0\xa0\x80", "\xc0\xaf", "\xc1\xbf", "\xc2\x80", "\xe2\x80", "\xe2",
+        "\x80", "\xbf", "\xff", "\xfe", "\xf4\x8f\xbf\xbf", "\xf4\x90\x80\x80", "\xf0\x80\x80\x80",
+        "\xef\xbf\xbf", "\xdf\xbf"};
+    const size_t np = sizeof pieces / sizeof pieces[0];
+    uint32_t x = 2463534242u;
+    quire_buf b;
+    quire__buf_init(&b);
+    for (int round = 0; round < 3000; round++) {
+        quire__buf_reset(&b);
+        size_t parts = rng_next(&x) % 24;
+        for (size_t i = 0; i < parts; i++) {
+            const char *piece = pieces[rng_next(&x) % np];
+            quire__buf_put(&b, piece, strlen(piece));
+        }
+        if (rng_next(&x) % 8 == 0)
+            quire__buf_put(&b, "\0z", 2); /* a NUL inside */
+        if (!escape_matches(b.data ? b.data : "", b.len)) {
+            CHECK(!"random escape case");
+            break;
+        }
+    }
+    quire__buf_free(&b);
+}
+
+/* ------------------------------------------------ prepare() path */
+
+/* A collection that touches every part of the writer. */
+static quire_collection *rich_collection(void)
+{
+    quire_collection *c = quire_collection_new();
+    c->site.title = "Site <&> \xe2\x80\xa8";
+    for (int i = 0; i < 24; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "doc-%d", i);
+        quire_document *d = new_doc(id);
+        quire_arena *a = d->arena;
+        d->title = i % 3 ? "Title \"q\" \\ \xc3\xa9\xff" : "";
+        d->summary = i % 2 ? "summary\nline two\ttab" : NULL;
+        d->draft = i % 5 == 0;
+        d->body_line = (uint32_t)(i * 1000003u % 4000000000u);
+        d->image.src = i % 4 ? NULL : "img.png";
+        d->image.width = i % 4 ? 0 : -i - 1;
+        d->image.height = i % 4 ? 0 : 2147483647;
+        quire_value *m = quire_value_new(a, QUIRE_VALUE_MAPPING);
+        quire_value *seq = quire_value_new(a, QUIRE_VALUE_SEQUENCE);
+        quire_value_append(a, seq, NULL, scalar(a, QUIRE_VALUE_NUMBER, "-12.5e3"));
+        quire_value_append(a, seq, NULL, scalar(a, QUIRE_VALUE_BOOL, i % 2 ? "true" : "false"));
+        quire_value_append(a, seq, NULL, quire_value_new(a, QUIRE_VALUE_NULL));
+        quire_value_append(a, seq, NULL, quire_value_new(a, QUIRE_VALUE_MAPPING));
+        quire_value_append(a, m, "list", seq);
+        quire_value_append(a, m, "k\"ey<", scalar(a, QUIRE_VALUE_STRING, "v\x01"));
+        if (i == 5 || i == 17) /* two bad numbers: one warning, the first one */
+            quire_value_append(a, m, "hex", scalar(a, QUIRE_VALUE_NUMBER, i == 5 ? "0x5" : "0x17"));
+        d->extra = m;
+        quire_node *parent = d->body;
+        for (int depth = 0; depth < i % 7; depth++) {
+            quire_node *q = quire_node_new(a, QUIRE_NODE_BLOCKQUOTE, (uint32_t)depth + 1, 3);
+            quire_node_append(parent, q);
+            parent = q;
+        }
+        quire_node *h = quire_node_new(a, QUIRE_NODE_HEADING, 4294967295u, 0);
+        h->level = i % 6 + 1;
+        h->flags = i % 2 ? (QUIRE_NODE_FLAG_TIGHT | (1u << 30)) : 0;
+        quire_node_append(parent, h);
+        quire_node *l = quire_node_new(a, QUIRE_NODE_LINK, 7, 9);
+        l->url = "https://example.org/?a=1&b=<2>";
+        quire_node_append(h, l);
+        quire_node_append(l, quire_node_new_text(a, "text \xe2\x80\xa9 here", 14, 7, 10));
+        quire_collection_add(c, d);
+    }
+    return c;
+}
+
+typedef struct prep_job {
+    quire_write_session *s;
+    const quire_collection *c;
+    void **prep;
+    quire_diag_list diags;
+    size_t start, step;
+} prep_job;
+
+static void *prep_thread(void *arg)
+{
+    prep_job *job = arg;
+    /* Backwards: the writer must not depend on the order. */
+    for (size_t k = job->start; k < job->c->count; k += job->step) {
+        size_t i = job->c->count - 1 - k;
+        quire__write_prepare(job->s, job->c->docs[i], &job->diags, &job->prep[i]);
+    }
+    return NULL;
+}
+
+/* Output of the model writer through prepare (on threads; doc `skip` gets
+ * no prepared result, as when prepare fails) and write_document. */
+static char *write_prepared(const quire_collection *c, size_t skip, quire_diag_list *diags)
+{
+    quire_sink *sink;
+    if (quire_sink_open_memory(&sink) != QUIRE_OK)
+        return NULL;
+    quire_write_opts o = {.updated = quire__build_date(c)};
+    quire_write_session *s;
+    int rc = quire__write_open(&s, &c->site, quire_writer_find("model"), sink, &o, c->count, diags);
+    void **prep = calloc(c->count, sizeof *prep);
+    enum { THREADS = 3 };
+    prep_job jobs[THREADS];
+    pthread_t tid[THREADS];
+    for (size_t t = 0; t < THREADS; t++) {
+        jobs[t] = (prep_job){.s = s, .c = c, .prep = prep, .start = t, .step = THREADS};
+        quire_diag_list_init(&jobs[t].diags);
+        CHECK(pthread_create(&tid[t], NULL, prep_thread, &jobs[t]) == 0);
+    }
+    for (size_t t = 0; t < THREADS; t++) {
+        pthread_join(tid[t], NULL);
+        CHECK(jobs[t].diags.count == 0);
+        quire_diag_list_free(&jobs[t].diags);
+    }
+    for (size_t i = 0; i < c->count; i++) {
+        CHECK(prep[i] != NULL);
+        if (i == skip) {
+            quire__write_release(s, prep[i]);
+            prep[i] = NULL;
+        }
+        if (rc == QUIRE_OK)
+            rc = quire__write_doc_prepared(s, c->docs[i], prep[i]);
+        else
+            quire__write_release(s, prep[i]);
+    }
+    free(prep);
+    int rc2 = quire__write_close(s, rc == QUIRE_OK);
+    char *data = NULL;
+    size_t len;
+    if (rc != QUIRE_OK || rc2 != QUIRE_OK) {
+        quire_sink_abort(sink);
+        return NULL;
+    }
+    quire_sink_commit_memory(sink, &data, &len);
+    return data;
+}
+
+static void test_prepared(void)
+{
+    quire_collection *c = rich_collection();
+    quire_diag_list d0;
+    quire_diag_list_init(&d0);
+    char *plain = write_all(c, "model", &d0);
+    CHECK(plain != NULL);
+    if (getenv("DUMP") && plain)
+        fputs(plain, stdout);
+    CHECK(d0.warnings == 1 && d0.count == 1 && strstr(d0.items[0].message, "'0x5'"));
+    quire_collection *back = quire_collection_new();
+    CHECK(plain && read_model(back, plain, 0, &d0) == QUIRE_OK && back->count == c->count);
+    quire_collection_free(back);
+    CHECK(plain && strstr(plain, "\"line\": 4294967295, \"column\": 0"));
+    CHECK(plain && strstr(plain, "\"width\": -1,\n        \"height\": 2147483647\n"));
+    CHECK(plain && strstr(plain, "\"flags\": 1073741824"));
+    /* every document prepared, then the first, a middle one and the last
+     * written without */
+    const size_t skips[] = {SIZE_MAX, 0, 5, 23};
+    for (size_t k = 0; k < sizeof skips / sizeof skips[0]; k++) {
+        quire_diag_list d1;
+        quire_diag_list_init(&d1);
+        char *prepared = write_prepared(c, skips[k], &d1);
+        CHECK(prepared && plain && strcmp(plain, prepared) == 0);
+        CHECK(d1.count == 1 && d0.count == 1 &&
+              strcmp(d1.items[0].message, d0.items[0].message) == 0 &&
+              d1.items[0].line == d0.items[0].line && d1.items[0].column == d0.items[0].column);
+        free(prepared);
+        quire_diag_list_free(&d1);
+    }
+    free(plain);
+    quire_diag_list_free(&d0);
+    quire_collection_free(c);
+}
+
 int main(void)
 {
     test_escaping();
@@ -321,6 +599,8 @@ int main(void)
     test_deep();
     test_malformed();
     test_jsonfeed_stream();
+    test_escape_reference();
+    test_prepared();
     if (failures)
         fprintf(stderr, "%d check(s) failed\n", failures);
     return failures ? 1 : 0;
