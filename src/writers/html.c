@@ -264,10 +264,10 @@ static const char *html_jsonld_site(quire_arena *a, const quire_site *site, cons
 
 /* Site-wide fields every template sees: site.*, home, stylesheet or the
  * inlined CSS, links to the feeds that exist beside this page. */
-static void html_common(quire_writer_ctx *ctx, quire_arena *a, quire_value *m, const char *root,
+static void html_common(const quire_writer_ctx *ctx, quire_arena *a, quire_value *m, const char *root,
                         const char *feed_dir)
 {
-    html_priv *p = ctx->priv;
+    const html_priv *p = ctx->priv;
     const quire_site *site = ctx->site;
     quire_value *s = quire__tpl_map(a);
     quire__tpl_set(a, s, "title", html_or(site->title, "Untitled"));
@@ -307,11 +307,11 @@ static void html_common(quire_writer_ctx *ctx, quire_arena *a, quire_value *m, c
 /* The fields of one document, for the page head and for its <article>. */
 /* image: the featured image as the page shows it (a published copy
  * relative to the site root when local is set, else a URL), or NULL. */
-static void html_doc_fields(quire_writer_ctx *ctx, quire_arena *a, quire_value *m,
+static void html_doc_fields(const quire_writer_ctx *ctx, quire_arena *a, quire_value *m,
                             const quire_document *doc, const char *slug, const char *root,
                             const char *content, const char *image, bool local)
 {
-    html_priv *p = ctx->priv;
+    const html_priv *p = ctx->priv;
     const quire_site *site = ctx->site;
     const char *title = html_or(doc->title, html_or(slug, "Untitled"));
     const char *canonical = !p->standalone && site->base_url && slug
@@ -401,24 +401,24 @@ static void html_doc_fields(quire_writer_ctx *ctx, quire_arena *a, quire_value *
                                                       image, published, modified));
 }
 
-/* The body as HTML, in arena a.  In build mode, images are published and
- * links to documents resolved (*deferred: placeholders are left). */
-static const char *html_body(html_priv *p, quire_arena *a, const quire_document *doc,
-                             bool *deferred)
+/* The body as HTML, in arena a (buf is scratch).  With pg (build mode),
+ * images are read and links to documents written as placeholders, both
+ * recorded in pg for the page at OUTDIR/<slug>/. */
+static const char *html_body(const html_priv *p, quire_arena *a, const quire_document *doc,
+                             const char *slug, html_pub_page *pg, quire_buf *buf)
 {
     static const quire_render_opts opts = {.keep_embeds = true};
     quire_node *body = quire__html_prepare_body(a, doc->body, p->sandbox);
-    if (body && p->pub &&
-        quire__html_pub_body(p->pub, a, doc, body, "../", deferred) != QUIRE_OK)
+    if (body && pg && quire__html_pub_body(p->pub, pg, a, doc, slug, body, "../") != QUIRE_OK)
         return NULL;
     /* after publishing: a missing image is gone, and may leave a picture
      * without its img */
     if (body && quire__html_fix_nesting(a, body) != QUIRE_OK)
         return NULL;
-    quire__buf_reset(&p->buf);
+    quire__buf_reset(buf);
     if (body)
-        quire__render_html(&p->buf, body, &opts);
-    return p->buf.oom ? NULL : quire_arena_strdup(a, quire__buf_cstr(&p->buf));
+        quire__render_html(buf, body, &opts);
+    return buf->oom ? NULL : quire_arena_strndup(a, buf->data ? buf->data : "", buf->len);
 }
 
 int quire__html_write_file(quire_writer_ctx *ctx, const char *rel, const void *data, size_t len)
@@ -581,26 +581,173 @@ static int html_push_entry(html_priv *p, const quire_document *doc, const char *
     return QUIRE_OK;
 }
 
+/* A document's page (build mode) rendered for OUTDIR/<slug>/index.html,
+ * before its images are published and its links resolved. */
+typedef struct html_page {
+    char *slug;               /* what it was rendered for, malloc'd */
+    char *text;               /* the page, malloc'd */
+    size_t len;
+    html_pub_page *pg;        /* its images, links and warnings */
+    const char *image;        /* the featured image as published (in pg), or NULL */
+    bool image_local;
+} html_page;
+
+static void html_page_free(html_page *pg)
+{
+    if (!pg)
+        return;
+    free(pg->slug);
+    free(pg->text);
+    quire__html_pub_page_free(pg->pg);
+    free(pg);
+}
+
+/* Render doc's page.  Reads only what begin() set up, so it runs on any
+ * thread.  names: NULL, or an earlier try whose commit asked for a redo. */
+static int html_render_page(const quire_writer_ctx *ctx, const quire_document *doc,
+                            const char *slug, const html_pub_page *names, html_page **out)
+{
+    const html_priv *p = ctx->priv;
+    *out = NULL;
+    html_page *pg = calloc(1, sizeof *pg);
+    quire_arena *a = quire_arena_new();
+    if (!pg || !a || !(pg->slug = strdup(slug)) || !(pg->pg = quire__html_pub_page_new(names))) {
+        quire_arena_free(a);
+        html_page_free(pg);
+        return QUIRE_ERR_NOMEM;
+    }
+    quire_buf buf;
+    quire__buf_init(&buf);
+    pg->image = quire__html_pub_image(p->pub, pg->pg, a, doc, &pg->image_local);
+    quire_value *m = quire__tpl_map(a);
+    html_common(ctx, a, m, "../", NULL);
+    const char *content = html_body(p, a, doc, slug, pg->pg, &buf);
+    int rc = QUIRE_ERR_NOMEM;
+    if (content) {
+        html_doc_fields(ctx, a, m, doc, slug, "../", content, pg->image, pg->image_local);
+        quire_value *art = quire__tpl_map(a);
+        html_doc_fields(ctx, a, art, doc, slug, "../", content, pg->image, pg->image_local);
+        quire_value *arts = quire__tpl_list(a);
+        quire_value_append(a, arts, NULL, art);
+        quire__tpl_put(a, m, "articles", arts);
+        quire__buf_reset(&buf);
+        quire__tpl_render(p->page, m, &buf);
+        if (!buf.oom) {
+            pg->text = quire__buf_detach(&buf, &pg->len);
+            rc = pg->text || !pg->len ? QUIRE_OK : QUIRE_ERR_NOMEM;
+        }
+    }
+    quire__buf_free(&buf);
+    quire_arena_free(a);
+    if (rc != QUIRE_OK) {
+        html_page_free(pg);
+        return rc;
+    }
+    *out = pg;
+    return QUIRE_OK;
+}
+
+/* The part of writing a page that needs no shared state, on the build's
+ * worker threads.  The slug is the document's own: the build made it
+ * unique, and write_document renders again in the rare case it is not. */
+static int html_prepare(const quire_writer_ctx *ctx, const quire_document *doc,
+                        quire_diag_list *diags, void **out)
+{
+    const html_priv *p = ctx->priv;
+    (void)diags; /* warnings travel with the page, to keep their order */
+    *out = NULL;
+    if (p->standalone || !doc->slug)
+        return QUIRE_OK;
+    html_page *pg = NULL;
+    int rc = html_render_page(ctx, doc, doc->slug, NULL, &pg);
+    *out = pg;
+    return rc;
+}
+
+static void html_release(void *prepared)
+{
+    html_page_free(prepared);
+}
+
+static int html_write_standalone(quire_writer_ctx *ctx, const quire_document *doc)
+{
+    html_priv *p = ctx->priv;
+    /* Kept in the writer's arena: the document may be freed after this. */
+    /* No output folder to copy images into: srcs stay as written. */
+    quire_value *art = quire__tpl_map(p->arena);
+    const char *content = html_body(p, p->arena, doc, doc->slug, NULL, &p->buf);
+    if (!content)
+        return QUIRE_ERR_NOMEM;
+    html_doc_fields(ctx, p->arena, art, doc, doc->slug, "", content, doc->image.src, false);
+    quire_value_append(p->arena, p->articles, NULL, art);
+    if (!p->first_doc) {
+        p->first_doc = quire__tpl_map(p->arena);
+        html_doc_fields(ctx, p->arena, p->first_doc, doc, doc->slug, "", NULL, doc->image.src,
+                        false);
+    }
+    return QUIRE_OK;
+}
+
+/* Publish a rendered page: its images (rendering it again when one got
+ * another name), its warnings, its links; then the file itself, or the
+ * spool when it links to documents still to come; then its entry for the
+ * index and tag pages.  page stays the caller's; slug (its own, in the
+ * writer's arena) is kept for those pages. */
+static int html_publish_page(quire_writer_ctx *ctx, const quire_document *doc, const char *slug,
+                             html_page *page)
+{
+    html_priv *p = ctx->priv;
+    html_page *owned = NULL; /* a page rendered again here */
+    bool redo = false;
+    int rc = quire__html_pub_commit(p->pub, page->pg, &redo);
+    /* Each try publishes what it can, so the names settle: the second
+     * one normally holds; more only if a file changed meanwhile. */
+    for (int tries = 0; rc == QUIRE_OK && redo; tries++) {
+        html_page *again = NULL;
+        rc = tries < 3 ? html_render_page(ctx, doc, page->slug, page->pg, &again) : QUIRE_ERR_IO;
+        if (rc == QUIRE_OK)
+            rc = quire__html_pub_commit(p->pub, again->pg, &redo);
+        html_page_free(owned);
+        if (again)
+            page = owned = again;
+    }
+    char *rel = NULL;
+    if (rc == QUIRE_OK) {
+        quire_diag_list_move(ctx->diags, quire__html_pub_page_diags(page->pg));
+        size_t n = strlen(page->slug);
+        if ((rel = malloc(n + sizeof "/index.html"))) {
+            memcpy(rel, page->slug, n);
+            memcpy(rel + n, "/index.html", sizeof "/index.html");
+        } else {
+            rc = QUIRE_ERR_NOMEM;
+        }
+    }
+    const char *text = page->text ? page->text : "";
+    if (rc != QUIRE_OK) {
+        /* nothing more */
+    } else if (!quire__html_pub_has_links(page->pg)) {
+        rc = quire__html_write_file(ctx, rel, text, page->len);
+    } else {
+        bool deferred = false;
+        quire__buf_reset(&p->buf);
+        rc = quire__html_pub_resolve_links(p->pub, page->pg, text, page->len, &p->buf, &deferred);
+        if (rc == QUIRE_OK && deferred) /* links to documents still to come: written in end() */
+            rc = quire__html_pub_defer(p->pub, rel, quire__buf_cstr(&p->buf), p->buf.len);
+        else if (rc == QUIRE_OK)
+            rc = quire__html_write_file(ctx, rel, quire__buf_cstr(&p->buf), p->buf.len);
+    }
+    if (rc == QUIRE_OK)
+        rc = html_push_entry(p, doc, slug, page->image, page->image_local);
+    free(rel);
+    html_page_free(owned);
+    return rc;
+}
+
 static int html_write_document(quire_writer_ctx *ctx, const quire_document *doc)
 {
     html_priv *p = ctx->priv;
-    if (p->standalone) {
-        /* Kept in the writer's arena: the document may be freed after this. */
-        /* No output folder to copy images into: srcs stay as written. */
-        quire_value *art = quire__tpl_map(p->arena);
-        bool deferred = false;
-        const char *content = html_body(p, p->arena, doc, &deferred);
-        if (!content)
-            return QUIRE_ERR_NOMEM;
-        html_doc_fields(ctx, p->arena, art, doc, doc->slug, "", content, doc->image.src, false);
-        quire_value_append(p->arena, p->articles, NULL, art);
-        if (!p->first_doc) {
-            p->first_doc = quire__tpl_map(p->arena);
-            html_doc_fields(ctx, p->arena, p->first_doc, doc, doc->slug, "", NULL, doc->image.src,
-                            false);
-        }
-        return QUIRE_OK;
-    }
+    if (p->standalone)
+        return html_write_standalone(ctx, doc);
     /* The build made slugs unique already; this covers direct library use
      * (quire_write) and keeps pages from overwriting each other. */
     const char *slug = quire__slug_claim(p->slugs, p->arena, doc->slug, html_or(doc->id, doc->source_path));
@@ -610,36 +757,18 @@ static int html_write_document(quire_writer_ctx *ctx, const quire_document *doc)
         quire_diag_add(ctx->diags, QUIRE_SEV_WARNING, "html", doc->source_path, 0, 0,
                        "slug '%s' is taken or unsafe: page written as '%s/index.html'", doc->slug, slug);
     int rc = quire__html_pub_register(p->pub, doc, slug);
-    quire_arena *a = rc == QUIRE_OK ? quire_arena_new() : NULL;
-    if (!a)
-        return QUIRE_ERR_NOMEM;
-    bool local = false, deferred = false;
-    const char *image = quire__html_pub_image(p->pub, a, doc, &local);
-    quire_value *m = quire__tpl_map(a);
-    html_common(ctx, a, m, "../", NULL);
-    const char *content = html_body(p, a, doc, &deferred);
-    if (!content) {
-        quire_arena_free(a);
-        return QUIRE_ERR_NOMEM;
+    if (rc != QUIRE_OK)
+        return rc;
+    /* What prepare() rendered (the build releases it), unless it was not
+     * run or rendered for another slug. */
+    html_page *page = ctx->prepared, *own = NULL;
+    if (!page || strcmp(page->slug, slug) != 0) {
+        if ((rc = html_render_page(ctx, doc, slug, NULL, &own)) != QUIRE_OK)
+            return rc;
+        page = own;
     }
-    html_doc_fields(ctx, a, m, doc, slug, "../", content, image, local);
-    quire_value *art = quire__tpl_map(a);
-    html_doc_fields(ctx, a, art, doc, slug, "../", content, image, local);
-    quire_value *arts = quire__tpl_list(a);
-    quire_value_append(a, arts, NULL, art);
-    quire__tpl_put(a, m, "articles", arts);
-    const char *rel = quire_arena_printf(a, "%s/index.html", slug);
-    quire__buf_reset(&p->buf);
-    quire__tpl_render(p->page, m, &p->buf);
-    if (p->buf.oom)
-        rc = QUIRE_ERR_NOMEM;
-    else if (deferred) /* links to documents still to come: written in end() */
-        rc = quire__html_pub_defer(p->pub, rel, quire__buf_cstr(&p->buf), p->buf.len);
-    else
-        rc = quire__html_write_file(ctx, rel, quire__buf_cstr(&p->buf), p->buf.len);
-    if (rc == QUIRE_OK)
-        rc = html_push_entry(p, doc, slug, image, local);
-    quire_arena_free(a);
+    rc = html_publish_page(ctx, doc, slug, page);
+    html_page_free(own);
     return rc;
 }
 
@@ -821,6 +950,8 @@ const quire_writer quire_writer_html = {
     .priv_size = sizeof(html_priv),
     .begin = html_begin,
     .write_document = html_write_document,
+    .prepare = html_prepare,
+    .release = html_release,
     .end = html_end,
     .close = html_close,
 };
