@@ -29,7 +29,6 @@
 #include "template.h"
 #include "html_assets.h"
 
-#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +71,9 @@ typedef struct html_priv {
     quire_slugset *slugs;        /* slugs given out (build mode) */
     quire_value *articles;       /* standalone: every document, in arena */
     quire_value *first_doc;      /* standalone: the first document's fields */
+    quire_value *doc_common;     /* build mode: what every document page shares
+                                    (site, stylesheet, feeds), read-only after
+                                    begin() */
     const char *sandbox;         /* option embed_sandbox, or NULL */
     html_pub *pub;               /* build mode: images and links (html_publish.c) */
     quire_buf buf;
@@ -96,15 +98,36 @@ static const char *html_lang(const char *lang)
     return lang[0] == '-' ? NULL : lang;
 }
 
-/* A valid HTML datetime: a date, or a date and time with an optional zone
- * and at most millisecond precision.  NULL when unset or out of range. */
-static const char *html_datetime(quire_arena *a, const quire_date *d)
+/* s1 s2 s3 (each may be NULL) joined in a: the pages build a few of these
+ * per document and entry, where printf's parsing would be most of the
+ * cost. */
+static char *html_cat(quire_arena *a, const char *s1, const char *s2, const char *s3)
 {
-    if (!d->set || d->year < 1 || d->year > 9999 || d->month < 1 || d->month > 12 || d->day < 1 ||
-        d->day > 31)
+    size_t n1 = s1 ? strlen(s1) : 0, n2 = s2 ? strlen(s2) : 0, n3 = s3 ? strlen(s3) : 0;
+    char *r = quire_arena_alloc(a, n1 + n2 + n3 + 1);
+    if (!r)
         return NULL;
-    if (!d->has_time)
-        return quire_arena_printf(a, "%04d-%02d-%02d", d->year, d->month, d->day);
+    if (n1)
+        memcpy(r, s1, n1);
+    if (n2)
+        memcpy(r + n1, s2, n2);
+    if (n3)
+        memcpy(r + n1 + n2, s3, n3);
+    r[n1 + n2 + n3] = '\0';
+    return r;
+}
+
+/* v (0 <= v < 10^width) in exactly width digits at p; returns the end. */
+static char *html_digits(char *p, int v, int width)
+{
+    for (int i = width - 1; i >= 0; i--, v /= 10)
+        p[i] = (char)('0' + v % 10);
+    return p + width;
+}
+
+/* html_datetime for fields out of their ranges, as printf writes them. */
+static const char *html_datetime_printf(quire_arena *a, const quire_date *d)
+{
     char zone[16] = "";
     if (d->has_zone) {
         if (d->offset_min == 0)
@@ -120,6 +143,47 @@ static const char *html_datetime(quire_arena *a, const quire_date *d)
                               d->hour, d->minute, d->second, frac, zone);
 }
 
+/* A valid HTML datetime: a date, or a date and time with an optional zone
+ * and at most millisecond precision.  NULL when unset or out of range. */
+static const char *html_datetime(quire_arena *a, const quire_date *d)
+{
+    if (!d->set || d->year < 1 || d->year > 9999 || d->month < 1 || d->month > 12 || d->day < 1 ||
+        d->day > 31)
+        return NULL;
+    int off = d->offset_min < 0 ? -d->offset_min : d->offset_min;
+    bool plain = d->hour < 100 && d->minute < 100 && d->second < 100 && off / 60 < 100 &&
+                 d->nanos < 1000000000u;
+    if (d->has_time && !plain) /* what no parser makes: printf's widths */
+        return html_datetime_printf(a, d);
+    char s[40], *p = s;
+    p = html_digits(p, d->year, 4);
+    *p++ = '-';
+    p = html_digits(p, d->month, 2);
+    *p++ = '-';
+    p = html_digits(p, d->day, 2);
+    if (d->has_time) {
+        *p++ = 'T';
+        p = html_digits(p, d->hour, 2);
+        *p++ = ':';
+        p = html_digits(p, d->minute, 2);
+        *p++ = ':';
+        p = html_digits(p, d->second, 2);
+        if (d->nanos) {
+            *p++ = '.';
+            p = html_digits(p, (int)(d->nanos / 1000000u), 3);
+        }
+        if (d->has_zone && d->offset_min == 0) {
+            *p++ = 'Z';
+        } else if (d->has_zone) {
+            *p++ = d->offset_min < 0 ? '-' : '+';
+            p = html_digits(p, off / 60, 2);
+            *p++ = ':';
+            p = html_digits(p, off % 60, 2);
+        }
+    }
+    return quire_arena_strndup(a, s, (size_t)(p - s));
+}
+
 static const char *html_date_text(quire_arena *a, const quire_date *d)
 {
     static const char *const months[] = {"January", "February", "March", "April", "May", "June",
@@ -127,7 +191,17 @@ static const char *html_date_text(quire_arena *a, const quire_date *d)
                                          "December"};
     if (!d->set || d->month < 1 || d->month > 12)
         return NULL;
-    return quire_arena_printf(a, "%d %s %04d", d->day, months[d->month - 1], d->year);
+    if (d->day < 1 || d->day > 31 || d->year < 0 || d->year > 9999)
+        return quire_arena_printf(a, "%d %s %04d", d->day, months[d->month - 1], d->year);
+    char s[32], *p = s;
+    p = html_digits(p, d->day, d->day < 10 ? 1 : 2);
+    *p++ = ' ';
+    size_t n = strlen(months[d->month - 1]);
+    memcpy(p, months[d->month - 1], n);
+    p += n;
+    *p++ = ' ';
+    p = html_digits(p, d->year, 4);
+    return quire_arena_strndup(a, s, (size_t)(p - s));
 }
 
 /* The folder of a tag: the same name the build gives the tag's feeds. */
@@ -166,32 +240,77 @@ static const char *html_author_names(quire_arena *a, const quire_document *doc)
     return s;
 }
 
-/* JSON for a <script type="application/ld+json">: '<', '>' and '&' only
- * occur inside JSON strings, where \u escapes mean the same, so nothing in
- * the data can end the script element or open a comment. */
-static const char *html_json_for_script(quire_arena *a, cJSON *root)
+/* JSON-LD, written straight into a buffer, in the bytes cJSON's unformatted
+ * printer gave before (keys in order, no spaces, control characters as
+ * \b \f \n \r \t or \u00xx).  For a <script type="application/ld+json">,
+ * '<', '>' and '&' are also written as \u escapes: they only occur inside
+ * JSON strings, where the escapes mean the same, so nothing in the data can
+ * end the script element or open a comment. */
+typedef struct html_json {
+    quire_buf *b;
+    bool first;       /* no member or item yet at this level */
+} html_json;
+
+static void html_json_quoted(quire_buf *b, const char *s)
 {
-    char *json = cJSON_PrintUnformatted(root);
-    if (!json)
-        return NULL;
-    quire_buf b;
-    quire__buf_init(&b);
-    for (const char *p = json; *p; p++) {
-        if (*p == '<') quire__buf_puts(&b, "\\u003c");
-        else if (*p == '>') quire__buf_puts(&b, "\\u003e");
-        else if (*p == '&') quire__buf_puts(&b, "\\u0026");
-        else quire__buf_putc(&b, *p);
+    static const char hex[] = "0123456789abcdef";
+    quire__buf_putc(b, '"');
+    const unsigned char *p = (const unsigned char *)s;
+    size_t run = 0, i = 0;
+    for (; p[i]; i++) {
+        unsigned char c = p[i];
+        if (c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&')
+            continue;
+        quire__buf_put(b, s + run, i - run);
+        run = i + 1;
+        char e[7] = {'\\', 0};
+        size_t n = 2;
+        switch (c) {
+        case '"': e[1] = '"'; break;
+        case '\\': e[1] = '\\'; break;
+        case '\b': e[1] = 'b'; break;
+        case '\f': e[1] = 'f'; break;
+        case '\n': e[1] = 'n'; break;
+        case '\r': e[1] = 'r'; break;
+        case '\t': e[1] = 't'; break;
+        default:
+            e[1] = 'u';
+            e[2] = '0';
+            e[3] = '0';
+            e[4] = hex[c >> 4];
+            e[5] = hex[c & 15];
+            n = 6;
+        }
+        quire__buf_put(b, e, n);
     }
-    const char *s = quire_arena_strdup(a, quire__buf_cstr(&b));
-    quire__buf_free(&b);
-    cJSON_free(json);
-    return s;
+    quire__buf_put(b, s + run, i - run);
+    quire__buf_putc(b, '"');
 }
 
-static void html_json_str(cJSON *o, const char *key, const char *s)
+/* "key": — after a comma unless it is the first member. */
+static void html_json_key(html_json *j, const char *key)
 {
-    if (s && *s)
-        cJSON_AddStringToObject(o, key, s);
+    if (!j->first)
+        quire__buf_putc(j->b, ',');
+    j->first = false;
+    html_json_quoted(j->b, key);
+    quire__buf_putc(j->b, ':');
+}
+
+/* A string member, left out when s is NULL or empty. */
+static void html_json_str(html_json *j, const char *key, const char *s)
+{
+    if (!s || !*s)
+        return;
+    html_json_key(j, key);
+    html_json_quoted(j->b, s);
+}
+
+static const char *html_json_done(quire_arena *a, quire_buf *b)
+{
+    const char *s = b->oom ? NULL : quire_arena_strndup(a, b->data, b->len);
+    quire__buf_free(b);
+    return s;
 }
 
 static const char *html_jsonld_article(quire_arena *a, const quire_site *site,
@@ -199,65 +318,87 @@ static const char *html_jsonld_article(quire_arena *a, const quire_site *site,
                                        const char *image_url, const char *image,
                                        const char *published, const char *modified)
 {
-    cJSON *o = cJSON_CreateObject();
-    if (!o)
-        return NULL;
-    cJSON_AddStringToObject(o, "@context", "https://schema.org");
-    cJSON_AddStringToObject(o, "@type", "BlogPosting");
-    html_json_str(o, "headline", doc->title);
-    html_json_str(o, "description", doc->summary);
-    html_json_str(o, "datePublished", published);
-    html_json_str(o, "dateModified", modified);
-    html_json_str(o, "inLanguage", html_lang(doc->language));
+    quire_buf b;
+    quire__buf_init(&b);
+    html_json j = {&b, true};
+    quire__buf_putc(&b, '{');
+    html_json_str(&j, "@context", "https://schema.org");
+    html_json_str(&j, "@type", "BlogPosting");
+    html_json_str(&j, "headline", doc->title);
+    html_json_str(&j, "description", doc->summary);
+    html_json_str(&j, "datePublished", published);
+    html_json_str(&j, "dateModified", modified);
+    html_json_str(&j, "inLanguage", html_lang(doc->language));
     if (doc->n_authors) {
-        cJSON *arr = cJSON_AddArrayToObject(o, "author");
-        for (size_t i = 0; arr && i < doc->n_authors; i++) {
+        html_json_key(&j, "author");
+        quire__buf_putc(&b, '[');
+        bool first = true;
+        for (size_t i = 0; i < doc->n_authors; i++) {
             if (!doc->authors[i].name)
                 continue;
-            cJSON *p = cJSON_CreateObject();
-            cJSON_AddStringToObject(p, "@type", "Person");
-            html_json_str(p, "name", doc->authors[i].name);
-            html_json_str(p, "url", doc->authors[i].url);
-            cJSON_AddItemToArray(arr, p);
+            if (!first)
+                quire__buf_putc(&b, ',');
+            first = false;
+            html_json p = {&b, true};
+            quire__buf_putc(&b, '{');
+            html_json_str(&p, "@type", "Person");
+            html_json_str(&p, "name", doc->authors[i].name);
+            html_json_str(&p, "url", doc->authors[i].url);
+            quire__buf_putc(&b, '}');
         }
+        quire__buf_putc(&b, ']');
     }
     if (image_url || image)
-        html_json_str(o, "image", image_url ? image_url : image);
+        html_json_str(&j, "image", image_url ? image_url : image);
     if (doc->tags.count) {
-        cJSON *arr = cJSON_AddArrayToObject(o, "keywords");
-        for (size_t i = 0; arr && i < doc->tags.count; i++)
-            cJSON_AddItemToArray(arr, cJSON_CreateString(doc->tags.items[i]));
+        html_json_key(&j, "keywords");
+        quire__buf_putc(&b, '[');
+        bool first = true;
+        for (size_t i = 0; i < doc->tags.count; i++) {
+            if (!doc->tags.items[i])
+                continue;
+            if (!first)
+                quire__buf_putc(&b, ',');
+            first = false;
+            html_json_quoted(&b, doc->tags.items[i]);
+        }
+        quire__buf_putc(&b, ']');
     }
-    html_json_str(o, "url", canonical);
+    html_json_str(&j, "url", canonical);
     if (canonical)
-        html_json_str(o, "mainEntityOfPage", canonical);
+        html_json_str(&j, "mainEntityOfPage", canonical);
     if (html_is_http(doc->external_url))
-        html_json_str(o, "isBasedOn", doc->external_url);
+        html_json_str(&j, "isBasedOn", doc->external_url);
     if (site->title) {
-        cJSON *pub = cJSON_AddObjectToObject(o, "publisher");
-        cJSON_AddStringToObject(pub, "@type", "Organization");
-        cJSON_AddStringToObject(pub, "name", html_or(site->publisher, site->title));
+        html_json_key(&j, "publisher");
+        html_json p = {&b, true};
+        quire__buf_putc(&b, '{');
+        /* cJSON wrote these even when empty */
+        html_json_key(&p, "@type");
+        html_json_quoted(&b, "Organization");
+        html_json_key(&p, "name");
+        html_json_quoted(&b, html_or(site->publisher, site->title));
+        quire__buf_putc(&b, '}');
     }
-    const char *s = html_json_for_script(a, o);
-    cJSON_Delete(o);
-    return s;
+    quire__buf_putc(&b, '}');
+    return html_json_done(a, &b);
 }
 
 static const char *html_jsonld_site(quire_arena *a, const quire_site *site, const char *name,
                                     const char *canonical, bool home)
 {
-    cJSON *o = cJSON_CreateObject();
-    if (!o)
-        return NULL;
-    cJSON_AddStringToObject(o, "@context", "https://schema.org");
-    cJSON_AddStringToObject(o, "@type", home ? "WebSite" : "CollectionPage");
-    html_json_str(o, "name", name);
-    html_json_str(o, "description", site->description);
-    html_json_str(o, "url", canonical);
-    html_json_str(o, "inLanguage", html_lang(site->language));
-    const char *s = html_json_for_script(a, o);
-    cJSON_Delete(o);
-    return s;
+    quire_buf b;
+    quire__buf_init(&b);
+    html_json j = {&b, true};
+    quire__buf_putc(&b, '{');
+    html_json_str(&j, "@context", "https://schema.org");
+    html_json_str(&j, "@type", home ? "WebSite" : "CollectionPage");
+    html_json_str(&j, "name", name);
+    html_json_str(&j, "description", site->description);
+    html_json_str(&j, "url", canonical);
+    html_json_str(&j, "inLanguage", html_lang(site->language));
+    quire__buf_putc(&b, '}');
+    return html_json_done(a, &b);
 }
 
 /* ------------------------------------------------------------ page data */
@@ -304,18 +445,42 @@ static void html_common(const quire_writer_ctx *ctx, quire_arena *a, quire_value
     quire__tpl_put(a, m, "feeds", feeds);
 }
 
+/* Where template data goes: arena a, strings referenced when the data is
+ * rendered while its sources live (a page in the making), copied when it
+ * is kept after the document is gone (standalone: one page at the end). */
+typedef struct html_tv {
+    quire_arena *a;
+    bool copy;
+} html_tv;
+
+static void html_set(const html_tv *t, quire_value *m, const char *key, const char *s)
+{
+    if (t->copy)
+        quire__tpl_set(t->a, m, key, s);
+    else
+        quire__tpl_ref(t->a, m, key, s);
+}
+
+static const char *html_int(quire_arena *a, int v)
+{
+    char s[16];
+    int n = snprintf(s, sizeof s, "%d", v);
+    return quire_arena_strndup(a, s, n > 0 ? (size_t)n : 0);
+}
+
 /* The fields of one document, for the page head and for its <article>. */
 /* image: the featured image as the page shows it (a published copy
  * relative to the site root when local is set, else a URL), or NULL. */
-static void html_doc_fields(const quire_writer_ctx *ctx, quire_arena *a, quire_value *m,
+static void html_doc_fields(const quire_writer_ctx *ctx, const html_tv *tv, quire_value *m,
                             const quire_document *doc, const char *slug, const char *root,
                             const char *content, const char *image, bool local)
 {
     const html_priv *p = ctx->priv;
     const quire_site *site = ctx->site;
+    quire_arena *a = tv->a;
     const char *title = html_or(doc->title, html_or(slug, "Untitled"));
     const char *canonical = !p->standalone && site->base_url && slug
-                                ? quire_arena_printf(a, "%s%s/", site->base_url, slug)
+                                ? html_cat(a, site->base_url, slug, "/")
                                 : NULL;
     if (p->standalone && html_is_http(doc->url))
         canonical = doc->url;
@@ -324,30 +489,30 @@ static void html_doc_fields(const quire_writer_ctx *ctx, quire_arena *a, quire_v
         if (html_is_http(image))
             image_url = image;
         else if (local && site->base_url)
-            image_url = quire_arena_printf(a, "%s%s", site->base_url, image);
+            image_url = html_cat(a, site->base_url, image, NULL);
         else if (!local && canonical && !quire__url_has_scheme(image))
             image_url = quire__url_resolve(a, canonical, image);
     }
     const char *published = html_datetime(a, &doc->published);
     const char *modified = html_datetime(a, &doc->modified);
-    quire__tpl_set(a, m, "title", title);
-    quire__tpl_set(a, m, "subtitle", doc->subtitle);
-    quire__tpl_set(a, m, "summary", doc->summary);
-    quire__tpl_set(a, m, "description", doc->summary);
-    quire__tpl_set(a, m, "lang", html_or(html_lang(doc->language), html_or(html_lang(site->language), "en")));
-    quire__tpl_set(a, m, "slug", slug);
-    quire__tpl_set(a, m, "canonical", canonical);
-    quire__tpl_set(a, m, "image_url", image_url);
-    quire__tpl_set(a, m, "published", published);
-    quire__tpl_set(a, m, "published_text", html_date_text(a, &doc->published));
-    quire__tpl_set(a, m, "modified", modified);
-    quire__tpl_set(a, m, "modified_text", html_date_text(a, &doc->modified));
-    quire__tpl_set(a, m, "og_type", "article");
-    quire__tpl_set(a, m, "twitter_card", image_url ? "summary_large_image" : "summary");
-    quire__tpl_set(a, m, "author_names", html_author_names(a, doc));
+    html_set(tv, m, "title", title);
+    html_set(tv, m, "subtitle", doc->subtitle);
+    html_set(tv, m, "summary", doc->summary);
+    html_set(tv, m, "description", doc->summary);
+    html_set(tv, m, "lang", html_or(html_lang(doc->language), html_or(html_lang(site->language), "en")));
+    html_set(tv, m, "slug", slug);
+    html_set(tv, m, "canonical", canonical);
+    html_set(tv, m, "image_url", image_url);
+    html_set(tv, m, "published", published);
+    html_set(tv, m, "published_text", html_date_text(a, &doc->published));
+    html_set(tv, m, "modified", modified);
+    html_set(tv, m, "modified_text", html_date_text(a, &doc->modified));
+    html_set(tv, m, "og_type", "article");
+    html_set(tv, m, "twitter_card", image_url ? "summary_large_image" : "summary");
+    html_set(tv, m, "author_names", html_author_names(a, doc));
     if (html_is_http(doc->external_url)) {
-        quire__tpl_set(a, m, "external_url", doc->external_url);
-        quire__tpl_set(a, m, "external_host", html_host(a, doc->external_url));
+        html_set(tv, m, "external_url", doc->external_url);
+        html_set(tv, m, "external_host", html_host(a, doc->external_url));
     }
     if (doc->title && *doc->title && site->title && strcmp(doc->title, site->title) != 0)
         quire__tpl_flag(a, m, "title_suffix");
@@ -356,48 +521,49 @@ static void html_doc_fields(const quire_writer_ctx *ctx, quire_arena *a, quire_v
         if (!doc->authors[i].name || !*doc->authors[i].name)
             continue;
         quire_value *au = quire__tpl_map(a);
-        quire__tpl_set(a, au, "name", doc->authors[i].name);
+        html_set(tv, au, "name", doc->authors[i].name);
         if (html_is_http(doc->authors[i].url))
-            quire__tpl_set(a, au, "url", doc->authors[i].url);
+            html_set(tv, au, "url", doc->authors[i].url);
         quire_value_append(a, authors, NULL, au);
     }
     if (authors->last)
         quire__tpl_flag(a, authors->last, "last");
-    quire__tpl_put(a, m, "authors", authors);
+    quire__tpl_put_ref(m, "authors", authors);
     quire_value *tags = quire__tpl_list(a);
     quire_buf kw;
     quire__buf_init(&kw);
     for (size_t i = 0; i < doc->tags.count; i++) {
         quire_value *t = quire__tpl_map(a);
-        quire__tpl_set(a, t, "name", doc->tags.items[i]);
+        html_set(tv, t, "name", doc->tags.items[i]);
         if (!p->standalone)
-            quire__tpl_set(a, t, "href", quire_arena_printf(a, "%stags/%s/", root,
-                                                            html_tag_slug(a, doc->tags.items[i])));
+            quire__tpl_ref(a, t, "href", html_cat(a, root, "tags/",
+                                                  html_cat(a, html_tag_slug(a, doc->tags.items[i]),
+                                                           "/", NULL)));
         quire_value_append(a, tags, NULL, t);
         if (kw.len)
             quire__buf_puts(&kw, ", ");
         quire__buf_puts(&kw, doc->tags.items[i]);
     }
-    quire__tpl_put(a, m, "tags", tags);
+    quire__tpl_put_ref(m, "tags", tags);
     if (kw.len)
         quire__tpl_set(a, m, "keywords", quire__buf_cstr(&kw));
     quire__buf_free(&kw);
     if (image && *image) {
         quire_value *img = quire__tpl_map(a);
-        quire__tpl_set(a, img, "src", local ? quire_arena_printf(a, "%s%s", root, image) : image);
-        quire__tpl_set(a, img, "alt", doc->image.alt ? doc->image.alt : "");
+        html_set(tv, img, "src", local ? html_cat(a, root, image, NULL) : image);
+        html_set(tv, img, "alt", doc->image.alt ? doc->image.alt : "");
         if (doc->image.width > 0)
-            quire__tpl_set(a, img, "width", quire_arena_printf(a, "%d", doc->image.width));
+            quire__tpl_ref(a, img, "width", html_int(a, doc->image.width));
         if (doc->image.height > 0)
-            quire__tpl_set(a, img, "height", quire_arena_printf(a, "%d", doc->image.height));
-        quire__tpl_put(a, m, "image", img);
+            quire__tpl_ref(a, img, "height", html_int(a, doc->image.height));
+        quire__tpl_put_ref(m, "image", img);
     }
     if (html_is_http(doc->external_url) || doc->tags.count)
         quire__tpl_flag(a, m, "footer");
     if (published || authors->count)
         quire__tpl_flag(a, m, "has_meta");
-    quire__tpl_set(a, m, "content", content);
-    quire__tpl_set(a, m, "jsonld", html_jsonld_article(a, site, doc, canonical, image_url,
+    html_set(tv, m, "content", content);
+    quire__tpl_ref(a, m, "jsonld", html_jsonld_article(a, site, doc, canonical, image_url,
                                                       image, published, modified));
 }
 
@@ -537,6 +703,11 @@ static int html_begin(quire_writer_ctx *ctx)
         return QUIRE_ERR_NOMEM;
     if (!p->standalone && !(p->pub = quire__html_pub_new(ctx)))
         return QUIRE_ERR_NOMEM;
+    if (!p->standalone) {
+        if (!(p->doc_common = quire__tpl_map(p->arena)))
+            return QUIRE_ERR_NOMEM;
+        html_common(ctx, p->arena, p->doc_common, "../", NULL);
+    }
     return QUIRE_OK;
 }
 
@@ -619,19 +790,21 @@ static int html_render_page(const quire_writer_ctx *ctx, const quire_document *d
     quire_buf buf;
     quire__buf_init(&buf);
     pg->image = quire__html_pub_image(p->pub, pg->pg, a, doc, &pg->image_local);
-    quire_value *m = quire__tpl_map(a);
-    html_common(ctx, a, m, "../", NULL);
     const char *content = html_body(p, a, doc, slug, pg->pg, &buf);
     int rc = QUIRE_ERR_NOMEM;
     if (content) {
-        html_doc_fields(ctx, a, m, doc, slug, "../", content, pg->image, pg->image_local);
-        quire_value *art = quire__tpl_map(a);
-        html_doc_fields(ctx, a, art, doc, slug, "../", content, pg->image, pg->image_local);
+        /* The page's fields serve as its one article too: inside
+         * {{#articles}} a name resolves the same either way.  What every
+         * document page shares (site, stylesheet, feeds) was made once, in
+         * begin(). */
+        const html_tv tv = {a, false};
+        quire_value *m = quire__tpl_map(a);
+        html_doc_fields(ctx, &tv, m, doc, slug, "../", content, pg->image, pg->image_local);
         quire_value *arts = quire__tpl_list(a);
-        quire_value_append(a, arts, NULL, art);
-        quire__tpl_put(a, m, "articles", arts);
+        quire_value_append(a, arts, NULL, m);
+        quire__tpl_put_ref(m, "articles", arts);
         quire__buf_reset(&buf);
-        quire__tpl_render(p->page, m, &buf);
+        quire__tpl_render2(p->page, p->doc_common, m, &buf);
         if (!buf.oom) {
             pg->text = quire__buf_detach(&buf, &pg->len);
             rc = pg->text || !pg->len ? QUIRE_OK : QUIRE_ERR_NOMEM;
@@ -678,12 +851,12 @@ static int html_write_standalone(quire_writer_ctx *ctx, const quire_document *do
     const char *content = html_body(p, p->arena, doc, doc->slug, NULL, &p->buf);
     if (!content)
         return QUIRE_ERR_NOMEM;
-    html_doc_fields(ctx, p->arena, art, doc, doc->slug, "", content, doc->image.src, false);
+    const html_tv tv = {p->arena, true};
+    html_doc_fields(ctx, &tv, art, doc, doc->slug, "", content, doc->image.src, false);
     quire_value_append(p->arena, p->articles, NULL, art);
     if (!p->first_doc) {
         p->first_doc = quire__tpl_map(p->arena);
-        html_doc_fields(ctx, p->arena, p->first_doc, doc, doc->slug, "", NULL, doc->image.src,
-                        false);
+        html_doc_fields(ctx, &tv, p->first_doc, doc, doc->slug, "", NULL, doc->image.src, false);
     }
     return QUIRE_OK;
 }
