@@ -17,6 +17,11 @@
  * site are relative, so it works from any folder; canonical and OpenGraph
  * URLs are absolute and only written when the site has a base_url.
  *
+ * Parallel: in a build, prepare() renders a page on a worker thread
+ * (reading only what begin() set up); write_document() then publishes it
+ * in collection order: images, links, the file (html_publish.c).  Without
+ * prepare (quire_write) write_document renders the page itself.
+ *
  * Streaming: documents may be freed once write_document() returns, so each
  * page is written at once (or, when it links to documents still to come,
  * spooled with placeholders and written in end()) and what the index and
@@ -36,6 +41,9 @@
 
 typedef struct html_entry {
     const char *title, *slug, *summary, *author_names;
+    const char *href;             /* "<slug>/", relative to the root */
+    const char *published_dt, *published_text; /* made once: an entry shows
+                                                  on the index and its tags */
     const char *image, *image_alt; /* featured image: relative to the root
                                       (local copy) or absolute, or NULL */
     bool image_local;
@@ -45,6 +53,7 @@ typedef struct html_entry {
 
 typedef struct html_tagref {
     const char *name, *slug;
+    const char *href;             /* "tags/<slug>/", relative to the root */
     size_t entry;
 } html_tagref;
 
@@ -734,6 +743,9 @@ static int html_push_entry(html_priv *p, const quire_document *doc, const char *
         .image = quire_arena_strdup(a, image),
         .image_alt = quire_arena_strdup(a, doc->image.alt ? doc->image.alt : ""),
         .image_local = image_local,
+        .href = html_cat(a, slug, "/", NULL),
+        .published_dt = html_datetime(a, &doc->published),
+        .published_text = html_date_text(a, &doc->published),
     };
     for (size_t i = 0; i < doc->tags.count; i++) {
         if (p->n_tags == p->cap_tags) {
@@ -745,7 +757,9 @@ static int html_push_entry(html_priv *p, const quire_document *doc, const char *
             p->cap_tags = cap;
         }
         const char *name = quire_arena_strdup(a, doc->tags.items[i]);
-        p->tags[p->n_tags++] = (html_tagref){name, html_tag_slug(a, name), p->n_entries};
+        const char *slug_t = html_tag_slug(a, name);
+        p->tags[p->n_tags++] = (html_tagref){name, slug_t, html_cat(a, "tags/", slug_t, "/"),
+                                             p->n_entries};
         e->n_tags++;
     }
     p->n_entries++;
@@ -945,32 +959,33 @@ static int html_write_document(quire_writer_ctx *ctx, const quire_document *doc)
     return rc;
 }
 
+/* An entry of the index or a tag page, for a page at root ("" or
+ * "../../").  Strings are the writer's own (p->arena): referenced. */
 static quire_value *html_entry_value(quire_arena *a, const html_priv *p, const html_entry *e,
                                      const char *root)
 {
     quire_value *m = quire__tpl_map(a);
-    quire__tpl_set(a, m, "title", e->title);
-    quire__tpl_set(a, m, "href", quire_arena_printf(a, "%s%s/", root, e->slug));
-    quire__tpl_set(a, m, "slug", e->slug);
-    quire__tpl_set(a, m, "summary", e->summary);
-    quire__tpl_set(a, m, "author_names", e->author_names);
-    quire__tpl_set(a, m, "published", html_datetime(a, &e->published));
-    quire__tpl_set(a, m, "published_text", html_date_text(a, &e->published));
+    quire__tpl_ref(a, m, "title", e->title);
+    quire__tpl_ref(a, m, "href", *root ? html_cat(a, root, e->href, NULL) : e->href);
+    quire__tpl_ref(a, m, "slug", e->slug);
+    quire__tpl_ref(a, m, "summary", e->summary);
+    quire__tpl_ref(a, m, "author_names", e->author_names);
+    quire__tpl_ref(a, m, "published", e->published_dt);
+    quire__tpl_ref(a, m, "published_text", e->published_text);
     quire_value *tags = quire__tpl_list(a);
     for (size_t i = 0; i < e->n_tags; i++) {
         const html_tagref *t = &p->tags[e->first_tag + i];
         quire_value *tv = quire__tpl_map(a);
-        quire__tpl_set(a, tv, "name", t->name);
-        quire__tpl_set(a, tv, "href", quire_arena_printf(a, "%stags/%s/", root, t->slug));
+        quire__tpl_ref(a, tv, "name", t->name);
+        quire__tpl_ref(a, tv, "href", *root ? html_cat(a, root, t->href, NULL) : t->href);
         quire_value_append(a, tags, NULL, tv);
     }
-    quire__tpl_put(a, m, "tags", tags);
+    quire__tpl_put_ref(m, "tags", tags);
     if (e->image) {
         quire_value *img = quire__tpl_map(a);
-        quire__tpl_set(a, img, "src", e->image_local ? quire_arena_printf(a, "%s%s", root, e->image)
-                                                     : e->image);
-        quire__tpl_set(a, img, "alt", e->image_alt);
-        quire__tpl_put(a, m, "image", img);
+        quire__tpl_ref(a, img, "src", e->image_local ? html_cat(a, root, e->image, NULL) : e->image);
+        quire__tpl_ref(a, img, "alt", e->image_alt);
+        quire__tpl_put_ref(m, "image", img);
     }
     return m;
 }

@@ -288,7 +288,7 @@ void quire__tpl_escape(quire_buf *b, const char *s)
     if (!s)
         return;
     const unsigned char *p = (const unsigned char *)s;
-    size_t run = 0, i = 0;
+    size_t run = 0, i = 0, len = 0; /* len: strlen(s), once it is needed */
     while (p[i]) {
         unsigned char c = p[i];
         if (c >= 0x20 && c < 0x7f && c != '&' && c != '<' && c != '>' && c != '"' && c != '\'') {
@@ -306,7 +306,9 @@ void quire__tpl_escape(quire_buf *b, const char *s)
             i++; /* other C0 controls and DEL are dropped: not allowed in HTML */
         } else {
             uint32_t cp;
-            size_t k = quire__utf8_decode(p + i, strlen(s + i), &cp);
+            if (!len)
+                len = i + strlen(s + i); /* not per character: text may be all non-ASCII */
+            size_t k = quire__utf8_decode(p + i, len - i, &cp);
             if (!k) {
                 quire__utf8_put(b, 0xFFFD);
                 i++;
