@@ -17,6 +17,24 @@ typedef struct render_state {
     const quire_render_opts *opts;
 } render_state;
 
+/* Bytes text copies as they are, by a table rather than five compares a
+ * byte: printable ASCII and DEL but & < > ", and ' only when quotes are not
+ * escaped (bit 1: quotes kept; bit 2: quotes escaped). */
+static const unsigned char text_plain[256] = {
+    [' '] = 3, ['!'] = 3, ['#'] = 3, ['$'] = 3, ['%'] = 3, ['\''] = 1, ['('] = 3, [')'] = 3,
+    ['*'] = 3, ['+'] = 3, [','] = 3, ['-'] = 3, ['.'] = 3, ['/'] = 3, ['0'] = 3, ['1'] = 3,
+    ['2'] = 3, ['3'] = 3, ['4'] = 3, ['5'] = 3, ['6'] = 3, ['7'] = 3, ['8'] = 3, ['9'] = 3,
+    [':'] = 3, [';'] = 3, ['='] = 3, ['?'] = 3, ['@'] = 3, ['['] = 3, ['\\'] = 3, [']'] = 3,
+    ['^'] = 3, ['_'] = 3, ['`'] = 3, ['{'] = 3, ['|'] = 3, ['}'] = 3, ['~'] = 3, [0x7f] = 3,
+    ['A'] = 3, ['B'] = 3, ['C'] = 3, ['D'] = 3, ['E'] = 3, ['F'] = 3, ['G'] = 3, ['H'] = 3,
+    ['I'] = 3, ['J'] = 3, ['K'] = 3, ['L'] = 3, ['M'] = 3, ['N'] = 3, ['O'] = 3, ['P'] = 3,
+    ['Q'] = 3, ['R'] = 3, ['S'] = 3, ['T'] = 3, ['U'] = 3, ['V'] = 3, ['W'] = 3, ['X'] = 3,
+    ['Y'] = 3, ['Z'] = 3, ['a'] = 3, ['b'] = 3, ['c'] = 3, ['d'] = 3, ['e'] = 3, ['f'] = 3,
+    ['g'] = 3, ['h'] = 3, ['i'] = 3, ['j'] = 3, ['k'] = 3, ['l'] = 3, ['m'] = 3, ['n'] = 3,
+    ['o'] = 3, ['p'] = 3, ['q'] = 3, ['r'] = 3, ['s'] = 3, ['t'] = 3, ['u'] = 3, ['v'] = 3,
+    ['w'] = 3, ['x'] = 3, ['y'] = 3, ['z'] = 3,
+};
+
 /* Escaped, XML-clean text.  ASCII runs are copied in one go.  quotes: also
  * escape " and ' (attributes always escape "). */
 static void put_text_q(quire_buf *b, const char *s, bool attr, bool quotes)
@@ -24,11 +42,11 @@ static void put_text_q(quire_buf *b, const char *s, bool attr, bool quotes)
     if (!s)
         return;
     const unsigned char *p = (const unsigned char *)s;
-    size_t run = 0, i = 0;
+    const unsigned char mask = quotes ? 2 : 1;
+    size_t run = 0, i = 0, len = 0; /* len: strlen(s), once it is needed */
     while (p[i]) {
         unsigned char c = p[i];
-        if (c >= 0x20 && c < 0x80 && c != '&' && c != '<' && c != '>' && c != '"' &&
-            (c != '\'' || !quotes)) {
+        if (text_plain[c] & mask) {
             i++;
             continue;
         }
@@ -45,7 +63,9 @@ static void put_text_q(quire_buf *b, const char *s, bool attr, bool quotes)
             i++;
         } else {
             uint32_t cp;
-            size_t k = quire__utf8_decode(p + i, strlen(s + i), &cp);
+            if (!len)
+                len = i + strlen(s + i); /* not per character: text may be all non-ASCII */
+            size_t k = quire__utf8_decode(p + i, len - i, &cp);
             if (!k) {
                 quire__utf8_put(b, 0xFFFD);
                 i++;

@@ -17,6 +17,11 @@
  * site are relative, so it works from any folder; canonical and OpenGraph
  * URLs are absolute and only written when the site has a base_url.
  *
+ * Parallel: in a build, prepare() renders a page on a worker thread
+ * (reading only what begin() set up); write_document() then publishes it
+ * in collection order: images, links, the file (html_publish.c).  Without
+ * prepare (quire_write) write_document renders the page itself.
+ *
  * Streaming: documents may be freed once write_document() returns, so each
  * page is written at once (or, when it links to documents still to come,
  * spooled with placeholders and written in end()) and what the index and
@@ -29,7 +34,6 @@
 #include "template.h"
 #include "html_assets.h"
 
-#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +41,9 @@
 
 typedef struct html_entry {
     const char *title, *slug, *summary, *author_names;
+    const char *href;             /* "<slug>/", relative to the root */
+    const char *published_dt, *published_text; /* made once: an entry shows
+                                                  on the index and its tags */
     const char *image, *image_alt; /* featured image: relative to the root
                                       (local copy) or absolute, or NULL */
     bool image_local;
@@ -46,6 +53,7 @@ typedef struct html_entry {
 
 typedef struct html_tagref {
     const char *name, *slug;
+    const char *href;             /* "tags/<slug>/", relative to the root */
     size_t entry;
 } html_tagref;
 
@@ -72,6 +80,9 @@ typedef struct html_priv {
     quire_slugset *slugs;        /* slugs given out (build mode) */
     quire_value *articles;       /* standalone: every document, in arena */
     quire_value *first_doc;      /* standalone: the first document's fields */
+    quire_value *doc_common;     /* build mode: what every document page shares
+                                    (site, stylesheet, feeds), read-only after
+                                    begin() */
     const char *sandbox;         /* option embed_sandbox, or NULL */
     html_pub *pub;               /* build mode: images and links (html_publish.c) */
     quire_buf buf;
@@ -96,15 +107,36 @@ static const char *html_lang(const char *lang)
     return lang[0] == '-' ? NULL : lang;
 }
 
-/* A valid HTML datetime: a date, or a date and time with an optional zone
- * and at most millisecond precision.  NULL when unset or out of range. */
-static const char *html_datetime(quire_arena *a, const quire_date *d)
+/* s1 s2 s3 (each may be NULL) joined in a: the pages build a few of these
+ * per document and entry, where printf's parsing would be most of the
+ * cost. */
+static char *html_cat(quire_arena *a, const char *s1, const char *s2, const char *s3)
 {
-    if (!d->set || d->year < 1 || d->year > 9999 || d->month < 1 || d->month > 12 || d->day < 1 ||
-        d->day > 31)
+    size_t n1 = s1 ? strlen(s1) : 0, n2 = s2 ? strlen(s2) : 0, n3 = s3 ? strlen(s3) : 0;
+    char *r = quire_arena_alloc(a, n1 + n2 + n3 + 1);
+    if (!r)
         return NULL;
-    if (!d->has_time)
-        return quire_arena_printf(a, "%04d-%02d-%02d", d->year, d->month, d->day);
+    if (n1)
+        memcpy(r, s1, n1);
+    if (n2)
+        memcpy(r + n1, s2, n2);
+    if (n3)
+        memcpy(r + n1 + n2, s3, n3);
+    r[n1 + n2 + n3] = '\0';
+    return r;
+}
+
+/* v (0 <= v < 10^width) in exactly width digits at p; returns the end. */
+static char *html_digits(char *p, int v, int width)
+{
+    for (int i = width - 1; i >= 0; i--, v /= 10)
+        p[i] = (char)('0' + v % 10);
+    return p + width;
+}
+
+/* html_datetime for fields out of their ranges, as printf writes them. */
+static const char *html_datetime_printf(quire_arena *a, const quire_date *d)
+{
     char zone[16] = "";
     if (d->has_zone) {
         if (d->offset_min == 0)
@@ -120,6 +152,47 @@ static const char *html_datetime(quire_arena *a, const quire_date *d)
                               d->hour, d->minute, d->second, frac, zone);
 }
 
+/* A valid HTML datetime: a date, or a date and time with an optional zone
+ * and at most millisecond precision.  NULL when unset or out of range. */
+static const char *html_datetime(quire_arena *a, const quire_date *d)
+{
+    if (!d->set || d->year < 1 || d->year > 9999 || d->month < 1 || d->month > 12 || d->day < 1 ||
+        d->day > 31)
+        return NULL;
+    int off = d->offset_min < 0 ? -d->offset_min : d->offset_min;
+    bool plain = d->hour < 100 && d->minute < 100 && d->second < 100 && off / 60 < 100 &&
+                 d->nanos < 1000000000u;
+    if (d->has_time && !plain) /* what no parser makes: printf's widths */
+        return html_datetime_printf(a, d);
+    char s[40], *p = s;
+    p = html_digits(p, d->year, 4);
+    *p++ = '-';
+    p = html_digits(p, d->month, 2);
+    *p++ = '-';
+    p = html_digits(p, d->day, 2);
+    if (d->has_time) {
+        *p++ = 'T';
+        p = html_digits(p, d->hour, 2);
+        *p++ = ':';
+        p = html_digits(p, d->minute, 2);
+        *p++ = ':';
+        p = html_digits(p, d->second, 2);
+        if (d->nanos) {
+            *p++ = '.';
+            p = html_digits(p, (int)(d->nanos / 1000000u), 3);
+        }
+        if (d->has_zone && d->offset_min == 0) {
+            *p++ = 'Z';
+        } else if (d->has_zone) {
+            *p++ = d->offset_min < 0 ? '-' : '+';
+            p = html_digits(p, off / 60, 2);
+            *p++ = ':';
+            p = html_digits(p, off % 60, 2);
+        }
+    }
+    return quire_arena_strndup(a, s, (size_t)(p - s));
+}
+
 static const char *html_date_text(quire_arena *a, const quire_date *d)
 {
     static const char *const months[] = {"January", "February", "March", "April", "May", "June",
@@ -127,7 +200,17 @@ static const char *html_date_text(quire_arena *a, const quire_date *d)
                                          "December"};
     if (!d->set || d->month < 1 || d->month > 12)
         return NULL;
-    return quire_arena_printf(a, "%d %s %04d", d->day, months[d->month - 1], d->year);
+    if (d->day < 1 || d->day > 31 || d->year < 0 || d->year > 9999)
+        return quire_arena_printf(a, "%d %s %04d", d->day, months[d->month - 1], d->year);
+    char s[32], *p = s;
+    p = html_digits(p, d->day, d->day < 10 ? 1 : 2);
+    *p++ = ' ';
+    size_t n = strlen(months[d->month - 1]);
+    memcpy(p, months[d->month - 1], n);
+    p += n;
+    *p++ = ' ';
+    p = html_digits(p, d->year, 4);
+    return quire_arena_strndup(a, s, (size_t)(p - s));
 }
 
 /* The folder of a tag: the same name the build gives the tag's feeds. */
@@ -166,32 +249,77 @@ static const char *html_author_names(quire_arena *a, const quire_document *doc)
     return s;
 }
 
-/* JSON for a <script type="application/ld+json">: '<', '>' and '&' only
- * occur inside JSON strings, where \u escapes mean the same, so nothing in
- * the data can end the script element or open a comment. */
-static const char *html_json_for_script(quire_arena *a, cJSON *root)
+/* JSON-LD, written straight into a buffer, in the bytes cJSON's unformatted
+ * printer gave before (keys in order, no spaces, control characters as
+ * \b \f \n \r \t or \u00xx).  For a <script type="application/ld+json">,
+ * '<', '>' and '&' are also written as \u escapes: they only occur inside
+ * JSON strings, where the escapes mean the same, so nothing in the data can
+ * end the script element or open a comment. */
+typedef struct html_json {
+    quire_buf *b;
+    bool first;       /* no member or item yet at this level */
+} html_json;
+
+static void html_json_quoted(quire_buf *b, const char *s)
 {
-    char *json = cJSON_PrintUnformatted(root);
-    if (!json)
-        return NULL;
-    quire_buf b;
-    quire__buf_init(&b);
-    for (const char *p = json; *p; p++) {
-        if (*p == '<') quire__buf_puts(&b, "\\u003c");
-        else if (*p == '>') quire__buf_puts(&b, "\\u003e");
-        else if (*p == '&') quire__buf_puts(&b, "\\u0026");
-        else quire__buf_putc(&b, *p);
+    static const char hex[] = "0123456789abcdef";
+    quire__buf_putc(b, '"');
+    const unsigned char *p = (const unsigned char *)s;
+    size_t run = 0, i = 0;
+    for (; p[i]; i++) {
+        unsigned char c = p[i];
+        if (c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&')
+            continue;
+        quire__buf_put(b, s + run, i - run);
+        run = i + 1;
+        char e[7] = {'\\', 0};
+        size_t n = 2;
+        switch (c) {
+        case '"': e[1] = '"'; break;
+        case '\\': e[1] = '\\'; break;
+        case '\b': e[1] = 'b'; break;
+        case '\f': e[1] = 'f'; break;
+        case '\n': e[1] = 'n'; break;
+        case '\r': e[1] = 'r'; break;
+        case '\t': e[1] = 't'; break;
+        default:
+            e[1] = 'u';
+            e[2] = '0';
+            e[3] = '0';
+            e[4] = hex[c >> 4];
+            e[5] = hex[c & 15];
+            n = 6;
+        }
+        quire__buf_put(b, e, n);
     }
-    const char *s = quire_arena_strdup(a, quire__buf_cstr(&b));
-    quire__buf_free(&b);
-    cJSON_free(json);
-    return s;
+    quire__buf_put(b, s + run, i - run);
+    quire__buf_putc(b, '"');
 }
 
-static void html_json_str(cJSON *o, const char *key, const char *s)
+/* "key": — after a comma unless it is the first member. */
+static void html_json_key(html_json *j, const char *key)
 {
-    if (s && *s)
-        cJSON_AddStringToObject(o, key, s);
+    if (!j->first)
+        quire__buf_putc(j->b, ',');
+    j->first = false;
+    html_json_quoted(j->b, key);
+    quire__buf_putc(j->b, ':');
+}
+
+/* A string member, left out when s is NULL or empty. */
+static void html_json_str(html_json *j, const char *key, const char *s)
+{
+    if (!s || !*s)
+        return;
+    html_json_key(j, key);
+    html_json_quoted(j->b, s);
+}
+
+static const char *html_json_done(quire_arena *a, quire_buf *b)
+{
+    const char *s = b->oom ? NULL : quire_arena_strndup(a, b->data, b->len);
+    quire__buf_free(b);
+    return s;
 }
 
 static const char *html_jsonld_article(quire_arena *a, const quire_site *site,
@@ -199,75 +327,97 @@ static const char *html_jsonld_article(quire_arena *a, const quire_site *site,
                                        const char *image_url, const char *image,
                                        const char *published, const char *modified)
 {
-    cJSON *o = cJSON_CreateObject();
-    if (!o)
-        return NULL;
-    cJSON_AddStringToObject(o, "@context", "https://schema.org");
-    cJSON_AddStringToObject(o, "@type", "BlogPosting");
-    html_json_str(o, "headline", doc->title);
-    html_json_str(o, "description", doc->summary);
-    html_json_str(o, "datePublished", published);
-    html_json_str(o, "dateModified", modified);
-    html_json_str(o, "inLanguage", html_lang(doc->language));
+    quire_buf b;
+    quire__buf_init(&b);
+    html_json j = {&b, true};
+    quire__buf_putc(&b, '{');
+    html_json_str(&j, "@context", "https://schema.org");
+    html_json_str(&j, "@type", "BlogPosting");
+    html_json_str(&j, "headline", doc->title);
+    html_json_str(&j, "description", doc->summary);
+    html_json_str(&j, "datePublished", published);
+    html_json_str(&j, "dateModified", modified);
+    html_json_str(&j, "inLanguage", html_lang(doc->language));
     if (doc->n_authors) {
-        cJSON *arr = cJSON_AddArrayToObject(o, "author");
-        for (size_t i = 0; arr && i < doc->n_authors; i++) {
+        html_json_key(&j, "author");
+        quire__buf_putc(&b, '[');
+        bool first = true;
+        for (size_t i = 0; i < doc->n_authors; i++) {
             if (!doc->authors[i].name)
                 continue;
-            cJSON *p = cJSON_CreateObject();
-            cJSON_AddStringToObject(p, "@type", "Person");
-            html_json_str(p, "name", doc->authors[i].name);
-            html_json_str(p, "url", doc->authors[i].url);
-            cJSON_AddItemToArray(arr, p);
+            if (!first)
+                quire__buf_putc(&b, ',');
+            first = false;
+            html_json p = {&b, true};
+            quire__buf_putc(&b, '{');
+            html_json_str(&p, "@type", "Person");
+            html_json_str(&p, "name", doc->authors[i].name);
+            html_json_str(&p, "url", doc->authors[i].url);
+            quire__buf_putc(&b, '}');
         }
+        quire__buf_putc(&b, ']');
     }
     if (image_url || image)
-        html_json_str(o, "image", image_url ? image_url : image);
+        html_json_str(&j, "image", image_url ? image_url : image);
     if (doc->tags.count) {
-        cJSON *arr = cJSON_AddArrayToObject(o, "keywords");
-        for (size_t i = 0; arr && i < doc->tags.count; i++)
-            cJSON_AddItemToArray(arr, cJSON_CreateString(doc->tags.items[i]));
+        html_json_key(&j, "keywords");
+        quire__buf_putc(&b, '[');
+        bool first = true;
+        for (size_t i = 0; i < doc->tags.count; i++) {
+            if (!doc->tags.items[i])
+                continue;
+            if (!first)
+                quire__buf_putc(&b, ',');
+            first = false;
+            html_json_quoted(&b, doc->tags.items[i]);
+        }
+        quire__buf_putc(&b, ']');
     }
-    html_json_str(o, "url", canonical);
+    html_json_str(&j, "url", canonical);
     if (canonical)
-        html_json_str(o, "mainEntityOfPage", canonical);
+        html_json_str(&j, "mainEntityOfPage", canonical);
     if (html_is_http(doc->external_url))
-        html_json_str(o, "isBasedOn", doc->external_url);
+        html_json_str(&j, "isBasedOn", doc->external_url);
     if (site->title) {
-        cJSON *pub = cJSON_AddObjectToObject(o, "publisher");
-        cJSON_AddStringToObject(pub, "@type", "Organization");
-        cJSON_AddStringToObject(pub, "name", html_or(site->publisher, site->title));
+        html_json_key(&j, "publisher");
+        html_json p = {&b, true};
+        quire__buf_putc(&b, '{');
+        /* cJSON wrote these even when empty */
+        html_json_key(&p, "@type");
+        html_json_quoted(&b, "Organization");
+        html_json_key(&p, "name");
+        html_json_quoted(&b, html_or(site->publisher, site->title));
+        quire__buf_putc(&b, '}');
     }
-    const char *s = html_json_for_script(a, o);
-    cJSON_Delete(o);
-    return s;
+    quire__buf_putc(&b, '}');
+    return html_json_done(a, &b);
 }
 
 static const char *html_jsonld_site(quire_arena *a, const quire_site *site, const char *name,
                                     const char *canonical, bool home)
 {
-    cJSON *o = cJSON_CreateObject();
-    if (!o)
-        return NULL;
-    cJSON_AddStringToObject(o, "@context", "https://schema.org");
-    cJSON_AddStringToObject(o, "@type", home ? "WebSite" : "CollectionPage");
-    html_json_str(o, "name", name);
-    html_json_str(o, "description", site->description);
-    html_json_str(o, "url", canonical);
-    html_json_str(o, "inLanguage", html_lang(site->language));
-    const char *s = html_json_for_script(a, o);
-    cJSON_Delete(o);
-    return s;
+    quire_buf b;
+    quire__buf_init(&b);
+    html_json j = {&b, true};
+    quire__buf_putc(&b, '{');
+    html_json_str(&j, "@context", "https://schema.org");
+    html_json_str(&j, "@type", home ? "WebSite" : "CollectionPage");
+    html_json_str(&j, "name", name);
+    html_json_str(&j, "description", site->description);
+    html_json_str(&j, "url", canonical);
+    html_json_str(&j, "inLanguage", html_lang(site->language));
+    quire__buf_putc(&b, '}');
+    return html_json_done(a, &b);
 }
 
 /* ------------------------------------------------------------ page data */
 
 /* Site-wide fields every template sees: site.*, home, stylesheet or the
  * inlined CSS, links to the feeds that exist beside this page. */
-static void html_common(quire_writer_ctx *ctx, quire_arena *a, quire_value *m, const char *root,
+static void html_common(const quire_writer_ctx *ctx, quire_arena *a, quire_value *m, const char *root,
                         const char *feed_dir)
 {
-    html_priv *p = ctx->priv;
+    const html_priv *p = ctx->priv;
     const quire_site *site = ctx->site;
     quire_value *s = quire__tpl_map(a);
     quire__tpl_set(a, s, "title", html_or(site->title, "Untitled"));
@@ -304,18 +454,42 @@ static void html_common(quire_writer_ctx *ctx, quire_arena *a, quire_value *m, c
     quire__tpl_put(a, m, "feeds", feeds);
 }
 
+/* Where template data goes: arena a, strings referenced when the data is
+ * rendered while its sources live (a page in the making), copied when it
+ * is kept after the document is gone (standalone: one page at the end). */
+typedef struct html_tv {
+    quire_arena *a;
+    bool copy;
+} html_tv;
+
+static void html_set(const html_tv *t, quire_value *m, const char *key, const char *s)
+{
+    if (t->copy)
+        quire__tpl_set(t->a, m, key, s);
+    else
+        quire__tpl_ref(t->a, m, key, s);
+}
+
+static const char *html_int(quire_arena *a, int v)
+{
+    char s[16];
+    int n = snprintf(s, sizeof s, "%d", v);
+    return quire_arena_strndup(a, s, n > 0 ? (size_t)n : 0);
+}
+
 /* The fields of one document, for the page head and for its <article>. */
 /* image: the featured image as the page shows it (a published copy
  * relative to the site root when local is set, else a URL), or NULL. */
-static void html_doc_fields(quire_writer_ctx *ctx, quire_arena *a, quire_value *m,
+static void html_doc_fields(const quire_writer_ctx *ctx, const html_tv *tv, quire_value *m,
                             const quire_document *doc, const char *slug, const char *root,
                             const char *content, const char *image, bool local)
 {
-    html_priv *p = ctx->priv;
+    const html_priv *p = ctx->priv;
     const quire_site *site = ctx->site;
+    quire_arena *a = tv->a;
     const char *title = html_or(doc->title, html_or(slug, "Untitled"));
     const char *canonical = !p->standalone && site->base_url && slug
-                                ? quire_arena_printf(a, "%s%s/", site->base_url, slug)
+                                ? html_cat(a, site->base_url, slug, "/")
                                 : NULL;
     if (p->standalone && html_is_http(doc->url))
         canonical = doc->url;
@@ -324,30 +498,30 @@ static void html_doc_fields(quire_writer_ctx *ctx, quire_arena *a, quire_value *
         if (html_is_http(image))
             image_url = image;
         else if (local && site->base_url)
-            image_url = quire_arena_printf(a, "%s%s", site->base_url, image);
+            image_url = html_cat(a, site->base_url, image, NULL);
         else if (!local && canonical && !quire__url_has_scheme(image))
             image_url = quire__url_resolve(a, canonical, image);
     }
     const char *published = html_datetime(a, &doc->published);
     const char *modified = html_datetime(a, &doc->modified);
-    quire__tpl_set(a, m, "title", title);
-    quire__tpl_set(a, m, "subtitle", doc->subtitle);
-    quire__tpl_set(a, m, "summary", doc->summary);
-    quire__tpl_set(a, m, "description", doc->summary);
-    quire__tpl_set(a, m, "lang", html_or(html_lang(doc->language), html_or(html_lang(site->language), "en")));
-    quire__tpl_set(a, m, "slug", slug);
-    quire__tpl_set(a, m, "canonical", canonical);
-    quire__tpl_set(a, m, "image_url", image_url);
-    quire__tpl_set(a, m, "published", published);
-    quire__tpl_set(a, m, "published_text", html_date_text(a, &doc->published));
-    quire__tpl_set(a, m, "modified", modified);
-    quire__tpl_set(a, m, "modified_text", html_date_text(a, &doc->modified));
-    quire__tpl_set(a, m, "og_type", "article");
-    quire__tpl_set(a, m, "twitter_card", image_url ? "summary_large_image" : "summary");
-    quire__tpl_set(a, m, "author_names", html_author_names(a, doc));
+    html_set(tv, m, "title", title);
+    html_set(tv, m, "subtitle", doc->subtitle);
+    html_set(tv, m, "summary", doc->summary);
+    html_set(tv, m, "description", doc->summary);
+    html_set(tv, m, "lang", html_or(html_lang(doc->language), html_or(html_lang(site->language), "en")));
+    html_set(tv, m, "slug", slug);
+    html_set(tv, m, "canonical", canonical);
+    html_set(tv, m, "image_url", image_url);
+    html_set(tv, m, "published", published);
+    html_set(tv, m, "published_text", html_date_text(a, &doc->published));
+    html_set(tv, m, "modified", modified);
+    html_set(tv, m, "modified_text", html_date_text(a, &doc->modified));
+    html_set(tv, m, "og_type", "article");
+    html_set(tv, m, "twitter_card", image_url ? "summary_large_image" : "summary");
+    html_set(tv, m, "author_names", html_author_names(a, doc));
     if (html_is_http(doc->external_url)) {
-        quire__tpl_set(a, m, "external_url", doc->external_url);
-        quire__tpl_set(a, m, "external_host", html_host(a, doc->external_url));
+        html_set(tv, m, "external_url", doc->external_url);
+        html_set(tv, m, "external_host", html_host(a, doc->external_url));
     }
     if (doc->title && *doc->title && site->title && strcmp(doc->title, site->title) != 0)
         quire__tpl_flag(a, m, "title_suffix");
@@ -356,69 +530,70 @@ static void html_doc_fields(quire_writer_ctx *ctx, quire_arena *a, quire_value *
         if (!doc->authors[i].name || !*doc->authors[i].name)
             continue;
         quire_value *au = quire__tpl_map(a);
-        quire__tpl_set(a, au, "name", doc->authors[i].name);
+        html_set(tv, au, "name", doc->authors[i].name);
         if (html_is_http(doc->authors[i].url))
-            quire__tpl_set(a, au, "url", doc->authors[i].url);
+            html_set(tv, au, "url", doc->authors[i].url);
         quire_value_append(a, authors, NULL, au);
     }
     if (authors->last)
         quire__tpl_flag(a, authors->last, "last");
-    quire__tpl_put(a, m, "authors", authors);
+    quire__tpl_put_ref(m, "authors", authors);
     quire_value *tags = quire__tpl_list(a);
     quire_buf kw;
     quire__buf_init(&kw);
     for (size_t i = 0; i < doc->tags.count; i++) {
         quire_value *t = quire__tpl_map(a);
-        quire__tpl_set(a, t, "name", doc->tags.items[i]);
+        html_set(tv, t, "name", doc->tags.items[i]);
         if (!p->standalone)
-            quire__tpl_set(a, t, "href", quire_arena_printf(a, "%stags/%s/", root,
-                                                            html_tag_slug(a, doc->tags.items[i])));
+            quire__tpl_ref(a, t, "href", html_cat(a, root, "tags/",
+                                                  html_cat(a, html_tag_slug(a, doc->tags.items[i]),
+                                                           "/", NULL)));
         quire_value_append(a, tags, NULL, t);
         if (kw.len)
             quire__buf_puts(&kw, ", ");
         quire__buf_puts(&kw, doc->tags.items[i]);
     }
-    quire__tpl_put(a, m, "tags", tags);
+    quire__tpl_put_ref(m, "tags", tags);
     if (kw.len)
         quire__tpl_set(a, m, "keywords", quire__buf_cstr(&kw));
     quire__buf_free(&kw);
     if (image && *image) {
         quire_value *img = quire__tpl_map(a);
-        quire__tpl_set(a, img, "src", local ? quire_arena_printf(a, "%s%s", root, image) : image);
-        quire__tpl_set(a, img, "alt", doc->image.alt ? doc->image.alt : "");
+        html_set(tv, img, "src", local ? html_cat(a, root, image, NULL) : image);
+        html_set(tv, img, "alt", doc->image.alt ? doc->image.alt : "");
         if (doc->image.width > 0)
-            quire__tpl_set(a, img, "width", quire_arena_printf(a, "%d", doc->image.width));
+            quire__tpl_ref(a, img, "width", html_int(a, doc->image.width));
         if (doc->image.height > 0)
-            quire__tpl_set(a, img, "height", quire_arena_printf(a, "%d", doc->image.height));
-        quire__tpl_put(a, m, "image", img);
+            quire__tpl_ref(a, img, "height", html_int(a, doc->image.height));
+        quire__tpl_put_ref(m, "image", img);
     }
     if (html_is_http(doc->external_url) || doc->tags.count)
         quire__tpl_flag(a, m, "footer");
     if (published || authors->count)
         quire__tpl_flag(a, m, "has_meta");
-    quire__tpl_set(a, m, "content", content);
-    quire__tpl_set(a, m, "jsonld", html_jsonld_article(a, site, doc, canonical, image_url,
+    html_set(tv, m, "content", content);
+    quire__tpl_ref(a, m, "jsonld", html_jsonld_article(a, site, doc, canonical, image_url,
                                                       image, published, modified));
 }
 
-/* The body as HTML, in arena a.  In build mode, images are published and
- * links to documents resolved (*deferred: placeholders are left). */
-static const char *html_body(html_priv *p, quire_arena *a, const quire_document *doc,
-                             bool *deferred)
+/* The body as HTML, in arena a (buf is scratch).  With pg (build mode),
+ * images are read and links to documents written as placeholders, both
+ * recorded in pg for the page at OUTDIR/<slug>/. */
+static const char *html_body(const html_priv *p, quire_arena *a, const quire_document *doc,
+                             const char *slug, html_pub_page *pg, quire_buf *buf)
 {
     static const quire_render_opts opts = {.keep_embeds = true};
     quire_node *body = quire__html_prepare_body(a, doc->body, p->sandbox);
-    if (body && p->pub &&
-        quire__html_pub_body(p->pub, a, doc, body, "../", deferred) != QUIRE_OK)
+    if (body && pg && quire__html_pub_body(p->pub, pg, a, doc, slug, body, "../") != QUIRE_OK)
         return NULL;
     /* after publishing: a missing image is gone, and may leave a picture
      * without its img */
     if (body && quire__html_fix_nesting(a, body) != QUIRE_OK)
         return NULL;
-    quire__buf_reset(&p->buf);
+    quire__buf_reset(buf);
     if (body)
-        quire__render_html(&p->buf, body, &opts);
-    return p->buf.oom ? NULL : quire_arena_strdup(a, quire__buf_cstr(&p->buf));
+        quire__render_html(buf, body, &opts);
+    return buf->oom ? NULL : quire_arena_strndup(a, buf->data ? buf->data : "", buf->len);
 }
 
 int quire__html_write_file(quire_writer_ctx *ctx, const char *rel, const void *data, size_t len)
@@ -537,6 +712,11 @@ static int html_begin(quire_writer_ctx *ctx)
         return QUIRE_ERR_NOMEM;
     if (!p->standalone && !(p->pub = quire__html_pub_new(ctx)))
         return QUIRE_ERR_NOMEM;
+    if (!p->standalone) {
+        if (!(p->doc_common = quire__tpl_map(p->arena)))
+            return QUIRE_ERR_NOMEM;
+        html_common(ctx, p->arena, p->doc_common, "../", NULL);
+    }
     return QUIRE_OK;
 }
 
@@ -563,6 +743,9 @@ static int html_push_entry(html_priv *p, const quire_document *doc, const char *
         .image = quire_arena_strdup(a, image),
         .image_alt = quire_arena_strdup(a, doc->image.alt ? doc->image.alt : ""),
         .image_local = image_local,
+        .href = html_cat(a, slug, "/", NULL),
+        .published_dt = html_datetime(a, &doc->published),
+        .published_text = html_date_text(a, &doc->published),
     };
     for (size_t i = 0; i < doc->tags.count; i++) {
         if (p->n_tags == p->cap_tags) {
@@ -574,33 +757,184 @@ static int html_push_entry(html_priv *p, const quire_document *doc, const char *
             p->cap_tags = cap;
         }
         const char *name = quire_arena_strdup(a, doc->tags.items[i]);
-        p->tags[p->n_tags++] = (html_tagref){name, html_tag_slug(a, name), p->n_entries};
+        const char *slug_t = html_tag_slug(a, name);
+        p->tags[p->n_tags++] = (html_tagref){name, slug_t, html_cat(a, "tags/", slug_t, "/"),
+                                             p->n_entries};
         e->n_tags++;
     }
     p->n_entries++;
     return QUIRE_OK;
 }
 
+/* A document's page (build mode) rendered for OUTDIR/<slug>/index.html,
+ * before its images are published and its links resolved. */
+typedef struct html_page {
+    char *slug;               /* what it was rendered for, malloc'd */
+    char *text;               /* the page, malloc'd */
+    size_t len;
+    html_pub_page *pg;        /* its images, links and warnings */
+    const char *image;        /* the featured image as published (in pg), or NULL */
+    bool image_local;
+} html_page;
+
+static void html_page_free(html_page *pg)
+{
+    if (!pg)
+        return;
+    free(pg->slug);
+    free(pg->text);
+    quire__html_pub_page_free(pg->pg);
+    free(pg);
+}
+
+/* Render doc's page.  Reads only what begin() set up, so it runs on any
+ * thread.  names: NULL, or an earlier try whose commit asked for a redo. */
+static int html_render_page(const quire_writer_ctx *ctx, const quire_document *doc,
+                            const char *slug, const html_pub_page *names, html_page **out)
+{
+    const html_priv *p = ctx->priv;
+    *out = NULL;
+    html_page *pg = calloc(1, sizeof *pg);
+    quire_arena *a = quire_arena_new();
+    if (!pg || !a || !(pg->slug = strdup(slug)) || !(pg->pg = quire__html_pub_page_new(names))) {
+        quire_arena_free(a);
+        html_page_free(pg);
+        return QUIRE_ERR_NOMEM;
+    }
+    quire_buf buf;
+    quire__buf_init(&buf);
+    pg->image = quire__html_pub_image(p->pub, pg->pg, a, doc, &pg->image_local);
+    const char *content = html_body(p, a, doc, slug, pg->pg, &buf);
+    int rc = QUIRE_ERR_NOMEM;
+    if (content) {
+        /* The page's fields serve as its one article too: inside
+         * {{#articles}} a name resolves the same either way.  What every
+         * document page shares (site, stylesheet, feeds) was made once, in
+         * begin(). */
+        const html_tv tv = {a, false};
+        quire_value *m = quire__tpl_map(a);
+        html_doc_fields(ctx, &tv, m, doc, slug, "../", content, pg->image, pg->image_local);
+        quire_value *arts = quire__tpl_list(a);
+        quire_value_append(a, arts, NULL, m);
+        quire__tpl_put_ref(m, "articles", arts);
+        quire__buf_reset(&buf);
+        quire__tpl_render2(p->page, p->doc_common, m, &buf);
+        if (!buf.oom) {
+            pg->text = quire__buf_detach(&buf, &pg->len);
+            rc = pg->text || !pg->len ? QUIRE_OK : QUIRE_ERR_NOMEM;
+        }
+    }
+    quire__buf_free(&buf);
+    quire_arena_free(a);
+    if (rc != QUIRE_OK) {
+        html_page_free(pg);
+        return rc;
+    }
+    *out = pg;
+    return QUIRE_OK;
+}
+
+/* The part of writing a page that needs no shared state, on the build's
+ * worker threads.  The slug is the document's own: the build made it
+ * unique, and write_document renders again in the rare case it is not. */
+static int html_prepare(const quire_writer_ctx *ctx, const quire_document *doc,
+                        quire_diag_list *diags, void **out)
+{
+    const html_priv *p = ctx->priv;
+    (void)diags; /* warnings travel with the page, to keep their order */
+    *out = NULL;
+    if (p->standalone || !doc->slug)
+        return QUIRE_OK;
+    html_page *pg = NULL;
+    int rc = html_render_page(ctx, doc, doc->slug, NULL, &pg);
+    *out = pg;
+    return rc;
+}
+
+static void html_release(void *prepared)
+{
+    html_page_free(prepared);
+}
+
+static int html_write_standalone(quire_writer_ctx *ctx, const quire_document *doc)
+{
+    html_priv *p = ctx->priv;
+    /* Kept in the writer's arena: the document may be freed after this. */
+    /* No output folder to copy images into: srcs stay as written. */
+    quire_value *art = quire__tpl_map(p->arena);
+    const char *content = html_body(p, p->arena, doc, doc->slug, NULL, &p->buf);
+    if (!content)
+        return QUIRE_ERR_NOMEM;
+    const html_tv tv = {p->arena, true};
+    html_doc_fields(ctx, &tv, art, doc, doc->slug, "", content, doc->image.src, false);
+    quire_value_append(p->arena, p->articles, NULL, art);
+    if (!p->first_doc) {
+        p->first_doc = quire__tpl_map(p->arena);
+        html_doc_fields(ctx, &tv, p->first_doc, doc, doc->slug, "", NULL, doc->image.src, false);
+    }
+    return QUIRE_OK;
+}
+
+/* Publish a rendered page: its images (rendering it again when one got
+ * another name), its warnings, its links; then the file itself, or the
+ * spool when it links to documents still to come; then its entry for the
+ * index and tag pages.  page stays the caller's; slug (its own, in the
+ * writer's arena) is kept for those pages. */
+static int html_publish_page(quire_writer_ctx *ctx, const quire_document *doc, const char *slug,
+                             html_page *page)
+{
+    html_priv *p = ctx->priv;
+    html_page *owned = NULL; /* a page rendered again here */
+    bool redo = false;
+    int rc = quire__html_pub_commit(p->pub, page->pg, &redo);
+    /* Each try publishes what it can, so the names settle: the second
+     * one normally holds; more only if a file changed meanwhile. */
+    for (int tries = 0; rc == QUIRE_OK && redo; tries++) {
+        html_page *again = NULL;
+        rc = tries < 3 ? html_render_page(ctx, doc, page->slug, page->pg, &again) : QUIRE_ERR_IO;
+        if (rc == QUIRE_OK)
+            rc = quire__html_pub_commit(p->pub, again->pg, &redo);
+        html_page_free(owned);
+        if (again)
+            page = owned = again;
+    }
+    char *rel = NULL;
+    if (rc == QUIRE_OK) {
+        quire_diag_list_move(ctx->diags, quire__html_pub_page_diags(page->pg));
+        size_t n = strlen(page->slug);
+        if ((rel = malloc(n + sizeof "/index.html"))) {
+            memcpy(rel, page->slug, n);
+            memcpy(rel + n, "/index.html", sizeof "/index.html");
+        } else {
+            rc = QUIRE_ERR_NOMEM;
+        }
+    }
+    const char *text = page->text ? page->text : "";
+    if (rc != QUIRE_OK) {
+        /* nothing more */
+    } else if (!quire__html_pub_has_links(page->pg)) {
+        rc = quire__html_write_file(ctx, rel, text, page->len);
+    } else {
+        bool deferred = false;
+        quire__buf_reset(&p->buf);
+        rc = quire__html_pub_resolve_links(p->pub, page->pg, text, page->len, &p->buf, &deferred);
+        if (rc == QUIRE_OK && deferred) /* links to documents still to come: written in end() */
+            rc = quire__html_pub_defer(p->pub, rel, quire__buf_cstr(&p->buf), p->buf.len);
+        else if (rc == QUIRE_OK)
+            rc = quire__html_write_file(ctx, rel, quire__buf_cstr(&p->buf), p->buf.len);
+    }
+    if (rc == QUIRE_OK)
+        rc = html_push_entry(p, doc, slug, page->image, page->image_local);
+    free(rel);
+    html_page_free(owned);
+    return rc;
+}
+
 static int html_write_document(quire_writer_ctx *ctx, const quire_document *doc)
 {
     html_priv *p = ctx->priv;
-    if (p->standalone) {
-        /* Kept in the writer's arena: the document may be freed after this. */
-        /* No output folder to copy images into: srcs stay as written. */
-        quire_value *art = quire__tpl_map(p->arena);
-        bool deferred = false;
-        const char *content = html_body(p, p->arena, doc, &deferred);
-        if (!content)
-            return QUIRE_ERR_NOMEM;
-        html_doc_fields(ctx, p->arena, art, doc, doc->slug, "", content, doc->image.src, false);
-        quire_value_append(p->arena, p->articles, NULL, art);
-        if (!p->first_doc) {
-            p->first_doc = quire__tpl_map(p->arena);
-            html_doc_fields(ctx, p->arena, p->first_doc, doc, doc->slug, "", NULL, doc->image.src,
-                            false);
-        }
-        return QUIRE_OK;
-    }
+    if (p->standalone)
+        return html_write_standalone(ctx, doc);
     /* The build made slugs unique already; this covers direct library use
      * (quire_write) and keeps pages from overwriting each other. */
     const char *slug = quire__slug_claim(p->slugs, p->arena, doc->slug, html_or(doc->id, doc->source_path));
@@ -610,65 +944,48 @@ static int html_write_document(quire_writer_ctx *ctx, const quire_document *doc)
         quire_diag_add(ctx->diags, QUIRE_SEV_WARNING, "html", doc->source_path, 0, 0,
                        "slug '%s' is taken or unsafe: page written as '%s/index.html'", doc->slug, slug);
     int rc = quire__html_pub_register(p->pub, doc, slug);
-    quire_arena *a = rc == QUIRE_OK ? quire_arena_new() : NULL;
-    if (!a)
-        return QUIRE_ERR_NOMEM;
-    bool local = false, deferred = false;
-    const char *image = quire__html_pub_image(p->pub, a, doc, &local);
-    quire_value *m = quire__tpl_map(a);
-    html_common(ctx, a, m, "../", NULL);
-    const char *content = html_body(p, a, doc, &deferred);
-    if (!content) {
-        quire_arena_free(a);
-        return QUIRE_ERR_NOMEM;
+    if (rc != QUIRE_OK)
+        return rc;
+    /* What prepare() rendered (the build releases it), unless it was not
+     * run or rendered for another slug. */
+    html_page *page = ctx->prepared, *own = NULL;
+    if (!page || strcmp(page->slug, slug) != 0) {
+        if ((rc = html_render_page(ctx, doc, slug, NULL, &own)) != QUIRE_OK)
+            return rc;
+        page = own;
     }
-    html_doc_fields(ctx, a, m, doc, slug, "../", content, image, local);
-    quire_value *art = quire__tpl_map(a);
-    html_doc_fields(ctx, a, art, doc, slug, "../", content, image, local);
-    quire_value *arts = quire__tpl_list(a);
-    quire_value_append(a, arts, NULL, art);
-    quire__tpl_put(a, m, "articles", arts);
-    const char *rel = quire_arena_printf(a, "%s/index.html", slug);
-    quire__buf_reset(&p->buf);
-    quire__tpl_render(p->page, m, &p->buf);
-    if (p->buf.oom)
-        rc = QUIRE_ERR_NOMEM;
-    else if (deferred) /* links to documents still to come: written in end() */
-        rc = quire__html_pub_defer(p->pub, rel, quire__buf_cstr(&p->buf), p->buf.len);
-    else
-        rc = quire__html_write_file(ctx, rel, quire__buf_cstr(&p->buf), p->buf.len);
-    if (rc == QUIRE_OK)
-        rc = html_push_entry(p, doc, slug, image, local);
-    quire_arena_free(a);
+    rc = html_publish_page(ctx, doc, slug, page);
+    html_page_free(own);
     return rc;
 }
 
+/* An entry of the index or a tag page, for a page at root ("" or
+ * "../../").  Strings are the writer's own (p->arena): referenced. */
 static quire_value *html_entry_value(quire_arena *a, const html_priv *p, const html_entry *e,
                                      const char *root)
 {
     quire_value *m = quire__tpl_map(a);
-    quire__tpl_set(a, m, "title", e->title);
-    quire__tpl_set(a, m, "href", quire_arena_printf(a, "%s%s/", root, e->slug));
-    quire__tpl_set(a, m, "slug", e->slug);
-    quire__tpl_set(a, m, "summary", e->summary);
-    quire__tpl_set(a, m, "author_names", e->author_names);
-    quire__tpl_set(a, m, "published", html_datetime(a, &e->published));
-    quire__tpl_set(a, m, "published_text", html_date_text(a, &e->published));
+    quire__tpl_ref(a, m, "title", e->title);
+    quire__tpl_ref(a, m, "href", *root ? html_cat(a, root, e->href, NULL) : e->href);
+    quire__tpl_ref(a, m, "slug", e->slug);
+    quire__tpl_ref(a, m, "summary", e->summary);
+    quire__tpl_ref(a, m, "author_names", e->author_names);
+    quire__tpl_ref(a, m, "published", e->published_dt);
+    quire__tpl_ref(a, m, "published_text", e->published_text);
     quire_value *tags = quire__tpl_list(a);
     for (size_t i = 0; i < e->n_tags; i++) {
         const html_tagref *t = &p->tags[e->first_tag + i];
         quire_value *tv = quire__tpl_map(a);
-        quire__tpl_set(a, tv, "name", t->name);
-        quire__tpl_set(a, tv, "href", quire_arena_printf(a, "%stags/%s/", root, t->slug));
+        quire__tpl_ref(a, tv, "name", t->name);
+        quire__tpl_ref(a, tv, "href", *root ? html_cat(a, root, t->href, NULL) : t->href);
         quire_value_append(a, tags, NULL, tv);
     }
-    quire__tpl_put(a, m, "tags", tags);
+    quire__tpl_put_ref(m, "tags", tags);
     if (e->image) {
         quire_value *img = quire__tpl_map(a);
-        quire__tpl_set(a, img, "src", e->image_local ? quire_arena_printf(a, "%s%s", root, e->image)
-                                                     : e->image);
-        quire__tpl_set(a, img, "alt", e->image_alt);
-        quire__tpl_put(a, m, "image", img);
+        quire__tpl_ref(a, img, "src", e->image_local ? html_cat(a, root, e->image, NULL) : e->image);
+        quire__tpl_ref(a, img, "alt", e->image_alt);
+        quire__tpl_put_ref(m, "image", img);
     }
     return m;
 }
@@ -821,6 +1138,8 @@ const quire_writer quire_writer_html = {
     .priv_size = sizeof(html_priv),
     .begin = html_begin,
     .write_document = html_write_document,
+    .prepare = html_prepare,
+    .release = html_release,
     .end = html_end,
     .close = html_close,
 };

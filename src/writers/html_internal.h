@@ -34,27 +34,58 @@ int quire__html_fix_nesting(quire_arena *a, quire_node *body);
 int quire__html_write_file(quire_writer_ctx *ctx, const char *rel, const void *data, size_t len);
 
 /* ---- publishing a site (html_publish.c): local images copied into
- * OUTDIR/media/ once per content, links between documents resolved ---- */
+ * OUTDIR/media/ once per content, links between documents resolved ----
+ *
+ * A page is made in two steps.  Rendering (quire__html_pub_image and
+ * quire__html_pub_body, on any thread: they only read the html_pub) reads
+ * its images and writes links as page-local placeholders, both recorded in
+ * an html_pub_page.  Then, in collection order on the main thread,
+ * quire__html_pub_commit publishes the images and
+ * quire__html_pub_resolve_links fills in the links. */
 typedef struct html_pub html_pub;
+typedef struct html_pub_page html_pub_page;
 
 html_pub *quire__html_pub_new(quire_writer_ctx *ctx);
 void quire__html_pub_free(html_pub *pub);
 /** Make doc, published as OUTDIR/<slug>/, a target of links.  Call before
- *  its body is rewritten, so that links to itself resolve. */
+ *  its page is committed, so that links to itself resolve. */
 int quire__html_pub_register(html_pub *pub, const quire_document *doc, const char *slug);
-/** Rewrite a copy of doc's body (nodes in a) for the page at root ("../"):
- *  local images published and their src and srcset pointed at the copies
- *  (a missing one becomes its alt text, with a warning); links to other
- *  documents pointed at their pages, or written as placeholders when the
- *  target may come later (*deferred is set: the page must go through
- *  quire__html_pub_defer). */
-int quire__html_pub_body(html_pub *pub, quire_arena *a, const quire_document *doc,
-                         quire_node *body, const char *root, bool *deferred);
+
+/** What rendering one page took from the site.  names: NULL, or an earlier
+ *  try at the same page that commit asked to redo (its images then get the
+ *  names that commit gave them).  NULL when out of memory. */
+html_pub_page *quire__html_pub_page_new(const html_pub_page *names);
+void quire__html_pub_page_free(html_pub_page *pg);
+/** The page's warnings (missing images), for the writer to pass on when
+ *  the page is committed: so they come out in collection order. */
+quire_diag_list *quire__html_pub_page_diags(html_pub_page *pg);
+
+/** Rewrite a copy of doc's body (nodes in a) for its page at root ("../"),
+ *  published as OUTDIR/<slug>/: local images read and their src and srcset
+ *  pointed at the copies-to-be (a missing one becomes its alt text, with a
+ *  warning in pg); links that may point at documents written as
+ *  placeholders of pg. */
+int quire__html_pub_body(const html_pub *pub, html_pub_page *pg, quire_arena *a,
+                         const quire_document *doc, const char *slug, quire_node *body,
+                         const char *root);
 /** The featured image doc->image.src: for a local file, its published path
  *  relative to the site root ("media/<hash>.png") with *local set; a URL
- *  as it is; NULL when it is missing (with a warning) or empty. */
-const char *quire__html_pub_image(html_pub *pub, quire_arena *a, const quire_document *doc,
-                                  bool *local);
+ *  as it is; NULL when it is missing (with a warning in pg) or empty. */
+const char *quire__html_pub_image(const html_pub *pub, html_pub_page *pg, quire_arena *a,
+                                  const quire_document *doc, bool *local);
+/** Publish the page's images (main thread, in order; each content is
+ *  written once).  *redo: an image did not get the name the page was
+ *  rendered with (another image's bytes hold it, or it could not be
+ *  written): render the page again with quire__html_pub_page_new(pg). */
+int quire__html_pub_commit(html_pub *pub, html_pub_page *pg, bool *redo);
+/** Whether the rendered page holds placeholders of pg. */
+bool quire__html_pub_has_links(const html_pub_page *pg);
+/** Copy the rendered page to out with pg's placeholders resolved: links to
+ *  documents seen by now point at their pages; the others become
+ *  site-wide placeholders and set *deferred (the page must then go through
+ *  quire__html_pub_defer). */
+int quire__html_pub_resolve_links(html_pub *pub, const html_pub_page *pg, const char *page,
+                                  size_t len, quire_buf *out, bool *deferred);
 /** Keep a page with placeholders until every document was seen. */
 int quire__html_pub_defer(html_pub *pub, const char *rel, const char *data, size_t len);
 /** Write the kept pages with their placeholders resolved. */

@@ -22,26 +22,326 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Elements that are flow content only: never inside phrasing content. */
-static const char *const nest_blocks[] = {
-    "address", "article", "aside", "blockquote", "caption", "dd", "details", "dialog", "div",
-    "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4",
-    "h5", "h6", "header", "hgroup", "hr", "li", "main", "menu", "nav", "ol", "p", "pre",
-    "section", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul", NULL};
-/* Elements whose children may only be phrasing content. */
-static const char *const nest_phrasing_parents[] = {
-    "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "h1", "h2", "h3", "h4",
-    "h5", "h6", "i", "kbd", "label", "legend", "mark", "p", "pre", "q", "rp", "rt", "ruby", "s",
-    "samp", "small", "span", "strong", "sub", "summary", "sup", "time", "u", "var", NULL};
-/* Content model of the parent: a, ins, del. */
-static const char *const nest_transparent[] = {"a", "del", "ins", NULL};
+/* Which rule lists an element is on: */
+#define NF_BLOCK       1u /* flow content only: never inside phrasing content
+                             (address article aside blockquote caption dd details
+                             dialog div dl dt fieldset figcaption figure footer form
+                             h1-h6 header hgroup hr li main menu nav ol p pre section
+                             table tbody td tfoot th thead tr ul) */
+#define NF_PHRASING    2u /* its children may only be phrasing content (abbr b bdi
+                             bdo cite code data dfn em h1-h6 i kbd label legend mark
+                             p pre q rp rt ruby s samp small span strong sub summary
+                             sup time u var) */
+#define NF_TRANSPARENT 4u /* the content model of its parent (a del ins) */
+#define NF_VOID        8u /* never has children (source track wbr col br hr img) */
 
-static bool nest_in(const char *const *list, const char *name)
+/* Elements by number, not name: the walks ask several questions of every
+ * node, and a name is looked up once per question otherwise.  Headings
+ * are one element: the rules treat every level alike. */
+typedef enum nest_el {
+    NE_NONE = 0, /* no element: text, the root, a tight list's paragraph */
+    NE_OTHER,    /* an element none of the rules name */
+    NE_A, NE_ABBR, NE_ADDRESS, NE_ARTICLE, NE_ASIDE, NE_B, NE_BDI, NE_BDO, NE_BLOCKQUOTE, NE_BR,
+    NE_CAPTION, NE_CITE, NE_CODE, NE_COL, NE_COLGROUP, NE_DATA, NE_DD, NE_DEL, NE_DETAILS,
+    NE_DFN, NE_DIALOG, NE_DIV, NE_DL, NE_DT, NE_EM, NE_FIELDSET, NE_FIGCAPTION, NE_FIGURE,
+    NE_FOOTER, NE_FORM, NE_H, NE_HEADER, NE_HGROUP, NE_HR, NE_I, NE_IMG, NE_INS, NE_KBD,
+    NE_LABEL, NE_LEGEND, NE_LI, NE_MAIN, NE_MARK, NE_MENU, NE_NAV, NE_OL, NE_P, NE_PICTURE,
+    NE_PRE, NE_Q, NE_RP, NE_RT, NE_RUBY, NE_S, NE_SAMP, NE_SECTION, NE_SMALL, NE_SOURCE,
+    NE_SPAN, NE_STRONG, NE_SUB, NE_SUMMARY, NE_SUP, NE_TABLE, NE_TBODY, NE_TD, NE_TFOOT, NE_TH,
+    NE_THEAD, NE_TIME, NE_TR, NE_TRACK, NE_U, NE_UL, NE_VAR, NE_WBR,
+    NE_COUNT
+} nest_el;
+
+/* Content-model classes of each element (see the lists in the header). */
+static const unsigned char nest_flags[NE_COUNT] = {
+    [NE_OTHER] = 0,
+    [NE_A] = NF_TRANSPARENT,
+    [NE_ABBR] = NF_PHRASING,
+    [NE_ADDRESS] = NF_BLOCK,
+    [NE_ARTICLE] = NF_BLOCK,
+    [NE_ASIDE] = NF_BLOCK,
+    [NE_B] = NF_PHRASING,
+    [NE_BDI] = NF_PHRASING,
+    [NE_BDO] = NF_PHRASING,
+    [NE_BLOCKQUOTE] = NF_BLOCK,
+    [NE_BR] = NF_VOID,
+    [NE_CAPTION] = NF_BLOCK,
+    [NE_CITE] = NF_PHRASING,
+    [NE_CODE] = NF_PHRASING,
+    [NE_COL] = NF_VOID,
+    [NE_DATA] = NF_PHRASING,
+    [NE_DD] = NF_BLOCK,
+    [NE_DEL] = NF_TRANSPARENT,
+    [NE_DETAILS] = NF_BLOCK,
+    [NE_DFN] = NF_PHRASING,
+    [NE_DIALOG] = NF_BLOCK,
+    [NE_DIV] = NF_BLOCK,
+    [NE_DL] = NF_BLOCK,
+    [NE_DT] = NF_BLOCK,
+    [NE_EM] = NF_PHRASING,
+    [NE_FIELDSET] = NF_BLOCK,
+    [NE_FIGCAPTION] = NF_BLOCK,
+    [NE_FIGURE] = NF_BLOCK,
+    [NE_FOOTER] = NF_BLOCK,
+    [NE_FORM] = NF_BLOCK,
+    [NE_H] = NF_BLOCK|NF_PHRASING,
+    [NE_HEADER] = NF_BLOCK,
+    [NE_HGROUP] = NF_BLOCK,
+    [NE_HR] = NF_BLOCK|NF_VOID,
+    [NE_I] = NF_PHRASING,
+    [NE_IMG] = NF_VOID,
+    [NE_INS] = NF_TRANSPARENT,
+    [NE_KBD] = NF_PHRASING,
+    [NE_LABEL] = NF_PHRASING,
+    [NE_LEGEND] = NF_PHRASING,
+    [NE_LI] = NF_BLOCK,
+    [NE_MAIN] = NF_BLOCK,
+    [NE_MARK] = NF_PHRASING,
+    [NE_MENU] = NF_BLOCK,
+    [NE_NAV] = NF_BLOCK,
+    [NE_OL] = NF_BLOCK,
+    [NE_P] = NF_BLOCK|NF_PHRASING,
+    [NE_PRE] = NF_BLOCK|NF_PHRASING,
+    [NE_Q] = NF_PHRASING,
+    [NE_RP] = NF_PHRASING,
+    [NE_RT] = NF_PHRASING,
+    [NE_RUBY] = NF_PHRASING,
+    [NE_S] = NF_PHRASING,
+    [NE_SAMP] = NF_PHRASING,
+    [NE_SECTION] = NF_BLOCK,
+    [NE_SMALL] = NF_PHRASING,
+    [NE_SOURCE] = NF_VOID,
+    [NE_SPAN] = NF_PHRASING,
+    [NE_STRONG] = NF_PHRASING,
+    [NE_SUB] = NF_PHRASING,
+    [NE_SUMMARY] = NF_PHRASING,
+    [NE_SUP] = NF_PHRASING,
+    [NE_TABLE] = NF_BLOCK,
+    [NE_TBODY] = NF_BLOCK,
+    [NE_TD] = NF_BLOCK,
+    [NE_TFOOT] = NF_BLOCK,
+    [NE_TH] = NF_BLOCK,
+    [NE_THEAD] = NF_BLOCK,
+    [NE_TIME] = NF_PHRASING,
+    [NE_TR] = NF_BLOCK,
+    [NE_TRACK] = NF_VOID,
+    [NE_U] = NF_PHRASING,
+    [NE_UL] = NF_BLOCK,
+    [NE_VAR] = NF_PHRASING,
+    [NE_WBR] = NF_VOID,
+};
+
+/* The element of a generic node's name. */
+static nest_el nest_lookup(const char *s)
 {
-    for (size_t i = 0; name && list[i]; i++)
-        if (strcmp(list[i], name) == 0)
-            return true;
-    return false;
+    switch (s[0]) {
+    case 'a':
+        if (!strcmp(s + 1, ""))
+            return NE_A;
+        if (!strcmp(s + 1, "bbr"))
+            return NE_ABBR;
+        if (!strcmp(s + 1, "ddress"))
+            return NE_ADDRESS;
+        if (!strcmp(s + 1, "rticle"))
+            return NE_ARTICLE;
+        if (!strcmp(s + 1, "side"))
+            return NE_ASIDE;
+        return NE_OTHER;
+    case 'b':
+        if (!strcmp(s + 1, ""))
+            return NE_B;
+        if (!strcmp(s + 1, "di"))
+            return NE_BDI;
+        if (!strcmp(s + 1, "do"))
+            return NE_BDO;
+        if (!strcmp(s + 1, "lockquote"))
+            return NE_BLOCKQUOTE;
+        if (!strcmp(s + 1, "r"))
+            return NE_BR;
+        return NE_OTHER;
+    case 'c':
+        if (!strcmp(s + 1, "aption"))
+            return NE_CAPTION;
+        if (!strcmp(s + 1, "ite"))
+            return NE_CITE;
+        if (!strcmp(s + 1, "ode"))
+            return NE_CODE;
+        if (!strcmp(s + 1, "ol"))
+            return NE_COL;
+        if (!strcmp(s + 1, "olgroup"))
+            return NE_COLGROUP;
+        return NE_OTHER;
+    case 'd':
+        if (!strcmp(s + 1, "ata"))
+            return NE_DATA;
+        if (!strcmp(s + 1, "d"))
+            return NE_DD;
+        if (!strcmp(s + 1, "el"))
+            return NE_DEL;
+        if (!strcmp(s + 1, "etails"))
+            return NE_DETAILS;
+        if (!strcmp(s + 1, "fn"))
+            return NE_DFN;
+        if (!strcmp(s + 1, "ialog"))
+            return NE_DIALOG;
+        if (!strcmp(s + 1, "iv"))
+            return NE_DIV;
+        if (!strcmp(s + 1, "l"))
+            return NE_DL;
+        if (!strcmp(s + 1, "t"))
+            return NE_DT;
+        return NE_OTHER;
+    case 'e':
+        if (!strcmp(s + 1, "m"))
+            return NE_EM;
+        return NE_OTHER;
+    case 'f':
+        if (!strcmp(s + 1, "ieldset"))
+            return NE_FIELDSET;
+        if (!strcmp(s + 1, "igcaption"))
+            return NE_FIGCAPTION;
+        if (!strcmp(s + 1, "igure"))
+            return NE_FIGURE;
+        if (!strcmp(s + 1, "ooter"))
+            return NE_FOOTER;
+        if (!strcmp(s + 1, "orm"))
+            return NE_FORM;
+        return NE_OTHER;
+    case 'h':
+        if (!strcmp(s + 1, "1"))
+            return NE_H;
+        if (!strcmp(s + 1, "2"))
+            return NE_H;
+        if (!strcmp(s + 1, "3"))
+            return NE_H;
+        if (!strcmp(s + 1, "4"))
+            return NE_H;
+        if (!strcmp(s + 1, "5"))
+            return NE_H;
+        if (!strcmp(s + 1, "6"))
+            return NE_H;
+        if (!strcmp(s + 1, "eader"))
+            return NE_HEADER;
+        if (!strcmp(s + 1, "group"))
+            return NE_HGROUP;
+        if (!strcmp(s + 1, "r"))
+            return NE_HR;
+        return NE_OTHER;
+    case 'i':
+        if (!strcmp(s + 1, ""))
+            return NE_I;
+        if (!strcmp(s + 1, "mg"))
+            return NE_IMG;
+        if (!strcmp(s + 1, "ns"))
+            return NE_INS;
+        return NE_OTHER;
+    case 'k':
+        if (!strcmp(s + 1, "bd"))
+            return NE_KBD;
+        return NE_OTHER;
+    case 'l':
+        if (!strcmp(s + 1, "abel"))
+            return NE_LABEL;
+        if (!strcmp(s + 1, "egend"))
+            return NE_LEGEND;
+        if (!strcmp(s + 1, "i"))
+            return NE_LI;
+        return NE_OTHER;
+    case 'm':
+        if (!strcmp(s + 1, "ain"))
+            return NE_MAIN;
+        if (!strcmp(s + 1, "ark"))
+            return NE_MARK;
+        if (!strcmp(s + 1, "enu"))
+            return NE_MENU;
+        return NE_OTHER;
+    case 'n':
+        if (!strcmp(s + 1, "av"))
+            return NE_NAV;
+        return NE_OTHER;
+    case 'o':
+        if (!strcmp(s + 1, "l"))
+            return NE_OL;
+        return NE_OTHER;
+    case 'p':
+        if (!strcmp(s + 1, ""))
+            return NE_P;
+        if (!strcmp(s + 1, "icture"))
+            return NE_PICTURE;
+        if (!strcmp(s + 1, "re"))
+            return NE_PRE;
+        return NE_OTHER;
+    case 'q':
+        if (!strcmp(s + 1, ""))
+            return NE_Q;
+        return NE_OTHER;
+    case 'r':
+        if (!strcmp(s + 1, "p"))
+            return NE_RP;
+        if (!strcmp(s + 1, "t"))
+            return NE_RT;
+        if (!strcmp(s + 1, "uby"))
+            return NE_RUBY;
+        return NE_OTHER;
+    case 's':
+        if (!strcmp(s + 1, ""))
+            return NE_S;
+        if (!strcmp(s + 1, "amp"))
+            return NE_SAMP;
+        if (!strcmp(s + 1, "ection"))
+            return NE_SECTION;
+        if (!strcmp(s + 1, "mall"))
+            return NE_SMALL;
+        if (!strcmp(s + 1, "ource"))
+            return NE_SOURCE;
+        if (!strcmp(s + 1, "pan"))
+            return NE_SPAN;
+        if (!strcmp(s + 1, "trong"))
+            return NE_STRONG;
+        if (!strcmp(s + 1, "ub"))
+            return NE_SUB;
+        if (!strcmp(s + 1, "ummary"))
+            return NE_SUMMARY;
+        if (!strcmp(s + 1, "up"))
+            return NE_SUP;
+        return NE_OTHER;
+    case 't':
+        if (!strcmp(s + 1, "able"))
+            return NE_TABLE;
+        if (!strcmp(s + 1, "body"))
+            return NE_TBODY;
+        if (!strcmp(s + 1, "d"))
+            return NE_TD;
+        if (!strcmp(s + 1, "foot"))
+            return NE_TFOOT;
+        if (!strcmp(s + 1, "h"))
+            return NE_TH;
+        if (!strcmp(s + 1, "head"))
+            return NE_THEAD;
+        if (!strcmp(s + 1, "ime"))
+            return NE_TIME;
+        if (!strcmp(s + 1, "r"))
+            return NE_TR;
+        if (!strcmp(s + 1, "rack"))
+            return NE_TRACK;
+        return NE_OTHER;
+    case 'u':
+        if (!strcmp(s + 1, ""))
+            return NE_U;
+        if (!strcmp(s + 1, "l"))
+            return NE_UL;
+        return NE_OTHER;
+    case 'v':
+        if (!strcmp(s + 1, "ar"))
+            return NE_VAR;
+        return NE_OTHER;
+    case 'w':
+        if (!strcmp(s + 1, "br"))
+            return NE_WBR;
+        return NE_OTHER;
+    default:
+        return NE_OTHER;
+    }
 }
 
 static bool nest_tight_para(const quire_node *n)
@@ -52,41 +352,45 @@ static bool nest_tight_para(const quire_node *n)
            (item->parent->flags & QUIRE_NODE_FLAG_TIGHT);
 }
 
-/* The element the renderer writes for n, or NULL for none (text, root,
+/* The element the renderer writes for n, or NE_NONE for none (text, root,
  * the paragraphs of a tight list). */
-static const char *nest_name(const quire_node *n)
+static nest_el nest_elem(const quire_node *n)
 {
     switch (n->type) {
-    case QUIRE_NODE_PARAGRAPH: return nest_tight_para(n) ? NULL : "p";
-    case QUIRE_NODE_HEADING: return "h2"; /* any level: same rules */
-    case QUIRE_NODE_BLOCKQUOTE: return "blockquote";
-    case QUIRE_NODE_LIST: return "ul";
-    case QUIRE_NODE_ITEM: return "li";
-    case QUIRE_NODE_CODE_BLOCK: return "pre";
-    case QUIRE_NODE_THEMATIC_BREAK: return "hr";
-    case QUIRE_NODE_TABLE: return "table";
-    case QUIRE_NODE_TABLE_ROW: return "tr";
-    case QUIRE_NODE_TABLE_CELL: return "td";
-    case QUIRE_NODE_FIGURE: return "figure";
-    case QUIRE_NODE_CAPTION: return "figcaption";
-    case QUIRE_NODE_FOOTNOTE_DEF: return "div";
-    case QUIRE_NODE_EMPH: return "em";
-    case QUIRE_NODE_STRONG: return "strong";
-    case QUIRE_NODE_STRIKETHROUGH: return "del";
-    case QUIRE_NODE_LINK: return "a";
-    case QUIRE_NODE_CODE: return "code";
-    case QUIRE_NODE_FOOTNOTE_REF: return "sup";
-    case QUIRE_NODE_IMAGE: return "img";
+    case QUIRE_NODE_PARAGRAPH: return nest_tight_para(n) ? NE_NONE : NE_P;
+    case QUIRE_NODE_HEADING: return NE_H;
+    case QUIRE_NODE_BLOCKQUOTE: return NE_BLOCKQUOTE;
+    case QUIRE_NODE_LIST: return NE_UL;
+    case QUIRE_NODE_ITEM: return NE_LI;
+    case QUIRE_NODE_CODE_BLOCK: return NE_PRE;
+    case QUIRE_NODE_THEMATIC_BREAK: return NE_HR;
+    case QUIRE_NODE_TABLE: return NE_TABLE;
+    case QUIRE_NODE_TABLE_ROW: return NE_TR;
+    case QUIRE_NODE_TABLE_CELL: return NE_TD;
+    case QUIRE_NODE_FIGURE: return NE_FIGURE;
+    case QUIRE_NODE_CAPTION: return NE_FIGCAPTION;
+    case QUIRE_NODE_FOOTNOTE_DEF: return NE_DIV;
+    case QUIRE_NODE_EMPH: return NE_EM;
+    case QUIRE_NODE_STRONG: return NE_STRONG;
+    case QUIRE_NODE_STRIKETHROUGH: return NE_DEL;
+    case QUIRE_NODE_LINK: return NE_A;
+    case QUIRE_NODE_CODE: return NE_CODE;
+    case QUIRE_NODE_FOOTNOTE_REF: return NE_SUP;
+    case QUIRE_NODE_IMAGE: return NE_IMG;
     case QUIRE_NODE_HTML_BLOCK:
-    case QUIRE_NODE_HTML_INLINE: return n->name;
-    default: return NULL;
+    case QUIRE_NODE_HTML_INLINE: return n->name ? nest_lookup(n->name) : NE_NONE;
+    default: return NE_NONE;
     }
 }
 
-static bool nest_is(const quire_node *n, const char *name)
+static bool nest_is(const quire_node *n, nest_el e)
 {
-    const char *e = n ? nest_name(n) : NULL;
-    return e && strcmp(e, name) == 0;
+    return n && nest_elem(n) == e;
+}
+
+static bool nest_has(nest_el e, unsigned flag)
+{
+    return (nest_flags[e] & flag) != 0;
 }
 
 static bool nest_blank_text(const quire_node *n)
@@ -101,6 +405,15 @@ static bool nest_blank_text(const quire_node *n)
     return true;
 }
 
+static bool nest_global_attr(const char *name)
+{
+    static const char *const global[] = {"id", "class", "title", "lang", "dir", NULL};
+    for (size_t i = 0; global[i]; i++)
+        if (strcmp(global[i], name) == 0)
+            return true;
+    return false;
+}
+
 /* n becomes the generic element `name`, children kept; the attributes of
  * its old element go, the global ones stay (sanitize kept nothing else). */
 static void nest_rename(quire_node *n, const char *name, bool block)
@@ -113,10 +426,9 @@ static void nest_rename(quire_node *n, const char *name, bool block)
         n->type = QUIRE_NODE_LINEBREAK;
         return;
     }
-    static const char *const global[] = {"id", "class", "title", "lang", "dir", NULL};
     quire_attr **link = &n->attrs;
     while (*link) {
-        if (nest_in(global, (*link)->name))
+        if (nest_global_attr((*link)->name))
             link = &(*link)->next;
         else
             *link = (*link)->next;
@@ -131,35 +443,40 @@ static void nest_rename(quire_node *n, const char *name, bool block)
 
 typedef struct nest_fix {
     quire_node *node;
-    const char *wrapper;   /* wrap in this element; NULL: remove the node */
+    nest_el wrapper;   /* wrap in this element (NE_LI, NE_DT, NE_DD, NE_TR,
+                          NE_TD); NE_NONE: remove the node */
 } nest_fix;
 
-/* What a child of parent needs: a wrapper name, "" to be removed, NULL
- * nothing. */
-static const char *nest_child_fix(const quire_node *parent, const quire_node *n)
+/* What a child of parent needs: a wrapper, NE_NONE to be removed,
+ * NE_OTHER nothing. */
+static nest_el nest_child_fix(const quire_node *parent, const quire_node *n)
 {
-    const char *p = nest_name(parent), *c = nest_name(n);
-    if (!p)
-        return NULL;
-    if (!strcmp(p, "ul") || !strcmp(p, "ol") || !strcmp(p, "menu"))
-        return nest_is(n, "li") ? NULL : nest_blank_text(n) ? "" : "li";
-    if (!strcmp(p, "dl")) {
-        if (nest_is(n, "dt") || nest_is(n, "dd") || nest_is(n, "div"))
-            return NULL;
+    switch (nest_elem(parent)) {
+    case NE_UL:
+    case NE_OL:
+    case NE_MENU:
+        return nest_is(n, NE_LI) ? NE_OTHER : nest_blank_text(n) ? NE_NONE : NE_LI;
+    case NE_DL: {
+        nest_el c = nest_elem(n);
+        if (c == NE_DT || c == NE_DD || c == NE_DIV)
+            return NE_OTHER;
         if (nest_blank_text(n))
-            return "";
+            return NE_NONE;
         /* a group starts with a term: stray content before any is one */
         for (const quire_node *s = n->prev; s; s = s->prev)
-            if (nest_is(s, "dt") || nest_is(s, "dd"))
-                return "dd";
-        return "dt";
+            if (nest_is(s, NE_DT) || nest_is(s, NE_DD))
+                return NE_DD;
+        return NE_DT;
     }
-    if (!strcmp(p, "table"))
-        return nest_is(n, "tr") ? NULL : nest_blank_text(n) ? "" : "tr";
-    if (!strcmp(p, "tr"))
-        return nest_is(n, "td") || nest_is(n, "th") ? NULL : nest_blank_text(n) ? "" : "td";
-    (void)c;
-    return NULL;
+    case NE_TABLE:
+        return nest_is(n, NE_TR) ? NE_OTHER : nest_blank_text(n) ? NE_NONE : NE_TR;
+    case NE_TR: {
+        nest_el c = nest_elem(n);
+        return c == NE_TD || c == NE_TH ? NE_OTHER : nest_blank_text(n) ? NE_NONE : NE_TD;
+    }
+    default:
+        return NE_OTHER;
+    }
 }
 
 static bool nest_push(nest_fix **v, size_t *n, size_t *cap, nest_fix f)
@@ -176,6 +493,53 @@ static bool nest_push(nest_fix **v, size_t *n, size_t *cap, nest_fix f)
     return true;
 }
 
+/* Elements outside the parent they need become divs or spans. */
+static void nest_place(quire_node *n, nest_el e, nest_el pe)
+{
+    switch (e) {
+    case NE_LI:
+        if (pe != NE_UL && pe != NE_OL && pe != NE_MENU)
+            nest_rename(n, "div", true);
+        break;
+    case NE_DT:
+    case NE_DD:
+        if (pe != NE_DL && pe != NE_DIV)
+            nest_rename(n, "div", true);
+        break;
+    case NE_TR:
+        if (pe != NE_TABLE)
+            nest_rename(n, "div", true);
+        break;
+    case NE_TD:
+    case NE_TH:
+        if (pe != NE_TR)
+            nest_rename(n, "div", true);
+        break;
+    case NE_THEAD:
+    case NE_TBODY:
+    case NE_TFOOT:
+    case NE_CAPTION:
+    case NE_COL:
+    case NE_COLGROUP:
+        /* tables are typed nodes: the renderer writes their sections */
+        nest_rename(n, "div", true);
+        break;
+    case NE_RT:
+    case NE_RP:
+        if (pe != NE_RUBY)
+            nest_rename(n, "span", false);
+        break;
+    case NE_FIGCAPTION:
+        /* one, first or last in a figure */
+        if (!(pe == NE_FIGURE && (!n->prev || !n->next) &&
+              !(n->prev && nest_is(n->parent->first_child, NE_FIGCAPTION))))
+            nest_rename(n, "div", true);
+        break;
+    default:
+        break;
+    }
+}
+
 static int nest_structure(quire_arena *a, quire_node *body)
 {
     nest_fix *fixes = NULL;
@@ -187,55 +551,32 @@ static int nest_structure(quire_arena *a, quire_node *body)
     while ((ev = quire_iter_next(&it, &n)) != QUIRE_EVENT_DONE) {
         if (ev != QUIRE_EVENT_ENTER || !n->parent)
             continue;
-        const char *name = nest_name(n), *pname = nest_name(n->parent);
-        /* elements outside the parent they need become divs or spans first */
-        if (!name)
-            ;
-        else if (!strcmp(name, "li") && !(pname && (!strcmp(pname, "ul") ||
-                                                     !strcmp(pname, "ol") ||
-                                                     !strcmp(pname, "menu"))))
-            nest_rename(n, "div", true);
-        else if ((!strcmp(name, "dt") || !strcmp(name, "dd")) &&
-                 !(pname && (!strcmp(pname, "dl") || !strcmp(pname, "div"))))
-            nest_rename(n, "div", true);
-        else if (!strcmp(name, "tr") && !(pname && !strcmp(pname, "table")))
-            nest_rename(n, "div", true);
-        else if ((!strcmp(name, "td") || !strcmp(name, "th")) && !(pname && !strcmp(pname, "tr")))
-            nest_rename(n, "div", true);
-        else if (!strcmp(name, "thead") || !strcmp(name, "tbody") || !strcmp(name, "tfoot") ||
-                 !strcmp(name, "caption") || !strcmp(name, "col") || !strcmp(name, "colgroup"))
-            /* tables are typed nodes: the renderer writes their sections */
-            nest_rename(n, "div", true);
-        else if ((!strcmp(name, "rt") || !strcmp(name, "rp")) && !(pname && !strcmp(pname, "ruby")))
-            nest_rename(n, "span", false);
-        else if (!strcmp(name, "figcaption") &&
-                 !(pname && !strcmp(pname, "figure") && (!n->prev || !n->next) &&
-                   !(n->prev && nest_is(n->parent->first_child, "figcaption"))))
-            nest_rename(n, "div", true); /* one, first or last in a figure */
+        nest_el e = nest_elem(n), pe = nest_elem(n->parent);
+        nest_place(n, e, pe);
         /* a dl must end its groups with a description; a picture must
          * hold an img: otherwise they are only containers */
-        if (name && (!strcmp(name, "dl") || !strcmp(name, "picture"))) {
+        if (e == NE_DL || e == NE_PICTURE) {
             const quire_node *last = NULL, *img = NULL;
             for (const quire_node *c = n->first_child; c; c = c->next) {
-                if (nest_is(c, "dt") || nest_is(c, "dd"))
+                nest_el ce = nest_elem(c);
+                if (ce == NE_DT || ce == NE_DD)
                     last = c;
-                if (nest_is(c, "img"))
+                if (ce == NE_IMG)
                     img = c;
             }
-            if (!strcmp(name, "dl") && (!last || nest_is(last, "dt")))
+            if (e == NE_DL && (!last || nest_is(last, NE_DT)))
                 nest_rename(n, "div", true);
-            if (!strcmp(name, "picture") && !img)
+            if (e == NE_PICTURE && !img)
                 nest_rename(n, "span", false);
         }
-        name = nest_name(n);
-        const char *w = nest_child_fix(n->parent, n);
+        e = nest_elem(n);
+        nest_el w = nest_child_fix(n->parent, n);
         bool ok = true;
-        if (w)
-            ok = nest_push(&fixes, &count, &cap, (nest_fix){n, *w ? w : NULL});
-        else if (name && (!strcmp(name, "source") || !strcmp(name, "track")) &&
-                 !(pname && !strcmp(pname, "picture") && !strcmp(name, "source")) &&
+        if (w != NE_OTHER)
+            ok = nest_push(&fixes, &count, &cap, (nest_fix){n, w});
+        else if ((e == NE_SOURCE || e == NE_TRACK) && !(pe == NE_PICTURE && e == NE_SOURCE) &&
                  n->parent->type != QUIRE_NODE_EMBED)
-            ok = nest_push(&fixes, &count, &cap, (nest_fix){n, NULL}); /* no media to belong to */
+            ok = nest_push(&fixes, &count, &cap, (nest_fix){n, NE_NONE}); /* no media to belong to */
         if (!ok) {
             free(fixes);
             return QUIRE_ERR_NOMEM;
@@ -243,28 +584,28 @@ static int nest_structure(quire_arena *a, quire_node *body)
     }
     for (size_t i = 0; i < count; i++) {
         quire_node *t = fixes[i].node;
-        if (!fixes[i].wrapper) {
+        if (fixes[i].wrapper == NE_NONE) {
             quire_node_unlink(t);
             continue;
         }
         /* stray rows and cells become typed: the renderer writes them */
-        quire_node_type type = !strcmp(fixes[i].wrapper, "tr")   ? QUIRE_NODE_TABLE_ROW
-                               : !strcmp(fixes[i].wrapper, "td") ? QUIRE_NODE_TABLE_CELL
-                                                                 : QUIRE_NODE_HTML_BLOCK;
+        quire_node_type type = fixes[i].wrapper == NE_TR   ? QUIRE_NODE_TABLE_ROW
+                               : fixes[i].wrapper == NE_TD ? QUIRE_NODE_TABLE_CELL
+                                                           : QUIRE_NODE_HTML_BLOCK;
         quire_node *w = quire_node_new(a, type, t->line, t->column);
         if (!w) {
             free(fixes);
             return QUIRE_ERR_NOMEM;
         }
         if (type == QUIRE_NODE_HTML_BLOCK)
-            w->name = fixes[i].wrapper;
+            w->name = fixes[i].wrapper == NE_LI ? "li" : fixes[i].wrapper == NE_DT ? "dt" : "dd";
         if (type == QUIRE_NODE_TABLE_ROW && t->prev && (t->prev->flags & QUIRE_NODE_FLAG_HEADER))
             w->flags |= QUIRE_NODE_FLAG_HEADER;
         quire_node_insert_before(t, w);
         quire_node_unlink(t);
         quire_node_append(w, t);
         /* a stray row inside a table gets a cell around its content too */
-        if (type == QUIRE_NODE_TABLE_ROW && !nest_is(t, "td") && !nest_is(t, "th")) {
+        if (type == QUIRE_NODE_TABLE_ROW && !nest_is(t, NE_TD) && !nest_is(t, NE_TH)) {
             quire_node *cell = quire_node_new(a, QUIRE_NODE_TABLE_CELL, t->line, t->column);
             if (!cell) {
                 free(fixes);
@@ -306,31 +647,31 @@ static int nest_content(quire_node *body)
             continue;
         }
         nest_ctx *top = &stack[depth - 1];
-        const char *name = nest_name(n);
-        if (name && !top->flow && nest_in(nest_blocks, name)) {
+        nest_el e = nest_elem(n);
+        if (!top->flow && nest_has(e, NF_BLOCK)) {
             /* a paragraph holding blocks becomes a div where its parent
              * takes flow content (the EPUB writer's rule) */
             quire_node *par = top->node;
-            if (depth >= 2 && stack[depth - 2].flow && nest_is(par, "p")) {
+            if (depth >= 2 && stack[depth - 2].flow && nest_is(par, NE_P)) {
                 nest_rename(par, "div", true);
                 top->flow = true;
             } else {
                 nest_rename(n, "span", false);
-                name = "span";
+                e = NE_SPAN;
             }
         }
-        if (name && !strcmp(name, "a") && top->in_a) {
+        if (e == NE_A && top->in_a) {
             nest_rename(n, "span", false); /* no link inside a link */
-            name = "span";
+            e = NE_SPAN;
         }
         if (quire_node_is_leaf(n))
             continue;
         nest_ctx c = {n, top->flow, top->in_a};
-        if (name && nest_in(nest_phrasing_parents, name))
+        if (nest_has(e, NF_PHRASING))
             c.flow = false;
-        else if (name && !nest_in(nest_transparent, name))
+        else if (e != NE_NONE && !nest_has(e, NF_TRANSPARENT))
             c.flow = true; /* div, li, td, blockquote, figure... */
-        if (name && !strcmp(name, "a"))
+        if (e == NE_A)
             c.in_a = true;
         if (depth == cap) {
             nest_ctx *s = realloc(stack, (cap *= 2) * sizeof *s);
@@ -351,7 +692,6 @@ static int nest_content(quire_node *body)
  * it: those children move out, after it. */
 static int nest_hoist_void(quire_node *body)
 {
-    static const char *const voids[] = {"source", "track", "wbr", "col", "br", "hr", "img", NULL};
     quire_node **list = NULL;
     size_t count = 0, cap = 0;
     quire_iter it;
@@ -359,8 +699,9 @@ static int nest_hoist_void(quire_node *body)
     quire_event ev;
     quire_iter_init(&it, body);
     while ((ev = quire_iter_next(&it, &n)) != QUIRE_EVENT_DONE) {
-        if (ev != QUIRE_EVENT_ENTER || !n->first_child || !nest_in(voids, nest_name(n)) ||
-            (n->type != QUIRE_NODE_HTML_BLOCK && n->type != QUIRE_NODE_HTML_INLINE))
+        if (ev != QUIRE_EVENT_ENTER || !n->first_child ||
+            (n->type != QUIRE_NODE_HTML_BLOCK && n->type != QUIRE_NODE_HTML_INLINE) ||
+            !nest_has(nest_elem(n), NF_VOID))
             continue;
         if (count == cap) {
             size_t c = cap ? cap * 2 : 16;

@@ -19,6 +19,17 @@
  * finish() — the scheme of the EPUB writer, with the same keys.  Without a
  * base_url, permalinks are placed on a stand-in origin (quire.invalid,
  * reserved by RFC 2606) so that "/posts/x/" and "../x/" still compare.
+ *
+ * Two phases.  A page is rendered off the main thread (the writer's
+ * prepare(), several at once, in any order), where nothing shared may
+ * change: images are read, checked and hashed there and recorded in the
+ * page's html_pub_page with the name they will get ("media/<h1>.<ext>"),
+ * and every link that may point at a document becomes a page-local
+ * placeholder.  Then, in collection order on the main thread, commit
+ * writes the images not seen before (the first use of a content wins) and
+ * resolve_links turns each local placeholder into the page's link, or into
+ * a site-wide placeholder when the target has not been seen yet.  So the
+ * output does not depend on how many pages were prepared at once.
  */
 #include "html_internal.h"
 #include "media.h"
@@ -49,6 +60,36 @@ typedef struct pub_page {
     uint64_t off;
     size_t len;
 } pub_page;
+
+/* An image a page uses, read while the page was prepared. */
+typedef struct pub_media_rec {
+    uint64_t h1, h2;
+    size_t len;
+    quire_media_kind kind;
+    char *data;            /* the bytes, malloc'd, until commit */
+    const char *name;      /* the name the page was rendered with (pg->arena) */
+    const char *published; /* after commit: the name it got (owned by the
+                              html_pub), or NULL (why says why) */
+    const char *why;
+} pub_media_rec;
+
+/* A link that may point at a document, written as a local placeholder. */
+typedef struct pub_link_rec {
+    uint64_t key_path, key_url;
+    const char *fragment;  /* pg->arena */
+    const char *original;
+} pub_link_rec;
+
+struct html_pub_page {
+    quire_arena *arena;
+    pub_media_rec *media;
+    size_t n_media, cap_media;
+    pub_link_rec *links;
+    size_t n_links, cap_links;
+    const html_pub_page *names; /* a committed earlier try: images get the
+                                   names commit gave them there */
+    quire_diag_list diags;      /* warnings, replayed in order by the writer */
+};
 
 struct html_pub {
     quire_writer_ctx *ctx;
@@ -123,6 +164,36 @@ void quire__html_pub_free(html_pub *pub)
     free(pub);
 }
 
+html_pub_page *quire__html_pub_page_new(const html_pub_page *names)
+{
+    html_pub_page *pg = calloc(1, sizeof *pg);
+    if (!pg || !(pg->arena = quire_arena_new())) {
+        free(pg);
+        return NULL;
+    }
+    pg->names = names;
+    quire_diag_list_init(&pg->diags);
+    return pg;
+}
+
+void quire__html_pub_page_free(html_pub_page *pg)
+{
+    if (!pg)
+        return;
+    for (size_t i = 0; i < pg->n_media; i++)
+        free(pg->media[i].data);
+    free(pg->media);
+    free(pg->links);
+    quire_diag_list_free(&pg->diags);
+    quire_arena_free(pg->arena);
+    free(pg);
+}
+
+quire_diag_list *quire__html_pub_page_diags(html_pub_page *pg)
+{
+    return &pg->diags;
+}
+
 /* ------------------------------------------------------------------ documents */
 
 /* The folder of the document's source file ("" for the current folder). */
@@ -137,7 +208,7 @@ static const char *pub_src_dir(quire_arena *a, const quire_document *doc)
 
 /* Where the document was published before (its permalink), on the site's
  * origin unless it names another: the rule of the absolute-urls filter. */
-static const char *pub_permalink(html_pub *pub, quire_arena *a, const quire_document *doc,
+static const char *pub_permalink(const html_pub *pub, quire_arena *a, const quire_document *doc,
                                  const char *slug)
 {
     const char *u = quire__url_trim(a, doc->url);
@@ -188,24 +259,13 @@ int quire__html_pub_register(html_pub *pub, const quire_document *doc, const cha
 
 typedef enum pub_img { PUB_KEEP, PUB_LOCAL, PUB_MISSING } pub_img;
 
-/* The published copy of image bytes: its name in pub->media, written now
- * if no image with the same content was. */
-static const char *pub_media_add(html_pub *pub, const char *data, size_t len, const char **why)
+/* The published copy of image bytes already checked and hashed: its name
+ * in pub->media, written now if no image with the same content was. */
+static const char *pub_media_put(html_pub *pub, const pub_media_rec *r, const char **why)
 {
-    quire_media_kind kind = quire__media_sniff((const unsigned char *)data, len);
-    if (kind == QUIRE_MEDIA_UNKNOWN) {
-        *why = len ? "not a PNG, JPEG, GIF, WebP or SVG image" : "the image file is empty";
-        return NULL;
-    }
-    if (kind == QUIRE_MEDIA_SVG && !quire__media_svg_is_safe((const unsigned char *)data, len)) {
-        *why = "an SVG image that may hold script or load other files";
-        return NULL;
-    }
-    uint64_t h1, h2;
-    quire__media_hash(data, len, &h1, &h2);
     uint32_t idx;
-    if (quire__hmap_get(&pub->media_by_hash, h1, &idx) && pub->media[idx].h2 == h2 &&
-        pub->media[idx].len == len)
+    if (quire__hmap_get(&pub->media_by_hash, r->h1, &idx) && pub->media[idx].h2 == r->h2 &&
+        pub->media[idx].len == r->len)
         return pub->media[idx].name;
     if (!pub_grow((void **)&pub->media, &pub->cap_media, pub->n_media, sizeof *pub->media)) {
         *why = "out of memory";
@@ -214,15 +274,15 @@ static const char *pub_media_add(html_pub *pub, const char *data, size_t len, co
     char name[64];
     /* 64 bits of name; a different image with the same first hash (never
      * seen in practice) gets the second one mixed in rather than overwrite */
-    uint64_t h = quire__hmap_get(&pub->media_by_hash, h1, NULL) ? h1 ^ h2 : h1;
-    snprintf(name, sizeof name, "media/%016llx.%s", (unsigned long long)h, quire__media_ext(kind));
-    if (quire__html_write_file(pub->ctx, name, data, len) != QUIRE_OK) {
+    uint64_t h = quire__hmap_get(&pub->media_by_hash, r->h1, NULL) ? r->h1 ^ r->h2 : r->h1;
+    snprintf(name, sizeof name, "media/%016llx.%s", (unsigned long long)h, quire__media_ext(r->kind));
+    if (quire__html_write_file(pub->ctx, name, r->data, r->len) != QUIRE_OK) {
         *why = "it cannot be written to the output folder";
         return NULL;
     }
     pub_media *m = &pub->media[pub->n_media];
-    *m = (pub_media){h1, h2, len, strdup(name)};
-    if (!m->name || !quire__hmap_put(&pub->media_by_hash, h1, (uint32_t)pub->n_media, false)) {
+    *m = (pub_media){r->h1, r->h2, r->len, strdup(name)};
+    if (!m->name || !quire__hmap_put(&pub->media_by_hash, r->h1, (uint32_t)pub->n_media, false)) {
         free(m->name);
         *why = "out of memory";
         return NULL;
@@ -231,11 +291,62 @@ static const char *pub_media_add(html_pub *pub, const char *data, size_t len, co
     return m->name;
 }
 
+/* The name image bytes (data, malloc'd: taken) will be published under,
+ * recorded in pg for commit.  NULL with *why when they are no image we
+ * publish. */
+static const char *pub_media_name(html_pub_page *pg, char *data, size_t len, const char **why)
+{
+    quire_media_kind kind = quire__media_sniff((const unsigned char *)data, len);
+    if (kind == QUIRE_MEDIA_UNKNOWN) {
+        *why = len ? "not a PNG, JPEG, GIF, WebP or SVG image" : "the image file is empty";
+        free(data);
+        return NULL;
+    }
+    if (kind == QUIRE_MEDIA_SVG && !quire__media_svg_is_safe((const unsigned char *)data, len)) {
+        *why = "an SVG image that may hold script or load other files";
+        free(data);
+        return NULL;
+    }
+    pub_media_rec r = {.len = len, .kind = kind, .data = data};
+    quire__media_hash(data, len, &r.h1, &r.h2);
+    /* the same content twice on a page: one record */
+    for (size_t i = 0; i < pg->n_media; i++)
+        if (pg->media[i].h1 == r.h1 && pg->media[i].h2 == r.h2 && pg->media[i].len == len) {
+            free(data);
+            return pg->media[i].name;
+        }
+    /* "media/<h1>.<ext>" unless commit finds that name taken by other
+     * bytes; then a second try gets the names commit gave */
+    char name[64];
+    snprintf(name, sizeof name, "media/%016llx.%s", (unsigned long long)r.h1, quire__media_ext(kind));
+    for (size_t i = 0; pg->names && i < pg->names->n_media; i++) {
+        const pub_media_rec *e = &pg->names->media[i];
+        if (e->h1 != r.h1 || e->h2 != r.h2 || e->len != len)
+            continue;
+        if (!e->published) {
+            *why = e->why;
+            free(data);
+            return NULL;
+        }
+        snprintf(name, sizeof name, "%s", e->published);
+        break;
+    }
+    r.name = quire_arena_strdup(pg->arena, name);
+    if (!r.name || !pub_grow((void **)&pg->media, &pg->cap_media, pg->n_media, sizeof *pg->media)) {
+        *why = "out of memory";
+        free(data);
+        return NULL;
+    }
+    pg->media[pg->n_media++] = r;
+    return r.name;
+}
+
 /* One image src of doc: *out gets the published name (relative to the
  * site root) for a local file.  A URL with a scheme (http, https, data)
  * is kept as it is: remote images stay remote. */
-static pub_img pub_image(html_pub *pub, quire_arena *a, const quire_document *doc,
-                         const char *src, uint32_t line, uint32_t col, const char **out)
+static pub_img pub_image(const html_pub *pub, html_pub_page *pg, quire_arena *a,
+                         const quire_document *doc, const char *src, uint32_t line, uint32_t col,
+                         const char **out)
 {
     char *u = quire__url_trim(a, src);
     if (!u || !*u || (u[0] == '/' && u[1] == '/') || quire__url_has_scheme(u) || u[0] == '#')
@@ -245,17 +356,32 @@ static pub_img pub_image(html_pub *pub, quire_arena *a, const quire_document *do
     size_t len = 0;
     const char *name = NULL;
     if (quire__media_read_local(a, u, pub_src_dir(a, doc), pub->ctx->site->config_dir,
-                                QUIRE_MEDIA_MAX, &data, &len, &full, &why) == QUIRE_OK) {
-        name = pub_media_add(pub, data, len, &why);
+                                QUIRE_MEDIA_MAX, &data, &len, &full, &why) == QUIRE_OK)
+        name = pub_media_name(pg, data, len, &why);
+    else
         free(data);
-    }
     if (!name) {
-        quire_diag_add(pub->ctx->diags, QUIRE_SEV_WARNING, "html", doc->source_path, line, col,
+        quire_diag_add(&pg->diags, QUIRE_SEV_WARNING, "html", doc->source_path, line, col,
                        "image %s: %s; using its alt text", full, why ? why : "?");
         return PUB_MISSING;
     }
     *out = name;
     return PUB_LOCAL;
+}
+
+int quire__html_pub_commit(html_pub *pub, html_pub_page *pg, bool *redo)
+{
+    *redo = false;
+    for (size_t i = 0; i < pg->n_media; i++) {
+        pub_media_rec *r = &pg->media[i];
+        r->why = NULL;
+        r->published = pub_media_put(pub, r, &r->why);
+        free(r->data);
+        r->data = NULL;
+        if (!r->published || strcmp(r->published, r->name) != 0)
+            *redo = true;
+    }
+    return QUIRE_OK;
 }
 
 /* Where the featured image was written in the front matter, for messages. */
@@ -276,8 +402,8 @@ static void pub_value_pos(const quire_value *v, const char *s, uint32_t *line, u
     }
 }
 
-const char *quire__html_pub_image(html_pub *pub, quire_arena *a, const quire_document *doc,
-                                  bool *local)
+const char *quire__html_pub_image(const html_pub *pub, html_pub_page *pg, quire_arena *a,
+                                  const quire_document *doc, bool *local)
 {
     *local = false;
     const char *src = doc->image.src;
@@ -286,7 +412,7 @@ const char *quire__html_pub_image(html_pub *pub, quire_arena *a, const quire_doc
     uint32_t line = 0, col = 0;
     pub_value_pos(doc->extra, src, &line, &col);
     const char *name = NULL;
-    switch (pub_image(pub, a, doc, src, line, col, &name)) {
+    switch (pub_image(pub, pg, a, doc, src, line, col, &name)) {
     case PUB_LOCAL:
         *local = true;
         return name;
@@ -301,7 +427,8 @@ const char *quire__html_pub_image(html_pub *pub, quire_arena *a, const quire_doc
 
 /* srcset with every local candidate published; missing ones dropped.
  * NULL when nothing is left. */
-static const char *pub_srcset(html_pub *pub, quire_arena *a, const quire_document *doc,
+static const char *pub_srcset(const html_pub *pub, html_pub_page *pg, quire_arena *a,
+                              const quire_document *doc,
                               const quire_node *n, const char *v, const char *root)
 {
     quire_buf b;
@@ -310,7 +437,7 @@ static const char *pub_srcset(html_pub *pub, quire_arena *a, const quire_documen
     for (const char *p = v; quire__srcset_next(&p, &c);) {
         char *url = quire_arena_strndup(a, c.url, c.url_len);
         const char *name = NULL;
-        switch (pub_image(pub, a, doc, url, n->line, n->column, &name)) {
+        switch (pub_image(pub, pg, a, doc, url, n->line, n->column, &name)) {
         case PUB_LOCAL:
             name = quire_arena_printf(a, "%s%s", root, name);
             quire__srcset_put(&b, name, strlen(name), c.desc, c.desc_len);
@@ -337,10 +464,11 @@ static const char *pub_srcset_first(quire_arena *a, const char *v)
 
 /* ------------------------------------------------------------------ links */
 
-/* A link to a document: rewritten now when its target is known, else a
- * placeholder; anything else is left alone. */
-static int pub_link(html_pub *pub, quire_arena *a, quire_node *n, const char *src_dir,
-                    const char *permalink, const char *root, bool *deferred)
+/* A link that may point at a document becomes a local placeholder,
+ * recorded in pg (resolved in order by quire__html_pub_resolve_links);
+ * anything else is left alone. */
+static int pub_link(const html_pub *pub, html_pub_page *pg, quire_arena *a, quire_node *n,
+                    const char *src_dir, const char *permalink)
 {
     char *u = quire__url_trim(a, n->url);
     if (!u || !*u || u[0] == '#' || u[0] == '?')
@@ -363,23 +491,17 @@ static int pub_link(html_pub *pub, quire_arena *a, quire_node *n, const char *sr
     if (!kp && !ku)
         return QUIRE_OK;
     const char *hash = strchr(u, '#');
-    uint32_t t;
-    if ((kp && quire__hmap_get(&pub->targets, kp ^ 0x1, &t)) ||
-        (ku && quire__hmap_get(&pub->targets, ku ^ 0x2, &t))) {
-        n->url = quire_arena_printf(a, "%s%s/%s", root, pub->slugs[t], hash && hash[1] ? hash : "");
-        return QUIRE_OK;
-    }
-    if (!pub_grow((void **)&pub->xrefs, &pub->cap_xrefs, pub->n_xrefs, sizeof *pub->xrefs))
+    if (!pub_grow((void **)&pg->links, &pg->cap_links, pg->n_links, sizeof *pg->links))
         return QUIRE_ERR_NOMEM;
-    pub_xref *x = &pub->xrefs[pub->n_xrefs];
-    *x = (pub_xref){kp, ku, hash && hash[1] ? strdup(hash + 1) : NULL, strdup(n->url)};
-    if (!x->original) {
-        free(x->fragment);
+    pub_link_rec *x = &pg->links[pg->n_links];
+    *x = (pub_link_rec){kp, ku, hash && hash[1] ? quire_arena_strdup(pg->arena, hash + 1) : NULL,
+                        quire_arena_strdup(pg->arena, n->url)};
+    if (!x->original || (hash && hash[1] && !x->fragment))
         return QUIRE_ERR_NOMEM;
-    }
-    n->url = quire_arena_printf(a, QUIRE_XREF_PREFIX "%zu", pub->n_xrefs);
-    pub->n_xrefs++;
-    *deferred = true;
+    char ph[48];
+    snprintf(ph, sizeof ph, QUIRE_XREF_PREFIX "%zu", pg->n_links);
+    n->url = quire_arena_strdup(a, ph);
+    pg->n_links++;
     return QUIRE_OK;
 }
 
@@ -399,12 +521,12 @@ static void pub_to_alt(quire_arena *a, quire_node *n, const char *alt)
     quire_node_unlink(n);
 }
 
-int quire__html_pub_body(html_pub *pub, quire_arena *a, const quire_document *doc,
-                         quire_node *body, const char *root, bool *deferred)
+int quire__html_pub_body(const html_pub *pub, html_pub_page *pg, quire_arena *a,
+                         const quire_document *doc, const char *slug, quire_node *body,
+                         const char *root)
 {
     const char *src_dir = pub_src_dir(a, doc);
-    /* the document registered last is this one (see the header) */
-    const char *permalink = pub_permalink(pub, a, doc, pub->n_slugs ? pub->slugs[pub->n_slugs - 1] : "");
+    const char *permalink = pub_permalink(pub, a, doc, slug);
     /* Nodes are replaced after the walk: the iterator must not see a node
      * move under it. */
     quire_node **gone = NULL;
@@ -419,14 +541,14 @@ int quire__html_pub_body(html_pub *pub, quire_arena *a, const quire_document *do
             continue;
         bool drop = false;
         if (n->type == QUIRE_NODE_LINK) {
-            rc = pub_link(pub, a, n, src_dir, permalink, root, deferred);
+            rc = pub_link(pub, pg, a, n, src_dir, permalink);
         } else if (n->type == QUIRE_NODE_IMAGE) {
             const char *name = NULL;
-            pub_img r = pub_image(pub, a, doc, n->url, n->line, n->column, &name);
+            pub_img r = pub_image(pub, pg, a, doc, n->url, n->line, n->column, &name);
             if (r == PUB_LOCAL)
                 n->url = quire_arena_printf(a, "%s%s", root, name);
             const char *set = quire_node_attr(n, "srcset");
-            const char *v = set ? pub_srcset(pub, a, doc, n, set, root) : NULL;
+            const char *v = set ? pub_srcset(pub, pg, a, doc, n, set, root) : NULL;
             if (v)
                 quire_node_set_attr(a, n, "srcset", v);
             else if (set)
@@ -437,7 +559,7 @@ int quire__html_pub_body(html_pub *pub, quire_arena *a, const quire_document *do
         } else if (pub_is(n, "img") || pub_is(n, "source")) {
             const char *src = quire_node_attr(n, "src"), *name = NULL;
             if (src) {
-                pub_img r = pub_image(pub, a, doc, src, n->line, n->column, &name);
+                pub_img r = pub_image(pub, pg, a, doc, src, n->line, n->column, &name);
                 if (r == PUB_LOCAL)
                     quire_node_set_attr(a, n, "src", quire_arena_printf(a, "%s%s", root, name));
                 else if (r == PUB_MISSING)
@@ -445,7 +567,7 @@ int quire__html_pub_body(html_pub *pub, quire_arena *a, const quire_document *do
             }
             const char *set = quire_node_attr(n, "srcset");
             if (set) {
-                const char *v = pub_srcset(pub, a, doc, n, set, root);
+                const char *v = pub_srcset(pub, pg, a, doc, n, set, root);
                 if (v)
                     quire_node_set_attr(a, n, "srcset", v);
                 else
@@ -497,6 +619,14 @@ int quire__html_pub_defer(html_pub *pub, const char *rel, const char *data, size
  * characters illegal in XML repaired, line breaks as spaces, escaped. */
 static void pub_put_attr(quire_buf *out, const char *v)
 {
+    size_t n = 0;
+    while ((unsigned char)v[n] >= 0x20 && (unsigned char)v[n] < 0x7f && v[n] != '&' &&
+           v[n] != '<' && v[n] != '>' && v[n] != '"')
+        n++;
+    if (!v[n]) { /* the common case: nothing to repair or escape */
+        quire__buf_put(out, v, n);
+        return;
+    }
     quire_arena *a = quire_arena_new();
     const char *clean = a ? quire__xml_clean(a, v) : NULL;
     if (!clean) {
@@ -515,26 +645,88 @@ static void pub_put_attr(quire_buf *out, const char *v)
     quire_arena_free(a);
 }
 
+/* The link to the page of target t, as the renderer writes an href of
+ * "../<slug>/#fragment" (document pages are one level below the root). */
+static void pub_put_href(const html_pub *pub, uint32_t t, const char *fragment, quire_buf *out)
+{
+    quire__buf_puts(out, " href=\"../");
+    pub_put_attr(out, pub->slugs[t]);
+    quire__buf_putc(out, '/');
+    if (fragment) {
+        quire__buf_putc(out, '#');
+        pub_put_attr(out, fragment);
+    }
+    quire__buf_putc(out, '"');
+}
+
+static bool pub_target(const html_pub *pub, uint64_t key_path, uint64_t key_url, uint32_t *t)
+{
+    return (key_path && quire__hmap_get(&pub->targets, key_path ^ 0x1, t)) ||
+           (key_url && quire__hmap_get(&pub->targets, key_url ^ 0x2, t));
+}
+
+typedef struct pub_local {
+    html_pub *pub;
+    const html_pub_page *pg;
+    bool deferred;
+} pub_local;
+
+/* A local placeholder: the link when its target is known by now, else a
+ * site-wide placeholder for quire__html_pub_finish. */
+static void pub_resolve_local(void *ud, size_t index, quire_buf *out)
+{
+    pub_local *l = ud;
+    html_pub *pub = l->pub;
+    const pub_link_rec *r = &l->pg->links[index];
+    uint32_t t;
+    if (pub_target(pub, r->key_path, r->key_url, &t)) {
+        pub_put_href(pub, t, r->fragment, out);
+        return;
+    }
+    if (!pub_grow((void **)&pub->xrefs, &pub->cap_xrefs, pub->n_xrefs, sizeof *pub->xrefs)) {
+        out->oom = true;
+        return;
+    }
+    pub_xref *x = &pub->xrefs[pub->n_xrefs];
+    *x = (pub_xref){r->key_path, r->key_url, r->fragment ? strdup(r->fragment) : NULL,
+                    strdup(r->original)};
+    if (!x->original || (r->fragment && !x->fragment)) {
+        free(x->fragment);
+        free(x->original);
+        out->oom = true;
+        return;
+    }
+    quire__buf_printf(out, " href=\"" QUIRE_XREF_PREFIX "%zu\"", pub->n_xrefs);
+    pub->n_xrefs++;
+    l->deferred = true;
+}
+
+int quire__html_pub_resolve_links(html_pub *pub, const html_pub_page *pg, const char *page,
+                                  size_t len, quire_buf *out, bool *deferred)
+{
+    pub_local l = {pub, pg, false};
+    int rc = quire__xref_rewrite(page, len, pg->n_links, pub_resolve_local, &l, out);
+    *deferred = l.deferred;
+    return rc;
+}
+
+bool quire__html_pub_has_links(const html_pub_page *pg)
+{
+    return pg->n_links > 0;
+}
+
 static void pub_resolve(void *ud, size_t index, quire_buf *out)
 {
     html_pub *pub = ud;
     const pub_xref *x = &pub->xrefs[index];
     uint32_t t;
-    quire__buf_puts(out, " href=\"");
-    if ((x->key_path && quire__hmap_get(&pub->targets, x->key_path ^ 0x1, &t)) ||
-        (x->key_url && quire__hmap_get(&pub->targets, x->key_url ^ 0x2, &t))) {
-        /* deferred pages are document pages: the root is one level up */
-        quire__buf_puts(out, "../");
-        pub_put_attr(out, pub->slugs[t]);
-        quire__buf_putc(out, '/');
-        if (x->fragment) {
-            quire__buf_putc(out, '#');
-            pub_put_attr(out, x->fragment);
-        }
+    if (pub_target(pub, x->key_path, x->key_url, &t)) {
+        pub_put_href(pub, t, x->fragment, out);
     } else {
+        quire__buf_puts(out, " href=\"");
         pub_put_attr(out, x->original); /* unknown targets stay as they were */
+        quire__buf_putc(out, '"');
     }
-    quire__buf_putc(out, '"');
 }
 
 int quire__html_pub_finish(html_pub *pub)

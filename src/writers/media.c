@@ -220,12 +220,81 @@ static bool media_under(const char *real, const char *dir)
     return strncmp(real, dir, n) == 0 && (real[n] == '/' || real[n] == '\0');
 }
 
+/* Real paths of folders, cached per thread.  Every image of a document
+ * resolves the same two folders (the document's and the site's); realpath
+ * costs a readlink per path component and a getcwd for a relative path,
+ * which made up most of the system calls of a build with images.  Only
+ * the file itself is resolved every time, so the containment check still
+ * sees a symlink planted anywhere below the folders.  A relative folder is
+ * also keyed by the current folder's identity, so a chdir() between builds
+ * in one process does not reuse an answer.  Fixed-size slots: nothing to
+ * free when a worker thread ends; longer paths are simply not cached. */
+#define MEDIA_DIR_SLOTS 4
+#define MEDIA_DIR_MAX 1024
+
+typedef struct media_dir_slot {
+    bool used, found;           /* found: realpath succeeded */
+    dev_t cwd_dev;              /* for a relative dir */
+    ino_t cwd_ino;
+    unsigned age;
+    char dir[MEDIA_DIR_MAX];
+    char real[MEDIA_DIR_MAX];
+} media_dir_slot;
+
+static _Thread_local struct {
+    media_dir_slot slot[MEDIA_DIR_SLOTS];
+    unsigned clock;
+} media_dirs;
+
+/* realpath(dir), malloc'd (NULL when it does not resolve).  cwd: the
+ * current folder's stat, NULL when unknown (then a relative dir is not
+ * cached). */
+static char *media_real_dir(const char *dir, const struct stat *cwd)
+{
+    static const struct stat none;
+    size_t n = strlen(dir);
+    if ((dir[0] != '/' && !cwd) || n >= MEDIA_DIR_MAX)
+        return realpath(dir, NULL);
+    if (dir[0] == '/')
+        cwd = &none;
+    media_dir_slot *victim = &media_dirs.slot[0];
+    for (size_t i = 0; i < MEDIA_DIR_SLOTS; i++) {
+        media_dir_slot *e = &media_dirs.slot[i];
+        if (e->used && strcmp(e->dir, dir) == 0 &&
+            e->cwd_dev == cwd->st_dev && e->cwd_ino == cwd->st_ino) {
+            e->age = ++media_dirs.clock;
+            return e->found ? strdup(e->real) : NULL;
+        }
+        if (!e->used || e->age < victim->age)
+            victim = e;
+    }
+    char *real = realpath(dir, NULL);
+    if (real && strlen(real) >= MEDIA_DIR_MAX)
+        return real;
+    *victim = (media_dir_slot){.used = true, .found = real != NULL, .cwd_dev = cwd->st_dev,
+                               .cwd_ino = cwd->st_ino, .age = ++media_dirs.clock};
+    memcpy(victim->dir, dir, n + 1);
+    if (real)
+        memcpy(victim->real, real, strlen(real) + 1);
+    return real;
+}
+
+/* The path to resolve for rest (a relative path, or one starting with
+ * '/') under a folder: below its real path when known, so realpath does not
+ * walk the folder's components (and call getcwd) again: the same file.
+ * In a; the shown name (for messages) is built separately. */
+static const char *media_join(quire_arena *a, const char *real_dir, const char *dir,
+                              const char *sep, const char *rest)
+{
+    return quire_arena_printf(a, "%s%s%s", real_dir ? real_dir : dir, sep, rest);
+}
+
 /* Read path when it is a regular file inside one of the two roots (real
  * paths, or NULL). */
 static int media_try(const char *path, const char *root1, const char *root2, size_t max,
                      char **data, size_t *len, const char **why)
 {
-    char *real = realpath(path, NULL);
+    char *real = realpath(path, NULL); /* the file: resolved every time */
     struct stat st;
     if (!real || stat(real, &st) != 0 || !S_ISREG(st.st_mode)) {
         /* a FIFO or a device would block or never end: not an image */
@@ -262,21 +331,28 @@ int quire__media_read_local(quire_arena *a, const char *src, const char *doc_dir
     if (site_dir && !*site_dir)
         site_dir = NULL;
     const char *dir = doc_dir && *doc_dir ? doc_dir : ".";
-    char *real_doc = realpath(dir, NULL);
-    char *real_site = site_dir ? realpath(site_dir, NULL) : NULL;
+    struct stat cwd_st;
+    const struct stat *cwd = NULL;
+    if ((dir[0] != '/' || (site_dir && site_dir[0] != '/')) && stat(".", &cwd_st) == 0)
+        cwd = &cwd_st;
+    char *real_doc = media_real_dir(dir, cwd);
+    char *real_site = site_dir ? media_real_dir(site_dir, cwd) : NULL;
     const char *full;
     int rc;
     if (path[0] == '/') {
         full = quire_arena_printf(a, "%s%s", site_dir ? site_dir : dir, path);
-        rc = media_try(full, real_doc, real_site, max, data, len, why);
+        rc = media_try(site_dir ? media_join(a, real_site, site_dir, "", path)
+                                : media_join(a, real_doc, dir, "", path),
+                       real_doc, real_site, max, data, len, why);
     } else {
         full = quire_arena_printf(a, "%s/%s", dir, path);
-        rc = media_try(full, real_doc, real_site, max, data, len, why);
+        rc = media_try(media_join(a, real_doc, dir, "/", path), real_doc, real_site, max, data,
+                       len, why);
         /* Site-relative paths ("images/x.png" from posts/, Hugo style) are
          * common: after the document's folder, try the site folder. */
         if (rc == QUIRE_ERR_NOTFOUND && site_dir && strcmp(site_dir, dir) != 0) {
             const char *why2 = NULL;
-            int rc2 = media_try(quire_arena_printf(a, "%s/%s", site_dir, path), real_doc,
+            int rc2 = media_try(media_join(a, real_site, site_dir, "/", path), real_doc,
                                 real_site, max, data, len, &why2);
             if (rc2 != QUIRE_ERR_NOTFOUND) {
                 rc = rc2;

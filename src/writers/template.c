@@ -288,7 +288,7 @@ void quire__tpl_escape(quire_buf *b, const char *s)
     if (!s)
         return;
     const unsigned char *p = (const unsigned char *)s;
-    size_t run = 0, i = 0;
+    size_t run = 0, i = 0, len = 0; /* len: strlen(s), once it is needed */
     while (p[i]) {
         unsigned char c = p[i];
         if (c >= 0x20 && c < 0x7f && c != '&' && c != '<' && c != '>' && c != '"' && c != '\'') {
@@ -306,7 +306,9 @@ void quire__tpl_escape(quire_buf *b, const char *s)
             i++; /* other C0 controls and DEL are dropped: not allowed in HTML */
         } else {
             uint32_t cp;
-            size_t k = quire__utf8_decode(p + i, strlen(s + i), &cp);
+            if (!len)
+                len = i + strlen(s + i); /* not per character: text may be all non-ASCII */
+            size_t k = quire__utf8_decode(p + i, len - i, &cp);
             if (!k) {
                 quire__utf8_put(b, 0xFFFD);
                 i++;
@@ -325,9 +327,20 @@ void quire__tpl_escape(quire_buf *b, const char *s)
 }
 
 typedef struct tpl_stack {
-    const quire_value *items[TPL_MAX_NESTING + 1];
+    const quire_value *items[TPL_MAX_NESTING + 2];
     size_t depth;
 } tpl_stack;
+
+/* quire_value_get, with the first byte compared before strcmp is called:
+ * page data has some thirty keys a level and most differ there, so this
+ * is most of the cost of rendering a page otherwise. */
+static const quire_value *tpl_get(const quire_value *map, const char *key)
+{
+    for (const quire_value *c = map->first; c; c = c->next)
+        if (c->key && c->key[0] == key[0] && strcmp(c->key, key) == 0)
+            return c;
+    return NULL;
+}
 
 /* One step of a dotted name: a key of a mapping, or a 0-based index into a
  * list ("tags.0" is the first tag, so {{#tags.0}} tests for a non-empty
@@ -335,7 +348,7 @@ typedef struct tpl_stack {
 static const quire_value *tpl_child(const quire_value *v, const char *part)
 {
     if (v->type == QUIRE_VALUE_MAPPING)
-        return quire_value_get(v, part);
+        return tpl_get(v, part);
     if (v->type != QUIRE_VALUE_SEQUENCE || !*part || strspn(part, "0123456789") != strlen(part))
         return NULL;
     size_t n = strtoul(part, NULL, 10);
@@ -347,12 +360,12 @@ static const quire_value *tpl_child(const quire_value *v, const char *part)
 
 static const quire_value *tpl_lookup(const tpl_stack *st, const tpl_op *op)
 {
-    if (op->n_parts == 1 && strcmp(op->parts[0], ".") == 0)
+    if (op->n_parts == 1 && op->parts[0][0] == '.')
         return st->depth ? st->items[st->depth - 1] : NULL;
     const quire_value *v = NULL;
     for (size_t k = st->depth; k-- > 0;) {
         const quire_value *ctx = st->items[k];
-        if (ctx && ctx->type == QUIRE_VALUE_MAPPING && (v = quire_value_get(ctx, op->parts[0])))
+        if (ctx && ctx->type == QUIRE_VALUE_MAPPING && (v = tpl_get(ctx, op->parts[0])))
             break;
     }
     for (size_t i = 1; v && i < op->n_parts; i++)
@@ -419,7 +432,17 @@ static void tpl_run(const quire_tpl *t, size_t from, size_t to, tpl_stack *st, q
 
 void quire__tpl_render(const quire_tpl *t, const quire_value *data, quire_buf *out)
 {
+    quire__tpl_render2(t, NULL, data, out);
+}
+
+void quire__tpl_render2(const quire_tpl *t, const quire_value *outer, const quire_value *data,
+                        quire_buf *out)
+{
+    /* outer is one more level of context: the stack has room for it, as
+     * sections nest at most TPL_MAX_NESTING deep */
     tpl_stack st = {.depth = 0};
+    if (outer)
+        st.items[st.depth++] = outer;
     st.items[st.depth++] = data;
     tpl_run(t, 0, t->count, &st, out);
 }
@@ -443,6 +466,36 @@ void quire__tpl_set(quire_arena *a, quire_value *map, const char *key, const cha
     quire_value *v = quire_value_new_scalar(a, QUIRE_VALUE_STRING, s, strlen(s));
     if (v)
         quire_value_append(a, map, key, v);
+}
+
+/* Link child under key (not copied) as the last entry of map. */
+static void tpl_link(quire_value *map, const char *key, quire_value *child)
+{
+    child->key = key;
+    child->next = NULL;
+    if (map->last)
+        map->last->next = child;
+    else
+        map->first = child;
+    map->last = child;
+    map->count++;
+}
+
+void quire__tpl_ref(quire_arena *a, quire_value *map, const char *key, const char *s)
+{
+    if (!map || !s)
+        return;
+    quire_value *v = quire_arena_alloc(a, sizeof *v);
+    if (!v)
+        return;
+    *v = (quire_value){.type = QUIRE_VALUE_STRING, .str = s, .len = strlen(s)};
+    tpl_link(map, key, v);
+}
+
+void quire__tpl_put_ref(quire_value *map, const char *key, quire_value *child)
+{
+    if (map && child)
+        tpl_link(map, key, child);
 }
 
 void quire__tpl_put(quire_arena *a, quire_value *map, const char *key, quire_value *child)

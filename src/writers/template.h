@@ -33,6 +33,11 @@ int quire__tpl_parse(quire_tpl **out, const char *src, size_t len,
                      char *err, size_t err_size, uint32_t *line, uint32_t *column);
 /** Append the rendering of t with data to out. */
 void quire__tpl_render(const quire_tpl *t, const quire_value *data, quire_buf *out);
+/** The same with one more level of context around data: a name data does
+ *  not have is looked up in outer (NULL: none).  So what many pages share
+ *  is made once and only read while several threads render. */
+void quire__tpl_render2(const quire_tpl *t, const quire_value *outer, const quire_value *data,
+                        quire_buf *out);
 void quire__tpl_free(quire_tpl *t);
 
 /** Append s HTML-escaped (text and attribute safe: & < > " '), with
@@ -48,6 +53,12 @@ quire_value *quire__tpl_list(quire_arena *a);
 void quire__tpl_set(quire_arena *a, quire_value *map, const char *key, const char *s);
 /** map[key] = child (a list or map; nothing when NULL). */
 void quire__tpl_put(quire_arena *a, quire_value *map, const char *key, quire_value *child);
+/** map[key] = s, neither copied: both must outlive the data (a string
+ *  literal key; s from the same arena, or from a document still alive when
+ *  the data is rendered).  For the hot path, where copies add up. */
+void quire__tpl_ref(quire_arena *a, quire_value *map, const char *key, const char *s);
+/** map[key] = child, the key not copied (as quire__tpl_ref). */
+void quire__tpl_put_ref(quire_value *map, const char *key, quire_value *child);
 /** map[key] = true. */
 void quire__tpl_flag(quire_arena *a, quire_value *map, const char *key);
 
