@@ -62,6 +62,10 @@ typedef struct quire_outdir quire_outdir;
  *  manifest, remove stale temporaries, and lock it (QUIRE_ERR_BUSY when
  *  another build holds it; QUIRE_ERR_UNSAFE when the manifest is a symlink). */
 QUIRE_API int quire_outdir_open(quire_outdir **out, const char *path);
+/** Flush everything written so far to disk (one syncfs on Linux), for
+ *  durability against a power cut; rename() already makes each file appear
+ *  whole or not at all.  QUIRE_ERR_IO when the flush fails. */
+QUIRE_API int quire_outdir_sync(quire_outdir *d);
 QUIRE_API void quire_outdir_free(quire_outdir *d);
 QUIRE_API const char *quire_outdir_path(const quire_outdir *d);
 /** True when relpath is listed in the folder's manifest (quire wrote it, or

@@ -117,6 +117,7 @@ typedef struct quire_build_opts {
     const char *base_url;        /* overrides the config */
     bool strict;
     bool fetch_remote;           /* --fetch-remote */
+    bool sync;                   /* --sync: flush the outputs to disk before returning */
     int jobs;                    /* 0 = number of cores */
     quire_limits limits;
 } quire_build_opts;

@@ -21,7 +21,7 @@ typedef struct cli {
     const char *outpath, *config, *from, *to, *formats, *base_url;
     const char **filters;
     size_t n_filters;
-    bool strict, quiet, verbose, errors_json, fetch_remote;
+    bool strict, quiet, verbose, errors_json, fetch_remote, sync;
     int jobs;
     quire_limits limits;
 } cli;
@@ -46,6 +46,7 @@ static void usage(FILE *out)
           "      --base-url URL        absolute URL the site is published at\n"
           "      --strict              any error fails the build before anything is written\n"
           "      --fetch-remote        download remote images into the EPUB\n"
+          "      --sync                flush the outputs to disk before exiting (build)\n"
           "      --jobs N              worker threads (default: number of cores)\n"
           "      --max-file-size BYTES  largest input file (default 16M; K, M, G suffixes)\n"
           "      --max-depth N         deepest nesting of body and metadata (default 200)\n"
@@ -154,6 +155,7 @@ static int cmd_build(cli *o, char **sources, int n)
         .base_url = o->base_url,
         .strict = o->strict,
         .fetch_remote = o->fetch_remote,
+        .sync = o->sync,
         .jobs = o->jobs,
         .limits = o->limits,
     };
@@ -280,7 +282,7 @@ static int cmd_convert(cli *o, char **args, int n)
 }
 
 enum { OPT_FILTER = 256, OPT_FORMATS, OPT_STRICT, OPT_JOBS, OPT_ERRORS, OPT_BASE_URL,
-       OPT_FETCH, OPT_MAX_SIZE, OPT_MAX_DEPTH, OPT_MAX_ALIASES, OPT_MAX_DOCS };
+       OPT_FETCH, OPT_SYNC, OPT_MAX_SIZE, OPT_MAX_DEPTH, OPT_MAX_ALIASES, OPT_MAX_DOCS };
 
 int main(int argc, char **argv)
 {
@@ -296,6 +298,7 @@ int main(int argc, char **argv)
         {"errors", required_argument, NULL, OPT_ERRORS},
         {"base-url", required_argument, NULL, OPT_BASE_URL},
         {"fetch-remote", no_argument, NULL, OPT_FETCH},
+        {"sync", no_argument, NULL, OPT_SYNC},
         {"max-file-size", required_argument, NULL, OPT_MAX_SIZE},
         {"max-depth", required_argument, NULL, OPT_MAX_DEPTH},
         {"max-yaml-aliases", required_argument, NULL, OPT_MAX_ALIASES},
@@ -334,6 +337,7 @@ int main(int argc, char **argv)
         case OPT_JOBS: o.jobs = atoi(optarg); break;
         case OPT_BASE_URL: o.base_url = optarg; break;
         case OPT_FETCH: o.fetch_remote = true; break;
+        case OPT_SYNC: o.sync = true; break;
         case OPT_MAX_SIZE:
         case OPT_MAX_DEPTH:
         case OPT_MAX_ALIASES:

@@ -763,6 +763,11 @@ int quire_build(const quire_build_opts *o, quire_diag_list *diags)
 
     /* pass 2: bodies, every output at once */
     write_all(&st);
+    if (o->sync && quire_outdir_sync(st.outdir) != QUIRE_OK) {
+        quire_diag_add(diags, QUIRE_SEV_ERROR, "quire", o->outdir, 0, 0,
+                       "cannot flush the outputs to disk");
+        st.write_errors++;
+    }
     rc = failed + st.write_errors;
 done:
     quire__file_list_free(&files);
