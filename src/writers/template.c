@@ -283,47 +283,69 @@ void quire__tpl_free(quire_tpl *t)
 
 /* ------------------------------------------------------------------ render */
 
+/* What quire__tpl_escape does with a byte: 0 copies it as it is (so the
+ * loop over a run of plain text is one table load a byte and the run goes
+ * out with one memcpy), 1 is an ASCII byte to replace or drop, 2 starts a
+ * UTF-8 sequence to check, 3 is the terminating NUL. */
+static const unsigned char tpl_esc_class[256] = {
+    3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    0, 0, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+};
+
 void quire__tpl_escape(quire_buf *b, const char *s)
 {
     if (!s)
         return;
     const unsigned char *p = (const unsigned char *)s;
-    size_t run = 0, i = 0, len = 0; /* len: strlen(s), once it is needed */
-    while (p[i]) {
-        unsigned char c = p[i];
-        if (c >= 0x20 && c < 0x7f && c != '&' && c != '<' && c != '>' && c != '"' && c != '\'') {
+    size_t i = 0, len = 0; /* len: strlen(s), once it is needed */
+    for (;;) {
+        size_t run = i;
+        while (!tpl_esc_class[p[i]])
             i++;
+        quire__buf_put(b, s + run, i - run);
+        unsigned char c = p[i];
+        if (!c)
+            return;
+        if (c < 0x80) {
+            if (c == '&') quire__buf_put(b, "&amp;", 5);
+            else if (c == '<') quire__buf_put(b, "&lt;", 4);
+            else if (c == '>') quire__buf_put(b, "&gt;", 4);
+            else if (c == '"') quire__buf_put(b, "&quot;", 6);
+            else if (c == '\'') quire__buf_put(b, "&#39;", 5);
+            else if (c == '\t' || c == '\n' || c == '\r') quire__buf_putc(b, (char)c);
+            i++; /* other C0 controls and DEL are dropped: not allowed in HTML */
             continue;
         }
-        quire__buf_put(b, s + run, i - run);
-        if (c == '&') quire__buf_puts(b, "&amp;");
-        else if (c == '<') quire__buf_puts(b, "&lt;");
-        else if (c == '>') quire__buf_puts(b, "&gt;");
-        else if (c == '"') quire__buf_puts(b, "&quot;");
-        else if (c == '\'') quire__buf_puts(b, "&#39;");
-        else if (c == '\t' || c == '\n' || c == '\r') quire__buf_putc(b, (char)c);
-        if (c < 0x80) {
-            i++; /* other C0 controls and DEL are dropped: not allowed in HTML */
+        uint32_t cp;
+        if (!len)
+            len = i + strlen(s + i); /* not per character: text may be all non-ASCII */
+        size_t k = quire__utf8_decode(p + i, len - i, &cp);
+        if (!k) {
+            quire__utf8_put(b, 0xFFFD);
+            i++;
         } else {
-            uint32_t cp;
-            if (!len)
-                len = i + strlen(s + i); /* not per character: text may be all non-ASCII */
-            size_t k = quire__utf8_decode(p + i, len - i, &cp);
-            if (!k) {
-                quire__utf8_put(b, 0xFFFD);
-                i++;
-            } else {
-                /* C1 controls and noncharacters are parse errors in HTML */
-                bool ok = quire__xml_char_ok(cp) && !(cp >= 0x80 && cp <= 0x9F) &&
-                          !(cp >= 0xFDD0 && cp <= 0xFDEF) && (cp & 0xFFFE) != 0xFFFE;
-                if (ok)
-                    quire__buf_put(b, s + i, k);
-                i += k;
-            }
+            /* C1 controls and noncharacters are parse errors in HTML */
+            bool ok = quire__xml_char_ok(cp) && !(cp >= 0x80 && cp <= 0x9F) &&
+                      !(cp >= 0xFDD0 && cp <= 0xFDEF) && (cp & 0xFFFE) != 0xFFFE;
+            if (ok)
+                quire__buf_put(b, s + i, k);
+            i += k;
         }
-        run = i;
     }
-    quire__buf_put(b, s + run, i - run);
 }
 
 typedef struct tpl_stack {
