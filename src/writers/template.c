@@ -27,13 +27,72 @@ typedef struct tpl_op {
     char **parts;         /* dotted name split at '.'; {"."} for the current item */
     size_t n_parts;
     size_t end;           /* SECTION/INVERTED: index of the first op after the body */
+    size_t slot;          /* index of parts[0] in quire_tpl.names (not for ".") */
 } tpl_op;
 
 struct quire_tpl {
     char *text;           /* private copy of the source (TEXT slices point in it) */
     tpl_op *ops;
     size_t count, cap;
+    /* The distinct first parts of the names, so the top contexts of a
+     * render (a page's thirty-odd fields) are walked once into an array by
+     * slot instead of once per tag.  names point into ops' parts; hash
+     * holds slot + 1 (0: empty), open addressing over hash_mask + 1. */
+    const char **names;
+    size_t n_names;
+    uint32_t *hash;
+    size_t hash_mask;
 };
+
+static uint32_t tpl_hash(const char *s)
+{
+    uint32_t h = 2166136261u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+/* The slot of name, or SIZE_MAX when the template does not use it. */
+static size_t tpl_slot(const quire_tpl *t, const char *name)
+{
+    for (size_t i = tpl_hash(name) & t->hash_mask;; i = (i + 1) & t->hash_mask) {
+        uint32_t e = t->hash[i];
+        if (!e)
+            return SIZE_MAX;
+        if (strcmp(t->names[e - 1], name) == 0)
+            return e - 1;
+    }
+}
+
+/* Give every op with a name its slot (after parsing, when ops no longer
+ * move). */
+static int tpl_index(quire_tpl *t)
+{
+    size_t cap = 8;
+    while (cap < 2 * t->count)
+        cap *= 2;
+    t->hash = calloc(cap, sizeof *t->hash);
+    t->names = malloc((t->count ? t->count : 1) * sizeof *t->names);
+    if (!t->hash || !t->names)
+        return QUIRE_ERR_NOMEM;
+    t->hash_mask = cap - 1;
+    for (size_t k = 0; k < t->count; k++) {
+        tpl_op *op = &t->ops[k];
+        if (!op->parts || op->parts[0][0] == '.')
+            continue;
+        size_t slot = tpl_slot(t, op->parts[0]);
+        if (slot == SIZE_MAX) {
+            size_t i = tpl_hash(op->parts[0]) & t->hash_mask;
+            while (t->hash[i])
+                i = (i + 1) & t->hash_mask;
+            slot = t->n_names++;
+            t->names[slot] = op->parts[0];
+            t->hash[i] = (uint32_t)(slot + 1);
+        }
+        op->slot = slot;
+    }
+    return QUIRE_OK;
+}
 
 /* ------------------------------------------------------------------ parse */
 
@@ -258,6 +317,8 @@ int quire__tpl_parse(quire_tpl **out, const char *src, size_t len,
                  op->kind == TPL_SECTION ? '#' : '^', op->parts[0]);
         rc = QUIRE_ERR_PARSE;
     }
+    if (rc == QUIRE_OK)
+        rc = tpl_index(t);
     if (rc != QUIRE_OK) {
         if (rc == QUIRE_ERR_PARSE)
             tpl_where(s, err_pos, line, column);
@@ -277,58 +338,86 @@ void quire__tpl_free(quire_tpl *t)
     for (size_t i = 0; i < t->count; i++)
         tpl_free_parts(t->ops[i].parts, t->ops[i].n_parts);
     free(t->ops);
+    free(t->names);
+    free(t->hash);
     free(t->text);
     free(t);
 }
 
 /* ------------------------------------------------------------------ render */
 
+/* What quire__tpl_escape does with a byte: 0 copies it as it is (so the
+ * loop over a run of plain text is one table load a byte and the run goes
+ * out with one memcpy), 1 is an ASCII byte to replace or drop, 2 starts a
+ * UTF-8 sequence to check, 3 is the terminating NUL. */
+static const unsigned char tpl_esc_class[256] = {
+    3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    0, 0, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+};
+
 void quire__tpl_escape(quire_buf *b, const char *s)
 {
     if (!s)
         return;
     const unsigned char *p = (const unsigned char *)s;
-    size_t run = 0, i = 0, len = 0; /* len: strlen(s), once it is needed */
-    while (p[i]) {
-        unsigned char c = p[i];
-        if (c >= 0x20 && c < 0x7f && c != '&' && c != '<' && c != '>' && c != '"' && c != '\'') {
+    size_t i = 0, len = 0; /* len: strlen(s), once it is needed */
+    for (;;) {
+        size_t run = i;
+        while (!tpl_esc_class[p[i]])
             i++;
+        quire__buf_put(b, s + run, i - run);
+        unsigned char c = p[i];
+        if (!c)
+            return;
+        if (c < 0x80) {
+            if (c == '&') quire__buf_put(b, "&amp;", 5);
+            else if (c == '<') quire__buf_put(b, "&lt;", 4);
+            else if (c == '>') quire__buf_put(b, "&gt;", 4);
+            else if (c == '"') quire__buf_put(b, "&quot;", 6);
+            else if (c == '\'') quire__buf_put(b, "&#39;", 5);
+            else if (c == '\t' || c == '\n' || c == '\r') quire__buf_putc(b, (char)c);
+            i++; /* other C0 controls and DEL are dropped: not allowed in HTML */
             continue;
         }
-        quire__buf_put(b, s + run, i - run);
-        if (c == '&') quire__buf_puts(b, "&amp;");
-        else if (c == '<') quire__buf_puts(b, "&lt;");
-        else if (c == '>') quire__buf_puts(b, "&gt;");
-        else if (c == '"') quire__buf_puts(b, "&quot;");
-        else if (c == '\'') quire__buf_puts(b, "&#39;");
-        else if (c == '\t' || c == '\n' || c == '\r') quire__buf_putc(b, (char)c);
-        if (c < 0x80) {
-            i++; /* other C0 controls and DEL are dropped: not allowed in HTML */
+        uint32_t cp;
+        if (!len)
+            len = i + strlen(s + i); /* not per character: text may be all non-ASCII */
+        size_t k = quire__utf8_decode(p + i, len - i, &cp);
+        if (!k) {
+            quire__utf8_put(b, 0xFFFD);
+            i++;
         } else {
-            uint32_t cp;
-            if (!len)
-                len = i + strlen(s + i); /* not per character: text may be all non-ASCII */
-            size_t k = quire__utf8_decode(p + i, len - i, &cp);
-            if (!k) {
-                quire__utf8_put(b, 0xFFFD);
-                i++;
-            } else {
-                /* C1 controls and noncharacters are parse errors in HTML */
-                bool ok = quire__xml_char_ok(cp) && !(cp >= 0x80 && cp <= 0x9F) &&
-                          !(cp >= 0xFDD0 && cp <= 0xFDEF) && (cp & 0xFFFE) != 0xFFFE;
-                if (ok)
-                    quire__buf_put(b, s + i, k);
-                i += k;
-            }
+            /* C1 controls and noncharacters are parse errors in HTML */
+            bool ok = quire__xml_char_ok(cp) && !(cp >= 0x80 && cp <= 0x9F) &&
+                      !(cp >= 0xFDD0 && cp <= 0xFDEF) && (cp & 0xFFFE) != 0xFFFE;
+            if (ok)
+                quire__buf_put(b, s + i, k);
+            i += k;
         }
-        run = i;
     }
-    quire__buf_put(b, s + run, i - run);
 }
 
 typedef struct tpl_stack {
     const quire_value *items[TPL_MAX_NESTING + 2];
+    /* slots[k]: items[k]'s entries by name slot, for the top contexts of a
+     * render (and the same maps pushed again); NULL: look up by walking */
+    const quire_value *const *slots[TPL_MAX_NESTING + 2];
     size_t depth;
+    size_t base; /* how many bottom entries may have slots */
 } tpl_stack;
 
 /* quire_value_get, with the first byte compared before strcmp is called:
@@ -336,8 +425,11 @@ typedef struct tpl_stack {
  * is most of the cost of rendering a page otherwise. */
 static const quire_value *tpl_get(const quire_value *map, const char *key)
 {
+    /* the second byte too: many keys share a first letter (title and
+     * twitter_card, published and publisher); key[1] may be the NUL of a
+     * one-letter key, which c->key[1] then must be as well */
     for (const quire_value *c = map->first; c; c = c->next)
-        if (c->key && c->key[0] == key[0] && strcmp(c->key, key) == 0)
+        if (c->key && c->key[0] == key[0] && c->key[1] == key[1] && strcmp(c->key, key) == 0)
             return c;
     return NULL;
 }
@@ -365,6 +457,15 @@ static const quire_value *tpl_lookup(const tpl_stack *st, const tpl_op *op)
     const quire_value *v = NULL;
     for (size_t k = st->depth; k-- > 0;) {
         const quire_value *ctx = st->items[k];
+        /* a context just inside the same one (a page's fields pushed again
+         * as its one article) had the name looked up already */
+        if (k + 1 < st->depth && st->items[k + 1] == ctx)
+            continue;
+        if (st->slots[k]) {
+            if ((v = st->slots[k][op->slot]))
+                break;
+            continue;
+        }
         if (ctx && ctx->type == QUIRE_VALUE_MAPPING && (v = tpl_get(ctx, op->parts[0])))
             break;
     }
@@ -383,6 +484,32 @@ static bool tpl_truthy(const quire_value *v)
     case QUIRE_VALUE_STRING: return v->len > 0;
     case QUIRE_VALUE_SEQUENCE: return v->count > 0;
     default: return true;
+    }
+}
+
+/* Push a section's context; a map that is one of the top contexts (a
+ * page's fields as its one article) keeps their slots. */
+static void tpl_push_ctx(tpl_stack *st, const quire_value *v)
+{
+    const quire_value *const *slots = NULL;
+    for (size_t k = 0; k < st->base; k++)
+        if (st->items[k] == v)
+            slots = st->slots[k];
+    st->items[st->depth] = v;
+    st->slots[st->depth++] = slots;
+}
+
+/* Fill slots (t->n_names entries) from mapping map: the first entry with
+ * a name, as tpl_get finds it. */
+static void tpl_fill(const quire_tpl *t, const quire_value *map, const quire_value **slots)
+{
+    memset(slots, 0, t->n_names * sizeof *slots);
+    for (const quire_value *c = map->first; c; c = c->next) {
+        if (!c->key)
+            continue;
+        size_t slot = tpl_slot(t, c->key);
+        if (slot != SIZE_MAX && !slots[slot])
+            slots[slot] = c;
     }
 }
 
@@ -414,12 +541,12 @@ static void tpl_run(const quire_tpl *t, size_t from, size_t to, tpl_stack *st, q
                 /* depth is bounded by TPL_MAX_NESTING at parse time */
                 if (v->type == QUIRE_VALUE_SEQUENCE) {
                     for (const quire_value *item = v->first; item; item = item->next) {
-                        st->items[st->depth++] = item;
+                        tpl_push_ctx(st, item);
                         tpl_run(t, i + 1, op->end, st, out);
                         st->depth--;
                     }
                 } else {
-                    st->items[st->depth++] = v;
+                    tpl_push_ctx(st, v);
                     tpl_run(t, i + 1, op->end, st, out);
                     st->depth--;
                 }
@@ -444,7 +571,24 @@ void quire__tpl_render2(const quire_tpl *t, const quire_value *outer, const quir
     if (outer)
         st.items[st.depth++] = outer;
     st.items[st.depth++] = data;
+    /* Index the top mappings by slot: a stack array for templates of the
+     * usual size, so a page costs no allocation; without memory, walk. */
+    const quire_value *local[256];
+    const quire_value **slots = local;
+    if (2 * t->n_names > sizeof local / sizeof local[0])
+        slots = malloc(2 * t->n_names * sizeof *slots);
+    if (slots && t->n_names) {
+        for (size_t k = 0; k < st.depth; k++) {
+            if (st.items[k] && st.items[k]->type == QUIRE_VALUE_MAPPING) {
+                tpl_fill(t, st.items[k], slots + k * t->n_names);
+                st.slots[k] = slots + k * t->n_names;
+            }
+        }
+        st.base = st.depth;
+    }
     tpl_run(t, 0, t->count, &st, out);
+    if (slots != local)
+        free(slots);
 }
 
 /* ------------------------------------------------------------------ data */

@@ -113,6 +113,43 @@ int main(void)
     CHECK_STR(quire__buf_cstr(&b), "ab\xef\xbf\xbd" "cd\xc3\xa9");
     quire__buf_free(&b);
 
+    /* tabs and newlines kept, other controls and DEL dropped, text after
+     * the last special byte kept */
+    quire__buf_init(&b);
+    quire__tpl_escape(&b, "\t1\n2\r3\x7f" "4&" "tail");
+    CHECK_STR(quire__buf_cstr(&b), "\t1\n2\r34&amp;tail");
+    quire__buf_free(&b);
+
+    /* lookups by slot (the top contexts of a render): the first of two
+     * entries with one name wins, as when walking; one-letter names and
+     * names sharing a first letter; names only the outer context has; the
+     * data pushed again as a section's item still finds both */
+    quire_value *outer = quire__tpl_map(a);
+    quire__tpl_set(a, outer, "site", "O-site");
+    quire__tpl_set(a, outer, "t", "O-t");
+    quire__tpl_set(a, outer, "only", "O-only");
+    quire_value *page = quire__tpl_map(a);
+    quire__tpl_set(a, page, "t", "P-t1");
+    quire__tpl_set(a, page, "t", "P-t2");
+    quire__tpl_set(a, page, "title", "P-title");
+    quire__tpl_set(a, page, "tags", "P-tags");
+    quire_value *arts = quire__tpl_list(a);
+    quire_value_append(a, arts, NULL, page);
+    quire__tpl_put_ref(page, "articles", arts);
+    {
+        const char *src = "{{t}}|{{title}}|{{tags}}|{{site}}|{{only}}|{{nope}}"
+                          "{{#articles}}[{{t}}|{{site}}|{{only}}|{{^nope}}-{{/nope}}]{{/articles}}";
+        quire_tpl *t = NULL;
+        char err[256];
+        uint32_t line, col;
+        CHECK(quire__tpl_parse(&t, src, strlen(src), err, sizeof err, &line, &col) == QUIRE_OK);
+        quire__buf_init(&b);
+        quire__tpl_render2(t, outer, page, &b);
+        CHECK_STR(quire__buf_cstr(&b), "P-t1|P-title|P-tags|O-site|O-only|[P-t1|O-site|O-only|-]");
+        quire__buf_free(&b);
+        quire__tpl_free(t);
+    }
+
     quire_arena_free(a);
     return CHECK_DONE();
 }
