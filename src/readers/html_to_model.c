@@ -1689,8 +1689,33 @@ static bool h2m_name_char(unsigned char c)
 }
 
 /*
+ * Whether every '&' in the attribute value [v, e) is one that libxml2 keeps
+ * as it is: a name ([A-Za-z_:] then [A-Za-z0-9_:.-]) not followed by ';'.
+ * htmlParseEntityRef only looks a name up when ';' follows it; without one
+ * it hands the name back and htmlParseHTMLAttribute writes '&' and the
+ * name unchanged.  (Query strings, "?a=1&utm_source=x", are the common
+ * case.)  Character references, named references with ';' and a bare '&'
+ * are libxml2's to decode.
+ */
+static bool h2m_fast_amps(const char *v, const char *e)
+{
+    for (const char *a = memchr(v, '&', (size_t)(e - v)); a;
+         a = memchr(a, '&', (size_t)(e - a))) {
+        a++;
+        if (a >= e || !((*a >= 'a' && *a <= 'z') || (*a >= 'A' && *a <= 'Z') || *a == '_' ||
+                        *a == ':'))
+            return false;
+        while (a < e && h2m_name_char((unsigned char)*a))
+            a++;
+        if (a < e && *a == ';')
+            return false;
+    }
+    return true;
+}
+
+/*
  * One inline tag that needs no parser: `<name attr="v"...>` or `</name>` of
- * a simple inline element, ASCII, no character references, quoted values,
+ * a simple inline element, ASCII, no references (see h2m_fast_amps), quoted values,
  * no repeated attribute, while libxml2 does not hold the open elements.
  * Handled exactly as libxml2 would: the start tag closes nothing (asked of
  * libxml2's own table), the end tag closes the element on top.  Anything
@@ -1705,8 +1730,8 @@ static bool h2m_fast_inline(h2m *st, const char *html, size_t len)
         return false;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)html[i];
-        if (c >= 0x80 || c == '&' || c == 0 || (c < 0x20 && c != ' ' && c != '\t' && c != '\n'))
-            return false;
+        if (c >= 0x80 || c == 0 || (c < 0x20 && c != ' ' && c != '\t' && c != '\n'))
+            return false; /* ('&' is judged in attribute values, the only place it passes) */
     }
     char name[16];
     size_t p = 1, n = 0;
@@ -1787,7 +1812,8 @@ static bool h2m_fast_inline(h2m *st, const char *html, size_t len)
             if (!e)
                 return false;
             if (memchr(html + q, '\n', (size_t)(e - (html + q))) ||
-                memchr(html + q, '\t', (size_t)(e - (html + q))))
+                memchr(html + q, '\t', (size_t)(e - (html + q))) ||
+                !h2m_fast_amps(html + q, e))
                 return false;
             aval = buf + b;
             memcpy(buf + b, html + q, (size_t)(e - (html + q)));
