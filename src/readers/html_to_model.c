@@ -118,9 +118,12 @@ typedef struct h2m {
 
 static pthread_once_t h2m_once = PTHREAD_ONCE_INIT;
 
+static void h2m_build_tag_index(void);
+
 static void h2m_init_libxml(void)
 {
     xmlInitParser();
+    h2m_build_tag_index();
 }
 
 static bool h2m_is_space(unsigned char c)
@@ -793,15 +796,49 @@ static const h2m_tag h2m_tags[] = {
     {"video", K_EMBED},
 };
 
-static int h2m_tag_cmp(const void *key, const void *elem)
+/*
+ * Every element, from Markdown or raw HTML, is looked up here; a bsearch
+ * costs about seven strcmp calls a time.  An open-addressed hash of the
+ * table (built once, with libxml2's initialisation) finds a name with one.
+ * Slots hold the entry's index plus one, 0 for empty.
+ */
+#define H2M_TAG_SLOTS 256
+static unsigned char h2m_tag_slots[H2M_TAG_SLOTS];
+
+static unsigned h2m_tag_hash(const char *name)
 {
-    return strcmp((const char *)key, ((const h2m_tag *)elem)->name);
+    unsigned h = 0;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        h = h * 31u + *p;
+    return h & (H2M_TAG_SLOTS - 1);
+}
+
+static void h2m_build_tag_index(void)
+{
+    _Static_assert(sizeof h2m_tags / sizeof *h2m_tags < H2M_TAG_SLOTS / 2,
+                   "the tag hash needs free slots");
+    for (size_t i = 0; i < sizeof h2m_tags / sizeof *h2m_tags; i++) {
+        unsigned h = h2m_tag_hash(h2m_tags[i].name);
+        while (h2m_tag_slots[h])
+            h = (h + 1) & (H2M_TAG_SLOTS - 1);
+        h2m_tag_slots[h] = (unsigned char)(i + 1);
+    }
+}
+
+/* The table's entry for this name (an exact, case-sensitive match), or NULL. */
+static const h2m_tag *h2m_tag_find(const char *name)
+{
+    for (unsigned h = h2m_tag_hash(name); h2m_tag_slots[h]; h = (h + 1) & (H2M_TAG_SLOTS - 1)) {
+        const h2m_tag *t = &h2m_tags[h2m_tag_slots[h] - 1];
+        if (strcmp(t->name, name) == 0)
+            return t;
+    }
+    return NULL;
 }
 
 static h2m_kind h2m_kind_of(const char *name)
 {
-    const h2m_tag *t = bsearch(name, h2m_tags, sizeof h2m_tags / sizeof *h2m_tags,
-                               sizeof *h2m_tags, h2m_tag_cmp);
+    const h2m_tag *t = h2m_tag_find(name);
     return t ? t->kind : K_GENERIC;
 }
 
@@ -1362,8 +1399,7 @@ struct quire__h2m {
 /* A name that outlives the parser: the tag table's copy, or one in the arena. */
 static const char *h2m_intern(h2m *st, const char *name)
 {
-    const h2m_tag *t = bsearch(name, h2m_tags, sizeof h2m_tags / sizeof *h2m_tags,
-                               sizeof *h2m_tags, h2m_tag_cmp);
+    const h2m_tag *t = h2m_tag_find(name);
     return t ? t->name : h2m_strdup(st, name);
 }
 
@@ -1653,8 +1689,33 @@ static bool h2m_name_char(unsigned char c)
 }
 
 /*
+ * Whether every '&' in the attribute value [v, e) is one that libxml2 keeps
+ * as it is: a name ([A-Za-z_:] then [A-Za-z0-9_:.-]) not followed by ';'.
+ * htmlParseEntityRef only looks a name up when ';' follows it; without one
+ * it hands the name back and htmlParseHTMLAttribute writes '&' and the
+ * name unchanged.  (Query strings, "?a=1&utm_source=x", are the common
+ * case.)  Character references, named references with ';' and a bare '&'
+ * are libxml2's to decode.
+ */
+static bool h2m_fast_amps(const char *v, const char *e)
+{
+    for (const char *a = memchr(v, '&', (size_t)(e - v)); a;
+         a = memchr(a, '&', (size_t)(e - a))) {
+        a++;
+        if (a >= e || !((*a >= 'a' && *a <= 'z') || (*a >= 'A' && *a <= 'Z') || *a == '_' ||
+                        *a == ':'))
+            return false;
+        while (a < e && h2m_name_char((unsigned char)*a))
+            a++;
+        if (a < e && *a == ';')
+            return false;
+    }
+    return true;
+}
+
+/*
  * One inline tag that needs no parser: `<name attr="v"...>` or `</name>` of
- * a simple inline element, ASCII, no character references, quoted values,
+ * a simple inline element, ASCII, no references (see h2m_fast_amps), quoted values,
  * no repeated attribute, while libxml2 does not hold the open elements.
  * Handled exactly as libxml2 would: the start tag closes nothing (asked of
  * libxml2's own table), the end tag closes the element on top.  Anything
@@ -1669,8 +1730,8 @@ static bool h2m_fast_inline(h2m *st, const char *html, size_t len)
         return false;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)html[i];
-        if (c >= 0x80 || c == '&' || c == 0 || (c < 0x20 && c != ' ' && c != '\t' && c != '\n'))
-            return false;
+        if (c >= 0x80 || c == 0 || (c < 0x20 && c != ' ' && c != '\t' && c != '\n'))
+            return false; /* ('&' is judged in attribute values, the only place it passes) */
     }
     char name[16];
     size_t p = 1, n = 0;
@@ -1751,7 +1812,8 @@ static bool h2m_fast_inline(h2m *st, const char *html, size_t len)
             if (!e)
                 return false;
             if (memchr(html + q, '\n', (size_t)(e - (html + q))) ||
-                memchr(html + q, '\t', (size_t)(e - (html + q))))
+                memchr(html + q, '\t', (size_t)(e - (html + q))) ||
+                !h2m_fast_amps(html + q, e))
                 return false;
             aval = buf + b;
             memcpy(buf + b, html + q, (size_t)(e - (html + q)));
