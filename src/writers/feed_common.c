@@ -15,6 +15,7 @@
  */
 #include "feed_common.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -445,9 +446,57 @@ static const char *feed_unresolve(quire_arena *a, const char *page, const char *
     return r;
 }
 
+/* Answers of feed_probe_file, kept for the process: with per-tag feeds a
+ * document's image is probed once per feed it is in and per format (a stat,
+ * an open and a read each time, ten per document).  Bounded; beyond that a
+ * path is probed every time.  Never freed: they live as long as the process. */
+#define FEED_PROBE_SLOTS 4096 /* power of two; at most half used */
+
+static struct {
+    pthread_mutex_t mu;
+    struct feed_probed {
+        char *path;
+        bool ok;
+        const char *mime_type; /* static */
+        int64_t length;
+    } slot[FEED_PROBE_SLOTS];
+    size_t used;
+} feed_probes = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+static bool feed_probe_file(const char *path, quire_feed_image *img);
+
+static bool feed_probe_image(const char *path, quire_feed_image *img)
+{
+    if (!path)
+        return false;
+    pthread_mutex_lock(&feed_probes.mu);
+    size_t i = (size_t)quire__fnv1a64(path, strlen(path), 0) & (FEED_PROBE_SLOTS - 1);
+    while (feed_probes.slot[i].path && strcmp(feed_probes.slot[i].path, path) != 0)
+        i = (i + 1) & (FEED_PROBE_SLOTS - 1);
+    struct feed_probed *e = &feed_probes.slot[i];
+    bool ok;
+    if (e->path) {
+        ok = e->ok;
+        if (ok) {
+            img->mime_type = e->mime_type;
+            img->length = e->length;
+        }
+    } else {
+        ok = feed_probe_file(path, img);
+        if (feed_probes.used < FEED_PROBE_SLOTS / 2 && (e->path = strdup(path))) {
+            e->ok = ok;
+            e->mime_type = ok ? img->mime_type : NULL;
+            e->length = ok ? img->length : 0;
+            feed_probes.used++;
+        }
+    }
+    pthread_mutex_unlock(&feed_probes.mu);
+    return ok;
+}
+
 /* Size and MIME type of a local image file; false when path is not a
  * regular file or not an image format feed readers show. */
-static bool feed_probe_image(const char *path, quire_feed_image *img)
+static bool feed_probe_file(const char *path, quire_feed_image *img)
 {
     struct stat st;
     if (!path || stat(path, &st) != 0 || !S_ISREG(st.st_mode))

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -289,9 +290,92 @@ static const char *media_join(quire_arena *a, const char *real_dir, const char *
     return quire_arena_printf(a, "%s%s%s", real_dir ? real_dir : dir, sep, rest);
 }
 
+/* What reading one image path gave, kept for the rest of the process: a
+ * site uses a few images from thousands of pages, and both the HTML and the
+ * EPUB writer read each reference, so without it a 10,000-document build
+ * resolved, opened and read the same two dozen files 100,000 times.  Keyed
+ * by the path and both roots (the containment check depends on them).
+ * Bounded (entries and bytes); beyond that paths are read every time.
+ * Entries are never freed: they live as long as the process. */
+#define MEDIA_CACHE_SLOTS 4096          /* power of two; at most half used */
+#define MEDIA_CACHE_BYTES (64u << 20)
+
+typedef struct media_cached {
+    char *key;
+    int rc;
+    const char *why;                    /* static */
+    char *data;
+    size_t len;
+} media_cached;
+
+static struct {
+    pthread_mutex_t mu;
+    media_cached slot[MEDIA_CACHE_SLOTS];
+    size_t used, bytes;
+} media_cache = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+static char *media_cache_key(const char *path, const char *root1, const char *root2, size_t max)
+{
+    size_t n = strlen(path) + (root1 ? strlen(root1) : 0) + (root2 ? strlen(root2) : 0) + 32;
+    char *k = malloc(n);
+    if (k)
+        snprintf(k, n, "%s\n%s\n%s\n%zu", path, root1 ? root1 : "", root2 ? root2 : "", max);
+    return k;
+}
+
+/* The slot for key: its entry, or the empty slot where it would go. */
+static media_cached *media_cache_slot(const char *key)
+{
+    size_t i = (size_t)quire__fnv1a64(key, strlen(key), 0) & (MEDIA_CACHE_SLOTS - 1);
+    while (media_cache.slot[i].key && strcmp(media_cache.slot[i].key, key) != 0)
+        i = (i + 1) & (MEDIA_CACHE_SLOTS - 1);
+    return &media_cache.slot[i];
+}
+
+/* A cached answer copied out (the caller frees *data); false on a miss. */
+static bool media_cache_get(const char *key, int *rc, char **data, size_t *len, const char **why)
+{
+    bool hit = false;
+    pthread_mutex_lock(&media_cache.mu);
+    media_cached *e = media_cache_slot(key);
+    if (e->key) {
+        char *copy = e->len ? malloc(e->len) : NULL;
+        if (!e->len || copy) {
+            if (copy)
+                memcpy(copy, e->data, e->len);
+            *rc = e->rc;
+            *why = e->why;
+            *data = copy;
+            *len = e->len;
+            hit = true;
+        }
+    }
+    pthread_mutex_unlock(&media_cache.mu);
+    return hit;
+}
+
+/* Remember an answer; key is taken over (or freed). */
+static void media_cache_put(char *key, int rc, const char *data, size_t len, const char *why)
+{
+    pthread_mutex_lock(&media_cache.mu);
+    media_cached *e = media_cache_slot(key);
+    char *copy = NULL;
+    if (!e->key && media_cache.used < MEDIA_CACHE_SLOTS / 2 &&
+        media_cache.bytes + len <= MEDIA_CACHE_BYTES && (!len || (copy = malloc(len)))) {
+        if (len)
+            memcpy(copy, data, len);
+        *e = (media_cached){key, rc, why, copy, len};
+        media_cache.used++;
+        media_cache.bytes += len;
+        key = NULL;
+    }
+    pthread_mutex_unlock(&media_cache.mu);
+    free(key);
+}
+
 /* Read path when it is a regular file inside one of the two roots (real
  * paths, or NULL). */
-static int media_try(const char *path, const char *root1, const char *root2, size_t max,
+static int media_try_uncached(const char *path, const char *root1, const char *root2, size_t max,
                      char **data, size_t *len, const char **why)
 {
     char *real = realpath(path, NULL); /* the file: resolved every time */
@@ -309,6 +393,24 @@ static int media_try(const char *path, const char *root1, const char *root2, siz
     }
     int rc = quire__media_read_file(real, max, data, len, why);
     free(real);
+    return rc;
+}
+
+static int media_try(const char *path, const char *root1, const char *root2, size_t max,
+                     char **data, size_t *len, const char **why)
+{
+    char *key = media_cache_key(path, root1, root2, max);
+    int rc;
+    if (key && media_cache_get(key, &rc, data, len, why)) {
+        free(key);
+        return rc;
+    }
+    rc = media_try_uncached(path, root1, root2, max, data, len, why);
+    /* Out of memory is not an answer about the file: not remembered. */
+    if (key && rc != QUIRE_ERR_NOMEM)
+        media_cache_put(key, rc, rc == QUIRE_OK ? *data : NULL, rc == QUIRE_OK ? *len : 0, *why);
+    else
+        free(key);
     return rc;
 }
 
