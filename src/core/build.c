@@ -573,6 +573,7 @@ static int pass2_consume(void *ctx, size_t i, void *item)
         st->write_errors++;
         /* Sets still close at their last document, with what they have. */
     }
+    quire__feed_memo_begin();
     for (size_t m = st->member_start ? st->member_start[i] : 0;
          st->member_start && m < st->member_start[i + 1]; m++) {
         feed_set *s = &st->sets[st->members[m]];
@@ -585,6 +586,7 @@ static int pass2_consume(void *ctx, size_t i, void *item)
         if (s->last == i)
             set_close(st, s);
     }
+    quire__feed_memo_end();
     for (int o = 0; o < st->n_outs; o++) {
         if (!st->outs[o].sess)
             continue;

@@ -217,6 +217,11 @@ void quire__write_prepare(quire_write_session *s, const quire_document *doc,
 /** write_document with what quire__write_prepare made (may be NULL); the
  *  prepared result is released here, whatever happens. */
 int quire__write_doc_prepared(quire_write_session *s, const quire_document *doc, void *prepared);
+/** Feed content rendered once per document across every feed set and
+ *  format it is written to (src/writers/feed_common.c): the build brackets
+ *  one document's feed writes with these (same thread). */
+void quire__feed_memo_begin(void);
+void quire__feed_memo_end(void);
 /** Release a prepared result that will not be written (an earlier error). */
 void quire__write_release(quire_write_session *s, void *prepared);
 /** end() when everything went well (ok && no earlier error), then close() and

@@ -796,11 +796,68 @@ static void feed_put_tag(quire_buf *b, quire_arena *a, const char *base, const c
     }
 }
 
+/* The build writes one document into every feed set it belongs to (the
+ * main feeds, each of its tags and categories) and each of the three
+ * formats, one after the other: the content is the same each time (it
+ * depends on the body and the item's URL), so it is rendered once.  The
+ * memo lives between quire__feed_memo_begin and _end, which the build calls
+ * around one document, so a later document can never be mistaken for it. */
+static _Thread_local struct {
+    bool on;
+    const quire_document *doc;
+    char *url;
+    char *html;
+    size_t len;
+} feed_memo;
+
+void quire__feed_memo_begin(void)
+{
+    feed_memo.on = true;
+}
+
+void quire__feed_memo_end(void)
+{
+    free(feed_memo.url);
+    free(feed_memo.html);
+    memset(&feed_memo, 0, sizeof feed_memo);
+}
+
+static void feed_content_html_render(quire_buf *out, quire_arena *a,
+                                     const quire_document *doc, const quire_feed_item *item);
+
 void quire__feed_content_html(quire_buf *out, quire_arena *a, const quire_document *doc,
                               const quire_feed_item *item)
 {
     if (!doc->body)
         return;
+    const char *url = item->url ? item->url : "";
+    if (feed_memo.on && feed_memo.doc == doc && feed_memo.url && strcmp(feed_memo.url, url) == 0) {
+        quire__buf_put(out, feed_memo.html, feed_memo.len);
+        return;
+    }
+    size_t start = out->len;
+    feed_content_html_render(out, a, doc, item);
+    if (!feed_memo.on || out->oom)
+        return;
+    free(feed_memo.url);
+    free(feed_memo.html);
+    feed_memo.doc = doc;
+    feed_memo.len = out->len - start;
+    feed_memo.url = strdup(url);
+    feed_memo.html = malloc(feed_memo.len + 1);
+    if (!feed_memo.url || !feed_memo.html) {
+        free(feed_memo.url);
+        free(feed_memo.html);
+        feed_memo.url = feed_memo.html = NULL;
+        feed_memo.doc = NULL;
+        return;
+    }
+    memcpy(feed_memo.html, out->data + start, feed_memo.len);
+}
+
+static void feed_content_html_render(quire_buf *out, quire_arena *a,
+                                     const quire_document *doc, const quire_feed_item *item)
+{
     quire_buf html;
     quire__buf_init(&html);
     /* Embeds become links: most readers strip iframes, and the embeds
