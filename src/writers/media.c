@@ -359,15 +359,20 @@ static void media_cache_put(char *key, int rc, const char *data, size_t len, con
 {
     pthread_mutex_lock(&media_cache.mu);
     media_cached *e = media_cache_slot(key);
-    char *copy = NULL;
     if (!e->key && media_cache.used < MEDIA_CACHE_SLOTS / 2 &&
-        media_cache.bytes + len <= MEDIA_CACHE_BYTES && (!len || (copy = malloc(len)))) {
-        if (len)
-            memcpy(copy, data, len);
-        *e = (media_cached){key, rc, why, copy, len};
-        media_cache.used++;
-        media_cache.bytes += len;
-        key = NULL;
+        media_cache.bytes + len <= MEDIA_CACHE_BYTES) {
+        e->data = len ? malloc(len) : NULL;
+        if (!len || e->data) {
+            if (len)
+                memcpy(e->data, data, len);
+            e->key = key;
+            e->rc = rc;
+            e->why = why;
+            e->len = len;
+            media_cache.used++;
+            media_cache.bytes += len;
+            key = NULL;
+        }
     }
     pthread_mutex_unlock(&media_cache.mu);
     free(key);
