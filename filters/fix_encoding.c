@@ -223,30 +223,6 @@ static bool fe_xml_ok(uint32_t c)
     return quire__xml_char_ok(c);
 }
 
-/* Eight bytes from p, in any alignment (memcpy compiles to one load). */
-static inline uint64_t fe_load64(const unsigned char *p)
-{
-    uint64_t w;
-    memcpy(&w, p, sizeof w);
-    return w;
-}
-
-#define FE_ONES64 UINT64_C(0x0101010101010101)
-#define FE_HIGH64 UINT64_C(0x8080808080808080)
-
-/* True when the eight bytes of w are all in 0x20..0x7F or '\n'.  Exact per
- * byte: with no top bit set anywhere, b + 0x60 and (b ^ '\n') + 0x7F never
- * carry into the next byte. */
-static inline bool fe_word_is_text(uint64_t w)
-{
-    if (w & FE_HIGH64)
-        return false;
-    uint64_t printable = (w + 0x60 * FE_ONES64) & FE_HIGH64;      /* b >= 0x20 */
-    uint64_t e = w ^ (0x0A * FE_ONES64);
-    uint64_t newline = ~((e + 0x7F * FE_ONES64) | e) & FE_HIGH64; /* b == '\n' */
-    return (printable | newline) == FE_HIGH64;
-}
-
 /*
  * True when s[0..n) is valid UTF-8, holds only characters XML allows and (when
  * repair is on) no character that could start a mojibake run: then nothing
@@ -254,7 +230,7 @@ static inline bool fe_word_is_text(uint64_t w)
  *
  * Almost every string of a document is like that, most of them ASCII, so
  * this runs eight bytes at a time while they are all in 0x20..0x7F or
- * newlines (fe_word_is_text), and one character at a time for the next
+ * newlines (quire__word_is_text), and one character at a time for the next
  * eight bytes otherwise (TAB, CR, or non-ASCII text).  0x7F is allowed in
  * XML, so it needs no exception.
  */
@@ -263,7 +239,7 @@ static bool fe_clean_utf8(const unsigned char *s, size_t n, bool mojibake)
     size_t i = 0;
     while (i < n) {
         if (n - i >= 8) {
-            if (fe_word_is_text(fe_load64(s + i))) {
+            if (quire__word_is_text(quire__load64(s + i))) {
                 i += 8;
                 continue;
             }

@@ -104,36 +104,12 @@ static inline size_t utf8_seq_len(const unsigned char *p, size_t n)
     return len;
 }
 
-/* Eight bytes from p, in any alignment (memcpy compiles to one load). */
-static inline uint64_t load64(const unsigned char *p)
-{
-    uint64_t w;
-    memcpy(&w, p, sizeof w);
-    return w;
-}
-
-#define ONES64 UINT64_C(0x0101010101010101)
-#define HIGH64 UINT64_C(0x8080808080808080)
-
-/* True when the eight bytes of w are all in 0x20..0x7F or '\n': plain text
- * lines.  Exact per byte: with no top bit set anywhere, b + 0x60 and
- * (b ^ '\n') + 0x7F never carry into the next byte. */
-static inline bool word_is_text(uint64_t w)
-{
-    if (w & HIGH64)
-        return false;
-    uint64_t printable = (w + 0x60 * ONES64) & HIGH64;       /* b >= 0x20 */
-    uint64_t e = w ^ (0x0A * ONES64);
-    uint64_t newline = ~((e + 0x7F * ONES64) | e) & HIGH64;  /* b == '\n' */
-    return (printable | newline) == HIGH64;
-}
-
 /*
  * True when quire__text_to_utf8's scan would find nothing to change: valid
  * UTF-8, no NUL, no control character but TAB, LF, CR.  Nearly every file
  * is like that, so this is the common path, and it must cost about a
  * memchr: eight bytes at a time while they are all in 0x20..0x7F or
- * newlines (word_is_text), one character at a time for the next eight
+ * newlines (quire__word_is_text), one character at a time for the next eight
  * bytes otherwise.
  */
 static bool utf8_text_clean(const unsigned char *p, size_t len)
@@ -141,7 +117,7 @@ static bool utf8_text_clean(const unsigned char *p, size_t len)
     size_t i = 0;
     while (i < len) {
         if (len - i >= 8) {
-            if (word_is_text(load64(p + i))) {
+            if (quire__word_is_text(quire__load64(p + i))) {
                 i += 8;
                 continue;
             }

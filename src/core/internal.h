@@ -7,6 +7,7 @@
 
 #include "quire/quire.h"
 #include <stdarg.h>
+#include <string.h>
 
 /* ---- growable byte buffer (malloc'd; quire__buf_free releases) ---- */
 typedef struct quire_buf {
@@ -60,6 +61,31 @@ void quire__buf_put_escaped(quire_buf *b, const char *s, size_t n, bool attr);
  *  surrogate, > U+10FFFF, truncated).  *cp gets the code point. */
 size_t quire__utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
 bool quire__utf8_valid(const char *s, size_t n);
+
+/* Eight bytes from p, in any alignment (memcpy compiles to one load). */
+static inline uint64_t quire__load64(const unsigned char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, sizeof w);
+    return w;
+}
+
+#define QUIRE__ONES64 UINT64_C(0x0101010101010101)
+#define QUIRE__HIGH64 UINT64_C(0x8080808080808080)
+
+/* True when the eight bytes of w are all in 0x20..0x7F or '\n': plain text
+ * lines, the fast path of the UTF-8 and mojibake checks.  Exact per byte:
+ * with no top bit set anywhere, b + 0x60 and (b ^ '\n') + 0x7F never carry
+ * into the next byte. */
+static inline bool quire__word_is_text(uint64_t w)
+{
+    if (w & QUIRE__HIGH64)
+        return false;
+    uint64_t printable = (w + 0x60 * QUIRE__ONES64) & QUIRE__HIGH64; /* b >= 0x20 */
+    uint64_t e = w ^ (0x0A * QUIRE__ONES64);
+    uint64_t newline = ~((e + 0x7F * QUIRE__ONES64) | e) & QUIRE__HIGH64; /* b == '\n' */
+    return (printable | newline) == QUIRE__HIGH64;
+}
 /** Append cp as UTF-8. */
 void quire__utf8_put(quire_buf *b, uint32_t cp);
 /** True for characters allowed in XML 1.0 documents. */

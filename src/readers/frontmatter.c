@@ -432,21 +432,16 @@ static bool fmf_key(fmf *f, const char *at, const char *v, size_t n, yaml_scalar
 static bool fmf_text_ok(const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s, *e = p + n;
-    const uint64_t ones = UINT64_C(0x0101010101010101), high = UINT64_C(0x8080808080808080);
     const unsigned char *slow_until = p;
     while (p < e) {
         /* Eight bytes at a time while they are printable ASCII (0x20..0x7E)
-         * or '\n'.  Exact per byte: with no top bit set in w, neither
-         * b + 0x60 (top bit: b >= 0x20), b + 1 (top bit: b == 0x7F) nor
-         * (b ^ '\n') + 0x7F (top bit clear: b == '\n') carries into the
-         * next byte.  After a miss (non-ASCII text, say) the next eight
-         * bytes go one character at a time before trying again. */
+         * or '\n': quire__word_is_text, minus DEL (with no top bit set in
+         * w, b + 1 sets it only for 0x7F, carrying into nothing).  After a
+         * miss (non-ASCII text, say) the next eight bytes go one character
+         * at a time before trying again. */
         if (p >= slow_until && e - p >= 8) {
-            uint64_t w;
-            memcpy(&w, p, sizeof w);
-            uint64_t nl = w ^ (0x0A * ones);
-            if (!(w & high) && !((w + ones) & high) &&
-                (((w + 0x60 * ones) & high) | (~((nl + 0x7F * ones) | nl) & high)) == high) {
+            uint64_t w = quire__load64(p);
+            if (quire__word_is_text(w) && !((w + QUIRE__ONES64) & QUIRE__HIGH64)) {
                 p += 8;
                 continue;
             }
