@@ -135,16 +135,16 @@ static int atom_write_document(quire_writer_ctx *ctx, const quire_document *doc)
         quire__fx_end(p);
     }
     quire__fx_el(p, "summary", it.summary);
-    quire__buf_reset(&p->buf);
-    quire__feed_content_html(&p->buf, a, doc, &it);
+    size_t len;
+    const char *content = quire__feed_content_escaped(a, doc, &it, QUIRE_FEED_ESC_XML, &len);
     quire__fx_start(p, "content");
     quire__fx_attr(p, "type", "html");
     /* Escaped text, not CDATA: "]]>" in the content cannot end anything. */
-    quire__fx_text(p, quire__xml_clean(a, quire__buf_cstr(&p->buf)));
+    quire__fx_raw(p, content, len);
     quire__fx_end(p);
     quire__fx_end(p);
     quire_arena_free(a);
-    if (p->buf.oom)
+    if (!content)
         return QUIRE_ERR_NOMEM;
     return p->failed ? QUIRE_ERR_IO : QUIRE_OK;
 }

@@ -15,6 +15,7 @@
  */
 #include "feed_common.h"
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -808,6 +809,8 @@ static _Thread_local struct {
     char *url;
     char *html;
     size_t len;
+    char *esc[2];       /* by quire_feed_esc, made on first use */
+    size_t esc_len[2];
 } feed_memo;
 
 void quire__feed_memo_begin(void)
@@ -815,11 +818,27 @@ void quire__feed_memo_begin(void)
     feed_memo.on = true;
 }
 
-void quire__feed_memo_end(void)
+static void feed_memo_clear(void)
 {
     free(feed_memo.url);
     free(feed_memo.html);
+    free(feed_memo.esc[0]);
+    free(feed_memo.esc[1]);
+    bool on = feed_memo.on;
     memset(&feed_memo, 0, sizeof feed_memo);
+    feed_memo.on = on;
+}
+
+void quire__feed_memo_end(void)
+{
+    feed_memo_clear();
+    feed_memo.on = false;
+}
+
+static bool feed_memo_holds(const quire_document *doc, const char *url)
+{
+    return feed_memo.on && feed_memo.doc == doc && feed_memo.url &&
+           strcmp(feed_memo.url, url) == 0;
 }
 
 static void feed_content_html_render(quire_buf *out, quire_arena *a,
@@ -831,7 +850,7 @@ void quire__feed_content_html(quire_buf *out, quire_arena *a, const quire_docume
     if (!doc->body)
         return;
     const char *url = item->url ? item->url : "";
-    if (feed_memo.on && feed_memo.doc == doc && feed_memo.url && strcmp(feed_memo.url, url) == 0) {
+    if (feed_memo_holds(doc, url)) {
         quire__buf_put(out, feed_memo.html, feed_memo.len);
         return;
     }
@@ -839,20 +858,121 @@ void quire__feed_content_html(quire_buf *out, quire_arena *a, const quire_docume
     feed_content_html_render(out, a, doc, item);
     if (!feed_memo.on || out->oom)
         return;
-    free(feed_memo.url);
-    free(feed_memo.html);
+    feed_memo_clear();
     feed_memo.doc = doc;
     feed_memo.len = out->len - start;
     feed_memo.url = strdup(url);
     feed_memo.html = malloc(feed_memo.len + 1);
     if (!feed_memo.url || !feed_memo.html) {
-        free(feed_memo.url);
-        free(feed_memo.html);
-        feed_memo.url = feed_memo.html = NULL;
-        feed_memo.doc = NULL;
+        feed_memo_clear();
         return;
     }
     memcpy(feed_memo.html, out->data + start, feed_memo.len);
+}
+
+/* Text content the way libxml2's xmlTextWriterWriteString escapes it
+ * (xmlEncodeSpecialChars: < > & " and CR), so that writing it raw gives
+ * the same bytes. */
+static void feed_escape_xml(quire_buf *out, const char *s, size_t n)
+{
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *ent;
+        switch (s[i]) {
+        case '<': ent = "&lt;"; break;
+        case '>': ent = "&gt;"; break;
+        case '&': ent = "&amp;"; break;
+        case '"': ent = "&quot;"; break;
+        case '\r': ent = "&#13;"; break;
+        default: continue;
+        }
+        quire__buf_put(out, s + run, i - run);
+        quire__buf_puts(out, ent);
+        run = i + 1;
+    }
+    quire__buf_put(out, s + run, n - run);
+}
+
+/* A JSON string, quotes included, the way cJSON 1.7 prints it (short
+ * escapes for " \\ \b \f \n \r \t, \u00xx for other controls, every
+ * other byte as is), so that a feed item spliced with it is byte for byte
+ * what cJSON_Print gives. */
+static void feed_escape_json(quire_buf *out, const char *s, size_t n)
+{
+    quire__buf_putc(out, '"');
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        quire__buf_put(out, s + run, i - run);
+        run = i + 1;
+        char e[8];
+        switch (c) {
+        case '"': quire__buf_puts(out, "\\\""); break;
+        case '\\': quire__buf_puts(out, "\\\\"); break;
+        case '\b': quire__buf_puts(out, "\\b"); break;
+        case '\f': quire__buf_puts(out, "\\f"); break;
+        case '\n': quire__buf_puts(out, "\\n"); break;
+        case '\r': quire__buf_puts(out, "\\r"); break;
+        case '\t': quire__buf_puts(out, "\\t"); break;
+        default:
+            snprintf(e, sizeof e, "\\u%04x", c);
+            quire__buf_puts(out, e);
+        }
+    }
+    quire__buf_put(out, s + run, n - run);
+    quire__buf_putc(out, '"');
+}
+
+const char *quire__feed_content_escaped(quire_arena *a, const quire_document *doc,
+                                        const quire_feed_item *item, quire_feed_esc esc,
+                                        size_t *len_out)
+{
+    *len_out = 0;
+    const char *url = item->url ? item->url : "";
+    if (feed_memo_holds(doc, url) && feed_memo.esc[esc]) {
+        *len_out = feed_memo.esc_len[esc];
+        return feed_memo.esc[esc];
+    }
+    quire_buf html, out;
+    quire__buf_init(&html);
+    quire__buf_init(&out);
+    quire__feed_content_html(&html, a, doc, item);
+    const char *clean = html.len ? quire__xml_clean(a, quire__buf_cstr(&html)) : "";
+    if (!clean || html.oom) {
+        quire__buf_free(&html);
+        return NULL;
+    }
+    if (*clean) {
+        if (esc == QUIRE_FEED_ESC_XML)
+            feed_escape_xml(&out, clean, strlen(clean));
+        else
+            feed_escape_json(&out, clean, strlen(clean));
+    }
+    quire__buf_free(&html);
+    if (out.oom) {
+        quire__buf_free(&out);
+        return NULL;
+    }
+    size_t len = out.len;
+    char *text = quire__buf_detach(&out, &len);
+    if (!text)
+        return NULL;
+    /* quire__feed_content_html has just made the memo this document's. */
+    if (feed_memo_holds(doc, url)) {
+        free(feed_memo.esc[esc]);
+        feed_memo.esc[esc] = text;
+        feed_memo.esc_len[esc] = len;
+    } else {
+        char *copy = quire_arena_strndup(a, text, len);
+        free(text);
+        text = copy;
+        if (!text)
+            return NULL;
+    }
+    *len_out = len;
+    return text;
 }
 
 static void feed_content_html_render(quire_buf *out, quire_arena *a,
@@ -1037,6 +1157,16 @@ void quire__fx_text(quire_feed_xml *x, const char *text)
 {
     if (text)
         fx_ok(x, xmlTextWriterWriteString(x->w, BAD_CAST text));
+}
+
+void quire__fx_raw(quire_feed_xml *x, const char *text, size_t len)
+{
+    if (!text)
+        x->failed = true; /* out of memory making it */
+    else if (len > INT_MAX)
+        x->failed = true;
+    else
+        fx_ok(x, xmlTextWriterWriteRawLen(x->w, BAD_CAST text, (int)len));
 }
 
 int quire__fx_finish(quire_feed_xml *x)

@@ -110,6 +110,24 @@ int quire__feed_item_init(quire_feed_item *item, quire_arena *a, const quire_doc
 void quire__feed_content_html(quire_buf *out, quire_arena *a, const quire_document *doc,
                               const quire_feed_item *item);
 
+/** How quire__feed_content_escaped escapes the content. */
+typedef enum quire_feed_esc {
+    QUIRE_FEED_ESC_XML,  /* element text as xmlTextWriterWriteString writes it */
+    QUIRE_FEED_ESC_JSON  /* a JSON string, quotes included, as cJSON prints it */
+} quire_feed_esc;
+
+/** The item's content (quire__feed_content_html) cleaned for XML 1.0
+ *  (quire__xml_clean) and escaped, ready to be written raw; *len_out gets
+ *  its length.  "" (length 0) when the body renders to no HTML at all.
+ *  A document goes into every feed set it belongs to, in each format:
+ *  between quire__feed_memo_begin and _end (the build brackets each
+ *  document with them) each escaping is made once and the string lives in
+ *  the memo until the next document; otherwise it lives in arena a.
+ *  NULL when out of memory. */
+const char *quire__feed_content_escaped(quire_arena *a, const quire_document *doc,
+                                        const quire_feed_item *item, quire_feed_esc esc,
+                                        size_t *len_out);
+
 /** The plain-text summary as HTML (RSS description): &, <, >, " and ' all
  *  become entities, so no markup nor `href="..."` pattern survives. */
 void quire__feed_summary_html(quire_buf *out, const char *summary);
@@ -162,6 +180,8 @@ void quire__fx_start(quire_feed_xml *x, const char *name);
 void quire__fx_end(quire_feed_xml *x);
 /** Text content of the open element. */
 void quire__fx_text(quire_feed_xml *x, const char *text);
+/** Text already escaped (quire__feed_content_escaped), written as is. */
+void quire__fx_raw(quire_feed_xml *x, const char *text, size_t len);
 /** End the document and flush it into the sink: QUIRE_OK or QUIRE_ERR_IO. */
 int quire__fx_finish(quire_feed_xml *x);
 /** Free whatever is left (the writer's close callback). */

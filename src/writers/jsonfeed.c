@@ -87,20 +87,39 @@ static void jf_add_date(cJSON *obj, const char *key, const quire_date *d)
         cJSON_AddStringToObject(obj, key, quire_date_rfc3339(d, buf));
 }
 
+/* content_html stands in the cJSON tree as this string, which cJSON prints
+ * as "\u0001": no other string of an item can print so (feed strings are
+ * clean for XML 1.0, which has no U+0001).  jf_emit puts the content,
+ * escaped once per document for every feed (quire__feed_content_escaped),
+ * in its place: cJSON would spend more time escaping the content than
+ * everything else in the item, again for every feed set. */
+#define JF_CONTENT_MARK "\x01"
+#define JF_CONTENT_PRINTED "\"\\u0001\""
+
 /* Prints item (or the header) and writes it, re-indented by `indent` tabs
- * so that the streamed file equals cJSON_Print of the whole feed.  The
+ * so that the streamed file equals cJSON_Print of the whole feed, with
+ * `content` (a printed JSON string, or NULL) in place of the mark.  The
  * newlines in cJSON's output are all formatting: newlines inside strings
  * are escaped. */
-static int jf_emit(quire_sink *out, const cJSON *item, int indent, size_t drop_tail)
+static int jf_emit(quire_sink *out, const cJSON *item, int indent, size_t drop_tail,
+                   const char *content, size_t content_len)
 {
     char *text = cJSON_Print(item);
     if (!text)
         return QUIRE_ERR_NOMEM;
     size_t len = strlen(text) - drop_tail;
+    const char *mark = content ? strstr(text, JF_CONTENT_PRINTED) : NULL;
     quire_buf b;
     quire__buf_init(&b);
     size_t run = 0;
     for (size_t i = 0; i < len; i++) {
+        if (text + i == mark) {
+            quire__buf_put(&b, text + run, i - run);
+            quire__buf_put(&b, content, content_len);
+            i += sizeof JF_CONTENT_PRINTED - 2;
+            run = i + 1;
+            continue;
+        }
         if (text[i] != '\n')
             continue;
         quire__buf_put(&b, text + run, i + 1 - run);
@@ -141,7 +160,7 @@ static int jsonfeed_begin(quire_writer_ctx *ctx)
     jf_add_str(feed, "language", quire__feed_language(a, s->language));
     /* The header is the feed object without its closing "\n}": items
      * follow as the last member. */
-    int rc = jf_emit(ctx->out, feed, 0, 2);
+    int rc = jf_emit(ctx->out, feed, 0, 2, NULL, 0);
     cJSON_Delete(feed);
     quire_arena_free(a);
     if (rc == QUIRE_OK)
@@ -149,9 +168,10 @@ static int jsonfeed_begin(quire_writer_ctx *ctx)
     return rc;
 }
 
-/* The item object; NULL when out of memory. */
+/* The item object, with JF_CONTENT_MARK for a content_html; NULL when out
+ * of memory. */
 static cJSON *jf_item(jf_priv *p, quire_arena *a, const quire_document *d,
-                      const quire_feed_item *it)
+                      const quire_feed_item *it, bool has_html)
 {
     cJSON *o = cJSON_CreateObject();
     if (!o)
@@ -160,10 +180,8 @@ static cJSON *jf_item(jf_priv *p, quire_arena *a, const quire_document *d,
     cJSON_AddStringToObject(o, "url", it->url);
     jf_add_str(o, "external_url", it->external_url);
     jf_add_str(o, "title", it->title);
-    quire__buf_reset(&p->buf);
-    quire__feed_content_html(&p->buf, a, d, it);
-    if (p->buf.len) {
-        cJSON_AddStringToObject(o, "content_html", quire__xml_clean(a, quire__buf_cstr(&p->buf)));
+    if (has_html) {
+        cJSON_AddStringToObject(o, "content_html", JF_CONTENT_MARK);
     } else {
         /* No HTML at all: content_text is required, even if empty. */
         quire__buf_reset(&p->buf);
@@ -203,12 +221,14 @@ static int jsonfeed_write_document(quire_writer_ctx *ctx, const quire_document *
         quire_arena_free(a);
         return fresh < 0 ? fresh : QUIRE_OK;
     }
-    cJSON *o = jf_item(p, a, d, &it);
+    size_t len;
+    const char *content = quire__feed_content_escaped(a, d, &it, QUIRE_FEED_ESC_JSON, &len);
+    cJSON *o = content ? jf_item(p, a, d, &it, len > 0) : NULL;
     rc = o && !p->buf.oom ? QUIRE_OK : QUIRE_ERR_NOMEM;
     if (rc == QUIRE_OK)
         rc = quire_sink_puts(ctx->out, p->items ? ", " : "");
     if (rc == QUIRE_OK)
-        rc = jf_emit(ctx->out, o, 2, 0);
+        rc = jf_emit(ctx->out, o, 2, 0, len ? content : NULL, len);
     p->items++;
     cJSON_Delete(o);
     quire_arena_free(a);
