@@ -16,6 +16,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxml/HTMLparser.h>
+#include <cjson/cJSON.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -1009,6 +1010,80 @@ static int dump_one(const char *dir, const char *name, quire_collection *c)
     return bad;
 }
 
+
+/* Internal (src/writers/feed_common.c): the per-document memo the build
+ * turns on around each document, under which a document's content is
+ * escaped once for every feed set and format. */
+void quire__feed_memo_begin(void);
+void quire__feed_memo_end(void);
+
+/* The content of the one item of each format, unescaped by the formats'
+ * own parsers (libxml2, cJSON), must be the same string, and hold every
+ * character the escapers treat specially.  Run with and without the memo:
+ * the writers then take the escaped content from it. */
+static void test_content_escaping(bool memo)
+{
+    quire_collection *c = quire_collection_new();
+    quire_site_set_base_url(&c->site, "https://esc.example/");
+    quire_document *d = new_doc("esc", "esc", "Escapes");
+    set_date(&d->published, "2024-01-02T03:04:05Z");
+    add_para(d, "q\" a' b\\s t\tx lt< gt> amp& cr\r lf\n ff\f bs\b c1\x01 c1f\x1f del\x7f "
+                "\xc3\xa9t\xc3\xa9 \xe6\xbc\xa2 ]]> end");
+    quire_node *cb = add_node(d, d->body, QUIRE_NODE_CODE_BLOCK);
+    cb->literal = "line1\r\nline2\t\"quoted\" \\ <x>&amp;\n";
+    quire_collection_add(c, d);
+    if (memo)
+        quire__feed_memo_begin();
+    size_t rl = 0, al = 0, jl = 0;
+    int rc1, rc2, rc3;
+    char *rss = write_feed(c, "rss", NULL, &rl, &rc1);
+    char *atom = write_feed(c, "atom", NULL, &al, &rc2);
+    char *json = write_feed(c, "jsonfeed", NULL, &jl, &rc3);
+    if (memo)
+        quire__feed_memo_end();
+    CHECK(rc1 == QUIRE_OK && rc2 == QUIRE_OK && rc3 == QUIRE_OK, "escaping: writers failed");
+    if (!rss || !atom || !json) {
+        free(rss);
+        free(atom);
+        free(json);
+        quire_collection_free(c);
+        return;
+    }
+    parsed r = parse(rss, rl, "escaping rss.xml"), a = parse(atom, al, "escaping atom.xml");
+    const char *rc = r.root ? text(child(child(child(r.root, NULL, "channel"), NULL, "item"),
+                                         NS_CONTENT, "encoded"))
+                            : NULL;
+    const char *ac = a.root ? text(child(child(a.root, NS_ATOM, "entry"), NS_ATOM, "content"))
+                            : NULL;
+    cJSON *j = cJSON_ParseWithLength(json, jl);
+    const cJSON *items = cJSON_GetObjectItemCaseSensitive(j, "items");
+    const char *jc = cJSON_GetStringValue(
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(items, 0), "content_html"));
+    CHECK(rc && ac && jc, "escaping: content in every format (rss %p atom %p json %p)",
+          (const void *)rc, (const void *)ac, (const void *)jc);
+    if (rc && ac && jc) {
+        CHECK(!strcmp(rc, ac), "escaping: rss and atom content differ:\n%s\n%s", rc, ac);
+        CHECK(!strcmp(rc, jc), "escaping: rss and json content differ:\n%s\n%s", rc, jc);
+        const char *want[] = {"q&quot; a&#39; b\\s t\tx lt&lt; gt&gt; amp&amp; cr", "\\ &lt;x&gt;&amp;amp;",
+                              "\xc3\xa9t\xc3\xa9 \xe6\xbc\xa2 ]]&gt; end", "ff\f"};
+        for (size_t i = 0; i < 3; i++)
+            CHECK(strstr(jc, want[i]), "escaping: content holds '%s': %s", want[i], jc);
+        CHECK(!strchr(jc, '\x01') && !strchr(jc, '\x1f') && !strchr(jc, '\f') && !strchr(jc, '\b'),
+              "escaping: no control character XML forbids: %s", jc);
+        CHECK(strstr(jc, "line1\r\nline2") || strstr(jc, "line1\nline2"),
+              "escaping: CR LF kept in code: %s", jc);
+    }
+    CHECK(strstr(json, "\"content_html\":\t\"") && !strstr(json, "\\u0001"),
+          "escaping: content_html spliced where cJSON prints it");
+    cJSON_Delete(j);
+    parsed_free(&r);
+    parsed_free(&a);
+    free(rss);
+    free(atom);
+    free(json);
+    quire_collection_free(c);
+}
+
 int main(int argc, char **argv)
 {
     xmlInitParser();
@@ -1025,6 +1100,8 @@ int main(int argc, char **argv)
     test_after_filters(NULL);
     test_after_filters("https://blog.example.com:8443/sub/");
     test_hostile();
+    test_content_escaping(false);
+    test_content_escaping(true);
     test_deterministic();
     test_empty_and_many();
     remove_tmpdir();
