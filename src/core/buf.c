@@ -188,7 +188,7 @@ const char *quire__xml_clean(quire_arena *arena, const char *s)
     while (i < n) {
         if (p[i] >= 0x20 && p[i] < 0x80) { i++; continue; }
         uint32_t cp;
-        size_t k = quire__utf8_decode(p + i, n - i, &cp);
+        size_t k = p[i] < 0x80 ? (cp = p[i], 1) : quire__utf8_decode_fast(p + i, n - i, &cp);
         if (!k || !quire__xml_char_ok(cp))
             break;
         i += k;

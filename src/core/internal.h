@@ -61,6 +61,23 @@ void quire__buf_put_escaped(quire_buf *b, const char *s, size_t n, bool attr);
  *  surrogate, > U+10FFFF, truncated).  *cp gets the code point. */
 size_t quire__utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
 bool quire__utf8_valid(const char *s, size_t n);
+/* quire__utf8_decode with the two- and three-byte sequences (Latin, Greek,
+ * Cyrillic, CJK, punctuation: nearly all non-ASCII text) checked inline,
+ * for loops over text; the same decisions, p[0] >= 0x80. */
+static inline size_t quire__utf8_decode_fast(const unsigned char *p, size_t n, uint32_t *cp)
+{
+    unsigned char c = p[0];
+    if (c >= 0xC2 && c <= 0xDF && n >= 2 && (p[1] & 0xC0) == 0x80) {
+        *cp = ((uint32_t)(c & 0x1F) << 6) | (p[1] & 0x3F);
+        return 2;
+    }
+    if (c >= 0xE0 && c <= 0xEF && n >= 3 && (p[1] & 0xC0) == 0x80 && (p[2] & 0xC0) == 0x80 &&
+        (c != 0xE0 || p[1] >= 0xA0) && (c != 0xED || p[1] <= 0x9F)) {
+        *cp = ((uint32_t)(c & 0x0F) << 12) | ((uint32_t)(p[1] & 0x3F) << 6) | (p[2] & 0x3F);
+        return 3;
+    }
+    return quire__utf8_decode(p, n, cp);
+}
 
 /* Eight bytes from p, in any alignment (memcpy compiles to one load). */
 static inline uint64_t quire__load64(const unsigned char *p)

@@ -10,6 +10,10 @@
  */
 #include "internal.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <string.h>
 
 typedef struct render_state {
@@ -35,49 +39,84 @@ static const unsigned char text_plain[256] = {
     ['w'] = 3, ['x'] = 3, ['y'] = 3, ['z'] = 3,
 };
 
-/* Escaped, XML-clean text.  ASCII runs are copied in one go.  quotes: also
- * escape " and ' (attributes always escape "). */
+/* Index of the first byte of p[i..n) that put_text_q does not copy as it
+ * is (text_plain with bit `bit`), or n. */
+static inline size_t text_plain_run(const unsigned char *p, size_t i, size_t n, unsigned char bit)
+{
+#if defined(__SSE2__)
+    /* 16 bytes at a time.  As signed bytes, both the controls (< 0x20) and
+     * the bytes >= 0x80 (negative) compare below 0x20; DEL (0x7F) does not,
+     * as in the table.  ' is special only with bit 2 (quotes escaped). */
+    const __m128i sp = _mm_set1_epi8(0x20), amp = _mm_set1_epi8('&'), lt = _mm_set1_epi8('<'),
+                  gt = _mm_set1_epi8('>'), dq = _mm_set1_epi8('"'),
+                  sq = _mm_set1_epi8(bit == 2 ? '\'' : '"');
+    while (n - i >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        __m128i m = _mm_or_si128(_mm_cmplt_epi8(v, sp), _mm_cmpeq_epi8(v, amp));
+        m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(v, lt), _mm_cmpeq_epi8(v, gt)));
+        m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(v, dq), _mm_cmpeq_epi8(v, sq)));
+        unsigned mask = (unsigned)_mm_movemask_epi8(m);
+        if (mask)
+            return i + (size_t)__builtin_ctz(mask);
+        i += 16;
+    }
+#endif
+    while (i < n && (text_plain[p[i]] & bit))
+        i++;
+    return i;
+}
+
+/* Escaped, XML-clean text.  Runs of bytes that need nothing (valid UTF-8
+ * included) are copied in one go.  quotes: also escape " and ' (attributes
+ * always escape "). */
 static void put_text_q(quire_buf *b, const char *s, bool attr, bool quotes)
 {
     if (!s)
         return;
     const unsigned char *p = (const unsigned char *)s;
-    const unsigned char mask = quotes ? 2 : 1;
-    size_t run = 0, i = 0, len = 0; /* len: strlen(s), once it is needed */
-    while (p[i]) {
+    const unsigned char bit = quotes ? 2 : 1;
+    size_t n = strlen(s), run = 0, i = 0;
+    for (;;) {
+        i = text_plain_run(p, i, n, bit);
+        if (i == n)
+            break;
         unsigned char c = p[i];
-        if (text_plain[c] & mask) {
-            i++;
-            continue;
-        }
-        quire__buf_put(b, s + run, i - run);
-        if (c == '&') { quire__buf_puts(b, "&amp;"); i++; }
-        else if (c == '<') { quire__buf_puts(b, "&lt;"); i++; }
-        else if (c == '>') { quire__buf_puts(b, "&gt;"); i++; }
-        else if (c == '"') { quire__buf_puts(b, attr || quotes ? "&quot;" : "\""); i++; }
-        else if (c == '\'') { quire__buf_puts(b, "&#39;"); i++; }
-        else if (c < 0x80) {
-            /* C0 controls: TAB, LF, CR are fine in text; attributes get a space */
-            if (c == '\t' || c == '\n' || c == '\r')
-                quire__buf_putc(b, attr ? ' ' : (char)c);
-            i++;
-        } else {
+        if (c >= 0x80) {
             uint32_t cp;
-            if (!len)
-                len = i + strlen(s + i); /* not per character: text may be all non-ASCII */
-            size_t k = quire__utf8_decode(p + i, len - i, &cp);
+            size_t k = quire__utf8_decode_fast(p + i, n - i, &cp);
+            if (k && quire__xml_char_ok(cp)) {
+                /* Valid text stays in the run: one copy for a whole line
+                 * of CJK, not one per character. */
+                i += k;
+                continue;
+            }
+            quire__buf_put(b, s + run, i - run);
             if (!k) {
                 quire__utf8_put(b, 0xFFFD);
                 i++;
             } else {
-                if (quire__xml_char_ok(cp))
-                    quire__buf_put(b, s + i, k);
-                i += k;
+                i += k; /* a character XML forbids: dropped */
             }
+            run = i;
+            continue;
         }
-        run = i;
+        quire__buf_put(b, s + run, i - run);
+        if (c == '&') quire__buf_put(b, "&amp;", 5);
+        else if (c == '<') quire__buf_put(b, "&lt;", 4);
+        else if (c == '>') quire__buf_put(b, "&gt;", 4);
+        else if (c == '"') {
+            if (attr || quotes)
+                quire__buf_put(b, "&quot;", 6);
+            else
+                quire__buf_putc(b, '"');
+        } else if (c == '\'') quire__buf_put(b, "&#39;", 5);
+        else if (c == '\t' || c == '\n' || c == '\r')
+            /* TAB, LF, CR are fine in text; attributes get a space.  Other
+             * C0 controls are dropped. */
+            quire__buf_putc(b, attr ? ' ' : (char)c);
+        run = ++i;
     }
-    quire__buf_put(b, s + run, i - run);
+    quire__buf_put(b, s + run, n - run);
 }
 
 static void put_text(quire_buf *b, const char *s, bool attr)

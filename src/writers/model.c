@@ -173,30 +173,6 @@ static const unsigned char mw_class[256] = {
     2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0xF0 */
 };
 
-static inline bool mw_cont(unsigned char c)
-{
-    return (c & 0xC0) == 0x80;
-}
-
-/* Length of the valid UTF-8 sequence at p[0..n) (p[0] >= 0x80), 0 when it
- * is not valid; *cp gets the code point.  Two- and three-byte sequences
- * (all of Latin, Greek, Cyrillic, CJK, punctuation) are checked inline;
- * the rest goes to the shared decoder, which makes the same decisions. */
-static inline size_t mw_utf8(const unsigned char *p, size_t n, uint32_t *cp)
-{
-    unsigned char c = p[0];
-    if (c >= 0xC2 && c <= 0xDF && n >= 2 && mw_cont(p[1])) {
-        *cp = ((uint32_t)(c & 0x1F) << 6) | (p[1] & 0x3F);
-        return 2;
-    }
-    if (c >= 0xE0 && c <= 0xEF && n >= 3 && mw_cont(p[1]) && mw_cont(p[2]) &&
-        (c != 0xE0 || p[1] >= 0xA0) && (c != 0xED || p[1] <= 0x9F)) {
-        *cp = ((uint32_t)(c & 0x0F) << 12) | ((uint32_t)(p[1] & 0x3F) << 6) | (p[2] & 0x3F);
-        return 3;
-    }
-    return quire__utf8_decode(p, n, cp);
-}
-
 /* Index of the first byte of p[i..n) that is not copied as is, or n. */
 static inline size_t mw_plain(const unsigned char *p, size_t i, size_t n)
 {
@@ -239,7 +215,7 @@ static void mw_put_string(quire_buf *b, const char *s, size_t n)
         unsigned char c = p[i];
         if (c >= 0x80) {
             uint32_t cp = 0;
-            size_t k = mw_utf8(p + i, n - i, &cp);
+            size_t k = quire__utf8_decode_fast(p + i, n - i, &cp);
             if (k && cp != 0x2028 && cp != 0x2029) {
                 i += k; /* valid text: stays in the run */
                 continue;

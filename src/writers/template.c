@@ -7,6 +7,10 @@
  */
 #include "template.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -369,20 +373,62 @@ static const unsigned char tpl_esc_class[256] = {
     2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
 };
 
+/* C1 controls and noncharacters are parse errors in HTML. */
+static inline bool tpl_char_ok(uint32_t cp)
+{
+    return quire__xml_char_ok(cp) && !(cp >= 0x80 && cp <= 0x9F) &&
+           !(cp >= 0xFDD0 && cp <= 0xFDEF) && (cp & 0xFFFE) != 0xFFFE;
+}
+
+/* Index of the first byte of p[i..n) that tpl_esc_class does not copy as
+ * it is, or n. */
+static inline size_t tpl_plain_run(const unsigned char *p, size_t i, size_t n)
+{
+#if defined(__SSE2__)
+    /* 16 bytes at a time: as signed bytes, controls and bytes >= 0x80 both
+     * compare below 0x20; then " & ' < > and DEL. */
+    const __m128i sp = _mm_set1_epi8(0x20), dq = _mm_set1_epi8('"'), amp = _mm_set1_epi8('&'),
+                  sq = _mm_set1_epi8('\''), lt = _mm_set1_epi8('<'), gt = _mm_set1_epi8('>'),
+                  del = _mm_set1_epi8(0x7f);
+    while (n - i >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        __m128i m = _mm_or_si128(_mm_cmplt_epi8(v, sp), _mm_cmpeq_epi8(v, dq));
+        m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(v, amp), _mm_cmpeq_epi8(v, sq)));
+        m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(v, lt), _mm_cmpeq_epi8(v, gt)));
+        m = _mm_or_si128(m, _mm_cmpeq_epi8(v, del));
+        unsigned mask = (unsigned)_mm_movemask_epi8(m);
+        if (mask)
+            return i + (size_t)__builtin_ctz(mask);
+        i += 16;
+    }
+#endif
+    while (i < n && !tpl_esc_class[p[i]])
+        i++;
+    return i;
+}
+
 void quire__tpl_escape(quire_buf *b, const char *s)
 {
     if (!s)
         return;
     const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0, len = 0; /* len: strlen(s), once it is needed */
+    size_t n = strlen(s), i = 0;
     for (;;) {
-        size_t run = i;
-        while (!tpl_esc_class[p[i]])
-            i++;
+        size_t run = i, k = 0;
+        uint32_t cp = 0;
+        for (;;) {
+            i = tpl_plain_run(p, i, n);
+            if (i == n || p[i] < 0x80)
+                break;
+            k = quire__utf8_decode_fast(p + i, n - i, &cp);
+            if (!k || !tpl_char_ok(cp))
+                break;
+            i += k; /* valid text stays in the run */
+        }
         quire__buf_put(b, s + run, i - run);
-        unsigned char c = p[i];
-        if (!c)
+        if (i == n)
             return;
+        unsigned char c = p[i];
         if (c < 0x80) {
             if (c == '&') quire__buf_put(b, "&amp;", 5);
             else if (c == '<') quire__buf_put(b, "&lt;", 4);
@@ -391,22 +437,11 @@ void quire__tpl_escape(quire_buf *b, const char *s)
             else if (c == '\'') quire__buf_put(b, "&#39;", 5);
             else if (c == '\t' || c == '\n' || c == '\r') quire__buf_putc(b, (char)c);
             i++; /* other C0 controls and DEL are dropped: not allowed in HTML */
-            continue;
-        }
-        uint32_t cp;
-        if (!len)
-            len = i + strlen(s + i); /* not per character: text may be all non-ASCII */
-        size_t k = quire__utf8_decode(p + i, len - i, &cp);
-        if (!k) {
+        } else if (!k) {
             quire__utf8_put(b, 0xFFFD);
             i++;
         } else {
-            /* C1 controls and noncharacters are parse errors in HTML */
-            bool ok = quire__xml_char_ok(cp) && !(cp >= 0x80 && cp <= 0x9F) &&
-                      !(cp >= 0xFDD0 && cp <= 0xFDEF) && (cp & 0xFFFE) != 0xFFFE;
-            if (ok)
-                quire__buf_put(b, s + i, k);
-            i += k;
+            i += k; /* a character HTML forbids: dropped */
         }
     }
 }

@@ -45,8 +45,94 @@ static void check_error(const char *src, uint32_t eline, uint32_t ecol, const ch
     CHECK(strstr(err, needle) != NULL);
 }
 
+/* quire__tpl_escape scans 16 bytes at a time and keeps valid UTF-8 in the
+ * copied run; this reference works byte by byte, as the code did before. */
+static void ref_tpl_escape(quire_buf *b, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n;) {
+        unsigned char c = p[i];
+        if (c < 0x80) {
+            if (c == '&') quire__buf_puts(b, "&amp;");
+            else if (c == '<') quire__buf_puts(b, "&lt;");
+            else if (c == '>') quire__buf_puts(b, "&gt;");
+            else if (c == '"') quire__buf_puts(b, "&quot;");
+            else if (c == '\'') quire__buf_puts(b, "&#39;");
+            else if (c == '\t' || c == '\n' || c == '\r' || (c >= 0x20 && c < 0x7f)) quire__buf_putc(b, (char)c);
+            i++;
+            continue;
+        }
+        uint32_t cp;
+        size_t k = quire__utf8_decode(p + i, n - i, &cp);
+        if (!k) {
+            quire__utf8_put(b, 0xFFFD);
+            i++;
+            continue;
+        }
+        if (quire__xml_char_ok(cp) && !(cp >= 0x80 && cp <= 0x9F) && !(cp >= 0xFDD0 && cp <= 0xFDEF) &&
+            (cp & 0xFFFE) != 0xFFFE)
+            quire__buf_put(b, s + i, k);
+        i += k;
+    }
+}
+
+static bool tpl_escape_matches(const char *s)
+{
+    quire_buf got, want;
+    quire__buf_init(&got);
+    quire__buf_init(&want);
+    quire__tpl_escape(&got, s);
+    ref_tpl_escape(&want, s);
+    bool ok = strcmp(quire__buf_cstr(&got), quire__buf_cstr(&want)) == 0;
+    if (!ok)
+        fprintf(stderr, "tpl escape mismatch:\n got %s\nwant %s\n", quire__buf_cstr(&got),
+                quire__buf_cstr(&want));
+    quire__buf_free(&got);
+    quire__buf_free(&want);
+    return ok;
+}
+
+static void test_escape_reference(void)
+{
+    char s[48];
+    for (int byte = 1; byte < 256; byte++) {
+        for (size_t at = 0; at < 40; at += (at < 20 ? 1 : 7)) {
+            memset(s, 'a', sizeof s);
+            s[40] = '\0';
+            s[at] = (char)byte;
+            CHECK(tpl_escape_matches(s));
+        }
+    }
+    static const char *const pieces[] = {
+        "a", "bcdefgh", " ", "0123456789abcdef", "\"", "'", "<", ">", "&", "\n", "\t", "\r",
+        "\x01", "\x1f", "\x7f", "\xc2\x80", "\xc2\xa0", "\xc3\xa9", "\xe2\x82\xac", "\xe4\xb8\xad",
+        "\xef\xbf\xbe", "\xef\xb7\x90", "\xf0\x9f\x98\x80", "\xf4\x8f\xbf\xbf", "\xed\xa0\x80",
+        "\xc3", "\xe4\xb8", "\xff", "\x80", "\xc0\xaf"};
+    const size_t np = sizeof pieces / sizeof pieces[0];
+    uint32_t x = 88172645u;
+    char buf[512];
+    for (int round = 0; round < 3000; round++) {
+        size_t len = 0, count = 0;
+        x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+        count = x % 40;
+        for (size_t i = 0; i < count; i++) {
+            x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+            const char *piece = pieces[x % np];
+            size_t pl = strlen(piece);
+            if (len + pl >= sizeof buf)
+                break;
+            memcpy(buf + len, piece, pl);
+            len += pl;
+        }
+        buf[len] = '\0';
+        CHECK(tpl_escape_matches(buf));
+    }
+}
+
 int main(void)
 {
+    test_escape_reference();
     quire_arena *a = quire_arena_new();
     quire_value *d = quire__tpl_map(a);
     quire__tpl_set(a, d, "title", "Tom & \"Jerry\" <b>'s</b>");

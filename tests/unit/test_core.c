@@ -504,6 +504,109 @@ static void test_chain_specs(void)
     CHECK(r && !strcmp(r->name, "markdown") && score >= 50);
 }
 
+/* ------------------------------------------------------------ escapers against references */
+
+/* The text escapers scan 16 bytes at a time and keep valid UTF-8 in the
+ * copied run; these references do the same byte by byte, as the code did
+ * before, and must give the same bytes for any input. */
+static void ref_render_text(quire_buf *b, const char *s, bool quotes)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n;) {
+        unsigned char c = p[i];
+        if (c == '&') quire__buf_puts(b, "&amp;");
+        else if (c == '<') quire__buf_puts(b, "&lt;");
+        else if (c == '>') quire__buf_puts(b, "&gt;");
+        else if (c == '"') quire__buf_puts(b, quotes ? "&quot;" : "\"");
+        else if (c == '\'') quire__buf_puts(b, quotes ? "&#39;" : "'");
+        else if (c == '\t' || c == '\n' || c == '\r' || (c >= 0x20 && c < 0x80)) quire__buf_putc(b, (char)c);
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        uint32_t cp;
+        size_t k = quire__utf8_decode(p + i, n - i, &cp);
+        if (!k) {
+            quire__utf8_put(b, 0xFFFD);
+            i++;
+            continue;
+        }
+        if (quire__xml_char_ok(cp))
+            quire__buf_put(b, s + i, k);
+        i += k;
+    }
+}
+
+static bool render_text_matches(const char *s, bool quotes)
+{
+    quire_document *doc = quire_document_new();
+    quire_node *root = quire_node_new(doc->arena, QUIRE_NODE_ROOT, 1, 1);
+    quire_node *p = add(doc->arena, root, QUIRE_NODE_PARAGRAPH);
+    quire_node_append(p, quire_node_new_text(doc->arena, s, strlen(s), 1, 1));
+    quire_buf got, want;
+    quire__buf_init(&got);
+    quire__buf_init(&want);
+    const quire_render_opts opts = {.escape_quotes = quotes};
+    quire__render_html(&got, root, &opts);
+    quire__buf_puts(&want, "<p>");
+    ref_render_text(&want, s, quotes);
+    quire__buf_puts(&want, "</p>\n");
+    bool ok = strcmp(quire__buf_cstr(&got), quire__buf_cstr(&want)) == 0;
+    if (!ok)
+        fprintf(stderr, "render text mismatch:\n got %s\nwant %s\n", quire__buf_cstr(&got),
+                quire__buf_cstr(&want));
+    quire__buf_free(&got);
+    quire__buf_free(&want);
+    quire_document_free(doc);
+    return ok;
+}
+
+static uint32_t esc_rng(uint32_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 17;
+    *x ^= *x << 5;
+    return *x;
+}
+
+static void test_text_escapers(void)
+{
+    /* Every byte (but NUL), at every offset of a 16-byte block and around it. */
+    char s[48];
+    for (int byte = 1; byte < 256; byte++) {
+        for (size_t at = 0; at < 40; at += (at < 20 ? 1 : 7)) {
+            memset(s, 'a', sizeof s);
+            s[40] = '\0';
+            s[at] = (char)byte;
+            CHECK(render_text_matches(s, false));
+            CHECK(render_text_matches(s, true));
+        }
+    }
+    /* Random mixes of plain text, specials, valid and broken UTF-8. */
+    static const char *const pieces[] = {
+        "a", "bcdefgh", " ", "0123456789abcdef", "\"", "'", "<", ">", "&", "\n", "\t", "\r",
+        "\x01", "\x1f", "\x7f", "\xc2\x80", "\xc3\xa9", "\xe2\x82\xac", "\xe4\xb8\xad",
+        "\xef\xbf\xbe", "\xef\xb7\x90", "\xf0\x9f\x98\x80", "\xed\xa0\x80", "\xc3", "\xe4\xb8",
+        "\xff", "\x80", "\xc0\xaf"};
+    const size_t np = sizeof pieces / sizeof pieces[0];
+    uint32_t x = 2463534242u;
+    char buf[512];
+    for (int round = 0; round < 3000; round++) {
+        size_t len = 0, count = esc_rng(&x) % 40;
+        for (size_t i = 0; i < count; i++) {
+            const char *piece = pieces[esc_rng(&x) % np];
+            size_t pl = strlen(piece);
+            if (len + pl >= sizeof buf)
+                break;
+            memcpy(buf + len, piece, pl);
+            len += pl;
+        }
+        buf[len] = '\0';
+        CHECK(render_text_matches(buf, round & 1));
+    }
+}
+
 int main(void)
 {
     test_dates();
@@ -512,6 +615,7 @@ int main(void)
     test_arena_zero_and_strings();
     test_clone_fidelity();
     test_nodes_and_render();
+    test_text_escapers();
     test_paths_and_sinks();
     test_outdir_manifest();
     test_chain_specs();
