@@ -24,6 +24,7 @@
 #include "internal.h"
 
 #include <stdio.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -606,6 +607,68 @@ static int pass2_consume(void *ctx, size_t i, void *item)
     return QUIRE_OK;
 }
 
+/* One full output ending: its writer's end (the EPUB's package documents
+ * and zip directory, the HTML index and tag pages...), then the commit. */
+typedef struct out_close {
+    quire_write_session *sess;
+    quire_sink *sink;
+    quire_diag_list diags; /* what the writer reports meanwhile */
+    int rc;
+    pthread_t thread;
+    bool on_thread;
+} out_close;
+
+static void out_close_run(out_close *c)
+{
+    c->rc = quire__write_close(c->sess, true);
+    if (c->rc == QUIRE_OK && c->sink)
+        c->rc = quire_sink_commit(c->sink);
+    else
+        quire_sink_abort(c->sink);
+}
+
+static void *out_close_thread(void *arg)
+{
+    out_close_run(arg);
+    return NULL;
+}
+
+/* The full outputs end at the same time, each on a thread of its own:
+ * each end is a serial tail that grows with the collection (at 10,000
+ * documents the EPUB's and the HTML's took about 0.2 s each, one after the
+ * other, with the workers idle).  The sessions share nothing but the
+ * output folder, which locks its claims.  What each reports goes into a
+ * list of its own, merged in output order after, so the diagnostics come
+ * out in the same order whatever finishes first. */
+static void close_outputs(build_state *st)
+{
+    out_close jobs[MAX_FLAVORS];
+    int n = 0;
+    for (int o = 0; o < st->n_outs; o++) {
+        out_close *j = &jobs[o];
+        *j = (out_close){.sess = st->outs[o].sess, .sink = st->outs[o].sink};
+        quire_diag_list_init(&j->diags);
+        quire__write_set_diags(j->sess, &j->diags);
+        n += j->sess != NULL;
+    }
+    for (int o = 0; o < st->n_outs && st->jobs > 1 && n > 1; o++)
+        if (jobs[o].sess)
+            jobs[o].on_thread = pthread_create(&jobs[o].thread, NULL, out_close_thread, &jobs[o]) == 0;
+    for (int o = 0; o < st->n_outs; o++) {
+        out_close *j = &jobs[o];
+        if (j->on_thread)
+            pthread_join(j->thread, NULL);
+        else if (j->sess)
+            out_close_run(j);
+        quire_diag_list_move(st->diags, &j->diags);
+        quire_diag_list_free(&j->diags);
+        if (j->sess && j->rc != QUIRE_OK)
+            output_failed(st, st->outs[o].writer->name, st->outs[o].writer->extension, j->rc);
+        st->outs[o].sess = NULL;
+        st->outs[o].sink = NULL;
+    }
+}
+
 static void write_all(build_state *st)
 {
     quire_collection *c = st->c;
@@ -623,9 +686,7 @@ static void write_all(build_state *st)
     int rc = quire__run_ordered(c->count, st->jobs, pass2_produce, pass2_consume, st);
     if (rc != QUIRE_OK)
         st->write_errors++;
-    for (int o = 0; o < st->n_outs; o++)
-        session_close(st, st->outs[o].writer, st->outs[o].writer->extension, &st->outs[o].sink,
-                      &st->outs[o].sess);
+    close_outputs(st);
     for (size_t s = 0; s < st->n_sets; s++)
         set_close(st, &st->sets[s]); /* only if an error left one open */
 }

@@ -270,6 +270,10 @@ void quire__write_release(quire_write_session *s, void *prepared);
 /** end() when everything went well (ok && no earlier error), then close() and
  *  free.  Does not commit the sink.  Returns the session's first error. */
 int quire__write_close(quire_write_session *s, bool ok);
+/** Where the session's writer reports from now on (the caller's list, owned
+ *  by the caller): lets sessions end on threads of their own, each into its
+ *  own list, merged in a fixed order after. */
+void quire__write_set_diags(quire_write_session *s, quire_diag_list *diags);
 /** Text input made clean UTF-8 before a reader parses it (encoding.c): a
  *  file with no UTF-8 at all is decoded as Windows-1252, invalid sequences,
  *  NUL and XML-forbidden controls become U+FFFD; one warning per kind at

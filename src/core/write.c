@@ -98,6 +98,12 @@ int quire__write_doc_prepared(quire_write_session *s, const quire_document *doc,
     return s->rc;
 }
 
+void quire__write_set_diags(quire_write_session *s, quire_diag_list *diags)
+{
+    if (s)
+        s->ctx.diags = diags;
+}
+
 int quire__write_close(quire_write_session *s, bool ok)
 {
     if (!s)
