@@ -867,7 +867,8 @@ void quire__feed_content_html(quire_buf *out, quire_arena *a, const quire_docume
         feed_memo_clear();
         return;
     }
-    memcpy(feed_memo.html, out->data + start, feed_memo.len);
+    if (feed_memo.len) /* an empty render may leave out->data NULL */
+        memcpy(feed_memo.html, out->data + start, feed_memo.len);
 }
 
 /* Text content the way libxml2's xmlTextWriterWriteString escapes it
