@@ -226,7 +226,10 @@ static char *san_normalize_url(const char *url)
  * to ASCII case, so both can be given. */
 static bool san_scheme_ok(const char *n, san_url_kind kind)
 {
-    size_t s = strspn(n, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.");
+    size_t s = 0; /* the scheme's characters: letters, digits, '+', '-', '.' */
+    for (char c; (c = n[s]) && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                                (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.');)
+        s++;
     if (n[s] == ':' && s > 0) {
         static const struct { const char *p; size_t n; } schemes[] = {
             {"http:", 5}, {"https:", 6}, {"mailto:", 7}, {"tel:", 4}, {"ftp:", 4}};
@@ -248,9 +251,10 @@ static bool san_scheme_ok(const char *n, san_url_kind kind)
     }
     /* No scheme the browser would see; a ':' before any '/', '?' or
      * '#' means something odd hides in front of it: refuse. */
-    size_t delim = strcspn(n, "/?#");
-    const char *colon = strchr(n, ':');
-    return !colon || (size_t)(colon - n) > delim;
+    for (const char *c = n + s; *c && *c != '/' && *c != '?' && *c != '#'; c++)
+        if (*c == ':')
+            return false;
+    return true;
 }
 
 /* True when san_normalize_url would only lower-case url: printable ASCII
@@ -456,7 +460,10 @@ static int san_body(quire_document *doc)
             continue;
         san_action act = san_judge(n);
         if (act == SAN_KEEP) {
-            san_filter_attrs(doc->arena, n, &ids);
+            /* most nodes have no attributes: nothing to filter, nothing
+             * to add but a generic <img>'s alt */
+            if (n->attrs || n->type == QUIRE_NODE_EMBED)
+                san_filter_attrs(doc->arena, n, &ids);
             if (n->type == QUIRE_NODE_HTML_BLOCK || n->type == QUIRE_NODE_HTML_INLINE) {
                 /* a generic <img> needs alt to be valid HTML */
                 if (!strcmp(n->name, "img") && !quire_node_attr(n, "alt"))
