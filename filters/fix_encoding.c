@@ -396,15 +396,17 @@ static int fe_body(quire_arena *arena, const fe_priv *p, quire_node *root)
     while ((ev = quire_iter_next(&it, &n)) != QUIRE_EVENT_DONE) {
         if (ev != QUIRE_EVENT_ENTER)
             continue;
-        /* URLs too: an invalid byte there breaks an XML feed just the same. */
-        const char **fields[] = {&n->literal, &n->url, &n->title, &n->info, &n->name};
-        for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
-            int rc = fe_field(arena, p, fields[i]);
-            if (rc)
-                return rc;
-        }
+        /* URLs too: an invalid byte there breaks an XML feed just the same.
+         * Most nodes have one of these strings, or none (containers). */
+        int rc = QUIRE_OK;
+        if ((n->literal && (rc = fe_field(arena, p, &n->literal))) ||
+            (n->url && (rc = fe_field(arena, p, &n->url))) ||
+            (n->title && (rc = fe_field(arena, p, &n->title))) ||
+            (n->info && (rc = fe_field(arena, p, &n->info))) ||
+            (n->name && (rc = fe_field(arena, p, &n->name))))
+            return rc;
         for (quire_attr *a = n->attrs; a; a = a->next) {
-            int rc = fe_field(arena, p, &a->name);
+            rc = fe_field(arena, p, &a->name);
             if (!rc)
                 rc = fe_field(arena, p, &a->value);
             if (rc)

@@ -221,38 +221,63 @@ static char *san_normalize_url(const char *url)
     return r ? r : calloc(1, 1);
 }
 
-static bool san_url_ok(const char *url, san_url_kind kind)
+/* The scheme test on a URL as a browser reads it (san_normalize_url's
+ * form, or a URL that form would only lower-case): compared without regard
+ * to ASCII case, so both can be given. */
+static bool san_scheme_ok(const char *n, san_url_kind kind)
 {
-    if (!url)
-        return true;
-    char *n = san_normalize_url(url);
-    if (!n)
-        return false;
-    bool ok;
-    size_t s = strspn(n, "abcdefghijklmnopqrstuvwxyz0123456789+-.");
-    size_t delim = strcspn(n, "/?#");
+    size_t s = 0; /* the scheme's characters: letters, digits, '+', '-', '.' */
+    for (char c; (c = n[s]) && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                                (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.');)
+        s++;
     if (n[s] == ':' && s > 0) {
-        static const char *const schemes[] = {"http:", "https:", "mailto:", "tel:", "ftp:", NULL};
-        ok = false;
-        for (size_t i = 0; schemes[i] && !ok; i++)
-            ok = strncmp(n, schemes[i], strlen(schemes[i])) == 0;
+        static const struct { const char *p; size_t n; } schemes[] = {
+            {"http:", 5}, {"https:", 6}, {"mailto:", 7}, {"tel:", 4}, {"ftp:", 4}};
+        bool ok = false;
+        for (size_t i = 0; i < sizeof schemes / sizeof *schemes && !ok; i++)
+            ok = s + 1 == schemes[i].n && strncasecmp(n, schemes[i].p, schemes[i].n) == 0;
         if (!ok && kind == SAN_URL_IMAGE) {
             static const char *const images[] = {"data:image/png", "data:image/gif",
                                                  "data:image/jpeg", "data:image/jpg",
                                                  "data:image/webp", "data:image/avif", NULL};
             for (size_t i = 0; images[i] && !ok; i++) {
                 size_t l = strlen(images[i]);
-                ok = strncmp(n, images[i], l) == 0 && (n[l] == ';' || n[l] == ',');
+                ok = strncasecmp(n, images[i], l) == 0 && (n[l] == ';' || n[l] == ',');
             }
         }
         if (ok && kind != SAN_URL_LINK)
-            ok = strncmp(n, "mailto:", 7) && strncmp(n, "tel:", 4);
-    } else {
-        /* No scheme the browser would see; a ':' before any '/', '?' or
-         * '#' means something odd hides in front of it: refuse. */
-        const char *colon = strchr(n, ':');
-        ok = !colon || (size_t)(colon - n) > delim;
+            ok = strncasecmp(n, "mailto:", 7) && strncasecmp(n, "tel:", 4);
+        return ok;
     }
+    /* No scheme the browser would see; a ':' before any '/', '?' or
+     * '#' means something odd hides in front of it: refuse. */
+    for (const char *c = n + s; *c && *c != '/' && *c != '?' && *c != '#'; c++)
+        if (*c == ':')
+            return false;
+    return true;
+}
+
+/* True when san_normalize_url would only lower-case url: printable ASCII
+ * without '&' (no entity to decode, no whitespace, control or NBSP to
+ * strip).  Nearly every URL of a document is like that. */
+static bool san_url_plain(const char *url)
+{
+    for (const unsigned char *p = (const unsigned char *)url; *p; p++)
+        if (*p <= 0x20 || *p >= 0x7f || *p == '&')
+            return false;
+    return true;
+}
+
+static bool san_url_ok(const char *url, san_url_kind kind)
+{
+    if (!url)
+        return true;
+    if (san_url_plain(url))
+        return san_scheme_ok(url, kind); /* no copy */
+    char *n = san_normalize_url(url);
+    if (!n)
+        return false;
+    bool ok = san_scheme_ok(n, kind);
     free(n);
     return ok;
 }
@@ -435,7 +460,10 @@ static int san_body(quire_document *doc)
             continue;
         san_action act = san_judge(n);
         if (act == SAN_KEEP) {
-            san_filter_attrs(doc->arena, n, &ids);
+            /* most nodes have no attributes: nothing to filter, nothing
+             * to add but a generic <img>'s alt */
+            if (n->attrs || n->type == QUIRE_NODE_EMBED)
+                san_filter_attrs(doc->arena, n, &ids);
             if (n->type == QUIRE_NODE_HTML_BLOCK || n->type == QUIRE_NODE_HTML_INLINE) {
                 /* a generic <img> needs alt to be valid HTML */
                 if (!strcmp(n->name, "img") && !quire_node_attr(n, "alt"))

@@ -544,7 +544,9 @@ static void *pass2_produce(void *ctx, size_t i)
         bool summary = f == st->feed_flavor && st->summary_only;
         if (!fl->copy && !summary)
             continue; /* writers see the document itself */
-        quire_document *copy = quire_document_clone(doc);
+        /* freed in pass2_consume before doc and aux, so it may share
+         * their strings */
+        quire_document *copy = quire__document_clone_shared(doc);
         if (!copy || quire_chain_run_document(fl->chain, &st->c->site, copy, &p->diags) != QUIRE_OK) {
             quire_document_free(copy);
             p->failed = true;

@@ -164,18 +164,19 @@ static const char *dup_s(quire_arena *a, const char *s)
  * for a whole measured subtree was tried: zeroing it in one piece cost more
  * than the allocations it saved.)
  */
-static inline const char *clone_s(quire_arena *a, const char *s, bool *oom)
+static inline const char *clone_s(quire_arena *a, const char *s, bool share, bool *oom)
 {
-    if (!s)
-        return NULL;
+    if (!s || share)
+        return s;
     const char *c = quire_arena_strndup(a, s, strlen(s));
     if (!c)
         *oom = true;
     return c;
 }
 
-/* A copy of n's own fields (not its links), or NULL when out of memory. */
-static quire_node *clone_one(quire_arena *a, const quire_node *n)
+/* A copy of n's own fields (not its links), or NULL when out of memory.
+ * share: the copy points at n's strings instead of copying them. */
+static quire_node *clone_one(quire_arena *a, const quire_node *n, bool share)
 {
     quire_node *c = quire_arena_alloc(a, sizeof *c);
     if (!c)
@@ -185,11 +186,11 @@ static quire_node *clone_one(quire_arena *a, const quire_node *n)
     c->flags = n->flags;
     c->line = n->line;
     c->column = n->column;
-    c->literal = clone_s(a, n->literal, &oom);
-    c->url = clone_s(a, n->url, &oom);
-    c->title = clone_s(a, n->title, &oom);
-    c->info = clone_s(a, n->info, &oom);
-    c->name = clone_s(a, n->name, &oom);
+    c->literal = clone_s(a, n->literal, share, &oom);
+    c->url = clone_s(a, n->url, share, &oom);
+    c->title = clone_s(a, n->title, share, &oom);
+    c->info = clone_s(a, n->info, share, &oom);
+    c->name = clone_s(a, n->name, share, &oom);
     c->level = n->level;
     c->width = n->width;
     c->height = n->height;
@@ -200,15 +201,15 @@ static quire_node *clone_one(quire_arena *a, const quire_node *n)
         quire_attr *na = quire_arena_alloc(a, sizeof *na);
         if (!na)
             return NULL;
-        na->name = clone_s(a, at->name, &oom);
-        na->value = clone_s(a, at->value, &oom);
+        na->name = clone_s(a, at->name, share, &oom);
+        na->value = clone_s(a, at->value, share, &oom);
         *tail = na;
         tail = &na->next;
     }
     return oom ? NULL : c;
 }
 
-quire_node *quire_node_clone(quire_arena *a, const quire_node *root)
+static quire_node *node_clone(quire_arena *a, const quire_node *root, bool share)
 {
     if (!root)
         return NULL;
@@ -219,7 +220,7 @@ quire_node *quire_node_clone(quire_arena *a, const quire_node *root)
     quire_node *copy_root = NULL, *cparent = NULL;
     const quire_node *n = root;
     for (;;) {
-        quire_node *c = clone_one(a, n);
+        quire_node *c = clone_one(a, n, share);
         if (!c)
             return NULL;
         if (!cparent) {
@@ -250,6 +251,11 @@ quire_node *quire_node_clone(quire_arena *a, const quire_node *root)
     return copy_root;
 }
 
+quire_node *quire_node_clone(quire_arena *a, const quire_node *root)
+{
+    return node_clone(a, root, false);
+}
+
 /*
  * The metadata tree, copied value for value as quire_value_clone does, with
  * fewer calls: scalars keep their length (a JSON string may hold a NUL);
@@ -257,7 +263,7 @@ quire_node *quire_node_clone(quire_arena *a, const quire_node *root)
  * a mapping only.  Recursive over depth like quire_value_clone: the readers
  * bound it (quire_limits.max_depth).
  */
-static quire_value *value_clone(quire_arena *a, const quire_value *v)
+static quire_value *value_clone(quire_arena *a, const quire_value *v, bool share)
 {
     if (!v)
         return NULL;
@@ -268,7 +274,7 @@ static quire_value *value_clone(quire_arena *a, const quire_value *v)
     if (v->type == QUIRE_VALUE_BOOL || v->type == QUIRE_VALUE_NUMBER ||
         v->type == QUIRE_VALUE_STRING) {
         size_t len = v->str ? v->len : 0;
-        c->str = quire_arena_strndup(a, v->str ? v->str : "", len);
+        c->str = share && v->str ? v->str : quire_arena_strndup(a, v->str ? v->str : "", len);
         c->len = len;
         if (!c->str)
             return NULL;
@@ -276,11 +282,11 @@ static quire_value *value_clone(quire_arena *a, const quire_value *v)
     c->line = v->line;
     c->column = v->column;
     for (const quire_value *k = v->first; k; k = k->next) {
-        quire_value *d = value_clone(a, k);
+        quire_value *d = value_clone(a, k, share);
         if (!d)
             continue; /* out of memory: dropped, as quire_value_append drops NULL */
         if (v->type == QUIRE_VALUE_MAPPING)
-            d->key = quire_arena_strdup(a, k->key ? k->key : "");
+            d->key = share && k->key ? k->key : quire_arena_strdup(a, k->key ? k->key : "");
         if (c->last)
             c->last->next = d;
         else
@@ -298,7 +304,12 @@ static void clone_strlist(quire_arena *a, quire_strlist *dst, const quire_strlis
         quire_strlist_add(a, dst, src->items[i]);
 }
 
-quire_document *quire_document_clone(const quire_document *src)
+static inline const char *doc_s(quire_arena *a, const char *s, bool share)
+{
+    return share ? s : dup_s(a, s);
+}
+
+static quire_document *document_clone(const quire_document *src, bool share)
 {
     quire_document *d = quire_document_new();
     if (!d)
@@ -307,33 +318,68 @@ quire_document *quire_document_clone(const quire_document *src)
     quire_arena *keep = d->arena;
     *d = *src; /* scalars; every pointer is replaced below */
     d->arena = keep;
-    d->id = dup_s(a, src->id);
-    d->slug = dup_s(a, src->slug);
-    d->source_path = dup_s(a, src->source_path);
-    d->format = dup_s(a, src->format);
-    d->title = dup_s(a, src->title);
-    d->subtitle = dup_s(a, src->subtitle);
-    d->summary = dup_s(a, src->summary);
-    d->language = dup_s(a, src->language);
-    d->url = dup_s(a, src->url);
-    d->external_url = dup_s(a, src->external_url);
+    d->id = doc_s(a, src->id, share);
+    d->slug = doc_s(a, src->slug, share);
+    d->source_path = doc_s(a, src->source_path, share);
+    d->format = doc_s(a, src->format, share);
+    d->title = doc_s(a, src->title, share);
+    d->subtitle = doc_s(a, src->subtitle, share);
+    d->summary = doc_s(a, src->summary, share);
+    d->language = doc_s(a, src->language, share);
+    d->url = doc_s(a, src->url, share);
+    d->external_url = doc_s(a, src->external_url, share);
     d->authors = NULL;
     d->n_authors = 0;
-    for (size_t i = 0; i < src->n_authors; i++) {
+    if (share && src->n_authors) {
+        /* the array is the copy's own: filters replace its fields */
+        d->authors = quire_arena_alloc(a, src->n_authors * sizeof *d->authors);
+        for (size_t i = 0; d->authors && i < src->n_authors; i++) {
+            const quire_author *au = &src->authors[i];
+            if (au->name || au->url || au->email) /* as quire_document_add_author */
+                d->authors[d->n_authors++] = *au;
+        }
+    }
+    for (size_t i = 0; !share && i < src->n_authors; i++) {
         quire_document_add_author(d, src->authors[i].name, src->authors[i].url,
                                   src->authors[i].email);
         if (d->n_authors)
             d->authors[d->n_authors - 1].avatar = dup_s(a, src->authors[i].avatar);
     }
-    clone_strlist(a, &d->tags, &src->tags);
-    clone_strlist(a, &d->categories, &src->categories);
-    d->image.src = dup_s(a, src->image.src);
-    d->image.alt = dup_s(a, src->image.alt);
-    d->extra = value_clone(a, src->extra);
-    d->body = src->body ? quire_node_clone(a, src->body) : NULL;
+    if (share) {
+        /* own arrays (a filter may drop or add items), shared strings */
+        const quire_strlist *from[] = {&src->tags, &src->categories};
+        quire_strlist *to[] = {&d->tags, &d->categories};
+        for (int k = 0; k < 2; k++) {
+            memset(to[k], 0, sizeof *to[k]);
+            if (!from[k]->count)
+                continue;
+            to[k]->items = quire_arena_alloc(a, from[k]->count * sizeof *to[k]->items);
+            if (to[k]->items) {
+                memcpy(to[k]->items, from[k]->items, from[k]->count * sizeof *to[k]->items);
+                to[k]->count = to[k]->cap = from[k]->count;
+            }
+        }
+    } else {
+        clone_strlist(a, &d->tags, &src->tags);
+        clone_strlist(a, &d->categories, &src->categories);
+    }
+    d->image.src = doc_s(a, src->image.src, share);
+    d->image.alt = doc_s(a, src->image.alt, share);
+    d->extra = value_clone(a, src->extra, share);
+    d->body = src->body ? node_clone(a, src->body, share) : NULL;
     if (src->body && !d->body) {
         quire_document_free(d);
         return NULL;
     }
     return d;
+}
+
+quire_document *quire_document_clone(const quire_document *src)
+{
+    return document_clone(src, false);
+}
+
+quire_document *quire__document_clone_shared(const quire_document *src)
+{
+    return document_clone(src, true);
 }

@@ -119,6 +119,12 @@ const char *quire__xml_clean(quire_arena *arena, const char *s);
 /** True when s[0..n) is a number in JSON's grammar (RFC 8259 §6). */
 bool quire__json_number(const char *s, size_t n);
 
+/** quire_document_clone without copying strings: the copy has its own
+ *  nodes, values, attribute lists and arrays (filters may change them) but
+ *  points at src's strings, which nothing writes into.  So it must be freed
+ *  before src and before every arena src's strings live in. */
+quire_document *quire__document_clone_shared(const quire_document *src);
+
 /* ---- hashing, slugs, URLs ---- */
 uint64_t quire__fnv1a64(const void *data, size_t n, uint64_t seed);
 /** A lower-case ASCII slug ([a-z0-9-], no leading/trailing '-'), at most 80

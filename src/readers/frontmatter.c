@@ -365,6 +365,14 @@ static size_t fmf_col(fmf *f, const char *p)
         q = f->col_at;
         c = f->col_val;
     }
+    /* Eight bytes at a time: a byte starts a character unless it is a
+     * continuation byte (10xxxxxx: bit 7 set, bit 6, moved up by the
+     * shift, clear). */
+    for (; p - q >= 8; q += 8) {
+        uint64_t w = quire__load64((const unsigned char *)q);
+        uint64_t cont = w & ~(w << 1) & QUIRE__HIGH64;
+        c += 8 - (cont ? (size_t)__builtin_popcountll(cont) : 0);
+    }
     for (; q < p; q++)
         c += ((unsigned char)*q & 0xC0) != 0x80;
     f->col_at = p;

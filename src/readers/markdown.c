@@ -769,8 +769,12 @@ static int md_build(quire_document *doc, cmark_node *root, uint32_t line_offset,
 typedef struct md_mem_chunk {
     struct md_mem_chunk *prev;
     size_t used;
+    size_t zeroed; /* data[used..zeroed) is zero: nothing wrote there since */
     _Alignas(16) unsigned char data[];
 } md_mem_chunk;
+
+/* calloc zeroes ahead in runs of about this size (see md_mem_calloc). */
+#define MD_MEM_ZERO_AHEAD 1024u
 
 /* Every allocation has this header: its size, and for big ones (malloc'd
  * alone) the index in `bigs`. */
@@ -822,6 +826,7 @@ static void *md_mem_alloc(size_t size)
                 md_mem_oom();
             c->prev = m->chunk;
             c->used = 0;
+            c->zeroed = 0;
             m->chunk = c;
         }
         h = (md_mem_hdr *)(m->chunk->data + m->chunk->used);
@@ -838,7 +843,24 @@ static void *md_mem_calloc(size_t n, size_t size)
     if (size && n > SIZE_MAX / size)
         md_mem_oom();
     void *p = md_mem_alloc(n * size);
-    memset(p, 0, n * size);
+    md_mem_hdr *h = (md_mem_hdr *)p - 1;
+    md_mem_chunk *c = md_mem_cur->chunk;
+    if (h->big) {
+        memset(p, 0, n * size);
+        return p;
+    }
+    /* In a chunk, bytes at or above the bump pointer were never handed
+     * out (a block grown in place by md_mem_realloc moved the pointer
+     * past what it wrote), so what was zeroed there still is: zero only
+     * up from `zeroed`, and a run ahead, so that most of cmark's many
+     * small callocs (nodes, buffers) need no memset. */
+    size_t start = (size_t)((unsigned char *)p - c->data), end = c->used;
+    if (end > c->zeroed) {
+        size_t from = start > c->zeroed ? start : c->zeroed;
+        size_t to = MD_MEM_CHUNK - end > MD_MEM_ZERO_AHEAD ? end + MD_MEM_ZERO_AHEAD : MD_MEM_CHUNK;
+        memset(c->data + from, 0, to - from);
+        c->zeroed = to;
+    }
     return p;
 }
 
