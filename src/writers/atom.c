@@ -1,6 +1,7 @@
 /*
- * atom.c — writer "atom": Atom 1.0 (RFC 4287), serialized by libxml2's
- * xmlTextWriter, checked in the tests against the RFC's own RELAX NG schema.
+ * atom.c — writer "atom": Atom 1.0 (RFC 4287), serialized by feed_common's
+ * XML writer (the bytes libxml2's xmlTextWriter gives), checked in the tests
+ * against the RFC's own RELAX NG schema.
  *
  * Choices and why:
  *   - feed id: "tag:HOST,2000:" + the feed's path (atom.xml, tags/x/atom.xml):
@@ -90,62 +91,74 @@ static int atom_begin(quire_writer_ctx *ctx)
     return p->failed ? QUIRE_ERR_IO : QUIRE_OK;
 }
 
-static int atom_write_document(quire_writer_ctx *ctx, const quire_document *doc)
+/* The entry element; a is the item's scratch arena (made here when NULL). */
+static int atom_entry(quire_feed_xml *p, quire_arena **a, const quire_document *doc,
+                      const quire_feed_item *it)
 {
-    quire_feed_xml *p = ctx->priv;
-    quire_arena *a = quire_arena_new(); /* per entry: freed below */
-    if (!a)
+    if (!*a && !(*a = quire_arena_new()))
         return QUIRE_ERR_NOMEM;
-    quire_feed_item it;
-    int rc = quire__feed_item_init(&it, a, doc, ctx);
-    int fresh = rc == QUIRE_OK ? quire__feed_ids_add(&p->ids, it.id) : rc;
-    if (fresh == 0)
-        quire_diag_add(ctx->diags, QUIRE_SEV_WARNING, "atom", doc->source_path, 0, 0,
-                       "duplicate id '%.80s': document left out of the feed", it.id);
-    if (fresh <= 0) {
-        quire_arena_free(a);
-        return fresh < 0 ? fresh : QUIRE_OK;
-    }
     quire__fx_start(p, "entry");
-    quire__fx_attr(p, "xml:lang", it.language);
-    quire__fx_el(p, "id", it.id);
-    quire__fx_el(p, "title", it.title);
-    atom_date(p, "updated", &it.updated);
-    atom_date(p, "published", &it.published);
-    for (size_t i = 0; i < it.n_authors; i++)
-        atom_person(p, &it.authors[i]);
-    atom_link(p, "alternate", "text/html", it.url);
-    if (it.external_url && strcmp(it.external_url, it.url) != 0)
-        atom_link(p, "related", NULL, it.external_url);
-    if (it.image.url) {
+    quire__fx_attr(p, "xml:lang", it->language);
+    quire__fx_el(p, "id", it->id);
+    quire__fx_el(p, "title", it->title);
+    atom_date(p, "updated", &it->updated);
+    atom_date(p, "published", &it->published);
+    for (size_t i = 0; i < it->n_authors; i++)
+        atom_person(p, &it->authors[i]);
+    atom_link(p, "alternate", "text/html", it->url);
+    if (it->external_url && strcmp(it->external_url, it->url) != 0)
+        atom_link(p, "related", NULL, it->external_url);
+    if (it->image.url) {
         quire__fx_start(p, "link");
         quire__fx_attr(p, "rel", "enclosure");
-        quire__fx_attr(p, "type", it.image.mime_type);
-        if (it.image.length >= 0) {
+        quire__fx_attr(p, "type", it->image.mime_type);
+        if (it->image.length >= 0) {
             char len[24];
-            snprintf(len, sizeof len, "%lld", (long long)it.image.length);
+            snprintf(len, sizeof len, "%lld", (long long)it->image.length);
             quire__fx_attr(p, "length", len);
         }
-        quire__fx_attr(p, "href", it.image.url);
+        quire__fx_attr(p, "href", it->image.url);
         quire__fx_end(p);
     }
-    for (size_t i = 0; i < it.n_tags; i++) {
+    for (size_t i = 0; i < it->n_tags; i++) {
         quire__fx_start(p, "category");
-        quire__fx_attr(p, "term", it.tags[i]);
+        quire__fx_attr(p, "term", it->tags[i]);
         quire__fx_end(p);
     }
-    quire__fx_el(p, "summary", it.summary);
+    quire__fx_el(p, "summary", it->summary);
     size_t len;
-    const char *content = quire__feed_content_escaped(a, doc, &it, QUIRE_FEED_ESC_XML, &len);
+    const char *content = quire__feed_content_escaped(*a, doc, it, QUIRE_FEED_ESC_XML, &len);
     quire__fx_start(p, "content");
     quire__fx_attr(p, "type", "html");
     /* Escaped text, not CDATA: "]]>" in the content cannot end anything. */
     quire__fx_raw(p, content, len);
     quire__fx_end(p);
     quire__fx_end(p);
+    return content ? QUIRE_OK : QUIRE_ERR_NOMEM;
+}
+
+static int atom_write_document(quire_writer_ctx *ctx, const quire_document *doc)
+{
+    quire_feed_xml *p = ctx->priv;
+    quire_arena *a = NULL; /* per entry, made when needed: freed below */
+    const quire_feed_item *it;
+    int rc = quire__feed_item_get(&it, &a, doc, ctx);
+    int fresh = rc == QUIRE_OK ? quire__feed_ids_add(&p->ids, it->id) : rc;
+    if (fresh == 0)
+        quire_diag_add(ctx->diags, QUIRE_SEV_WARNING, "atom", doc->source_path, 0, 0,
+                       "duplicate id '%.80s': document left out of the feed", it->id);
+    if (fresh <= 0) {
+        quire_arena_free(a);
+        return fresh < 0 ? fresh : QUIRE_OK;
+    }
+    /* The same document in another feed set: its entry is written already. */
+    if (!quire__fx_item_begin(p, it, QUIRE_FEED_FMT_ATOM)) {
+        rc = atom_entry(p, &a, doc, it);
+        quire__fx_item_end(p);
+    }
     quire_arena_free(a);
-    if (!content)
-        return QUIRE_ERR_NOMEM;
+    if (rc != QUIRE_OK)
+        return rc;
     return p->failed ? QUIRE_ERR_IO : QUIRE_OK;
 }
 

@@ -1,6 +1,9 @@
 /*
  * feed_common.c — the document-to-feed-item mapping shared by the jsonfeed,
- * rss and atom writers, and the libxml2 plumbing of the two XML feeds.
+ * rss and atom writers, the per-document memo that lets the build write a
+ * document into many feed sets for little more than the cost of one, and
+ * the XML writer of the two XML feeds (libxml2's xmlTextWriter's bytes,
+ * without its per-call cost).
  *
  * Why one mapping: a reader that follows a site through both its RSS and its
  * JSON Feed (or switches from one to the other) must see the same items with
@@ -642,6 +645,50 @@ int quire__feed_item_init(quire_feed_item *item, quire_arena *a, const quire_doc
 
 /* ------------------------------------------------------------ the content */
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && \
+    (defined(__GNUC__) || defined(__clang__))
+#define FEED_SWAR 1
+/* Scanning eight bytes at a time (loaded little-endian: the first byte is
+ * the low byte).  feed_swar_zero flags (high bit) each zero byte of x; only
+ * the lowest flagged byte is exact (the borrows run upwards), which is all
+ * the callers use: where the first byte to look at is. */
+#define FEED_ONES 0x0101010101010101ULL
+#define FEED_HIGHS 0x8080808080808080ULL
+static inline uint64_t feed_swar_zero(uint64_t x)
+{
+    return (x - FEED_ONES) & ~x & FEED_HIGHS;
+}
+
+/* The bytes quire__feed_clean_escape may not just copy: a control
+ * character, a byte of a multibyte sequence, or one of the escaped bytes
+ * (k1..k4: two pairs of them, see there). */
+static inline uint64_t feed_swar_special(uint64_t v, uint64_t k1, uint64_t k2, uint64_t k3,
+                                         uint64_t k4)
+{
+    uint64_t ctl = (v - FEED_ONES * 0x20) & ~v;
+    return feed_swar_zero((v | k1) ^ k2) | feed_swar_zero((v | k3) ^ k4) | ((ctl | v) & FEED_HIGHS);
+}
+#else
+#define FEED_SWAR 0
+#endif
+
+/* The first '<', '"' or '\'' of h[i..n), or n. */
+static size_t feed_scan_text(const char *h, size_t i, size_t n)
+{
+#if FEED_SWAR
+    for (; n - i >= 8; i += 8) {
+        uint64_t v = quire__load64((const unsigned char *)h + i);
+        uint64_t m = feed_swar_zero(v ^ (FEED_ONES * '<')) | feed_swar_zero(v ^ (FEED_ONES * '"')) |
+                     feed_swar_zero(v ^ (FEED_ONES * '\''));
+        if (m)
+            return i + ((size_t)__builtin_ctzll(m) >> 3);
+    }
+#endif
+    while (i < n && h[i] != '<' && h[i] != '"' && h[i] != '\'')
+        i++;
+    return i;
+}
+
 /* Attributes that hold one URL.  Anything ending in "src" or "href" is
  * included (data-src, lowsrc, xlink:href): feed checkers look for exactly
  * that pattern. */
@@ -760,7 +807,10 @@ static void feed_put_tag(quire_buf *b, quire_arena *a, const char *base, const c
     size_t i = 0;
     while (i < n) {
         if (t[i] != ' ') {
-            quire__buf_putc(b, t[i++]);
+            const char *sp = memchr(t + i, ' ', n - i);
+            size_t run = sp ? (size_t)(sp - (t + i)) : n - i;
+            quire__buf_put(b, t + i, run);
+            i += run;
             continue;
         }
         quire__buf_putc(b, t[i++]);
@@ -785,11 +835,15 @@ static void feed_put_tag(quire_buf *b, quire_arena *a, const char *base, const c
             feed_put_attr_text(b, r, strlen(r));
         } else {
             /* already escaped: only ' is left to do */
-            for (size_t j = vs; j < ve; j++) {
-                if (t[j] == '\'')
-                    quire__buf_puts(b, "&#39;");
-                else
-                    quire__buf_putc(b, t[j]);
+            for (size_t j = vs; j < ve;) {
+                const char *q = memchr(t + j, '\'', ve - j);
+                size_t run = q ? (size_t)(q - (t + j)) : ve - j;
+                quire__buf_put(b, t + j, run);
+                j += run;
+                if (j < ve) {
+                    quire__buf_put(b, "&#39;", 5);
+                    j++;
+                }
             }
         }
         quire__buf_putc(b, '"');
@@ -797,20 +851,39 @@ static void feed_put_tag(quire_buf *b, quire_arena *a, const char *base, const c
     }
 }
 
+/* ------------------------------------------------------------ the memo */
+
 /* The build writes one document into every feed set it belongs to (the
  * main feeds, each of its tags and categories) and each of the three
- * formats, one after the other: the content is the same each time (it
- * depends on the body and the item's URL), so it is rendered once.  The
- * memo lives between quire__feed_memo_begin and _end, which the build calls
- * around one document, so a later document can never be mistaken for it. */
+ * formats, one after the other.  Most of that work does not depend on the
+ * feed set: the item (it depends on the document and the site, and on the
+ * feed's date only for an undated document), its content (the body and the
+ * item's URL) and so the serialized item of each format.  The memo keeps
+ * them for one document.  It lives between quire__feed_memo_begin and _end,
+ * which the build calls around one document, so a later document can never
+ * be mistaken for it; a call for another document starts it afresh. */
+typedef struct feed_memo_bytes {
+    char *data; /* malloc'd; NULL: none */
+    size_t len;
+    int level;  /* the writer's context they were made for (an XML depth) */
+} feed_memo_bytes;
+
 static _Thread_local struct {
     bool on;
-    const quire_document *doc;
+    const quire_document *doc; /* what everything below belongs to */
+    /* the content, for the item URL `url` */
     char *url;
     char *html;
     size_t len;
     char *esc[2];       /* by quire_feed_esc, made on first use */
     size_t esc_len[2];
+    /* the item, made for `site` and (undated documents) `updated` */
+    quire_arena *arena; /* the item's strings */
+    bool has_item;
+    const quire_site *site;
+    quire_date updated;
+    quire_feed_item item;
+    feed_memo_bytes bytes[QUIRE_FEED_FMT_COUNT];
 } feed_memo;
 
 void quire__feed_memo_begin(void)
@@ -818,15 +891,34 @@ void quire__feed_memo_begin(void)
     feed_memo.on = true;
 }
 
-static void feed_memo_clear(void)
+static void feed_memo_clear_content(void)
 {
     free(feed_memo.url);
     free(feed_memo.html);
     free(feed_memo.esc[0]);
     free(feed_memo.esc[1]);
-    bool on = feed_memo.on;
-    memset(&feed_memo, 0, sizeof feed_memo);
-    feed_memo.on = on;
+    feed_memo.url = feed_memo.html = feed_memo.esc[0] = feed_memo.esc[1] = NULL;
+    feed_memo.len = feed_memo.esc_len[0] = feed_memo.esc_len[1] = 0;
+}
+
+static void feed_memo_clear_item(void)
+{
+    for (int f = 0; f < QUIRE_FEED_FMT_COUNT; f++) {
+        free(feed_memo.bytes[f].data);
+        feed_memo.bytes[f] = (feed_memo_bytes){0};
+    }
+    quire_arena_free(feed_memo.arena);
+    feed_memo.arena = NULL;
+    feed_memo.has_item = false;
+    feed_memo.site = NULL;
+    memset(&feed_memo.item, 0, sizeof feed_memo.item);
+}
+
+static void feed_memo_clear(void)
+{
+    feed_memo_clear_content();
+    feed_memo_clear_item();
+    feed_memo.doc = NULL;
 }
 
 void quire__feed_memo_end(void)
@@ -835,10 +927,97 @@ void quire__feed_memo_end(void)
     feed_memo.on = false;
 }
 
+/* Make the memo doc's (empty when it was another document's). */
+static void feed_memo_adopt(const quire_document *doc)
+{
+    if (feed_memo.doc != doc) {
+        feed_memo_clear();
+        feed_memo.doc = doc;
+    }
+}
+
 static bool feed_memo_holds(const quire_document *doc, const char *url)
 {
     return feed_memo.on && feed_memo.doc == doc && feed_memo.url &&
            strcmp(feed_memo.url, url) == 0;
+}
+
+static bool feed_date_same(const quire_date *a, const quire_date *b)
+{
+    return a->set == b->set && a->has_time == b->has_time && a->has_zone == b->has_zone &&
+           a->year == b->year && a->month == b->month && a->day == b->day &&
+           a->hour == b->hour && a->minute == b->minute && a->second == b->second &&
+           a->nanos == b->nanos && a->offset_min == b->offset_min;
+}
+
+int quire__feed_item_get(const quire_feed_item **out, quire_arena **scratch,
+                         const quire_document *doc, const quire_writer_ctx *ctx)
+{
+    *out = NULL;
+    if (!feed_memo.on) {
+        if (!*scratch && !(*scratch = quire_arena_new()))
+            return QUIRE_ERR_NOMEM;
+        quire_feed_item *it = quire_arena_alloc(*scratch, sizeof *it);
+        if (!it)
+            return QUIRE_ERR_NOMEM;
+        int rc = quire__feed_item_init(it, *scratch, doc, ctx);
+        *out = rc == QUIRE_OK ? it : NULL;
+        return rc;
+    }
+    feed_memo_adopt(doc);
+    /* quire__feed_item_init reads ctx->updated only for a document with
+     * neither date. */
+    bool dated = feed_date_ok(&doc->published) || feed_date_ok(&doc->modified);
+    if (feed_memo.has_item && feed_memo.site == ctx->site &&
+        (dated || feed_date_same(&feed_memo.updated, &ctx->updated))) {
+        *out = &feed_memo.item;
+        return QUIRE_OK;
+    }
+    feed_memo_clear_item();
+    if (!(feed_memo.arena = quire_arena_new()))
+        return QUIRE_ERR_NOMEM;
+    int rc = quire__feed_item_init(&feed_memo.item, feed_memo.arena, doc, ctx);
+    if (rc != QUIRE_OK) {
+        feed_memo_clear_item();
+        return rc;
+    }
+    feed_memo.has_item = true;
+    feed_memo.site = ctx->site;
+    feed_memo.updated = ctx->updated;
+    *out = &feed_memo.item;
+    return QUIRE_OK;
+}
+
+static feed_memo_bytes *feed_memo_bytes_for(const quire_feed_item *item, quire_feed_format f)
+{
+    if (!feed_memo.on || !feed_memo.has_item || item != &feed_memo.item ||
+        (unsigned)f >= QUIRE_FEED_FMT_COUNT)
+        return NULL;
+    return &feed_memo.bytes[f];
+}
+
+const char *quire__feed_item_bytes(const quire_feed_item *item, quire_feed_format f, int level,
+                                   size_t *len)
+{
+    const feed_memo_bytes *b = feed_memo_bytes_for(item, f);
+    if (!b || !b->data || b->level != level)
+        return NULL;
+    *len = b->len;
+    return b->data;
+}
+
+void quire__feed_item_bytes_keep(const quire_feed_item *item, quire_feed_format f, int level,
+                                 const char *data, size_t len)
+{
+    feed_memo_bytes *b = feed_memo_bytes_for(item, f);
+    if (!b)
+        return;
+    free(b->data);
+    b->data = malloc(len ? len : 1);
+    b->len = len;
+    b->level = level;
+    if (b->data)
+        memcpy(b->data, data, len);
 }
 
 static void feed_content_html_render(quire_buf *out, quire_arena *a,
@@ -858,13 +1037,13 @@ void quire__feed_content_html(quire_buf *out, quire_arena *a, const quire_docume
     feed_content_html_render(out, a, doc, item);
     if (!feed_memo.on || out->oom)
         return;
-    feed_memo_clear();
-    feed_memo.doc = doc;
+    feed_memo_adopt(doc);
+    feed_memo_clear_content();
     feed_memo.len = out->len - start;
     feed_memo.url = strdup(url);
     feed_memo.html = malloc(feed_memo.len + 1);
     if (!feed_memo.url || !feed_memo.html) {
-        feed_memo_clear();
+        feed_memo_clear_content();
         return;
     }
     if (feed_memo.len) /* an empty render may leave out->data NULL */
@@ -926,6 +1105,154 @@ static void feed_escape_json(quire_buf *out, const char *s, size_t n)
     quire__buf_putc(out, '"');
 }
 
+void quire__feed_json_string(quire_buf *out, const char *s, size_t n)
+{
+    feed_escape_json(out, s, n);
+}
+
+/* What one byte of the content becomes, per quire_feed_esc: n bytes of s
+ * (the byte itself, or its escape), FEED_ESC_DROP for a control character
+ * XML 1.0 forbids, FEED_ESC_UTF8 for the start of a multibyte sequence. */
+typedef struct feed_esc_ent {
+    char s[7];
+    uint8_t n;
+} feed_esc_ent;
+#define FEED_ESC_DROP 0
+#define FEED_ESC_UTF8 255
+
+static feed_esc_ent feed_esc_table[2][256];
+static pthread_once_t feed_esc_once = PTHREAD_ONCE_INIT;
+
+static void feed_esc_set(feed_esc_ent *e, const char *s)
+{
+    e->n = (uint8_t)strlen(s);
+    memcpy(e->s, s, e->n);
+}
+
+static void feed_esc_init(void)
+{
+    for (int t = 0; t < 2; t++) {
+        feed_esc_ent *tab = feed_esc_table[t];
+        for (int c = 0; c < 256; c++) {
+            tab[c].s[0] = (char)c;
+            tab[c].n = c >= 0x80 ? FEED_ESC_UTF8 : c < 0x20 ? FEED_ESC_DROP : 1;
+        }
+        tab['\t'].n = tab['\n'].n = tab['\r'].n = 1; /* the controls XML allows */
+    }
+    /* xmlEncodeSpecialChars */
+    feed_esc_ent *x = feed_esc_table[QUIRE_FEED_ESC_XML];
+    feed_esc_set(&x['<'], "&lt;");
+    feed_esc_set(&x['>'], "&gt;");
+    feed_esc_set(&x['&'], "&amp;");
+    feed_esc_set(&x['"'], "&quot;");
+    feed_esc_set(&x['\r'], "&#13;");
+    /* cJSON (the other controls it escapes never get through the cleaning) */
+    feed_esc_ent *j = feed_esc_table[QUIRE_FEED_ESC_JSON];
+    feed_esc_set(&j['"'], "\\\"");
+    feed_esc_set(&j['\\'], "\\\\");
+    feed_esc_set(&j['\n'], "\\n");
+    feed_esc_set(&j['\r'], "\\r");
+    feed_esc_set(&j['\t'], "\\t");
+}
+
+/* quire__xml_clean and then feed_escape_xml or feed_escape_json, fused:
+ * both work character by character (a valid sequence, or one invalid
+ * byte), so doing them together gives the same bytes. */
+char *quire__feed_clean_escape(const char *s, quire_feed_esc esc, size_t *len_out)
+{
+    pthread_once(&feed_esc_once, feed_esc_init);
+    const feed_esc_ent *tab = feed_esc_table[esc == QUIRE_FEED_ESC_JSON];
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = strlen(s), len = 0, cap = 0, i = 0;
+    char *out = NULL;
+    bool json = esc == QUIRE_FEED_ESC_JSON;
+    if (json)
+        len = 1; /* the opening quote */
+#if FEED_SWAR
+    /* the bytes escaped, by pairs: XML < > (0x3C 0x3E: equal once bit 1
+     * is set) and " & (0x22 0x26: bit 2); JSON " and \ */
+    const uint64_t k1 = json ? 0 : FEED_ONES * 0x02, k2 = FEED_ONES * (json ? '"' : 0x3E);
+    const uint64_t k3 = json ? 0 : FEED_ONES * 0x04, k4 = FEED_ONES * (json ? '\\' : 0x26);
+#endif
+    /* A block of input at a time, with room for its worst case (six bytes
+     * out for one in, and up to three bytes of a sequence running past the
+     * block) plus the eight bytes every entry copies. */
+    const size_t block = 16384;
+    while (i < n) {
+        size_t end = n - i > block ? i + block : n;
+        size_t need = len + (end - i) * 6 + 16;
+        if (need > cap) {
+            size_t ncap = cap ? cap * 2 : 4096;
+            while (ncap < need)
+                ncap *= 2;
+            char *grown = realloc(out, ncap);
+            if (!grown) {
+                free(out);
+                return NULL;
+            }
+            out = grown;
+            cap = ncap;
+        }
+        char *w = out + len;
+        while (i < end) {
+#if FEED_SWAR
+            /* Eight bytes at a time up to the first that is not copied as
+             * is (the entry's "n: 1, s: itself"): most of the text. */
+            if (end - i >= 8) {
+                uint64_t v = quire__load64(p + i);
+                uint64_t m = feed_swar_special(v, k1, k2, k3, k4);
+                memcpy(w, p + i, 8);
+                if (!m) {
+                    w += 8;
+                    i += 8;
+                    continue;
+                }
+                size_t plain = (size_t)__builtin_ctzll(m) >> 3;
+                w += plain;
+                i += plain;
+            }
+#endif
+            const feed_esc_ent *e = &tab[p[i]];
+            if (e->n != FEED_ESC_UTF8) {
+                memcpy(w, e, 8); /* s, and n: overwritten next */
+                w += e->n;
+                i++;
+                continue;
+            }
+            uint32_t cp;
+            size_t k = quire__utf8_decode(p + i, n - i, &cp);
+            if (!k) {
+                memcpy(w, "\xEF\xBF\xBD", 3);
+                w += 3;
+                i++;
+                continue;
+            }
+            if (quire__xml_char_ok(cp)) {
+                memcpy(w, p + i, k);
+                w += k;
+            }
+            i += k;
+        }
+        len = (size_t)(w - out);
+    }
+    if (len <= (json ? 1u : 0u)) {
+        free(out);
+        out = malloc(1);
+        if (out)
+            out[0] = '\0';
+        *len_out = 0;
+        return out;
+    }
+    if (json) {
+        out[0] = '"';
+        out[len++] = '"';
+    }
+    out[len] = '\0';
+    char *fit = realloc(out, len + 1);
+    *len_out = len;
+    return fit ? fit : out;
+}
+
 const char *quire__feed_content_escaped(quire_arena *a, const quire_document *doc,
                                         const quire_feed_item *item, quire_feed_esc esc,
                                         size_t *len_out)
@@ -936,28 +1263,16 @@ const char *quire__feed_content_escaped(quire_arena *a, const quire_document *do
         *len_out = feed_memo.esc_len[esc];
         return feed_memo.esc[esc];
     }
-    quire_buf html, out;
+    quire_buf html;
     quire__buf_init(&html);
-    quire__buf_init(&out);
     quire__feed_content_html(&html, a, doc, item);
-    const char *clean = html.len ? quire__xml_clean(a, quire__buf_cstr(&html)) : "";
-    if (!clean || html.oom) {
+    if (html.oom) {
         quire__buf_free(&html);
         return NULL;
     }
-    if (*clean) {
-        if (esc == QUIRE_FEED_ESC_XML)
-            feed_escape_xml(&out, clean, strlen(clean));
-        else
-            feed_escape_json(&out, clean, strlen(clean));
-    }
+    size_t len;
+    char *text = quire__feed_clean_escape(quire__buf_cstr(&html), esc, &len);
     quire__buf_free(&html);
-    if (out.oom) {
-        quire__buf_free(&out);
-        return NULL;
-    }
-    size_t len = out.len;
-    char *text = quire__buf_detach(&out, &len);
     if (!text)
         return NULL;
     /* quire__feed_content_html has just made the memo this document's. */
@@ -1004,8 +1319,7 @@ static void feed_content_html_render(quire_buf *out, quire_arena *a,
             continue;
         }
         size_t run = i;
-        while (i < n && h[i] != '<' && h[i] != '"' && h[i] != '\'')
-            i++;
+        i = feed_scan_text(h, i, n);
         quire__buf_put(out, h + run, i - run);
         if (i < n && h[i] == '"') {
             quire__buf_puts(out, "&quot;");
@@ -1061,131 +1375,234 @@ void quire__feed_ids_free(quire_feed_ids *set)
 
 /* -------------------------------------------------------------- XML output */
 
-static int feed_xml_write(void *ctx, const char *buf, int len)
+/* Output goes to the sink in chunks of about this size (the item being
+ * kept for the memo stays whole in the buffer until it ends). */
+#define FX_FLUSH (32u * 1024u)
+
+static const char fx_decl[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+static const char fx_spaces[2 * QUIRE_FX_MAX_DEPTH + 1] = "                                ";
+
+static void fx_flush(quire_feed_xml *x)
 {
-    if (len <= 0)
-        return 0;
-    return quire_sink_write(ctx, buf, (size_t)len) == QUIRE_OK ? len : -1;
+    if (x->out.oom)
+        x->failed = true;
+    else if (x->out.len && quire_sink_write(x->sink, x->out.data, x->out.len) != QUIRE_OK)
+        x->failed = true;
+    x->out.len = 0;
 }
 
-/* The sink belongs to the caller, who commits or aborts it. */
-static int feed_xml_close_cb(void *ctx)
+static void fx_maybe_flush(quire_feed_xml *x)
 {
-    (void)ctx;
-    return 0;
+    if (x->out.len >= FX_FLUSH && !x->item)
+        fx_flush(x);
 }
 
-xmlTextWriterPtr quire__feed_xml_open(quire_sink *out)
+/* xmlTextWriterWriteIndent: the indent string once per open ancestor. */
+static void fx_indent(quire_feed_xml *x, int levels)
 {
-    xmlOutputBufferPtr ob = xmlOutputBufferCreateIO(feed_xml_write, feed_xml_close_cb, out, NULL);
-    if (!ob)
-        return NULL;
-    xmlTextWriterPtr w = xmlNewTextWriter(ob);
-    if (!w) { /* a writer that failed to start leaves ob to us */
-        xmlOutputBufferClose(ob);
-        return NULL;
+    quire__buf_put(&x->out, fx_spaces, 2 * (size_t)levels);
+}
+
+/* Text content the way xmlEncodeSpecialChars escapes it. */
+static void fx_put_text(quire_buf *b, const char *s);
+/* An attribute value the way xmlBufAttrSerializeTxtContent writes it for a
+ * writer whose document has an encoding (xmlTextWriterStartDocument gives
+ * it "UTF-8"): UTF-8 stays as is. */
+static void fx_put_attr(quire_buf *b, const char *s)
+{
+    const char *run = s;
+    for (;; s++) {
+        const char *ent;
+        size_t n;
+        switch (*s) {
+        case '\0': quire__buf_put(b, run, (size_t)(s - run)); return;
+        case '\n': ent = "&#10;", n = 5; break;
+        case '\r': ent = "&#13;", n = 5; break;
+        case '\t': ent = "&#9;", n = 4; break;
+        case '"': ent = "&quot;", n = 6; break;
+        case '<': ent = "&lt;", n = 4; break;
+        case '>': ent = "&gt;", n = 4; break;
+        case '&': ent = "&amp;", n = 5; break;
+        default: continue;
+        }
+        quire__buf_put(b, run, (size_t)(s - run));
+        quire__buf_put(b, ent, n);
+        run = s + 1;
     }
-    if (xmlTextWriterSetIndent(w, 1) < 0 ||
-        xmlTextWriterSetIndentString(w, BAD_CAST "  ") < 0 ||
-        xmlTextWriterStartDocument(w, "1.0", "UTF-8", NULL) < 0) {
-        xmlFreeTextWriter(w);
-        return NULL;
-    }
-    return w;
 }
 
-int quire__feed_xml_element(xmlTextWriterPtr w, const char *name, const char *text)
+static void fx_put_text(quire_buf *b, const char *s)
 {
-    if (!text)
-        return 0;
-    return xmlTextWriterWriteElement(w, BAD_CAST name, BAD_CAST text);
+    feed_escape_xml(b, s, strlen(s));
 }
-
-int quire__feed_xml_close(xmlTextWriterPtr w)
-{
-    if (!w)
-        return QUIRE_OK;
-    /* Closing the elements one by one ends the root's end tag with a
-     * newline too (xmlTextWriterEndDocument alone leaves the file without
-     * a final newline when indenting). */
-    while (xmlTextWriterEndElement(w) >= 0)
-        ;
-    int rc = xmlTextWriterEndDocument(w);
-    if (rc >= 0)
-        rc = xmlTextWriterFlush(w);
-    xmlFreeTextWriter(w); /* closes the output buffer: the last bytes go out */
-    return rc < 0 ? QUIRE_ERR_IO : QUIRE_OK;
-}
-
-/* ------------------------------------------------------------ XML feed writer state */
 
 int quire__fx_open(quire_feed_xml *x, quire_sink *out)
 {
-    quire__buf_init(&x->buf);
-    x->buf_ready = true;
-    x->w = quire__feed_xml_open(out);
-    return x->w ? QUIRE_OK : QUIRE_ERR_NOMEM;
+    if (!x->ready) {
+        quire__buf_init(&x->out);
+        quire__buf_init(&x->buf);
+        x->ready = true;
+    }
+    x->sink = out;
+    x->out.len = 0;
+    x->depth = 0;
+    x->doindent = true; /* xmlTextWriterSetIndent */
+    x->failed = false;
+    x->item = NULL;
+    quire__buf_put(&x->out, fx_decl, sizeof fx_decl - 1);
+    return x->out.oom ? QUIRE_ERR_NOMEM : QUIRE_OK;
 }
 
-static void fx_ok(quire_feed_xml *x, int rc)
+/* The open element's start tag, when still open, ends: content follows
+ * (xmlTextWriterHandleStateDependencies). */
+static void fx_content(quire_feed_xml *x)
 {
-    if (rc < 0)
-        x->failed = true;
-}
-
-void quire__fx_el(quire_feed_xml *x, const char *name, const char *text)
-{
-    fx_ok(x, quire__feed_xml_element(x->w, name, text));
-}
-
-void quire__fx_attr(quire_feed_xml *x, const char *name, const char *value)
-{
-    if (value)
-        fx_ok(x, xmlTextWriterWriteAttribute(x->w, BAD_CAST name, BAD_CAST value));
+    if (x->depth && x->in_tag[x->depth - 1]) {
+        quire__buf_putc(&x->out, '>');
+        x->in_tag[x->depth - 1] = false;
+    }
+    x->doindent = false;
 }
 
 void quire__fx_start(quire_feed_xml *x, const char *name)
 {
-    fx_ok(x, xmlTextWriterStartElement(x->w, BAD_CAST name));
+    if (x->depth && x->in_tag[x->depth - 1]) {
+        quire__buf_put(&x->out, ">\n", 2);
+        x->in_tag[x->depth - 1] = false;
+    }
+    if (x->depth == QUIRE_FX_MAX_DEPTH || !name || !*name) {
+        x->failed = true;
+        return;
+    }
+    x->names[x->depth] = name;
+    x->in_tag[x->depth] = true;
+    fx_indent(x, x->depth); /* a start tag is always indented */
+    x->depth++;
+    quire__buf_putc(&x->out, '<');
+    quire__buf_puts(&x->out, name);
 }
 
-void quire__fx_end(quire_feed_xml *x)
+void quire__fx_attr(quire_feed_xml *x, const char *name, const char *value)
 {
-    fx_ok(x, xmlTextWriterEndElement(x->w));
+    if (!value)
+        return;
+    if (!x->depth || !x->in_tag[x->depth - 1] || !name || !*name) {
+        x->failed = true; /* libxml2 refuses an attribute after content */
+        return;
+    }
+    quire__buf_putc(&x->out, ' ');
+    quire__buf_puts(&x->out, name);
+    quire__buf_put(&x->out, "=\"", 2);
+    fx_put_attr(&x->out, value);
+    quire__buf_putc(&x->out, '"');
 }
 
 void quire__fx_text(quire_feed_xml *x, const char *text)
 {
-    if (text)
-        fx_ok(x, xmlTextWriterWriteString(x->w, BAD_CAST text));
+    if (!text)
+        return;
+    fx_content(x);
+    if (x->depth)
+        fx_put_text(&x->out, text);
+    else
+        quire__buf_puts(&x->out, text); /* libxml2 escapes only inside an element */
 }
 
 void quire__fx_raw(quire_feed_xml *x, const char *text, size_t len)
 {
-    if (!text)
+    if (!text) {
         x->failed = true; /* out of memory making it */
-    else if (len > INT_MAX)
+        return;
+    }
+    fx_content(x);
+    quire__buf_put(&x->out, text, len);
+}
+
+void quire__fx_end(quire_feed_xml *x)
+{
+    if (!x->depth) {
         x->failed = true;
-    else
-        fx_ok(x, xmlTextWriterWriteRawLen(x->w, BAD_CAST text, (int)len));
+        return;
+    }
+    int d = --x->depth;
+    if (x->in_tag[d]) {
+        quire__buf_put(&x->out, "/>\n", 3);
+    } else {
+        if (x->doindent)
+            fx_indent(x, d);
+        quire__buf_put(&x->out, "</", 2);
+        quire__buf_puts(&x->out, x->names[d]);
+        quire__buf_put(&x->out, ">\n", 2);
+    }
+    x->doindent = true;
+    fx_maybe_flush(x);
+}
+
+void quire__fx_el(quire_feed_xml *x, const char *name, const char *text)
+{
+    if (!text)
+        return;
+    quire__fx_start(x, name);
+    quire__fx_text(x, text);
+    quire__fx_end(x);
+}
+
+bool quire__fx_item_begin(quire_feed_xml *x, const quire_feed_item *item, quire_feed_format f)
+{
+    /* What the item's start tag would write first: the parent's pending
+     * '>'.  After it, the item's bytes depend only on the depth (the end
+     * tags' indentation is decided by what comes before them inside the
+     * item), so the memo keys them on it. */
+    if (x->depth && x->in_tag[x->depth - 1]) {
+        quire__buf_put(&x->out, ">\n", 2);
+        x->in_tag[x->depth - 1] = false;
+    }
+    size_t len;
+    const char *bytes = quire__feed_item_bytes(item, f, x->depth, &len);
+    if (bytes) {
+        /* Straight into the sink (which holds back small writes itself),
+         * after what is pending: one copy. */
+        fx_flush(x);
+        if (!x->failed && quire_sink_write(x->sink, bytes, len) != QUIRE_OK)
+            x->failed = true;
+        x->doindent = true; /* as the item's end tag leaves it */
+        return true;
+    }
+    x->item = item;
+    x->item_format = f;
+    x->item_depth = x->depth;
+    x->item_start = x->out.len;
+    return false;
+}
+
+void quire__fx_item_end(quire_feed_xml *x)
+{
+    if (x->item && !x->failed && !x->out.oom && x->depth == x->item_depth)
+        quire__feed_item_bytes_keep(x->item, x->item_format, x->depth, x->out.data + x->item_start,
+                                    x->out.len - x->item_start);
+    x->item = NULL;
+    fx_maybe_flush(x);
 }
 
 int quire__fx_finish(quire_feed_xml *x)
 {
-    int rc = quire__feed_xml_close(x->w); /* EndDocument closes every open element */
-    x->w = NULL;
-    return x->failed ? QUIRE_ERR_IO : rc;
+    /* xmlTextWriterEndDocument closes what is open; indented, it adds no
+     * newline of its own. */
+    while (x->depth)
+        quire__fx_end(x);
+    x->item = NULL;
+    fx_flush(x);
+    return x->failed ? QUIRE_ERR_IO : QUIRE_OK;
 }
 
 void quire__fx_free(quire_feed_xml *x)
 {
     if (!x)
         return;
-    if (x->w)
-        xmlFreeTextWriter(x->w);
-    x->w = NULL;
-    if (x->buf_ready)
+    if (x->ready) {
+        quire__buf_free(&x->out);
         quire__buf_free(&x->buf);
-    x->buf_ready = false;
+    }
+    x->ready = false;
     quire__feed_ids_free(&x->ids);
 }

@@ -22,16 +22,16 @@
  *   - tags: doc->tags then doc->categories, without duplicates.
  *
  * Ownership: every string handed out lives in the arena the caller passes
- * (a scratch arena per item keeps memory flat over long feeds) and is
- * already clean for XML 1.0 (quire__xml_clean), so writers need no more
- * checks.  Nothing here keeps state between calls.
+ * (a scratch arena per item keeps memory flat over long feeds), or in the
+ * per-document memo until the next document (see below), and is already
+ * clean for XML 1.0 (quire__xml_clean), so writers need no more checks.
+ * The memo (one document's item, content and serialized items) and the
+ * answers of image probes are the only state kept between calls.
  */
 #ifndef QUIRE_FEED_COMMON_H
 #define QUIRE_FEED_COMMON_H
 
 #include "internal.h"
-
-#include <libxml/xmlwriter.h>
 
 #define QUIRE_FEED_FALLBACK_BASE "https://example.org/"
 #define QUIRE_FEED_FALLBACK_HOST "example.org"
@@ -128,6 +128,18 @@ const char *quire__feed_content_escaped(quire_arena *a, const quire_document *do
                                         const quire_feed_item *item, quire_feed_esc esc,
                                         size_t *len_out);
 
+/** s cleaned exactly as quire__xml_clean does (invalid UTF-8 becomes
+ *  U+FFFD byte by byte, characters XML 1.0 forbids are dropped) and
+ *  escaped as esc says, in one pass: malloc'd, *len_out gets its length;
+ *  "" (length 0, no quotes) when nothing is left.  NULL when out of
+ *  memory.  What quire__feed_content_escaped does to the content. */
+char *quire__feed_clean_escape(const char *s, quire_feed_esc esc, size_t *len_out);
+
+/** s (n bytes) as a JSON string, quotes included, escaped as cJSON 1.7
+ *  prints it: \" \\ \b \f \n \r \t, \u00xx for other controls,
+ *  every other byte as is. */
+void quire__feed_json_string(quire_buf *out, const char *s, size_t n);
+
 /** The plain-text summary as HTML (RSS description): &, <, >, " and ' all
  *  become entities, so no markup nor `href="..."` pattern survives. */
 void quire__feed_summary_html(quire_buf *out, const char *summary);
@@ -147,44 +159,108 @@ typedef struct quire_feed_ids {
 int quire__feed_ids_add(quire_feed_ids *set, const char *id);
 void quire__feed_ids_free(quire_feed_ids *set);
 
-/** An xmlTextWriter (UTF-8, indented) streaming into out through a small
- *  xmlOutputBuffer: memory stays flat whatever the number of items.  NULL
- *  when out of memory. */
-xmlTextWriterPtr quire__feed_xml_open(quire_sink *out);
-/** <name>text</name>, nothing when text is NULL.  libxml2's status (< 0:
- *  error).  text must already be clean (quire__xml_clean). */
-int quire__feed_xml_element(xmlTextWriterPtr w, const char *name, const char *text);
-/** End the document, flush into the sink and free the writer.  Returns
- *  QUIRE_OK or QUIRE_ERR_IO.  NULL is a no-op. */
-int quire__feed_xml_close(xmlTextWriterPtr w);
+/* ------------------------------------------------------------ the per-document memo
+ *
+ * The build writes one document into every feed set it belongs to (the main
+ * feeds, each of its tags and categories), in each format, one after the
+ * other, between quire__feed_memo_begin and _end.  What does not depend on
+ * the feed set is made once there: the item (quire__feed_item_get), its
+ * content (quire__feed_content_escaped) and the serialized item of each
+ * format (quire__fx_item_begin, quire__feed_item_bytes), so that writing the
+ * document into one more feed is an id check and one copy.  Outside that
+ * window every call makes its own. */
 
-/** What an XML feed writer (rss, atom) keeps between calls: the libxml2
- *  writer on the sink, a buffer reused for each item's HTML (memory stays
- *  flat), a sticky failure flag, and the ids written so far.  Zeroed is
+/** The feed formats whose serialized items the memo keeps. */
+typedef enum quire_feed_format {
+    QUIRE_FEED_FMT_RSS,
+    QUIRE_FEED_FMT_ATOM,
+    QUIRE_FEED_FMT_JSON,
+    QUIRE_FEED_FMT_COUNT
+} quire_feed_format;
+
+/** doc mapped onto its item (quire__feed_item_init) for the feed of ctx:
+ *  the memo's when it holds it (same document, site, and, for an undated
+ *  document, same ctx->updated), else made now, in the memo when it is on,
+ *  else in *scratch (created here when NULL; the caller frees it).
+ *  QUIRE_OK or QUIRE_ERR_NOMEM. */
+int quire__feed_item_get(const quire_feed_item **out, quire_arena **scratch,
+                         const quire_document *doc, const quire_writer_ctx *ctx);
+/** The serialized item of format f the memo holds for item (made by
+ *  quire__feed_item_get) with `level` as its writer's context (a depth),
+ *  or NULL; *len gets its length. */
+const char *quire__feed_item_bytes(const quire_feed_item *item, quire_feed_format f, int level,
+                                   size_t *len);
+/** Keep data as the serialized item of format f (see above); nothing when
+ *  item is not the memo's (the memo is off). */
+void quire__feed_item_bytes_keep(const quire_feed_item *item, quire_feed_format f, int level,
+                                 const char *data, size_t len);
+
+/* ------------------------------------------------------------ XML output
+ *
+ * A small streaming XML writer producing exactly the bytes libxml2's
+ * xmlTextWriter (2.9.14, indent on, indent string "  ", started with
+ * version "1.0" and encoding "UTF-8") gives for the same calls:
+ *   - the declaration <?xml version="1.0" encoding="UTF-8"?> and a newline;
+ *   - a start tag on its own line, indented two spaces per open ancestor;
+ *     an element without content ends as <x/>;
+ *   - an end tag right after text, or on its own indented line after child
+ *     elements; every end tag is followed by a newline;
+ *   - text escaped as xmlEncodeSpecialChars does (< > & " and CR);
+ *   - attribute values as xmlBufAttrSerializeTxtContent does for a writer
+ *     whose document has an encoding: < > & " as entities, TAB, LF, CR as
+ *     &#9; &#10; &#13;, every other byte (UTF-8 included) as is.
+ * Namespaces are plain attributes (xmlns, xmlns:prefix) and prefixed names.
+ * Output gathers in a buffer that goes to the sink in large chunks.
+ * tests/feeds/feeds_test.c drives this and libxml2 with the same calls and
+ * compares the bytes. */
+
+#define QUIRE_FX_MAX_DEPTH 16
+
+/** What an XML feed writer (rss, atom) keeps between calls.  Zeroed is
  *  ready for quire__fx_open; quire__fx_free releases it (any state). */
 typedef struct quire_feed_xml {
-    xmlTextWriterPtr w;
-    quire_buf buf;
-    bool buf_ready;
-    bool failed;          /* sticky: some libxml2 call failed */
+    quire_sink *sink;
+    quire_buf out;        /* written, not yet in the sink */
+    quire_buf buf;        /* the writers' scratch (an item's description) */
+    bool ready;           /* out and buf initialized */
+    bool failed;          /* sticky: a misuse, or the sink failed */
+    /* open elements, outermost first: names are the callers' (string
+     * literals) and must live until the element ends */
+    const char *names[QUIRE_FX_MAX_DEPTH];
+    bool in_tag[QUIRE_FX_MAX_DEPTH]; /* start tag not closed yet: its '>' is pending */
+    int depth;
+    bool doindent;        /* libxml2's flag: the next end tag goes on its own line */
+    /* the item being written (quire__fx_item_begin .. _end) */
+    const quire_feed_item *item;
+    quire_feed_format item_format;
+    int item_depth;
+    size_t item_start;    /* its first byte in out */
     quire_feed_ids ids;
 } quire_feed_xml;
 
-/** Start writing into out.  QUIRE_OK or QUIRE_ERR_NOMEM. */
+/** Start writing into out: the XML declaration.  QUIRE_OK or QUIRE_ERR_NOMEM. */
 int quire__fx_open(quire_feed_xml *x, quire_sink *out);
 /** <name>text</name> (nothing when text is NULL); text must be clean. */
 void quire__fx_el(quire_feed_xml *x, const char *name, const char *text);
-/** An attribute of the open element (nothing when value is NULL). */
+/** An attribute of the element just started (nothing when value is NULL). */
 void quire__fx_attr(quire_feed_xml *x, const char *name, const char *value);
 void quire__fx_start(quire_feed_xml *x, const char *name);
 void quire__fx_end(quire_feed_xml *x);
 /** Text content of the open element. */
 void quire__fx_text(quire_feed_xml *x, const char *text);
-/** Text already escaped (quire__feed_content_escaped), written as is. */
+/** Text already escaped (quire__feed_content_escaped), written as is;
+ *  NULL (out of memory making it) marks the writer failed. */
 void quire__fx_raw(quire_feed_xml *x, const char *text, size_t len);
-/** End the document and flush it into the sink: QUIRE_OK or QUIRE_ERR_IO. */
+/** Before writing item (from quire__feed_item_get) as format f: true when
+ *  the memo held its bytes for this place and they are written already;
+ *  false when the caller writes the item, then calls quire__fx_item_end,
+ *  which keeps the bytes in the memo. */
+bool quire__fx_item_begin(quire_feed_xml *x, const quire_feed_item *item, quire_feed_format f);
+void quire__fx_item_end(quire_feed_xml *x);
+/** Close every open element and flush into the sink: QUIRE_OK or
+ *  QUIRE_ERR_IO (a failure on the way included). */
 int quire__fx_finish(quire_feed_xml *x);
-/** Free whatever is left (the writer's close callback). */
+/** Free whatever is left. */
 void quire__fx_free(quire_feed_xml *x);
 
 #endif /* QUIRE_FEED_COMMON_H */

@@ -32,106 +32,123 @@
  * date_modified only when the document has a modified date.
  *
  * Output: the bytes cJSON_Print() would give for the whole feed (tab
- * indentation, keys in the order above), but streamed: the header goes out
- * at begin, each item is built as a cJSON tree, printed, written and freed
- * at write_document, and the closing brackets at end.  What stays in memory
- * between items is the set of 64-bit hashes of the ids written (8 bytes
- * per item).  No clock is read: output is byte-identical between runs.
+ * indentation, keys in the order above), but streamed and printed here
+ * (see "printing" below): the header goes out at begin, each item at
+ * write_document, and the closing brackets at end.  An item is printed
+ * once per document and kept in feed_common's per-document memo for the
+ * other feed sets the document is in.  What stays in memory between items
+ * is the set of 64-bit hashes of the ids written (8 bytes per item).  No
+ * clock is read: output is byte-identical between runs.
  *
- * Ownership: priv owns the id set and a buffer; close frees both.  Each
- * item uses its own arena, freed when the item is written.
+ * Ownership: priv owns the id set and two buffers; close frees them.  Each
+ * item uses its own arena, made when needed and freed when it is written.
  */
 #include "feed_common.h"
 
-#include <cjson/cJSON.h>
 #include <string.h>
 
 #define JF_VERSION "https://jsonfeed.org/version/1.1"
 
 typedef struct jf_priv {
     quire_feed_ids ids;     /* ids written so far */
-    quire_buf buf;          /* content of the current item */
+    quire_buf buf;          /* content_text of the current item */
+    quire_buf item;         /* the current item, printed */
     size_t items;           /* items written so far */
 } jf_priv;
 
+/* ------------------------------------------------------------ printing
+ *
+ * The bytes cJSON_Print gives (cJSON 1.7.15, formatted): an object is "{",
+ * a newline, each member on its own line as TABS "key":<TAB>value, a comma
+ * after each but the last, then a newline and "}" indented one tab less
+ * (an empty object is "{\n" and the closing line); an array is "[" values
+ * separated by ", " "]" on one line; objects and arrays both count in the
+ * depth (the number of tabs).  Strings are escaped as cJSON does
+ * (quire__feed_json_string). */
+
+typedef struct jf_obj {
+    quire_buf *b;
+    int depth;  /* tabs before each key */
+    bool first;
+} jf_obj;
+
+static void jf_tabs(quire_buf *b, int n)
+{
+    static const char tabs[] = "\t\t\t\t\t\t\t\t";
+    for (; n > 8; n -= 8)
+        quire__buf_put(b, tabs, 8);
+    if (n > 0)
+        quire__buf_put(b, tabs, (size_t)n);
+}
+
+static void jf_str(quire_buf *b, const char *s)
+{
+    quire__feed_json_string(b, s, strlen(s));
+}
+
+static jf_obj jf_obj_begin(quire_buf *b, int depth)
+{
+    quire__buf_put(b, "{\n", 2);
+    return (jf_obj){.b = b, .depth = depth, .first = true};
+}
+
+static void jf_key(jf_obj *o, const char *key)
+{
+    if (!o->first)
+        quire__buf_put(o->b, ",\n", 2);
+    o->first = false;
+    jf_tabs(o->b, o->depth);
+    jf_str(o->b, key);
+    quire__buf_put(o->b, ":\t", 2);
+}
+
+static void jf_obj_end(jf_obj *o)
+{
+    if (!o->first)
+        quire__buf_putc(o->b, '\n');
+    jf_tabs(o->b, o->depth - 1);
+    quire__buf_putc(o->b, '}');
+}
+
+/* A string member, always written. */
+static void jf_put_str(jf_obj *o, const char *key, const char *s)
+{
+    jf_key(o, key);
+    jf_str(o->b, s ? s : "");
+}
+
 /* A string member; left out when NULL or empty.  Strings from feed_common
  * are clean already; others go through quire__xml_clean. */
-static void jf_add_str(cJSON *obj, const char *key, const char *s)
+static void jf_add_str(jf_obj *o, const char *key, const char *s)
 {
     if (s && *s)
-        cJSON_AddStringToObject(obj, key, s);
+        jf_put_str(o, key, s);
 }
 
-static void jf_add_authors(cJSON *obj, const quire_author *authors, size_t n)
+static void jf_add_authors(jf_obj *o, const quire_author *authors, size_t n)
 {
-    cJSON *arr = NULL;
+    if (!n)
+        return;
+    jf_key(o, "authors");
+    quire__buf_putc(o->b, '[');
     for (size_t i = 0; i < n; i++) {
-        cJSON *o = cJSON_CreateObject();
-        if (!o)
-            break;
-        jf_add_str(o, "name", authors[i].name);
-        jf_add_str(o, "url", authors[i].url);
-        jf_add_str(o, "avatar", authors[i].avatar);
-        if (!arr && !(arr = cJSON_AddArrayToObject(obj, "authors"))) {
-            cJSON_Delete(o);
-            break;
-        }
-        cJSON_AddItemToArray(arr, o);
+        if (i)
+            quire__buf_put(o->b, ", ", 2);
+        /* the array is one level, the object in it another */
+        jf_obj au = jf_obj_begin(o->b, o->depth + 2);
+        jf_add_str(&au, "name", authors[i].name);
+        jf_add_str(&au, "url", authors[i].url);
+        jf_add_str(&au, "avatar", authors[i].avatar);
+        jf_obj_end(&au);
     }
+    quire__buf_putc(o->b, ']');
 }
 
-static void jf_add_date(cJSON *obj, const char *key, const quire_date *d)
+static void jf_add_date(jf_obj *o, const char *key, const quire_date *d)
 {
     char buf[40];
     if (d->set)
-        cJSON_AddStringToObject(obj, key, quire_date_rfc3339(d, buf));
-}
-
-/* content_html stands in the cJSON tree as this string, which cJSON prints
- * as "\u0001": no other string of an item can print so (feed strings are
- * clean for XML 1.0, which has no U+0001).  jf_emit puts the content,
- * escaped once per document for every feed (quire__feed_content_escaped),
- * in its place: cJSON would spend more time escaping the content than
- * everything else in the item, again for every feed set. */
-#define JF_CONTENT_MARK "\x01"
-#define JF_CONTENT_PRINTED "\"\\u0001\""
-
-/* Prints item (or the header) and writes it, re-indented by `indent` tabs
- * so that the streamed file equals cJSON_Print of the whole feed, with
- * `content` (a printed JSON string, or NULL) in place of the mark.  The
- * newlines in cJSON's output are all formatting: newlines inside strings
- * are escaped. */
-static int jf_emit(quire_sink *out, const cJSON *item, int indent, size_t drop_tail,
-                   const char *content, size_t content_len)
-{
-    char *text = cJSON_Print(item);
-    if (!text)
-        return QUIRE_ERR_NOMEM;
-    size_t len = strlen(text) - drop_tail;
-    const char *mark = content ? strstr(text, JF_CONTENT_PRINTED) : NULL;
-    quire_buf b;
-    quire__buf_init(&b);
-    size_t run = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (text + i == mark) {
-            quire__buf_put(&b, text + run, i - run);
-            quire__buf_put(&b, content, content_len);
-            i += sizeof JF_CONTENT_PRINTED - 2;
-            run = i + 1;
-            continue;
-        }
-        if (text[i] != '\n')
-            continue;
-        quire__buf_put(&b, text + run, i + 1 - run);
-        for (int k = 0; k < indent; k++)
-            quire__buf_putc(&b, '\t');
-        run = i + 1;
-    }
-    quire__buf_put(&b, text + run, len - run);
-    cJSON_free(text);
-    int rc = b.oom ? QUIRE_ERR_NOMEM : quire_sink_write(out, b.data, b.len);
-    quire__buf_free(&b);
-    return rc;
+        jf_put_str(o, key, quire_date_rfc3339(d, buf));
 }
 
 /* ------------------------------------------------------------ writer */
@@ -140,97 +157,115 @@ static int jsonfeed_begin(quire_writer_ctx *ctx)
 {
     const quire_site *s = ctx->site;
     quire_arena *a = quire_arena_new(); /* the header's strings: freed below */
-    cJSON *feed = cJSON_CreateObject();
-    if (!a || !feed) {
-        quire_arena_free(a);
-        cJSON_Delete(feed);
+    if (!a)
         return QUIRE_ERR_NOMEM;
-    }
+    quire_buf b;
+    quire__buf_init(&b);
     const char *link = quire__feed_site_link(a, s);
-    cJSON_AddStringToObject(feed, "version", JF_VERSION);
-    cJSON_AddStringToObject(feed, "title", quire__feed_title(a, ctx));
-    cJSON_AddStringToObject(feed, "home_page_url", link);
-    cJSON_AddStringToObject(feed, "feed_url", quire__feed_self_url(a, ctx));
-    jf_add_str(feed, "description", quire__xml_clean(a, s->description));
-    jf_add_str(feed, "icon", quire__feed_abs_url(a, link, s->icon));
-    jf_add_str(feed, "favicon", quire__feed_abs_url(a, link, s->favicon));
+    jf_obj feed = jf_obj_begin(&b, 1);
+    jf_put_str(&feed, "version", JF_VERSION);
+    jf_put_str(&feed, "title", quire__feed_title(a, ctx));
+    jf_put_str(&feed, "home_page_url", link);
+    jf_put_str(&feed, "feed_url", quire__feed_self_url(a, ctx));
+    jf_add_str(&feed, "description", quire__xml_clean(a, s->description));
+    jf_add_str(&feed, "icon", quire__feed_abs_url(a, link, s->icon));
+    jf_add_str(&feed, "favicon", quire__feed_abs_url(a, link, s->favicon));
     size_t n;
     const quire_author *authors = quire__feed_authors(a, s->authors, s->n_authors, link, &n);
-    jf_add_authors(feed, authors, n);
-    jf_add_str(feed, "language", quire__feed_language(a, s->language));
-    /* The header is the feed object without its closing "\n}": items
-     * follow as the last member. */
-    int rc = jf_emit(ctx->out, feed, 0, 2, NULL, 0);
-    cJSON_Delete(feed);
+    jf_add_authors(&feed, authors, n);
+    jf_add_str(&feed, "language", quire__feed_language(a, s->language));
+    /* items is the last member: its items follow as they come, and
+     * jsonfeed_end closes the array and the feed. */
+    jf_key(&feed, "items");
+    quire__buf_putc(&b, '[');
     quire_arena_free(a);
-    if (rc == QUIRE_OK)
-        rc = quire_sink_puts(ctx->out, ",\n\t\"items\":\t[");
+    int rc = b.oom ? QUIRE_ERR_NOMEM : quire_sink_write(ctx->out, b.data, b.len);
+    quire__buf_free(&b);
     return rc;
 }
 
-/* The item object, with JF_CONTENT_MARK for a content_html; NULL when out
- * of memory. */
-static cJSON *jf_item(jf_priv *p, quire_arena *a, const quire_document *d,
-                      const quire_feed_item *it, bool has_html)
+/* The item object, printed into p->item: a member of the items array of
+ * the feed object, so its keys are three tabs in. */
+static int jf_item(jf_priv *p, quire_arena **a, const quire_document *d,
+                   const quire_feed_item *it)
 {
-    cJSON *o = cJSON_CreateObject();
-    if (!o)
-        return NULL;
-    cJSON_AddStringToObject(o, "id", it->id);
-    cJSON_AddStringToObject(o, "url", it->url);
-    jf_add_str(o, "external_url", it->external_url);
-    jf_add_str(o, "title", it->title);
-    if (has_html) {
-        cJSON_AddStringToObject(o, "content_html", JF_CONTENT_MARK);
+    if (!*a && !(*a = quire_arena_new()))
+        return QUIRE_ERR_NOMEM;
+    size_t len;
+    const char *content = quire__feed_content_escaped(*a, d, it, QUIRE_FEED_ESC_JSON, &len);
+    if (!content)
+        return QUIRE_ERR_NOMEM;
+    quire__buf_reset(&p->item);
+    jf_obj o = jf_obj_begin(&p->item, 3);
+    jf_put_str(&o, "id", it->id);
+    jf_put_str(&o, "url", it->url);
+    jf_add_str(&o, "external_url", it->external_url);
+    jf_add_str(&o, "title", it->title);
+    if (len) {
+        /* escaped once per document for every feed */
+        jf_key(&o, "content_html");
+        quire__buf_put(&p->item, content, len);
     } else {
         /* No HTML at all: content_text is required, even if empty. */
         quire__buf_reset(&p->buf);
         if (d->body)
             quire__render_text(&p->buf, d->body);
         const char *text = p->buf.len ? quire__buf_cstr(&p->buf) : it->summary ? it->summary : "";
-        cJSON_AddStringToObject(o, "content_text", quire__xml_clean(a, text));
+        const char *clean = quire__xml_clean(*a, text);
+        if (!clean)
+            return QUIRE_ERR_NOMEM;
+        jf_put_str(&o, "content_text", clean);
     }
-    jf_add_str(o, "summary", it->summary);
-    jf_add_str(o, "image", it->image.url);
-    jf_add_date(o, "date_published", &it->published);
+    jf_add_str(&o, "summary", it->summary);
+    jf_add_str(&o, "image", it->image.url);
+    jf_add_date(&o, "date_published", &it->published);
     if (d->modified.set)
-        jf_add_date(o, "date_modified", &it->updated);
-    jf_add_authors(o, it->authors, it->n_authors);
+        jf_add_date(&o, "date_modified", &it->updated);
+    jf_add_authors(&o, it->authors, it->n_authors);
     if (it->n_tags) {
-        cJSON *arr = cJSON_AddArrayToObject(o, "tags");
-        for (size_t i = 0; arr && i < it->n_tags; i++)
-            cJSON_AddItemToArray(arr, cJSON_CreateString(it->tags[i]));
+        jf_key(&o, "tags");
+        quire__buf_putc(&p->item, '[');
+        for (size_t i = 0; i < it->n_tags; i++) {
+            if (i)
+                quire__buf_put(&p->item, ", ", 2);
+            jf_str(&p->item, it->tags[i]);
+        }
+        quire__buf_putc(&p->item, ']');
     }
-    jf_add_str(o, "language", it->language);
-    return o;
+    jf_add_str(&o, "language", it->language);
+    jf_obj_end(&o);
+    return p->item.oom || p->buf.oom ? QUIRE_ERR_NOMEM : QUIRE_OK;
 }
 
 static int jsonfeed_write_document(quire_writer_ctx *ctx, const quire_document *d)
 {
     jf_priv *p = ctx->priv;
-    quire_arena *a = quire_arena_new(); /* per item: freed below */
-    if (!a)
-        return QUIRE_ERR_NOMEM;
-    quire_feed_item it;
-    int rc = quire__feed_item_init(&it, a, d, ctx);
-    int fresh = rc == QUIRE_OK ? quire__feed_ids_add(&p->ids, it.id) : rc;
+    quire_arena *a = NULL; /* per item, made when needed: freed below */
+    const quire_feed_item *it;
+    int rc = quire__feed_item_get(&it, &a, d, ctx);
+    int fresh = rc == QUIRE_OK ? quire__feed_ids_add(&p->ids, it->id) : rc;
     if (fresh == 0)
         quire_diag_add(ctx->diags, QUIRE_SEV_WARNING, "jsonfeed", d->source_path, 0, 0,
-                       "duplicate id '%.80s': document left out of the feed", it.id);
+                       "duplicate id '%.80s': document left out of the feed", it->id);
     if (fresh <= 0) {
         quire_arena_free(a);
         return fresh < 0 ? fresh : QUIRE_OK;
     }
-    size_t len;
-    const char *content = quire__feed_content_escaped(a, d, &it, QUIRE_FEED_ESC_JSON, &len);
-    cJSON *o = content ? jf_item(p, a, d, &it, len > 0) : NULL;
-    rc = o && !p->buf.oom ? QUIRE_OK : QUIRE_ERR_NOMEM;
+    /* The same document in another feed set: printed already. */
+    size_t len = 0;
+    const char *text = quire__feed_item_bytes(it, QUIRE_FEED_FMT_JSON, 0, &len);
+    if (!text) {
+        rc = jf_item(p, &a, d, it);
+        text = p->item.data;
+        len = p->item.len;
+        if (rc == QUIRE_OK)
+            quire__feed_item_bytes_keep(it, QUIRE_FEED_FMT_JSON, 0, text, len);
+    }
+    if (rc == QUIRE_OK && p->items)
+        rc = quire_sink_write(ctx->out, ", ", 2);
     if (rc == QUIRE_OK)
-        rc = quire_sink_puts(ctx->out, p->items ? ", " : "");
-    if (rc == QUIRE_OK)
-        rc = jf_emit(ctx->out, o, 2, 0, len ? content : NULL, len);
+        rc = quire_sink_write(ctx->out, text, len);
     p->items++;
-    cJSON_Delete(o);
     quire_arena_free(a);
     return rc;
 }
@@ -247,6 +282,7 @@ static void jsonfeed_close(quire_writer_ctx *ctx)
         return;
     quire__feed_ids_free(&p->ids);
     quire__buf_free(&p->buf);
+    quire__buf_free(&p->item);
 }
 
 const quire_writer quire_writer_jsonfeed = {

@@ -1,6 +1,7 @@
 /*
  * rss.c — writer "rss": RSS 2.0 (with the RSS Advisory Board's profile in
- * mind), serialized by libxml2's xmlTextWriter, never by pasting strings.
+ * mind), serialized by feed_common's XML writer (the bytes libxml2's
+ * xmlTextWriter gives), never by pasting strings.
  *
  * What an item carries and why:
  *   - guid: the shared item id (feed_common.h); isPermaLink="false" unless
@@ -113,61 +114,75 @@ static void rss_image(quire_feed_xml *p, const quire_feed_image *img)
     quire__fx_end(p);
 }
 
-static int rss_write_document(quire_writer_ctx *ctx, const quire_document *doc)
+/* The item element; a is the item's scratch arena (made here when NULL). */
+static int rss_item(quire_feed_xml *p, quire_arena **a, const quire_document *doc,
+                    const quire_feed_item *it)
 {
-    quire_feed_xml *p = ctx->priv;
-    quire_arena *a = quire_arena_new(); /* per item: freed below */
-    if (!a)
+    if (!*a && !(*a = quire_arena_new()))
         return QUIRE_ERR_NOMEM;
-    quire_feed_item it;
-    int rc = quire__feed_item_init(&it, a, doc, ctx);
-    int fresh = rc == QUIRE_OK ? quire__feed_ids_add(&p->ids, it.id) : rc;
-    if (fresh == 0)
-        quire_diag_add(ctx->diags, QUIRE_SEV_WARNING, "rss", doc->source_path, 0, 0,
-                       "duplicate id '%.80s': document left out of the feed", it.id);
-    if (fresh <= 0) {
-        quire_arena_free(a);
-        return fresh < 0 ? fresh : QUIRE_OK;
-    }
     quire__fx_start(p, "item");
-    quire__fx_el(p, "title", it.title);
-    quire__fx_el(p, "link", it.url);
+    quire__fx_el(p, "title", it->title);
+    quire__fx_el(p, "link", it->url);
     quire__fx_start(p, "guid");
-    if (!it.id_is_permalink)
+    if (!it->id_is_permalink)
         quire__fx_attr(p, "isPermaLink", "false");
-    quire__fx_text(p, it.id);
+    quire__fx_text(p, it->id);
     quire__fx_end(p);
-    rss_date(p, "pubDate", &it.published);
+    rss_date(p, "pubDate", &it->published);
     const quire_author *mail = NULL;
-    for (size_t i = 0; i < it.n_authors; i++) {
-        quire__fx_el(p, "dc:creator", it.authors[i].name);
-        if (!mail && it.authors[i].email)
-            mail = &it.authors[i];
+    for (size_t i = 0; i < it->n_authors; i++) {
+        quire__fx_el(p, "dc:creator", it->authors[i].name);
+        if (!mail && it->authors[i].email)
+            mail = &it->authors[i];
     }
     if (mail) {
         const char *v = strcmp(mail->name, mail->email) == 0
                             ? mail->email
-                            : quire_arena_printf(a, "%s (%s)", mail->email, mail->name);
+                            : quire_arena_printf(*a, "%s (%s)", mail->email, mail->name);
         quire__fx_el(p, "author", v);
     }
-    for (size_t i = 0; i < it.n_tags; i++)
-        quire__fx_el(p, "category", it.tags[i]);
-    if (it.summary) {
+    for (size_t i = 0; i < it->n_tags; i++)
+        quire__fx_el(p, "category", it->tags[i]);
+    if (it->summary) {
         quire__buf_reset(&p->buf);
-        quire__feed_summary_html(&p->buf, it.summary);
+        quire__feed_summary_html(&p->buf, it->summary);
         quire__fx_el(p, "description", quire__buf_cstr(&p->buf));
     }
     size_t len;
-    const char *content = quire__feed_content_escaped(a, doc, &it, QUIRE_FEED_ESC_XML, &len);
+    const char *content = quire__feed_content_escaped(*a, doc, it, QUIRE_FEED_ESC_XML, &len);
     /* Escaped text, not CDATA: "]]>" in the content cannot end anything. */
     quire__fx_start(p, "content:encoded");
     quire__fx_raw(p, content, len);
     quire__fx_end(p);
-    rss_image(p, &it.image);
+    rss_image(p, &it->image);
     quire__fx_end(p);
-    quire_arena_free(a);
     if (p->buf.oom || !content)
         return QUIRE_ERR_NOMEM;
+    return QUIRE_OK;
+}
+
+static int rss_write_document(quire_writer_ctx *ctx, const quire_document *doc)
+{
+    quire_feed_xml *p = ctx->priv;
+    quire_arena *a = NULL; /* per item, made when needed: freed below */
+    const quire_feed_item *it;
+    int rc = quire__feed_item_get(&it, &a, doc, ctx);
+    int fresh = rc == QUIRE_OK ? quire__feed_ids_add(&p->ids, it->id) : rc;
+    if (fresh == 0)
+        quire_diag_add(ctx->diags, QUIRE_SEV_WARNING, "rss", doc->source_path, 0, 0,
+                       "duplicate id '%.80s': document left out of the feed", it->id);
+    if (fresh <= 0) {
+        quire_arena_free(a);
+        return fresh < 0 ? fresh : QUIRE_OK;
+    }
+    /* The same document in another feed set: its item is written already. */
+    if (!quire__fx_item_begin(p, it, QUIRE_FEED_FMT_RSS)) {
+        rc = rss_item(p, &a, doc, it);
+        quire__fx_item_end(p);
+    }
+    quire_arena_free(a);
+    if (rc != QUIRE_OK)
+        return rc;
     return p->failed ? QUIRE_ERR_IO : QUIRE_OK;
 }
 

@@ -16,7 +16,10 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxml/HTMLparser.h>
+#include <libxml/xmlwriter.h>
 #include <cjson/cJSON.h>
+
+#include "feed_common.h" /* internals: the XML writer, escaping, the memo */
 
 #include <ctype.h>
 #include <errno.h>
@@ -1011,11 +1014,9 @@ static int dump_one(const char *dir, const char *name, quire_collection *c)
 }
 
 
-/* Internal (src/writers/feed_common.c): the per-document memo the build
- * turns on around each document, under which a document's content is
- * escaped once for every feed set and format. */
-void quire__feed_memo_begin(void);
-void quire__feed_memo_end(void);
+/* Internal (src/writers/feed_common.c, declared in internal.h): the
+ * per-document memo the build turns on around each document, under which a
+ * document's content is escaped once for every feed set and format. */
 
 /* The content of the one item of each format, unescaped by the formats'
  * own parsers (libxml2, cJSON), must be the same string, and hold every
@@ -1084,6 +1085,289 @@ static void test_content_escaping(bool memo)
     quire_collection_free(c);
 }
 
+/* ------------------------------------------------- byte-exactness checks
+ *
+ * The XML feeds were written by libxml2's xmlTextWriter; feed_common.c now
+ * writes them itself and must give the same bytes, and the JSON Feed must
+ * stay what cJSON_Print gives.  These drive the internals directly. */
+
+typedef struct rng {
+    uint64_t s;
+} rng;
+
+static uint32_t rnd(rng *r)
+{
+    r->s ^= r->s << 13;
+    r->s ^= r->s >> 7;
+    r->s ^= r->s << 17;
+    return (uint32_t)(r->s >> 11);
+}
+
+/* Pieces of the strings below: plain text, everything an escaper treats
+ * specially, the controls XML allows, UTF-8 of every length. */
+static const char *const clean_pieces[] = {
+    "a", "Zed", "0", " ", "  ", "<", ">", "&", "\"", "'", "\t", "\n", "\r", "\r\n", "]]>",
+    "&amp;", "&#10;", "=", "/", "\\", "\x7f", "\xc2\x85", "\xc3\xa9", "\xe6\x8a\x80",
+    "\xef\xbf\xbd", "\xf0\x9f\x98\x80", "plain words here ", "0123456789abcdef"};
+/* ... and what cleaning removes or replaces. */
+static const char *const dirty_pieces[] = {
+    "\x01", "\x08", "\x0b", "\x0c", "\x1f", "\x80", "\xbf", "\xc3", "\xc0\xaf", "\xe6\x8a",
+    "\xed\xa0\x80", "\xef\xbf\xbe", "\xef\xbf\xbf", "\xf4\x90\x80\x80", "\xf8\x88\x80\x80\x80",
+    "\xfe", "\xff"};
+
+static void rand_string(rng *r, quire_buf *b, size_t pieces, bool dirty)
+{
+    quire__buf_reset(b);
+    for (size_t i = 0; i < pieces; i++) {
+        const char *p;
+        if (dirty && rnd(r) % 5 == 0)
+            p = dirty_pieces[rnd(r) % (sizeof dirty_pieces / sizeof *dirty_pieces)];
+        else
+            p = clean_pieces[rnd(r) % (sizeof clean_pieces / sizeof *clean_pieces)];
+        quire__buf_puts(b, p);
+    }
+    quire__buf_cstr(b);
+}
+
+static int xw_write(void *ctx, const char *buf, int len)
+{
+    quire__buf_put(ctx, buf, (size_t)len);
+    return len;
+}
+
+static int xw_close(void *ctx)
+{
+    (void)ctx;
+    return 0;
+}
+
+/* The same random calls to libxml2's xmlTextWriter (set up as the feeds
+ * used it) and to quire__fx_*: the same bytes. */
+static void test_xml_writer_exact(void)
+{
+    static const char *const names[] = {"a", "item", "atom:link", "media:content", "x-y"};
+    const size_t n_names = sizeof names / sizeof *names;
+    rng r = {0x9E3779B97F4A7C15ULL};
+    quire_buf want, s1, s2;
+    quire__buf_init(&want);
+    quire__buf_init(&s1);
+    quire__buf_init(&s2);
+    int bad = 0;
+    for (int trial = 0; trial < 3000 && bad < 5; trial++) {
+        quire__buf_reset(&want);
+        xmlOutputBufferPtr ob = xmlOutputBufferCreateIO(xw_write, xw_close, &want, NULL);
+        xmlTextWriterPtr w = ob ? xmlNewTextWriter(ob) : NULL;
+        if (!w || xmlTextWriterSetIndent(w, 1) < 0 ||
+            xmlTextWriterSetIndentString(w, BAD_CAST "  ") < 0 ||
+            xmlTextWriterStartDocument(w, "1.0", "UTF-8", NULL) < 0) {
+            CHECK(0, "xml writer: libxml2 setup");
+            return;
+        }
+        quire_sink *sink = NULL;
+        if (quire_sink_open_memory(&sink) != QUIRE_OK)
+            exit(99);
+        quire_feed_xml x = {0};
+        CHECK(quire__fx_open(&x, sink) == QUIRE_OK, "xml writer: open");
+        quire__buf_reset(&s1);
+        int depth = 0, ops = 0;
+        bool can_attr = false;
+        const char *name = names[rnd(&r) % n_names];
+        xmlTextWriterStartElement(w, BAD_CAST name);
+        quire__fx_start(&x, name);
+        depth = 1;
+        can_attr = true;
+        char trace[4096];
+        size_t tl = (size_t)snprintf(trace, sizeof trace, "start %s", name);
+        while (depth > 0 && ops++ < 60) {
+            unsigned op = rnd(&r) % 12;
+            bool dirty = false;
+            rand_string(&r, &s2, rnd(&r) % 4 == 0 ? 0 : rnd(&r) % 8, dirty);
+            const char *v = quire__buf_cstr(&s2);
+            name = names[rnd(&r) % n_names];
+            const char *what;
+            if (op < 3 && depth < 8) {
+                xmlTextWriterStartElement(w, BAD_CAST name);
+                quire__fx_start(&x, name);
+                depth++;
+                can_attr = true;
+                what = "start";
+            } else if (op < 5 && can_attr) {
+                xmlTextWriterWriteAttribute(w, BAD_CAST name, BAD_CAST v);
+                quire__fx_attr(&x, name, v);
+                what = "attr";
+            } else if (op < 7) {
+                xmlTextWriterWriteElement(w, BAD_CAST name, BAD_CAST v);
+                quire__fx_el(&x, name, v);
+                can_attr = false;
+                what = "el";
+            } else if (op < 8) {
+                xmlTextWriterWriteString(w, BAD_CAST v);
+                quire__fx_text(&x, v);
+                can_attr = false;
+                what = "text";
+            } else if (op < 9) {
+                xmlTextWriterWriteRawLen(w, BAD_CAST v, (int)strlen(v));
+                quire__fx_raw(&x, v, strlen(v));
+                can_attr = false;
+                what = "raw";
+            } else {
+                xmlTextWriterEndElement(w);
+                quire__fx_end(&x);
+                depth--;
+                can_attr = false;
+                what = "end";
+            }
+            if (tl < sizeof trace)
+                tl += (size_t)snprintf(trace + tl, sizeof trace - tl, ", %s", what);
+        }
+        while (xmlTextWriterEndElement(w) >= 0)
+            ;
+        xmlTextWriterEndDocument(w);
+        xmlTextWriterFlush(w);
+        xmlFreeTextWriter(w);
+        int rc = quire__fx_finish(&x);
+        quire__fx_free(&x);
+        char *got = NULL;
+        size_t got_len = 0;
+        quire_sink_commit_memory(sink, &got, &got_len);
+        bool same = rc == QUIRE_OK && got && got_len == want.len &&
+                    !memcmp(got, quire__buf_cstr(&want), want.len);
+        CHECK(same, "xml writer: trial %d (%s) differs from libxml2:\n--- libxml2\n%s\n--- quire\n%s",
+              trial, trace, quire__buf_cstr(&want), got ? got : "(null)");
+        bad += !same;
+        free(got);
+    }
+    quire__buf_free(&want);
+    quire__buf_free(&s1);
+    quire__buf_free(&s2);
+}
+
+/* quire__feed_clean_escape against what it replaces: quire__xml_clean,
+ * then xmlEncodeSpecialChars (XML) or cJSON's string printer (JSON), on
+ * strings with broken UTF-8 and forbidden characters too, short and long
+ * (across its 16 KiB blocks). */
+static void test_clean_escape_exact(void)
+{
+    rng r = {0xD1B54A32D192ED03ULL};
+    quire_buf s;
+    quire__buf_init(&s);
+    int bad = 0;
+    for (int trial = 0; trial < 4000 && bad < 5; trial++) {
+        size_t pieces = trial % 100 == 99 ? 9000 + rnd(&r) % 3000 : rnd(&r) % 40;
+        rand_string(&r, &s, pieces, trial % 2 == 1);
+        const char *in = quire__buf_cstr(&s);
+        quire_arena *a = quire_arena_new();
+        const char *clean = quire__xml_clean(a, in);
+        for (int esc = 0; esc < 2; esc++) {
+            char *want = NULL;
+            if (!*clean) {
+                want = strdup("");
+            } else if (esc == QUIRE_FEED_ESC_XML) {
+                xmlChar *e = xmlEncodeSpecialChars(NULL, BAD_CAST clean);
+                want = strdup((const char *)e);
+                xmlFree(e);
+            } else {
+                cJSON *js = cJSON_CreateString(clean);
+                want = cJSON_PrintUnformatted(js);
+                cJSON_Delete(js);
+            }
+            size_t len = 0;
+            char *got = quire__feed_clean_escape(in, (quire_feed_esc)esc, &len);
+            bool same = want && got && len == strlen(want) && !strcmp(got, want);
+            CHECK(same, "clean+escape %s, trial %d, %zu bytes in: got %zu bytes, want %zu",
+                  esc ? "json" : "xml", trial, strlen(in), len, want ? strlen(want) : 0);
+            bad += !same;
+            if (esc == QUIRE_FEED_ESC_XML) {
+                free(want);
+            } else {
+                cJSON_free(want);
+            }
+            free(got);
+        }
+        quire_arena_free(a);
+    }
+    quire__buf_free(&s);
+}
+
+/* A feed.json is exactly cJSON_Print of itself (plus the final newline). */
+static void check_json_is_cjson(const char *json, size_t len, const char *where)
+{
+    cJSON *j = cJSON_ParseWithLength(json, len);
+    CHECK(j != NULL, "%s: feed.json parses", where);
+    if (!j)
+        return;
+    char *again = cJSON_Print(j);
+    bool same = again && strlen(again) + 1 == len && !memcmp(again, json, len - 1) &&
+                json[len - 1] == '\n';
+    CHECK(same, "%s: feed.json is not what cJSON_Print gives:\n--- written\n%s\n--- cJSON\n%s",
+          where, json, again ? again : "(null)");
+    cJSON_free(again);
+    cJSON_Delete(j);
+}
+
+/* Every writer, the memo on and off: the same bytes; a document written
+ * again under the memo (another feed set) too; an undated document under
+ * the memo takes each feed's date. */
+static void test_memo_same_bytes(void)
+{
+    static const char *const writers[] = {"rss", "atom", "jsonfeed"};
+    quire_collection *fixtures[] = {fx_basic(NULL), fx_basic("https://blog.example.com:8443/sub/"),
+                                    fx_hostile()};
+    quire_date d1, d2;
+    set_date(&d1, "2020-01-02T03:04:05Z");
+    set_date(&d2, "2021-06-07T08:09:10+02:00");
+    for (size_t f = 0; f < sizeof fixtures / sizeof *fixtures; f++) {
+        quire_collection *c = fixtures[f];
+        for (int w = 0; w < 3; w++) {
+            size_t l1 = 0, l2 = 0;
+            char *plain = write_feed(c, writers[w], &d1, &l1, NULL);
+            quire__feed_memo_begin();
+            char *memo = write_feed(c, writers[w], &d1, &l2, NULL);
+            quire__feed_memo_end();
+            CHECK(plain && memo && l1 == l2 && !memcmp(plain, memo, l1),
+                  "memo: fixture %zu, %s: bytes differ with the memo", f, writers[w]);
+            if (w == 2 && plain)
+                check_json_is_cjson(plain, l1, f == 2 ? "hostile" : "basic");
+            free(plain);
+            free(memo);
+        }
+        /* One document at a time, as the build writes them: each into two
+         * feeds (dates d1, d2) in every format under one memo, against the
+         * same written without it. */
+        for (size_t i = 0; i < c->count; i++) {
+            quire_collection *one = quire_collection_new();
+            quire_arena *own = one->site.arena;
+            one->site = c->site;
+            one->site.arena = own;
+            quire_collection_add(one, c->docs[i]);
+            char *want[2][3] = {{0}}, *got[2][3] = {{0}};
+            size_t wl[2][3], gl[2][3];
+            for (int k = 0; k < 2; k++)
+                for (int w = 0; w < 3; w++)
+                    want[k][w] = write_feed(one, writers[w], k ? &d2 : &d1, &wl[k][w], NULL);
+            quire__feed_memo_begin();
+            for (int k = 0; k < 2; k++)
+                for (int w = 0; w < 3; w++)
+                    got[k][w] = write_feed(one, writers[w], k ? &d2 : &d1, &gl[k][w], NULL);
+            quire__feed_memo_end();
+            for (int k = 0; k < 2; k++)
+                for (int w = 0; w < 3; w++) {
+                    CHECK(want[k][w] && got[k][w] && wl[k][w] == gl[k][w] &&
+                              !memcmp(want[k][w], got[k][w], wl[k][w]),
+                          "memo: fixture %zu, document %zu, feed %d, %s: bytes differ:\n%s\n---\n%s",
+                          f, i, k, writers[w], want[k][w] ? want[k][w] : "(null)",
+                          got[k][w] ? got[k][w] : "(null)");
+                    free(want[k][w]);
+                    free(got[k][w]);
+                }
+            one->docs[0] = NULL;
+            one->count = 0;
+            quire_collection_free(one);
+        }
+        quire_collection_free(c);
+    }
+}
+
 int main(int argc, char **argv)
 {
     xmlInitParser();
@@ -1104,6 +1388,9 @@ int main(int argc, char **argv)
     test_content_escaping(true);
     test_deterministic();
     test_empty_and_many();
+    test_xml_writer_exact();
+    test_clean_escape_exact();
+    test_memo_same_bytes();
     remove_tmpdir();
     xmlCleanupParser();
     printf("%d checks, %d failed\n", checks, failures);
