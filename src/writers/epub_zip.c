@@ -13,12 +13,15 @@
  * Chapters are mostly compressed earlier, on the build's worker threads
  * (quire__epub_deflate from epub_xhtml.c), spooled, and only copied here.
  *
- * With libdeflate (optional) compression is whole-buffer, which is what we
- * have anyway, and about twice as fast as zlib's at the same level; the bytes
- * differ from zlib's, so a given build is deterministic, not every build
+ * Entries up to 64 KiB (chapters, container, stylesheet) are deflated by the
+ * small encoder below, the same bytes in every build.  Larger ones (package,
+ * nav and NCX of a big book) go to libdeflate (optional: whole-buffer, about
+ * twice as fast as zlib at the same level) or zlib; those bytes differ
+ * between the two, so a given build is deterministic, not every build
  * identical to every other.
  *
- * Tests read the result with libzip, an independent implementation.
+ * Tests read the result with libzip, and the encoder's output with zlib's
+ * inflate (test_epub_deflate.c): independent implementations.
  */
 #include "epub_internal.h"
 
