@@ -21,6 +21,9 @@
 #include "epub_internal.h"
 
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 epub_node *quire__epub_dom_new(quire_arena *a, const char *name)
 {
@@ -51,7 +54,7 @@ epub_node *quire__epub_dom_el(epub_node *parent, const char *name)
     return n;
 }
 
-bool quire__epub_dom_text(epub_node *parent, const char *s, size_t len)
+static bool epub_dom_text(epub_node *parent, const char *s, size_t len, bool borrow)
 {
     epub_node *t = parent->last;
     if (!t || t->type != XML_TEXT_NODE) {
@@ -66,6 +69,14 @@ bool quire__epub_dom_text(epub_node *parent, const char *s, size_t len)
     }
     if (!len)
         return true;
+    if (borrow && !t->len) {
+        /* most text nodes never grow: point to the string; the first append
+         * copies it (cap 0) */
+        t->content = (char *)(uintptr_t)s;
+        t->len = len;
+        t->cap = 0;
+        return true;
+    }
     if (t->len + len > t->cap) {
         /* doubling: a paragraph of many soft breaks stays linear */
         size_t cap = t->cap ? t->cap * 2 : 64;
@@ -82,6 +93,16 @@ bool quire__epub_dom_text(epub_node *parent, const char *s, size_t len)
     t->len += len;
     t->content[t->len] = '\0';
     return true;
+}
+
+bool quire__epub_dom_text(epub_node *parent, const char *s, size_t len)
+{
+    return epub_dom_text(parent, s, len, false);
+}
+
+bool quire__epub_dom_text_ref(epub_node *parent, const char *s, size_t len)
+{
+    return epub_dom_text(parent, s, len, true);
 }
 
 bool quire__epub_dom_set(epub_node *el, const char *name, const char *value)
@@ -141,8 +162,34 @@ static const char *epub_ref(char c)
 
 static void epub_put_escaped(quire_buf *b, const char *s, size_t n, unsigned char which)
 {
-    size_t run = 0;
-    for (size_t i = 0; i < n; i++) {
+    size_t run = 0, i = 0;
+#ifdef __SSE2__
+    /* sixteen bytes at a time: a mask of the bytes that need a reference
+     * ('<' | 2 is '>', so one comparison finds both) */
+    const __m128i amp = _mm_set1_epi8('&'), angle = _mm_set1_epi8('>'), two = _mm_set1_epi8(2),
+                  cr = _mm_set1_epi8('\r'), quot = _mm_set1_epi8('"'), tab = _mm_set1_epi8('\t'),
+                  lf = _mm_set1_epi8('\n');
+    while (i + 16 <= n) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        __m128i m = _mm_or_si128(_mm_cmpeq_epi8(v, amp),
+                                 _mm_cmpeq_epi8(_mm_or_si128(v, two), angle));
+        m = _mm_or_si128(m, _mm_cmpeq_epi8(v, cr));
+        if (which & 2)
+            m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(v, quot),
+                                             _mm_or_si128(_mm_cmpeq_epi8(v, tab),
+                                                          _mm_cmpeq_epi8(v, lf))));
+        unsigned mask = (unsigned)_mm_movemask_epi8(m);
+        if (!mask) {
+            i += 16;
+            continue;
+        }
+        i += (size_t)__builtin_ctz(mask);
+        quire__buf_put(b, s + run, i - run);
+        quire__buf_puts(b, epub_ref(s[i]));
+        run = ++i;
+    }
+#endif
+    for (; i < n; i++) {
         if (!(epub_esc[(unsigned char)s[i]] & which))
             continue;
         quire__buf_put(b, s + run, i - run);
@@ -150,6 +197,13 @@ static void epub_put_escaped(quire_buf *b, const char *s, size_t n, unsigned cha
         run = i + 1;
     }
     quire__buf_put(b, s + run, n - run);
+}
+
+/* An element or attribute name: a few bytes, not worth strlen and memcpy. */
+static inline void epub_put_name(quire_buf *b, const char *name)
+{
+    for (; *name; name++)
+        quire__buf_putc(b, *name);
 }
 
 static bool epub_void_name(const char *name)
@@ -168,7 +222,7 @@ static bool epub_void_name(const char *name)
 static void epub_put_close(quire_buf *b, const epub_node *n)
 {
     quire__buf_put(b, "</", 2);
-    quire__buf_puts(b, n->name);
+    epub_put_name(b, n->name);
     quire__buf_putc(b, '>');
 }
 
@@ -182,10 +236,10 @@ int quire__epub_dom_write(const epub_node *root, quire_buf *b)
             epub_put_escaped(b, n->content, n->len, 1);
         } else {
             quire__buf_putc(b, '<');
-            quire__buf_puts(b, n->name);
+            epub_put_name(b, n->name);
             for (const epub_attr *a = n->attrs; a; a = a->next) {
                 quire__buf_putc(b, ' ');
-                quire__buf_puts(b, a->name);
+                epub_put_name(b, a->name);
                 quire__buf_put(b, "=\"", 2);
                 epub_put_escaped(b, a->value, strlen(a->value), 2);
                 quire__buf_putc(b, '"');

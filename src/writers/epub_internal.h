@@ -246,7 +246,8 @@ typedef struct epub_attr {
 typedef struct epub_node {
     int type;                    /* XML_ELEMENT_NODE or XML_TEXT_NODE */
     const char *name;            /* element: static (the element table) */
-    char *content;               /* text: NUL-terminated, in the arena */
+    char *content;               /* text: NUL-terminated; in the arena (cap > 0)
+                                    or the string it was made from (cap 0) */
     size_t len, cap;
     epub_attr *attrs;            /* in order */
     struct epub_node *parent, *children, *last, *next;
@@ -259,6 +260,10 @@ epub_node *quire__epub_dom_new(quire_arena *a, const char *name);
 epub_node *quire__epub_dom_el(epub_node *parent, const char *name);
 /** Text (already cleaned) appended to parent, merged with a text node before it. */
 bool quire__epub_dom_text(epub_node *parent, const char *s, size_t len);
+/** The same without a copy when it starts a text node, which then points to
+ *  s: s[len] is '\0' and s lives as long as the tree (the document's or the
+ *  arena's strings, literals). */
+bool quire__epub_dom_text_ref(epub_node *parent, const char *s, size_t len);
 /** Set (in place when present) or add an attribute; value copied. */
 bool quire__epub_dom_set(epub_node *el, const char *name, const char *value);
 void quire__epub_dom_unset(epub_node *el, const char *name);

@@ -335,19 +335,28 @@ static bool epub_name_is(const char *name, const char *want)
     return name && strcmp(name, want) == 0;
 }
 
-/* Text into the chapter tree, cleaned of characters XML forbids. */
-static void epub_add_text(epub_node *parent, const char *text)
+/* Text into the chapter tree, cleaned of characters XML forbids.  ref: text
+ * lives as long as the tree (no copy needed). */
+static void epub_put_text(epub_node *parent, const char *text, bool ref)
 {
     if (!text)
         return;
     size_t n = strlen(text);
     if (epub_is_clean_n(text, n)) {
-        quire__epub_dom_text(parent, text, n);
+        if (ref)
+            quire__epub_dom_text_ref(parent, text, n);
+        else
+            quire__epub_dom_text(parent, text, n);
         return;
     }
-    const char *c = quire__xml_clean(parent->arena, text);
+    const char *c = quire__xml_clean(parent->arena, text); /* in the arena */
     if (c)
-        quire__epub_dom_text(parent, c, strlen(c));
+        quire__epub_dom_text_ref(parent, c, strlen(c));
+}
+
+static void epub_add_text(epub_node *parent, const char *text)
+{
+    epub_put_text(parent, text, false);
 }
 
 static void epub_set_attr(epub_node *el, const char *name, const char *value)
@@ -545,11 +554,20 @@ static void epub_link_href(epub_conv *cv, epub_node *a, const char *raw)
     const char *sch = epub_scheme(ar, u);
     if (sch) {
         if (strcmp(sch, "http") == 0 || strcmp(sch, "https") == 0) {
-            char *origin = quire__url_origin(ar, u);
-            if (!origin)
+            /* the origin (quire__url_origin's "scheme://host/", lowercase)
+             * compared in place rather than made */
+            const char *host = u + strlen(sch) + 1;
+            if (host[0] != '/' || host[1] != '/')
                 return; /* "http:foo" or no host: not a URL readers can follow */
+            host += 2;
+            size_t hn = strcspn(host, "/?#");
+            if (!hn)
+                return;
+            size_t on = (size_t)(host - u) + hn; /* the origin without its '/' */
+            const char *sp = cv->site_prefix;
+            bool same = sp && strncasecmp(u, sp, on) == 0 && sp[on] == '/' && !sp[on + 1];
             char *enc = epub_url_encode(ar, u);
-            if (cv->site_prefix && strcmp(origin, cv->site_prefix) == 0) {
+            if (same) {
                 const char *hash = strchr(u, '#');
                 char *frag = hash ? quire__pct_decode(hash + 1, strlen(hash + 1)) : NULL;
                 epub_add_xref(cv, a, 0, quire__xref_key_hash(u), frag, enc);
@@ -701,6 +719,10 @@ static epub_node *epub_place(epub_conv *cv, const char *want, bool ws, epub_mode
     }
 }
 
+/* Names are short and mostly differ in their first byte: strcmp() only
+ * when that one matches. */
+#define EPUB_EQ(a, b) ((a)[0] == (b)[0] && strcmp((a), (b)) == 0)
+
 /* The name an element may have where it goes (NULL: drop it). */
 static const char *epub_fit(const epub_elem *e, epub_mode mode, const epub_frame *f,
                             const char *parent_name)
@@ -727,19 +749,21 @@ static const char *epub_fit(const epub_elem *e, epub_mode mode, const epub_frame
             return NULL; /* hr inside a paragraph */
         name = "span";
     }
-    if (strcmp(name, "a") == 0 && f->in_a)
+    if (f->in_a && EPUB_EQ(name, "a"))
         name = "span";
     return name;
 }
 
-static epub_mode epub_content_mode(const char *name, epub_mode here)
+/* e: the element named name when the caller has it, else NULL. */
+static epub_mode epub_content_mode(const char *name, const epub_elem *e, epub_mode here)
 {
-    const epub_elem *e = epub_elem_find(name);
+    if (!e)
+        e = epub_elem_find(name);
     if (!e)
         return M_FLOW;
-    if (strcmp(name, "span") == 0 && here == M_FLOW)
+    if (here == M_FLOW && EPUB_EQ(name, "span"))
         return M_PHRASE;
-    if (strcmp(name, "div") == 0 || strcmp(name, "li") == 0 || strcmp(name, "td") == 0)
+    if (EPUB_EQ(name, "div") || EPUB_EQ(name, "li") || EPUB_EQ(name, "td"))
         return M_FLOW;
     return e->content == M_TRANSPARENT ? (here == M_PHRASE ? M_PHRASE : M_FLOW) : e->content;
 }
@@ -789,9 +813,10 @@ static epub_node *epub_open(epub_conv *cv, const char *name, bool header_row)
         return NULL;
     nf.el = el;
     nf.depth = f->depth + 1;
-    nf.mode = epub_content_mode(out, mode);
-    nf.in_a = f->in_a || strcmp(out, "a") == 0;
-    nf.is_figure = strcmp(out, "figure") == 0;
+    /* out is mostly e's own name: no second lookup then */
+    nf.mode = epub_content_mode(out, EPUB_EQ(out, e->name) ? e : NULL, mode);
+    nf.in_a = f->in_a || EPUB_EQ(out, "a");
+    nf.is_figure = EPUB_EQ(out, "figure");
     epub_push(cv, nf);
     return el;
 }
@@ -804,7 +829,8 @@ static void epub_text(epub_conv *cv, const char *s)
     epub_node *parent = epub_place(cv, NULL, epub_ws_only(s), &mode, false);
     if (!parent)
         return;
-    epub_add_text(parent, s);
+    /* s: the document's text, the arena's or a literal, all outliving the tree */
+    epub_put_text(parent, s, true);
 }
 
 /* A leaf element (br, hr, img): placed, fitted, not pushed. */

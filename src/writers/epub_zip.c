@@ -13,26 +13,34 @@
  * Chapters are mostly compressed earlier, on the build's worker threads
  * (quire__epub_deflate from epub_xhtml.c), spooled, and only copied here.
  *
- * With libdeflate (optional) compression is whole-buffer, which is what we
- * have anyway, and about twice as fast as zlib's at the same level; the bytes
- * differ from zlib's, so a given build is deterministic, not every build
+ * Entries up to 64 KiB (chapters, container, stylesheet) are deflated by the
+ * small encoder below, the same bytes in every build.  Larger ones (package,
+ * nav and NCX of a big book) go to libdeflate (optional: whole-buffer, about
+ * twice as fast as zlib at the same level) or zlib; those bytes differ
+ * between the two, so a given build is deterministic, not every build
  * identical to every other.
  *
- * Tests read the result with libzip, an independent implementation.
+ * Tests read the result with libzip, and the encoder's output with zlib's
+ * inflate (test_epub_deflate.c): independent implementations.
  */
 #include "epub_internal.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 #ifdef QUIRE_HAVE_LIBDEFLATE
 #include <libdeflate.h>
-#include <pthread.h>
+#endif
+#ifdef __SSE2__
+#include <emmintrin.h>
 #endif
 
-/* Level 1: about 3x faster than zlib's default 6 on HTML (0.45 s against
- * 1.5 s for 40 MB), for books 3.6% larger (measured on a 1,000-document
- * corpus).  Fixed, so that builds stay byte-identical. */
+/* Entries larger than the encoder below takes (the package, the NCX and nav
+ * of a big book) go to libdeflate or zlib at level 1: about 3x faster than
+ * zlib's default 6 on HTML (0.45 s against 1.5 s for 40 MB), for books 3.6%
+ * larger (measured on a 1,000-document corpus).  Fixed, so that builds stay
+ * byte-identical. */
 #define EPUB_DEFLATE_LEVEL 1
 
 uint32_t quire__epub_crc32(const void *data, size_t len)
@@ -52,48 +60,624 @@ uint32_t quire__epub_crc32(const void *data, size_t len)
 #endif
 }
 
+/* ------------------------------------------------------------------ small deflate */
+
+/*
+ * A raw deflate encoder for entries of up to 64 KiB, which is every chapter
+ * of a usual book: one block, greedy matches of 4 bytes and more found
+ * through a hash table of the last position per 4-byte hash, dynamic Huffman
+ * codes (static ones when smaller).
+ *
+ * Why not libdeflate's level 1 for those too: its cost per call is made for
+ * large inputs.  Each call clears a 128 KiB hash table and builds and prices
+ * three codes with general routines, about 86,000 instructions, which was
+ * 37% of compressing a 5 KB chapter (~48 instructions a byte where its
+ * streaming speed is ~30).  Here the table is sized to the input (32 KiB
+ * for 5 KB) and the codes cost about 30,000; chapters come out ~1.3% larger
+ * than libdeflate's level 1 made them (49.7% of the XHTML against 49.1% on
+ * the 10,000-document bench corpus), in ~20% fewer instructions overall.
+ *
+ * The output does not depend on the library, the thread or what the thread
+ * compressed before (the table is cleared for every entry), so a book's
+ * chapters are the same bytes with libdeflate, with zlib, on any number of
+ * threads.  The size of the output is computed before it is written, and
+ * checked after: an entry whose count is off (a bug) is stored instead.
+ */
+#define EPUB_Z_MAX_IN 65535u     /* positions are 16-bit */
+#define EPUB_Z_HASH_MAX 15
+#define EPUB_Z_WINDOW 32768u
+#define EPUB_Z_MAX_MATCH 258u
+
+typedef struct epub_zseq {
+    uint32_t litrun;             /* literals before the match */
+    uint16_t len;                /* 0: the last sequence, literals only */
+    uint16_t dist;
+} epub_zseq;
+
+/* What one thread keeps from entry to entry (about 200 KB). */
+typedef struct epub_zstate {
+    uint16_t tab[1u << EPUB_Z_HASH_MAX]; /* hash of 4 bytes -> last position */
+    epub_zseq seqs[EPUB_Z_MAX_IN / 4 + 2];
+    uint32_t lfreq[286], dfreq[30];
 #ifdef QUIRE_HAVE_LIBDEFLATE
-/* One compressor per thread, kept: making one costs about a sixth of
- * compressing a chapter.  Freed when its thread ends. */
-static pthread_key_t epub_deflate_key;
-static pthread_once_t epub_deflate_once = PTHREAD_ONCE_INIT;
-static bool epub_deflate_key_ok;
+    struct libdeflate_compressor *ld; /* for larger entries, made when needed */
+#endif
+} epub_zstate;
 
-static void epub_deflate_free(void *c)
+static const uint16_t epub_z_len_base[29] = {
+    3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31,
+    35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258};
+static const uint8_t epub_z_len_extra[29] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0};
+static const uint16_t epub_z_dist_base[30] = {
+    1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193,
+    257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577};
+static const uint8_t epub_z_dist_extra[30] = {
+    0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6,
+    7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13};
+/* the order code-length code lengths are sent in */
+static const uint8_t epub_z_clen_order[19] = {
+    16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15};
+
+/* made once (epub_z_init) */
+static uint8_t epub_z_len_sym[EPUB_Z_MAX_MATCH + 1]; /* length -> litlen symbol - 257 */
+static uint8_t epub_z_dist_lo[256];  /* distance - 1 (distances up to 256) -> code */
+static uint8_t epub_z_dist_hi[256];  /* (distance - 1) >> 7 (larger ones) -> code */
+static uint8_t epub_z_rev8[256];     /* bits of a byte reversed */
+/* fixed codes: all 288 litlen lengths count in making the canonical codes */
+static uint8_t epub_z_fixed_llen[288], epub_z_fixed_dlen[30];
+static uint16_t epub_z_fixed_lcode[288], epub_z_fixed_dcode[30];
+static pthread_once_t epub_z_once = PTHREAD_ONCE_INIT;
+
+/* Canonical codes for lens[0..n), bit-reversed: deflate sends a Huffman
+ * code from its first bit, the bit writer from the lowest. */
+static void epub_z_codes(const uint8_t *lens, unsigned n, uint16_t *codes)
 {
-    libdeflate_free_compressor(c);
+    unsigned count[16] = {0}, next[16];
+    for (unsigned i = 0; i < n; i++)
+        count[lens[i]]++;
+    count[0] = 0;
+    unsigned code = 0;
+    for (unsigned b = 1; b < 16; b++) {
+        code = (code + count[b - 1]) << 1;
+        next[b] = code;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        unsigned l = lens[i];
+        if (!l)
+            continue;
+        unsigned c = next[l]++;
+        codes[i] = (uint16_t)(((unsigned)epub_z_rev8[c & 0xff] << 8 | epub_z_rev8[c >> 8]) >>
+                              (16 - l));
+    }
 }
 
-static void epub_deflate_init(void)
+static void epub_z_init(void)
 {
-    epub_deflate_key_ok = pthread_key_create(&epub_deflate_key, epub_deflate_free) == 0;
+    for (unsigned s = 0; s < 28; s++) /* symbol 284 stops at 257: 258 has 285 */
+        for (unsigned l = epub_z_len_base[s]; l < epub_z_len_base[s + 1] && l < 258; l++)
+            epub_z_len_sym[l] = (uint8_t)s;
+    epub_z_len_sym[258] = 28;
+    for (unsigned c = 0; c < 30; c++) {
+        unsigned end = epub_z_dist_base[c] + (1u << epub_z_dist_extra[c]);
+        for (unsigned d = epub_z_dist_base[c]; d < end; d++) {
+            if (d <= 256)
+                epub_z_dist_lo[d - 1] = (uint8_t)c;
+            else
+                epub_z_dist_hi[(d - 1) >> 7] = (uint8_t)c;
+        }
+    }
+    for (unsigned i = 0; i < 256; i++) {
+        unsigned r = 0;
+        for (unsigned b = 0; b < 8; b++)
+            if (i & (1u << b))
+                r |= 0x80u >> b;
+        epub_z_rev8[i] = (uint8_t)r;
+    }
+    for (unsigned i = 0; i < 288; i++)
+        epub_z_fixed_llen[i] = i < 144 ? 8 : i < 256 ? 9 : i < 280 ? 7 : 8;
+    for (unsigned i = 0; i < 30; i++)
+        epub_z_fixed_dlen[i] = 5;
+    epub_z_codes(epub_z_fixed_llen, 288, epub_z_fixed_lcode);
+    epub_z_codes(epub_z_fixed_dlen, 30, epub_z_fixed_dcode);
 }
 
-/* The thread's compressor, or a new one the caller frees (*owned) when it
- * cannot be kept. */
-static struct libdeflate_compressor *epub_compressor(bool *owned)
+/* Code lengths of at most maxlen bits for freq[0..n) (n <= 286), into lens:
+ * a minimum-redundancy code (Moffat and Katajainen's in-place algorithm on
+ * the used symbols sorted by frequency), lengthened where it is too deep.
+ * Fewer than two used symbols still get a complete code of two. */
+static void epub_z_lengths(const uint32_t *freq, unsigned n, unsigned maxlen, uint8_t *lens)
 {
-    pthread_once(&epub_deflate_once, epub_deflate_init);
+    uint32_t a[286], b[286], w[286]; /* a, b: freq << 9 | symbol */
+    unsigned m = 0;
+    uint32_t fmax = 0;
+    for (unsigned i = 0; i < n; i++) {
+        lens[i] = 0;
+        if (freq[i]) {
+            a[m++] = freq[i] << 9 | i;
+            if (freq[i] > fmax)
+                fmax = freq[i];
+        }
+    }
+    if (m < 2) {
+        unsigned s = m ? (a[0] & 511) : 0;
+        lens[s] = 1;
+        lens[s ? 0 : 1] = 1;
+        return;
+    }
+    /* stable LSD radix sort on the frequency, 6 bits a pass */
+    uint32_t *src = a, *dst = b;
+    for (unsigned sh = 0; sh == 0 || (fmax >> sh); sh += 6) {
+        unsigned cnt[64] = {0};
+        for (unsigned i = 0; i < m; i++)
+            cnt[(src[i] >> (9 + sh)) & 63]++;
+        unsigned sum = 0;
+        for (unsigned i = 0; i < 64; i++) {
+            unsigned c = cnt[i];
+            cnt[i] = sum;
+            sum += c;
+        }
+        for (unsigned i = 0; i < m; i++)
+            dst[cnt[(src[i] >> (9 + sh)) & 63]++] = src[i];
+        uint32_t *t = src;
+        src = dst;
+        dst = t;
+    }
+    for (unsigned i = 0; i < m; i++)
+        w[i] = src[i] >> 9;
+    /* 1: pair up, left to right, w[] becoming parent pointers */
+    unsigned root = 0, leaf = 2;
+    w[0] += w[1];
+    for (unsigned next = 1; next < m - 1; next++) {
+        if (leaf >= m || w[root] < w[leaf]) {
+            w[next] = w[root];
+            w[root++] = next;
+        } else {
+            w[next] = w[leaf++];
+        }
+        if (leaf >= m || (root < next && w[root] < w[leaf])) {
+            w[next] += w[root];
+            w[root++] = next;
+        } else {
+            w[next] += w[leaf++];
+        }
+    }
+    /* 2: depths of the internal nodes, right to left */
+    w[m - 2] = 0;
+    for (int j = (int)m - 3; j >= 0; j--)
+        w[j] = w[w[j]] + 1;
+    /* 3: depths of the leaves */
+    int avail = 1, used = 0, depth = 0, r = (int)m - 2, nx = (int)m - 1;
+    while (avail > 0) {
+        while (r >= 0 && (int)w[r] == depth) {
+            used++;
+            r--;
+        }
+        while (avail > used) {
+            w[nx--] = (uint32_t)depth;
+            avail--;
+        }
+        avail = 2 * used;
+        depth++;
+        used = 0;
+    }
+    /* w[i]: the length of the i-th least frequent symbol (w[0] the longest) */
+    unsigned num[33] = {0};
+    for (unsigned i = 0; i < m; i++)
+        num[w[i] > 32 ? 32 : w[i]]++;
+    if (w[0] > maxlen) {
+        /* too deep: everything below maxlen moves up to it, then leaves are
+         * taken off the last level and pushed down from the deepest level
+         * above, until the code is complete again (Kraft sum of one) */
+        for (unsigned l = maxlen + 1; l <= 32; l++) {
+            num[maxlen] += num[l];
+            num[l] = 0;
+        }
+        uint32_t total = 0;
+        for (unsigned l = maxlen; l > 0; l--)
+            total += num[l] << (maxlen - l);
+        while (total != (1u << maxlen)) {
+            num[maxlen]--;
+            for (unsigned l = maxlen - 1; l > 0; l--)
+                if (num[l]) {
+                    num[l]--;
+                    num[l + 1] += 2;
+                    break;
+                }
+            total--;
+        }
+    }
+    unsigned k = m; /* the most frequent get the shortest */
+    for (unsigned l = 1; l <= maxlen; l++)
+        for (unsigned c = num[l]; c; c--)
+            lens[src[--k] & 511] = (uint8_t)l;
+}
+
+static inline uint32_t epub_z_load32(const unsigned char *p)
+{
+    uint32_t v;
+    memcpy(&v, p, sizeof v);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap32(v);
+#endif
+    return v;
+}
+
+static inline uint64_t epub_z_load64(const unsigned char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, sizeof v);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    return v;
+}
+
+/* Bits out, lowest first; a flush writes eight bytes (the buffer has room)
+ * and keeps the partial byte. */
+typedef struct epub_zbits {
+    uint64_t buf;
+    unsigned cnt;                /* at most 63 between flushes */
+    unsigned char *p;
+} epub_zbits;
+
+#define EPUB_Z_PUT(bw, v, n) ((bw).buf |= (uint64_t)(v) << (bw).cnt, (bw).cnt += (n))
+
+static inline void epub_z_flush(epub_zbits *bw)
+{
+    uint64_t v = bw->buf;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    memcpy(bw->p, &v, sizeof v);
+    bw->p += bw->cnt >> 3;
+    bw->buf >>= bw->cnt & ~7u;
+    bw->cnt &= 7;
+}
+
+static inline unsigned epub_z_dist_code(unsigned d)
+{
+    return d <= 256 ? epub_z_dist_lo[d - 1] : epub_z_dist_hi[(d - 1) >> 7];
+}
+
+#define EPUB_Z_HASH(v, shift) (((uint32_t)(v) * 0x1E35A7BDu) >> (shift))
+
+/* The greedy parse of in[0..n) (8 <= n <= EPUB_Z_MAX_IN) into s->seqs, with
+ * the frequencies; returns the number of matches.  windowed: some distance
+ * may exceed the window (n > 32 KiB); without, every earlier position is in
+ * reach.  Every position is hashed, those inside matches too. */
+static inline __attribute__((always_inline)) size_t
+epub_z_parse(epub_zstate *s, const unsigned char *in, size_t n, unsigned hb, bool windowed)
+{
+    uint16_t *tab = s->tab;
+    uint32_t *lf = s->lfreq, *df = s->dfreq;
+    const unsigned shift = 32 - hb;
+    epub_zseq *seq = s->seqs;
+    const size_t last = n - 4; /* the last position a 4-byte load may start at */
+    /* position 0 cannot start a match; every table entry is then an earlier
+     * position (0 for the cleared ones: still a real position, so any hit is
+     * a real match) */
+    tab[EPUB_Z_HASH(epub_z_load32(in), shift)] = 0;
+    lf[in[0]]++;
+    size_t i = 1, lit = 0;
+    while (i <= last) {
+        uint32_t v = epub_z_load32(in + i);
+        uint32_t h = EPUB_Z_HASH(v, shift);
+        size_t c = tab[h];
+        tab[h] = (uint16_t)i;
+        if ((windowed && i - c > EPUB_Z_WINDOW) || epub_z_load32(in + c) != v) {
+            lf[v & 0xff]++; /* in[i] */
+            i++;
+            continue;
+        }
+        size_t max = n - i < EPUB_Z_MAX_MATCH ? n - i : EPUB_Z_MAX_MATCH;
+        size_t l = 4;
+        for (;;) {
+            if (l + 8 > max) {
+                while (l < max && in[c + l] == in[i + l])
+                    l++;
+                break;
+            }
+            uint64_t x = epub_z_load64(in + c + l) ^ epub_z_load64(in + i + l);
+            if (x) {
+                l += (size_t)__builtin_ctzll(x) >> 3;
+                break;
+            }
+            l += 8;
+        }
+        unsigned d = (unsigned)(i - c);
+        seq->litrun = (uint32_t)(i - lit);
+        seq->len = (uint16_t)l;
+        seq->dist = (uint16_t)d;
+        seq++;
+        lf[257 + epub_z_len_sym[l]]++;
+        df[epub_z_dist_code(d)]++;
+        size_t end = i + l, stop = end <= last ? end : last + 1;
+        for (i++; i < stop; i++)
+            tab[EPUB_Z_HASH(epub_z_load32(in + i), shift)] = (uint16_t)i;
+        i = end;
+        lit = end;
+    }
+    for (; i < n; i++)
+        lf[in[i]]++;
+    seq->litrun = (uint32_t)(n - lit);
+    seq->len = 0;
+    seq->dist = 0;
+    return (size_t)(seq - s->seqs);
+}
+
+/* Deflate in[0..n) (n <= EPUB_Z_MAX_IN) into out, which has room for n + 8
+ * bytes: the length of the stream, or 0 when it would not be smaller than n
+ * (or could not be made). */
+static size_t epub_z_compress(epub_zstate *s, const unsigned char *in, size_t n,
+                              unsigned char *out)
+{
+    if (n < 8 || n > EPUB_Z_MAX_IN)
+        return 0;
+    pthread_once(&epub_z_once, epub_z_init);
+    /* a table of about twice as many slots as positions */
+    unsigned hb = 9;
+    while (hb < EPUB_Z_HASH_MAX && ((size_t)1 << (hb - 1)) < n)
+        hb++;
+    size_t tbytes = ((size_t)1 << hb) * sizeof s->tab[0];
+#ifdef __SSE2__
+    /* plain stores: memset's rep stosb would count one instruction a byte
+     * under callgrind, which the benchmarks are read with */
+    __m128i zero = _mm_setzero_si128();
+    for (unsigned char *t = (unsigned char *)s->tab, *e = t + tbytes; t < e; t += 64) {
+        _mm_storeu_si128((__m128i *)(void *)t, zero);
+        _mm_storeu_si128((__m128i *)(void *)(t + 16), zero);
+        _mm_storeu_si128((__m128i *)(void *)(t + 32), zero);
+        _mm_storeu_si128((__m128i *)(void *)(t + 48), zero);
+    }
+#else
+    memset(s->tab, 0, tbytes);
+#endif
+    memset(s->lfreq, 0, sizeof s->lfreq);
+    memset(s->dfreq, 0, sizeof s->dfreq);
+    size_t nmatch = n > EPUB_Z_WINDOW ? epub_z_parse(s, in, n, hb, true)
+                                      : epub_z_parse(s, in, n, hb, false);
+    uint32_t *lf = s->lfreq, *df = s->dfreq;
+    lf[256] = 1;
+
+    /* the dynamic codes, and the run-length coded lengths of both, which
+     * are one sequence (a run may go on from one into the other) */
+    uint8_t lens[286 + 30], dl[30], ll[286];
+    uint16_t lcode[286], dcode[30];
+    epub_z_lengths(lf, 286, 15, ll);
+    epub_z_lengths(df, 30, 15, dl);
+    unsigned nl = 286, nd = 30;
+    while (nl > 257 && !ll[nl - 1])
+        nl--;
+    while (nd > 1 && !dl[nd - 1])
+        nd--;
+    memcpy(lens, ll, nl);
+    memcpy(lens + nl, dl, nd);
+    unsigned total = nl + nd, ni = 0;
+    uint16_t items[286 + 30]; /* symbol | extra bits' value << 5 */
+    uint32_t pf[19] = {0};
+    for (unsigned j = 0; j < total;) {
+        unsigned v = lens[j], r = 1;
+        while (j + r < total && lens[j + r] == v)
+            r++;
+        j += r;
+        if (v == 0) {
+            while (r >= 11) { /* 18: 11..138 zeros */
+                unsigned k = r > 138 ? 138 : r;
+                items[ni++] = (uint16_t)(18 | (k - 11) << 5);
+                pf[18]++;
+                r -= k;
+            }
+            if (r >= 3) { /* 17: 3..10 zeros */
+                items[ni++] = (uint16_t)(17 | (r - 3) << 5);
+                pf[17]++;
+                r = 0;
+            }
+        } else {
+            items[ni++] = (uint16_t)v;
+            pf[v]++;
+            r--;
+            while (r >= 3) { /* 16: the previous length 3..6 times */
+                unsigned k = r > 6 ? 6 : r;
+                items[ni++] = (uint16_t)(16 | (k - 3) << 5);
+                pf[16]++;
+                r -= k;
+            }
+        }
+        while (r--) {
+            items[ni++] = (uint16_t)v;
+            pf[v]++;
+        }
+    }
+    uint8_t pl[19];
+    uint16_t pc[19];
+    epub_z_lengths(pf, 19, 7, pl);
+    unsigned nc = 19;
+    while (nc > 4 && !pl[epub_z_clen_order[nc - 1]])
+        nc--;
+
+    /* the block's exact size both ways */
+    uint64_t extra = 0, dyn = 3 + 5 + 5 + 4 + 3 * (uint64_t)nc, fixed = 3 + 5 * (uint64_t)nmatch;
+    for (unsigned k = 0; k < 29; k++)
+        extra += (uint64_t)lf[257 + k] * epub_z_len_extra[k];
+    for (unsigned k = 0; k < 30; k++) {
+        extra += (uint64_t)df[k] * epub_z_dist_extra[k];
+        dyn += (uint64_t)df[k] * dl[k];
+    }
+    for (unsigned k = 0; k < 286; k++) {
+        dyn += (uint64_t)lf[k] * ll[k];
+        fixed += (uint64_t)lf[k] * epub_z_fixed_llen[k];
+    }
+    for (unsigned k = 0; k < 19; k++)
+        dyn += (uint64_t)pf[k] * pl[k];
+    dyn += 2 * (uint64_t)pf[16] + 3 * (uint64_t)pf[17] + 7 * (uint64_t)pf[18];
+    bool use_dyn = dyn < fixed;
+    size_t want = (size_t)(((use_dyn ? dyn : fixed) + extra + 7) / 8);
+    if (want >= n)
+        return 0;
+
+    const uint16_t *lc = epub_z_fixed_lcode, *dc = epub_z_fixed_dcode;
+    const uint8_t *lL = epub_z_fixed_llen, *dL = epub_z_fixed_dlen;
+    epub_zbits bw = {0, 0, out};
+    if (use_dyn) {
+        static const uint8_t xbits[19] = {[16] = 2, [17] = 3, [18] = 7};
+        epub_z_codes(ll, 286, lcode);
+        epub_z_codes(dl, 30, dcode);
+        epub_z_codes(pl, 19, pc);
+        lc = lcode;
+        dc = dcode;
+        lL = ll;
+        dL = dl;
+        EPUB_Z_PUT(bw, 1 | 2 << 1, 3); /* last block, dynamic codes */
+        EPUB_Z_PUT(bw, nl - 257, 5);
+        EPUB_Z_PUT(bw, nd - 1, 5);
+        EPUB_Z_PUT(bw, nc - 4, 4);
+        epub_z_flush(&bw);
+        for (unsigned k = 0; k < nc; k++) {
+            EPUB_Z_PUT(bw, pl[epub_z_clen_order[k]], 3);
+            epub_z_flush(&bw);
+        }
+        for (unsigned k = 0; k < ni; k++) {
+            unsigned sym = items[k] & 31;
+            EPUB_Z_PUT(bw, pc[sym], pl[sym]);
+            EPUB_Z_PUT(bw, items[k] >> 5, xbits[sym]);
+            epub_z_flush(&bw);
+        }
+    } else {
+        EPUB_Z_PUT(bw, 1 | 1 << 1, 3); /* last block, fixed codes */
+    }
+    const unsigned char *p = in;
+    for (const epub_zseq *q = s->seqs;; q++) {
+        uint32_t r = q->litrun;
+        for (; r >= 3; r -= 3, p += 3) { /* 3 x 15 bits + 7 fit before a flush */
+            EPUB_Z_PUT(bw, lc[p[0]], lL[p[0]]);
+            EPUB_Z_PUT(bw, lc[p[1]], lL[p[1]]);
+            EPUB_Z_PUT(bw, lc[p[2]], lL[p[2]]);
+            epub_z_flush(&bw);
+        }
+        for (; r; r--, p++)
+            EPUB_Z_PUT(bw, lc[*p], lL[*p]);
+        epub_z_flush(&bw);
+        if (!q->len)
+            break;
+        unsigned ls = epub_z_len_sym[q->len], d = q->dist, dcd = epub_z_dist_code(d);
+        EPUB_Z_PUT(bw, lc[257 + ls], lL[257 + ls]);
+        EPUB_Z_PUT(bw, q->len - epub_z_len_base[ls], epub_z_len_extra[ls]);
+        EPUB_Z_PUT(bw, dc[dcd], dL[dcd]);
+        EPUB_Z_PUT(bw, d - epub_z_dist_base[dcd], epub_z_dist_extra[dcd]);
+        epub_z_flush(&bw);
+        p += q->len;
+    }
+    EPUB_Z_PUT(bw, lc[256], lL[256]);
+    epub_z_flush(&bw);
+    size_t got = (size_t)(bw.p - out) + (bw.cnt ? 1 : 0);
+    return got == want ? got : 0;
+}
+
+/* ------------------------------------------------------------------ per thread */
+
+/* One state per thread, kept (freed when its thread ends): the encoder's
+ * tables, and libdeflate's compressor, whose making costs about a sixth of
+ * compressing a chapter. */
+static pthread_key_t epub_z_key;
+static pthread_once_t epub_z_key_once = PTHREAD_ONCE_INIT;
+static bool epub_z_key_ok;
+
+static void epub_zstate_free(void *p)
+{
+    epub_zstate *s = p;
+    if (!s)
+        return;
+#ifdef QUIRE_HAVE_LIBDEFLATE
+    if (s->ld)
+        libdeflate_free_compressor(s->ld);
+#endif
+    free(s);
+}
+
+static void epub_z_key_init(void)
+{
+    epub_z_key_ok = pthread_key_create(&epub_z_key, epub_zstate_free) == 0;
+}
+
+/* The thread's state, or a new one the caller frees (*owned) when it cannot
+ * be kept; NULL when out of memory. */
+static epub_zstate *epub_zstate_get(bool *owned)
+{
+    pthread_once(&epub_z_key_once, epub_z_key_init);
     *owned = false;
-    struct libdeflate_compressor *c =
-        epub_deflate_key_ok ? pthread_getspecific(epub_deflate_key) : NULL;
-    if (c)
-        return c;
-    if (!(c = libdeflate_alloc_compressor(EPUB_DEFLATE_LEVEL)))
+    epub_zstate *s = epub_z_key_ok ? pthread_getspecific(epub_z_key) : NULL;
+    if (s)
+        return s;
+    if (!(s = malloc(sizeof *s)))
         return NULL;
-    *owned = !epub_deflate_key_ok || pthread_setspecific(epub_deflate_key, c) != 0;
-    return c;
+#ifdef QUIRE_HAVE_LIBDEFLATE
+    s->ld = NULL;
+#endif
+    *owned = !epub_z_key_ok || pthread_setspecific(epub_z_key, s) != 0;
+    return s;
+}
+
+/* Deflate with the library into buf (bound bytes): the length, 0 when that
+ * failed or was not smaller. */
+static size_t epub_lib_deflate(epub_zstate *s, const void *data, size_t len, unsigned char *buf,
+                               size_t bound)
+{
+#ifdef QUIRE_HAVE_LIBDEFLATE
+    if (!s->ld && !(s->ld = libdeflate_alloc_compressor(EPUB_DEFLATE_LEVEL)))
+        return 0;
+    return libdeflate_deflate_compress(s->ld, data, len, buf, bound);
+#else
+    (void)s;
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    /* raw deflate (negative window bits): zip stores no zlib header */
+    if (deflateInit2(&zs, EPUB_DEFLATE_LEVEL, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return 0;
+    zs.next_in = (Bytef *)(uintptr_t)data;
+    zs.avail_in = (uInt)len;
+    zs.next_out = buf;
+    zs.avail_out = (uInt)bound;
+    int zr = deflate(&zs, Z_FINISH);
+    size_t clen = zs.total_out;
+    deflateEnd(&zs);
+    return zr == Z_STREAM_END ? clen : 0;
+#endif
+}
+
+/* The room the library may need for len bytes. */
+static size_t epub_lib_bound(epub_zstate *s, size_t len)
+{
+#ifdef QUIRE_HAVE_LIBDEFLATE
+    if (!s->ld && !(s->ld = libdeflate_alloc_compressor(EPUB_DEFLATE_LEVEL)))
+        return 0;
+    return libdeflate_deflate_compress_bound(s->ld, len);
+#else
+    (void)s;
+    return (size_t)compressBound((uLong)len) + 64;
+#endif
 }
 
 int quire__epub_deflate(const void *data, size_t len, unsigned char **out, size_t *out_len)
 {
     bool owned;
-    struct libdeflate_compressor *c = epub_compressor(&owned);
-    size_t bound = c ? libdeflate_deflate_compress_bound(c, len) : 0;
-    unsigned char *buf = c ? malloc(bound > len ? bound : len ? len : 1) : NULL;
-    size_t clen = buf && len ? libdeflate_deflate_compress(c, data, len, buf, bound) : 0;
-    if (c && owned)
-        libdeflate_free_compressor(c);
+    epub_zstate *s = epub_zstate_get(&owned);
+    if (!s)
+        return -1;
+    size_t clen = 0, room = len + 8;
+    if (len > EPUB_Z_MAX_IN) {
+        size_t bound = epub_lib_bound(s, len);
+        if (bound > room)
+            room = bound;
+    }
+    unsigned char *buf = malloc(room);
+    if (buf && len) {
+        clen = len <= EPUB_Z_MAX_IN ? epub_z_compress(s, data, len, buf) : 0;
+        if (!clen && len > EPUB_Z_MAX_IN)
+            clen = epub_lib_deflate(s, data, len, buf, room);
+    }
+    if (owned)
+        epub_zstate_free(s);
     if (!buf)
         return -1;
     if (clen == 0 || clen >= len) { /* incompressible: stored is smaller and just as valid */
@@ -106,42 +690,6 @@ int quire__epub_deflate(const void *data, size_t len, unsigned char **out, size_
     *out_len = clen;
     return 8;
 }
-#else
-int quire__epub_deflate(const void *data, size_t len, unsigned char **out, size_t *out_len)
-{
-    z_stream zs;
-    memset(&zs, 0, sizeof zs);
-    /* raw deflate (negative window bits): zip stores no zlib header */
-    if (deflateInit2(&zs, EPUB_DEFLATE_LEVEL, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-        return -1;
-    uLong bound = deflateBound(&zs, (uLong)len);
-    unsigned char *buf = malloc(bound > len ? bound : len ? len : 1);
-    if (!buf) {
-        deflateEnd(&zs);
-        return -1;
-    }
-    zs.next_in = (Bytef *)(uintptr_t)data;
-    zs.avail_in = (uInt)len;
-    zs.next_out = buf;
-    zs.avail_out = (uInt)bound;
-    int zr = len ? deflate(&zs, Z_FINISH) : Z_STREAM_END;
-    size_t clen = zs.total_out;
-    deflateEnd(&zs);
-    if (zr != Z_STREAM_END) {
-        free(buf);
-        return -1;
-    }
-    if (len == 0 || clen >= len) { /* incompressible: stored is smaller and just as valid */
-        memcpy(buf, data, len);
-        *out = buf;
-        *out_len = len;
-        return 0;
-    }
-    *out = buf;
-    *out_len = clen;
-    return 8;
-}
-#endif
 
 void quire__epub_zip_init(epub_zip *z, quire_sink *out, const quire_date *when)
 {

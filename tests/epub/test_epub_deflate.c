@@ -1,0 +1,294 @@
+/*
+ * test_epub_deflate.c — the EPUB writer's deflate (epub_zip.c) read back by
+ * zlib's inflate, an independent implementation: every kind of input comes
+ * back byte for byte, incompressible input is stored, the output depends on
+ * nothing but the input (not on the thread or on what was compressed before).
+ *
+ * The inputs aim at the encoder's edges: sizes around its 64 KiB limit and
+ * the 32 KiB window, runs longer than the longest match, every length and
+ * distance code, skewed frequencies (deep codes: the code-length codes of
+ * these inputs are cut down to 7 bits, by the routine that also limits the
+ * literal/length and distance codes to 15), one or two symbols, fixed codes
+ * for short inputs.
+ */
+#include "epub_internal.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+static int failures;
+static int checked;
+
+#define CHECK(cond, ...)                                                  \
+    do {                                                                  \
+        if (!(cond)) {                                                    \
+            fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond); \
+            fprintf(stderr, __VA_ARGS__);                                 \
+            fputc('\n', stderr);                                          \
+            failures++;                                                   \
+        }                                                                 \
+    } while (0)
+
+static uint64_t rng_state = 0x9E3779B97F4A7C15u;
+
+static uint32_t rnd(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return (uint32_t)(rng_state >> 11);
+}
+
+/* Compress, check the method and the round trip; the method, or -1. */
+static int roundtrip(const char *what, const unsigned char *data, size_t len)
+{
+    unsigned char *z = NULL;
+    size_t zlen = 0;
+    int method = quire__epub_deflate(data, len, &z, &zlen);
+    checked++;
+    CHECK(method == 0 || method == 8, "%s (%zu bytes): method %d", what, len, method);
+    if (method == 0) {
+        CHECK(zlen == len && (len == 0 || memcmp(z, data, len) == 0), "%s (%zu bytes): stored copy",
+              what, len);
+    } else if (method == 8) {
+        CHECK(zlen < len, "%s (%zu bytes): deflated to %zu", what, len, zlen);
+        unsigned char *back = malloc(len + 1);
+        z_stream is;
+        memset(&is, 0, sizeof is);
+        int zr = inflateInit2(&is, -15);
+        is.next_in = z;
+        is.avail_in = (uInt)zlen;
+        is.next_out = back;
+        is.avail_out = (uInt)(len + 1);
+        if (zr == Z_OK)
+            zr = inflate(&is, Z_FINISH);
+        CHECK(zr == Z_STREAM_END, "%s (%zu bytes): inflate says %d (%s)", what, len, zr,
+              is.msg ? is.msg : "");
+        CHECK(is.total_out == len && memcmp(back, data, len) == 0, "%s (%zu bytes): %lu back",
+              what, len, (unsigned long)is.total_out);
+        CHECK(is.avail_in == 0, "%s (%zu bytes): %u bytes after the stream", what, len,
+              is.avail_in);
+        inflateEnd(&is);
+        free(back);
+    }
+    free(z);
+    return method;
+}
+
+/* Word salad with markup: what chapters look like. */
+static size_t text(unsigned char *buf, size_t len)
+{
+    static const char *const words[] = {
+        "<p>", "</p>", "<em>", "</em>", "the", "quire", "chapter", "z\xc3\xbcrich", "\xe6\x96\x87",
+        "lantern", "harbor", "of", "and", "<a href=\"https://example.org/x\">", "</a>", " ", " ",
+        ". ", "\n", "\xf0\x9f\x99\x82", "&amp;", "section", "a", "in"};
+    size_t n = 0;
+    while (n < len) {
+        const char *w = words[rnd() % (sizeof words / sizeof words[0])];
+        size_t k = strlen(w);
+        if (k > len - n)
+            k = len - n;
+        memcpy(buf + n, w, k);
+        n += k;
+    }
+    return n;
+}
+
+static void test_sizes(void)
+{
+    unsigned char *buf = malloc(70000);
+    char what[64];
+    /* small and boundary sizes of text, zeros and random bytes */
+    static const size_t sizes[] = {0, 1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 31, 32, 33, 50, 63, 64,
+                                   100, 255, 256, 257, 258, 259, 260, 300, 511, 1000, 4096, 5000,
+                                   16384, 32767, 32768, 32769, 32772, 32773, 40000, 65534, 65535,
+                                   65536, 65537, 70000};
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        size_t n = sizes[k];
+        text(buf, n);
+        snprintf(what, sizeof what, "text");
+        int m = roundtrip(what, buf, n);
+        if (n >= 300)
+            CHECK(m == 8, "text of %zu bytes not deflated", n);
+        memset(buf, 0, n);
+        roundtrip("zeros", buf, n);
+        for (size_t i = 0; i < n; i++)
+            buf[i] = (unsigned char)rnd();
+        m = roundtrip("random", buf, n);
+        if (n >= 64)
+            CHECK(m == 0, "random bytes (%zu) not stored", n);
+        /* one symbol then another: the smallest alphabets */
+        for (size_t i = 0; i < n; i++)
+            buf[i] = i < n / 2 ? 'a' : 'b';
+        roundtrip("two runs", buf, n);
+    }
+    /* every length around the encoder's minimum and maximum of input */
+    for (size_t n = 0; n < 600; n++) {
+        text(buf, n);
+        roundtrip("text, every small size", buf, n);
+    }
+    free(buf);
+}
+
+static void test_matches(void)
+{
+    unsigned char *buf = malloc(65535);
+    /* a random block repeated at every distance code's edges, so that every
+     * length and distance code (with its extra bits) appears */
+    static const size_t dists[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 16, 17, 24, 25, 32, 33, 48,
+                                   49, 64, 65, 96, 97, 128, 129, 192, 193, 256, 257, 384, 385, 512,
+                                   513, 768, 769, 1024, 1025, 1536, 1537, 2048, 2049, 3072, 3073,
+                                   4096, 4097, 6144, 6145, 8192, 8193, 12288, 12289, 16384, 16385,
+                                   24576, 24577, 32767, 32768, 32769};
+    for (size_t k = 0; k < sizeof dists / sizeof dists[0]; k++) {
+        size_t d = dists[k];
+        for (size_t len = 3; len <= 300; len += (len < 20 ? 1 : 37)) {
+            size_t n = 0;
+            for (; n < d && n < 65535; n++)
+                buf[n] = (unsigned char)rnd();
+            /* a copy of len bytes from d back, then fresh bytes */
+            for (size_t i = 0; i < len && n < 65535; i++, n++)
+                buf[n] = buf[n - d];
+            for (size_t i = 0; i < 40 && n < 65535; i++)
+                buf[n++] = (unsigned char)rnd();
+            roundtrip("match at a distance", buf, n);
+        }
+    }
+    /* many copies of one random block: matches of every length from 4 to 258 */
+    for (size_t blk = 4; blk <= 300; blk += 7) {
+        size_t n = 0;
+        for (size_t i = 0; i < blk; i++)
+            buf[n++] = (unsigned char)rnd();
+        while (n + blk <= 65535 && n < 20000) {
+            size_t take = 1 + rnd() % blk;
+            memmove(buf + n, buf + (n - blk), take);
+            n += take;
+            buf[n++] = (unsigned char)rnd();
+        }
+        roundtrip("copies of a block", buf, n);
+    }
+    free(buf);
+}
+
+/* Symbol frequencies in Fibonacci proportions make the deepest Huffman
+ * trees, and skewed code lengths deep code-length codes, which must be cut. */
+static void test_skewed(void)
+{
+    unsigned char *buf = malloc(65535);
+    uint32_t fib[40] = {1, 1};
+    for (int i = 2; i < 40; i++)
+        fib[i] = fib[i - 1] + fib[i - 2];
+    for (int syms = 2; syms <= 24; syms++) {
+        size_t n = 0;
+        for (int s = 0; s < syms && n < 65535; s++)
+            for (uint32_t k = 0; k < fib[s] && n < 65535; k++)
+                buf[n++] = (unsigned char)(s * 7 + 1);
+        /* shuffled, so that few matches change the counts */
+        for (size_t i = n; i > 1; i--) {
+            size_t j = rnd() % i;
+            unsigned char t = buf[i - 1];
+            buf[i - 1] = buf[j];
+            buf[j] = t;
+        }
+        roundtrip("Fibonacci frequencies", buf, n);
+    }
+    /* every byte value, the counts of the last ones doubling */
+    size_t n = 0;
+    for (int s = 0; s < 256 && n < 65535; s++) {
+        size_t c = s < 240 ? 1 : (size_t)1 << (s - 240);
+        for (size_t k = 0; k < c && n < 65535; k++)
+            buf[n++] = (unsigned char)s;
+    }
+    for (size_t i = n; i > 1; i--) {
+        size_t j = rnd() % i;
+        unsigned char t = buf[i - 1];
+        buf[i - 1] = buf[j];
+        buf[j] = t;
+    }
+    roundtrip("doubling counts", buf, n);
+    /* random mixtures of text, runs and noise */
+    for (int round = 0; round < 300; round++) {
+        size_t len = 1 + rnd() % (round < 200 ? 9000 : 65535);
+        n = 0;
+        while (n < len) {
+            size_t k = 1 + rnd() % 400;
+            if (k > len - n)
+                k = len - n;
+            switch (rnd() % 4) {
+            case 0: text(buf + n, k); break;
+            case 1: memset(buf + n, (int)(rnd() & 0xff), k); break;
+            case 2: for (size_t i = 0; i < k; i++) buf[n + i] = (unsigned char)rnd(); break;
+            default:
+                if (n > k) {
+                    size_t from = rnd() % (n - k);
+                    memmove(buf + n, buf + from, k);
+                } else {
+                    text(buf + n, k);
+                }
+            }
+            n += k;
+        }
+        roundtrip("mixture", buf, n);
+    }
+    free(buf);
+}
+
+typedef struct job {
+    const unsigned char *data;
+    size_t len;
+    unsigned char *z;
+    size_t zlen;
+    int method;
+} job;
+
+static void *thread_main(void *p)
+{
+    job *j = p;
+    j->method = quire__epub_deflate(j->data, j->len, &j->z, &j->zlen);
+    return NULL;
+}
+
+/* The same input gives the same bytes whatever came before, on any thread. */
+static void test_deterministic(void)
+{
+    unsigned char *a = malloc(60000), *b = malloc(60000);
+    size_t na = text(a, 5000), nb = text(b, 60000);
+    unsigned char *z1 = NULL, *z2 = NULL;
+    size_t l1 = 0, l2 = 0;
+    int m1 = quire__epub_deflate(a, na, &z1, &l1);
+    unsigned char *zb = NULL;
+    size_t lb = 0;
+    quire__epub_deflate(b, nb, &zb, &lb); /* fills the tables with other positions */
+    int m2 = quire__epub_deflate(a, na, &z2, &l2);
+    CHECK(m1 == 8 && m2 == 8 && l1 == l2 && memcmp(z1, z2, l1) == 0,
+          "second compression differs (%zu, %zu bytes)", l1, l2);
+    job j = {a, na, NULL, 0, -1};
+    pthread_t t;
+    if (pthread_create(&t, NULL, thread_main, &j) == 0) {
+        pthread_join(t, NULL);
+        CHECK(j.method == 8 && j.zlen == l1 && memcmp(j.z, z1, l1) == 0,
+              "another thread's compression differs");
+        free(j.z);
+    }
+    checked += 3;
+    free(z1);
+    free(z2);
+    free(zb);
+    free(a);
+    free(b);
+}
+
+int main(void)
+{
+    test_sizes();
+    test_matches();
+    test_skewed();
+    test_deterministic();
+    if (failures)
+        fprintf(stderr, "%d check(s) failed\n", failures);
+    printf("%d inputs, %d failed\n", checked, failures);
+    return failures ? 1 : 0;
+}
