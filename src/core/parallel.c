@@ -6,10 +6,11 @@
  * whatever the number of threads.
  *
  * Wake-ups are the pool's cost (a futex call and two context switches
- * each), so nobody is woken for nothing: a worker wakes the consumer only
- * when it finishes the very item the consumer waits for, and the consumer
- * wakes workers blocked on a full window only once half of it is free
- * again (so each wake-up buys window/2 items of work, not one).
+ * each), so nobody is woken for nothing, and each wake-up buys a batch of
+ * work: a consumer that has to wait sleeps until a run of items from the
+ * one it needs is ready (half a window, or up to the last item), and
+ * workers blocked on a full window sleep until half of it is free again.
+ * Either side only signals when the other one is actually asleep.
  */
 #include "internal.h"
 
@@ -33,8 +34,11 @@ typedef struct pool {
     size_t next_claim;      /* next item a worker takes */
     size_t next_consume;    /* next item the consumer takes; the window
                              * is [next_consume, next_consume + window) */
-    bool consumer_waits;    /* the consumer sleeps on ready for next_consume */
-    size_t space_waiters;   /* workers asleep on space */
+    bool consumer_waits;    /* the consumer sleeps on ready until items
+                             * [next_consume, wake_at) are all produced */
+    size_t wake_at;
+    size_t space_waiters;   /* workers asleep on space since the last
+                             * broadcast (never fewer than there are) */
     void **slots;           /* window slots: results by item % window */
     bool *done;
     bool stop;
@@ -47,15 +51,29 @@ static bool window_full(const pool *p)
     return p->next_claim >= p->next_consume + p->window;
 }
 
+/* Half the window: the batch a wake-up buys, on either side. */
+static size_t half_window(const pool *p)
+{
+    return (p->window + 1) / 2;
+}
+
+/* True when every item the sleeping consumer waits for is produced. */
+static bool consumer_batch_ready(const pool *p)
+{
+    for (size_t i = p->next_consume; i < p->wake_at; i++)
+        if (!p->done[i % p->window])
+            return false;
+    return true;
+}
+
 static void *pool_worker(void *arg)
 {
     pool *p = arg;
     pthread_mutex_lock(&p->mu);
     for (;;) {
         while (!p->stop && p->next_claim < p->n && window_full(p)) {
-            p->space_waiters++;
+            p->space_waiters++; /* the broadcast resets it */
             pthread_cond_wait(&p->space, &p->mu);
-            p->space_waiters--;
         }
         if (p->stop || p->next_claim >= p->n)
             break;
@@ -65,9 +83,13 @@ static void *pool_worker(void *arg)
         pthread_mutex_lock(&p->mu);
         p->slots[i % p->window] = result;
         p->done[i % p->window] = true;
-        /* Any other item would only make the consumer check and sleep again. */
-        if (p->consumer_waits && i == p->next_consume)
+        /* Items outside the batch, or a batch not complete yet, would only
+         * make the consumer check and sleep again. */
+        if (p->consumer_waits && i >= p->next_consume && i < p->wake_at &&
+            consumer_batch_ready(p)) {
+            p->consumer_waits = false;
             pthread_cond_signal(&p->ready);
+        }
     }
     pthread_mutex_unlock(&p->mu);
     return NULL;
@@ -79,20 +101,26 @@ static void *pool_worker(void *arg)
 static void *pool_take(pool *p, size_t i)
 {
     pthread_mutex_lock(&p->mu);
-    while (!p->done[i % p->window]) {
-        p->consumer_waits = true;
-        pthread_cond_wait(&p->ready, &p->mu);
-        p->consumer_waits = false;
+    if (!p->done[i % p->window]) {
+        /* The wait ends: the batch lies within the window, and is no
+         * longer than the hysteresis below, so while workers sleep on a
+         * full window, every item of it is already claimed (being made). */
+        p->wake_at = i + half_window(p) < p->n ? i + half_window(p) : p->n;
+        p->consumer_waits = !consumer_batch_ready(p);
+        while (p->consumer_waits)
+            pthread_cond_wait(&p->ready, &p->mu);
     }
     void *result = p->slots[i % p->window];
     p->done[i % p->window] = false;
     p->next_consume = i + 1;
-    /* Hysteresis: workers blocked on a full window wake when half of it is
-     * free, all at once (there is room for each of them then).  This is
-     * checked every time next_consume moves, so a worker never sleeps
-     * while the window is more than half free: no deadlock. */
-    if (p->space_waiters && p->next_consume + p->window - p->next_claim >= (p->window + 1) / 2)
+    /* Workers blocked on a full window wake when half of it is free, all
+     * at once (there is room for each of them then).  This is checked
+     * every time next_consume moves, so no worker sleeps while the window
+     * is half free: no deadlock. */
+    if (p->space_waiters && p->next_consume + p->window - p->next_claim >= half_window(p)) {
+        p->space_waiters = 0;
         pthread_cond_broadcast(&p->space);
+    }
     pthread_mutex_unlock(&p->mu);
     return result;
 }
