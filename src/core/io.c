@@ -365,10 +365,19 @@ struct quire_outdir {
     char **list;              /* the same paths, for compaction and the sweep */
     size_t count, cap;
     pthread_mutex_t lock;     /* sinks may be opened from several threads */
+    /* Folders (relative paths) this build has found plain or created, so
+     * that each is checked once per build, not once per file in it; and
+     * of those, the ones this build's own mkdir created (nothing else can
+     * be in them, so their subfolders are made without an lstat first).
+     * Under lock.  A cache only: a folder missing from it is checked. */
+    quire_slugset *dirs_plain, *dirs_made;
+    bool root_made;           /* quire_outdir_open created the folder itself */
 };
 
-static int mkdir_p(const char *path)
+/* *made: the last mkdir (of path itself) created it. */
+static int mkdir_p(const char *path, bool *made)
 {
+    *made = false;
     char *p = strdup(path);
     if (!p)
         return QUIRE_ERR_NOMEM;
@@ -382,7 +391,8 @@ static int mkdir_p(const char *path)
         }
         *q = '/';
     }
-    int rc = (mkdir(p, 0777) != 0 && errno != EEXIST) ? QUIRE_ERR_IO : QUIRE_OK;
+    *made = mkdir(p, 0777) == 0;
+    int rc = (!*made && errno != EEXIST) ? QUIRE_ERR_IO : QUIRE_OK;
     free(p);
     return rc;
 }
@@ -479,6 +489,10 @@ static void sweep_stale_temps(quire_outdir *d)
             free(dir);
             continue;
         }
+        /* Checked now: the outputs written there need not check it again
+         * (out of memory only loses that). */
+        if (*dir)
+            quire__slugset_add(d->dirs_plain, dir);
         char *full = *dir ? path_join(d->path, dir) : strdup(d->path);
         DIR *dh = full ? opendir(full) : NULL;
         struct dirent *e;
@@ -534,7 +548,8 @@ static int manifest_rewrite(quire_outdir *d, const char *mpath)
 int quire_outdir_open(quire_outdir **out, const char *path)
 {
     *out = NULL;
-    int rc = mkdir_p(path);
+    bool made;
+    int rc = mkdir_p(path, &made);
     if (rc)
         return rc;
     struct stat st;
@@ -544,9 +559,11 @@ int quire_outdir_open(quire_outdir **out, const char *path)
     if (!d)
         return QUIRE_ERR_NOMEM;
     d->manifest_fd = -1;
+    d->root_made = made;
     pthread_mutex_init(&d->lock, NULL);
     char *mpath = NULL;
     if (!(d->path = strdup(path)) || !(d->owned = quire__slugset_new()) ||
+        !(d->dirs_plain = quire__slugset_new()) || !(d->dirs_made = quire__slugset_new()) ||
         !(mpath = path_join(path, MANIFEST_NAME))) {
         rc = QUIRE_ERR_NOMEM;
         goto fail;
@@ -613,6 +630,8 @@ void quire_outdir_free(quire_outdir *d)
         free(d->list[i]);
     free(d->list);
     quire__slugset_free(d->owned);
+    quire__slugset_free(d->dirs_plain);
+    quire__slugset_free(d->dirs_made);
     pthread_mutex_destroy(&d->lock);
     free(d->path);
     free(d);
@@ -649,14 +668,17 @@ bool quire_path_is_safe(const char *rel)
 }
 
 /* Claim rel for this build: an existing file must be one quire wrote (in
- * the manifest), and the claim is on disk before any byte of it is. */
-static int outdir_claim(quire_outdir *d, const char *rel, const char *full)
+ * the manifest), and the claim is on disk before any byte of it is.
+ * fresh: this very call created rel's folder, so nothing can be in it yet
+ * (no lstat).  Called with d->lock held. */
+static int outdir_claim(quire_outdir *d, const char *rel, const char *full, bool fresh)
 {
     struct stat st;
     int rc = QUIRE_OK;
-    pthread_mutex_lock(&d->lock);
     bool owned = quire__slugset_has(d->owned, rel);
-    if (lstat(full, &st) == 0) {
+    if (fresh) {
+        /* nothing to check */
+    } else if (lstat(full, &st) == 0) {
         if (S_ISLNK(st.st_mode) || !S_ISREG(st.st_mode))
             rc = QUIRE_ERR_UNSAFE;
         else if (!owned)
@@ -674,7 +696,72 @@ static int outdir_claim(quire_outdir *d, const char *rel, const char *full)
             rc = QUIRE_ERR_IO;
         quire__buf_free(&line);
     }
-    pthread_mutex_unlock(&d->lock);
+    return rc;
+}
+
+/* Makes sure the folder full (relative part rel) is a plain folder, not a
+ * symlink or a file, creating it when missing.  *made: in, its parent was
+ * created by this build; out, this folder was.  *created: by this call.
+ * Called with d->lock held. */
+static int folder_ensure(quire_outdir *d, const char *full, const char *rel, bool *made,
+                         bool *created)
+{
+    *created = false;
+    if (quire__slugset_has(d->dirs_plain, rel)) {
+        *made = quire__slugset_has(d->dirs_made, rel);
+        return QUIRE_OK;
+    }
+    /* In a folder this build created, the name is free: mkdir at once
+     * (one call for a new tree instead of lstat and mkdir).  Elsewhere
+     * lstat first, so a rebuild costs one call per folder too.  mkdir
+     * never follows a symlink in the last segment (EEXIST), and whatever
+     * is found in the way is checked with lstat. */
+    struct stat st;
+    if (*made || lstat(full, &st) != 0) {
+        if (mkdir(full, 0777) == 0)
+            *created = true;
+        else if (errno != EEXIST || lstat(full, &st) != 0)
+            return QUIRE_ERR_IO;
+    }
+    if (!*created && !S_ISDIR(st.st_mode))
+        return QUIRE_ERR_UNSAFE;
+    *made = *created;
+    /* Out of memory here only loses the cache: the folder is checked again. */
+    if (quire__slugset_add(d->dirs_plain, rel) == QUIRE_OK && *created)
+        quire__slugset_add(d->dirs_made, rel);
+    return QUIRE_OK;
+}
+
+/* Checks or creates each folder on the way to the file full (relative part
+ * rel), refusing symlinks: a symlink planted in the output folder must not
+ * redirect a write outside of it.  Each folder is checked once per build
+ * (dirs_plain): a folder swapped for a symlink by another program while
+ * the build runs is not seen, but checking by path never could exclude
+ * that (the swap can come between the lstat and the open).  *fresh: this
+ * call created the file's own folder.  Called with d->lock held; full is
+ * cut and restored in place. */
+static int outdir_folders(quire_outdir *d, char *full, char *rel, bool *fresh)
+{
+    *fresh = false;
+    char *last = strrchr(rel, '/');
+    if (!last)
+        return QUIRE_OK;
+    /* The common case: a folder an earlier file of this build was put in
+     * (its whole chain was checked then). */
+    *last = '\0';
+    bool known = quire__slugset_has(d->dirs_plain, rel);
+    *last = '/';
+    if (known)
+        return QUIRE_OK;
+    bool made = d->root_made;
+    int rc = QUIRE_OK;
+    for (char *q = rel; rc == QUIRE_OK && q <= last; q++) {
+        if (*q != '/')
+            continue;
+        *q = '\0';
+        rc = folder_ensure(d, full, rel, &made, fresh);
+        *q = '/';
+    }
     return rc;
 }
 
@@ -691,25 +778,12 @@ int quire_outdir_sink(quire_outdir *d, const char *rel, quire_sink **out)
     char *full = path_join(d->path, rel);
     if (!full)
         return QUIRE_ERR_NOMEM;
-    /* Create each folder on the way, refusing symlinks: a symlink planted
-     * in the output folder must not redirect a write outside of it. */
-    size_t base_len = strlen(d->path);
-    int rc = QUIRE_OK;
-    for (char *q = full + base_len + 1; *q && rc == QUIRE_OK; q++) {
-        if (*q != '/')
-            continue;
-        *q = '\0';
-        struct stat st;
-        if (lstat(full, &st) == 0) {
-            if (!S_ISDIR(st.st_mode))
-                rc = QUIRE_ERR_UNSAFE;
-        } else if (mkdir(full, 0777) != 0 && errno != EEXIST) {
-            rc = QUIRE_ERR_IO;
-        }
-        *q = '/';
-    }
+    bool fresh;
+    pthread_mutex_lock(&d->lock);
+    int rc = outdir_folders(d, full, full + strlen(full) - strlen(rel), &fresh);
     if (rc == QUIRE_OK)
-        rc = outdir_claim(d, rel, full);
+        rc = outdir_claim(d, rel, full, fresh);
+    pthread_mutex_unlock(&d->lock);
     if (rc == QUIRE_OK)
         rc = quire_sink_open_file(out, full);
     if (rc == QUIRE_OK)

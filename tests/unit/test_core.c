@@ -486,6 +486,80 @@ static void test_outdir_manifest(void)
     CHECK(system(cmd) == 0);
 }
 
+/* Folders are checked once per build and a file in a folder the same call
+ * created is not looked up: what is planted later in a folder this build
+ * created is still refused, and never followed nor removed. */
+static void test_outdir_planted_later(void)
+{
+    char tmpl[] = "/tmp/quire-unit-XXXXXX", away_tmpl[] = "/tmp/quire-away-XXXXXX";
+    char *dir = mkdtemp(tmpl), *away = mkdtemp(away_tmpl);
+    CHECK(dir != NULL && away != NULL);
+    if (!dir || !away)
+        return;
+    char p[512], q[512], cmd[1200];
+    quire_outdir *od;
+    quire_sink *s;
+    CHECK(quire_outdir_open(&od, dir) == QUIRE_OK);
+    CHECK(quire_outdir_sink(od, "made/a.txt", &s) == QUIRE_OK);
+    quire_sink_puts(s, "a");
+    CHECK(quire_sink_commit(s) == QUIRE_OK);
+    /* A symlink planted as a file name in that folder. */
+    snprintf(q, sizeof q, "%s/victim.txt", away);
+    write_text(q, "victim");
+    snprintf(p, sizeof p, "%s/made/b.txt", dir);
+    CHECK(symlink(q, p) == 0);
+    CHECK(quire_outdir_sink(od, "made/b.txt", &s) == QUIRE_ERR_UNSAFE);
+    /* A symlink planted as a subfolder of it. */
+    snprintf(p, sizeof p, "%s/made/sub", dir);
+    CHECK(symlink(away, p) == 0);
+    CHECK(quire_outdir_sink(od, "made/sub/c.txt", &s) == QUIRE_ERR_UNSAFE);
+    CHECK(quire_outdir_sink(od, "made/sub/deeper/c.txt", &s) == QUIRE_ERR_UNSAFE);
+    /* Someone else's file put there: not ours to replace. */
+    snprintf(p, sizeof p, "%s/made/theirs.txt", dir);
+    write_text(p, "theirs");
+    CHECK(quire_outdir_sink(od, "made/theirs.txt", &s) == QUIRE_ERR_EXISTS);
+    /* Ours is still replaced, in the same build, deep new folders work. */
+    CHECK(quire_outdir_sink(od, "made/a.txt", &s) == QUIRE_OK);
+    quire_sink_puts(s, "a2");
+    CHECK(quire_sink_commit(s) == QUIRE_OK);
+    CHECK(quire_outdir_sink(od, "made/new/x/y.txt", &s) == QUIRE_OK);
+    quire_sink_puts(s, "y");
+    CHECK(quire_sink_commit(s) == QUIRE_OK);
+    quire_outdir_free(od);
+    snprintf(p, sizeof p, "%s/made/a.txt", dir);
+    CHECK(file_is(p, "a2"));
+    snprintf(p, sizeof p, "%s/made/new/x/y.txt", dir);
+    CHECK(file_is(p, "y"));
+    CHECK(file_is(q, "victim"));
+    snprintf(p, sizeof p, "%s/made/theirs.txt", dir);
+    CHECK(file_is(p, "theirs"));
+    struct stat st;
+    snprintf(p, sizeof p, "%s/made/b.txt", dir);
+    CHECK(lstat(p, &st) == 0 && S_ISLNK(st.st_mode));
+    snprintf(p, sizeof p, "%s/made/sub", dir);
+    CHECK(lstat(p, &st) == 0 && S_ISLNK(st.st_mode));
+    snprintf(p, sizeof p, "%s/c.txt", away);
+    CHECK(lstat(p, &st) != 0);
+    snprintf(p, sizeof p, "%s/deeper", away);
+    CHECK(lstat(p, &st) != 0);
+
+    /* Next build: folders the sweep checked are not checked again, but a
+     * folder of ours replaced by a symlink before it starts is refused. */
+    snprintf(p, sizeof p, "%s/made/new/x", dir);
+    snprintf(cmd, sizeof cmd, "rm -r '%s' && ln -s '%s' '%s'", p, away, p);
+    CHECK(system(cmd) == 0);
+    CHECK(quire_outdir_open(&od, dir) == QUIRE_OK);
+    CHECK(quire_outdir_sink(od, "made/new/x/y.txt", &s) == QUIRE_ERR_UNSAFE);
+    CHECK(quire_outdir_sink(od, "made/a.txt", &s) == QUIRE_OK);
+    quire_sink_puts(s, "a3");
+    CHECK(quire_sink_commit(s) == QUIRE_OK);
+    quire_outdir_free(od);
+    snprintf(p, sizeof p, "%s/y.txt", away);
+    CHECK(lstat(p, &st) != 0);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s'", dir, away);
+    CHECK(system(cmd) == 0);
+}
+
 static void test_chain_specs(void)
 {
     quire_diag_list diags;
@@ -618,6 +692,7 @@ int main(void)
     test_text_escapers();
     test_paths_and_sinks();
     test_outdir_manifest();
+    test_outdir_planted_later();
     test_chain_specs();
     return CHECK_DONE();
 }
