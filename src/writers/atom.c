@@ -139,27 +139,7 @@ static int atom_entry(quire_feed_xml *p, quire_arena **a, const quire_document *
 
 static int atom_write_document(quire_writer_ctx *ctx, const quire_document *doc)
 {
-    quire_feed_xml *p = ctx->priv;
-    quire_arena *a = NULL; /* per entry, made when needed: freed below */
-    const quire_feed_item *it;
-    int rc = quire__feed_item_get(&it, &a, doc, ctx);
-    int fresh = rc == QUIRE_OK ? quire__feed_ids_add(&p->ids, it->id) : rc;
-    if (fresh == 0)
-        quire_diag_add(ctx->diags, QUIRE_SEV_WARNING, "atom", doc->source_path, 0, 0,
-                       "duplicate id '%.80s': document left out of the feed", it->id);
-    if (fresh <= 0) {
-        quire_arena_free(a);
-        return fresh < 0 ? fresh : QUIRE_OK;
-    }
-    /* The same document in another feed set: its entry is written already. */
-    if (!quire__fx_item_begin(p, it, QUIRE_FEED_FMT_ATOM)) {
-        rc = atom_entry(p, &a, doc, it);
-        quire__fx_item_end(p);
-    }
-    quire_arena_free(a);
-    if (rc != QUIRE_OK)
-        return rc;
-    return p->failed ? QUIRE_ERR_IO : QUIRE_OK;
+    return quire__fx_write_document(ctx, doc, QUIRE_FEED_FMT_ATOM, "atom", atom_entry);
 }
 
 static int atom_end_feed(quire_writer_ctx *ctx)

@@ -1584,6 +1584,32 @@ void quire__fx_item_end(quire_feed_xml *x)
     fx_maybe_flush(x);
 }
 
+int quire__fx_write_document(quire_writer_ctx *ctx, const quire_document *doc,
+                             quire_feed_format f, const char *who, quire_fx_item_fn write_item)
+{
+    quire_feed_xml *x = ctx->priv;
+    quire_arena *a = NULL; /* per item, made when needed: freed below */
+    const quire_feed_item *it;
+    int rc = quire__feed_item_get(&it, &a, doc, ctx);
+    int fresh = rc == QUIRE_OK ? quire__feed_ids_add(&x->ids, it->id) : rc;
+    if (fresh == 0)
+        quire_diag_add(ctx->diags, QUIRE_SEV_WARNING, who, doc->source_path, 0, 0,
+                       "duplicate id '%.80s': document left out of the feed", it->id);
+    if (fresh <= 0) {
+        quire_arena_free(a);
+        return fresh < 0 ? fresh : QUIRE_OK;
+    }
+    /* The same document in another feed set: its item is written already. */
+    if (!quire__fx_item_begin(x, it, f)) {
+        rc = write_item(x, &a, doc, it);
+        quire__fx_item_end(x);
+    }
+    quire_arena_free(a);
+    if (rc != QUIRE_OK)
+        return rc;
+    return x->failed ? QUIRE_ERR_IO : QUIRE_OK;
+}
+
 int quire__fx_finish(quire_feed_xml *x)
 {
     /* xmlTextWriterEndDocument closes what is open; indented, it adds no

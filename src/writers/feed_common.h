@@ -257,6 +257,15 @@ void quire__fx_raw(quire_feed_xml *x, const char *text, size_t len);
  *  which keeps the bytes in the memo. */
 bool quire__fx_item_begin(quire_feed_xml *x, const quire_feed_item *item, quire_feed_format f);
 void quire__fx_item_end(quire_feed_xml *x);
+/** Writes one item of an XML feed (the rss and atom writers' entry point
+ *  for a document) with write_item(x, &arena, doc, item), `who` naming the
+ *  writer in the duplicate-id warning.  A repeated id is left out with that
+ *  warning; an item the memo already holds is copied.  QUIRE_OK,
+ *  QUIRE_ERR_NOMEM or QUIRE_ERR_IO. */
+typedef int (*quire_fx_item_fn)(quire_feed_xml *x, quire_arena **a, const quire_document *doc,
+                                const quire_feed_item *item);
+int quire__fx_write_document(quire_writer_ctx *ctx, const quire_document *doc,
+                             quire_feed_format f, const char *who, quire_fx_item_fn write_item);
 /** Close every open element and flush into the sink: QUIRE_OK or
  *  QUIRE_ERR_IO (a failure on the way included). */
 int quire__fx_finish(quire_feed_xml *x);

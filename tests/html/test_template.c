@@ -113,19 +113,7 @@ static void test_escape_reference(void)
     uint32_t x = 88172645u;
     char buf[512];
     for (int round = 0; round < 3000; round++) {
-        size_t len = 0, count = 0;
-        x ^= x << 13, x ^= x >> 17, x ^= x << 5;
-        count = x % 40;
-        for (size_t i = 0; i < count; i++) {
-            x ^= x << 13, x ^= x >> 17, x ^= x << 5;
-            const char *piece = pieces[x % np];
-            size_t pl = strlen(piece);
-            if (len + pl >= sizeof buf)
-                break;
-            memcpy(buf + len, piece, pl);
-            len += pl;
-        }
-        buf[len] = '\0';
+        check_random_text(buf, sizeof buf, &x, pieces, np);
         CHECK(tpl_escape_matches(buf));
     }
 }

@@ -636,14 +636,6 @@ static bool render_text_matches(const char *s, bool quotes)
     return ok;
 }
 
-static uint32_t esc_rng(uint32_t *x)
-{
-    *x ^= *x << 13;
-    *x ^= *x >> 17;
-    *x ^= *x << 5;
-    return *x;
-}
-
 static void test_text_escapers(void)
 {
     /* Every byte (but NUL), at every offset of a 16-byte block and around it. */
@@ -667,16 +659,7 @@ static void test_text_escapers(void)
     uint32_t x = 2463534242u;
     char buf[512];
     for (int round = 0; round < 3000; round++) {
-        size_t len = 0, count = esc_rng(&x) % 40;
-        for (size_t i = 0; i < count; i++) {
-            const char *piece = pieces[esc_rng(&x) % np];
-            size_t pl = strlen(piece);
-            if (len + pl >= sizeof buf)
-                break;
-            memcpy(buf + len, piece, pl);
-            len += pl;
-        }
-        buf[len] = '\0';
+        check_random_text(buf, sizeof buf, &x, pieces, np);
         CHECK(render_text_matches(buf, round & 1));
     }
 }
