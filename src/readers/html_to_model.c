@@ -19,6 +19,9 @@
 #include "html_to_model.h"
 
 #include <libxml/HTMLparser.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -124,11 +127,13 @@ unsigned quire__h2m_no_fast;
 static pthread_once_t h2m_once = PTHREAD_ONCE_INIT;
 
 static void h2m_build_tag_index(void);
+static void h2m_build_block_tables(void);
 
 static void h2m_init_libxml(void)
 {
     xmlInitParser();
     h2m_build_tag_index();
+    h2m_build_block_tables();
 }
 
 static bool h2m_is_space(unsigned char c)
@@ -1893,27 +1898,87 @@ static bool h2m_block_closes(const char *top, const char *name)
     return htmlAutoCloseTag(NULL, (const xmlChar *)top, &fake) != 0;
 }
 
-/* Whether the bytes are text libxml2 passes on unchanged: valid UTF-8,
- * no NUL, no C0 control but tab and newline (a CR would be a line end to
- * count), no U+FFFE/U+FFFF (which it drops). */
-static bool h2m_block_bytes_ok(const char *html, size_t len)
+#define H2M_BLOCK_N (sizeof h2m_block_names / sizeof *h2m_block_names)
+
+/* libxml2's answers for the names above, asked once (pthread_once): which
+ * are void, and closes[t][n], whether n opening closes t (t ==
+ * H2M_BLOCK_N: the <html> wrapper). */
+static bool h2m_block_void[H2M_BLOCK_N];
+static bool h2m_block_closes_tab[H2M_BLOCK_N + 1][H2M_BLOCK_N];
+
+static void h2m_build_block_tables(void)
 {
-    const unsigned char *p = (const unsigned char *)html;
-    for (size_t i = 0; i < len;) {
-        unsigned char c = p[i];
-        if (c < 0x80) {
-            if (c < 0x20 && c != '\t' && c != '\n')
-                return false;
+    for (size_t n = 0; n < H2M_BLOCK_N; n++) {
+        const htmlElemDesc *desc = htmlTagLookup((const xmlChar *)h2m_block_names[n]);
+        h2m_block_void[n] = desc && desc->empty;
+        for (size_t t = 0; t <= H2M_BLOCK_N; t++)
+            h2m_block_closes_tab[t][n] = h2m_block_closes(
+                t < H2M_BLOCK_N ? h2m_block_names[t] : "html", h2m_block_names[n]);
+    }
+}
+
+/* Index of name in h2m_block_names ("html": H2M_BLOCK_N), or -1. */
+static int h2m_block_index(const char *name)
+{
+    if (strcmp(name, "html") == 0)
+        return (int)H2M_BLOCK_N;
+    const char *const *k = bsearch(name, h2m_block_names, H2M_BLOCK_N, sizeof *h2m_block_names,
+                                   h2m_fast_cmp);
+    return k ? (int)(k - h2m_block_names) : -1;
+}
+
+/* Whether the character at p[0] (>= 0x80) is one libxml2 passes on
+ * unchanged: valid UTF-8 (else it would switch to Latin-1), not
+ * U+FFFE/U+FFFF (which it drops); its length, or 0. */
+static size_t h2m_block_utf8(const unsigned char *p, size_t n)
+{
+    uint32_t cp;
+    size_t k = quire__utf8_decode_fast(p, n, &cp);
+    return cp == 0xFFFE || cp == 0xFFFF ? 0 : k;
+}
+
+/* Whether an attribute value (no newline or tab: the caller checked) has
+ * only such characters: no control, valid UTF-8. */
+static bool h2m_block_value_ok(const char *v, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)v;
+    for (size_t i = 0; i < n;) {
+        if (p[i] < 0x20)
+            return false;
+        if (p[i] < 0x80) {
             i++;
             continue;
         }
-        uint32_t cp;
-        size_t k = quire__utf8_decode(p + i, len - i, &cp);
-        if (!k || cp == 0xFFFE || cp == 0xFFFF)
+        size_t k = h2m_block_utf8(p + i, n - i);
+        if (!k)
             return false;
         i += k;
     }
     return true;
+}
+
+/* Index of the first byte from i on that plain text cannot take as it is:
+ * '<', '>', '&', a control (tab and newline too) or a byte >= 0x80. */
+static size_t h2m_block_plain(const unsigned char *p, size_t i, size_t n)
+{
+#if defined(__SSE2__)
+    /* As signed bytes, the controls and the bytes >= 0x80 compare below
+     * 0x20; '<' (0x3C) and '>' (0x3E) both become '>' with bit 1 set. */
+    const __m128i sp = _mm_set1_epi8(0x20), amp = _mm_set1_epi8('&'),
+                  bit1 = _mm_set1_epi8(2), gt = _mm_set1_epi8('>');
+    while (n - i >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        __m128i m = _mm_or_si128(_mm_cmplt_epi8(v, sp), _mm_cmpeq_epi8(v, amp));
+        m = _mm_or_si128(m, _mm_cmpeq_epi8(_mm_or_si128(v, bit1), gt));
+        unsigned mask = (unsigned)_mm_movemask_epi8(m);
+        if (mask)
+            return i + (size_t)__builtin_ctz(mask);
+        i += 16;
+    }
+#endif
+    while (i < n && p[i] >= 0x20 && p[i] < 0x80 && p[i] != '<' && p[i] != '>' && p[i] != '&')
+        i++;
+    return i;
 }
 
 static bool h2m_block_space(char c)
@@ -2057,7 +2122,7 @@ static bool h2m_block_attrs(const char *html, size_t len, size_t *pp, char *buf,
             for (size_t k = 0; k < vn; k++)
                 if (v[k] == '\n' || v[k] == '\t' || v[k] == '<' || v[k] == '>')
                     return false;
-            if (!h2m_fast_amps(v, e) || b + vn + 1 > H2M_FB_BUF)
+            if (!h2m_fast_amps(v, e) || !h2m_block_value_ok(v, vn) || b + vn + 1 > H2M_FB_BUF)
                 return false;
             aval = buf + b;
             memcpy(buf + b, v, vn);
@@ -2087,9 +2152,9 @@ static bool h2m_block_attrs(const char *html, size_t len, size_t *pp, char *buf,
  * `top` is the element libxml2 would have on top before the block.
  */
 static bool h2m_block_pass(h2m *st, const char *html, size_t len, const char *top,
-                           uint32_t line, uint32_t col, bool emit)
+                           int top_idx, uint32_t line, uint32_t col, bool emit)
 {
-    const char *open[H2M_FB_DEPTH];
+    int open[H2M_FB_DEPTH];
     size_t depth = 0;
     /* line/column tracking of the '<' of each start tag (emit only) */
     size_t scan = 0;
@@ -2099,35 +2164,42 @@ static bool h2m_block_pass(h2m *st, const char *html, size_t len, const char *to
         char c = html[i];
         if (c != '<') {
             /* text up to the next tag */
+            const unsigned char *u = (const unsigned char *)html;
             size_t t0 = i;
-            bool blank = true;
-            while (i < len && html[i] != '<') {
-                char ch = html[i];
-                if (ch == '>')
-                    return false;
-                if (ch == '&') {
+            for (;;) {
+                i = h2m_block_plain(u, i, len);
+                if (i >= len || u[i] == '<')
+                    break;
+                unsigned char ch = u[i];
+                if (ch == '\t' || ch == '\n') {
+                    i++;
+                } else if (ch >= 0x80) {
+                    size_t k = h2m_block_utf8(u + i, len - i);
+                    if (!k)
+                        return false;
+                    i += k;
+                } else if (ch == '&') {
+                    if (!depth && !st->nframes)
+                        return false; /* libxml2 would open a <p> */
                     if (emit && i > t0)
-                        h2m_characters(st, (const xmlChar *)html + t0, (int)(i - t0));
+                        h2m_characters(st, u + t0, (int)(i - t0));
                     char out[4];
                     size_t on;
                     if (!h2m_block_ref(html, len, &i, out, &on))
                         return false;
-                    blank = false;
-                    if (!depth && !st->nframes)
-                        return false; /* libxml2 would open a <p> */
                     if (emit)
                         h2m_characters(st, (const xmlChar *)out, (int)on);
                     t0 = i;
-                    continue;
+                } else {
+                    return false; /* '>' or a control */
                 }
-                if (!h2m_block_space(ch))
-                    blank = false;
-                i++;
             }
-            if (!blank && !depth && !st->nframes)
-                return false; /* libxml2 would open a <p> */
+            /* Text right under libxml2's <html> wrapper gets an implied <p>
+             * unless it is blank. */
+            if (!depth && !st->nframes && !h2m_all_space(html + t0, i - t0))
+                return false;
             if (emit && i > t0)
-                h2m_characters(st, (const xmlChar *)html + t0, (int)(i - t0));
+                h2m_characters(st, u + t0, (int)(i - t0));
             continue;
         }
         size_t lt = i;
@@ -2147,16 +2219,15 @@ static bool h2m_block_pass(h2m *st, const char *html, size_t len, const char *to
         }
         name[n] = '\0';
         const char *const *known =
-            bsearch(name, h2m_block_names, sizeof h2m_block_names / sizeof *h2m_block_names,
-                    sizeof *h2m_block_names, h2m_fast_cmp);
+            bsearch(name, h2m_block_names, H2M_BLOCK_N, sizeof *h2m_block_names, h2m_fast_cmp);
         if (!known)
             return false;
-        const htmlElemDesc *desc = htmlTagLookup((const xmlChar *)name);
-        bool is_void = desc && desc->empty;
+        int idx = (int)(known - h2m_block_names);
+        bool is_void = h2m_block_void[idx];
         if (end) {
             while (p < len && h2m_block_space(html[p]))
                 p++;
-            if (p >= len || html[p] != '>' || !depth || strcmp(open[depth - 1], *known) != 0)
+            if (p >= len || html[p] != '>' || !depth || open[depth - 1] != idx)
                 return false;
             depth--;
             if (emit)
@@ -2166,8 +2237,8 @@ static bool h2m_block_pass(h2m *st, const char *html, size_t len, const char *to
         }
         if (p < len && !h2m_block_space(html[p]) && html[p] != '>' && html[p] != '/')
             return false;
-        const char *cur_top = depth ? open[depth - 1] : top;
-        if (h2m_block_closes(cur_top, *known))
+        int cur_top = depth ? open[depth - 1] : top_idx;
+        if (cur_top >= 0 ? h2m_block_closes_tab[cur_top][idx] : h2m_block_closes(top, *known))
             return false;
         char buf[H2M_FB_BUF];
         const char *atts[2 * H2M_FB_ATTS + 1];
@@ -2179,7 +2250,7 @@ static bool h2m_block_pass(h2m *st, const char *html, size_t len, const char *to
         if (!is_void && !self_close) {
             if (depth == H2M_FB_DEPTH || st->nframes + depth >= st->max_depth)
                 return false;
-            open[depth++] = *known;
+            open[depth++] = idx;
         }
         if (!emit)
             continue;
@@ -2243,10 +2314,11 @@ static bool h2m_fast_block(h2m *st, const char *html, size_t len, uint32_t line,
                 return false;
         }
     }
-    if (!h2m_block_bytes_ok(html, len) || !h2m_block_pass(st, html, len, top, line, col, false))
+    int top_idx = h2m_block_index(top);
+    if (!h2m_block_pass(st, html, len, top, top_idx, line, col, false))
         return false;
     st->raw_map = false;
-    h2m_block_pass(st, html, len, top, line, col, true);
+    h2m_block_pass(st, html, len, top, top_idx, line, col, true);
     return true;
 }
 
