@@ -868,6 +868,55 @@ static void test_block_fast_path_vs_libxml2(void)
     }
 }
 
+/* quire__text_to_utf8 leaves a text alone (no copy) exactly when it is
+ * valid UTF-8 without NUL or controls but TAB, LF, CR: checked with each
+ * kind of character at every offset of texts of every length up to 80, so
+ * that its 16- and 8-byte scans are seen at each alignment and tail. */
+static void test_text_to_utf8_every_offset(void)
+{
+    static const char *const ins[] = {
+        "\xC3\xA9", "\xE7\x8C\xAB", "\xF0\x9F\x98\x80", "\x00", "\x01", "\x1F", "\t", "\r",
+        "\n", "\x7F", "\x80", "\xC3", "\xED\xA0\x80", "\xC0\xAF", "\xF4\x90\x80\x80",
+        "\xE7\x8C", "\xFF", "\x0B", " ", "\xEF\xBF\xBF", "\xC2\x85",
+    };
+    static const size_t ins_len[] = {2, 3, 4, 1, 1, 1, 1, 1, 1, 1, 1, 1, 3, 2, 4, 2, 1, 1, 1, 3, 2};
+    quire_diag_list d;
+    quire_diag_list_init(&d);
+    quire_read_ctx ctx = rd_ctx("t.md", &d);
+    ctx.flags |= QUIRE_READ_BODY_ONLY;
+    int bad = 0;
+    for (size_t len = 0; len <= 80; len++) {
+        for (size_t o = 0; o <= len; o++) {
+            for (size_t k = 0; k < sizeof ins / sizeof *ins; k++) {
+                size_t n = len + ins_len[k];
+                char *buf = malloc(n ? n : 1);
+                for (size_t i = 0; i < len; i++)
+                    buf[i] = i % 17 == 16 ? '\n' : (char)('a' + i % 26);
+                memmove(buf + o + ins_len[k], buf + o, len - o);
+                memcpy(buf + o, ins[k], ins_len[k]);
+                bool clean = quire__utf8_valid(buf, n);
+                for (size_t i = 0; i < n; i++) {
+                    unsigned char c = (unsigned char)buf[i];
+                    if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+                        clean = false;
+                }
+                char *out = NULL;
+                size_t out_len = 0;
+                int rc = quire__text_to_utf8(&ctx, "markdown", buf, n, &out, &out_len);
+                if (rc != QUIRE_OK || (out == NULL) != clean) {
+                    if (bad++ < 5)
+                        fprintf(stderr, "text_to_utf8: length %zu, insert %zu at %zu: %s\n", len,
+                                k, o, out ? "copied" : "left alone");
+                }
+                free(out);
+                free(buf);
+            }
+        }
+    }
+    CHECK_INT(bad, 0);
+    quire_diag_list_free(&d);
+}
+
 int main(void)
 {
     test_gfm();
@@ -877,6 +926,7 @@ int main(void)
     test_raw_across_markdown();
     test_fast_path_vs_libxml2();
     test_block_fast_path_vs_libxml2();
+    test_text_to_utf8_every_offset();
     test_threads();
     test_deep();
     test_bad_utf8();
