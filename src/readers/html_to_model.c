@@ -1937,26 +1937,6 @@ static size_t h2m_block_utf8(const unsigned char *p, size_t n)
     return cp == 0xFFFE || cp == 0xFFFF ? 0 : k;
 }
 
-/* Whether an attribute value (no newline or tab: the caller checked) has
- * only such characters: no control, valid UTF-8. */
-static bool h2m_block_value_ok(const char *v, size_t n)
-{
-    const unsigned char *p = (const unsigned char *)v;
-    for (size_t i = 0; i < n;) {
-        if (p[i] < 0x20)
-            return false;
-        if (p[i] < 0x80) {
-            i++;
-            continue;
-        }
-        size_t k = h2m_block_utf8(p + i, n - i);
-        if (!k)
-            return false;
-        i += k;
-    }
-    return true;
-}
-
 /* Index of the first byte from i on that plain text cannot take as it is:
  * '<', '>', '&', a control (tab and newline too) or a byte >= 0x80. */
 static size_t h2m_block_plain(const unsigned char *p, size_t i, size_t n)
@@ -1979,6 +1959,27 @@ static size_t h2m_block_plain(const unsigned char *p, size_t i, size_t n)
     while (i < n && p[i] >= 0x20 && p[i] < 0x80 && p[i] != '<' && p[i] != '>' && p[i] != '&')
         i++;
     return i;
+}
+
+/* Whether an attribute value holds only what libxml2 copies as it is and
+ * h2m_fast_inline also takes: no control (newline and tab included), no
+ * '<' or '>', valid UTF-8 ('&' is h2m_fast_amps's to judge). */
+static bool h2m_block_value_ok(const char *v, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)v;
+    for (size_t i = h2m_block_plain(p, 0, n); i < n; i = h2m_block_plain(p, i, n)) {
+        if (p[i] == '&') {
+            i++;
+        } else if (p[i] >= 0x80) {
+            size_t k = h2m_block_utf8(p + i, n - i);
+            if (!k)
+                return false;
+            i += k;
+        } else {
+            return false;
+        }
+    }
+    return true;
 }
 
 static bool h2m_block_space(char c)
@@ -2119,10 +2120,7 @@ static bool h2m_block_attrs(const char *html, size_t len, size_t *pp, char *buf,
             if (!e)
                 return false;
             size_t vn = (size_t)(e - v);
-            for (size_t k = 0; k < vn; k++)
-                if (v[k] == '\n' || v[k] == '\t' || v[k] == '<' || v[k] == '>')
-                    return false;
-            if (!h2m_fast_amps(v, e) || !h2m_block_value_ok(v, vn) || b + vn + 1 > H2M_FB_BUF)
+            if (!h2m_block_value_ok(v, vn) || !h2m_fast_amps(v, e) || b + vn + 1 > H2M_FB_BUF)
                 return false;
             aval = buf + b;
             memcpy(buf + b, v, vn);
@@ -2218,16 +2216,12 @@ static bool h2m_block_pass(h2m *st, const char *html, size_t len, const char *to
             name[n++] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
         }
         name[n] = '\0';
-        const char *const *known =
-            bsearch(name, h2m_block_names, H2M_BLOCK_N, sizeof *h2m_block_names, h2m_fast_cmp);
-        if (!known)
-            return false;
-        int idx = (int)(known - h2m_block_names);
-        bool is_void = h2m_block_void[idx];
         if (end) {
+            /* only the end tag of the element on top (its name is known) */
             while (p < len && h2m_block_space(html[p]))
                 p++;
-            if (p >= len || html[p] != '>' || !depth || open[depth - 1] != idx)
+            if (p >= len || html[p] != '>' || !depth ||
+                strcmp(h2m_block_names[open[depth - 1]], name) != 0)
                 return false;
             depth--;
             if (emit)
@@ -2235,6 +2229,12 @@ static bool h2m_block_pass(h2m *st, const char *html, size_t len, const char *to
             i = p + 1;
             continue;
         }
+        const char *const *known =
+            bsearch(name, h2m_block_names, H2M_BLOCK_N, sizeof *h2m_block_names, h2m_fast_cmp);
+        if (!known)
+            return false;
+        int idx = (int)(known - h2m_block_names);
+        bool is_void = h2m_block_void[idx];
         if (p < len && !h2m_block_space(html[p]) && html[p] != '>' && html[p] != '/')
             return false;
         int cur_top = depth ? open[depth - 1] : top_idx;
