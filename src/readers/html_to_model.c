@@ -14,7 +14,11 @@
  *
  * The same handlers also take events that do not come from libxml2: the
  * markdown reader's walk over cmark-gfm's tree (see "incremental use" at
- * the end of this file).
+ * the end of this file), and the raw HTML that needs no parser — single
+ * inline tags (h2m_fast_inline) and balanced blocks of known tags
+ * (h2m_fast_block), which make the very calls libxml2's events would
+ * make; whatever they are not sure about goes to libxml2, decided before
+ * a node is made (tests/readers and the markdown fuzz target compare both).
  */
 #include "html_to_model.h"
 
