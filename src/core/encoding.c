@@ -19,6 +19,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 /* Windows-1252 0x80..0x9F; 0 for the five unassigned bytes (-> U+FFFD). */
 static const uint16_t cp1252_c1[32] = {
@@ -104,39 +107,61 @@ static inline size_t utf8_seq_len(const unsigned char *p, size_t n)
     return len;
 }
 
+/* The character at p[i] when it is not plain text (0x20..0x7F, TAB, LF,
+ * CR): a valid UTF-8 sequence or an allowed control goes on (its
+ * length), anything else ends the clean scan (0). */
+static inline size_t utf8_clean_step(const unsigned char *p, size_t i, size_t len)
+{
+    unsigned char c = p[i];
+    if (c >= 0x20 && c < 0x80)
+        return 1;
+    if (c < 0x80)
+        return is_bad_control(c) ? 0 : 1;
+    return utf8_seq_len(p + i, len - i);
+}
+
 /*
  * True when quire__text_to_utf8's scan would find nothing to change: valid
  * UTF-8, no NUL, no control character but TAB, LF, CR.  Nearly every file
  * is like that, so this is the common path, and it must cost about a
- * memchr: eight bytes at a time while they are all in 0x20..0x7F or
- * newlines (quire__word_is_text), one character at a time for the next eight
- * bytes otherwise.
+ * memchr: sixteen bytes at a time (SSE2) or eight (quire__word_is_text)
+ * while they are all plain text, one character at a time otherwise.
  */
 static bool utf8_text_clean(const unsigned char *p, size_t len)
 {
     size_t i = 0;
+#if defined(__SSE2__)
+    /* As signed bytes, the controls and the bytes >= 0x80 compare below
+     * 0x20; TAB, LF and CR among them are plain text too. */
+    const __m128i sp = _mm_set1_epi8(0x20), tab = _mm_set1_epi8('\t'),
+                  lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');
+    while (len - i >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        __m128i ok = _mm_or_si128(_mm_cmpeq_epi8(v, lf),
+                                  _mm_or_si128(_mm_cmpeq_epi8(v, tab), _mm_cmpeq_epi8(v, cr)));
+        unsigned mask = (unsigned)_mm_movemask_epi8(_mm_andnot_si128(ok, _mm_cmplt_epi8(v, sp)));
+        if (!mask) {
+            i += 16;
+            continue;
+        }
+        i += (size_t)__builtin_ctz(mask);
+        size_t k = utf8_clean_step(p, i, len);
+        if (!k)
+            return false;
+        i += k;
+    }
+#endif
     while (i < len) {
-        if (len - i >= 8) {
-            if (quire__word_is_text(quire__load64(p + i))) {
-                i += 8;
-                continue;
-            }
+        if (len - i >= 8 && quire__word_is_text(quire__load64(p + i))) {
+            i += 8;
+            continue;
         }
         size_t stop = i + 8 < len ? i + 8 : len;
         while (i < stop) {
-            unsigned char c = p[i];
-            if (c >= 0x20 && c < 0x80) {
-                i++;
-            } else if (c < 0x80) {
-                if (is_bad_control(c))
-                    return false;
-                i++;
-            } else {
-                size_t k = utf8_seq_len(p + i, len - i);
-                if (!k)
-                    return false;
-                i += k;
-            }
+            size_t k = utf8_clean_step(p, i, len);
+            if (!k)
+                return false;
+            i += k;
         }
     }
     return true;

@@ -14,11 +14,18 @@
  *
  * The same handlers also take events that do not come from libxml2: the
  * markdown reader's walk over cmark-gfm's tree (see "incremental use" at
- * the end of this file).
+ * the end of this file), and the raw HTML that needs no parser — single
+ * inline tags (h2m_fast_inline) and balanced blocks of known tags
+ * (h2m_fast_block), which make the very calls libxml2's events would
+ * make; whatever they are not sure about goes to libxml2, decided before
+ * a node is made (tests/readers and the markdown fuzz target compare both).
  */
 #include "html_to_model.h"
 
 #include <libxml/HTMLparser.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -110,20 +117,27 @@ typedef struct h2m {
     size_t log_base;       /* where in log the current parser started */
     size_t clamp_off;      /* where the fragment's end marker starts (SIZE_MAX: none) */
     bool push_dead;
+    /* The block fast path gives each start tag its place itself. */
+    bool fixed_pos;
+    uint32_t fixed_line, fixed_col;
 
     bool oom;
 } h2m;
 
 /* ------------------------------------------------------------------ helpers */
 
+unsigned quire__h2m_no_fast;
+
 static pthread_once_t h2m_once = PTHREAD_ONCE_INIT;
 
 static void h2m_build_tag_index(void);
+static void h2m_build_block_tables(void);
 
 static void h2m_init_libxml(void)
 {
     xmlInitParser();
     h2m_build_tag_index();
+    h2m_build_block_tables();
 }
 
 static bool h2m_is_space(unsigned char c)
@@ -235,6 +249,11 @@ static void h2m_scan_to(h2m *st, size_t off)
 /* Source position of the element whose start tag was just parsed. */
 static void h2m_element_pos(h2m *st, const xmlChar **atts, uint32_t *line, uint32_t *col)
 {
+    if (st->fixed_pos) {
+        *line = st->fixed_line;
+        *col = st->fixed_col;
+        return;
+    }
     if (st->md_mode) {
         /* Markdown: block elements have cmark's position (and end any raw
          * HTML mapping, as data-sourcepos did); inline ones the parent's. */
@@ -1677,9 +1696,11 @@ static int h2m_fast_cmp(const void *key, const void *elem)
     return strcmp((const char *)key, *(const char *const *)elem);
 }
 
+/* Void to libxml2 (its table's "empty"): <wbr>, unknown to HTML 4, is not. */
 static bool h2m_fast_void(const char *name)
 {
-    return strcmp(name, "br") == 0 || strcmp(name, "img") == 0 || strcmp(name, "wbr") == 0;
+    const htmlElemDesc *desc = htmlTagLookup((const xmlChar *)name);
+    return desc && desc->empty;
 }
 
 static bool h2m_name_char(unsigned char c)
@@ -1725,7 +1746,8 @@ static bool h2m_fast_amps(const char *v, const char *e)
 static bool h2m_fast_inline(h2m *st, const char *html, size_t len)
 {
     size_t known = h2m_known(st);
-    if ((known && known == st->nframes) || !st->nframes || len < 3 || len > 1024 ||
+    if ((quire__h2m_no_fast & QUIRE__H2M_NO_FAST_INLINE) || (known && known == st->nframes) || !st->nframes || len < 3 ||
+        len > 1024 ||
         html[0] != '<' || html[len - 1] != '>')
         return false;
     for (size_t i = 0; i < len; i++) {
@@ -1839,13 +1861,478 @@ static bool h2m_fast_inline(h2m *st, const char *html, size_t len)
     return true;
 }
 
+/* ------------------------------------------------------ block fast path */
+
+/* Tags a raw HTML block may use without libxml2; sorted for bsearch.
+ * None is parsed specially by libxml2 (raw text, <pre>'s first newline,
+ * head or body placement, forms); whether a start tag closes the element
+ * on top is still asked of libxml2's own table, and void elements are the
+ * ones its table calls empty. */
+static const char *const h2m_block_names[] = {
+    "a", "abbr", "article", "aside", "b", "blockquote", "br", "caption", "cite", "code",
+    "dd", "del", "details", "dfn", "div", "dl", "dt", "em", "figcaption", "figure", "footer",
+    "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "i", "iframe", "img", "ins", "kbd",
+    "li", "main", "mark", "nav", "ol", "p", "q", "s", "samp", "section", "small", "span",
+    "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead",
+    "time", "tr", "tt", "u", "ul", "var", "wbr",
+};
+
+/* Elements that, to libxml2, never close one of their own name when they
+ * open inside it (htmlAutoCloseTag does not answer for equal names). */
+static bool h2m_block_nests(const char *name)
+{
+    static const char *const nest[] = {"b", "blockquote", "div", "em", "i", "section", "span",
+                                       "strong"};
+    for (size_t i = 0; i < sizeof nest / sizeof *nest; i++)
+        if (strcmp(name, nest[i]) == 0)
+            return true;
+    return false;
+}
+
+/* Whether libxml2, with `top` the current element, would close it when
+ * `name` opens. */
+static bool h2m_block_closes(const char *top, const char *name)
+{
+    if (strcmp(top, name) == 0)
+        return !h2m_block_nests(name);
+    xmlNode fake;
+    memset(&fake, 0, sizeof fake);
+    fake.type = XML_ELEMENT_NODE;
+    fake.name = (const xmlChar *)name;
+    return htmlAutoCloseTag(NULL, (const xmlChar *)top, &fake) != 0;
+}
+
+#define H2M_BLOCK_N (sizeof h2m_block_names / sizeof *h2m_block_names)
+
+/* libxml2's answers for the names above, asked once (pthread_once): which
+ * are void, and closes[t][n], whether n opening closes t (t ==
+ * H2M_BLOCK_N: the <html> wrapper). */
+static bool h2m_block_void[H2M_BLOCK_N];
+static bool h2m_block_closes_tab[H2M_BLOCK_N + 1][H2M_BLOCK_N];
+
+static void h2m_build_block_tables(void)
+{
+    for (size_t n = 0; n < H2M_BLOCK_N; n++) {
+        const htmlElemDesc *desc = htmlTagLookup((const xmlChar *)h2m_block_names[n]);
+        h2m_block_void[n] = desc && desc->empty;
+        for (size_t t = 0; t <= H2M_BLOCK_N; t++)
+            h2m_block_closes_tab[t][n] = h2m_block_closes(
+                t < H2M_BLOCK_N ? h2m_block_names[t] : "html", h2m_block_names[n]);
+    }
+}
+
+/* Index of name in h2m_block_names ("html": H2M_BLOCK_N), or -1. */
+static int h2m_block_index(const char *name)
+{
+    if (strcmp(name, "html") == 0)
+        return (int)H2M_BLOCK_N;
+    const char *const *k = bsearch(name, h2m_block_names, H2M_BLOCK_N, sizeof *h2m_block_names,
+                                   h2m_fast_cmp);
+    return k ? (int)(k - h2m_block_names) : -1;
+}
+
+/* Whether the character at p[0] (>= 0x80) is one libxml2 passes on
+ * unchanged: valid UTF-8 (else it would switch to Latin-1), not
+ * U+FFFE/U+FFFF (which it drops); its length, or 0. */
+static size_t h2m_block_utf8(const unsigned char *p, size_t n)
+{
+    uint32_t cp;
+    size_t k = quire__utf8_decode_fast(p, n, &cp);
+    return cp == 0xFFFE || cp == 0xFFFF ? 0 : k;
+}
+
+/* Index of the first byte from i on that plain text cannot take as it is:
+ * '<', '>', '&', a control (tab and newline too) or a byte >= 0x80. */
+static size_t h2m_block_plain(const unsigned char *p, size_t i, size_t n)
+{
+#if defined(__SSE2__)
+    /* As signed bytes, the controls and the bytes >= 0x80 compare below
+     * 0x20; '<' (0x3C) and '>' (0x3E) both become '>' with bit 1 set. */
+    const __m128i sp = _mm_set1_epi8(0x20), amp = _mm_set1_epi8('&'),
+                  bit1 = _mm_set1_epi8(2), gt = _mm_set1_epi8('>');
+    while (n - i >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        __m128i m = _mm_or_si128(_mm_cmplt_epi8(v, sp), _mm_cmpeq_epi8(v, amp));
+        m = _mm_or_si128(m, _mm_cmpeq_epi8(_mm_or_si128(v, bit1), gt));
+        unsigned mask = (unsigned)_mm_movemask_epi8(m);
+        if (mask)
+            return i + (size_t)__builtin_ctz(mask);
+        i += 16;
+    }
+#endif
+    while (i < n && p[i] >= 0x20 && p[i] < 0x80 && p[i] != '<' && p[i] != '>' && p[i] != '&')
+        i++;
+    return i;
+}
+
+/* Whether an attribute value holds only what libxml2 copies as it is and
+ * h2m_fast_inline also takes: no control (newline and tab included), no
+ * '<' or '>', valid UTF-8 ('&' is h2m_fast_amps's to judge). */
+static bool h2m_block_value_ok(const char *v, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)v;
+    for (size_t i = h2m_block_plain(p, 0, n); i < n; i = h2m_block_plain(p, i, n)) {
+        if (p[i] == '&') {
+            i++;
+        } else if (p[i] >= 0x80) {
+            size_t k = h2m_block_utf8(p + i, n - i);
+            if (!k)
+                return false;
+            i += k;
+        } else {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool h2m_block_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n';
+}
+
+/*
+ * The reference at html[*p] ('&'): `&name;` that libxml2's table knows or
+ * `&#N;` / `&#xH;` of a character it keeps, decoded into out (UTF-8, 4
+ * bytes at most); false for anything else (libxml2's recovery decides).
+ */
+static bool h2m_block_ref(const char *html, size_t len, size_t *p, char *out, size_t *outn)
+{
+    size_t i = *p + 1;
+    uint32_t cp = 0;
+    if (i < len && html[i] == '#') {
+        i++;
+        bool hex = i < len && (html[i] == 'x' || html[i] == 'X');
+        if (hex)
+            i++;
+        size_t d0 = i;
+        while (i < len && i - d0 < 7) {
+            char c = html[i];
+            int v = c >= '0' && c <= '9' ? c - '0'
+                    : hex && c >= 'a' && c <= 'f' ? c - 'a' + 10
+                    : hex && c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+            if (v < 0)
+                break;
+            cp = cp * (hex ? 16 : 10) + (uint32_t)v;
+            i++;
+        }
+        if (i == d0 || i >= len || html[i] != ';')
+            return false;
+        if (!((cp >= 0x20 && cp < 0xD800) || (cp >= 0xE000 && cp <= 0xFFFD) ||
+              (cp >= 0x10000 && cp <= 0x10FFFF)))
+            return false;
+    } else {
+        char name[32];
+        size_t n = 0;
+        if (i >= len || !((html[i] >= 'a' && html[i] <= 'z') || (html[i] >= 'A' && html[i] <= 'Z')))
+            return false;
+        while (i < len && n < sizeof name - 1 &&
+               ((html[i] >= 'a' && html[i] <= 'z') || (html[i] >= 'A' && html[i] <= 'Z') ||
+                (html[i] >= '0' && html[i] <= '9')))
+            name[n++] = html[i++];
+        name[n] = '\0';
+        if (i >= len || html[i] != ';')
+            return false;
+        const htmlEntityDesc *e = htmlEntityLookup((const xmlChar *)name);
+        if (!e)
+            return false;
+        cp = e->value;
+        if (cp < 0x20 && cp != '\t' && cp != '\n')
+            return false;
+    }
+    size_t n;
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        n = 1;
+    } else if (cp < 0x800) {
+        out[0] = (char)(0xC0 | (cp >> 6));
+        out[1] = (char)(0x80 | (cp & 0x3F));
+        n = 2;
+    } else if (cp < 0x10000) {
+        out[0] = (char)(0xE0 | (cp >> 12));
+        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (char)(0x80 | (cp & 0x3F));
+        n = 3;
+    } else {
+        out[0] = (char)(0xF0 | (cp >> 18));
+        out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        out[3] = (char)(0x80 | (cp & 0x3F));
+        n = 4;
+    }
+    *outn = n;
+    *p = i + 1;
+    return true;
+}
+
+#define H2M_FB_DEPTH 32
+#define H2M_FB_ATTS 16
+#define H2M_FB_BUF 2048
+
+/* A start tag's attributes as h2m_fast_inline takes them (lower-case
+ * names, quoted values without newline, tab, '<', '>' or references),
+ * from html[*p] to its '>'; names and values copied NUL-terminated into
+ * buf.  False when libxml2 must read the tag. */
+static bool h2m_block_attrs(const char *html, size_t len, size_t *pp, char *buf,
+                            const char **atts, size_t *nap, bool *self_close)
+{
+    size_t p = *pp, na = 0, b = 0;
+    *self_close = false;
+    for (;;) {
+        while (p < len && h2m_block_space(html[p]))
+            p++;
+        if (p >= len)
+            return false;
+        if (html[p] == '>')
+            break;
+        if (html[p] == '/') {
+            if (p + 1 >= len || html[p + 1] != '>')
+                return false;
+            *self_close = true;
+            p++;
+            break;
+        }
+        size_t a0 = p;
+        while (p < len && h2m_name_char((unsigned char)html[p]))
+            p++;
+        if (p == a0 || na == H2M_FB_ATTS || p - a0 > 64 ||
+            !((html[a0] >= 'a' && html[a0] <= 'z') || (html[a0] >= 'A' && html[a0] <= 'Z') ||
+              html[a0] == '_'))
+            return false;
+        if (b + (p - a0) + 1 > H2M_FB_BUF)
+            return false;
+        const char *aname = buf + b;
+        for (size_t k = a0; k < p; k++)
+            buf[b++] = (char)(html[k] >= 'A' && html[k] <= 'Z' ? html[k] + 32 : html[k]);
+        buf[b++] = '\0';
+        for (size_t k = 0; k < na; k++)
+            if (strcmp(atts[2 * k], aname) == 0)
+                return false; /* libxml2 keeps the first: let it */
+        const char *aval = "";
+        size_t q = p;
+        while (q < len && h2m_block_space(html[q]))
+            q++;
+        if (q < len && html[q] == '=') {
+            q++;
+            while (q < len && h2m_block_space(html[q]))
+                q++;
+            if (q >= len || (html[q] != '"' && html[q] != '\''))
+                return false;
+            char quote = html[q++];
+            const char *v = html + q;
+            const char *e = memchr(v, quote, len - q);
+            if (!e)
+                return false;
+            size_t vn = (size_t)(e - v);
+            if (!h2m_block_value_ok(v, vn) || !h2m_fast_amps(v, e) || b + vn + 1 > H2M_FB_BUF)
+                return false;
+            aval = buf + b;
+            memcpy(buf + b, v, vn);
+            b += vn;
+            buf[b++] = '\0';
+            p = (size_t)(e - html) + 1;
+            if (p < len && !h2m_block_space(html[p]) && html[p] != '/' && html[p] != '>')
+                return false;
+        } else if (q < len && html[q] != '>' && html[q] != '/' && !h2m_name_char((unsigned char)html[q])) {
+            return false;
+        }
+        atts[2 * na] = aname;
+        atts[2 * na + 1] = aval;
+        na++;
+    }
+    atts[2 * na] = NULL;
+    *nap = na;
+    *pp = p + 1; /* past '>' */
+    return true;
+}
+
+/*
+ * One pass over a raw HTML block for h2m_fast_block: with `emit` false it
+ * only says whether the block is simple enough, with `emit` true (only
+ * after a first pass said yes) it makes the nodes, through the same
+ * handlers and with the same positions as libxml2's events would.
+ * `top` is the element libxml2 would have on top before the block.
+ */
+static bool h2m_block_pass(h2m *st, const char *html, size_t len, const char *top,
+                           int top_idx, uint32_t line, uint32_t col, bool emit)
+{
+    int open[H2M_FB_DEPTH];
+    size_t depth = 0;
+    /* line/column tracking of the '<' of each start tag (emit only) */
+    size_t scan = 0;
+    uint32_t sline = 1, scol = 1;
+    size_t i = 0;
+    while (i < len) {
+        char c = html[i];
+        if (c != '<') {
+            /* text up to the next tag */
+            const unsigned char *u = (const unsigned char *)html;
+            size_t t0 = i;
+            for (;;) {
+                i = h2m_block_plain(u, i, len);
+                if (i >= len || u[i] == '<')
+                    break;
+                unsigned char ch = u[i];
+                if (ch == '\t' || ch == '\n') {
+                    i++;
+                } else if (ch >= 0x80) {
+                    size_t k = h2m_block_utf8(u + i, len - i);
+                    if (!k)
+                        return false;
+                    i += k;
+                } else if (ch == '&') {
+                    if (!depth && !st->nframes)
+                        return false; /* libxml2 would open a <p> */
+                    if (emit && i > t0)
+                        h2m_characters(st, u + t0, (int)(i - t0));
+                    char out[4];
+                    size_t on;
+                    if (!h2m_block_ref(html, len, &i, out, &on))
+                        return false;
+                    if (emit)
+                        h2m_characters(st, (const xmlChar *)out, (int)on);
+                    t0 = i;
+                } else {
+                    return false; /* '>' or a control */
+                }
+            }
+            /* Text right under libxml2's <html> wrapper gets an implied <p>
+             * unless it is blank. */
+            if (!depth && !st->nframes && !h2m_all_space(html + t0, i - t0))
+                return false;
+            if (emit && i > t0)
+                h2m_characters(st, u + t0, (int)(i - t0));
+            continue;
+        }
+        size_t lt = i;
+        size_t p = i + 1;
+        bool end = p < len && html[p] == '/';
+        if (end)
+            p++;
+        char name[16];
+        size_t n = 0;
+        if (p >= len || !((html[p] >= 'a' && html[p] <= 'z') || (html[p] >= 'A' && html[p] <= 'Z')))
+            return false; /* a comment, a stray '<', ... */
+        while (p < len && h2m_name_char((unsigned char)html[p])) {
+            if (n == sizeof name - 1)
+                return false;
+            char ch = html[p++];
+            name[n++] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+        }
+        name[n] = '\0';
+        if (end) {
+            /* only the end tag of the element on top (its name is known) */
+            while (p < len && h2m_block_space(html[p]))
+                p++;
+            if (p >= len || html[p] != '>' || !depth ||
+                strcmp(h2m_block_names[open[depth - 1]], name) != 0)
+                return false;
+            depth--;
+            if (emit)
+                h2m_end(st, NULL);
+            i = p + 1;
+            continue;
+        }
+        const char *const *known =
+            bsearch(name, h2m_block_names, H2M_BLOCK_N, sizeof *h2m_block_names, h2m_fast_cmp);
+        if (!known)
+            return false;
+        int idx = (int)(known - h2m_block_names);
+        bool is_void = h2m_block_void[idx];
+        if (p < len && !h2m_block_space(html[p]) && html[p] != '>' && html[p] != '/')
+            return false;
+        int cur_top = depth ? open[depth - 1] : top_idx;
+        if (cur_top >= 0 ? h2m_block_closes_tab[cur_top][idx] : h2m_block_closes(top, *known))
+            return false;
+        char buf[H2M_FB_BUF];
+        const char *atts[2 * H2M_FB_ATTS + 1];
+        size_t na = 0;
+        bool self_close;
+        if (!h2m_block_attrs(html, len, &p, buf, atts, &na, &self_close))
+            return false;
+        i = p;
+        if (!is_void && !self_close) {
+            if (depth == H2M_FB_DEPTH || st->nframes + depth >= st->max_depth)
+                return false;
+            open[depth++] = idx;
+        }
+        if (!emit)
+            continue;
+        const unsigned char *s = (const unsigned char *)html;
+        for (; scan < lt; scan++) {
+            if (s[scan] == '\n') {
+                sline++;
+                scol = 1;
+            } else if ((s[scan] & 0xC0) != 0x80) {
+                scol++;
+            }
+        }
+        size_t before = st->nframes;
+        st->fixed_pos = true;
+        st->fixed_line = line + sline - 1;
+        st->fixed_col = scol + col - 1;
+        const char *iname = h2m_intern(st, *known);
+        h2m_start_event(st, (const xmlChar *)iname, na ? (const xmlChar **)atts : NULL);
+        st->fixed_pos = false;
+        if (st->nframes > before) {
+            st->frames[st->nframes - 1].name = iname;
+            if (self_close || is_void)
+                h2m_end(st, NULL);
+        }
+    }
+    return depth == 0;
+}
+
+/*
+ * A raw HTML block made of the tags above, balanced within itself, with
+ * quoted attributes, references libxml2 surely decodes the same way, and
+ * nothing else (no comment, stray '<' or '>', CR, invalid UTF-8): its
+ * nodes are made here, exactly as libxml2's events would make them, and
+ * libxml2 is not asked at all.  Everything it opens it also closes, so the
+ * open elements libxml2 knows of are the same after it.  It only runs
+ * where libxml2 holds nothing half-read.
+ */
+static bool h2m_fast_block(h2m *st, const char *html, size_t len, uint32_t line, uint32_t col)
+{
+    if ((quire__h2m_no_fast & QUIRE__H2M_NO_FAST_BLOCK) || len < 3 || len > 65536 || html[0] != '<' || st->skip ||
+        st->collect)
+        return false;
+    if (st->pctx) {
+        const xmlParserInputPtr in = st->pctx->input;
+        if (st->pctx->instate != XML_PARSER_CONTENT || !in || in->cur != in->end ||
+            h2m_known(st) > st->nframes)
+            return false;
+    }
+    const char *top = "html";
+    if (st->nframes) {
+        top = st->frames[st->nframes - 1].name;
+        if (!top || strcmp(top, "html") == 0 || strcmp(top, "head") == 0 ||
+            strcmp(top, "body") == 0)
+            return false;
+        for (size_t k = 0; k < st->nframes; k++) {
+            const char *nm = st->frames[k].name;
+            if (!nm || strcmp(nm, "script") == 0 || strcmp(nm, "style") == 0 ||
+                strcmp(nm, "textarea") == 0 || strcmp(nm, "title") == 0 ||
+                strcmp(nm, "xmp") == 0 || strcmp(nm, "plaintext") == 0 ||
+                strcmp(nm, "iframe") == 0 || strcmp(nm, "noscript") == 0)
+                return false;
+        }
+    }
+    int top_idx = h2m_block_index(top);
+    if (!h2m_block_pass(st, html, len, top, top_idx, line, col, false))
+        return false;
+    st->raw_map = false;
+    h2m_block_pass(st, html, len, top, top_idx, line, col, true);
+    return true;
+}
+
 void quire__h2m_raw(quire__h2m *h, const char *html, size_t len, uint32_t line, uint32_t col,
                     bool block)
 {
     h2m *st = &h->st;
     if (st->oom || !len)
         return;
-    if (!block && h2m_fast_inline(st, html, len))
+    if (block ? h2m_fast_block(st, html, len, line, col) : h2m_fast_inline(st, html, len))
         return;
     if (!h2m_ensure_parser(st))
         return;

@@ -87,6 +87,13 @@ void quire__h2m_raw(quire__h2m *h, const char *html, size_t len, uint32_t line, 
 int quire__h2m_finish(quire__h2m *h);
 void quire__h2m_free(quire__h2m *h);
 
+/* Tests only: the converter's own fast paths that are off (raw fragments
+ * they would take go through libxml2), so that a test can compare both.
+ * Set it before any document is read; 0 in the program. */
+#define QUIRE__H2M_NO_FAST_INLINE (1u << 0)
+#define QUIRE__H2M_NO_FAST_BLOCK (1u << 1)
+extern unsigned quire__h2m_no_fast;
+
 /* "YouTube", "Vimeo", or the lower-case host of an embed URL (in arena);
  * NULL when url has no host. */
 const char *quire__embed_provider(quire_arena *arena, const char *url);
