@@ -1750,6 +1750,14 @@ static bool h2m_fast_inline(h2m *st, const char *html, size_t len)
         len > 1024 ||
         html[0] != '<' || html[len - 1] != '>')
         return false;
+    /* As for blocks: only where libxml2 holds nothing half-read (after an
+     * unclosed <style> or a broken tag, the parser is mid-construct and
+     * must see this tag itself). */
+    if (st->pctx) {
+        const xmlParserInputPtr in = st->pctx->input;
+        if (st->pctx->instate != XML_PARSER_CONTENT || !in || in->cur != in->end)
+            return false;
+    }
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)html[i];
         if (c >= 0x80 || c == 0 || (c < 0x20 && c != ' ' && c != '\t' && c != '\n'))

@@ -868,6 +868,39 @@ static void test_block_fast_path_vs_libxml2(void)
     }
 }
 
+/* The inline fast path gives libxml2's model after constructs libxml2
+ * may hold half-read (unclosed <style>, <textarea>, <title>, a broken tag,
+ * an open comment).  Known difference, not covered here: a GFM autolink
+ * inside a raw <a> left open nests in it on the fast path, while libxml2
+ * closes the <a> first. */
+static void test_inline_fast_path_after_open_construct(void)
+{
+    static const char *const docs[] = {
+        "<style>\n\nText with <b>bold</b> and <i>it</i>.\n",
+        "<source src=x\n\nText with <b>bold</b>.\n",
+        "Para <span title=\"a\nb\">x</span> then <b>bold</b> and <em>e</em>.\n",
+        "<!-- open comment\n\nText <b>bold</b>.\n",
+        "<textarea>\n\nText <i>it</i>.\n",
+        "Text <style> more <b>bold</b> end.\n",
+        "Text <textarea> more <i>it</i> end.\n\nNext <b>b</b>.\n",
+        "A <source src=\"x\"> then <b>bold</b>.\n",
+        "A <title> x <b>y</b> z\n",
+    };
+    for (size_t i = 0; i < sizeof docs / sizeof *docs; i++) {
+        quire__h2m_no_fast = 0;
+        char *a = rb_full_dump(docs[i]);
+        quire__h2m_no_fast = QUIRE__H2M_NO_FAST_INLINE | QUIRE__H2M_NO_FAST_BLOCK;
+        char *b = rb_full_dump(docs[i]);
+        quire__h2m_no_fast = 0;
+        if (strcmp(a, b) != 0)
+            fprintf(stderr, "inline fast path and libxml2 differ on:\n%s\n--- fast:\n%s\n--- libxml2:\n%s\n",
+                    docs[i], a, b);
+        CHECK(strcmp(a, b) == 0);
+        free(a);
+        free(b);
+    }
+}
+
 /* quire__text_to_utf8 leaves a text alone (no copy) exactly when it is
  * valid UTF-8 without NUL or controls but TAB, LF, CR: checked with each
  * kind of character at every offset of texts of every length up to 80, so
@@ -926,6 +959,7 @@ int main(void)
     test_raw_across_markdown();
     test_fast_path_vs_libxml2();
     test_block_fast_path_vs_libxml2();
+    test_inline_fast_path_after_open_construct();
     test_text_to_utf8_every_offset();
     test_threads();
     test_deep();
