@@ -69,6 +69,11 @@ int quire__epub_zip_add_packed_file(epub_zip *z, const char *name, FILE *f, uint
  *  gets a raw deflate stream and the result is 8, or, when that is not
  *  smaller, a copy of the data and 0.  -1 when out of memory. */
 int quire__epub_deflate(const void *data, size_t len, unsigned char **out, size_t *out_len);
+/** Huffman code lengths (at most maxlen bits, at most 286 symbols) for the
+ *  symbol frequencies freq[0..n): a complete prefix code over the symbols
+ *  that occur (two at least), shorter codes for more frequent symbols.
+ *  Internal to epub_zip.c's encoder; exposed for its tests. */
+void quire__epub_z_lengths(const uint32_t *freq, unsigned n, unsigned maxlen, uint8_t *lens);
 /** Central directory and end record. */
 int quire__epub_zip_finish(epub_zip *z);
 void quire__epub_zip_free(epub_zip *z);

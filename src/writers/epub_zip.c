@@ -186,7 +186,7 @@ static void epub_z_init(void)
  * a minimum-redundancy code (Moffat and Katajainen's in-place algorithm on
  * the used symbols sorted by frequency), lengthened where it is too deep.
  * Fewer than two used symbols still get a complete code of two. */
-static void epub_z_lengths(const uint32_t *freq, unsigned n, unsigned maxlen, uint8_t *lens)
+void quire__epub_z_lengths(const uint32_t *freq, unsigned n, unsigned maxlen, uint8_t *lens)
 {
     uint32_t a[286], b[286], w[286]; /* a, b: freq << 9 | symbol */
     unsigned m = 0;
@@ -444,8 +444,8 @@ static size_t epub_z_compress(epub_zstate *s, const unsigned char *in, size_t n,
      * are one sequence (a run may go on from one into the other) */
     uint8_t lens[286 + 30], dl[30], ll[286];
     uint16_t lcode[286], dcode[30];
-    epub_z_lengths(lf, 286, 15, ll);
-    epub_z_lengths(df, 30, 15, dl);
+    quire__epub_z_lengths(lf, 286, 15, ll);
+    quire__epub_z_lengths(df, 30, 15, dl);
     unsigned nl = 286, nd = 30;
     while (nl > 257 && !ll[nl - 1])
         nl--;
@@ -491,7 +491,7 @@ static size_t epub_z_compress(epub_zstate *s, const unsigned char *in, size_t n,
     }
     uint8_t pl[19];
     uint16_t pc[19];
-    epub_z_lengths(pf, 19, 7, pl);
+    quire__epub_z_lengths(pf, 19, 7, pl);
     unsigned nc = 19;
     while (nc > 4 && !pl[epub_z_clen_order[nc - 1]])
         nc--;

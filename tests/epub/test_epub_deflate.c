@@ -14,6 +14,8 @@
 #include "epub_internal.h"
 
 #include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -281,11 +283,71 @@ static void test_deterministic(void)
     free(b);
 }
 
+/* The code-length routine on frequencies no chapter gives easily: a
+ * Fibonacci series makes the unlimited Huffman tree as deep as it can be
+ * (about 25 levels for 64 KiB), so the limit to 15 (and to 7 for the
+ * code-length code) must move leaves up and still leave a complete code.
+ * Checked: every used symbol has a length, none over the limit, the Kraft
+ * sum is exactly one, and a more frequent symbol never gets a longer code. */
+static void check_lengths(const uint32_t *freq, unsigned n, unsigned maxlen, const char *what)
+{
+    uint8_t lens[286];
+    quire__epub_z_lengths(freq, n, maxlen, lens);
+    unsigned used = 0;
+    uint64_t kraft = 0; /* in units of 2^-maxlen */
+    bool ok = true;
+    for (unsigned i = 0; i < n; i++) {
+        if (!freq[i])
+            continue;
+        used++;
+        ok &= lens[i] >= 1 && lens[i] <= maxlen;
+        if (lens[i] >= 1 && lens[i] <= maxlen)
+            kraft += (uint64_t)1 << (maxlen - lens[i]);
+        for (unsigned j = 0; j < n; j++)
+            ok &= !(freq[j] && freq[i] > freq[j] && lens[i] > lens[j]);
+    }
+    checked++;
+    CHECK(ok, "%s: a length out of range or out of frequency order", what);
+    if (used >= 2)
+        CHECK(kraft == (uint64_t)1 << maxlen, "%s: Kraft sum %llu/%llu, not a complete code", what,
+              (unsigned long long)kraft, (unsigned long long)1 << maxlen);
+}
+
+static void test_length_limits(void)
+{
+    uint32_t freq[286];
+    /* Fibonacci frequencies on the first k symbols (the rest unused), for
+     * every k up to 25: 75,025 is more than a 64 KiB chapter can hold. */
+    for (unsigned k = 2; k <= 25; k++) {
+        memset(freq, 0, sizeof freq);
+        uint32_t a = 1, b = 1;
+        for (unsigned i = 0; i < k; i++) {
+            freq[i] = a;
+            uint32_t c = a + b;
+            a = b;
+            b = c;
+        }
+        check_lengths(freq, 286, 15, "fibonacci, 286 symbols, limit 15");
+        check_lengths(freq, 30, 15, "fibonacci, 30 symbols, limit 15");
+        if (k <= 19)
+            check_lengths(freq, 19, 7, "fibonacci, 19 symbols, limit 7");
+    }
+    /* Random skewed frequencies (powers of two spread over the symbols). */
+    for (int round = 0; round < 2000; round++) {
+        unsigned n = round % 3 == 0 ? 19 : round % 3 == 1 ? 30 : 286;
+        unsigned maxlen = n == 19 ? 7 : 15;
+        for (unsigned i = 0; i < n; i++)
+            freq[i] = rnd() % 3 ? 0 : 1u << (rnd() % 16);
+        check_lengths(freq, n, maxlen, "random skewed");
+    }
+}
+
 int main(void)
 {
     test_sizes();
     test_matches();
     test_skewed();
+    test_length_limits();
     test_deterministic();
     if (failures)
         fprintf(stderr, "%d check(s) failed\n", failures);
