@@ -182,20 +182,29 @@ static quire_node *clone_one(quire_arena *a, const quire_node *n, bool share)
     if (!c)
         return NULL;
     bool oom = false;
-    c->type = n->type;
-    c->flags = n->flags;
-    c->line = n->line;
-    c->column = n->column;
-    c->literal = clone_s(a, n->literal, share, &oom);
-    c->url = clone_s(a, n->url, share, &oom);
-    c->title = clone_s(a, n->title, share, &oom);
-    c->info = clone_s(a, n->info, share, &oom);
-    c->name = clone_s(a, n->name, share, &oom);
-    c->level = n->level;
-    c->width = n->width;
-    c->height = n->height;
-    c->align = n->align;
-    c->embed_kind = n->embed_kind;
+    if (share) {
+        /* Every field at once (a flavor copy per output, ~250 nodes a
+         * document): the strings stay n's, the links are set by the caller
+         * and the attribute list is the copy's own (c->attrs is replaced
+         * below when n has one). */
+        *c = *n;
+        c->parent = c->first_child = c->last_child = c->prev = c->next = NULL;
+    } else {
+        c->type = n->type;
+        c->flags = n->flags;
+        c->line = n->line;
+        c->column = n->column;
+        c->literal = clone_s(a, n->literal, share, &oom);
+        c->url = clone_s(a, n->url, share, &oom);
+        c->title = clone_s(a, n->title, share, &oom);
+        c->info = clone_s(a, n->info, share, &oom);
+        c->name = clone_s(a, n->name, share, &oom);
+        c->level = n->level;
+        c->width = n->width;
+        c->height = n->height;
+        c->align = n->align;
+        c->embed_kind = n->embed_kind;
+    }
     quire_attr **tail = &c->attrs;
     for (const quire_attr *at = n->attrs; at; at = at->next) {
         quire_attr *na = quire_arena_alloc(a, sizeof *na);
@@ -365,7 +374,10 @@ static quire_document *document_clone(const quire_document *src, bool share)
     }
     d->image.src = doc_s(a, src->image.src, share);
     d->image.alt = doc_s(a, src->image.alt, share);
-    d->extra = value_clone(a, src->extra, share);
+    /* A flavor copy reads the front matter tree but never changes it (the
+     * flavor chains are the writers' default filters: sanitize, embeds,
+     * absolute-urls, none of which touches extra), so it shares the tree. */
+    d->extra = share ? src->extra : value_clone(a, src->extra, share);
     d->body = src->body ? node_clone(a, src->body, share) : NULL;
     if (src->body && !d->body) {
         quire_document_free(d);

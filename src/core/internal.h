@@ -120,9 +120,10 @@ const char *quire__xml_clean(quire_arena *arena, const char *s);
 bool quire__json_number(const char *s, size_t n);
 
 /** quire_document_clone without copying strings: the copy has its own
- *  nodes, values, attribute lists and arrays (filters may change them) but
- *  points at src's strings, which nothing writes into.  So it must be freed
- *  before src and before every arena src's strings live in. */
+ *  nodes, attribute lists and arrays (filters may change them) but points
+ *  at src's strings, which nothing writes into, and at src's front matter
+ *  tree (extra), which the flavor chains it serves only read.  So it must
+ *  be freed before src and before every arena src's strings live in. */
 quire_document *quire__document_clone_shared(const quire_document *src);
 
 /* ---- hashing, slugs, URLs ---- */

@@ -142,7 +142,8 @@ static void test_arena_zero_and_strings(void)
 /* A cloned document owns copies of everything (the source may go first),
  * node for node, attribute for attribute, value for value, with a NUL
  * inside a scalar kept and mapping keys kept. */
-static void test_clone_fidelity(void)
+/* A document with a bit of everything a clone must carry over. */
+static quire_document *fidelity_doc(void)
 {
     quire_document *doc = quire_document_new();
     quire_arena *a = doc->arena;
@@ -179,7 +180,13 @@ static void test_clone_fidelity(void)
     quire_value_append(a, doc->extra, "none", quire_value_new(a, QUIRE_VALUE_NULL));
     quire_value_append(a, doc->extra, "", quire_value_new_scalar(a, QUIRE_VALUE_BOOL, "true", 4));
     doc->extra->first->line = 7;
+    quire_strlist_add(a, &doc->tags, "t1");
+    return doc;
+}
 
+static void test_clone_fidelity(void)
+{
+    quire_document *doc = fidelity_doc();
     quire_document *c = quire_document_clone(doc);
     CHECK(c != NULL);
     quire_buf b1, b2;
@@ -209,6 +216,52 @@ static void test_clone_fidelity(void)
     quire__buf_free(&b1);
     quire__buf_free(&b2);
     quire_document_free(c);
+}
+
+/* A flavor copy (quire__document_clone_shared): its own nodes, attribute
+ * lists and arrays, so a filter run on it leaves the source alone; the
+ * source's strings and front matter tree, read only. */
+static void test_clone_shared(void)
+{
+    quire_document *doc = fidelity_doc();
+    quire_document *c = quire__document_clone_shared(doc);
+    CHECK(c != NULL);
+    if (!c) {
+        quire_document_free(doc);
+        return;
+    }
+    quire_buf b1, b2;
+    quire__buf_init(&b1);
+    quire__buf_init(&b2);
+    quire__render_html(&b1, doc->body, NULL);
+    quire__render_html(&b2, c->body, NULL);
+    CHECK_STR(quire__buf_cstr(&b2), quire__buf_cstr(&b1));
+    quire_node *sp = doc->body->first_child, *cp = c->body->first_child;
+    CHECK(cp != sp && cp->parent == c->body && cp->line == 2 && cp->column == 3);
+    CHECK(cp->first_child->literal == sp->first_child->literal); /* shared string */
+    quire_node *cl = cp->last_child, *sl = sp->last_child;
+    CHECK(cl != sl && cl->url == sl->url && cl->attrs != sl->attrs && cl->prev == cp->first_child);
+    CHECK(cl->first_child && cl->first_child->parent == cl && cl->next == NULL);
+    CHECK(c->body->last_child->type == QUIRE_NODE_LIST && c->body->last_child->first_child &&
+          c->body->last_child->first_child->parent == c->body->last_child);
+    /* the hidden child of a leaf is not copied */
+    CHECK(cp->next->type == QUIRE_NODE_IMAGE && cp->next->first_child == NULL);
+    CHECK(c->extra == doc->extra && c->title == doc->title);
+    CHECK(c->tags.items != doc->tags.items && c->tags.count == 1 && c->tags.items[0] == doc->tags.items[0]);
+    /* what a filter does to the copy stays in the copy */
+    quire_node_set_attr(c->arena, cl, "class", "changed");
+    quire_node_remove_attr(cl, "data-b");
+    quire_node_unlink(cp->next);
+    c->tags.count = 0;
+    quire__buf_reset(&b2);
+    quire__render_html(&b2, doc->body, NULL);
+    CHECK_STR(quire__buf_cstr(&b2), quire__buf_cstr(&b1));
+    CHECK_STR(quire_node_attr(sl, "class"), "x y");
+    CHECK(doc->tags.count == 1);
+    quire__buf_free(&b1);
+    quire__buf_free(&b2);
+    quire_document_free(c); /* first: it points into doc */
+    quire_document_free(doc);
 }
 
 static quire_node *add(quire_arena *a, quire_node *parent, quire_node_type t)
@@ -671,6 +724,7 @@ int main(void)
     test_arena_and_values();
     test_arena_zero_and_strings();
     test_clone_fidelity();
+    test_clone_shared();
     test_nodes_and_render();
     test_text_escapers();
     test_paths_and_sinks();
