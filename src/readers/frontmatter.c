@@ -62,17 +62,13 @@ static bool fm_eq(const char *s, size_t n, const char *lit)
 }
 
 /* YAML 1.2 core schema, narrowed to what JSON can carry: numbers must be
- * JSON numbers (0x1F, .inf, +1 stay strings). */
-static quire_value *fm_scalar(fm_yaml *y, const yaml_event_t *ev)
+ * JSON numbers (0x1F, .inf, +1 stay strings).  plain: a plain scalar
+ * without a tag (only those are typed); mark: where it starts. */
+static quire_value *fm_new_scalar(fm_yaml *y, const char *s, size_t n, bool plain, bool null_tag,
+                                  yaml_mark_t mark)
 {
-    const char *s = (const char *)ev->data.scalar.value;
-    size_t n = ev->data.scalar.length;
-    const char *tag = (const char *)ev->data.scalar.tag;
     quire_value_type t = QUIRE_VALUE_STRING;
-    bool plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-    if (tag && (strcmp(tag, YAML_STR_TAG) == 0 || strcmp(tag, "!") == 0))
-        plain = false;
-    if (tag && strcmp(tag, YAML_NULL_TAG) == 0) {
+    if (null_tag) {
         t = QUIRE_VALUE_NULL;
     } else if (plain) {
         if (n == 0 || fm_eq(s, n, "~") || fm_eq(s, n, "null") || fm_eq(s, n, "Null") ||
@@ -87,10 +83,20 @@ static quire_value *fm_scalar(fm_yaml *y, const yaml_event_t *ev)
     }
     quire_value *v = quire_value_new_scalar(y->arena, t, s, n);
     if (v) {
-        v->line = (uint32_t)ev->start_mark.line + 1 + y->line_offset;
-        v->column = (uint32_t)ev->start_mark.column + 1;
+        v->line = (uint32_t)mark.line + 1 + y->line_offset;
+        v->column = (uint32_t)mark.column + 1;
     }
     return v;
+}
+
+static quire_value *fm_scalar(fm_yaml *y, const yaml_event_t *ev)
+{
+    const char *tag = (const char *)ev->data.scalar.tag;
+    bool plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+    if (tag && (strcmp(tag, YAML_STR_TAG) == 0 || strcmp(tag, "!") == 0))
+        plain = false;
+    return fm_new_scalar(y, (const char *)ev->data.scalar.value, ev->data.scalar.length, plain,
+                         tag && strcmp(tag, YAML_NULL_TAG) == 0, ev->start_mark);
 }
 
 static int fm_register_anchor(fm_yaml *y, const char *name, const quire_value *v, size_t size,
@@ -347,34 +353,57 @@ typedef struct fmf {
     const char *s, *end;
     size_t line;            /* 0-based, of the current line */
     const char *line_start;
-    const char *col_at;     /* fmf_col's last answer, to go on from (one pass per line) */
-    size_t col_val;
     fmf_coll open[FMF_MAX_DEPTH];
     size_t depth;
     size_t max_depth;
+    const char *col_at;     /* fmf_col's last answer, to go on from: one pass */
+    size_t col_val;         /* per line, even for a flow sequence of 50,000 */
     quire_buf buf;          /* unescaped double-quoted text */
     int rc;                 /* QUIRE_OK, or an error from fm_event */
 } fmf;
 
-/* Column (0-based, in characters, as libyaml counts) of p on its line. */
+/* Column (0-based, in characters, as libyaml counts) of p on its line: its
+ * bytes from the line's start (or from the last answer on this line, so a
+ * line is counted once however many scalars it holds), less the UTF-8
+ * continuation bytes among them (10xxxxxx: bit 7 set and bit 6, moved up by
+ * the shift, clear).  Eight bytes at a time; the last few as one more word
+ * when the text goes on far enough, with the bytes past p masked off. */
+static size_t fmf_count_col(const fmf *f, const unsigned char *q, const unsigned char *e)
+{
+    size_t c = (size_t)(e - q);
+    for (; e - q >= 8; q += 8) {
+        uint64_t w = quire__load64(q);
+        uint64_t cont = w & ~(w << 1) & QUIRE__HIGH64;
+        if (cont)
+            c -= (size_t)__builtin_popcountll(cont);
+    }
+    size_t left = (size_t)(e - q);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (left && (const char *)q + 8 <= f->end) {
+        /* little-endian load: the first `left` bytes are the low ones */
+        uint64_t w = quire__load64(q) & ((UINT64_C(1) << (8 * left)) - 1);
+        uint64_t cont = w & ~(w << 1) & QUIRE__HIGH64;
+        if (cont)
+            c -= (size_t)__builtin_popcountll(cont);
+        return c;
+    }
+#else
+    (void)f;
+#endif
+    for (; q < e; q++)
+        c -= (*q & 0xC0) == 0x80;
+    return c;
+}
+
 static size_t fmf_col(fmf *f, const char *p)
 {
     const char *q = f->line_start;
     size_t c = 0;
-    if (f->col_at && f->col_at >= f->line_start && f->col_at <= p) {
+    if (f->col_at >= q && f->col_at <= p) {
         q = f->col_at;
         c = f->col_val;
     }
-    /* Eight bytes at a time: a byte starts a character unless it is a
-     * continuation byte (10xxxxxx: bit 7 set, bit 6, moved up by the
-     * shift, clear). */
-    for (; p - q >= 8; q += 8) {
-        uint64_t w = quire__load64((const unsigned char *)q);
-        uint64_t cont = w & ~(w << 1) & QUIRE__HIGH64;
-        c += 8 - (cont ? (size_t)__builtin_popcountll(cont) : 0);
-    }
-    for (; q < p; q++)
-        c += ((unsigned char)*q & 0xC0) != 0x80;
+    c += fmf_count_col(f, (const unsigned char *)q, (const unsigned char *)p);
     f->col_at = p;
     f->col_val = c;
     return c;
@@ -386,30 +415,28 @@ static yaml_mark_t fmf_mark(fmf *f, const char *p)
     return m;
 }
 
+/* A collection's start or end.  An end needs no mark (fm_event places the
+ * finished collection where it started), so none is counted for it. */
 static bool fmf_event(fmf *f, yaml_event_type_t type, const char *at)
 {
     yaml_event_t ev;
     memset(&ev, 0, sizeof ev);
     ev.type = type;
-    ev.start_mark = fmf_mark(f, at);
-    if (type == YAML_MAPPING_START_EVENT || type == YAML_SEQUENCE_START_EVENT)
+    if (type == YAML_MAPPING_START_EVENT || type == YAML_SEQUENCE_START_EVENT) {
+        ev.start_mark = fmf_mark(f, at);
         ev.data.mapping_start.implicit = 1;
+    }
     f->rc = fm_event(f->y, &ev);
     return f->rc == QUIRE_OK;
 }
 
+/* A scalar: what fm_event does with a libyaml scalar event, without one
+ * (the fast path has no tags and no anchors). */
 static bool fmf_scalar(fmf *f, const char *at, const char *v, size_t n, yaml_scalar_style_t st)
 {
-    yaml_event_t ev;
-    memset(&ev, 0, sizeof ev);
-    ev.type = YAML_SCALAR_EVENT;
-    ev.start_mark = fmf_mark(f, at);
-    ev.data.scalar.value = (yaml_char_t *)(uintptr_t)v;
-    ev.data.scalar.length = n;
-    ev.data.scalar.style = st;
-    ev.data.scalar.plain_implicit = st == YAML_PLAIN_SCALAR_STYLE;
-    ev.data.scalar.quoted_implicit = st != YAML_PLAIN_SCALAR_STYLE;
-    f->rc = fm_event(f->y, &ev);
+    yaml_mark_t mark = fmf_mark(f, at);
+    quire_value *val = fm_new_scalar(f->y, v, n, st == YAML_PLAIN_SCALAR_STYLE, false, mark);
+    f->rc = val ? fm_add(f->y, val, v, n, 1, 0, mark) : QUIRE_ERR_NOMEM;
     return f->rc == QUIRE_OK;
 }
 

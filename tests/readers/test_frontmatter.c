@@ -665,9 +665,84 @@ static void test_yaml_fast(void)
         fy_check(other[i], false);
 }
 
+static unsigned rd_rand(unsigned *seed)
+{
+    *seed = *seed * 1103515245u + 12345u;
+    return *seed >> 16;
+}
+
+/* Random front matter in the shapes the fast scanner reads, with keys and
+ * values of every width in front of a value (ASCII, 2-, 3- and 4-byte
+ * UTF-8), so its column count crosses its eight-byte steps at every offset,
+ * and lines ending right at the text's end: fast and libyaml must agree on
+ * every value and position. */
+static void test_yaml_fast_random(void)
+{
+    static const char *const pieces[] = {"a", "Zz", "\xC3\xA9", "\xE6\x9D\xB1",
+                                         "\xF0\x9F\x98\x80", "x-y", "7"};
+    unsigned seed = 12345;
+    char doc[4096], word[256];
+    for (int iter = 0; iter < 3000; iter++) {
+        size_t len = 0;
+        int depth = 0;
+        int lines = 1 + (int)(rd_rand(&seed) % 8);
+        for (int l = 0; l < lines; l++) {
+            /* a word of 0..12 random pieces */
+            size_t wl = 0;
+            int np = 1 + (int)(rd_rand(&seed) % 12);
+            for (int k = 0; k < np; k++) {
+                const char *pc = pieces[rd_rand(&seed) % (sizeof pieces / sizeof *pieces)];
+                wl += (size_t)snprintf(word + wl, sizeof word - wl, "%s", pc);
+            }
+            for (int d = 0; d < depth; d++)
+                len += (size_t)snprintf(doc + len, sizeof doc - len, "  ");
+            unsigned shape = rd_rand(&seed) % 6;
+            if (shape == 0 && depth < 3) {
+                len += (size_t)snprintf(doc + len, sizeof doc - len, "k%s%d:\n", word, l);
+                depth++;
+                continue;
+            }
+            if (shape == 1 && depth > 0)
+                depth--;
+            switch (rd_rand(&seed) % 4) {
+            case 0:
+                len += (size_t)snprintf(doc + len, sizeof doc - len, "k%d%s: v%s\n", l, word, word);
+                break;
+            case 1:
+                len += (size_t)snprintf(doc + len, sizeof doc - len, "\"%s%d\": \"%s\"\n", word, l, word);
+                break;
+            case 2:
+                len += (size_t)snprintf(doc + len, sizeof doc - len, "k%d: [%s, \"%s\", '%s']\n", l, word, word, word);
+                break;
+            default:
+                len += (size_t)snprintf(doc + len, sizeof doc - len, "'%s%d':    x%s  # c\n", word, l, word);
+                break;
+            }
+        }
+        if (rd_rand(&seed) % 2 && len) /* no final newline: values at the very end */
+            doc[--len] = '\0';
+        fy_check(doc, false);
+        /* The fast scanner must read these itself (no give-up): flows,
+         * quotes and plain words of these pieces are all in its grammar. */
+        quire_arena *arena = quire_arena_new();
+        quire_diag_list d;
+        quire_diag_list_init(&d);
+        quire_read_ctx c = rd_ctx("f.md", &d);
+        quire_value *v = NULL;
+        int r = quire__yaml_parse_mode(&v, arena, doc, len, 1, &c, "markdown", QUIRE__YAML_FAST);
+        if (r != QUIRE_OK) {
+            fprintf(stderr, "fast scanner gave up on:\n%s\n", doc);
+            rd_failures++;
+        }
+        quire_diag_list_free(&d);
+        quire_arena_free(arena);
+    }
+}
+
 int main(void)
 {
     test_yaml_fast();
+    test_yaml_fast_random();
     test_scalars();
     test_yaml_errors();
     test_aliases_and_depth();
