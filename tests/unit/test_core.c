@@ -42,6 +42,105 @@ static void test_dates(void)
     CHECK(quire_date_compare(&none, &a) < 0 && quire_date_compare(&a, &none) > 0);
 }
 
+/* The date formatters as they were written with snprintf: the reference. */
+static void ref_rfc3339(const quire_date *d, char buf[40])
+{
+    char zone[8] = "Z";
+    if (d->has_zone && d->offset_min) {
+        int off = d->offset_min < 0 ? -d->offset_min : d->offset_min;
+        snprintf(zone, sizeof zone, "%c%02d:%02d", d->offset_min < 0 ? '-' : '+', off / 60,
+                 off % 60);
+    }
+    snprintf(buf, 40, "%04d-%02u-%02uT%02u:%02u:%02u%s", d->year, d->month, d->day, d->hour,
+             d->minute, d->second, zone);
+}
+
+static void ref_iso(const quire_date *d, char buf[48])
+{
+    if (!d->has_time) {
+        snprintf(buf, 48, "%04d-%02u-%02u", d->year, d->month, d->day);
+        return;
+    }
+    char frac[16] = "";
+    if (d->nanos) {
+        snprintf(frac, sizeof frac, ".%09u", d->nanos);
+        size_t n = strlen(frac);
+        while (n > 2 && frac[n - 1] == '0')
+            frac[--n] = '\0';
+    }
+    char zone[8] = "";
+    if (d->has_zone) {
+        int off = d->offset_min < 0 ? -d->offset_min : d->offset_min;
+        if (!d->offset_min)
+            strcpy(zone, "Z");
+        else
+            snprintf(zone, sizeof zone, "%c%02d:%02d", d->offset_min < 0 ? '-' : '+', off / 60,
+                     off % 60);
+    }
+    snprintf(buf, 48, "%04d-%02u-%02uT%02u:%02u:%02u%s%s", d->year, d->month, d->day, d->hour,
+             d->minute, d->second, frac, zone);
+}
+
+static void ref_rfc822(const quire_date *d, char buf[40])
+{
+    static const char *const mn[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    int off = d->has_zone ? d->offset_min : 0;
+    int aoff = off < 0 ? -off : off;
+    /* the weekday is the formatter's own (checked on known dates above) */
+    snprintf(buf, 40, "%02u %s %04d %02u:%02u:%02u %c%02d%02d", d->day, mn[d->month - 1],
+             d->year, d->hour, d->minute, d->second, off < 0 ? '-' : '+', aoff / 60, aoff % 60);
+}
+
+/* Digit by digit, the formatters print what snprintf printed, for dates in
+ * range and out of it (years below 0 or past 9999, fields past 99, zones of
+ * 100 hours and more, nanoseconds with and without trailing zeros). */
+static void test_date_formats(void)
+{
+    unsigned seed = 99;
+    char got[48], want[48];
+    for (int i = 0; i < 200000; i++) {
+        quire_date d = {0};
+        seed = seed * 1103515245u + 12345u;
+        unsigned r = seed >> 8;
+        d.set = true;
+        d.has_time = r & 1;
+        d.has_zone = (r >> 1) & 1;
+        bool wild = (r >> 2) % 8 == 0;
+        seed = seed * 1103515245u + 12345u;
+        unsigned q = seed >> 4;
+        d.year = (int16_t)(wild ? (int)(q % 40000) - 20000 : (int)(q % 10000));
+        d.month = (uint8_t)(1 + (q >> 3) % 12);
+        d.day = (uint8_t)(wild ? (q >> 5) % 256 : 1 + (q >> 5) % 31);
+        seed = seed * 1103515245u + 12345u;
+        q = seed >> 4;
+        d.hour = (uint8_t)(wild ? q % 256 : q % 24);
+        d.minute = (uint8_t)((q >> 8) % 60);
+        d.second = (uint8_t)(wild ? (q >> 14) % 256 : (q >> 14) % 61);
+        seed = seed * 1103515245u + 12345u;
+        q = seed >> 2;
+        static const uint32_t pow10[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
+        d.nanos = (q % 3 == 0) ? 0 : (q % 1000000000u) / pow10[(q >> 20) % 9] * pow10[(q >> 20) % 9];
+        if (wild && q % 5 == 0)
+            d.nanos = 1000000000u + q % 1000;
+        seed = seed * 1103515245u + 12345u;
+        q = seed >> 4;
+        d.offset_min = (int16_t)(wild ? (int)(q % 20000) - 10000 : (int)(q % 1681) - 840);
+        quire_date_rfc3339(&d, got);
+        ref_rfc3339(&d, want);
+        CHECK_STR(got, want);
+        quire_date_iso(&d, got);
+        ref_iso(&d, want);
+        CHECK_STR(got, want);
+        quire_date_rfc822(&d, got);
+        ref_rfc822(&d, want);
+        CHECK(strlen(got) > 5 && got[3] == ',' && got[4] == ' ');
+        CHECK_STR(got + 5, want);
+        if (strcmp(got + 5, want) != 0)
+            break;
+    }
+}
+
 static void test_urls(void)
 {
     quire_arena *a = quire_arena_new();
@@ -720,6 +819,7 @@ static void test_text_escapers(void)
 int main(void)
 {
     test_dates();
+    test_date_formats();
     test_urls();
     test_arena_and_values();
     test_arena_zero_and_strings();
