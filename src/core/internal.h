@@ -119,6 +119,74 @@ const char *quire__xml_clean(quire_arena *arena, const char *s);
 /** True when s[0..n) is a number in JSON's grammar (RFC 8259 §6). */
 bool quire__json_number(const char *s, size_t n);
 
+/* ---- tree walks ----
+ * Every writer, filter and renderer is a walk, ten or so per document, so
+ * inside the library the step and the leaf test are inline (the public
+ * quire_iter_next and quire_node_is_leaf call these; the macros below make
+ * every walk in the library use them). */
+
+/* The leaf types as a bit set: a mask test is cheaper than a switch. */
+#define QUIRE__NODE_LEAF_MASK                                                                 \
+    ((1u << QUIRE_NODE_TEXT) | (1u << QUIRE_NODE_SOFTBREAK) | (1u << QUIRE_NODE_LINEBREAK) | \
+     (1u << QUIRE_NODE_CODE) | (1u << QUIRE_NODE_IMAGE) | (1u << QUIRE_NODE_CODE_BLOCK) |     \
+     (1u << QUIRE_NODE_THEMATIC_BREAK) | (1u << QUIRE_NODE_MORE) |                            \
+     (1u << QUIRE_NODE_FOOTNOTE_REF))
+_Static_assert(QUIRE_NODE_TYPE_COUNT <= 32, "node types must fit QUIRE__NODE_LEAF_MASK");
+
+static inline bool quire__node_is_leaf(const quire_node *n)
+{
+    return (unsigned)n->type < 32 && ((QUIRE__NODE_LEAF_MASK >> (unsigned)n->type) & 1u);
+}
+
+static inline quire_event quire__iter_next(quire_iter *it, quire_node **out)
+{
+    quire_node *cur = it->cur;
+    if (!cur) {
+        if (!it->root || it->ev != QUIRE_EVENT_DONE)
+            return *out = NULL, QUIRE_EVENT_DONE;
+        it->cur = it->root;
+        it->ev = QUIRE_EVENT_ENTER;
+        *out = it->cur;
+        return it->ev;
+    }
+    if (it->skip) {
+        it->skip = false;
+        it->ev = QUIRE_EVENT_EXIT;
+        *out = cur;
+        return it->ev;
+    }
+    if (it->ev == QUIRE_EVENT_ENTER && !quire__node_is_leaf(cur)) {
+        if (cur->first_child) {
+            it->cur = cur->first_child;
+            it->ev = QUIRE_EVENT_ENTER;
+        } else {
+            it->ev = QUIRE_EVENT_EXIT;
+        }
+        *out = it->cur;
+        return it->ev;
+    }
+    /* Done with cur (a leaf entered, or a container exited). */
+    if (cur == it->root) {
+        it->cur = NULL;
+        it->ev = QUIRE_EVENT_EXIT; /* marks the walk as finished */
+        it->root = NULL;
+        *out = NULL;
+        return QUIRE_EVENT_DONE;
+    }
+    if (cur->next) {
+        it->cur = cur->next;
+        it->ev = QUIRE_EVENT_ENTER;
+    } else {
+        it->cur = cur->parent;
+        it->ev = QUIRE_EVENT_EXIT;
+    }
+    *out = it->cur;
+    return it->ev;
+}
+
+#define quire_iter_next(it, out) quire__iter_next((it), (out))
+#define quire_node_is_leaf(n) quire__node_is_leaf(n)
+
 /** quire_document_clone without copying strings: the copy has its own
  *  nodes, attribute lists and arrays (filters may change them) but points
  *  at src's strings, which nothing writes into, and at src's front matter

@@ -59,23 +59,10 @@ bool quire_node_is_block(const quire_node *n)
     return n && n->type >= QUIRE_NODE_ROOT && n->type <= QUIRE_NODE_HTML_BLOCK;
 }
 
-/* The leaf types as a bit set: quire_iter_next asks for every node of
- * every walk, and a mask test is cheaper than a switch. */
-#define NODE_LEAF_MASK                                                                        \
-    ((1u << QUIRE_NODE_TEXT) | (1u << QUIRE_NODE_SOFTBREAK) | (1u << QUIRE_NODE_LINEBREAK) | \
-     (1u << QUIRE_NODE_CODE) | (1u << QUIRE_NODE_IMAGE) | (1u << QUIRE_NODE_CODE_BLOCK) |     \
-     (1u << QUIRE_NODE_THEMATIC_BREAK) | (1u << QUIRE_NODE_MORE) |                            \
-     (1u << QUIRE_NODE_FOOTNOTE_REF))
-_Static_assert(QUIRE_NODE_TYPE_COUNT <= 32, "node types must fit NODE_LEAF_MASK");
-
-static inline bool node_is_leaf(const quire_node *n)
-{
-    return (unsigned)n->type < 32 && ((NODE_LEAF_MASK >> (unsigned)n->type) & 1u);
-}
-
+#undef quire_node_is_leaf
 bool quire_node_is_leaf(const quire_node *n)
 {
-    return node_is_leaf(n);
+    return quire__node_is_leaf(n);
 }
 
 quire_node *quire_node_new(quire_arena *arena, quire_node_type type, uint32_t line,
@@ -219,55 +206,15 @@ void quire_iter_init(quire_iter *it, quire_node *root)
     it->skip = false;
 }
 
+#undef quire_iter_next
 quire_event quire_iter_next(quire_iter *it, quire_node **out)
 {
-    quire_node *cur = it->cur;
-    if (!cur) {
-        if (!it->root || it->ev != QUIRE_EVENT_DONE)
-            return *out = NULL, QUIRE_EVENT_DONE;
-        it->cur = it->root;
-        it->ev = QUIRE_EVENT_ENTER;
-        *out = it->cur;
-        return it->ev;
-    }
-    if (it->skip) {
-        it->skip = false;
-        it->ev = QUIRE_EVENT_EXIT;
-        *out = cur;
-        return it->ev;
-    }
-    if (it->ev == QUIRE_EVENT_ENTER && !node_is_leaf(cur)) {
-        if (cur->first_child) {
-            it->cur = cur->first_child;
-            it->ev = QUIRE_EVENT_ENTER;
-        } else {
-            it->ev = QUIRE_EVENT_EXIT;
-        }
-        *out = it->cur;
-        return it->ev;
-    }
-    /* Done with cur (a leaf entered, or a container exited). */
-    if (cur == it->root) {
-        it->cur = NULL;
-        it->ev = QUIRE_EVENT_EXIT; /* marks the walk as finished */
-        it->root = NULL;
-        *out = NULL;
-        return QUIRE_EVENT_DONE;
-    }
-    if (cur->next) {
-        it->cur = cur->next;
-        it->ev = QUIRE_EVENT_ENTER;
-    } else {
-        it->cur = cur->parent;
-        it->ev = QUIRE_EVENT_EXIT;
-    }
-    *out = it->cur;
-    return it->ev;
+    return quire__iter_next(it, out);
 }
 
 void quire_iter_skip_children(quire_iter *it)
 {
-    if (it->cur && it->ev == QUIRE_EVENT_ENTER && !node_is_leaf(it->cur))
+    if (it->cur && it->ev == QUIRE_EVENT_ENTER && !quire__node_is_leaf(it->cur))
         it->skip = true;
 }
 
