@@ -10,7 +10,7 @@
 
 #define ARENA_MIN_BLOCK 4096u
 #define ARENA_MAX_BLOCK (1u << 20)
-#define ARENA_ALIGN 16u
+#define ARENA_ALIGN QUIRE__ARENA_ALIGN
 
 /* Zero-filling: blocks are zeroed ahead of the bump pointer in runs of
  * about this many bytes, so that an allocation on the fast path is already
@@ -20,18 +20,7 @@
  * glibc's memset stays on its vector loop rather than `rep stosb`. */
 #define ARENA_ZERO_AHEAD 1024u
 
-typedef struct arena_block {
-    struct arena_block *prev;
-    size_t size, used;
-    size_t zeroed; /* data[used..zeroed) is known to be zero; used <= zeroed <= size */
-    _Alignas(16) unsigned char data[];
-} arena_block;
-
-struct quire_arena {
-    arena_block *head;
-    size_t next_size;
-    size_t total;
-};
+typedef quire__arena_block arena_block;
 
 quire_arena *quire_arena_new(void)
 {
@@ -83,10 +72,7 @@ static void *arena_block_take(arena_block *b, size_t need)
 /* The rest of quire_arena_alloc: zeroing ahead in the current block, a new
  * block, or a block of its own for a big request.  need is size rounded
  * up, already checked for overflow. */
-#if defined(__GNUC__)
-__attribute__((noinline)) /* kept out of the fast path's register pressure */
-#endif
-static void *arena_alloc_slow(quire_arena *a, size_t need)
+void *quire__arena_alloc_slow(quire_arena *a, size_t need)
 {
     arena_block *b = a->head;
     unsigned char *p;
@@ -119,42 +105,23 @@ static void *arena_alloc_slow(quire_arena *a, size_t need)
     return p;
 }
 
-/* The fast path (called millions of times per build): room in the current
- * block that is already zero (see ARENA_ZERO_AHEAD). */
-static inline void *arena_take(quire_arena *a, size_t size)
-{
-    size_t need = (size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
-    if (need < size || need > SIZE_MAX / 2)
-        return NULL; /* overflow */
-    arena_block *b = a->head;
-    if (b && b->zeroed - b->used >= need) {
-        unsigned char *p = b->data + b->used;
-        b->used += need;
-        a->total += need;
-        return p;
-    }
-    return arena_alloc_slow(a, need);
-}
+#undef quire_arena_alloc
+#undef quire_arena_strndup
+#undef quire_arena_strdup
 
 void *quire_arena_alloc(quire_arena *a, size_t size)
 {
-    return a ? arena_take(a, size) : NULL;
+    return quire__arena_alloc(a, size);
 }
 
 char *quire_arena_strndup(quire_arena *a, const char *s, size_t len)
 {
-    if (!s || !a || len == SIZE_MAX)
-        return NULL;
-    char *p = arena_take(a, len + 1);
-    if (!p)
-        return NULL;
-    memcpy(p, s, len); /* the terminating NUL is there already */
-    return p;
+    return quire__arena_strndup(a, s, len);
 }
 
 char *quire_arena_strdup(quire_arena *a, const char *s)
 {
-    return s ? quire_arena_strndup(a, s, strlen(s)) : NULL;
+    return s ? quire__arena_strndup(a, s, strlen(s)) : NULL;
 }
 
 char *quire_arena_printf(quire_arena *a, const char *fmt, ...)

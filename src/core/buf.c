@@ -58,12 +58,6 @@ void quire__buf_put_slow(quire_buf *b, const void *s, size_t n)
     b->data[b->len] = '\0';
 }
 
-void quire__buf_puts(quire_buf *b, const char *s)
-{
-    if (s)
-        quire__buf_put(b, s, strlen(s));
-}
-
 void quire__buf_vprintf(quire_buf *b, const char *fmt, va_list ap)
 {
     va_list ap2;

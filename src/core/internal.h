@@ -20,7 +20,6 @@ void quire__buf_init(quire_buf *b);
 void quire__buf_free(quire_buf *b);
 void quire__buf_reset(quire_buf *b);
 void quire__buf_put_slow(quire_buf *b, const void *s, size_t n);
-void quire__buf_puts(quire_buf *b, const char *s);
 /* The renderers and serializers call these per byte or per short run:
  * inline the common case (room left), call out only to grow. */
 static inline void quire__buf_put(quire_buf *b, const void *s, size_t n)
@@ -41,6 +40,12 @@ static inline void quire__buf_putc(quire_buf *b, char c)
     } else {
         quire__buf_put_slow(b, &c, 1);
     }
+}
+/* Inline too, so the length of a literal is known at compile time. */
+static inline void quire__buf_puts(quire_buf *b, const char *s)
+{
+    if (s)
+        quire__buf_put(b, s, strlen(s));
 }
 void quire__buf_printf(quire_buf *b, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -118,6 +123,61 @@ const char *quire__xml_clean(quire_arena *arena, const char *s);
 
 /** True when s[0..n) is a number in JSON's grammar (RFC 8259 §6). */
 bool quire__json_number(const char *s, size_t n);
+
+/* ---- arena fast path ----
+ * Nodes, values and strings are taken from arenas millions of times per
+ * build, so the bump itself is inline inside the library (the public
+ * functions call the same code; the macros below make the library's own
+ * calls use it).  The layout is arena.c's, shown here only for that. */
+#define QUIRE__ARENA_ALIGN 16u
+
+typedef struct quire__arena_block {
+    struct quire__arena_block *prev;
+    size_t size, used;
+    size_t zeroed; /* data[used..zeroed) is known to be zero; used <= zeroed <= size */
+    _Alignas(16) unsigned char data[];
+} quire__arena_block;
+
+struct quire_arena {
+    quire__arena_block *head;
+    size_t next_size;
+    size_t total;
+};
+
+/* Zeroing ahead, a new block, or a block of its own for a big request
+ * (arena.c); need is the size rounded up, checked for overflow. */
+void *quire__arena_alloc_slow(quire_arena *a, size_t need);
+
+static inline void *quire__arena_alloc(quire_arena *a, size_t size)
+{
+    if (!a)
+        return NULL;
+    size_t need = (size + QUIRE__ARENA_ALIGN - 1) & ~(size_t)(QUIRE__ARENA_ALIGN - 1);
+    if (need < size || need > SIZE_MAX / 2)
+        return NULL; /* overflow */
+    quire__arena_block *b = a->head;
+    if (b && b->zeroed - b->used >= need) {
+        /* room that is already zero */
+        unsigned char *p = b->data + b->used;
+        b->used += need;
+        a->total += need;
+        return p;
+    }
+    return quire__arena_alloc_slow(a, need);
+}
+
+static inline char *quire__arena_strndup(quire_arena *a, const char *s, size_t len)
+{
+    if (!s || !a || len == SIZE_MAX)
+        return NULL;
+    char *p = quire__arena_alloc(a, len + 1);
+    if (p)
+        memcpy(p, s, len); /* the terminating NUL is there already */
+    return p;
+}
+
+#define quire_arena_alloc(a, size) quire__arena_alloc((a), (size))
+#define quire_arena_strndup(a, s, len) quire__arena_strndup((a), (s), (len))
 
 /* ---- tree walks ----
  * Every writer, filter and renderer is a walk, ten or so per document, so
