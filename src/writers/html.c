@@ -260,16 +260,25 @@ typedef struct html_json {
     bool first;       /* no member or item yet at this level */
 } html_json;
 
+/* 1 for the bytes html_json_quoted escapes (controls, " \\ < > &) and the
+ * terminating NUL: a run of the others is one table load a byte. */
+static const unsigned char html_json_special[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    ['"'] = 1, ['\\'] = 1, ['<'] = 1, ['>'] = 1, ['&'] = 1,
+};
+
 static void html_json_quoted(quire_buf *b, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
     quire__buf_putc(b, '"');
     const unsigned char *p = (const unsigned char *)s;
     size_t run = 0, i = 0;
-    for (; p[i]; i++) {
+    for (;; i++) {
+        while (!html_json_special[p[i]])
+            i++;
         unsigned char c = p[i];
-        if (c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&')
-            continue;
+        if (!c)
+            break;
         quire__buf_put(b, s + run, i - run);
         run = i + 1;
         char e[7] = {'\\', 0};
