@@ -265,6 +265,11 @@ quire_node *quire_node_clone(quire_arena *a, const quire_node *root)
     return node_clone(a, root, false);
 }
 
+quire_node *quire__node_clone_shared(quire_arena *a, const quire_node *root)
+{
+    return node_clone(a, root, true);
+}
+
 /*
  * The metadata tree, copied value for value as quire_value_clone does, with
  * fewer calls: scalars keep their length (a JSON string may hold a NUL);

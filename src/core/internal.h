@@ -253,6 +253,9 @@ static inline quire_event quire__iter_next(quire_iter *it, quire_node **out)
  *  tree (extra), which the flavor chains it serves only read.  So it must
  *  be freed before src and before every arena src's strings live in. */
 quire_document *quire__document_clone_shared(const quire_document *src);
+/** quire_node_clone the same way: own nodes and attribute lists, root's
+ *  strings (so it must not outlive them). */
+quire_node *quire__node_clone_shared(quire_arena *a, const quire_node *root);
 
 /* ---- hashing, slugs, URLs ---- */
 uint64_t quire__fnv1a64(const void *data, size_t n, uint64_t seed);

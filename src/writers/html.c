@@ -260,16 +260,25 @@ typedef struct html_json {
     bool first;       /* no member or item yet at this level */
 } html_json;
 
+/* 1 for the bytes html_json_quoted escapes (controls, " \\ < > &) and the
+ * terminating NUL: a run of the others is one table load a byte. */
+static const unsigned char html_json_special[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    ['"'] = 1, ['\\'] = 1, ['<'] = 1, ['>'] = 1, ['&'] = 1,
+};
+
 static void html_json_quoted(quire_buf *b, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
     quire__buf_putc(b, '"');
     const unsigned char *p = (const unsigned char *)s;
     size_t run = 0, i = 0;
-    for (; p[i]; i++) {
+    for (;; i++) {
+        while (!html_json_special[p[i]])
+            i++;
         unsigned char c = p[i];
-        if (c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&')
-            continue;
+        if (!c)
+            break;
         quire__buf_put(b, s + run, i - run);
         run = i + 1;
         char e[7] = {'\\', 0};
@@ -612,12 +621,12 @@ int quire__html_write_file(quire_writer_ctx *ctx, const char *rel, const void *d
     return rc;
 }
 
-static int html_render_to_file(quire_writer_ctx *ctx, const quire_tpl *t, const quire_value *data,
-                               const char *rel)
+static int html_render_to_file(quire_writer_ctx *ctx, const quire_tpl *t, quire_tpl_memo *memo,
+                               const quire_value *data, const char *rel)
 {
     html_priv *p = ctx->priv;
     quire__buf_reset(&p->buf);
-    quire__tpl_render(t, data, &p->buf);
+    quire__tpl_render_memo(t, NULL, data, memo, &p->buf);
     if (p->buf.oom)
         return QUIRE_ERR_NOMEM;
     return quire__html_write_file(ctx, rel, quire__buf_cstr(&p->buf), p->buf.len);
@@ -990,6 +999,17 @@ static quire_value *html_entry_value(quire_arena *a, const html_priv *p, const h
     return m;
 }
 
+/* Entry i's value for a page at "../../" (a tag page), made once in a:
+ * every tag page lists the same value, so the memo knows it again.
+ * Appending it to a page's list only relinks it. */
+static quire_value *html_shared_entry(quire_arena *a, const html_priv *p, quire_value **shared,
+                                      size_t i)
+{
+    if (!shared[i])
+        shared[i] = html_entry_value(a, p, &p->entries[i], "../../");
+    return shared[i];
+}
+
 static int html_cmp_tagref(const void *x, const void *y)
 {
     const html_tagref *a = *(html_tagref *const *)x, *b = *(html_tagref *const *)y;
@@ -1069,9 +1089,17 @@ static int html_end(quire_writer_ctx *ctx)
         i = j;
     }
     quire__tpl_put(a, m, "tag_list", tag_list);
-    rc = html_render_to_file(ctx, p->index, m, "index.html");
+    rc = html_render_to_file(ctx, p->index, NULL, m, "index.html");
 
-    /* one page per tag, each from its run of the sorted pairs */
+    /* one page per tag, each from its run of the sorted pairs.  An entry
+     * shows on the page of each of its tags: its value for pages at
+     * "../../" is made once (in a, so it lives as long as the memo) and
+     * linked into each page's list, and the memo renders it once. */
+    quire_value **shared = p->n_entries ? calloc(p->n_entries, sizeof *shared) : NULL;
+    const quire_tpl *tag_tpl = p->tag ? p->tag : p->index;
+    quire_tpl_memo *memo = quire__tpl_memo_new(tag_tpl, "entries");
+    if (p->n_entries && !shared)
+        rc = QUIRE_ERR_NOMEM;
     for (size_t i = 0; rc == QUIRE_OK && i < p->n_tags;) {
         quire_arena *ta = quire_arena_new();
         if (!ta) {
@@ -1094,16 +1122,17 @@ static int html_end(quire_writer_ctx *ctx)
         size_t j = i;
         for (; j < p->n_tags && strcmp(sorted[j]->slug, t0->slug) == 0; j++)
             if (j == i || sorted[j]->entry != sorted[j - 1]->entry)
-                quire_value_append(ta, tentries, NULL,
-                                   html_entry_value(ta, p, &p->entries[sorted[j]->entry], "../../"));
+                quire_value_append(ta, tentries, NULL, html_shared_entry(a, p, shared,
+                                                                         sorted[j]->entry));
         quire__tpl_put(ta, tm, "entries", tentries);
-        rc = html_render_to_file(ctx, p->tag ? p->tag : p->index, tm,
-                                 quire_arena_printf(ta, "%sindex.html", dir));
+        rc = html_render_to_file(ctx, tag_tpl, memo, tm, quire_arena_printf(ta, "%sindex.html", dir));
         quire_arena_free(ta);
         i = j;
     }
     if (rc == QUIRE_OK)
         rc = quire__html_write_file(ctx, "style.css", p->css, strlen(p->css));
+    quire__tpl_memo_free(memo);
+    free(shared);
 out:
     free(sorted);
     quire_arena_free(a);

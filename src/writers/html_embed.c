@@ -123,25 +123,6 @@ static int html_heading_level(int level, int *prev)
     return out;
 }
 
-/* Whether the body has embeds to rewrite or headings to renumber. */
-static bool html_needs_copy(const quire_node *body)
-{
-    quire_iter it;
-    quire_node *n;
-    quire_event ev;
-    int prev = 1;
-    quire_iter_init(&it, (quire_node *)body);
-    while ((ev = quire_iter_next(&it, &n)) != QUIRE_EVENT_DONE) {
-        if (ev != QUIRE_EVENT_ENTER)
-            continue;
-        if (n->type == QUIRE_NODE_EMBED)
-            return true;
-        if (n->type == QUIRE_NODE_HEADING && html_heading_level(n->level, &prev) != n->level)
-            return true;
-    }
-    return false;
-}
-
 /* Where phrasing content is expected a link stays inline; elsewhere it gets
  * a paragraph of its own. */
 static bool html_inline_context(const quire_node *parent)
@@ -214,27 +195,29 @@ quire_node *quire__html_prepare_body(quire_arena *scratch, const quire_node *bod
 {
     if (!body)
         return NULL;
-    quire_node *copy = quire_node_clone(scratch, body);
-    if (!copy || !html_needs_copy(body))
-        return copy;
-    /* Collect first: nodes must not be moved during the walk. */
-    size_t count = 0, cap = 16;
-    quire_node **list = malloc(cap * sizeof *list);
-    quire_iter it;
-    quire_node *n;
-    quire_event ev;
+    /* The copy points at the body's strings: the passes after this one
+     * replace strings, never write into them, and the copy is rendered
+     * while the document is alive (kept pages keep only their text). */
+    quire_node *copy = quire__node_clone_shared(scratch, body);
+    if (!copy)
+        return NULL;
+    /* One walk: headings renumbered (as they are when they need none),
+     * embeds collected, as nodes must not be moved during the walk. */
+    size_t count = 0, cap = 0;
+    quire_node **list = NULL;
     int prev = 1;
-    quire_iter_init(&it, copy);
-    while (list && (ev = quire_iter_next(&it, &n)) != QUIRE_EVENT_DONE) {
-        if (ev == QUIRE_EVENT_ENTER && n->type == QUIRE_NODE_HEADING)
+    for (quire_node *n = copy; n; n = quire__html_next(copy, n)) {
+        if (n->type == QUIRE_NODE_HEADING)
             n->level = html_heading_level(n->level, &prev);
-        if (ev != QUIRE_EVENT_ENTER || n->type != QUIRE_NODE_EMBED)
+        if (n->type != QUIRE_NODE_EMBED)
             continue;
         if (count == cap) {
-            quire_node **p = realloc(list, (cap *= 2) * sizeof *p);
+            size_t c = cap ? 2 * cap : 16;
+            quire_node **p = realloc(list, c * sizeof *p);
             if (!p)
                 break;
             list = p;
+            cap = c;
         }
         list[count++] = n;
     }

@@ -7,6 +7,20 @@
 
 #include "internal.h"
 
+/** The node after n in a walk of root's tree in the order quire_iter
+ *  enters nodes (root first; no children of leaf nodes), or NULL after the
+ *  last.  Without quire_iter's call and events: the page passes walk every
+ *  node several times.  Decided from n as it is when asked, so a walk may
+ *  change n in place (rename it) but not move nodes. */
+static inline quire_node *quire__html_next(const quire_node *root, quire_node *n)
+{
+    if (n->first_child && !quire_node_is_leaf(n))
+        return n->first_child;
+    while (n != root && !n->next)
+        n = n->parent;
+    return n == root ? NULL : n->next;
+}
+
 /** The privacy-friendly player URL of a video from a known provider
  *  (YouTube -> youtube-nocookie.com/embed/ID, Vimeo ->
  *  player.vimeo.com/video/ID?dnt=1), allocated in a; NULL for any other
@@ -17,7 +31,8 @@ const char *quire__html_video_url(quire_arena *a, const char *url, const char **
 #define QUIRE__HTML_SANDBOX "allow-scripts allow-presentation allow-popups"
 
 /** The body as the html writer renders it: a copy in scratch (for the
- *  later passes to change too) where known video providers become
+ *  later passes to change too; it points at body's strings, so it is used
+ *  only while body lives, and nothing may write into them) where known video providers become
  *  sandboxed (`sandbox`, NULL for the default), lazy iframes on their
  *  privacy-friendly host, every other embedded frame becomes a link, and
  *  headings are renumbered to start at h2 without skipping levels.  NULL

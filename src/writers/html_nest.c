@@ -544,12 +544,8 @@ static int nest_structure(quire_arena *a, quire_node *body)
 {
     nest_fix *fixes = NULL;
     size_t count = 0, cap = 0;
-    quire_iter it;
-    quire_node *n;
-    quire_event ev;
-    quire_iter_init(&it, body);
-    while ((ev = quire_iter_next(&it, &n)) != QUIRE_EVENT_DONE) {
-        if (ev != QUIRE_EVENT_ENTER || !n->parent)
+    for (quire_node *n = body; n; n = quire__html_next(body, n)) {
+        if (!n->parent)
             continue;
         nest_el e = nest_elem(n), pe = nest_elem(n->parent);
         nest_place(n, e, pe);
@@ -628,6 +624,13 @@ typedef struct nest_ctx {
     bool in_a;    /* inside a link: no other link */
 } nest_ctx;
 
+/* Leaving container n: its context, if it pushed one, goes. */
+static void nest_exit(const nest_ctx *stack, size_t *depth, const quire_node *n)
+{
+    if (*depth > 1 && stack[*depth - 1].node == n)
+        (*depth)--;
+}
+
 static int nest_content(quire_node *body)
 {
     size_t depth = 0, cap = 64;
@@ -635,16 +638,22 @@ static int nest_content(quire_node *body)
     if (!stack)
         return QUIRE_ERR_NOMEM;
     stack[depth++] = (nest_ctx){body, true, false};
-    quire_iter it;
-    quire_node *n;
-    quire_event ev;
-    quire_iter_init(&it, body);
-    (void)quire_iter_next(&it, &n); /* the root itself */
-    while ((ev = quire_iter_next(&it, &n)) != QUIRE_EVENT_DONE) {
-        if (ev == QUIRE_EVENT_EXIT) {
-            if (depth > 1 && stack[depth - 1].node == n)
-                depth--;
-            continue;
+    /* quire_iter's walk, written out: a container's exit pops its
+     * context.  The root itself is not visited. */
+    quire_node *n = body;
+    for (;;) {
+        if (n->first_child && !quire_node_is_leaf(n)) {
+            n = n->first_child;
+        } else {
+            if (!quire_node_is_leaf(n))
+                nest_exit(stack, &depth, n); /* a container without children */
+            while (n != body && !n->next) {
+                n = n->parent;
+                nest_exit(stack, &depth, n);
+            }
+            if (n == body)
+                break;
+            n = n->next;
         }
         nest_ctx *top = &stack[depth - 1];
         nest_el e = nest_elem(n);
@@ -694,12 +703,8 @@ static int nest_hoist_void(quire_node *body)
 {
     quire_node **list = NULL;
     size_t count = 0, cap = 0;
-    quire_iter it;
-    quire_node *n;
-    quire_event ev;
-    quire_iter_init(&it, body);
-    while ((ev = quire_iter_next(&it, &n)) != QUIRE_EVENT_DONE) {
-        if (ev != QUIRE_EVENT_ENTER || !n->first_child ||
+    for (quire_node *n = body; n; n = quire__html_next(body, n)) {
+        if (!n->first_child ||
             (n->type != QUIRE_NODE_HTML_BLOCK && n->type != QUIRE_NODE_HTML_INLINE) ||
             !nest_has(nest_elem(n), NF_VOID))
             continue;

@@ -532,13 +532,7 @@ int quire__html_pub_body(const html_pub *pub, html_pub_page *pg, quire_arena *a,
     quire_node **gone = NULL;
     size_t n_gone = 0, cap_gone = 0;
     int rc = QUIRE_OK;
-    quire_iter it;
-    quire_node *n;
-    quire_event ev;
-    quire_iter_init(&it, body);
-    while (rc == QUIRE_OK && (ev = quire_iter_next(&it, &n)) != QUIRE_EVENT_DONE) {
-        if (ev != QUIRE_EVENT_ENTER)
-            continue;
+    for (quire_node *n = body; rc == QUIRE_OK && n; n = quire__html_next(body, n)) {
         bool drop = false;
         if (n->type == QUIRE_NODE_LINK) {
             rc = pub_link(pub, pg, a, n, src_dir, permalink);

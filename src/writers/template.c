@@ -446,6 +446,24 @@ void quire__tpl_escape(quire_buf *b, const char *s)
     }
 }
 
+/* A name an item's rendering looked up outside the item (see tpl_memo):
+ * the op, and a copy of the scalar it found (found false: nothing). */
+typedef struct tpl_dep {
+    size_t op;
+    bool found;
+    quire_value_type type;
+    char *str;
+    size_t len;
+} tpl_dep;
+
+/* What rendering one memoized item records. */
+typedef struct tpl_rec {
+    size_t floor;        /* stack index of the item: below it is outside */
+    tpl_dep *deps;
+    size_t n_deps, cap_deps;
+    bool uncacheable;    /* it found a list or mapping outside, or memory ran out */
+} tpl_rec;
+
 typedef struct tpl_stack {
     const quire_value *items[TPL_MAX_NESTING + 2];
     /* slots[k]: items[k]'s entries by name slot, for the top contexts of a
@@ -453,6 +471,8 @@ typedef struct tpl_stack {
     const quire_value *const *slots[TPL_MAX_NESTING + 2];
     size_t depth;
     size_t base; /* how many bottom entries may have slots */
+    quire_tpl_memo *memo; /* NULL: render everything */
+    tpl_rec *rec;         /* recording a memoized item's outside lookups */
 } tpl_stack;
 
 /* quire_value_get, with the first byte compared before strcmp is called:
@@ -485,27 +505,51 @@ static const quire_value *tpl_child(const quire_value *v, const char *part)
     return c;
 }
 
-static const quire_value *tpl_lookup(const tpl_stack *st, const tpl_op *op)
+/* The value of op's first part in the contexts items[lo..hi), innermost
+ * first ("." is the innermost context itself). */
+static inline const quire_value *tpl_find(const tpl_stack *st, size_t lo, size_t hi,
+                                          const tpl_op *op)
 {
     if (op->n_parts == 1 && op->parts[0][0] == '.')
-        return st->depth ? st->items[st->depth - 1] : NULL;
-    const quire_value *v = NULL;
-    for (size_t k = st->depth; k-- > 0;) {
+        return hi > lo ? st->items[hi - 1] : NULL;
+    for (size_t k = hi; k-- > lo;) {
         const quire_value *ctx = st->items[k];
         /* a context just inside the same one (a page's fields pushed again
          * as its one article) had the name looked up already */
-        if (k + 1 < st->depth && st->items[k + 1] == ctx)
+        if (k + 1 < hi && st->items[k + 1] == ctx)
             continue;
         if (st->slots[k]) {
-            if ((v = st->slots[k][op->slot]))
-                break;
+            const quire_value *v = st->slots[k][op->slot];
+            if (v)
+                return v;
             continue;
         }
+        const quire_value *v;
         if (ctx && ctx->type == QUIRE_VALUE_MAPPING && (v = tpl_get(ctx, op->parts[0])))
-            break;
+            return v;
     }
+    return NULL;
+}
+
+/* op's value in the contexts items[0..depth). */
+static inline const quire_value *tpl_resolve(const tpl_stack *st, size_t depth, const tpl_op *op)
+{
+    const quire_value *v = tpl_find(st, 0, depth, op);
     for (size_t i = 1; v && i < op->n_parts; i++)
         v = tpl_child(v, op->parts[i]);
+    return v;
+}
+
+static void tpl_rec_add(tpl_rec *rec, size_t op, const quire_value *v);
+
+/* op's value for the render; while a memoized item renders, a name found
+ * outside the item (not in the contexts from the item inwards) is
+ * recorded, as its rendering depends on it. */
+static const quire_value *tpl_lookup(const quire_tpl *t, const tpl_stack *st, const tpl_op *op)
+{
+    const quire_value *v = tpl_resolve(st, st->depth, op);
+    if (st->rec && !tpl_find(st, st->rec->floor, st->depth, op))
+        tpl_rec_add(st->rec, (size_t)(op - t->ops), v);
     return v;
 }
 
@@ -548,6 +592,223 @@ static void tpl_fill(const quire_tpl *t, const quire_value *map, const quire_val
     }
 }
 
+/* ------------------------------------------------------------------ memo */
+
+/*
+ * A listing renders the same items again and again (an entry shows on
+ * every tag page of its tags).  The memo keeps what one item of a section
+ * rendered to, with every name that rendering looked up outside the item
+ * and what it found; the next render of the same op for the same item
+ * copies the text when each of those names still finds the same scalar
+ * (or nothing).  Everything else the text depends on is inside the item,
+ * which the caller keeps alive and unchanged.  A rendering that found a
+ * list or mapping outside the item is never reused: its content is not
+ * compared.
+ */
+typedef struct tpl_memo_ent {
+    size_t op;                 /* SIZE_MAX: empty slot */
+    const quire_value *item;
+    char *text;
+    size_t len;
+    tpl_dep *deps;
+    size_t n_deps;
+} tpl_memo_ent;
+
+struct quire_tpl_memo {
+    const quire_tpl *t;
+    bool *on;                  /* by op: a section the memo serves */
+    tpl_memo_ent *ents;
+    size_t n, mask;            /* used slots; capacity - 1 */
+};
+
+quire_tpl_memo *quire__tpl_memo_new(const quire_tpl *t, const char *name)
+{
+    quire_tpl_memo *m = calloc(1, sizeof *m);
+    if (!m || !(m->on = calloc(t->count ? t->count : 1, sizeof *m->on)) ||
+        !(m->ents = malloc(64 * sizeof *m->ents))) {
+        quire__tpl_memo_free(m);
+        return NULL;
+    }
+    m->t = t;
+    m->mask = 63;
+    for (size_t i = 0; i <= m->mask; i++)
+        m->ents[i].op = SIZE_MAX;
+    for (size_t i = 0; i < t->count; i++) {
+        const tpl_op *op = &t->ops[i];
+        m->on[i] = op->kind == TPL_SECTION && op->n_parts == 1 && strcmp(op->parts[0], name) == 0;
+    }
+    return m;
+}
+
+static void tpl_deps_free(tpl_dep *deps, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(deps[i].str);
+    free(deps);
+}
+
+void quire__tpl_memo_free(quire_tpl_memo *m)
+{
+    if (!m)
+        return;
+    for (size_t i = 0; m->ents && i <= m->mask; i++) {
+        if (m->ents[i].op == SIZE_MAX)
+            continue;
+        free(m->ents[i].text);
+        tpl_deps_free(m->ents[i].deps, m->ents[i].n_deps);
+    }
+    free(m->ents);
+    free(m->on);
+    free(m);
+}
+
+static size_t tpl_memo_hash(size_t op, const quire_value *item)
+{
+    uint64_t h = ((uint64_t)(uintptr_t)item >> 4) * 0x9E3779B97F4A7C15u ^ (uint64_t)op;
+    return (size_t)(h ^ (h >> 29));
+}
+
+/* The slot of (op, item): its entry, or the empty slot where it goes. */
+static tpl_memo_ent *tpl_memo_slot(const quire_tpl_memo *m, size_t op, const quire_value *item)
+{
+    for (size_t i = tpl_memo_hash(op, item) & m->mask;; i = (i + 1) & m->mask) {
+        tpl_memo_ent *e = &m->ents[i];
+        if (e->op == SIZE_MAX || (e->op == op && e->item == item))
+            return e;
+    }
+}
+
+/* Double the table once it is half full; false when out of memory. */
+static bool tpl_memo_grow(quire_tpl_memo *m)
+{
+    if (2 * (m->n + 1) <= m->mask + 1)
+        return true;
+    size_t cap = 2 * (m->mask + 1);
+    tpl_memo_ent *old = m->ents, *ents = malloc(cap * sizeof *ents);
+    if (!ents)
+        return false;
+    size_t old_cap = m->mask + 1;
+    for (size_t i = 0; i < cap; i++)
+        ents[i].op = SIZE_MAX;
+    m->ents = ents;
+    m->mask = cap - 1;
+    for (size_t i = 0; i < old_cap; i++)
+        if (old[i].op != SIZE_MAX)
+            *tpl_memo_slot(m, old[i].op, old[i].item) = old[i];
+    free(old);
+    return true;
+}
+
+/* s[0..n) and a NUL, malloc'd (s may hold NULs: a value has its length). */
+static char *tpl_memdup(const char *s, size_t n)
+{
+    char *c = malloc(n + 1);
+    if (c) {
+        if (n)
+            memcpy(c, s, n);
+        c[n] = '\0';
+    }
+    return c;
+}
+
+static void tpl_rec_add(tpl_rec *rec, size_t op, const quire_value *v)
+{
+    if (rec->uncacheable)
+        return;
+    if (v && (v->type == QUIRE_VALUE_MAPPING || v->type == QUIRE_VALUE_SEQUENCE)) {
+        rec->uncacheable = true;
+        return;
+    }
+    if (rec->n_deps == rec->cap_deps) {
+        size_t cap = rec->cap_deps ? 2 * rec->cap_deps : 8;
+        tpl_dep *d = realloc(rec->deps, cap * sizeof *d);
+        if (!d) {
+            rec->uncacheable = true;
+            return;
+        }
+        rec->deps = d;
+        rec->cap_deps = cap;
+    }
+    tpl_dep *d = &rec->deps[rec->n_deps];
+    *d = (tpl_dep){.op = op, .found = v != NULL};
+    if (v) {
+        /* a copy: the value may be gone by the next render */
+        d->type = v->type;
+        d->len = v->len;
+        if (v->str && !(d->str = tpl_memdup(v->str, v->len))) {
+            rec->uncacheable = true;
+            return;
+        }
+    }
+    rec->n_deps++;
+}
+
+/* Whether every name e's text looked up outside its item finds the same
+ * now, in the contexts on st (the item not pushed yet). */
+static bool tpl_memo_holds(const quire_tpl *t, const tpl_stack *st, const tpl_memo_ent *e)
+{
+    for (size_t i = 0; i < e->n_deps; i++) {
+        const tpl_dep *d = &e->deps[i];
+        const quire_value *v = tpl_resolve(st, st->depth, &t->ops[d->op]);
+        if (!v != !d->found)
+            return false;
+        if (!v)
+            continue;
+        if (v->type != d->type || !v->str != !d->str)
+            return false;
+        if (v->str && (v->len != d->len || memcmp(v->str, d->str, d->len) != 0))
+            return false;
+    }
+    return true;
+}
+
+/* Keep what item rendered to (out[start..]) with rec's dependencies, in
+ * place of an entry that no longer held; when memory runs out, nothing is
+ * kept (the item is rendered again next time). */
+static void tpl_memo_store(quire_tpl_memo *m, size_t op, const quire_value *item, tpl_rec *rec,
+                           const quire_buf *out, size_t start)
+{
+    if (rec->uncacheable || out->oom || !tpl_memo_grow(m))
+        return;
+    char *text = tpl_memdup(out->data + start, out->len - start);
+    if (!text)
+        return;
+    tpl_memo_ent *e = tpl_memo_slot(m, op, item);
+    if (e->op == SIZE_MAX) {
+        m->n++;
+    } else {
+        free(e->text);
+        tpl_deps_free(e->deps, e->n_deps);
+    }
+    *e = (tpl_memo_ent){op, item, text, out->len - start, rec->deps, rec->n_deps};
+    rec->deps = NULL; /* the entry has them now */
+    rec->n_deps = 0;
+}
+
+static void tpl_run(const quire_tpl *t, size_t from, size_t to, tpl_stack *st, quire_buf *out);
+
+/* One item of a memoized section: its kept text when that still holds,
+ * else rendered and kept. */
+static void tpl_run_memo(const quire_tpl *t, size_t i, const quire_value *item, tpl_stack *st,
+                         quire_buf *out)
+{
+    const tpl_op *op = &t->ops[i];
+    tpl_memo_ent *e = tpl_memo_slot(st->memo, i, item);
+    if (e->op != SIZE_MAX && tpl_memo_holds(t, st, e)) {
+        quire__buf_put(out, e->text, e->len);
+        return;
+    }
+    tpl_rec rec = {.floor = st->depth};
+    size_t start = out->len;
+    st->rec = &rec;
+    tpl_push_ctx(st, item);
+    tpl_run(t, i + 1, op->end, st, out);
+    st->depth--;
+    st->rec = NULL;
+    tpl_memo_store(st->memo, i, item, &rec, out, start);
+    tpl_deps_free(rec.deps, rec.n_deps);
+}
+
 static void tpl_run(const quire_tpl *t, size_t from, size_t to, tpl_stack *st, quire_buf *out)
 {
     for (size_t i = from; i < to; i++) {
@@ -558,23 +819,26 @@ static void tpl_run(const quire_tpl *t, size_t from, size_t to, tpl_stack *st, q
             quire__buf_put(out, t->text + op->off, op->len);
             break;
         case TPL_VAR:
-            v = tpl_lookup(st, op);
+            v = tpl_lookup(t, st, op);
             quire__tpl_escape(out, quire_value_str(v));
             break;
         case TPL_RAW:
-            v = tpl_lookup(st, op);
+            v = tpl_lookup(t, st, op);
             quire__buf_puts(out, quire_value_str(v));
             break;
         case TPL_INVERTED:
-            if (!tpl_truthy(tpl_lookup(st, op)))
+            if (!tpl_truthy(tpl_lookup(t, st, op)))
                 tpl_run(t, i + 1, op->end, st, out);
             i = op->end - 1;
             break;
         case TPL_SECTION:
-            v = tpl_lookup(st, op);
+            v = tpl_lookup(t, st, op);
             if (tpl_truthy(v)) {
                 /* depth is bounded by TPL_MAX_NESTING at parse time */
-                if (v->type == QUIRE_VALUE_SEQUENCE) {
+                if (v->type == QUIRE_VALUE_SEQUENCE && st->memo && !st->rec && st->memo->on[i]) {
+                    for (const quire_value *item = v->first; item; item = item->next)
+                        tpl_run_memo(t, i, item, st, out);
+                } else if (v->type == QUIRE_VALUE_SEQUENCE) {
                     for (const quire_value *item = v->first; item; item = item->next) {
                         tpl_push_ctx(st, item);
                         tpl_run(t, i + 1, op->end, st, out);
@@ -600,9 +864,15 @@ void quire__tpl_render(const quire_tpl *t, const quire_value *data, quire_buf *o
 void quire__tpl_render2(const quire_tpl *t, const quire_value *outer, const quire_value *data,
                         quire_buf *out)
 {
+    quire__tpl_render_memo(t, outer, data, NULL, out);
+}
+
+void quire__tpl_render_memo(const quire_tpl *t, const quire_value *outer, const quire_value *data,
+                            quire_tpl_memo *memo, quire_buf *out)
+{
     /* outer is one more level of context: the stack has room for it, as
      * sections nest at most TPL_MAX_NESTING deep */
-    tpl_stack st = {.depth = 0};
+    tpl_stack st = {.depth = 0, .memo = memo && memo->t == t ? memo : NULL};
     if (outer)
         st.items[st.depth++] = outer;
     st.items[st.depth++] = data;

@@ -40,6 +40,22 @@ void quire__tpl_render2(const quire_tpl *t, const quire_value *outer, const quir
                         quire_buf *out);
 void quire__tpl_free(quire_tpl *t);
 
+/** What the items of a listing rendered to, for renders of one template
+ *  to reuse: an entry shown on many pages is rendered once for all.  Only
+ *  sections named `name` (a plain name, as {{#entries}}) are kept, one
+ *  text per (section, item), reused only while every name it looked up
+ *  outside the item finds the same scalar or nothing (see template.c).
+ *  The caller keeps those items alive and unchanged (their place in a
+ *  list may change) as long as the memo lives, and uses a memo on one
+ *  thread at a time.  NULL when out of memory. */
+typedef struct quire_tpl_memo quire_tpl_memo;
+quire_tpl_memo *quire__tpl_memo_new(const quire_tpl *t, const char *name);
+void quire__tpl_memo_free(quire_tpl_memo *m);
+/** quire__tpl_render2 through memo (NULL, or made for another template:
+ *  none); the output is the same as without it. */
+void quire__tpl_render_memo(const quire_tpl *t, const quire_value *outer, const quire_value *data,
+                            quire_tpl_memo *memo, quire_buf *out);
+
 /** Append s HTML-escaped (text and attribute safe: & < > " '), with
  *  invalid UTF-8 replaced and characters illegal in HTML/XML dropped. */
 void quire__tpl_escape(quire_buf *out, const char *s);

@@ -13,6 +13,7 @@
  * argv[1] is this folder (for the page fixtures). */
 #include "check.h"
 #include "internal.h"
+#include "html_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -329,8 +330,143 @@ static void test_pages(const char *dir)
           quire_reader_find("html"));
 }
 
+static bool same_str(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* The html writer copies each body with quire__node_clone_shared (its
+ * strings not copied): the copy must be quire_node_clone's, node for node,
+ * with its own nodes and attribute lists and the source's strings. */
+static void test_clone_shared(void)
+{
+    static const char md[] =
+        "---\ntitle: Clone\n---\n\n# Head *em* **strong**\n\nText [link](https://a.example/ \"t\") "
+        "![img](x.png \"title\") `code` ~~del~~[^1].\n\n> quote\n>\n> - a\n> - b\n\n"
+        "1. one\n2. two\n\n```c\nint x;\n```\n\n| a | b |\n|---|:-:|\n| 1 | 2 |\n\n"
+        "<div class=\"c\" id=\"d\"><span title=\"s\">raw</span></div>\n\n"
+        "<iframe src=\"https://www.youtube.com/embed/abc\"></iframe>\n\n---\n\n[^1]: Note.\n";
+    quire_document *d = read_one("markdown", "clone.md", md, sizeof md - 1);
+    CHECK(d != NULL && d->body != NULL);
+    if (!d || !d->body) {
+        quire_document_free(d);
+        return;
+    }
+    quire_arena *a = quire_arena_new();
+    quire_node *deep = quire_node_clone(a, d->body), *shared = quire__node_clone_shared(a, d->body);
+    CHECK(deep && shared);
+    quire_iter ia, ib, is;
+    quire_node *na, *nb, *ns;
+    quire_event ea, eb, es;
+    quire_iter_init(&ia, d->body);
+    quire_iter_init(&ib, deep);
+    quire_iter_init(&is, shared);
+    size_t nodes = 0;
+    do {
+        ea = quire_iter_next(&ia, &na);
+        eb = quire_iter_next(&ib, &nb);
+        es = quire_iter_next(&is, &ns);
+        CHECK(ea == eb && ea == es);
+        if (ea == QUIRE_EVENT_DONE || ea != eb || ea != es)
+            break;
+        nodes++;
+        CHECK(ns != na && nb->type == ns->type && nb->flags == ns->flags && nb->level == ns->level &&
+              nb->line == ns->line && nb->column == ns->column && nb->width == ns->width &&
+              nb->height == ns->height && nb->align == ns->align && nb->embed_kind == ns->embed_kind);
+        CHECK(same_str(nb->literal, ns->literal) && same_str(nb->url, ns->url) &&
+              same_str(nb->title, ns->title) && same_str(nb->info, ns->info) &&
+              same_str(nb->name, ns->name));
+        /* shared: the source's own bytes */
+        CHECK(ns->literal == na->literal && ns->url == na->url && ns->name == na->name);
+        const quire_attr *x = nb->attrs, *y = ns->attrs, *z = na->attrs;
+        for (; x && y && z; x = x->next, y = y->next, z = z->next)
+            CHECK(y != z && same_str(x->name, y->name) && same_str(x->value, y->value) &&
+                  y->value == z->value);
+        CHECK(!x && !y && !z);
+    } while (true);
+    CHECK(nodes > 40);
+    quire_buf rb, rs;
+    quire__buf_init(&rb);
+    quire__buf_init(&rs);
+    static const quire_render_opts opts = {.keep_embeds = true};
+    quire__render_html(&rb, deep, &opts);
+    quire__render_html(&rs, shared, &opts);
+    CHECK_STR(quire__buf_cstr(&rs), quire__buf_cstr(&rb));
+    quire__buf_free(&rb);
+    quire__buf_free(&rs);
+    quire_arena_free(a);
+    quire_document_free(d);
+}
+
+/* quire__html_next must enter the nodes quire_iter enters, in its order:
+ * over parsed bodies, and a built tree where leaves (an image, a code
+ * span) have children a walk must not see, and containers have none. */
+static void check_walk(quire_node *root)
+{
+    quire_iter it;
+    quire_node *n, *w = root;
+    quire_event ev;
+    size_t count = 0;
+    quire_iter_init(&it, root);
+    while ((ev = quire_iter_next(&it, &n)) != QUIRE_EVENT_DONE) {
+        if (ev != QUIRE_EVENT_ENTER)
+            continue;
+        CHECK(w == n);
+        if (w != n)
+            return;
+        w = quire__html_next(root, w);
+        count++;
+    }
+    CHECK(w == NULL);
+    CHECK(count > 1);
+}
+
+static void test_walk(void)
+{
+    static const char *const docs[] = {
+        "# H\n\npara *em **strong `c` x** y* [l](u)\n\n> q\n> > qq\n> - a\n>   - b\n>     1. c\n",
+        "<div><p>a<source>b</source></p><picture><source srcset=\"x\"><img src=\"y\"></picture></div>\n\n"
+        "| a | b |\n|---|---|\n| 1 | 2 |\n\n![i](x.png)\n\n<iframe src=\"https://x.example/\"></iframe>\n",
+        "- a\n\n  b\n- c\n  ```\n  code\n  ```\n\n---\n\nz[^n]\n\n[^n]: note *x*\n",
+    };
+    for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
+        quire_document *d = read_one("markdown", "walk.md", docs[i], strlen(docs[i]));
+        CHECK(d && d->body);
+        if (d && d->body) {
+            check_walk(d->body);
+            quire_node *c = d->body->first_child;
+            if (c && c->next)
+                check_walk(c); /* a subtree: the walk stops at its root */
+        }
+        quire_document_free(d);
+    }
+    quire_arena *a = quire_arena_new();
+    quire_node *root = quire_node_new(a, QUIRE_NODE_ROOT, 1, 1);
+    quire_node *p = quire_node_new(a, QUIRE_NODE_PARAGRAPH, 1, 1);
+    quire_node *img = quire_node_new(a, QUIRE_NODE_IMAGE, 1, 1);
+    quire_node *code = quire_node_new(a, QUIRE_NODE_CODE, 1, 1);
+    quire_node_append(root, p);
+    quire_node_append(p, img);
+    quire_node_append(img, quire_node_new_text(a, "hidden", 6, 1, 1));
+    quire_node_append(p, code);
+    quire_node_append(code, quire_node_new_text(a, "hidden", 6, 1, 1));
+    quire_node_append(root, quire_node_new(a, QUIRE_NODE_BLOCKQUOTE, 1, 1)); /* empty */
+    quire_node *deep = root;
+    for (int i = 0; i < 200; i++) {
+        quire_node *q = quire_node_new(a, QUIRE_NODE_BLOCKQUOTE, 1, 1);
+        quire_node_append(deep, q);
+        deep = q;
+    }
+    quire_node_append(root, quire_node_new_text(a, "end", 3, 1, 1));
+    check_walk(root);
+    check_walk(p);
+    quire_arena_free(a);
+}
+
 int main(int argc, char **argv)
 {
+    test_walk();
+    test_clone_shared();
     const char *dir = argc > 1 ? argv[1] : ".";
     char tmp[] = "/tmp/quire-html-XXXXXX";
     if (!mkdtemp(tmp))

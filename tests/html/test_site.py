@@ -160,6 +160,45 @@ def images_and_links(tmp):
     check('src="../images/red.png"' in r.stdout and "media/" not in r.stdout, "convert keeps srcs")
 
 
+def jsonld_escapes(tmp):
+    """The JSON-LD of pages is written by hand (a table says which bytes to
+    escape): compare it with Python's json.dumps, with < > & as \\u
+    escapes, for titles and summaries holding every byte that matters."""
+    import json
+    import random
+    src = os.path.join(tmp, "ld")
+    rnd = random.Random(7)
+    alphabet = ["a", " ", '"', "\\", "<", ">", "&", "/", "\x7f", "\u00e9", "\u2603", "\U0001F600",
+                "'", "\t", "\n"] + [chr(c) for c in range(1, 32)]
+    def yaml_str(v):
+        return '"' + "".join(f"\\x{ord(c):02x}" if ord(c) < 32 or ord(c) == 127
+                             else "\\" + c if c in '"\\' else c for c in v) + '"'
+
+    for i in range(40):
+        title = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(1, 30)))
+        summary = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(1, 60)))
+        write(os.path.join(src, f"d{i}.md"), "---\n" + "title: " + yaml_str(title) + "\n"
+              + "summary: " + yaml_str(summary) + "\n---\n\nbody\n")
+    out = os.path.join(tmp, "ld-out")
+    r = run("build", src, "-o", out, "--formats", "html", "-q")
+    check(r.returncode == 0, f"jsonld site builds: {r.stderr}")
+    pages = sorted(os.path.join(out, d, "index.html") for d in os.listdir(out)
+                   if d != "tags" and os.path.isfile(os.path.join(out, d, "index.html")))
+    check(len(pages) == 40, f"40 pages: {len(pages)}")
+    for i, path in enumerate(pages):
+        page = read(path)
+        start = page.find('<script type="application/ld+json">')
+        end = page.find("</script>", start)
+        check(start >= 0 and end > start, f"d{i}: page has JSON-LD")
+        if start < 0 or end < 0:
+            continue
+        raw = page[start + len('<script type="application/ld+json">'):end]
+        data = json.loads(raw)
+        want = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        want = want.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+        check(raw == want, f"d{i}: JSON-LD as json.dumps writes it:\n{raw!r}\n{want!r}")
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="quire-site-")
     try:
@@ -219,6 +258,7 @@ def main():
         os.remove(os.path.join(src, "quire.yaml"))
 
         images_and_links(tmp)
+        jsonld_escapes(tmp)
 
         # convert: one standalone page
         r = run("convert", os.path.join(src, "a.md"), "-t", "html")

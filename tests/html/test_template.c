@@ -118,9 +118,157 @@ static void test_escape_reference(void)
     }
 }
 
+/* A small LCG, so runs repeat. */
+static uint32_t memo_rand(uint32_t *x, uint32_t n)
+{
+    *x = *x * 1103515245u + 12345u;
+    return (*x >> 8) % n;
+}
+
+static const char *const memo_words[] = {"", "a", "b&", "a", "<c>", "true"};
+#define MEMO_NW (sizeof memo_words / sizeof memo_words[0])
+
+/* An item of a listing: a random subset of the names the templates use
+ * (so some fall through to the page), or now and then a plain scalar. */
+static quire_value *memo_item(quire_arena *a, uint32_t *x)
+{
+    if (memo_rand(x, 8) == 0)
+        return quire_value_new_scalar(a, QUIRE_VALUE_STRING, "s<", 2);
+    quire_value *m = quire__tpl_map(a);
+    static const char *const keys[] = {"title", "summary", "root", "flag", "mark"};
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
+        if (memo_rand(x, 2))
+            quire__tpl_set(a, m, keys[k], memo_words[memo_rand(x, MEMO_NW)]);
+    if (memo_rand(x, 2)) {
+        quire_value *tags = quire__tpl_list(a);
+        for (uint32_t n = memo_rand(x, 3); n; n--) {
+            quire_value *t = quire__tpl_map(a);
+            if (memo_rand(x, 3))
+                quire__tpl_set(a, t, "name", memo_words[memo_rand(x, MEMO_NW)]);
+            quire_value_append(a, tags, NULL, t);
+        }
+        quire__tpl_put(a, m, "tags", tags);
+    }
+    return m;
+}
+
+/* A page: its own fields (in the page's arena, freed after it, so later
+ * pages reuse the addresses) and a list of some of the shared items. */
+static quire_value *memo_page(quire_arena *pa, quire_value **items, size_t n_items, uint32_t *x)
+{
+    quire_value *d = quire__tpl_map(pa);
+    static const char *const keys[] = {"summary", "root", "flag", "title", "mark"};
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
+        if (memo_rand(x, 3))
+            quire__tpl_set(pa, d, keys[k], memo_words[memo_rand(x, MEMO_NW)]);
+    if (memo_rand(x, 4) == 0)
+        quire__tpl_flag(pa, d, "flag");
+    if (memo_rand(x, 2)) {
+        quire_value *site = quire__tpl_map(pa);
+        quire__tpl_set(pa, site, "title", memo_words[memo_rand(x, MEMO_NW)]);
+        quire__tpl_put(pa, d, "site", site);
+    }
+    quire_value *list = quire__tpl_list(pa);
+    bool used[16] = {false};
+    for (uint32_t n = memo_rand(x, 6); n; n--) {
+        uint32_t i = memo_rand(x, (uint32_t)n_items);
+        if (used[i])
+            continue; /* an item is in one list at a time */
+        used[i] = true;
+        quire_value_append(pa, list, NULL, items[i]);
+    }
+    quire__tpl_put(pa, d, "entries", list);
+    return d;
+}
+
+/* The memo must never change a rendering: each page rendered through it
+ * and without it, for templates whose items look up names the page has
+ * (scalars that change between pages, a mapping, the same addresses
+ * reused), dotted, inverted, nested and "." lookups. */
+static void test_memo_matches_plain(void)
+{
+    static const char *const templates[] = {
+        "{{#entries}}<{{title}}|{{summary}}|{{root}}>{{/entries}}",
+        "{{#entries}}{{#flag}}F{{.}}{{/flag}}{{^summary}}none{{/summary}}{{mark}}{{/entries}}",
+        "{{#entries}}{{site.title}}{{#site}}[{{title}}]{{/site}}{{/entries}}",
+        "{{title}}{{#entries}}{{#tags}}({{name}}{{root}}){{/tags}}{{^tags}}-{{/tags}}{{/entries}}",
+        "{{#entries}}{{.}}{{#entries}}in{{title}}{{/entries}}{{/entries}}{{#flag}}{{#entries}}{{title}}{{/entries}}{{/flag}}",
+        "{{#entries}}{{#summary}}{{#root}}{{flag}}{{/root}}{{/summary}}{{tags.0.name}}{{/entries}}",
+    };
+    uint32_t x = 20240611u;
+    for (size_t ti = 0; ti < sizeof templates / sizeof templates[0]; ti++) {
+        quire_tpl *t = NULL;
+        char err[256];
+        uint32_t line, col;
+        CHECK(quire__tpl_parse(&t, templates[ti], strlen(templates[ti]), err, sizeof err, &line,
+                               &col) == QUIRE_OK);
+        quire_tpl_memo *memo = quire__tpl_memo_new(t, "entries");
+        CHECK(memo != NULL);
+        quire_arena *a = quire_arena_new();
+        quire_value *items[16];
+        for (size_t i = 0; i < 16; i++)
+            items[i] = memo_item(a, &x);
+        for (int page = 0; page < 400; page++) {
+            quire_arena *pa = quire_arena_new();
+            quire_value *d = memo_page(pa, items, 16, &x);
+            quire_buf want, got;
+            quire__buf_init(&want);
+            quire__buf_init(&got);
+            quire__tpl_render(t, d, &want);
+            quire__tpl_render_memo(t, NULL, d, memo, &got);
+            if (strcmp(quire__buf_cstr(&want), quire__buf_cstr(&got)) != 0)
+                fprintf(stderr, "memo, template %zu page %d:\nwant %s\ngot  %s\n", ti, page,
+                        quire__buf_cstr(&want), quire__buf_cstr(&got));
+            CHECK_STR(quire__buf_cstr(&got), quire__buf_cstr(&want));
+            quire__buf_free(&want);
+            quire__buf_free(&got);
+            quire_arena_free(pa);
+        }
+        quire_arena_free(a);
+        quire__tpl_memo_free(memo);
+        quire__tpl_free(t);
+    }
+}
+
+/* The memo reuses an item's text only where that is safe, but it must
+ * reuse it where a listing needs it: an item that looks up nothing
+ * outside itself is rendered once however many pages list it. */
+static void test_memo_reuses(void)
+{
+    const char *src = "{{#entries}}{{title}}{{/entries}}";
+    quire_tpl *t = NULL;
+    char err[256];
+    uint32_t line, col;
+    CHECK(quire__tpl_parse(&t, src, strlen(src), err, sizeof err, &line, &col) == QUIRE_OK);
+    quire_tpl_memo *memo = quire__tpl_memo_new(t, "entries");
+    quire_arena *a = quire_arena_new();
+    quire_value *item = quire__tpl_map(a);
+    quire__tpl_set(a, item, "title", "one");
+    for (int page = 0; page < 3; page++) {
+        quire_value *d = quire__tpl_map(a);
+        quire_value *list = quire__tpl_list(a);
+        quire_value_append(a, list, NULL, item);
+        quire__tpl_put(a, d, "entries", list);
+        quire_buf b;
+        quire__buf_init(&b);
+        quire__tpl_render_memo(t, NULL, d, memo, &b);
+        CHECK_STR(quire__buf_cstr(&b), "one");
+        quire__buf_free(&b);
+        /* the kept text is what a second render copies: changing the item
+         * behind the memo's back shows it (the caller's promise broken) */
+        if (page == 0)
+            item->first->str = "two";
+    }
+    quire_arena_free(a);
+    quire__tpl_memo_free(memo);
+    quire__tpl_free(t);
+}
+
 int main(void)
 {
     test_escape_reference();
+    test_memo_matches_plain();
+    test_memo_reuses();
     quire_arena *a = quire_arena_new();
     quire_value *d = quire__tpl_map(a);
     quire__tpl_set(a, d, "title", "Tom & \"Jerry\" <b>'s</b>");
