@@ -286,6 +286,10 @@ int quire__epub_chapter_prepare(const epub_state *st, const quire_document *doc,
 /** Add a prepared chapter to the book (spool and records), in collection order. */
 int quire__epub_chapter_add(epub_state *st, const quire_document *doc, epub_prep *p);
 void quire__epub_prep_free(epub_prep *p);
+/** True when s[0..n) is valid UTF-8 of characters XML 1.0 allows (text that
+ *  needs no quire__xml_clean).  Internal to epub_xhtml.c; exposed for its
+ *  tests. */
+bool quire__epub_is_clean_n(const char *s, size_t n);
 /** Sanitize an id or fragment (percent-decoded) into [A-Za-z0-9-_]; malloc'd. */
 char *quire__epub_id_sanitize(const char *s, size_t n);
 /** Serialize an xmlDoc (UTF-8, with declaration) into a malloc'd buffer. */

@@ -29,6 +29,9 @@
 #include <string.h>
 #include <strings.h>
 #include <libxml/xmlsave.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* ------------------------------------------------------------------ element table */
 
@@ -295,14 +298,40 @@ typedef struct epub_conv {
 
 /* ------------------------------------------------------------------ small helpers */
 
-/* s[0..n) holds only characters XML allows (so it needs no cleaning). */
-static bool epub_is_clean_n(const char *s, size_t n)
+/* Bytes that stand for themselves in XML text: printable ASCII (and DEL),
+ * tab, LF, CR. */
+#define EPUB_R16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
+static const uint8_t epub_plain[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 1, 0, 0, /* 0x00: tab, LF, CR */
+    EPUB_R16(0),                                   /* 0x10 */
+    EPUB_R16(1), EPUB_R16(1), EPUB_R16(1),         /* 0x20 to 0x7f */
+    EPUB_R16(1), EPUB_R16(1), EPUB_R16(1),
+    /* 0x80 to 0xff: UTF-8, decoded */
+};
+#undef EPUB_R16
+
+/* s[0..n) holds only characters XML allows (so it needs no cleaning).
+ * Called for every text node and attribute value, most of them a few
+ * words: long runs of printable ASCII are skipped sixteen bytes at a time
+ * (SSE2), the rest goes byte by byte through a table (short texts, tails,
+ * line breaks), and two-byte UTF-8 (U+0080 to U+07FF, all allowed) is
+ * taken in place; only longer sequences are decoded.  test_epub_clean.c
+ * holds it to a plain decoding loop. */
+bool quire__epub_is_clean_n(const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
     while (i < n) {
-        /* eight bytes at a time while all are printable ASCII: no byte with
-         * the high bit set, none below 0x20 (nearly all text) */
+#ifdef __SSE2__
+        /* as signed bytes, those with the high bit set are below 0x20 too */
+        while (n - i >= 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+            if (_mm_movemask_epi8(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20))))
+                break;
+            i += 16;
+        }
+#else
+        /* eight at a time: no byte with the high bit set, none below 0x20 */
         while (n - i >= 8) {
             uint64_t w;
             memcpy(&w, p + i, 8);
@@ -310,10 +339,18 @@ static bool epub_is_clean_n(const char *s, size_t n)
                 break;
             i += 8;
         }
-        if (i >= n)
-            break;
-        if (p[i] >= 0x20 && p[i] < 0x80) {
+#endif
+        /* at most sixteen bytes this way before the blocks are tried again */
+        size_t stop = n - i > 16 ? i + 16 : n;
+        while (i < stop && epub_plain[p[i]])
             i++;
+        if (i == stop)
+            continue;
+        unsigned c = p[i];
+        if (c < 0x80)
+            return false; /* a control character XML forbids */
+        if (c >= 0xC2 && c <= 0xDF && n - i >= 2 && (p[i + 1] & 0xC0) == 0x80) {
+            i += 2;
             continue;
         }
         uint32_t cp;
@@ -327,7 +364,7 @@ static bool epub_is_clean_n(const char *s, size_t n)
 
 static bool epub_is_clean(const char *s)
 {
-    return epub_is_clean_n(s, strlen(s));
+    return quire__epub_is_clean_n(s, strlen(s));
 }
 
 static bool epub_name_is(const char *name, const char *want)
@@ -342,7 +379,7 @@ static void epub_put_text(epub_node *parent, const char *text, bool ref)
     if (!text)
         return;
     size_t n = strlen(text);
-    if (epub_is_clean_n(text, n)) {
+    if (quire__epub_is_clean_n(text, n)) {
         if (ref)
             quire__epub_dom_text_ref(parent, text, n);
         else

