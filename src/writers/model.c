@@ -31,10 +31,15 @@
  *   - `body`: each node is an object with "type", "line", "column", then only
  *     the fields that are set (flags as named booleans, "attrs" as an array
  *     of [name, value] pairs to keep order and duplicates) and "children"
- *     when it has some.  Layout: one node per line, its fields inline and
- *     its children on the following lines, one level deeper; the closing
- *     brackets follow the last child.  Half the size of one member per
- *     line, and a tree that reads like an outline.
+ *     when it has some.  "line" and "column" are left out of a node whose
+ *     position equals its parent's (both of them): inline nodes, which
+ *     cmark-gfm gives no position of their own, are ~3/4 of all nodes and
+ *     would only repeat their block's.  The reader gives a node without
+ *     them its parent's.  The root always has them; any other position, 0
+ *     included, is written.  Layout: one node per line, its fields inline
+ *     and its children on the following lines, one level deeper; the
+ *     closing brackets follow the last child.  Half the size of one member
+ *     per line, and a tree that reads like an outline.
  *   - Strings: valid UTF-8 is written as is, except that U+2028/U+2029 and
  *     < > & are escaped (\u2028, \u003c...), so the text can sit inside an
  *     HTML <script> or a JavaScript string.  Control characters use \n, \t...
@@ -505,8 +510,22 @@ static const struct {
     {QUIRE_NODE_FLAG_HEADER, KEY("header")},
 };
 
+/* The node's "type" member, first on its line.  Type names are plain
+ * lower-case ASCII, so they need no escaping pass. */
+static void mw_node_type(mw_json *j, const quire_node *n)
+{
+    const char *name = quire_node_type_name(n->type);
+    quire__buf_put(j->b, "\"type\": \"", 9);
+    quire__buf_put(j->b, name, strlen(name));
+    quire__buf_putc(j->b, '"');
+    j->need_comma = true;
+}
+
 /* Opens the node's object and writes its own fields (not its children),
- * all on one line. */
+ * all on one line.  "line" and "column" are left out when both equal the
+ * parent's: inline nodes carry their block's position (cmark gives them
+ * none of their own), so most nodes would only repeat it.  The root always
+ * has them, so the reader can fill every omitted pair top-down. */
 static void mw_node_fields(mw_json *j, bool is_root, const quire_node *n)
 {
     if (is_root)
@@ -514,9 +533,12 @@ static void mw_node_fields(mw_json *j, bool is_root, const quire_node *n)
     else
         mw_open(j, NOKEY, '{');
     j->flat = true;
-    mw_str(j, KEY("type"), quire_node_type_name(n->type));
-    mw_int(j, KEY("line"), n->line);
-    mw_int(j, KEY("column"), n->column);
+    mw_node_type(j, n);
+    const quire_node *p = n->parent;
+    if (is_root || !p || n->line != p->line || n->column != p->column) {
+        mw_int(j, KEY("line"), n->line);
+        mw_int(j, KEY("column"), n->column);
+    }
     uint32_t rest = n->flags;
     for (size_t i = 0; rest && i < sizeof mw_flags / sizeof mw_flags[0]; i++) {
         if (n->flags & mw_flags[i].bit) {
