@@ -404,14 +404,38 @@ static uint32_t rng_next(uint32_t *x)
 
 static void test_escape_reference(void)
 {
-    /* Every byte, at every offset of a 16-byte block and around it (the
-     * writer scans 16 bytes at a time where it can). */
+    /* Every byte, at every offset, in strings of lengths around the
+     * 16-byte blocks the writer scans (the last, partial block is scanned
+     * as the last 16 bytes, overlapping bytes already passed). */
+    static const size_t lens[] = {1, 7, 15, 16, 17, 23, 31, 32, 33, 40, 47};
     char s[64];
     for (int byte = 0; byte < 256; byte++) {
-        for (size_t at = 0; at < 40; at += (at < 20 ? 1 : 7)) {
-            memset(s, 'a', sizeof s);
-            s[at] = (char)byte;
-            CHECK(escape_matches(s, 40));
+        for (size_t k = 0; k < sizeof lens / sizeof lens[0]; k++) {
+            for (size_t at = 0; at < lens[k]; at++) {
+                memset(s, 'a', sizeof s);
+                s[at] = (char)byte;
+                CHECK(escape_matches(s, lens[k]));
+            }
+        }
+    }
+    /* An escape or a UTF-8 sequence inside the overlap, then another byte
+     * to find after it: each pair of offsets, for lengths 17..40. */
+    static const char *const firsts[] = {"\"", "\xc3\xa9", "\xe4\xb8\xad", "\xff"};
+    for (size_t n = 17; n <= 40; n++) {
+        for (size_t f = 0; f < sizeof firsts / sizeof firsts[0]; f++) {
+            size_t fl = strlen(firsts[f]);
+            for (size_t a = 0; a + fl <= n; a++) {
+                for (size_t b = a + fl; b <= n; b++) {
+                    memset(s, 'a', sizeof s);
+                    memcpy(s + a, firsts[f], fl);
+                    if (b < n)
+                        s[b] = '<';
+                    if (!escape_matches(s, n)) {
+                        CHECK(!"escape in the overlap");
+                        return;
+                    }
+                }
+            }
         }
     }
     /* Random mixes of plain text, escapes, valid and broken UTF-8. */
