@@ -39,7 +39,10 @@
  *     included, is written.  Layout: one node per line, its fields inline
  *     and its children on the following lines, one level deeper; the
  *     closing brackets follow the last child.  Half the size of one member
- *     per line, and a tree that reads like an outline.
+ *     per line, and a tree that reads like an outline.  A tree level is
+ *     indented by 2 columns, not 4: the "children" array between a node and
+ *     its children opens no line of its own, so it adds no indentation
+ *     (deep bodies were mostly spaces).
  *   - Strings: valid UTF-8 is written as is, except that U+2028/U+2029 and
  *     < > & are escaped (\u2028, \u003c...), so the text can sit inside an
  *     HTML <script> or a JavaScript string.  Control characters use \n, \t...
@@ -104,6 +107,8 @@ typedef struct mw_json {
     size_t depth;
     bool need_comma;
     bool flat;       /* members go on the current line (a body node's fields) */
+    size_t unindented; /* open levels that add no indentation: the "children"
+                          arrays, so a body indents 2 columns per tree level */
 } mw_json;
 
 /* The first number not in JSON's grammar met while serializing.  The
@@ -296,7 +301,9 @@ static const char mw_spaces[] = "\n                                             
 /* Bytes of newline and indentation at j's depth. */
 static inline size_t mw_indent_len(const mw_json *j)
 {
-    size_t depth = j->depth < MW_MAX_INDENT ? j->depth : MW_MAX_INDENT;
+    size_t depth = j->depth - j->unindented;
+    if (depth > MW_MAX_INDENT)
+        depth = MW_MAX_INDENT;
     size_t n = 1 + 2 * depth;
     return n < sizeof mw_spaces - 1 ? n : sizeof mw_spaces - 1;
 }
@@ -646,13 +653,17 @@ static int mw_body(mw_out *o, const quire_node *root)
             mw_node_fields(j, n == root, n);
             if (quire_node_is_leaf(n)) /* a leaf gets no EXIT event */
                 mw_close(j, '}');
-            else if (n->first_child)
+            else if (n->first_child) {
                 mw_open(j, KEY("children"), '[');
+                j->unindented++;
+            }
             j->flat = false;
         } else {
             j->flat = true;
-            if (n->first_child)
+            if (n->first_child) {
+                j->unindented--;
                 mw_close(j, ']');
+            }
             mw_close(j, '}');
             j->flat = false;
         }
