@@ -49,6 +49,11 @@ static bool buf_grow(quire_buf *b, size_t extra)
     return true;
 }
 
+bool quire__buf_reserve(quire_buf *b, size_t n)
+{
+    return buf_grow(b, n);
+}
+
 void quire__buf_put_slow(quire_buf *b, const void *s, size_t n)
 {
     if (!n || !buf_grow(b, n))

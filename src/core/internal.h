@@ -53,6 +53,9 @@ void quire__buf_printf(quire_buf *b, const char *fmt, ...)
 #endif
     ;
 void quire__buf_vprintf(quire_buf *b, const char *fmt, va_list ap);
+/** Room for n more bytes (and the NUL) without growing again; false (and
+ * oom set) when out of memory.  For a serializer that knows its usual size. */
+bool quire__buf_reserve(quire_buf *b, size_t n);
 /** Always NUL-terminated, never NULL (returns "" on an empty buffer). */
 const char *quire__buf_cstr(quire_buf *b);
 /** Give the bytes away (malloc'd, NUL-terminated); the buffer is reset. */

@@ -22,6 +22,11 @@
  * the others are read.  Unknown members are ignored with a warning, so that
  * newer model files stay readable.
  *
+ * Positions: a body node without "line" or "column" takes its parent's
+ * (the writer omits both where they equal the parent's); a root without
+ * them gets 0.  So a filter that adds nodes without positions gets its
+ * nodes placed where their parent is.
+ *
  * Site: the "site" object fills only what the collection's site does not
  * have yet (NULL fields, the default title "Untitled" and language "en"),
  * so quire.yaml keeps precedence when both are given.
@@ -617,8 +622,12 @@ static bool mr_enum(mr_doc_state *st, const mr_jv *v, const char *const *names, 
     return mr_bad(st, v, "unknown \"%s\" value", v->key);
 }
 
-/* One node object's own fields; *children gets its "children" array. */
-static quire_node *mr_node(mr_doc_state *st, mr_jv *obj, mr_jv **children)
+/* One node object's own fields; *children gets its "children" array.
+ * "line" and "column" default to the parent's (0 for the root): the writer
+ * leaves them out where they equal the parent's, which is most inline
+ * nodes, and a node that gives only one of them keeps the parent's other. */
+static quire_node *mr_node(mr_doc_state *st, mr_jv *obj, const quire_node *parent,
+                           mr_jv **children)
 {
     static const char *const aligns[] = {NULL, "left", "center", "right"};
     static const char *const embeds[] = {"iframe", "video", "audio", "object"};
@@ -637,7 +646,8 @@ static quire_node *mr_node(mr_doc_state *st, mr_jv *obj, mr_jv **children)
         mr_bad(st, type ? type : obj, "a body node needs a known \"type\"");
         return NULL;
     }
-    quire_node *n = quire_node_new(st->arena, t, 0, 0);
+    quire_node *n = quire_node_new(st->arena, t, parent ? parent->line : 0,
+                                   parent ? parent->column : 0);
     if (!n) {
         mr_bad(st, obj, "out of memory");
         return NULL;
@@ -700,7 +710,7 @@ static quire_node *mr_body(mr_doc_state *st, mr_jv *root)
     mr_jv *jv = root;
     for (;;) {
         mr_jv *children;
-        quire_node *n = mr_node(st, jv, &children);
+        quire_node *n = mr_node(st, jv, jv == root ? NULL : jv->parent->parent->made, &children);
         if (!n)
             return NULL;
         jv->made = n;

@@ -31,10 +31,18 @@
  *   - `body`: each node is an object with "type", "line", "column", then only
  *     the fields that are set (flags as named booleans, "attrs" as an array
  *     of [name, value] pairs to keep order and duplicates) and "children"
- *     when it has some.  Layout: one node per line, its fields inline and
- *     its children on the following lines, one level deeper; the closing
- *     brackets follow the last child.  Half the size of one member per
- *     line, and a tree that reads like an outline.
+ *     when it has some.  "line" and "column" are left out of a node whose
+ *     position equals its parent's (both of them): inline nodes, which
+ *     cmark-gfm gives no position of their own, are ~3/4 of all nodes and
+ *     would only repeat their block's.  The reader gives a node without
+ *     them its parent's.  The root always has them; any other position, 0
+ *     included, is written.  Layout: one node per line, its fields inline
+ *     and its children on the following lines, one level deeper; the
+ *     closing brackets follow the last child.  Half the size of one member
+ *     per line, and a tree that reads like an outline.  A tree level is
+ *     indented by 2 columns, not 4: the "children" array between a node and
+ *     its children opens no line of its own, so it adds no indentation
+ *     (deep bodies were mostly spaces).
  *   - Strings: valid UTF-8 is written as is, except that U+2028/U+2029 and
  *     < > & are escaped (\u2028, \u003c...), so the text can sit inside an
  *     HTML <script> or a JavaScript string.  Control characters use \n, \t...
@@ -78,6 +86,10 @@
 
 #define MW_MAX_INDENT 32
 #define MW_FLUSH (64u * 1024u)
+/* A prepared document's first buffer: above the JSON of a typical blog
+ * post (~17 KB), so most need no growing; a window of them in flight
+ * costs well under a megabyte. */
+#define MW_PREPARE_CAP (32u * 1024u)
 /* Documents sit at this depth: inside the root object and "documents". */
 #define MW_DOC_DEPTH 2
 
@@ -95,6 +107,8 @@ typedef struct mw_json {
     size_t depth;
     bool need_comma;
     bool flat;       /* members go on the current line (a body node's fields) */
+    size_t unindented; /* open levels that add no indentation: the "children"
+                          arrays, so a body indents 2 columns per tree level */
 } mw_json;
 
 /* The first number not in JSON's grammar met while serializing.  The
@@ -173,26 +187,41 @@ static const unsigned char mw_class[256] = {
     2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0xF0 */
 };
 
+#if defined(__SSE2__)
+/* Bit k set when byte k of p[0..16) is not copied as is.  As signed bytes,
+ * both the controls (< 0x20) and the bytes >= 0x80 (negative) compare below
+ * 0x20; '<' (0x3C) and '>' (0x3E) are the two bytes that become '>' with
+ * bit 1 set. */
+static inline unsigned mw_mask16(const unsigned char *p)
+{
+    const __m128i sp = _mm_set1_epi8(0x20), quote = _mm_set1_epi8('"'),
+                  bslash = _mm_set1_epi8('\\'), amp = _mm_set1_epi8('&'),
+                  bit1 = _mm_set1_epi8(2), gt = _mm_set1_epi8('>');
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i m = _mm_or_si128(_mm_cmplt_epi8(v, sp), _mm_cmpeq_epi8(v, quote));
+    m = _mm_or_si128(m, _mm_cmpeq_epi8(v, bslash));
+    m = _mm_or_si128(m, _mm_cmpeq_epi8(v, amp));
+    m = _mm_or_si128(m, _mm_cmpeq_epi8(_mm_or_si128(v, bit1), gt));
+    return (unsigned)_mm_movemask_epi8(m);
+}
+#endif
+
 /* Index of the first byte of p[i..n) that is not copied as is, or n. */
 static inline size_t mw_plain(const unsigned char *p, size_t i, size_t n)
 {
 #if defined(__SSE2__)
-    /* 16 bytes at a time.  As signed bytes, both the controls (< 0x20) and
-     * the bytes >= 0x80 (negative) compare below 0x20; '<' (0x3C) and '>'
-     * (0x3E) are the two bytes that become '>' with bit 1 set. */
-    const __m128i sp = _mm_set1_epi8(0x20), quote = _mm_set1_epi8('"'),
-                  bslash = _mm_set1_epi8('\\'), amp = _mm_set1_epi8('&'),
-                  bit1 = _mm_set1_epi8(2), gt = _mm_set1_epi8('>');
     while (n - i >= 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-        __m128i m = _mm_or_si128(_mm_cmplt_epi8(v, sp), _mm_cmpeq_epi8(v, quote));
-        m = _mm_or_si128(m, _mm_cmpeq_epi8(v, bslash));
-        m = _mm_or_si128(m, _mm_cmpeq_epi8(v, amp));
-        m = _mm_or_si128(m, _mm_cmpeq_epi8(_mm_or_si128(v, bit1), gt));
-        unsigned mask = (unsigned)_mm_movemask_epi8(m);
+        unsigned mask = mw_mask16(p + i);
         if (mask)
             return i + (size_t)__builtin_ctz(mask);
         i += 16;
+    }
+    if (i < n && n >= 16) {
+        /* The tail in one more block: the last 16 bytes, which overlap
+         * bytes already passed (escapes and UTF-8 among them); shifting
+         * those out of the mask keeps only p[i..n). */
+        unsigned mask = mw_mask16(p + n - 16) >> (i - (n - 16));
+        return mask ? i + (size_t)__builtin_ctz(mask) : n;
     }
 #endif
     while (i < n && !mw_class[p[i]])
@@ -265,16 +294,23 @@ static void mw_put_int(quire_buf *b, long long v)
 
 /* ------------------------------------------------------------ emitter */
 
+/* A newline and the deepest indentation, so that one write does both. */
+static const char mw_spaces[] = "\n                                                                "
+                                "                                                                ";
+
+/* Bytes of newline and indentation at j's depth. */
+static inline size_t mw_indent_len(const mw_json *j)
+{
+    size_t depth = j->depth - j->unindented;
+    if (depth > MW_MAX_INDENT)
+        depth = MW_MAX_INDENT;
+    size_t n = 1 + 2 * depth;
+    return n < sizeof mw_spaces - 1 ? n : sizeof mw_spaces - 1;
+}
+
 static void mw_newline(mw_json *j)
 {
-    /* One write for the newline and the whole indentation. */
-    static const char spaces[] = "\n                                                                "
-                                 "                                                                ";
-    size_t depth = j->depth < MW_MAX_INDENT ? j->depth : MW_MAX_INDENT;
-    size_t n = 1 + 2 * depth;
-    if (n > sizeof spaces - 1)
-        n = sizeof spaces - 1;
-    quire__buf_put(j->b, spaces, n);
+    quire__buf_put(j->b, mw_spaces, mw_indent_len(j));
 }
 
 /* Comma, newline and indentation before a value. */
@@ -505,18 +541,56 @@ static const struct {
     {QUIRE_NODE_FLAG_HEADER, KEY("header")},
 };
 
+/* A node's start: what mw_open(j, kq, kn, '{') writes outside flat mode,
+ * then its "type" member.  Every node begins so, hence one bounds check and
+ * direct stores instead of six appends; type names are plain lower-case
+ * ASCII and need no escaping pass. */
+static void mw_node_open(mw_json *j, const char *kq, size_t kn, const quire_node *n)
+{
+    static const char type_key[] = "{\"type\": \"";
+    const char *name = quire_node_type_name(n->type);
+    size_t name_len = strlen(name), indent = j->depth > 0 ? mw_indent_len(j) : 0;
+    size_t max = 1 + indent + kn + (sizeof type_key - 1) + name_len + 1;
+    quire_buf *b = j->b;
+    if (b->len + max >= b->cap && !quire__buf_reserve(b, max))
+        return; /* out of memory: b->oom is set and reported at the end */
+    char *w = b->data + b->len;
+    if (j->need_comma && j->depth > 0)
+        *w++ = ',';
+    memcpy(w, mw_spaces, indent);
+    w += indent;
+    if (kq) {
+        memcpy(w, kq, kn);
+        w += kn;
+    }
+    memcpy(w, type_key, sizeof type_key - 1);
+    w += sizeof type_key - 1;
+    memcpy(w, name, name_len);
+    w += name_len;
+    *w++ = '"';
+    *w = '\0';
+    b->len = (size_t)(w - b->data);
+    j->depth++;
+    j->need_comma = true;
+    j->flat = true;
+}
+
 /* Opens the node's object and writes its own fields (not its children),
- * all on one line. */
+ * all on one line.  "line" and "column" are left out when both equal the
+ * parent's: inline nodes carry their block's position (cmark gives them
+ * none of their own), so most nodes would only repeat it.  The root always
+ * has them, so the reader can fill every omitted pair top-down. */
 static void mw_node_fields(mw_json *j, bool is_root, const quire_node *n)
 {
     if (is_root)
-        mw_open(j, KEY("body"), '{');
+        mw_node_open(j, KEY("body"), n);
     else
-        mw_open(j, NOKEY, '{');
-    j->flat = true;
-    mw_str(j, KEY("type"), quire_node_type_name(n->type));
-    mw_int(j, KEY("line"), n->line);
-    mw_int(j, KEY("column"), n->column);
+        mw_node_open(j, NOKEY, n);
+    const quire_node *p = n->parent;
+    if (is_root || !p || n->line != p->line || n->column != p->column) {
+        mw_int(j, KEY("line"), n->line);
+        mw_int(j, KEY("column"), n->column);
+    }
     uint32_t rest = n->flags;
     for (size_t i = 0; rest && i < sizeof mw_flags / sizeof mw_flags[0]; i++) {
         if (n->flags & mw_flags[i].bit) {
@@ -579,13 +653,17 @@ static int mw_body(mw_out *o, const quire_node *root)
             mw_node_fields(j, n == root, n);
             if (quire_node_is_leaf(n)) /* a leaf gets no EXIT event */
                 mw_close(j, '}');
-            else if (n->first_child)
+            else if (n->first_child) {
                 mw_open(j, KEY("children"), '[');
+                j->unindented++;
+            }
             j->flat = false;
         } else {
             j->flat = true;
-            if (n->first_child)
+            if (n->first_child) {
+                j->unindented--;
                 mw_close(j, ']');
+            }
             mw_close(j, '}');
             j->flat = false;
         }
@@ -734,6 +812,9 @@ static int model_prepare(const quire_writer_ctx *ctx, const quire_document *doc,
     mw_out o;
     mw_out_init(&o, NULL);
     o.j.depth = MW_DOC_DEPTH;
+    /* Most documents fit: growing from empty by doubling cost ~8 reallocs
+     * (and their copies) per document. */
+    quire__buf_reserve(&o.buf, MW_PREPARE_CAP);
     quire__buf_putc(&o.buf, ',');
     int rc = mw_document(&o, doc);
     free(o.stack);

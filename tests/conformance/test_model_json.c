@@ -7,7 +7,8 @@
  * reported with line:column; the model writer's escaping against a plain
  * reference over every byte and random mixes, and its prepare() path (run
  * on several threads, in any order) giving the same bytes and warnings as
- * write_document alone.
+ * write_document alone; positions left out where they equal the parent's
+ * (random trees, 100,000-level chains, hand-written and hostile input).
  */
 #include "internal.h"
 
@@ -403,14 +404,38 @@ static uint32_t rng_next(uint32_t *x)
 
 static void test_escape_reference(void)
 {
-    /* Every byte, at every offset of a 16-byte block and around it (the
-     * writer scans 16 bytes at a time where it can). */
+    /* Every byte, at every offset, in strings of lengths around the
+     * 16-byte blocks the writer scans (the last, partial block is scanned
+     * as the last 16 bytes, overlapping bytes already passed). */
+    static const size_t lens[] = {1, 7, 15, 16, 17, 23, 31, 32, 33, 40, 47};
     char s[64];
     for (int byte = 0; byte < 256; byte++) {
-        for (size_t at = 0; at < 40; at += (at < 20 ? 1 : 7)) {
-            memset(s, 'a', sizeof s);
-            s[at] = (char)byte;
-            CHECK(escape_matches(s, 40));
+        for (size_t k = 0; k < sizeof lens / sizeof lens[0]; k++) {
+            for (size_t at = 0; at < lens[k]; at++) {
+                memset(s, 'a', sizeof s);
+                s[at] = (char)byte;
+                CHECK(escape_matches(s, lens[k]));
+            }
+        }
+    }
+    /* An escape or a UTF-8 sequence inside the overlap, then another byte
+     * to find after it: each pair of offsets, for lengths 17..40. */
+    static const char *const firsts[] = {"\"", "\xc3\xa9", "\xe4\xb8\xad", "\xff"};
+    for (size_t n = 17; n <= 40; n++) {
+        for (size_t f = 0; f < sizeof firsts / sizeof firsts[0]; f++) {
+            size_t fl = strlen(firsts[f]);
+            for (size_t a = 0; a + fl <= n; a++) {
+                for (size_t b = a + fl; b <= n; b++) {
+                    memset(s, 'a', sizeof s);
+                    memcpy(s + a, firsts[f], fl);
+                    if (b < n)
+                        s[b] = '<';
+                    if (!escape_matches(s, n)) {
+                        CHECK(!"escape in the overlap");
+                        return;
+                    }
+                }
+            }
         }
     }
     /* Random mixes of plain text, escapes, valid and broken UTF-8. */
@@ -592,6 +617,214 @@ static void test_prepared(void)
     quire_collection_free(c);
 }
 
+/* ------------------------------------------------ positions */
+
+/* True when a and b have the same shape, types and positions (walked
+ * together, without recursion, so deep trees are fine). */
+static bool same_positions(const quire_node *a, const quire_node *b)
+{
+    quire_iter ia, ib;
+    quire_node *na, *nb;
+    quire_event ea, eb;
+    quire_iter_init(&ia, (quire_node *)a);
+    quire_iter_init(&ib, (quire_node *)b);
+    do {
+        ea = quire_iter_next(&ia, &na);
+        eb = quire_iter_next(&ib, &nb);
+        if (ea != eb)
+            return false;
+        if (ea == QUIRE_EVENT_ENTER && (na->type != nb->type || na->line != nb->line ||
+                                        na->column != nb->column))
+            return false;
+    } while (ea != QUIRE_EVENT_DONE);
+    return true;
+}
+
+/* Occurrences of needle in s. */
+static size_t count_of(const char *s, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = s; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+        n++;
+    return n;
+}
+
+/* Nodes whose position differs from their parent's, plus the root: the
+ * pairs the writer must write. */
+static size_t positions_needed(const quire_node *root)
+{
+    quire_iter it;
+    quire_node *n;
+    size_t k = 0;
+    quire_iter_init(&it, (quire_node *)root);
+    for (quire_event ev; (ev = quire_iter_next(&it, &n)) != QUIRE_EVENT_DONE;)
+        if (ev == QUIRE_EVENT_ENTER && (n == root || n->line != n->parent->line ||
+                                        n->column != n->parent->column))
+            k++;
+    return k;
+}
+
+/* Writes c, reads it back, and checks every node's position against the
+ * original, and that exactly the needed "line"/"column" pairs were written. */
+static void check_positions(quire_collection *c, size_t max_depth)
+{
+    char *out = round_trip(c, max_depth);
+    size_t needed = 0;
+    for (size_t i = 0; i < c->count; i++)
+        needed += positions_needed(c->docs[i]->body);
+    CHECK(out && count_of(out, "\"line\": ") == needed);
+    CHECK(out && count_of(out, "\"column\": ") == needed);
+    quire_diag_list diags;
+    quire_diag_list_init(&diags);
+    quire_collection *back = quire_collection_new();
+    CHECK(out && read_model(back, out, max_depth, &diags) == QUIRE_OK);
+    CHECK(back->count == c->count && diags.count == 0);
+    for (size_t i = 0; i < back->count && i < c->count; i++)
+        if (!same_positions(c->docs[i]->body, back->docs[i]->body))
+            fprintf(stderr, "document %zu: positions differ after reading\n", i), failures++;
+    quire_collection_free(back);
+    quire_diag_list_free(&diags);
+    free(out);
+}
+
+/* A position for a child of p: mostly p's own (as inline nodes have), else
+ * the same line elsewhere, 0s, or anything. */
+static void random_position(uint32_t *x, const quire_node *p, uint32_t *line, uint32_t *col)
+{
+    uint32_t r = rng_next(x);
+    *line = p->line;
+    *col = p->column;
+    switch (r % 8) {
+    case 0: *col = rng_next(x) % 4; break;             /* same line, maybe column 0 */
+    case 1: *line = rng_next(x) % 3; break;            /* same column, maybe line 0 */
+    case 2: *line = 0; *col = 0; break;
+    case 3: *line = rng_next(x); *col = rng_next(x); break;
+    case 4: *line = UINT32_MAX; *col = p->column; break;
+    default: break;                                   /* the parent's */
+    }
+}
+
+static void test_positions_random(void)
+{
+    static const quire_node_type containers[] = {QUIRE_NODE_PARAGRAPH, QUIRE_NODE_BLOCKQUOTE,
+                                                 QUIRE_NODE_EMPH, QUIRE_NODE_STRONG,
+                                                 QUIRE_NODE_LINK};
+    uint32_t x = 0x5eed1234u;
+    quire_collection *c = quire_collection_new();
+    for (int k = 0; k < 300; k++) {
+        char id[16];
+        snprintf(id, sizeof id, "pos-%d", k);
+        quire_document *d = new_doc(id);
+        quire_arena *a = d->arena;
+        /* the root at 0:0 sometimes, so children at 0:0 are omitted too */
+        d->body->line = k % 5 ? rng_next(&x) % 50 + 1 : 0;
+        d->body->column = k % 5 ? rng_next(&x) % 4 + 1 : 0;
+        quire_node *open[64] = {d->body};
+        size_t n_open = 1, nodes = rng_next(&x) % 60;
+        for (size_t i = 0; i < nodes; i++) {
+            quire_node *p = open[rng_next(&x) % n_open];
+            uint32_t line, col;
+            random_position(&x, p, &line, &col);
+            bool leaf = rng_next(&x) % 3 == 0 || n_open == 64;
+            quire_node *q = leaf ? quire_node_new_text(a, "t", 1, line, col)
+                                 : quire_node_new(a, containers[rng_next(&x) % 5], line, col);
+            quire_node_append(p, q);
+            if (!leaf)
+                open[n_open++] = q;
+        }
+        quire_collection_add(c, d);
+    }
+    check_positions(c, 0);
+    quire_collection_free(c);
+}
+
+/* A deep chain where positions change only now and then: each omitted
+ * pair must come from the nearest ancestor that has one, 100,000 levels
+ * down, without recursion. */
+static void test_positions_deep(void)
+{
+    quire_collection *c = quire_collection_new();
+    quire_document *d = new_doc("deep-pos");
+    quire_node *cur = d->body;
+    uint32_t line = 1, col = 1;
+    for (int i = 0; i < DEEP; i++) {
+        if (i % 997 == 0) {
+            line = (uint32_t)i;
+            col = i % 2 ? 0 : 5;
+        }
+        quire_node *q = quire_node_new(d->arena, QUIRE_NODE_BLOCKQUOTE, line, col);
+        quire_node_append(cur, q);
+        cur = q;
+    }
+    quire_node_append(cur, quire_node_new_text(d->arena, "bottom", 6, line, col));
+    quire_collection_add(c, d);
+    check_positions(c, 3 * DEEP);
+    quire_collection_free(c);
+}
+
+/* Hand-written models: omitted positions come from the parent (0 under a
+ * root without them); wrong ones are errors with their position, and the
+ * document is skipped. */
+static void test_positions_read(void)
+{
+    const char *ok_json =
+        "{\"quire_model\": 1, \"documents\": [\n"
+        "{\"body\": {\"type\": \"root\", \"line\": 3, \"column\": 2, \"children\": [\n"
+        "  {\"type\": \"paragraph\", \"line\": 4, \"children\": [\n"
+        "    {\"type\": \"text\", \"literal\": \"x\"},\n"
+        "    {\"type\": \"emph\", \"column\": 9, \"children\": [{\"type\": \"text\"}]}]},\n"
+        "  {\"type\": \"thematic_break\"}]}},\n"
+        "{\"body\": {\"type\": \"root\", \"children\": [{\"type\": \"paragraph\"}]}}]}";
+    quire_diag_list diags;
+    quire_diag_list_init(&diags);
+    quire_collection *c = quire_collection_new();
+    CHECK(read_model(c, ok_json, 0, &diags) == QUIRE_OK && diags.count == 0);
+    CHECK(c->count == 2);
+    if (c->count == 2) {
+        const quire_node *root = c->docs[0]->body, *para = root->first_child;
+        const quire_node *text = para->first_child, *emph = text->next;
+        CHECK(root->line == 3 && root->column == 2);
+        CHECK(para->line == 4 && para->column == 2);
+        CHECK(text->line == 4 && text->column == 2);
+        CHECK(emph->line == 4 && emph->column == 9);
+        CHECK(emph->first_child->line == 4 && emph->first_child->column == 9);
+        CHECK(para->next->line == 3 && para->next->column == 2);
+        const quire_node *r2 = c->docs[1]->body;
+        CHECK(r2->line == 0 && r2->column == 0);
+        CHECK(r2->first_child->line == 0 && r2->first_child->column == 0);
+    }
+    quire_collection_free(c);
+    quire_diag_list_free(&diags);
+
+    static const struct {
+        const char *json;
+        uint32_t line, col;
+        const char *msg;
+    } bad[] = {
+        {"{\"quire_model\": 1, \"documents\": [{\"body\": {\"type\": \"root\", \"children\": "
+         "[{\"type\": \"text\", \"line\": \"7\"}]}}]}", 1, 98, "\"line\" must be an integer"},
+        {"{\"quire_model\": 1, \"documents\": [{\"body\": {\"type\": \"root\", \"children\": "
+         "[{\"type\": \"text\", \"column\": -1}]}}]}", 1, 100, "\"column\" is out of range"},
+        {"{\"quire_model\": 1, \"documents\": [{\"body\": {\"type\": \"root\", \"line\": 1.5}}]}",
+         1, 68, "\"line\" must be an integer"},
+        {"{\"quire_model\": 1, \"documents\": [{\"body\": {\"type\": \"root\", \"line\": null}}]}",
+         1, 68, "\"line\" must be an integer"},
+        {"{\"quire_model\": 1, \"documents\": [{\"body\": {\"type\": \"root\", \"line\": "
+         "4294967296}}]}", 1, 68, "\"line\" is out of range"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        quire_diag_list_init(&diags);
+        c = quire_collection_new();
+        CHECK(read_model(c, bad[i].json, 0, &diags) == QUIRE_OK);
+        CHECK(c->count == 0 && diags.errors == 1);
+        if (!has_diag(&diags, bad[i].line, bad[i].col, bad[i].msg))
+            fprintf(stderr, "bad case %zu: expected %u:%u %s\n", i, bad[i].line, bad[i].col,
+                    bad[i].msg), failures++;
+        quire_collection_free(c);
+        quire_diag_list_free(&diags);
+    }
+}
+
 int main(void)
 {
     test_escaping();
@@ -601,6 +834,9 @@ int main(void)
     test_jsonfeed_stream();
     test_escape_reference();
     test_prepared();
+    test_positions_random();
+    test_positions_deep();
+    test_positions_read();
     if (failures)
         fprintf(stderr, "%d check(s) failed\n", failures);
     return failures ? 1 : 0;
