@@ -231,12 +231,21 @@ static bool fe_xml_ok(uint32_t c)
  * Almost every string of a document is like that, most of them ASCII, so
  * this runs eight bytes at a time while they are all in 0x20..0x7F or
  * newlines (quire__word_is_text), and one character at a time for the next
- * eight bytes otherwise (TAB, CR, or non-ASCII text).  0x7F is allowed in
+ * eight bytes otherwise (TAB, CR, or non-ASCII text); a string that is
+ * plain text to its end is judged by words only, its last (partial) word
+ * read as the final eight bytes.  0x7F is allowed in
  * XML, so it needs no exception.
  */
 static bool fe_clean_utf8(const unsigned char *s, size_t n, bool mojibake)
 {
     size_t i = 0;
+    /* Plain text from the start: whole words, then the last eight bytes as
+     * one more word (it overlaps what was read), so no string of eight
+     * bytes or more ends in the byte loop. */
+    while (n - i >= 8 && quire__word_is_text(quire__load64(s + i)))
+        i += 8;
+    if (i == n || (n >= 8 && n - i < 8 && quire__word_is_text(quire__load64(s + n - 8))))
+        return true;
     while (i < n) {
         if (n - i >= 8) {
             if (quire__word_is_text(quire__load64(s + i))) {

@@ -139,20 +139,24 @@ static void test_long_strings(quire_document *d)
         {"\xef\xbf\xbe", ""},             /* U+FFFE: dropped */
     };
     char in[128], want[128];
+    /* every offset, and every length after it: the problem in the last
+     * partial word, in the overlapping final word, or in a full one */
     for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
         for (size_t at = 0; at <= 40; at++) {
-            size_t il = strlen(cases[c].ins), wl = strlen(cases[c].want);
-            memset(in, 'a', at);
-            memcpy(in + at, cases[c].ins, il);
-            memset(in + at + il, 'b', 40 - at);
-            in[at + il + 40 - at] = '\0';
-            memset(want, 'a', at);
-            memcpy(want + at, cases[c].want, wl);
-            memset(want + at + wl, 'b', 40 - at);
-            want[at + wl + 40 - at] = '\0';
-            const char *r = fix(d, in, NULL);
-            CHECK_STR(r, want);
-            CHECK((r == in) == (strcmp(in, want) == 0));
+            for (size_t after = 0; after <= 24; after++) {
+                size_t il = strlen(cases[c].ins), wl = strlen(cases[c].want);
+                memset(in, 'a', at);
+                memcpy(in + at, cases[c].ins, il);
+                memset(in + at + il, 'b', after);
+                in[at + il + after] = '\0';
+                memset(want, 'a', at);
+                memcpy(want + at, cases[c].want, wl);
+                memset(want + at + wl, 'b', after);
+                want[at + wl + after] = '\0';
+                const char *r = fix(d, in, NULL);
+                CHECK_STR(r, want);
+                CHECK((r == in) == (strcmp(in, want) == 0));
+            }
         }
     }
     /* an accented letter before a character that maps to a continuation
