@@ -22,27 +22,13 @@
 #include <string.h>
 #include <zlib.h>
 
-static int failures;
-static int checked;
-
-#define CHECK(cond, ...)                                                  \
-    do {                                                                  \
-        if (!(cond)) {                                                    \
-            fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond); \
-            fprintf(stderr, __VA_ARGS__);                                 \
-            fputc('\n', stderr);                                          \
-            failures++;                                                   \
-        }                                                                 \
-    } while (0)
+#include "check_msg.h"
 
 static uint64_t rng_state = 0x9E3779B97F4A7C15u;
 
 static uint32_t rnd(void)
 {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (uint32_t)(rng_state >> 11);
+    return rnd_next(&rng_state);
 }
 
 /* Compress, check the method and the round trip; the method, or -1. */

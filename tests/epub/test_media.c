@@ -23,26 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int failures;
-static int checked;
-
-#define CHECK(cond, ...)                                                  \
-    do {                                                                  \
-        if (!(cond)) {                                                    \
-            fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond); \
-            fprintf(stderr, __VA_ARGS__);                                 \
-            fputc('\n', stderr);                                          \
-            __atomic_add_fetch(&failures, 1, __ATOMIC_RELAXED);          \
-        }                                                                 \
-    } while (0)
-
-static uint32_t rnd(uint64_t *st)
-{
-    *st ^= *st << 13;
-    *st ^= *st >> 7;
-    *st ^= *st << 17;
-    return (uint32_t)(*st >> 11);
-}
+#include "check_msg.h"
 
 /* The reference: both passes over every byte. */
 static void reference(const void *d, size_t n, uint64_t *h1, uint64_t *h2)
@@ -66,7 +47,7 @@ static void expect(const char *what, const unsigned char *d, size_t n)
 static void fake_image(unsigned char *d, size_t n, uint64_t *st)
 {
     for (size_t i = 0; i < n; i++)
-        d[i] = (unsigned char)rnd(st);
+        d[i] = (unsigned char)rnd_next(st);
     if (n >= 8)
         memcpy(d, "\x89PNG\r\n\x1a\n", 8);
     if (n >= 20)
@@ -110,7 +91,7 @@ static void test_many(void)
     for (int round = 0; round < 2; round++) {
         uint64_t s = st;
         for (int i = 0; i < 1500; i++) {
-            size_t n = 256 + rnd(&s) % (sizeof d - 256);
+            size_t n = 256 + rnd_next(&s) % (sizeof d - 256);
             fake_image(d, n, &s);
             expect(round ? "many, again" : "many", d, n);
         }
@@ -163,10 +144,10 @@ static void test_url_trim(void)
     char u[80], want[80];
     CHECK(quire__url_trim(a, NULL) == NULL, "NULL in, NULL out");
     for (int round = 0; round < 200000; round++) {
-        size_t n = rnd(&st) % 40;
+        size_t n = rnd_next(&st) % 40;
         for (size_t i = 0; i < n; i++)
-            u[i] = rnd(&st) % 3 ? (char)('a' + rnd(&st) % 26)
-                                : alphabet[rnd(&st) % (sizeof alphabet - 1)];
+            u[i] = rnd_next(&st) % 3 ? (char)('a' + rnd_next(&st) % 26)
+                                : alphabet[rnd_next(&st) % (sizeof alphabet - 1)];
         u[n] = '\0';
         trim_reference(u, want);
         char *got = quire__url_trim(a, u);
