@@ -10,7 +10,6 @@
 
 #define ARENA_MIN_BLOCK 4096u
 #define ARENA_MAX_BLOCK (1u << 20)
-#define ARENA_ALIGN QUIRE__ARENA_ALIGN
 
 /* Zero-filling: blocks are zeroed ahead of the bump pointer in runs of
  * about this many bytes, so that an allocation on the fast path is already
