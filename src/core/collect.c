@@ -127,6 +127,35 @@ static bool skip_entry(const char *name)
            strncmp(name, "CHANGELOG", 9) == 0;
 }
 
+enum entry_kind { ENTRY_SKIP, ENTRY_FILE, ENTRY_FOLDER };
+
+/* What a folder entry is to the walk.  A symlinked file is read like any
+ * other (stat, not lstat), but symlinked folders are not followed (no
+ * cycles).  The type readdir gives (d_type) answers without a system call
+ * for plain files and folders, two of them per entry otherwise: 20,000
+ * calls saved on a folder of 10,000 documents, in the build's serial
+ * start.  Symlinks, and file systems that leave d_type unknown, are
+ * looked at with lstat and stat as before. */
+static enum entry_kind entry_kind(const char *path, unsigned char d_type)
+{
+#ifdef _DIRENT_HAVE_D_TYPE
+    if (d_type == DT_REG)
+        return ENTRY_FILE;
+    if (d_type == DT_DIR)
+        return ENTRY_FOLDER;
+    if (d_type != DT_LNK && d_type != DT_UNKNOWN)
+        return ENTRY_SKIP; /* fifos, sockets, devices: never documents */
+#else
+    (void)d_type;
+#endif
+    struct stat st, lst;
+    if (lstat(path, &lst) != 0 || stat(path, &st) != 0)
+        return ENTRY_SKIP;
+    if (S_ISDIR(st.st_mode) && !S_ISLNK(lst.st_mode))
+        return ENTRY_FOLDER;
+    return S_ISREG(st.st_mode) ? ENTRY_FILE : ENTRY_SKIP;
+}
+
 /* Iterative walk with an explicit stack: deep folder trees cannot overflow. */
 static int walk_folder(const char *root, path_list *files, quire_diag_list *diags)
 {
@@ -152,20 +181,16 @@ static int walk_folder(const char *root, path_list *files, quire_diag_list *diag
                 break;
             }
             snprintf(p, n, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", e->d_name);
-            struct stat st;
-            /* stat, not lstat: a symlinked file is read like any other,
-             * but symlinked folders are not followed (no cycles). */
-            struct stat lst;
-            if (lstat(p, &lst) != 0 || stat(p, &st) != 0) {
-                free(p);
-                continue;
-            }
-            if (S_ISDIR(st.st_mode) && !S_ISLNK(lst.st_mode))
+            switch (entry_kind(p, e->d_type)) {
+            case ENTRY_FOLDER:
                 rc = path_list_add(&stack, p);
-            else if (S_ISREG(st.st_mode))
+                break;
+            case ENTRY_FILE:
                 rc = path_list_add(files, p);
-            else
+                break;
+            default:
                 free(p);
+            }
         }
         closedir(d);
         free(dir);
