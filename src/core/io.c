@@ -39,6 +39,12 @@ typedef enum { SINK_FILE, SINK_STDOUT, SINK_MEMORY } sink_kind;
  * (pages, feeds) are smaller and go out in one write at commit. */
 #define SINK_BUF (64u * 1024u)
 
+/* A write at least this big into an empty sink goes out at once instead:
+ * a page handed over whole (the usual case) is then written without being
+ * copied into a 64 KiB buffer malloc'd for it alone.  Small pieces that
+ * follow are still gathered. */
+#define SINK_DIRECT (4u * 1024u)
+
 struct quire_sink {
     sink_kind kind;
     FILE *fp;       /* SINK_STDOUT */
@@ -219,6 +225,13 @@ int quire_sink_write(quire_sink *s, const void *data, size_t len)
         }
         break;
     case SINK_FILE:
+        if (!s->held && len >= SINK_DIRECT) {
+            if (!write_all(s->fd, data, len)) {
+                s->failed = true;
+                return QUIRE_ERR_IO;
+            }
+            break;
+        }
         if (!s->hold)
             s->hold = malloc(SINK_BUF); /* without it, every write goes out at once */
         if (s->hold && len <= SINK_BUF - s->held) {

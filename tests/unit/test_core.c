@@ -452,6 +452,68 @@ static void test_nodes_and_render(void)
     quire_document_free(doc);
 }
 
+
+/* Writes chunks of the given sizes (contents from a pattern) through a
+ * sink into OUTDIR/name and checks the file holds them whole and in
+ * order. */
+static bool sink_roundtrip(quire_outdir *od, const char *dir, const char *name,
+                           const size_t *sizes, size_t n)
+{
+    static char pattern[300000];
+    for (size_t i = 0; i < sizeof pattern; i++)
+        pattern[i] = (char)('a' + i % 23 + i / 4099 % 3);
+    quire_sink *s;
+    if (quire_outdir_sink(od, name, &s) != QUIRE_OK)
+        return false;
+    size_t total = 0;
+    bool ok = true;
+    for (size_t i = 0; i < n; i++) {
+        ok = ok && quire_sink_write(s, pattern + total, sizes[i]) == QUIRE_OK;
+        total += sizes[i];
+    }
+    ok = ok && quire_sink_size(s) == total && quire_sink_commit(s) == QUIRE_OK;
+    char path[512], *data;
+    size_t len;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    if (!ok || quire_read_file(path, 0, &data, &len) != QUIRE_OK)
+        return false;
+    ok = len == total && memcmp(data, pattern, len) == 0;
+    free(data);
+    return ok;
+}
+
+/* Sinks gather small writes and send a big one into an empty sink straight
+ * out: every mix of the two, at and around both limits (4 KiB, 64 KiB),
+ * arrives whole and in order. */
+static void test_sink_write_mixes(const char *dir, quire_outdir *od)
+{
+    static const size_t mixes[][6] = {
+        {4096, 1, 4095, 5000, 3, 0},  {4095, 1, 4096, 0, 0, 0},     {9000, 0, 0, 0, 0, 0},
+        {4096, 65536, 1, 0, 0, 0},    {1, 4096, 70000, 2, 0, 0},    {65536, 4096, 4096, 0, 0, 0},
+        {65535, 1, 1, 4096, 0, 0},    {0, 4096, 0, 4096, 0, 0},     {4097, 65537, 4095, 1, 0, 0},
+    };
+    char name[64];
+    for (size_t m = 0; m < sizeof mixes / sizeof *mixes; m++) {
+        snprintf(name, sizeof name, "mix/%zu.bin", m);
+        CHECK(sink_roundtrip(od, dir, name, mixes[m], 6));
+    }
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    for (int t = 0; t < 60; t++) {
+        size_t sizes[12], n = 1 + t % 12, total = 0;
+        for (size_t i = 0; i < n; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            /* mostly around the limits, sometimes anywhere */
+            static const size_t near[] = {0, 1, 4095, 4096, 4097, 65535, 65536, 65537};
+            sizes[i] = x % 3 ? near[x / 3 % 8] : (size_t)(x / 24 % 20000);
+            if (total + sizes[i] > 290000)
+                sizes[i] = 0;
+            total += sizes[i];
+        }
+        snprintf(name, sizeof name, "mix/r%d.bin", t);
+        CHECK(sink_roundtrip(od, dir, name, sizes, n));
+    }
+}
+
 static void test_paths_and_sinks(void)
 {
     CHECK(quire_path_is_safe("a/b.html") && quire_path_is_safe("tags/x/feed.json"));
@@ -531,6 +593,7 @@ static void test_paths_and_sinks(void)
     snprintf(path, sizeof path, "%s/missing", dir);
     CHECK(quire_read_file(path, 0, &data, &len) == QUIRE_ERR_NOTFOUND);
     CHECK(quire_read_file(dir, 0, &data, &len) == QUIRE_ERR_IO);
+    test_sink_write_mixes(dir, od);
     /* Only the outputs and the manifest are left: no temporaries. */
     snprintf(cmd, sizeof cmd, "test $(find '%s' -name '.*.[A-Za-z0-9][A-Za-z0-9][A-Za-z0-9][A-Za-z0-9][A-Za-z0-9][A-Za-z0-9]' | wc -l) = 0", dir);
     CHECK(system(cmd) == 0);
