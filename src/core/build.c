@@ -33,6 +33,10 @@
 #define BASE_CHAIN "fix-encoding;select;sort"
 #define MAX_FLAVORS 8
 #define N_FEED_FORMATS 3
+/* Documents in flight per thread in pass 2.  Each holds a document and its
+ * prepared outputs (about 100 KB), so 16 per thread is 3.2 MB on 2 cores
+ * and 100 MB at the 64-thread cap, and halves the sleeps of 8. */
+#define PASS2_WINDOW_PER_JOB 16
 
 static const char *const feed_writer_names[N_FEED_FORMATS] = {"jsonfeed", "rss", "atom"};
 static const unsigned feed_bits[N_FEED_FORMATS] = {QUIRE_FEED_JSON, QUIRE_FEED_RSS,
@@ -685,7 +689,8 @@ static void write_all(build_state *st)
             set_open(st, &st->sets[s]);
             set_close(st, &st->sets[s]);
         }
-    int rc = quire__run_ordered(c->count, st->jobs, pass2_produce, pass2_consume, st);
+    int rc = quire__run_ordered(c->count, st->jobs, PASS2_WINDOW_PER_JOB, pass2_produce,
+                                pass2_consume, st);
     if (rc != QUIRE_OK)
         st->write_errors++;
     close_outputs(st);

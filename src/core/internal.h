@@ -380,9 +380,11 @@ int quire__chain_prepare(const quire_chain *ch, const quire_site *site, quire_di
 typedef void *(*quire__produce_fn)(void *ctx, size_t i);
 /** Use item i (runs on the calling thread, for i = 0, 1, 2... in order). */
 typedef int (*quire__consume_fn)(void *ctx, size_t i, void *item);
-/** Produce items 0..n-1 on `jobs` threads, consume them in order; at most a
- *  few items per thread are in flight.  Returns the first consume error. */
-int quire__run_ordered(size_t n, int jobs, quire__produce_fn produce,
+/** Produce items 0..n-1 on `jobs` threads, consume them in order; at most
+ *  jobs * window_per_job items are in flight (produced or being produced,
+ *  not yet taken by the consumer), plus the one being consumed.  Returns
+ *  the first consume error. */
+int quire__run_ordered(size_t n, int jobs, size_t window_per_job, quire__produce_fn produce,
                        quire__consume_fn consume, void *ctx);
 /** Number of online processors (1..64). */
 int quire__default_jobs(void);

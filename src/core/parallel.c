@@ -18,11 +18,11 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-/* Items in flight per thread.  Each holds one document and its prepared
- * outputs (about 100 KB), so 8 per thread stays small (1.6 MB for 2
- * threads, 51 MB at the 64-thread cap) while giving the hysteresis below
- * room: a worker that blocks has 4 per thread still queued ahead of it. */
-#define WINDOW_PER_JOB 8
+/* Items in flight per thread are the caller's choice (window_per_job):
+ * each wake-up buys half a window of work, so a bigger window means fewer
+ * sleeps, and costs the memory of that many items.  Tiny items (pass 1's
+ * metadata, a few hundred bytes) take a big window; documents with their
+ * prepared outputs (about 100 KB) a small one. */
 
 typedef struct pool {
     size_t n, window;
@@ -137,12 +137,14 @@ static int run_here(size_t n, quire__produce_fn produce, quire__consume_fn consu
     return rc;
 }
 
-int quire__run_ordered(size_t n, int jobs, quire__produce_fn produce,
+int quire__run_ordered(size_t n, int jobs, size_t window_per_job, quire__produce_fn produce,
                        quire__consume_fn consume, void *ctx)
 {
     if (jobs <= 1 || n <= 1)
         return run_here(n, produce, consume, ctx);
-    pool p = {.n = n, .window = (size_t)jobs * WINDOW_PER_JOB, .produce = produce, .ctx = ctx};
+    if (window_per_job < 2)
+        window_per_job = 2; /* room for the hysteresis: half a window each way */
+    pool p = {.n = n, .window = (size_t)jobs * window_per_job, .produce = produce, .ctx = ctx};
     p.slots = calloc(p.window, sizeof *p.slots);
     p.done = calloc(p.window, sizeof *p.done);
     pthread_t *threads = calloc((size_t)jobs, sizeof *threads);

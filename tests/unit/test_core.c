@@ -3,6 +3,8 @@
 #include "internal.h"
 #include "check.h"
 
+#include <stdatomic.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -965,6 +967,69 @@ static void test_folder_walk(void)
     CHECK(rmdir(away) == 0);
 }
 
+/* ---- the ordered worker pool ---- */
+
+typedef struct pool_probe {
+    size_t next;              /* the item the consumer expects */
+    size_t fail_at;           /* consume returns an error there (SIZE_MAX: never) */
+    atomic_size_t live;       /* produced or being produced, not consumed */
+    atomic_size_t max_live;
+    bool in_order;
+} pool_probe;
+
+static void *probe_produce(void *ctx, size_t i)
+{
+    pool_probe *pp = ctx;
+    size_t live = atomic_fetch_add(&pp->live, 1) + 1;
+    size_t seen = atomic_load(&pp->max_live);
+    while (live > seen && !atomic_compare_exchange_weak(&pp->max_live, &seen, live))
+        ;
+    /* uneven work, so that items finish out of order */
+    volatile unsigned spin = 0;
+    for (unsigned k = 0; k < (unsigned)(i * 2654435761u % 4000); k++)
+        spin += k;
+    size_t *item = malloc(sizeof *item);
+    if (item)
+        *item = i;
+    return item;
+}
+
+static int probe_consume(void *ctx, size_t i, void *item)
+{
+    pool_probe *pp = ctx;
+    size_t *v = item;
+    pp->in_order &= i == pp->next && v && *v == i;
+    pp->next++;
+    free(v);
+    atomic_fetch_sub(&pp->live, 1);
+    return i == pp->fail_at ? QUIRE_ERR_IO : QUIRE_OK;
+}
+
+/* Every item is consumed once, in order, whatever the threads and the
+ * window; no more than the window (plus the item being consumed) is ever
+ * in flight; the first consume error is returned and the rest still run. */
+static void test_ordered_pool(void)
+{
+    static const int jobs[] = {1, 2, 3, 8};
+    static const size_t windows[] = {0, 1, 2, 3, 16, 64};
+    static const size_t counts[] = {0, 1, 2, 7, 100, 3000};
+    for (size_t j = 0; j < sizeof jobs / sizeof *jobs; j++)
+        for (size_t w = 0; w < sizeof windows / sizeof *windows; w++)
+            for (size_t c = 0; c < sizeof counts / sizeof *counts; c++) {
+                pool_probe pp = {.fail_at = SIZE_MAX, .in_order = true};
+                int rc = quire__run_ordered(counts[c], jobs[j], windows[w], probe_produce,
+                                            probe_consume, &pp);
+                size_t window = (size_t)jobs[j] * (windows[w] < 2 ? 2 : windows[w]);
+                CHECK(rc == QUIRE_OK && pp.in_order && pp.next == counts[c]);
+                CHECK(atomic_load(&pp.live) == 0);
+                if (jobs[j] > 1)
+                    CHECK(atomic_load(&pp.max_live) <= window + 1);
+            }
+    pool_probe pp = {.fail_at = 5, .in_order = true};
+    CHECK(quire__run_ordered(50, 2, 4, probe_produce, probe_consume, &pp) == QUIRE_ERR_IO);
+    CHECK(pp.in_order && pp.next == 50);
+}
+
 int main(void)
 {
     test_dates();
@@ -980,6 +1045,7 @@ int main(void)
     test_outdir_manifest();
     test_outdir_planted_later();
     test_folder_walk();
+    test_ordered_pool();
     test_chain_specs();
     return CHECK_DONE();
 }
