@@ -338,7 +338,7 @@ static int plan_feed_sets(build_state *st)
             const quire_strlist *l = t == 0 ? &c->docs[i]->tags : &c->docs[i]->categories;
             for (size_t j = 0; j < l->count && rc == QUIRE_OK; j++) {
                 const char *slug = quire__taxonomy_slug(a, l->items[j]);
-                char *key = quire_arena_printf(a, "%s/%s", taxonomy, slug);
+                char *key = quire__arena_cat3(a, taxonomy, "/", slug);
                 if (!key || (rc = set_index_grow(&ix, st->sets, st->n_sets)) != QUIRE_OK)
                     break;
                 size_t *slot = set_index_find(&ix, st->sets, key);
@@ -346,8 +346,8 @@ static int plan_feed_sets(build_state *st)
                     /* Names become folder names through the slug, so any name
                      * is safe on any file system; two names with one slug
                      * share a folder. */
-                    char *dir = quire_arena_printf(a, "%s/", key);
-                    char *suffix = quire_arena_printf(a, " \xE2\x80\x94 %s", l->items[j]);
+                    char *dir = quire__arena_cat3(a, key, "/", NULL);
+                    char *suffix = quire__arena_cat3(a, " \xE2\x80\x94 ", l->items[j], NULL);
                     if (!set_add(st, key, dir, suffix)) {
                         rc = QUIRE_ERR_NOMEM;
                         break;

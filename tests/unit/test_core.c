@@ -215,6 +215,17 @@ static void test_arena_and_values(void)
 static void test_arena_zero_and_strings(void)
 {
     quire_arena *a = quire_arena_new();
+    /* cat3 is printf("%s%s%s") with NULL as "", on fresh and dirty blocks */
+    static const char *const parts[] = {NULL, "", "/", "tags", "caf\xC3\xA9 \xE2\x80\x94 x",
+                                        "a-much-longer-part-of-a-path-that-goes-on-and-on/"};
+    enum { NP = sizeof parts / sizeof *parts };
+    for (int i = 0; i < NP * NP * NP; i++) {
+        const char *x = parts[i % NP], *y = parts[i / NP % NP], *z = parts[i / NP / NP];
+        char *want = quire_arena_printf(a, "%s%s%s", x ? x : "", y ? y : "", z ? z : "");
+        char *got = quire__arena_cat3(a, x, y, z);
+        CHECK(want && got && strcmp(want, got) == 0);
+        memset(quire_arena_alloc(a, 5), 'x', 5); /* the next one lands after junk */
+    }
     for (int i = 0; i < 20000; i++) {
         size_t n = (size_t)(i * 7 % 300);
         unsigned char *p = quire_arena_alloc(a, n);
