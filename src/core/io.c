@@ -702,7 +702,8 @@ static int outdir_claim(quire_outdir *d, const char *rel, const char *full, bool
     if (rc == QUIRE_OK && !owned) {
         quire_buf line;
         quire__buf_init(&line);
-        quire__buf_printf(&line, "%s\n", rel);
+        quire__buf_puts(&line, rel);
+        quire__buf_putc(&line, '\n');
         if (line.oom || owned_add(d, rel) != QUIRE_OK)
             rc = QUIRE_ERR_NOMEM;
         else if (write(d->manifest_fd, line.data, line.len) != (ssize_t)line.len)
