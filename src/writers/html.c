@@ -999,15 +999,23 @@ static quire_value *html_entry_value(quire_arena *a, const html_priv *p, const h
     return m;
 }
 
-/* Entry i's value for a page at "../../" (a tag page), made once in a:
- * every tag page lists the same value, so the memo knows it again.
- * Appending it to a page's list only relinks it. */
-static quire_value *html_shared_entry(quire_arena *a, const html_priv *p, quire_value **shared,
-                                      size_t i)
+/* The entries of the index and tag pages: one stand-in per entry
+ * (template.h), whose value for a page at root is made only when a page
+ * renders it (for a tag page: when the memo has no text for it), and
+ * dropped after.  So the values of a whole listing never exist at once. */
+typedef struct html_stand_ins {
+    const html_priv *p;
+    quire_value *v;   /* v[i]: entry i */
+    const char *root; /* of the pages rendered */
+} html_stand_ins;
+
+static const quire_value *html_stand_in_value(void *user, quire_arena *a, const quire_value *item)
 {
-    if (!shared[i])
-        shared[i] = html_entry_value(a, p, &p->entries[i], "../../");
-    return shared[i];
+    const html_stand_ins *s = user;
+    uintptr_t at = (uintptr_t)item, lo = (uintptr_t)s->v;
+    if (at < lo || at >= lo + s->p->n_entries * sizeof *s->v)
+        return item;
+    return html_entry_value(a, s->p, &s->p->entries[(at - lo) / sizeof *s->v], s->root);
 }
 
 static int html_cmp_tagref(const void *x, const void *y)
@@ -1054,8 +1062,14 @@ static int html_end(quire_writer_ctx *ctx)
     quire_arena *a = quire_arena_new();
     html_tagref **sorted = p->n_tags ? malloc(p->n_tags * sizeof *sorted) : NULL;
     int rc = a && (sorted || !p->n_tags) ? QUIRE_OK : QUIRE_ERR_NOMEM;
-    if (rc != QUIRE_OK)
+    html_stand_ins stand = {p, p->n_entries ? calloc(p->n_entries, sizeof *stand.v) : NULL, ""};
+    /* the index reads stand-ins through a memo that keeps nothing */
+    quire_tpl_memo *memo = quire__tpl_memo_new(p->index, NULL);
+    if (rc != QUIRE_OK || (p->n_entries && !stand.v) || !memo) {
+        rc = QUIRE_ERR_NOMEM;
         goto out;
+    }
+    quire__tpl_memo_expand(memo, html_stand_in_value, &stand);
     for (size_t i = 0; i < p->n_tags; i++)
         sorted[i] = &p->tags[i];
     if (p->n_tags) /* qsort(NULL, 0, ...) is undefined behaviour */
@@ -1073,7 +1087,7 @@ static int html_end(quire_writer_ctx *ctx)
     quire__tpl_set(a, m, "jsonld", html_jsonld_site(a, site, title, site->base_url, true));
     quire_value *entries = quire__tpl_list(a);
     for (size_t i = 0; i < p->n_entries; i++)
-        quire_value_append(a, entries, NULL, html_entry_value(a, p, &p->entries[i], ""));
+        quire_value_append(a, entries, NULL, &stand.v[i]);
     quire__tpl_put(a, m, "entries", entries);
     quire_value *tag_list = quire__tpl_list(a);
     for (size_t i = 0; i < p->n_tags;) {
@@ -1089,17 +1103,19 @@ static int html_end(quire_writer_ctx *ctx)
         i = j;
     }
     quire__tpl_put(a, m, "tag_list", tag_list);
-    rc = html_render_to_file(ctx, p->index, NULL, m, "index.html");
+    rc = html_render_to_file(ctx, p->index, memo, m, "index.html");
 
     /* one page per tag, each from its run of the sorted pairs.  An entry
-     * shows on the page of each of its tags: its value for pages at
-     * "../../" is made once (in a, so it lives as long as the memo) and
-     * linked into each page's list, and the memo renders it once. */
-    quire_value **shared = p->n_entries ? calloc(p->n_entries, sizeof *shared) : NULL;
+     * shows on the page of each of its tags: its stand-in is linked into
+     * each page's list, and the memo renders it once. */
     const quire_tpl *tag_tpl = p->tag ? p->tag : p->index;
-    quire_tpl_memo *memo = quire__tpl_memo_new(tag_tpl, "entries");
-    if (p->n_entries && !shared)
+    quire__tpl_memo_free(memo);
+    memo = NULL;
+    stand.root = "../../";
+    if (rc == QUIRE_OK && !(memo = quire__tpl_memo_new(tag_tpl, "entries")))
         rc = QUIRE_ERR_NOMEM;
+    if (rc == QUIRE_OK)
+        quire__tpl_memo_expand(memo, html_stand_in_value, &stand);
     for (size_t i = 0; rc == QUIRE_OK && i < p->n_tags;) {
         quire_arena *ta = quire_arena_new();
         if (!ta) {
@@ -1122,8 +1138,7 @@ static int html_end(quire_writer_ctx *ctx)
         size_t j = i;
         for (; j < p->n_tags && strcmp(sorted[j]->slug, t0->slug) == 0; j++)
             if (j == i || sorted[j]->entry != sorted[j - 1]->entry)
-                quire_value_append(ta, tentries, NULL, html_shared_entry(a, p, shared,
-                                                                         sorted[j]->entry));
+                quire_value_append(ta, tentries, NULL, &stand.v[sorted[j]->entry]);
         quire__tpl_put(ta, tm, "entries", tentries);
         rc = html_render_to_file(ctx, tag_tpl, memo, tm, quire_arena_printf(ta, "%sindex.html", dir));
         quire_arena_free(ta);
@@ -1131,9 +1146,9 @@ static int html_end(quire_writer_ctx *ctx)
     }
     if (rc == QUIRE_OK)
         rc = quire__html_write_file(ctx, "style.css", p->css, strlen(p->css));
-    quire__tpl_memo_free(memo);
-    free(shared);
 out:
+    quire__tpl_memo_free(memo);
+    free(stand.v);
     free(sorted);
     quire_arena_free(a);
     return rc;
