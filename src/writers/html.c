@@ -107,25 +107,6 @@ static const char *html_lang(const char *lang)
     return lang[0] == '-' ? NULL : lang;
 }
 
-/* s1 s2 s3 (each may be NULL) joined in a: the pages build a few of these
- * per document and entry, where printf's parsing would be most of the
- * cost. */
-static char *html_cat(quire_arena *a, const char *s1, const char *s2, const char *s3)
-{
-    size_t n1 = s1 ? strlen(s1) : 0, n2 = s2 ? strlen(s2) : 0, n3 = s3 ? strlen(s3) : 0;
-    char *r = quire_arena_alloc(a, n1 + n2 + n3 + 1);
-    if (!r)
-        return NULL;
-    if (n1)
-        memcpy(r, s1, n1);
-    if (n2)
-        memcpy(r + n1, s2, n2);
-    if (n3)
-        memcpy(r + n1 + n2, s3, n3);
-    r[n1 + n2 + n3] = '\0';
-    return r;
-}
-
 /* v (0 <= v < 10^width) in exactly width digits at p; returns the end. */
 static char *html_digits(char *p, int v, int width)
 {
@@ -498,7 +479,7 @@ static void html_doc_fields(const quire_writer_ctx *ctx, const html_tv *tv, quir
     quire_arena *a = tv->a;
     const char *title = html_or(doc->title, html_or(slug, "Untitled"));
     const char *canonical = !p->standalone && site->base_url && slug
-                                ? html_cat(a, site->base_url, slug, "/")
+                                ? quire__html_cat(a, site->base_url, slug, "/")
                                 : NULL;
     if (p->standalone && html_is_http(doc->url))
         canonical = doc->url;
@@ -507,7 +488,7 @@ static void html_doc_fields(const quire_writer_ctx *ctx, const html_tv *tv, quir
         if (html_is_http(image))
             image_url = image;
         else if (local && site->base_url)
-            image_url = html_cat(a, site->base_url, image, NULL);
+            image_url = quire__html_cat(a, site->base_url, image, NULL);
         else if (!local && canonical && !quire__url_has_scheme(image))
             image_url = quire__url_resolve(a, canonical, image);
     }
@@ -554,8 +535,8 @@ static void html_doc_fields(const quire_writer_ctx *ctx, const html_tv *tv, quir
         quire_value *t = quire__tpl_map(a);
         html_set(tv, t, "name", doc->tags.items[i]);
         if (!p->standalone)
-            quire__tpl_ref(a, t, "href", html_cat(a, root, "tags/",
-                                                  html_cat(a, html_tag_slug(a, doc->tags.items[i]),
+            quire__tpl_ref(a, t, "href", quire__html_cat(a, root, "tags/",
+                                                  quire__html_cat(a, html_tag_slug(a, doc->tags.items[i]),
                                                            "/", NULL)));
         quire_value_append(a, tags, NULL, t);
         if (kw.len)
@@ -568,7 +549,7 @@ static void html_doc_fields(const quire_writer_ctx *ctx, const html_tv *tv, quir
     quire__buf_free(&kw);
     if (image && *image) {
         quire_value *img = quire__tpl_map(a);
-        html_set(tv, img, "src", local ? html_cat(a, root, image, NULL) : image);
+        html_set(tv, img, "src", local ? quire__html_cat(a, root, image, NULL) : image);
         html_set(tv, img, "alt", doc->image.alt ? doc->image.alt : "");
         if (doc->image.width > 0)
             quire__tpl_ref(a, img, "width", html_int(a, doc->image.width));
@@ -752,7 +733,7 @@ static int html_push_entry(html_priv *p, const quire_document *doc, const char *
         .image = quire_arena_strdup(a, image),
         .image_alt = quire_arena_strdup(a, doc->image.alt ? doc->image.alt : ""),
         .image_local = image_local,
-        .href = html_cat(a, slug, "/", NULL),
+        .href = quire__html_cat(a, slug, "/", NULL),
         .published_dt = html_datetime(a, &doc->published),
         .published_text = html_date_text(a, &doc->published),
     };
@@ -767,7 +748,7 @@ static int html_push_entry(html_priv *p, const quire_document *doc, const char *
         }
         const char *name = quire_arena_strdup(a, doc->tags.items[i]);
         const char *slug_t = html_tag_slug(a, name);
-        p->tags[p->n_tags++] = (html_tagref){name, slug_t, html_cat(a, "tags/", slug_t, "/"),
+        p->tags[p->n_tags++] = (html_tagref){name, slug_t, quire__html_cat(a, "tags/", slug_t, "/"),
                                              p->n_entries};
         e->n_tags++;
     }
@@ -975,7 +956,7 @@ static quire_value *html_entry_value(quire_arena *a, const html_priv *p, const h
 {
     quire_value *m = quire__tpl_map(a);
     quire__tpl_ref(a, m, "title", e->title);
-    quire__tpl_ref(a, m, "href", *root ? html_cat(a, root, e->href, NULL) : e->href);
+    quire__tpl_ref(a, m, "href", *root ? quire__html_cat(a, root, e->href, NULL) : e->href);
     quire__tpl_ref(a, m, "slug", e->slug);
     quire__tpl_ref(a, m, "summary", e->summary);
     quire__tpl_ref(a, m, "author_names", e->author_names);
@@ -986,13 +967,13 @@ static quire_value *html_entry_value(quire_arena *a, const html_priv *p, const h
         const html_tagref *t = &p->tags[e->first_tag + i];
         quire_value *tv = quire__tpl_map(a);
         quire__tpl_ref(a, tv, "name", t->name);
-        quire__tpl_ref(a, tv, "href", *root ? html_cat(a, root, t->href, NULL) : t->href);
+        quire__tpl_ref(a, tv, "href", *root ? quire__html_cat(a, root, t->href, NULL) : t->href);
         quire_value_append(a, tags, NULL, tv);
     }
     quire__tpl_put_ref(m, "tags", tags);
     if (e->image) {
         quire_value *img = quire__tpl_map(a);
-        quire__tpl_ref(a, img, "src", e->image_local ? html_cat(a, root, e->image, NULL) : e->image);
+        quire__tpl_ref(a, img, "src", e->image_local ? quire__html_cat(a, root, e->image, NULL) : e->image);
         quire__tpl_ref(a, img, "alt", e->image_alt);
         quire__tpl_put_ref(m, "image", img);
     }
