@@ -107,25 +107,6 @@ static const char *html_lang(const char *lang)
     return lang[0] == '-' ? NULL : lang;
 }
 
-/* s1 s2 s3 (each may be NULL) joined in a: the pages build a few of these
- * per document and entry, where printf's parsing would be most of the
- * cost. */
-static char *html_cat(quire_arena *a, const char *s1, const char *s2, const char *s3)
-{
-    size_t n1 = s1 ? strlen(s1) : 0, n2 = s2 ? strlen(s2) : 0, n3 = s3 ? strlen(s3) : 0;
-    char *r = quire_arena_alloc(a, n1 + n2 + n3 + 1);
-    if (!r)
-        return NULL;
-    if (n1)
-        memcpy(r, s1, n1);
-    if (n2)
-        memcpy(r + n1, s2, n2);
-    if (n3)
-        memcpy(r + n1 + n2, s3, n3);
-    r[n1 + n2 + n3] = '\0';
-    return r;
-}
-
 /* v (0 <= v < 10^width) in exactly width digits at p; returns the end. */
 static char *html_digits(char *p, int v, int width)
 {
@@ -498,7 +479,7 @@ static void html_doc_fields(const quire_writer_ctx *ctx, const html_tv *tv, quir
     quire_arena *a = tv->a;
     const char *title = html_or(doc->title, html_or(slug, "Untitled"));
     const char *canonical = !p->standalone && site->base_url && slug
-                                ? html_cat(a, site->base_url, slug, "/")
+                                ? quire__html_cat(a, site->base_url, slug, "/")
                                 : NULL;
     if (p->standalone && html_is_http(doc->url))
         canonical = doc->url;
@@ -507,7 +488,7 @@ static void html_doc_fields(const quire_writer_ctx *ctx, const html_tv *tv, quir
         if (html_is_http(image))
             image_url = image;
         else if (local && site->base_url)
-            image_url = html_cat(a, site->base_url, image, NULL);
+            image_url = quire__html_cat(a, site->base_url, image, NULL);
         else if (!local && canonical && !quire__url_has_scheme(image))
             image_url = quire__url_resolve(a, canonical, image);
     }
@@ -554,8 +535,8 @@ static void html_doc_fields(const quire_writer_ctx *ctx, const html_tv *tv, quir
         quire_value *t = quire__tpl_map(a);
         html_set(tv, t, "name", doc->tags.items[i]);
         if (!p->standalone)
-            quire__tpl_ref(a, t, "href", html_cat(a, root, "tags/",
-                                                  html_cat(a, html_tag_slug(a, doc->tags.items[i]),
+            quire__tpl_ref(a, t, "href", quire__html_cat(a, root, "tags/",
+                                                  quire__html_cat(a, html_tag_slug(a, doc->tags.items[i]),
                                                            "/", NULL)));
         quire_value_append(a, tags, NULL, t);
         if (kw.len)
@@ -568,7 +549,7 @@ static void html_doc_fields(const quire_writer_ctx *ctx, const html_tv *tv, quir
     quire__buf_free(&kw);
     if (image && *image) {
         quire_value *img = quire__tpl_map(a);
-        html_set(tv, img, "src", local ? html_cat(a, root, image, NULL) : image);
+        html_set(tv, img, "src", local ? quire__html_cat(a, root, image, NULL) : image);
         html_set(tv, img, "alt", doc->image.alt ? doc->image.alt : "");
         if (doc->image.width > 0)
             quire__tpl_ref(a, img, "width", html_int(a, doc->image.width));
@@ -752,7 +733,7 @@ static int html_push_entry(html_priv *p, const quire_document *doc, const char *
         .image = quire_arena_strdup(a, image),
         .image_alt = quire_arena_strdup(a, doc->image.alt ? doc->image.alt : ""),
         .image_local = image_local,
-        .href = html_cat(a, slug, "/", NULL),
+        .href = quire__html_cat(a, slug, "/", NULL),
         .published_dt = html_datetime(a, &doc->published),
         .published_text = html_date_text(a, &doc->published),
     };
@@ -767,7 +748,7 @@ static int html_push_entry(html_priv *p, const quire_document *doc, const char *
         }
         const char *name = quire_arena_strdup(a, doc->tags.items[i]);
         const char *slug_t = html_tag_slug(a, name);
-        p->tags[p->n_tags++] = (html_tagref){name, slug_t, html_cat(a, "tags/", slug_t, "/"),
+        p->tags[p->n_tags++] = (html_tagref){name, slug_t, quire__html_cat(a, "tags/", slug_t, "/"),
                                              p->n_entries};
         e->n_tags++;
     }
@@ -975,7 +956,7 @@ static quire_value *html_entry_value(quire_arena *a, const html_priv *p, const h
 {
     quire_value *m = quire__tpl_map(a);
     quire__tpl_ref(a, m, "title", e->title);
-    quire__tpl_ref(a, m, "href", *root ? html_cat(a, root, e->href, NULL) : e->href);
+    quire__tpl_ref(a, m, "href", *root ? quire__html_cat(a, root, e->href, NULL) : e->href);
     quire__tpl_ref(a, m, "slug", e->slug);
     quire__tpl_ref(a, m, "summary", e->summary);
     quire__tpl_ref(a, m, "author_names", e->author_names);
@@ -986,28 +967,36 @@ static quire_value *html_entry_value(quire_arena *a, const html_priv *p, const h
         const html_tagref *t = &p->tags[e->first_tag + i];
         quire_value *tv = quire__tpl_map(a);
         quire__tpl_ref(a, tv, "name", t->name);
-        quire__tpl_ref(a, tv, "href", *root ? html_cat(a, root, t->href, NULL) : t->href);
+        quire__tpl_ref(a, tv, "href", *root ? quire__html_cat(a, root, t->href, NULL) : t->href);
         quire_value_append(a, tags, NULL, tv);
     }
     quire__tpl_put_ref(m, "tags", tags);
     if (e->image) {
         quire_value *img = quire__tpl_map(a);
-        quire__tpl_ref(a, img, "src", e->image_local ? html_cat(a, root, e->image, NULL) : e->image);
+        quire__tpl_ref(a, img, "src", e->image_local ? quire__html_cat(a, root, e->image, NULL) : e->image);
         quire__tpl_ref(a, img, "alt", e->image_alt);
         quire__tpl_put_ref(m, "image", img);
     }
     return m;
 }
 
-/* Entry i's value for a page at "../../" (a tag page), made once in a:
- * every tag page lists the same value, so the memo knows it again.
- * Appending it to a page's list only relinks it. */
-static quire_value *html_shared_entry(quire_arena *a, const html_priv *p, quire_value **shared,
-                                      size_t i)
+/* The entries of the index and tag pages: one stand-in per entry
+ * (template.h), whose value for a page at root is made only when a page
+ * renders it (for a tag page: when the memo has no text for it), and
+ * dropped after.  So the values of a whole listing never exist at once. */
+typedef struct html_stand_ins {
+    const html_priv *p;
+    quire_value *v;   /* v[i]: entry i */
+    const char *root; /* of the pages rendered */
+} html_stand_ins;
+
+static const quire_value *html_stand_in_value(void *user, quire_arena *a, const quire_value *item)
 {
-    if (!shared[i])
-        shared[i] = html_entry_value(a, p, &p->entries[i], "../../");
-    return shared[i];
+    const html_stand_ins *s = user;
+    uintptr_t at = (uintptr_t)item, lo = (uintptr_t)s->v;
+    if (at < lo || at >= lo + s->p->n_entries * sizeof *s->v)
+        return item;
+    return html_entry_value(a, s->p, &s->p->entries[(at - lo) / sizeof *s->v], s->root);
 }
 
 static int html_cmp_tagref(const void *x, const void *y)
@@ -1054,8 +1043,14 @@ static int html_end(quire_writer_ctx *ctx)
     quire_arena *a = quire_arena_new();
     html_tagref **sorted = p->n_tags ? malloc(p->n_tags * sizeof *sorted) : NULL;
     int rc = a && (sorted || !p->n_tags) ? QUIRE_OK : QUIRE_ERR_NOMEM;
-    if (rc != QUIRE_OK)
+    html_stand_ins stand = {p, p->n_entries ? calloc(p->n_entries, sizeof *stand.v) : NULL, ""};
+    /* the index reads stand-ins through a memo that keeps nothing */
+    quire_tpl_memo *memo = quire__tpl_memo_new(p->index, NULL);
+    if (rc != QUIRE_OK || (p->n_entries && !stand.v) || !memo) {
+        rc = QUIRE_ERR_NOMEM;
         goto out;
+    }
+    quire__tpl_memo_expand(memo, html_stand_in_value, &stand);
     for (size_t i = 0; i < p->n_tags; i++)
         sorted[i] = &p->tags[i];
     if (p->n_tags) /* qsort(NULL, 0, ...) is undefined behaviour */
@@ -1073,7 +1068,7 @@ static int html_end(quire_writer_ctx *ctx)
     quire__tpl_set(a, m, "jsonld", html_jsonld_site(a, site, title, site->base_url, true));
     quire_value *entries = quire__tpl_list(a);
     for (size_t i = 0; i < p->n_entries; i++)
-        quire_value_append(a, entries, NULL, html_entry_value(a, p, &p->entries[i], ""));
+        quire_value_append(a, entries, NULL, &stand.v[i]);
     quire__tpl_put(a, m, "entries", entries);
     quire_value *tag_list = quire__tpl_list(a);
     for (size_t i = 0; i < p->n_tags;) {
@@ -1089,17 +1084,19 @@ static int html_end(quire_writer_ctx *ctx)
         i = j;
     }
     quire__tpl_put(a, m, "tag_list", tag_list);
-    rc = html_render_to_file(ctx, p->index, NULL, m, "index.html");
+    rc = html_render_to_file(ctx, p->index, memo, m, "index.html");
 
     /* one page per tag, each from its run of the sorted pairs.  An entry
-     * shows on the page of each of its tags: its value for pages at
-     * "../../" is made once (in a, so it lives as long as the memo) and
-     * linked into each page's list, and the memo renders it once. */
-    quire_value **shared = p->n_entries ? calloc(p->n_entries, sizeof *shared) : NULL;
+     * shows on the page of each of its tags: its stand-in is linked into
+     * each page's list, and the memo renders it once. */
     const quire_tpl *tag_tpl = p->tag ? p->tag : p->index;
-    quire_tpl_memo *memo = quire__tpl_memo_new(tag_tpl, "entries");
-    if (p->n_entries && !shared)
+    quire__tpl_memo_free(memo);
+    memo = NULL;
+    stand.root = "../../";
+    if (rc == QUIRE_OK && !(memo = quire__tpl_memo_new(tag_tpl, "entries")))
         rc = QUIRE_ERR_NOMEM;
+    if (rc == QUIRE_OK)
+        quire__tpl_memo_expand(memo, html_stand_in_value, &stand);
     for (size_t i = 0; rc == QUIRE_OK && i < p->n_tags;) {
         quire_arena *ta = quire_arena_new();
         if (!ta) {
@@ -1122,8 +1119,7 @@ static int html_end(quire_writer_ctx *ctx)
         size_t j = i;
         for (; j < p->n_tags && strcmp(sorted[j]->slug, t0->slug) == 0; j++)
             if (j == i || sorted[j]->entry != sorted[j - 1]->entry)
-                quire_value_append(ta, tentries, NULL, html_shared_entry(a, p, shared,
-                                                                         sorted[j]->entry));
+                quire_value_append(ta, tentries, NULL, &stand.v[sorted[j]->entry]);
         quire__tpl_put(ta, tm, "entries", tentries);
         rc = html_render_to_file(ctx, tag_tpl, memo, tm, quire_arena_printf(ta, "%sindex.html", dir));
         quire_arena_free(ta);
@@ -1131,9 +1127,9 @@ static int html_end(quire_writer_ctx *ctx)
     }
     if (rc == QUIRE_OK)
         rc = quire__html_write_file(ctx, "style.css", p->css, strlen(p->css));
-    quire__tpl_memo_free(memo);
-    free(shared);
 out:
+    quire__tpl_memo_free(memo);
+    free(stand.v);
     free(sorted);
     quire_arena_free(a);
     return rc;

@@ -7,6 +7,8 @@
 
 #include "internal.h"
 
+#include <string.h>
+
 /** The node after n in a walk of root's tree in the order quire_iter
  *  enters nodes (root first; no children of leaf nodes), or NULL after the
  *  last.  Without quire_iter's call and events: the page passes walk every
@@ -19,6 +21,25 @@ static inline quire_node *quire__html_next(const quire_node *root, quire_node *n
     while (n != root && !n->next)
         n = n->parent;
     return n == root ? NULL : n->next;
+}
+
+/** s1 s2 s3 (each may be NULL: nothing) joined in a; NULL when out of
+ *  memory.  The pages build a few of these per document, link and entry,
+ *  where printf's parsing would be most of the cost. */
+static inline char *quire__html_cat(quire_arena *a, const char *s1, const char *s2, const char *s3)
+{
+    size_t n1 = s1 ? strlen(s1) : 0, n2 = s2 ? strlen(s2) : 0, n3 = s3 ? strlen(s3) : 0;
+    char *r = quire_arena_alloc(a, n1 + n2 + n3 + 1);
+    if (!r)
+        return NULL;
+    if (n1)
+        memcpy(r, s1, n1);
+    if (n2)
+        memcpy(r + n1, s2, n2);
+    if (n3)
+        memcpy(r + n1 + n2, s3, n3);
+    r[n1 + n2 + n3] = '\0';
+    return r;
 }
 
 /** The privacy-friendly player URL of a video from a known provider

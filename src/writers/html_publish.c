@@ -214,14 +214,14 @@ static const char *pub_permalink(const html_pub *pub, quire_arena *a, const quir
     const char *u = quire__url_trim(a, doc->url);
     if (u && *u) {
         if (u[0] == '/' && u[1] == '/')
-            return quire_arena_printf(a, "https:%s", u);
+            return quire__html_cat(a, "https:", u, NULL);
         if (quire__url_has_scheme(u))
             return u;
         while (*u == '/')
             u++;
         return quire__url_resolve(a, pub->site_base, u);
     }
-    return quire_arena_printf(a, "%s%s/", pub->site_base, slug);
+    return quire__html_cat(a, pub->site_base, slug, "/");
 }
 
 int quire__html_pub_register(html_pub *pub, const quire_document *doc, const char *slug)
@@ -239,7 +239,7 @@ int quire__html_pub_register(html_pub *pub, const quire_document *doc, const cha
     uint64_t keys[4] = {
         quire__xref_source_hash(doc->source_path) ^ 0x1,
         quire__xref_key_hash(pub_permalink(pub, a, doc, slug)) ^ 0x2,
-        quire__xref_key_hash(quire_arena_printf(a, "%s%s/", pub->site_base, slug)) ^ 0x2,
+        quire__xref_key_hash(quire__html_cat(a, pub->site_base, slug, "/")) ^ 0x2,
         0,
     };
     /* "/posts/x/" written in front matter, under a base_url with a path:
@@ -439,7 +439,7 @@ static const char *pub_srcset(const html_pub *pub, html_pub_page *pg, quire_aren
         const char *name = NULL;
         switch (pub_image(pub, pg, a, doc, url, n->line, n->column, &name)) {
         case PUB_LOCAL:
-            name = quire_arena_printf(a, "%s%s", root, name);
+            name = quire__html_cat(a, root, name, NULL);
             quire__srcset_put(&b, name, strlen(name), c.desc, c.desc_len);
             break;
         case PUB_KEEP:
@@ -474,7 +474,7 @@ static int pub_link(const html_pub *pub, html_pub_page *pg, quire_arena *a, quir
     if (!u || !*u || u[0] == '#' || u[0] == '?')
         return QUIRE_OK; /* this page itself, with its query: not a document link */
     if (u[0] == '/' && u[1] == '/')
-        u = quire_arena_printf(a, "https:%s", u);
+        u = quire__html_cat(a, "https:", u, NULL);
     uint64_t kp = 0, ku = 0;
     if (quire__url_has_scheme(u)) {
         const char *o = quire__url_origin(a, u);
@@ -498,9 +498,15 @@ static int pub_link(const html_pub *pub, html_pub_page *pg, quire_arena *a, quir
                         quire_arena_strdup(pg->arena, n->url)};
     if (!x->original || (hash && hash[1] && !x->fragment))
         return QUIRE_ERR_NOMEM;
-    char ph[48];
-    snprintf(ph, sizeof ph, QUIRE_XREF_PREFIX "%zu", pg->n_links);
-    n->url = quire_arena_strdup(a, ph);
+    /* QUIRE_XREF_PREFIX and the link's number, without printf: a page
+     * has a few of these */
+    char ph[48] = QUIRE_XREF_PREFIX, digits[24];
+    size_t nd = 0, at = sizeof QUIRE_XREF_PREFIX - 1;
+    for (size_t v = pg->n_links; nd == 0 || v; v /= 10)
+        digits[nd++] = (char)('0' + v % 10);
+    while (nd)
+        ph[at++] = digits[--nd];
+    n->url = quire_arena_strndup(a, ph, at);
     pg->n_links++;
     return QUIRE_OK;
 }
@@ -540,7 +546,7 @@ int quire__html_pub_body(const html_pub *pub, html_pub_page *pg, quire_arena *a,
             const char *name = NULL;
             pub_img r = pub_image(pub, pg, a, doc, n->url, n->line, n->column, &name);
             if (r == PUB_LOCAL)
-                n->url = quire_arena_printf(a, "%s%s", root, name);
+                n->url = quire__html_cat(a, root, name, NULL);
             const char *set = quire_node_attr(n, "srcset");
             const char *v = set ? pub_srcset(pub, pg, a, doc, n, set, root) : NULL;
             if (v)
@@ -555,7 +561,7 @@ int quire__html_pub_body(const html_pub *pub, html_pub_page *pg, quire_arena *a,
             if (src) {
                 pub_img r = pub_image(pub, pg, a, doc, src, n->line, n->column, &name);
                 if (r == PUB_LOCAL)
-                    quire_node_set_attr(a, n, "src", quire_arena_printf(a, "%s%s", root, name));
+                    quire_node_set_attr(a, n, "src", quire__html_cat(a, root, name, NULL));
                 else if (r == PUB_MISSING)
                     quire_node_remove_attr(n, "src");
             }

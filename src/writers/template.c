@@ -473,7 +473,41 @@ typedef struct tpl_stack {
     size_t base; /* how many bottom entries may have slots */
     quire_tpl_memo *memo; /* NULL: render everything */
     tpl_rec *rec;         /* recording a memoized item's outside lookups */
+    struct tpl_lazy *lazy; /* the memo's stand-ins, or NULL: items are themselves */
 } tpl_stack;
+
+/* Stand-ins (quire__tpl_memo_expand) during one render. */
+typedef struct tpl_lazy {
+    quire_tpl_expand fn;
+    void *user;
+    quire_arena *scratch; /* what items read outside a memoized one stand for,
+                             freed when the render ends */
+    bool oom;
+} tpl_lazy;
+
+/* What item stands for, made in *a (made on first use); the item itself
+ * without stand-ins.  Out of memory: the item, and the render fails. */
+static const quire_value *tpl_expand(tpl_lazy *lz, quire_arena **a, const quire_value *item)
+{
+    /* stand-ins are null items: the others (most) cost no call */
+    if (!lz || item->type != QUIRE_VALUE_NULL)
+        return item;
+    if (!*a && !(*a = quire_arena_new())) {
+        lz->oom = true;
+        return item;
+    }
+    const quire_value *v = lz->fn(lz->user, *a, item);
+    if (!v)
+        lz->oom = true;
+    return v ? v : item;
+}
+
+/* A list's item as a dotted name reads it ("entries.0"): made to last
+ * the render, as the caller may push it. */
+static const quire_value *tpl_item(tpl_lazy *lz, const quire_value *item)
+{
+    return lz ? tpl_expand(lz, &lz->scratch, item) : item;
+}
 
 /* quire_value_get, with the first byte compared before strcmp is called:
  * page data has some thirty keys a level and most differ there, so this
@@ -492,7 +526,7 @@ static const quire_value *tpl_get(const quire_value *map, const char *key)
 /* One step of a dotted name: a key of a mapping, or a 0-based index into a
  * list ("tags.0" is the first tag, so {{#tags.0}} tests for a non-empty
  * list without looping). */
-static const quire_value *tpl_child(const quire_value *v, const char *part)
+static const quire_value *tpl_child(tpl_lazy *lz, const quire_value *v, const char *part)
 {
     if (v->type == QUIRE_VALUE_MAPPING)
         return tpl_get(v, part);
@@ -502,7 +536,7 @@ static const quire_value *tpl_child(const quire_value *v, const char *part)
     const quire_value *c = v->first;
     while (c && n--)
         c = c->next;
-    return c;
+    return c ? tpl_item(lz, c) : NULL;
 }
 
 /* The value of op's first part in the contexts items[lo..hi), innermost
@@ -536,7 +570,7 @@ static inline const quire_value *tpl_resolve(const tpl_stack *st, size_t depth, 
 {
     const quire_value *v = tpl_find(st, 0, depth, op);
     for (size_t i = 1; v && i < op->n_parts; i++)
-        v = tpl_child(v, op->parts[i]);
+        v = tpl_child(st->lazy, v, op->parts[i]);
     return v;
 }
 
@@ -617,6 +651,8 @@ typedef struct tpl_memo_ent {
 struct quire_tpl_memo {
     const quire_tpl *t;
     bool *on;                  /* by op: a section the memo serves */
+    quire_tpl_expand expand;   /* stand-ins, or NULL */
+    void *expand_user;
     tpl_memo_ent *ents;
     size_t n, mask;            /* used slots; capacity - 1 */
 };
@@ -635,7 +671,8 @@ quire_tpl_memo *quire__tpl_memo_new(const quire_tpl *t, const char *name)
         m->ents[i].op = SIZE_MAX;
     for (size_t i = 0; i < t->count; i++) {
         const tpl_op *op = &t->ops[i];
-        m->on[i] = op->kind == TPL_SECTION && op->n_parts == 1 && strcmp(op->parts[0], name) == 0;
+        m->on[i] = name && op->kind == TPL_SECTION && op->n_parts == 1 &&
+                   strcmp(op->parts[0], name) == 0;
     }
     return m;
 }
@@ -645,6 +682,12 @@ static void tpl_deps_free(tpl_dep *deps, size_t n)
     for (size_t i = 0; i < n; i++)
         free(deps[i].str);
     free(deps);
+}
+
+void quire__tpl_memo_expand(quire_tpl_memo *m, quire_tpl_expand fn, void *user)
+{
+    m->expand = fn;
+    m->expand_user = user;
 }
 
 void quire__tpl_memo_free(quire_tpl_memo *m)
@@ -800,11 +843,16 @@ static void tpl_run_memo(const quire_tpl *t, size_t i, const quire_value *item, 
     }
     tpl_rec rec = {.floor = st->depth};
     size_t start = out->len;
+    /* what a stand-in stands for is made for this rendering alone, so
+     * only one item's values live at a time */
+    quire_arena *ia = NULL;
     st->rec = &rec;
-    tpl_push_ctx(st, item);
+    tpl_push_ctx(st, st->lazy ? tpl_expand(st->lazy, &ia, item) : item);
     tpl_run(t, i + 1, op->end, st, out);
     st->depth--;
     st->rec = NULL;
+    if (ia)
+        quire_arena_free(ia);
     tpl_memo_store(st->memo, i, item, &rec, out, start);
     tpl_deps_free(rec.deps, rec.n_deps);
 }
@@ -840,9 +888,13 @@ static void tpl_run(const quire_tpl *t, size_t from, size_t to, tpl_stack *st, q
                         tpl_run_memo(t, i, item, st, out);
                 } else if (v->type == QUIRE_VALUE_SEQUENCE) {
                     for (const quire_value *item = v->first; item; item = item->next) {
-                        tpl_push_ctx(st, item);
+                        /* a stand-in's value lives while its item renders */
+                        quire_arena *ia = NULL;
+                        tpl_push_ctx(st, st->lazy ? tpl_expand(st->lazy, &ia, item) : item);
                         tpl_run(t, i + 1, op->end, st, out);
                         st->depth--;
+                        if (ia)
+                            quire_arena_free(ia);
                     }
                 } else {
                     tpl_push_ctx(st, v);
@@ -873,6 +925,11 @@ void quire__tpl_render_memo(const quire_tpl *t, const quire_value *outer, const 
     /* outer is one more level of context: the stack has room for it, as
      * sections nest at most TPL_MAX_NESTING deep */
     tpl_stack st = {.depth = 0, .memo = memo && memo->t == t ? memo : NULL};
+    tpl_lazy lazy = {0};
+    if (memo && memo->expand) { /* stand-ins are read through it, whatever t */
+        lazy = (tpl_lazy){.fn = memo->expand, .user = memo->expand_user};
+        st.lazy = &lazy;
+    }
     if (outer)
         st.items[st.depth++] = outer;
     st.items[st.depth++] = data;
@@ -894,6 +951,9 @@ void quire__tpl_render_memo(const quire_tpl *t, const quire_value *outer, const 
     tpl_run(t, 0, t->count, &st, out);
     if (slots != local)
         free(slots);
+    quire_arena_free(lazy.scratch);
+    if (lazy.oom)
+        out->oom = true;
 }
 
 /* ------------------------------------------------------------------ data */

@@ -47,7 +47,8 @@ void quire__tpl_free(quire_tpl *t);
  *  outside the item finds the same scalar or nothing (see template.c).
  *  The caller keeps those items alive and unchanged (their place in a
  *  list may change) as long as the memo lives, and uses a memo on one
- *  thread at a time.  NULL when out of memory. */
+ *  thread at a time.  name NULL: no section is kept (for stand-ins alone).
+ *  NULL when out of memory. */
 typedef struct quire_tpl_memo quire_tpl_memo;
 quire_tpl_memo *quire__tpl_memo_new(const quire_tpl *t, const char *name);
 void quire__tpl_memo_free(quire_tpl_memo *m);
@@ -55,6 +56,20 @@ void quire__tpl_memo_free(quire_tpl_memo *m);
  *  none); the output is the same as without it. */
 void quire__tpl_render_memo(const quire_tpl *t, const quire_value *outer, const quire_value *data,
                             quire_tpl_memo *memo, quire_buf *out);
+
+/** Stand-ins: a list item that stands for a value made only when a
+ *  render reads it, so a listing's values need not all exist at once.  A
+ *  stand-in is a null item (QUIRE_VALUE_NULL; fn is asked about no other).
+ *  fn returns the value item stands for, made in a (freed once the render
+ *  no longer reads it: after the item, when a section renders it), item
+ *  itself when it stands for nothing, or NULL when out of
+ *  memory (the render then fails: out->oom).  Renders through m, with any
+ *  template, read every list item through fn; the memo keeps texts by the
+ *  stand-in, so a kept text costs no call.  fn must give the same value
+ *  for the same item as long as the memo lives. */
+typedef const quire_value *(*quire_tpl_expand)(void *user, quire_arena *a,
+                                               const quire_value *item);
+void quire__tpl_memo_expand(quire_tpl_memo *m, quire_tpl_expand fn, void *user);
 
 /** Append s HTML-escaped (text and attribute safe: & < > " '), with
  *  invalid UTF-8 replaced and characters illegal in HTML/XML dropped. */

@@ -142,6 +142,10 @@ static quire_value *memo_item(quire_arena *a, uint32_t *x)
     if (memo_rand(x, 2)) {
         quire_value *tags = quire__tpl_list(a);
         for (uint32_t n = memo_rand(x, 3); n; n--) {
+            if (memo_rand(x, 5) == 0) { /* a null item that stands for nothing */
+                quire_value_append(a, tags, NULL, quire_value_new(a, QUIRE_VALUE_NULL));
+                continue;
+            }
             quire_value *t = quire__tpl_map(a);
             if (memo_rand(x, 3))
                 quire__tpl_set(a, t, "name", memo_words[memo_rand(x, MEMO_NW)]);
@@ -181,10 +185,54 @@ static quire_value *memo_page(quire_arena *pa, quire_value **items, size_t n_ite
     return d;
 }
 
+/* Stand-ins for the items: memo_stand[i] stands for memo_real[i], made
+ * afresh (a copy) each time a render reads it, so a render that kept a
+ * made value too long reads freed memory. */
+static quire_value memo_stand[16];
+static quire_value *memo_real[16];
+static size_t memo_made;
+
+static const quire_value *memo_expand(void *user, quire_arena *a, const quire_value *item)
+{
+    (void)user;
+    for (size_t i = 0; i < 16; i++) {
+        if (item == &memo_stand[i]) {
+            memo_made++;
+            return quire_value_clone(a, memo_real[i]);
+        }
+    }
+    return item;
+}
+
+/* d with each item of its entries list replaced by its stand-in. */
+static void memo_use_stand_ins(quire_value *d)
+{
+    quire_value *list = (quire_value *)quire_value_get(d, "entries");
+    quire_value *first = NULL, *last = NULL;
+    for (quire_value *c = list->first, *next; c; c = next) {
+        next = c->next;
+        quire_value *s = c;
+        for (size_t i = 0; i < 16; i++)
+            if (c == memo_real[i])
+                s = &memo_stand[i];
+        s->next = NULL;
+        if (last)
+            last->next = s;
+        else
+            first = s;
+        last = s;
+    }
+    list->first = first;
+    list->last = last;
+}
+
 /* The memo must never change a rendering: each page rendered through it
  * and without it, for templates whose items look up names the page has
  * (scalars that change between pages, a mapping, the same addresses
- * reused), dotted, inverted, nested and "." lookups. */
+ * reused), dotted, inverted, nested and "." lookups.  The same through a
+ * memo whose list items are stand-ins (quire__tpl_memo_expand), and
+ * through that memo with a template it was not made for (stand-ins read,
+ * nothing kept). */
 static void test_memo_matches_plain(void)
 {
     static const char *const templates[] = {
@@ -194,7 +242,17 @@ static void test_memo_matches_plain(void)
         "{{title}}{{#entries}}{{#tags}}({{name}}{{root}}){{/tags}}{{^tags}}-{{/tags}}{{/entries}}",
         "{{#entries}}{{.}}{{#entries}}in{{title}}{{/entries}}{{/entries}}{{#flag}}{{#entries}}{{title}}{{/entries}}{{/flag}}",
         "{{#entries}}{{#summary}}{{#root}}{{flag}}{{/root}}{{/summary}}{{tags.0.name}}{{/entries}}",
+        "{{entries.1.title}}{{#entries.0}}<{{title}}{{#entries}}{{summary}}{{/entries}}>{{/entries.0}}"
+        "{{#entries}}[{{entries.0.title}}{{title}}]{{/entries}}{{^entries}}empty{{/entries}}",
+        "{{#entries}}{{#entries}}{{#tags}}{{name}}{{/tags}}{{/entries}}|{{.}}{{/entries}}",
     };
+    quire_tpl *other = NULL;
+    {
+        const char *src = "{{#entries}}({{title}}{{entries.0.mark}}){{/entries}}";
+        char err[256];
+        uint32_t line, col;
+        CHECK(quire__tpl_parse(&other, src, strlen(src), err, sizeof err, &line, &col) == QUIRE_OK);
+    }
     uint32_t x = 20240611u;
     for (size_t ti = 0; ti < sizeof templates / sizeof templates[0]; ti++) {
         quire_tpl *t = NULL;
@@ -203,31 +261,54 @@ static void test_memo_matches_plain(void)
         CHECK(quire__tpl_parse(&t, templates[ti], strlen(templates[ti]), err, sizeof err, &line,
                                &col) == QUIRE_OK);
         quire_tpl_memo *memo = quire__tpl_memo_new(t, "entries");
-        CHECK(memo != NULL);
+        quire_tpl_memo *lazy = quire__tpl_memo_new(t, "entries");
+        CHECK(memo != NULL && lazy != NULL);
+        quire__tpl_memo_expand(lazy, memo_expand, NULL);
         quire_arena *a = quire_arena_new();
         quire_value *items[16];
         for (size_t i = 0; i < 16; i++)
-            items[i] = memo_item(a, &x);
+            items[i] = memo_real[i] = memo_item(a, &x);
+        size_t hits = 0;
         for (int page = 0; page < 400; page++) {
             quire_arena *pa = quire_arena_new();
             quire_value *d = memo_page(pa, items, 16, &x);
-            quire_buf want, got;
+            quire_buf want, got, want2;
             quire__buf_init(&want);
             quire__buf_init(&got);
+            quire__buf_init(&want2);
             quire__tpl_render(t, d, &want);
+            quire__tpl_render(other, d, &want2);
             quire__tpl_render_memo(t, NULL, d, memo, &got);
             if (strcmp(quire__buf_cstr(&want), quire__buf_cstr(&got)) != 0)
                 fprintf(stderr, "memo, template %zu page %d:\nwant %s\ngot  %s\n", ti, page,
                         quire__buf_cstr(&want), quire__buf_cstr(&got));
             CHECK_STR(quire__buf_cstr(&got), quire__buf_cstr(&want));
+            /* the same page with stand-ins: the same bytes */
+            memo_use_stand_ins(d);
+            size_t made = memo_made;
+            quire__buf_reset(&got);
+            quire__tpl_render_memo(t, NULL, d, lazy, &got);
+            if (strcmp(quire__buf_cstr(&want), quire__buf_cstr(&got)) != 0)
+                fprintf(stderr, "stand-ins, template %zu page %d:\nwant %s\ngot  %s\n", ti,
+                        page, quire__buf_cstr(&want), quire__buf_cstr(&got));
+            CHECK_STR(quire__buf_cstr(&got), quire__buf_cstr(&want));
+            CHECK(!got.oom);
+            hits += made == memo_made;
+            quire__buf_reset(&got);
+            quire__tpl_render_memo(other, NULL, d, lazy, &got);
+            CHECK_STR(quire__buf_cstr(&got), quire__buf_cstr(&want2));
             quire__buf_free(&want);
+            quire__buf_free(&want2);
             quire__buf_free(&got);
             quire_arena_free(pa);
         }
+        CHECK(hits > 0); /* some pages reuse every text they need */
         quire_arena_free(a);
         quire__tpl_memo_free(memo);
+        quire__tpl_memo_free(lazy);
         quire__tpl_free(t);
     }
+    quire__tpl_free(other);
 }
 
 /* The memo reuses an item's text only where that is safe, but it must
@@ -259,6 +340,28 @@ static void test_memo_reuses(void)
         if (page == 0)
             item->first->str = "two";
     }
+    quire_arena_free(a);
+    quire__tpl_memo_free(memo);
+
+    /* with a stand-in, the value is made once, for the first render */
+    memo = quire__tpl_memo_new(t, "entries");
+    quire__tpl_memo_expand(memo, memo_expand, NULL);
+    a = quire_arena_new();
+    memo_real[3] = quire__tpl_map(a);
+    quire__tpl_set(a, memo_real[3], "title", "three");
+    size_t made = memo_made;
+    for (int page = 0; page < 3; page++) {
+        quire_value *d = quire__tpl_map(a);
+        quire_value *list = quire__tpl_list(a);
+        quire_value_append(a, list, NULL, &memo_stand[3]);
+        quire__tpl_put(a, d, "entries", list);
+        quire_buf b;
+        quire__buf_init(&b);
+        quire__tpl_render_memo(t, NULL, d, memo, &b);
+        CHECK_STR(quire__buf_cstr(&b), "three");
+        quire__buf_free(&b);
+    }
+    CHECK(memo_made == made + 1);
     quire_arena_free(a);
     quire__tpl_memo_free(memo);
     quire__tpl_free(t);
