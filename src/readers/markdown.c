@@ -156,16 +156,6 @@ static size_t md_delim_line(const char *p, const char *end, bool closing)
     return (size_t)(q - p) + (q < end ? 1 : 0);
 }
 
-static size_t md_count_lines(const char *s, const char *end)
-{
-    size_t n = 0;
-    while (s < end && (s = memchr(s, '\n', (size_t)(end - s))) != NULL) {
-        n++;
-        s++;
-    }
-    return n;
-}
-
 static int md_split_front_matter(md_split *out, const quire_read_ctx *ctx, const char *data,
                                  size_t len)
 {
@@ -177,6 +167,7 @@ static int md_split_front_matter(md_split *out, const quire_read_ctx *ctx, const
     if (!open || (p + open == end && p[open - 1] != '\n'))
         return QUIRE_OK; /* a lone "---" is a thematic break, not front matter */
     const char *yaml = p + open, *line = yaml;
+    size_t yaml_lines = 0; /* each ends with a newline: the loop found it */
     while (line < end) {
         size_t close = md_delim_line(line, end, true);
         if (close) {
@@ -185,13 +176,15 @@ static int md_split_front_matter(md_split *out, const quire_read_ctx *ctx, const
             out->yaml_len = (size_t)(line - yaml);
             out->body = line + close;
             out->body_len = (size_t)(end - out->body);
-            out->body_offset = (uint32_t)md_count_lines(data, out->body);
-            if (out->body == end && end[-1] != '\n')
-                out->body_offset++; /* closing line without a newline */
+            /* the two delimiter lines and those between; a closing line
+             * without a newline ends the input, and the body is its
+             * (empty) next line all the same */
+            out->body_offset = (uint32_t)(yaml_lines + 2);
             return QUIRE_OK;
         }
         const char *nl = memchr(line, '\n', (size_t)(end - line));
         line = nl ? nl + 1 : end;
+        yaml_lines++;
     }
     quire_diag_add(ctx->diags, QUIRE_SEV_ERROR, MD_COMPONENT, ctx->path, 1, 1,
                    "front matter opened with '---' on line 1 is never closed "

@@ -8,6 +8,8 @@
  *   - the table-driven href/src escaping (markdown.c, md_href) against
  *     houdini_escape_href's rule written out byte by byte, on links and
  *     images to URLs of every byte;
+ *   - the body's first line, counted while the front matter's end is
+ *     sought, against the lines before it;
  *   - the bump allocator's calloc fast path (markdown.c, md_mem_calloc)
  *     against cmark-gfm's own allocator: long documents must give the
  *     model the text cmark-gfm finds when it allocates for itself.
@@ -489,8 +491,61 @@ static void test_bump_allocator(void)
     mf_plain = false;
 }
 
+/* ------------------------------------------------- front matter lines */
+
+/* The body's first line, counted while the closing delimiter is sought
+ * (md_split_front_matter), is the line after the closing one: checked for
+ * every number of YAML lines up to 6 (blank ones too), every closing form,
+ * LF and CRLF, with and without a BOM and a body. */
+static void test_body_line(void)
+{
+    static const char *const closings[] = {"---", "...", "---  ", "...\t"};
+    int bad = 0;
+    for (int bom = 0; bom < 2; bom++)
+        for (int crlf = 0; crlf < 2; crlf++)
+            for (int k = 0; k <= 6; k++)
+                for (size_t c = 0; c < sizeof closings / sizeof *closings; c++)
+                    for (int body = 0; body < 3; body++) {
+                        const char *nl = crlf ? "\r\n" : "\n";
+                        quire_buf b;
+                        quire__buf_init(&b);
+                        if (bom)
+                            quire__buf_puts(&b, "\xEF\xBB\xBF");
+                        quire__buf_printf(&b, "---%s", nl);
+                        for (int i = 0; i < k; i++) {
+                            if (i % 3 != 2) /* every third line blank */
+                                quire__buf_printf(&b, "k%d: v", i);
+                            quire__buf_puts(&b, nl);
+                        }
+                        quire__buf_puts(&b, closings[c]);
+                        if (body)
+                            quire__buf_printf(&b, "%s%sHello%s", nl, body == 2 ? nl : "", nl);
+                        quire_diag_list diags;
+                        quire_diag_list_init(&diags);
+                        quire_read_ctx ctx = rd_ctx("fm.md", &diags);
+                        quire_collection *col;
+                        quire_document *doc;
+                        rd_read("markdown", &ctx, quire__buf_cstr(&b), &col, &doc);
+                        uint32_t want = (uint32_t)k + 3;
+                        const quire_node *para = doc && doc->body ? doc->body->first_child : NULL;
+                        uint32_t want_para = want + (body == 2);
+                        if (!doc || doc->body_line != want ||
+                            (body && (!para || para->line != want_para))) {
+                            if (bad++ < 5)
+                                fprintf(stderr, "body line of [%s]: %u (para %u), want %u (%u)\n",
+                                        b.data, doc ? doc->body_line : 0, para ? para->line : 0,
+                                        want, want_para);
+                        }
+                        quire_collection_free(col);
+                        quire_diag_list_free(&diags);
+                        quire__buf_free(&b);
+                    }
+    CHECK_INT(bad, 0);
+}
+
 int main(void)
 {
+    test_body_line();
     test_md_kinds();
     test_href_every_byte();
     test_bump_allocator();
