@@ -49,6 +49,8 @@ enum {
     H2M_F_FNREF,      /* transparent <sup class="footnote-ref"> */
 };
 
+#define H2M_MD_KINDS 32 /* a power of two */
+
 /* One open element.  `name` is set for elements a Markdown walk opened
  * (quire__h2m_md_start), so that the HTML parser can be told about them
  * later; `serial` grows with every push, so it increases up the stack. */
@@ -104,6 +106,12 @@ typedef struct h2m {
      * Markdown walk at this position (md_line 0: the parent's). */
     bool md_mode;
     uint32_t md_line, md_col;
+    /* The kinds of the Markdown element names seen, by address: the walk
+     * passes string literals, so one address is always one name. */
+    struct {
+        const char *name;
+        unsigned char kind;
+    } md_kinds[H2M_MD_KINDS];
     /* A skeleton start tag handed to the push parser: its start event
      * gets these attributes and position instead of the (empty) parsed ones. */
     const char *pend_name;
@@ -957,22 +965,9 @@ static void h2m_start_collecting(h2m *st, const char *name, const xmlChar **atts
     h2m_push_frame(st, H2M_F_NONE);
 }
 
-static void h2m_start(void *ud, const xmlChar *xname, const xmlChar **atts)
+/* A start tag of this kind, outside dropped and collected content. */
+static void h2m_start_kind(h2m *st, const char *name, const xmlChar **atts, h2m_kind kind)
 {
-    h2m *st = ud;
-    const char *name = (const char *)xname;
-    if (st->oom)
-        return;
-    if (st->skip) {
-        st->skip++;
-        h2m_push_frame(st, H2M_F_SKIP);
-        return;
-    }
-    if (st->collect) {
-        h2m_start_collecting(st, name, atts);
-        return;
-    }
-    h2m_kind kind = h2m_kind_of(name);
     bool backref = kind == K_A && (h2m_att(atts, "data-footnote-backref") ||
                                    h2m_has_class(h2m_att(atts, "class"), "footnote-backref"));
     if (backref) {
@@ -1191,6 +1186,24 @@ static void h2m_start(void *ud, const xmlChar *xname, const xmlChar **atts)
         h2m_generic(st, name, atts, false);
         return;
     }
+}
+
+static void h2m_start(void *ud, const xmlChar *xname, const xmlChar **atts)
+{
+    h2m *st = ud;
+    const char *name = (const char *)xname;
+    if (st->oom)
+        return;
+    if (st->skip) {
+        st->skip++;
+        h2m_push_frame(st, H2M_F_SKIP);
+        return;
+    }
+    if (st->collect) {
+        h2m_start_collecting(st, name, atts);
+        return;
+    }
+    h2m_start_kind(st, name, atts, h2m_kind_of(name));
 }
 
 /* The <ol> right inside a footnotes section is only a wrapper. */
@@ -1597,6 +1610,28 @@ static uint32_t h2m_md_opened(h2m *st, const char *name, uint32_t serial)
     return serial;
 }
 
+/* h2m_kind_of for a Markdown element name, remembered by its address. */
+static h2m_kind h2m_md_kind(h2m *st, const char *name)
+{
+    size_t i = ((uintptr_t)name >> 2) & (H2M_MD_KINDS - 1);
+    if (st->md_kinds[i].name != name) {
+        st->md_kinds[i].name = name;
+        st->md_kinds[i].kind = (unsigned char)h2m_kind_of(name);
+    }
+    return (h2m_kind)st->md_kinds[i].kind;
+}
+
+/* h2m_start_event for a Markdown element: its kind comes from the memo
+ * (QUIRE__H2M_NO_FAST_MD: from the table, as for raw HTML). */
+static void h2m_md_start_event(h2m *st, const char *name, const char **atts)
+{
+    if ((quire__h2m_no_fast & QUIRE__H2M_NO_FAST_MD) || st->oom || st->skip || st->collect ||
+        h2m_is_footnote_list(st, name))
+        h2m_start_event(st, (const xmlChar *)name, (const xmlChar **)atts);
+    else
+        h2m_start_kind(st, name, (const xmlChar **)atts, h2m_md_kind(st, name));
+}
+
 uint32_t quire__h2m_md_start(quire__h2m *h, const char *name, const char **atts, uint32_t line,
                              uint32_t col)
 {
@@ -1627,7 +1662,7 @@ uint32_t quire__h2m_md_start(quire__h2m *h, const char *name, const char **atts,
     st->md_mode = true;
     st->md_line = line;
     st->md_col = col;
-    h2m_start_event(st, (const xmlChar *)name, (const xmlChar **)atts);
+    h2m_md_start_event(st, name, atts);
     st->md_mode = false;
     if (st->nframes == before)
         return 0;
@@ -1641,7 +1676,11 @@ void quire__h2m_md_end(quire__h2m *h, uint32_t token)
     if (st->oom || !token || !st->nmds || st->mds[st->nmds - 1].serial != token)
         return;
     const char *name = st->mds[--st->nmds].name;
-    size_t i = h2m_frame_index(st, token), known = h2m_known(st);
+    /* Mostly the element is the innermost one: no search then. */
+    size_t i = st->nframes && st->frames[st->nframes - 1].serial == token
+                   ? st->nframes - 1
+                   : h2m_frame_index(st, token);
+    size_t known = h2m_known(st);
     if (i < st->nframes && i >= known) {
         /* libxml2 never saw it: nothing raw is open above it */
         while (st->nframes > i && !st->oom)

@@ -92,6 +92,9 @@ void quire__h2m_free(quire__h2m *h);
  * Set it before any document is read; 0 in the program. */
 #define QUIRE__H2M_NO_FAST_INLINE (1u << 0)
 #define QUIRE__H2M_NO_FAST_BLOCK (1u << 1)
+/* Markdown elements' kinds looked up in the tag table each time instead
+ * of remembered per document. */
+#define QUIRE__H2M_NO_FAST_MD (1u << 2)
 extern unsigned quire__h2m_no_fast;
 
 /* "YouTube", "Vimeo", or the lower-case host of an embed URL (in arena);

@@ -43,6 +43,7 @@ static const char *const md_extensions[] = {"table", "strikethrough", "autolink"
 
 static pthread_once_t md_once = PTHREAD_ONCE_INIT;
 static cmark_syntax_extension *md_tasklist_ext; /* set once in md_init, read-only after */
+static void md_href_init(void);
 
 /*
  * cmark-gfm and threads.  Its inline parser finds the characters that start
@@ -112,6 +113,7 @@ static void md_init(void)
 {
     /* The extension registry is global in cmark-gfm: fill it once. */
     cmark_gfm_core_extensions_ensure_registered();
+    md_href_init();
     md_tasklist_ext = cmark_find_syntax_extension("tasklist");
     /* Do cmark's calls reach the counting version above? */
     cmark_parser *p = md_parser_new(0, NULL);
@@ -154,16 +156,6 @@ static size_t md_delim_line(const char *p, const char *end, bool closing)
     return (size_t)(q - p) + (q < end ? 1 : 0);
 }
 
-static size_t md_count_lines(const char *s, const char *end)
-{
-    size_t n = 0;
-    while (s < end && (s = memchr(s, '\n', (size_t)(end - s))) != NULL) {
-        n++;
-        s++;
-    }
-    return n;
-}
-
 static int md_split_front_matter(md_split *out, const quire_read_ctx *ctx, const char *data,
                                  size_t len)
 {
@@ -175,6 +167,7 @@ static int md_split_front_matter(md_split *out, const quire_read_ctx *ctx, const
     if (!open || (p + open == end && p[open - 1] != '\n'))
         return QUIRE_OK; /* a lone "---" is a thematic break, not front matter */
     const char *yaml = p + open, *line = yaml;
+    size_t yaml_lines = 0; /* each ends with a newline: the loop found it */
     while (line < end) {
         size_t close = md_delim_line(line, end, true);
         if (close) {
@@ -183,13 +176,15 @@ static int md_split_front_matter(md_split *out, const quire_read_ctx *ctx, const
             out->yaml_len = (size_t)(line - yaml);
             out->body = line + close;
             out->body_len = (size_t)(end - out->body);
-            out->body_offset = (uint32_t)md_count_lines(data, out->body);
-            if (out->body == end && end[-1] != '\n')
-                out->body_offset++; /* closing line without a newline */
+            /* the two delimiter lines and those between; a closing line
+             * without a newline ends the input, and the body is its
+             * (empty) next line all the same */
+            out->body_offset = (uint32_t)(yaml_lines + 2);
             return QUIRE_OK;
         }
         const char *nl = memchr(line, '\n', (size_t)(end - line));
         line = nl ? nl + 1 : end;
+        yaml_lines++;
     }
     quire_diag_add(ctx->diags, QUIRE_SEV_ERROR, MD_COMPONENT, ctx->path, 1, 1,
                    "front matter opened with '---' on line 1 is never closed "
@@ -286,24 +281,36 @@ static void md_void(md_walk *w, const char *name, const char **atts, cmark_node 
     quire__h2m_md_end(w->h, md_start_at(w, name, atts, n));
 }
 
+/* The bytes cmark-gfm's houdini_escape_href leaves as they are; filled
+ * once in md_init (one table lookup a byte instead of a strchr). */
+static bool md_href_safe[256];
+
+static void md_href_init(void)
+{
+    for (unsigned c = 0; c < 256; c++)
+        md_href_safe[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                          (c >= '0' && c <= '9') || (c && strchr("-_.+!*(),%#@?=;:/$~&'", (int)c));
+}
+
 /* The URL as cmark-gfm writes it into href/src (houdini_escape_href), as
  * the HTML parser would read it back: bytes outside the safe set become
- * %XX; '&' and '\'' stay (they were only entity-escaped). */
+ * %XX; '&' and '\'' stay (they were only entity-escaped).  Runs of safe
+ * bytes are copied at once. */
 static const char *md_href(quire_buf *b, const char *url)
 {
     static const char hex[] = "0123456789ABCDEF";
     quire__buf_reset(b);
-    for (const unsigned char *p = (const unsigned char *)(url ? url : ""); *p; p++) {
-        unsigned char c = *p;
-        bool safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    (c && strchr("-_.+!*(),%#@?=;:/$~&'", c));
-        if (safe) {
-            quire__buf_putc(b, (char)c);
-        } else {
-            quire__buf_putc(b, '%');
-            quire__buf_putc(b, hex[c >> 4]);
-            quire__buf_putc(b, hex[c & 15]);
-        }
+    const unsigned char *p = (const unsigned char *)(url ? url : "");
+    for (;;) {
+        const unsigned char *run = p;
+        while (md_href_safe[*p]) /* false for the NUL */
+            p++;
+        quire__buf_put(b, run, (size_t)(p - run));
+        if (!*p)
+            break;
+        const char esc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
+        quire__buf_put(b, esc, 3);
+        p++;
     }
     return quire__buf_cstr(b);
 }
@@ -377,9 +384,8 @@ static const char *md_fn_label(quire_buf *b, cmark_node *n, const char *prefix)
 static const char *const md_heading_names[] = {"h1", "h1", "h2", "h3", "h4", "h5", "h6"};
 
 /* ENTER of a container: open what cmark-gfm's renderer would write. */
-static void md_enter(md_walk *w, cmark_iter *it, cmark_node *n)
+static void md_enter(md_walk *w, cmark_iter *it, cmark_node *n, cmark_node_type t)
 {
-    cmark_node_type t = cmark_node_get_type(n);
     uint32_t a = 0, b = 0;
     const char *atts[9] = {NULL};
     switch (t) {
@@ -530,12 +536,11 @@ static void md_enter(md_walk *w, cmark_iter *it, cmark_node *n)
     md_push(w, a, b);
 }
 
-static void md_exit(md_walk *w, cmark_node *n)
+static void md_exit(md_walk *w, cmark_node *n, cmark_node_type t)
 {
     if (!w->nopen)
         return;
     md_open o = w->open[--w->nopen];
-    cmark_node_type t = cmark_node_get_type(n);
     switch (t) {
     case CMARK_NODE_BLOCK_QUOTE:
         md_cr(w);
@@ -601,10 +606,10 @@ static void md_exit(md_walk *w, cmark_node *n)
 }
 
 /* A leaf (ENTER only). */
-static void md_leaf(md_walk *w, cmark_node *n)
+static void md_leaf(md_walk *w, cmark_node *n, cmark_node_type t)
 {
     const char *atts[5] = {NULL};
-    switch (cmark_node_get_type(n)) {
+    switch (t) {
     case CMARK_NODE_TEXT:
         md_text(w, cmark_node_get_literal(n));
         break;
@@ -652,7 +657,7 @@ static void md_leaf(md_walk *w, cmark_node *n)
     case CMARK_NODE_HTML_BLOCK:
     case CMARK_NODE_HTML_INLINE: {
         const char *lit = cmark_node_get_literal(n);
-        bool block = cmark_node_get_type(n) == CMARK_NODE_HTML_BLOCK;
+        bool block = t == CMARK_NODE_HTML_BLOCK;
         size_t len = lit ? strlen(lit) : 0;
         if (block)
             md_cr(w);
@@ -710,11 +715,12 @@ static int md_build(quire_document *doc, cmark_node *root, uint32_t line_offset,
             cmark_node *n = cmark_iter_get_node(it);
             if (n == root)
                 continue;
+            cmark_node_type t = cmark_node_get_type(n);
             if (ev == CMARK_EVENT_EXIT) {
-                md_exit(&w, n);
+                md_exit(&w, n, t);
                 continue;
             }
-            switch (cmark_node_get_type(n)) {
+            switch (t) {
             case CMARK_NODE_TEXT:
             case CMARK_NODE_SOFTBREAK:
             case CMARK_NODE_LINEBREAK:
@@ -723,14 +729,14 @@ static int md_build(quire_document *doc, cmark_node *root, uint32_t line_offset,
             case CMARK_NODE_THEMATIC_BREAK:
             case CMARK_NODE_HTML_BLOCK:
             case CMARK_NODE_HTML_INLINE:
-                md_leaf(&w, n); /* cmark's iterator gives leaves no EXIT */
+                md_leaf(&w, n, t); /* cmark's iterator gives leaves no EXIT */
                 break;
             case CMARK_NODE_FOOTNOTE_REFERENCE:
-                md_leaf(&w, n); /* a leaf to us, but it gets an EXIT */
+                md_leaf(&w, n, t); /* a leaf to us, but it gets an EXIT */
                 md_push(&w, 0, 0);
                 break;
             default:
-                md_enter(&w, it, n);
+                md_enter(&w, it, n, t);
                 break;
             }
         }
@@ -838,7 +844,8 @@ static void *md_mem_alloc(size_t size)
     return h + 1;
 }
 
-static void *md_mem_calloc(size_t n, size_t size)
+/* Everything calloc does that its fast path below does not. */
+static __attribute__((noinline)) void *md_mem_calloc_slow(size_t n, size_t size)
 {
     if (size && n > SIZE_MAX / size)
         md_mem_oom();
@@ -862,6 +869,30 @@ static void *md_mem_calloc(size_t n, size_t size)
         c->zeroed = to;
     }
     return p;
+}
+
+/* cmark callocs about 430 times a document (nodes, buffers): the common
+ * case, a small block that fits in what the current chunk has zeroed
+ * already, is a bump and two stores, in a function small enough to need
+ * no saved registers.  It gives what md_mem_calloc_slow would. */
+static void *md_mem_calloc(size_t n, size_t size)
+{
+    md_mem *m = md_mem_cur;
+    md_mem_chunk *c = m->chunk;
+    /* n, size < 2^16 keep the product and the rounding far from overflow */
+    if (c && n < 65536 && size < 65536) {
+        size_t need = (sizeof(md_mem_hdr) + n * size + 15) & ~(size_t)15;
+        /* (used passes zeroed when a block grown in place was not zeroed) */
+        if (need <= MD_MEM_BIG && c->zeroed >= c->used && c->zeroed - c->used >= need) {
+            md_mem_hdr *h = (md_mem_hdr *)(c->data + c->used);
+            c->used += need;
+            h->size = n * size;
+            h->big = 0;
+            m->last = (unsigned char *)h;
+            return h + 1;
+        }
+    }
+    return md_mem_calloc_slow(n, size);
 }
 
 static void *md_mem_realloc(void *p, size_t size)

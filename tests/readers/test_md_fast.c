@@ -1,0 +1,555 @@
+/*
+ * test_md_fast.c — the Markdown reader's own shortcuts against the paths
+ * they stand for:
+ *   - Markdown elements' kinds remembered per document (html_to_model.c,
+ *     h2m_md_kind) against the tag table looked up each time
+ *     (QUIRE__H2M_NO_FAST_MD), on random Markdown with raw HTML mixed in,
+ *     with the raw-HTML fast paths on and off;
+ *   - the table-driven href/src escaping (markdown.c, md_href) against
+ *     houdini_escape_href's rule written out byte by byte, on links and
+ *     images to URLs of every byte;
+ *   - the body's first line, counted while the front matter's end is
+ *     sought, against the lines before it;
+ *   - the bump allocator's calloc fast path (markdown.c, md_mem_calloc)
+ *     against cmark-gfm's own allocator: long documents must give the
+ *     model the text cmark-gfm finds when it allocates for itself.
+ * The first compares everything a node holds, positions included.
+ */
+#include "rd_test.h"
+#include "../../src/readers/html_to_model.h"
+
+#include <cmark-gfm-core-extensions.h>
+#include <cmark-gfm.h>
+
+/* ------------------------------------------------------------ helpers */
+
+static uint64_t mf_rng = 0x2545F4914F6CDD1Dull;
+
+static unsigned mf_rand(unsigned n)
+{
+    mf_rng ^= mf_rng << 13;
+    mf_rng ^= mf_rng >> 7;
+    mf_rng ^= mf_rng << 17;
+    return (unsigned)(mf_rng % n);
+}
+
+#define MF_PICK(v) (v)[mf_rand((unsigned)(sizeof(v) / sizeof *(v)))]
+
+static void mf_node(quire_buf *b, const quire_node *n, int depth)
+{
+    quire__buf_printf(b, "%*s%s %u:%u f%x", depth * 2, "", quire_node_type_name(n->type),
+                      n->line, n->column, n->flags);
+    const char *const strs[] = {n->name, n->literal, n->url, n->title, n->info};
+    for (size_t i = 0; i < sizeof strs / sizeof *strs; i++)
+        quire__buf_printf(b, " %zu[%s]", i, strs[i] ? strs[i] : "-");
+    quire__buf_printf(b, " l%d w%d h%d a%d e%d", n->level, n->width, n->height, (int)n->align,
+                      (int)n->embed_kind);
+    for (const quire_attr *a = n->attrs; a; a = a->next)
+        quire__buf_printf(b, " @%s=[%s]", a->name, a->value);
+    quire__buf_putc(b, '\n');
+    for (const quire_node *c = n->first_child; c; c = c->next)
+        mf_node(b, c, depth + 1);
+}
+
+/* The whole model of a Markdown text, diagnostics included (caller frees). */
+static char *mf_dump(const char *text, size_t len, unsigned no_fast)
+{
+    quire_diag_list diags;
+    quire_diag_list_init(&diags);
+    quire_read_ctx ctx = rd_ctx("fast.md", &diags);
+    quire_collection *c = quire_collection_new();
+    quire__h2m_no_fast = no_fast;
+    int rc = quire_reader_find("markdown")->read(&ctx, text, len, c);
+    quire__h2m_no_fast = 0;
+    quire_buf b;
+    quire__buf_init(&b);
+    quire__buf_printf(&b, "rc %d\n", rc);
+    for (size_t i = 0; i < c->count; i++)
+        if (c->docs[i]->body)
+            mf_node(&b, c->docs[i]->body, 0);
+    for (size_t i = 0; i < diags.count; i++)
+        quire__buf_printf(&b, "diag %u:%u %s\n", diags.items[i].line, diags.items[i].column,
+                          diags.items[i].message);
+    quire_collection_free(c);
+    quire_diag_list_free(&diags);
+    return quire__buf_detach(&b, NULL);
+}
+
+/* ------------------------------------------------- random Markdown + HTML */
+
+/* Plain Markdown only: no raw HTML, footnotes or invalid bytes. */
+static bool mf_plain;
+
+static void mf_inline(quire_buf *b, int depth)
+{
+    static const char *const words[] = {
+        "word", "caf\xC3\xA9", "\xE7\x8C\xAB", "a_b", "x*y", "1.", "&amp;", "&copy;", "&#65;",
+        "\\*", "`", "~", "|", "www.example.org", "https://x.org/a?b=1&c=2", "a@b.org",
+        "<b>", "</b>", "<i>", "</i>", "<span class=\"c\">", "</span>", "<br>", "<img src=x>",
+        "<a href=\"#\">", "</a>", "<code>", "</code>", "<script>", "</script>", "<!-- c -->",
+        "<div>", "</div>", "</p>", "<p>", "<u>", "</u>", "<sup>", "</sup>", "<style>",
+        "</em>", "<strong>", "[^1]", "[^n]", "\xFF", "\x01",
+    };
+    int n = 1 + (int)mf_rand(6);
+    for (int i = 0; i < n; i++) {
+        if (i)
+            quire__buf_putc(b, mf_rand(12) ? ' ' : '\n');
+        unsigned k = depth < 3 ? mf_rand(14) : 13;
+        switch (k) {
+        case 0:
+            quire__buf_puts(b, "*");
+            mf_inline(b, depth + 1);
+            quire__buf_puts(b, "*");
+            break;
+        case 1:
+            quire__buf_puts(b, "**");
+            mf_inline(b, depth + 1);
+            quire__buf_puts(b, "**");
+            break;
+        case 2:
+            quire__buf_puts(b, "~~");
+            mf_inline(b, depth + 1);
+            quire__buf_puts(b, "~~");
+            break;
+        case 3:
+            quire__buf_puts(b, "`co de`");
+            break;
+        case 4:
+            quire__buf_puts(b, "[");
+            mf_inline(b, depth + 1);
+            quire__buf_printf(b, "](%s%s)", MF_PICK(((const char *const[]){
+                                                "https://x.org/a b", "<sp ace>", "/p?q=1&r=%20",
+                                                "caf\xC3\xA9", "#frag", ""})),
+                              mf_rand(3) ? "" : " \"a title\"");
+            break;
+        case 5:
+            quire__buf_puts(b, "![alt *e* `c`");
+            quire__buf_puts(b, mf_rand(2) ? "](i.png)" : "](<i m.png> 't')");
+            break;
+        case 6:
+            quire__buf_puts(b, "  \n"); /* hard break */
+            break;
+        default: {
+            const char *w = MF_PICK(words);
+            if (mf_plain && (strchr(w, '<') || strchr(w, '^') || (unsigned char)w[0] >= 0xF0 ||
+                             w[0] == '\x01' || w[0] == '\xFF'))
+                w = "plain";
+            quire__buf_puts(b, w);
+            break;
+        }
+        }
+    }
+}
+
+static void mf_raw_block(quire_buf *b)
+{
+    static const char *const blocks[] = {
+        "<div class=\"note\">\n<p>raw <b>bold</b></p>\n</div>\n",
+        "<div>\n\n*md inside*\n\n</div>\n",
+        "<details><summary>s</summary>\n\nbody\n\n</details>\n",
+        "<table><tr><td>c</td></tr></table>\n",
+        "<iframe src=\"https://www.youtube.com/embed/x\"></iframe>\n",
+        "<figure><img src=\"a.png\"><figcaption>cap</figcaption></figure>\n",
+        "<ul>\n<li>raw item\n",
+        "</ul>\n",
+        "<section>\n",
+        "</section>\n",
+        "<pre>\nraw pre\n</pre>\n",
+        "<script>var a = '<b>';</script>\n",
+        "<!-- more -->\n",
+        "<p>open para\n",
+        "</div>\n",
+        "<blockquote>\n",
+        "</blockquote>\n",
+        "<style>p{}</style>\n",
+        "<textarea>\n",
+        "<hr>\n",
+    };
+    quire__buf_puts(b, MF_PICK(blocks));
+}
+
+static void mf_block(quire_buf *b, int depth, const char *indent)
+{
+    unsigned k = depth < 3 ? mf_rand(14) : 8 + mf_rand(6);
+    switch (k) {
+    case 0:
+    case 1: {
+        const char *mark = MF_PICK(((const char *const[]){"- ", "* ", "1. ", "3) ", "- [ ] ", "- [x] "}));
+        int items = 1 + (int)mf_rand(3);
+        bool loose = mf_rand(3) == 0;
+        for (int i = 0; i < items; i++) {
+            quire__buf_printf(b, "%s%s", indent, mark);
+            mf_inline(b, 1);
+            quire__buf_putc(b, '\n');
+            if (mf_rand(3) == 0) {
+                char sub[64];
+                snprintf(sub, sizeof sub, "%s   ", indent);
+                quire__buf_putc(b, '\n');
+                quire__buf_puts(b, sub);
+                mf_block(b, depth + 1, sub);
+            }
+            if (loose)
+                quire__buf_putc(b, '\n');
+        }
+        break;
+    }
+    case 2: {
+        char sub[64];
+        snprintf(sub, sizeof sub, "%s> ", indent);
+        quire__buf_puts(b, "> ");
+        mf_block(b, depth + 1, sub);
+        break;
+    }
+    case 3:
+        quire__buf_printf(b, "%s ", MF_PICK(((const char *const[]){"#", "##", "###", "######"})));
+        mf_inline(b, 2);
+        quire__buf_putc(b, '\n');
+        break;
+    case 4:
+        quire__buf_printf(b, "```%s\ncode <b>\n%s  more\n%s```\n",
+                          MF_PICK(((const char *const[]){"", "c", "py extra", "x\ty"})), indent,
+                          indent);
+        break;
+    case 5:
+        quire__buf_printf(b, "| a | b |\n%s|:-|-:|\n%s| ", indent, indent);
+        mf_inline(b, 2);
+        quire__buf_printf(b, " | x |\n%s| y |\n", indent);
+        break;
+    case 6:
+        if (mf_plain) {
+            quire__buf_puts(b, "plain\n");
+            break;
+        }
+        quire__buf_puts(b, "[^1]: a note ");
+        mf_inline(b, 2);
+        quire__buf_putc(b, '\n');
+        break;
+    case 7:
+        quire__buf_puts(b, "---\n");
+        break;
+    case 8:
+    case 9:
+        if (!mf_plain) {
+            mf_raw_block(b);
+            break;
+        }
+        /* fall through */
+    default:
+        mf_inline(b, 0);
+        quire__buf_putc(b, '\n');
+        break;
+    }
+}
+
+static char *mf_doc(size_t *len)
+{
+    quire_buf b;
+    quire__buf_init(&b);
+    if (!mf_plain && mf_rand(4) == 0)
+        quire__buf_puts(&b, "---\ntitle: T\n---\n");
+    int blocks = 1 + (int)mf_rand(8);
+    for (int i = 0; i < blocks; i++) {
+        mf_block(&b, 0, "");
+        if (mf_rand(3))
+            quire__buf_putc(&b, '\n');
+    }
+    *len = b.len;
+    return quire__buf_detach(&b, NULL);
+}
+
+/* The kinds remembered per document give what the table gives, with the
+ * raw-HTML fast paths on and off (they change which events reach it). */
+static void test_md_kinds(void)
+{
+    static const unsigned raw_modes[] = {0, QUIRE__H2M_NO_FAST_INLINE | QUIRE__H2M_NO_FAST_BLOCK};
+    int fails = 0;
+    for (int iter = 0; iter < 6000 && fails < 5; iter++) {
+        size_t len;
+        char *md = mf_doc(&len);
+        for (size_t m = 0; m < sizeof raw_modes / sizeof *raw_modes; m++) {
+            char *fast = mf_dump(md, len, raw_modes[m]);
+            char *slow = mf_dump(md, len, raw_modes[m] | QUIRE__H2M_NO_FAST_MD);
+            if (strcmp(fast, slow) != 0 && fails++ < 5)
+                fprintf(stderr, "md kinds: fast and slow differ on:\n%s\n--- fast:\n%s--- slow:\n%s",
+                        md, fast, slow);
+            CHECK(strcmp(fast, slow) == 0);
+            free(fast);
+            free(slow);
+        }
+        free(md);
+    }
+}
+
+/* ------------------------------------------------------------- md_href */
+
+/* houdini_escape_href's rule, byte by byte (what md_href did before its
+ * table): the safe set stays, everything else becomes %XX. */
+static void mf_href_ref(quire_buf *b, const char *url)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    quire__buf_reset(b);
+    for (const unsigned char *p = (const unsigned char *)url; *p; p++) {
+        unsigned char c = *p;
+        bool safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    strchr("-_.+!*(),%#@?=;:/$~&'", c);
+        if (safe) {
+            quire__buf_putc(b, (char)c);
+        } else {
+            quire__buf_putc(b, '%');
+            quire__buf_putc(b, hex[c >> 4]);
+            quire__buf_putc(b, hex[c & 15]);
+        }
+    }
+    quire__buf_cstr(b);
+}
+
+/* The URL cmark-gfm gives the first link or image of md (NULL: none). */
+static char *mf_cmark_url(const char *md)
+{
+    cmark_node *root = cmark_parse_document(md, strlen(md), CMARK_OPT_UNSAFE);
+    char *url = NULL;
+    cmark_iter *it = cmark_iter_new(root);
+    cmark_event_type ev;
+    while (!url && (ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+        cmark_node *n = cmark_iter_get_node(it);
+        cmark_node_type t = cmark_node_get_type(n);
+        if (ev == CMARK_EVENT_ENTER && (t == CMARK_NODE_LINK || t == CMARK_NODE_IMAGE))
+            url = strdup(cmark_node_get_url(n) ? cmark_node_get_url(n) : "");
+    }
+    cmark_iter_free(it);
+    cmark_node_free(root);
+    return url;
+}
+
+static const quire_node *mf_find_url(const quire_node *n)
+{
+    if (n->type == QUIRE_NODE_LINK || n->type == QUIRE_NODE_IMAGE)
+        return n;
+    for (const quire_node *c = n->first_child; c; c = c->next) {
+        const quire_node *f = mf_find_url(c);
+        if (f)
+            return f;
+    }
+    return NULL;
+}
+
+/* Every byte 0x01..0xFF (as valid UTF-8 where it must be) at every place
+ * of URLs up to 40 bytes, in links and images. */
+static void test_href_every_byte(void)
+{
+    quire_buf want, md;
+    quire__buf_init(&want);
+    quire__buf_init(&md);
+    int fails = 0;
+    for (unsigned c = 1; c < 256 && fails < 5; c++) {
+        char ins[8];
+        if (c < 0x80)
+            snprintf(ins, sizeof ins, "%c", (char)c);
+        else /* U+0080..U+00FF: the bytes C2/C3 and 80..BF both appear */
+            snprintf(ins, sizeof ins, "%c%c", (char)(0xC0 | (c >> 6)), (char)(0x80 | (c & 0x3F)));
+        if (c == '\n' || c == '\r' || c == '<' || c == '>' || c == '\\')
+            continue; /* they end or change the destination <...> */
+        if ((c < 0x20 && c != '\t') || c == 0x7F)
+            continue; /* the reader replaces them before cmark sees them */
+        for (size_t len = 0; len <= 40; len += 1 + len / 8) {
+            for (size_t at = 0; at <= len; at += 1 + len / 5) {
+                for (int img = 0; img < 2; img++) {
+                    quire__buf_reset(&md);
+                    quire__buf_puts(&md, img ? "![i](<" : "[l](<");
+                    for (size_t i = 0; i < len; i++) {
+                        if (i == at)
+                            quire__buf_puts(&md, ins);
+                        quire__buf_putc(&md, (char)("az09-/~ &?="[i % 11]));
+                    }
+                    if (at == len)
+                        quire__buf_puts(&md, ins);
+                    quire__buf_puts(&md, ">)\n");
+                    const char *text = quire__buf_cstr(&md);
+                    char *url = mf_cmark_url(text);
+                    if (!url)
+                        continue; /* not a link after all (a control byte) */
+                    mf_href_ref(&want, url);
+                    quire_diag_list diags;
+                    quire_diag_list_init(&diags);
+                    quire_read_ctx ctx = rd_ctx("href.md", &diags);
+                    quire_collection *col;
+                    quire_document *doc;
+                    rd_read("markdown", &ctx, text, &col, &doc);
+                    const quire_node *n = doc && doc->body ? mf_find_url(doc->body) : NULL;
+                    const char *got = n ? n->url : NULL;
+                    if (!got || strcmp(got, want.data ? want.data : "") != 0) {
+                        if (fails++ < 5)
+                            fprintf(stderr, "href of %s: got [%s], want [%s]\n", text,
+                                    got ? got : "(none)", want.data ? want.data : "");
+                    }
+                    free(url);
+                    quire_collection_free(col);
+                    quire_diag_list_free(&diags);
+                }
+            }
+        }
+    }
+    CHECK_INT(fails, 0);
+    quire__buf_free(&want);
+    quire__buf_free(&md);
+}
+
+/* ------------------------------------------------------- md_mem_calloc */
+
+/* The literals of TEXT, CODE, CODE_BLOCK (and IMAGE: its alt text) in
+ * document order, blanks left out (the model trims and splits them). */
+static void mf_put_dense(quire_buf *b, const char *s)
+{
+    for (; s && *s; s++)
+        if (*s != ' ' && *s != '\n' && *s != '\t' && *s != '\r')
+            quire__buf_putc(b, *s);
+}
+
+static void mf_model_text(quire_buf *b, const quire_node *n)
+{
+    if (n->type == QUIRE_NODE_TEXT || n->type == QUIRE_NODE_CODE ||
+        n->type == QUIRE_NODE_CODE_BLOCK || n->type == QUIRE_NODE_IMAGE)
+        mf_put_dense(b, n->literal);
+    for (const quire_node *c = n->first_child; c; c = c->next)
+        mf_model_text(b, c);
+}
+
+/* The same, from a tree cmark-gfm builds with its own allocator. */
+static void mf_cmark_text(quire_buf *b, const char *md, size_t len)
+{
+    cmark_gfm_core_extensions_ensure_registered();
+    cmark_parser *p = cmark_parser_new(CMARK_OPT_UNSAFE | CMARK_OPT_FOOTNOTES);
+    static const char *const exts[] = {"table", "strikethrough", "autolink", "tasklist"};
+    for (size_t i = 0; i < sizeof exts / sizeof *exts; i++)
+        cmark_parser_attach_syntax_extension(p, cmark_find_syntax_extension(exts[i]));
+    cmark_parser_feed(p, md, len);
+    cmark_node *root = cmark_parser_finish(p);
+    cmark_iter *it = cmark_iter_new(root);
+    cmark_event_type ev;
+    while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+        cmark_node *n = cmark_iter_get_node(it);
+        cmark_node_type t = cmark_node_get_type(n);
+        if (ev == CMARK_EVENT_ENTER &&
+            (t == CMARK_NODE_TEXT || t == CMARK_NODE_CODE || t == CMARK_NODE_CODE_BLOCK))
+            mf_put_dense(b, cmark_node_get_literal(n));
+    }
+    cmark_iter_free(it);
+    cmark_node_free(root);
+    cmark_parser_free(p);
+}
+
+/* Long plain documents (many 64 KiB chunks and zeroed runs, literals big
+ * enough to be allocated alone) read through the reader, whose cmark
+ * parse uses the bump allocator: the model holds the text cmark-gfm
+ * finds with its own allocator, in the same order. */
+static void test_bump_allocator(void)
+{
+    mf_plain = true;
+    for (int iter = 0; iter < 24; iter++) {
+        quire_buf b;
+        quire__buf_init(&b);
+        quire__buf_puts(&b, "Start.\n\n"); /* a first "---" would open front matter */
+        while (b.len < (size_t)(2000 + iter * 9000)) {
+            size_t len;
+            char *d = mf_doc(&len);
+            quire__buf_puts(&b, d); /* (plain: no front matter) */
+            quire__buf_puts(&b, "\n\n");
+            if (iter % 4 == 3) /* a paragraph bigger than MD_MEM_BIG */
+                for (int k = 0; k < 4000; k++)
+                    quire__buf_puts(&b, k % 13 == 12 ? "word\n" : "word ");
+            free(d);
+        }
+        quire__buf_puts(&b, "\n");
+        quire_diag_list diags;
+        quire_diag_list_init(&diags);
+        quire_read_ctx ctx = rd_ctx("long.md", &diags);
+        quire_collection *col;
+        quire_document *doc;
+        rd_read("markdown", &ctx, quire__buf_cstr(&b), &col, &doc);
+        quire_buf got, want;
+        quire__buf_init(&got);
+        quire__buf_init(&want);
+        if (doc && doc->body)
+            mf_model_text(&got, doc->body);
+        mf_cmark_text(&want, b.data, b.len);
+        const char *g = quire__buf_cstr(&got), *w = quire__buf_cstr(&want);
+        if (strcmp(g, w) != 0) {
+            size_t d = 0;
+            while (g[d] && g[d] == w[d])
+                d++;
+            fprintf(stderr, "bump allocator: model text differs at %zu:\n got  %.80s\n want %.80s\n",
+                    d, g + d, w + d);
+        }
+        CHECK(strcmp(g, w) == 0);
+        CHECK(w[0] != '\0');
+        quire__buf_free(&got);
+        quire__buf_free(&want);
+        quire_collection_free(col);
+        quire_diag_list_free(&diags);
+        quire__buf_free(&b);
+    }
+    mf_plain = false;
+}
+
+/* ------------------------------------------------- front matter lines */
+
+/* The body's first line, counted while the closing delimiter is sought
+ * (md_split_front_matter), is the line after the closing one: checked for
+ * every number of YAML lines up to 6 (blank ones too), every closing form,
+ * LF and CRLF, with and without a BOM and a body. */
+static void test_body_line(void)
+{
+    static const char *const closings[] = {"---", "...", "---  ", "...\t"};
+    int bad = 0;
+    for (int bom = 0; bom < 2; bom++)
+        for (int crlf = 0; crlf < 2; crlf++)
+            for (int k = 0; k <= 6; k++)
+                for (size_t c = 0; c < sizeof closings / sizeof *closings; c++)
+                    for (int body = 0; body < 3; body++) {
+                        const char *nl = crlf ? "\r\n" : "\n";
+                        quire_buf b;
+                        quire__buf_init(&b);
+                        if (bom)
+                            quire__buf_puts(&b, "\xEF\xBB\xBF");
+                        quire__buf_printf(&b, "---%s", nl);
+                        for (int i = 0; i < k; i++) {
+                            if (i % 3 != 2) /* every third line blank */
+                                quire__buf_printf(&b, "k%d: v", i);
+                            quire__buf_puts(&b, nl);
+                        }
+                        quire__buf_puts(&b, closings[c]);
+                        if (body)
+                            quire__buf_printf(&b, "%s%sHello%s", nl, body == 2 ? nl : "", nl);
+                        quire_diag_list diags;
+                        quire_diag_list_init(&diags);
+                        quire_read_ctx ctx = rd_ctx("fm.md", &diags);
+                        quire_collection *col;
+                        quire_document *doc;
+                        rd_read("markdown", &ctx, quire__buf_cstr(&b), &col, &doc);
+                        uint32_t want = (uint32_t)k + 3;
+                        const quire_node *para = doc && doc->body ? doc->body->first_child : NULL;
+                        uint32_t want_para = want + (body == 2);
+                        if (!doc || doc->body_line != want ||
+                            (body && (!para || para->line != want_para))) {
+                            if (bad++ < 5)
+                                fprintf(stderr, "body line of [%s]: %u (para %u), want %u (%u)\n",
+                                        b.data, doc ? doc->body_line : 0, para ? para->line : 0,
+                                        want, want_para);
+                        }
+                        quire_collection_free(col);
+                        quire_diag_list_free(&diags);
+                        quire__buf_free(&b);
+                    }
+    CHECK_INT(bad, 0);
+}
+
+int main(void)
+{
+    test_body_line();
+    test_md_kinds();
+    test_href_every_byte();
+    test_bump_allocator();
+    if (rd_failures)
+        fprintf(stderr, "%d check(s) failed\n", rd_failures);
+    return rd_failures ? 1 : 0;
+}
