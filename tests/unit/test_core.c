@@ -383,6 +383,31 @@ static quire_node *add(quire_arena *a, quire_node *parent, quire_node_type t)
     return n;
 }
 
+/* A text node carries its text in the same allocation: every length, any
+ * bytes, terminated, and not overlapped by what the arena hands out next. */
+static void test_text_nodes(void)
+{
+    quire_arena *a = quire_arena_new();
+    char src[700];
+    uint64_t x = 88172645463325252ull;
+    for (size_t len = 0; len < sizeof src; len++) {
+        for (size_t k = 0; k < len; k++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            src[k] = (char)(x % 5 ? 'a' + x % 26 : (x >> 8) & 0xff);
+        }
+        quire_node *n = quire_node_new_text(a, src, len, 7, (uint32_t)len + 1);
+        CHECK(n && n->type == QUIRE_NODE_TEXT && n->line == 7 && n->column == len + 1);
+        if (!n)
+            break;
+        CHECK(!n->parent && !n->first_child && !n->next && !n->attrs);
+        memset(quire_arena_alloc(a, 1 + len % 40), 0x55, 1 + len % 40);
+        CHECK(memcmp(n->literal, src, len) == 0 && n->literal[len] == '\0');
+    }
+    CHECK(quire_node_new_text(a, NULL, 0, 1, 1) == NULL);
+    CHECK(quire_node_new_text(a, "x", SIZE_MAX, 1, 1) == NULL);
+    quire_arena_free(a);
+}
+
 static void test_nodes_and_render(void)
 {
     quire_document *doc = quire_document_new();
@@ -1050,6 +1075,7 @@ int main(void)
     test_arena_zero_and_strings();
     test_clone_fidelity();
     test_clone_shared();
+    test_text_nodes();
     test_nodes_and_render();
     test_text_escapers();
     test_paths_and_sinks();
