@@ -199,6 +199,11 @@ static void epub_put_escaped(quire_buf *b, const char *s, size_t n, unsigned cha
     quire__buf_put(b, s + run, n - run);
 }
 
+void quire__epub_put_escaped(quire_buf *b, const char *s, size_t n, bool attr)
+{
+    epub_put_escaped(b, s, n, attr ? 2 : 1);
+}
+
 /* An element or attribute name: a few bytes, not worth strlen and memcpy. */
 static inline void epub_put_name(quire_buf *b, const char *name)
 {
