@@ -1680,6 +1680,8 @@ int quire__epub_chapter_prepare(const epub_state *st, const quire_document *doc,
 
     quire_buf xb;
     quire__buf_init(&xb);
+    /* most chapters fit: no doubling from the default size on the way */
+    quire__buf_reserve(&xb, 8192);
     if ((rc = quire__epub_dom_write(d, &xb))) {
         quire__buf_free(&xb);
         goto done;
