@@ -160,25 +160,32 @@ static const char *epub_ref(char c)
     }
 }
 
+#ifdef __SSE2__
+/* A mask of the bytes of s[0..16) that need a reference ('<' | 2 is '>', so
+ * one comparison finds both). */
+static inline unsigned epub_esc_mask(const char *s, unsigned char which)
+{
+    const __m128i amp = _mm_set1_epi8('&'), angle = _mm_set1_epi8('>'), two = _mm_set1_epi8(2),
+                  cr = _mm_set1_epi8('\r'), quot = _mm_set1_epi8('"'), tab = _mm_set1_epi8('\t'),
+                  lf = _mm_set1_epi8('\n');
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+    __m128i m = _mm_or_si128(_mm_cmpeq_epi8(v, amp), _mm_cmpeq_epi8(_mm_or_si128(v, two), angle));
+    m = _mm_or_si128(m, _mm_cmpeq_epi8(v, cr));
+    if (which & 2)
+        m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(v, quot),
+                                         _mm_or_si128(_mm_cmpeq_epi8(v, tab),
+                                                      _mm_cmpeq_epi8(v, lf))));
+    return (unsigned)_mm_movemask_epi8(m);
+}
+#endif
+
 static void epub_put_escaped(quire_buf *b, const char *s, size_t n, unsigned char which)
 {
     size_t run = 0, i = 0;
 #ifdef __SSE2__
-    /* sixteen bytes at a time: a mask of the bytes that need a reference
-     * ('<' | 2 is '>', so one comparison finds both) */
-    const __m128i amp = _mm_set1_epi8('&'), angle = _mm_set1_epi8('>'), two = _mm_set1_epi8(2),
-                  cr = _mm_set1_epi8('\r'), quot = _mm_set1_epi8('"'), tab = _mm_set1_epi8('\t'),
-                  lf = _mm_set1_epi8('\n');
+    /* sixteen bytes at a time */
     while (i + 16 <= n) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-        __m128i m = _mm_or_si128(_mm_cmpeq_epi8(v, amp),
-                                 _mm_cmpeq_epi8(_mm_or_si128(v, two), angle));
-        m = _mm_or_si128(m, _mm_cmpeq_epi8(v, cr));
-        if (which & 2)
-            m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(v, quot),
-                                             _mm_or_si128(_mm_cmpeq_epi8(v, tab),
-                                                          _mm_cmpeq_epi8(v, lf))));
-        unsigned mask = (unsigned)_mm_movemask_epi8(m);
+        unsigned mask = epub_esc_mask(s + i, which);
         if (!mask) {
             i += 16;
             continue;
@@ -187,6 +194,19 @@ static void epub_put_escaped(quire_buf *b, const char *s, size_t n, unsigned cha
         quire__buf_put(b, s + run, i - run);
         quire__buf_puts(b, epub_ref(s[i]));
         run = ++i;
+    }
+    if (i < n && n >= 16) {
+        /* the tail: the last sixteen bytes again, those before i masked
+         * off (byte by byte, tails were a fifth of the serializer) */
+        size_t base = n - 16;
+        unsigned mask = epub_esc_mask(s + base, which) & ~((1u << (i - base)) - 1);
+        for (; mask; mask &= mask - 1) {
+            size_t j = base + (size_t)__builtin_ctz(mask);
+            quire__buf_put(b, s + run, j - run);
+            quire__buf_puts(b, epub_ref(s[j]));
+            run = j + 1;
+        }
+        i = n;
     }
 #endif
     for (; i < n; i++) {
@@ -199,11 +219,47 @@ static void epub_put_escaped(quire_buf *b, const char *s, size_t n, unsigned cha
     quire__buf_put(b, s + run, n - run);
 }
 
-/* An element or attribute name: a few bytes, not worth strlen and memcpy. */
-static inline void epub_put_name(quire_buf *b, const char *name)
+void quire__epub_put_escaped(quire_buf *b, const char *s, size_t n, bool attr)
 {
-    for (; *name; name++)
-        quire__buf_putc(b, *name);
+    epub_put_escaped(b, s, n, attr ? 2 : 1);
+}
+
+/* Where the next n bytes go (room for them and the NUL made), or NULL when
+ * out of memory.  Tags are written through it in one go: a quire__buf_putc
+ * per byte of '<', name and '>' was a third of the serializer. */
+static inline char *epub_room(quire_buf *b, size_t n)
+{
+    if (b->len + n + 1 > b->cap && !quire__buf_reserve(b, n))
+        return NULL;
+    return b->data + b->len;
+}
+
+/* pre, name, post (np and nq bytes long).  Names are a few bytes, not worth
+ * strlen and memcpy: copied up to EPUB_NAME_FAST bytes in place, the rest
+ * (none of the names the writer uses) appended the plain way. */
+#define EPUB_NAME_FAST 24
+static void epub_put_tag(quire_buf *b, const char *pre, size_t np, const char *name,
+                         const char *post, size_t nq)
+{
+    char *p = epub_room(b, np + EPUB_NAME_FAST + nq);
+    if (!p)
+        return;
+    for (size_t i = 0; i < np; i++)
+        *p++ = pre[i];
+    size_t k = 0;
+    for (; k < EPUB_NAME_FAST && name[k]; k++)
+        p[k] = name[k];
+    p += k;
+    if (name[k]) {
+        b->len += np + k;
+        quire__buf_puts(b, name + k);
+        quire__buf_put(b, post, nq);
+        return;
+    }
+    for (size_t i = 0; i < nq; i++)
+        *p++ = post[i];
+    *p = '\0';
+    b->len += np + k + nq;
 }
 
 static bool epub_void_name(const char *name)
@@ -219,11 +275,12 @@ static bool epub_void_name(const char *name)
     }
 }
 
+/* pre and post: literals */
+#define EPUB_TAG(b, pre, name, post) epub_put_tag(b, pre, sizeof pre - 1, name, post, sizeof post - 1)
+
 static void epub_put_close(quire_buf *b, const epub_node *n)
 {
-    quire__buf_put(b, "</", 2);
-    epub_put_name(b, n->name);
-    quire__buf_putc(b, '>');
+    EPUB_TAG(b, "</", n->name, ">");
 }
 
 int quire__epub_dom_write(const epub_node *root, quire_buf *b)
@@ -235,12 +292,9 @@ int quire__epub_dom_write(const epub_node *root, quire_buf *b)
         if (n->type == XML_TEXT_NODE) {
             epub_put_escaped(b, n->content, n->len, 1);
         } else {
-            quire__buf_putc(b, '<');
-            epub_put_name(b, n->name);
+            EPUB_TAG(b, "<", n->name, "");
             for (const epub_attr *a = n->attrs; a; a = a->next) {
-                quire__buf_putc(b, ' ');
-                epub_put_name(b, a->name);
-                quire__buf_put(b, "=\"", 2);
+                EPUB_TAG(b, " ", a->name, "=\"");
                 epub_put_escaped(b, a->value, strlen(a->value), 2);
                 quire__buf_putc(b, '"');
             }
@@ -249,12 +303,10 @@ int quire__epub_dom_write(const epub_node *root, quire_buf *b)
                 n = n->children;
                 continue;
             }
-            if (epub_void_name(n->name)) {
+            if (epub_void_name(n->name))
                 quire__buf_put(b, "/>", 2);
-            } else {
-                quire__buf_putc(b, '>');
-                epub_put_close(b, n);
-            }
+            else
+                EPUB_TAG(b, "></", n->name, ">"); /* <p></p>: see the top */
         }
         /* up until there is a next sibling, closing what is finished */
         while (n != root && !n->next) {

@@ -274,6 +274,9 @@ bool quire__epub_dom_set(epub_node *el, const char *name, const char *value);
 void quire__epub_dom_unset(epub_node *el, const char *name);
 /** n is an element named name. */
 bool quire__epub_dom_is(const epub_node *n, const char *name);
+/** s[0..n) escaped the way xmlSaveDoc escapes text (& < > and CR) or, when
+ *  attr, attribute values (also " TAB LF); appended to b. */
+void quire__epub_put_escaped(quire_buf *b, const char *s, size_t n, bool attr);
 /** The XML declaration, the doctype and the tree, appended to b. */
 int quire__epub_dom_write(const epub_node *root, quire_buf *b);
 
@@ -308,6 +311,16 @@ void quire__epub_fix_empty(xmlNodePtr root);
 /** Write the whole book (container, package, nav, ncx, css, cover, chapters,
  *  images) into ctx->out. */
 int quire__epub_finish(epub_state *st);
+
+/** The package document, nav and NCX of the book whose chapters go in
+ *  `order`, appended to b (the bytes xmlSaveDoc wrote for them as libxml2
+ *  trees); ar holds cleaned copies of text.  QUIRE_ERR_NOMEM or QUIRE_OK.
+ *  Internal to epub_package.c; exposed for its tests. */
+int quire__epub_opf(const epub_state *st, quire_arena *ar, const size_t *order, const char *uid,
+                    quire_buf *b);
+int quire__epub_nav(const epub_state *st, quire_arena *ar, const size_t *order, quire_buf *b);
+int quire__epub_ncx(const epub_state *st, quire_arena *ar, const size_t *order, const char *uid,
+                    quire_buf *b);
 
 /** The built-in stylesheet. */
 extern const char quire__epub_default_css[];

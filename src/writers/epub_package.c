@@ -64,9 +64,37 @@ const char quire__epub_default_css[] =
 
 /* ------------------------------------------------------------------ helpers */
 
-static void epub_file_name(char *buf, size_t n, size_t chapter)
+/* v in decimal, at least `width` digits (zero-padded), into out (24 bytes
+ * hold any size_t); returns the length.  The package names thousands of
+ * chapters three times each: snprintf was a tenth of the end. */
+static size_t epub_fmt_num(char *out, size_t v, int width)
 {
-    snprintf(buf, n, "ch%05zu.xhtml", chapter + 1);
+    char tmp[24];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while ((int)n < width)
+        tmp[n++] = '0';
+    for (size_t i = 0; i < n; i++)
+        out[i] = tmp[n - 1 - i];
+    out[n] = '\0';
+    return n;
+}
+
+static void epub_put_num(quire_buf *b, size_t v, int width)
+{
+    char d[24];
+    quire__buf_put(b, d, epub_fmt_num(d, v, width));
+}
+
+/* "ch00042.xhtml" for chapter index 41 (snprintf's "ch%05zu.xhtml"). */
+static void epub_file_name(char *buf, size_t chapter)
+{
+    memcpy(buf, "ch", 2);
+    size_t n = 2 + epub_fmt_num(buf + 2, chapter + 1, 5);
+    memcpy(buf + n, ".xhtml", sizeof ".xhtml");
 }
 
 static bool epub_blank(const char *s)
@@ -77,26 +105,71 @@ static bool epub_blank(const char *s)
     return true;
 }
 
-/* An element with (XML-cleaned) text, or nothing when the text is blank:
- * empty dc: elements are errors. */
-static xmlNodePtr epub_text_el(quire_arena *a, xmlNodePtr parent, xmlNsPtr ns,
-                               const char *name, const char *text)
+/*
+ * Writing XML directly.  The package document, nav and NCX used to be
+ * libxml2 trees given to xmlSaveDoc: a malloc per node, attribute and string
+ * and a generic serializer, most of the end of a large book.  They are flat
+ * and made of trusted names, so they are written straight into a buffer,
+ * with the bytes xmlSaveDoc wrote (escaping of epub_dom.c, empty elements
+ * as <x/>, XHTML elements other than void ones as <x></x>, one '\n' after
+ * the root).  tests/epub/test_epub_package.c holds them to the libxml2
+ * trees on hostile inputs.
+ */
+#define EPUB_XML_DECL "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+
+static void epub_x_attr(quire_buf *b, const char *name, const char *value)
 {
-    if (!text || epub_blank(text))
-        return NULL;
-    xmlNodePtr el = xmlNewDocNode(parent->doc, ns, BAD_CAST name, NULL);
-    xmlAddChild(parent, el);
-    xmlAddChild(el, xmlNewDocText(parent->doc, BAD_CAST quire__xml_clean(a, text)));
-    return el;
+    quire__buf_putc(b, ' ');
+    quire__buf_puts(b, name);
+    quire__buf_put(b, "=\"", 2);
+    if (value)
+        quire__epub_put_escaped(b, value, strlen(value), true);
+    quire__buf_putc(b, '"');
 }
 
-static xmlNodePtr epub_meta(quire_arena *a, xmlNodePtr md, xmlNsPtr ns, const char *property,
-                            const char *text)
+/* <name a1="v1" ... (no '>'); attrs: name, value pairs ending in NULL */
+static void epub_x_open(quire_buf *b, const char *name, const char *const *attrs)
 {
-    xmlNodePtr m = epub_text_el(a, md, ns, "meta", text);
-    if (m)
-        xmlSetProp(m, BAD_CAST "property", BAD_CAST property);
-    return m;
+    quire__buf_putc(b, '<');
+    quire__buf_puts(b, name);
+    for (; attrs && attrs[0]; attrs += 2)
+        epub_x_attr(b, attrs[0], attrs[1]);
+}
+
+static void epub_x_close(quire_buf *b, const char *name)
+{
+    quire__buf_put(b, "</", 2);
+    quire__buf_puts(b, name);
+    quire__buf_putc(b, '>');
+}
+
+/* Text cleaned of characters XML forbids, escaped. */
+static void epub_x_text(quire_buf *b, quire_arena *a, const char *text)
+{
+    const char *c = quire__xml_clean(a, text ? text : "");
+    if (!c)
+        b->oom = true;
+    else
+        quire__epub_put_escaped(b, c, strlen(c), false);
+}
+
+/* An element with (XML-cleaned) text, or nothing when the text is blank:
+ * empty dc: elements are errors. */
+static bool epub_x_text_el(quire_buf *b, quire_arena *a, const char *name, const char *text,
+                           const char *const *attrs)
+{
+    if (!text || epub_blank(text))
+        return false;
+    epub_x_open(b, name, attrs);
+    quire__buf_putc(b, '>');
+    epub_x_text(b, a, text);
+    epub_x_close(b, name);
+    return true;
+}
+
+static void epub_x_meta(quire_buf *b, quire_arena *a, const char *property, const char *text)
+{
+    epub_x_text_el(b, a, "meta", text, (const char *const[]){"property", property, NULL});
 }
 
 static bool epub_is_default_title(const char *t)
@@ -185,93 +258,104 @@ static int epub_sort(const epub_state *st, size_t *order)
 
 /* ------------------------------------------------------------------ package document */
 
-static xmlDocPtr epub_opf(epub_state *st, quire_arena *ar, const size_t *order,
-                          const char *uid)
+/* dc:creator with its role; false when the name is blank */
+static bool epub_x_creator(quire_buf *b, quire_arena *a, const char *name, size_t n)
+{
+    char id[40] = "creator", ref[40] = "#creator";
+    epub_fmt_num(id + 7, n, 0);
+    epub_fmt_num(ref + 8, n, 0);
+    if (!epub_x_text_el(b, a, "dc:creator", name, (const char *const[]){"id", id, NULL}))
+        return false;
+    epub_x_text_el(b, a, "meta", "aut",
+                   (const char *const[]){"property", "role", "refines", ref, "scheme",
+                                         "marc:relators", NULL});
+    return true;
+}
+
+static void epub_x_item(quire_buf *b, const char *id, const char *href, const char *type,
+                        const char *props)
+{
+    epub_x_open(b, "item",
+                (const char *const[]){"id", id, "href", href, "media-type", type,
+                                      props ? "properties" : NULL, props, NULL});
+    quire__buf_put(b, "/>", 2);
+}
+
+static void epub_x_reference(quire_buf *b, const char *type, const char *title, const char *href)
+{
+    epub_x_open(b, "reference",
+                (const char *const[]){"type", type, "title", title, "href", href, NULL});
+    quire__buf_put(b, "/>", 2);
+}
+
+int quire__epub_opf(const epub_state *st, quire_arena *ar, const size_t *order, const char *uid,
+                    quire_buf *b)
 {
     const quire_writer_ctx *ctx = st->ctx;
     const quire_site *site = ctx->site;
-    xmlDocPtr d = xmlNewDoc(BAD_CAST "1.0");
-    xmlNodePtr pkg = xmlNewDocNode(d, NULL, BAD_CAST "package", NULL);
-    xmlDocSetRootElement(d, pkg);
-    xmlNsPtr ns = xmlNewNs(pkg, BAD_CAST EPUB_OPF_NS, NULL);
-    xmlSetNs(pkg, ns);
-    xmlSetProp(pkg, BAD_CAST "version", BAD_CAST "3.0");
-    xmlSetProp(pkg, BAD_CAST "unique-identifier", BAD_CAST "uid");
-    xmlNodeSetLang(pkg, BAD_CAST st->language);
+    quire__buf_puts(b, EPUB_XML_DECL);
+    epub_x_open(b, "package",
+                (const char *const[]){"xmlns", EPUB_OPF_NS, "version", "3.0",
+                                      "unique-identifier", "uid", "xml:lang", st->language,
+                                      NULL});
+    quire__buf_puts(b, "><metadata xmlns:dc=\"" EPUB_DC_NS "\">");
 
-    xmlNodePtr md = xmlNewDocNode(d, ns, BAD_CAST "metadata", NULL);
-    xmlAddChild(pkg, md);
-    xmlNsPtr dc = xmlNewNs(md, BAD_CAST EPUB_DC_NS, BAD_CAST "dc");
-
-    xmlSetProp(epub_text_el(ar, md, dc, "identifier", uid), BAD_CAST "id", BAD_CAST "uid");
-    xmlSetProp(epub_text_el(ar, md, dc, "title", epub_book_title(st)), BAD_CAST "id",
-               BAD_CAST "title");
-    epub_text_el(ar, md, dc, "language", st->language);
+    epub_x_text_el(b, ar, "dc:identifier", uid, (const char *const[]){"id", "uid", NULL});
+    epub_x_text_el(b, ar, "dc:title", epub_book_title(st),
+                   (const char *const[]){"id", "title", NULL});
+    epub_x_text_el(b, ar, "dc:language", st->language, NULL);
 
     /* creators: the site's authors, else the documents' */
     size_t nc = 0;
-    for (size_t i = 0; i < site->n_authors; i++) {
-        xmlNodePtr c = epub_text_el(ar, md, dc, "creator", site->authors[i].name);
-        if (c) {
-            char *id = quire_arena_printf(ar, "creator%zu", ++nc);
-            xmlSetProp(c, BAD_CAST "id", BAD_CAST id);
-            xmlNodePtr r = epub_meta(ar, md, ns, "role", "aut");
-            xmlSetProp(r, BAD_CAST "refines", BAD_CAST quire_arena_printf(ar, "#%s", id));
-            xmlSetProp(r, BAD_CAST "scheme", BAD_CAST "marc:relators");
-        }
-    }
-    if (!nc) {
-        for (size_t i = 0; i < st->creators.count; i++) {
-            xmlNodePtr c = epub_text_el(ar, md, dc, "creator", st->creators.items[i]);
-            if (c) {
-                char *id = quire_arena_printf(ar, "creator%zu", ++nc);
-                xmlSetProp(c, BAD_CAST "id", BAD_CAST id);
-                xmlNodePtr r = epub_meta(ar, md, ns, "role", "aut");
-                xmlSetProp(r, BAD_CAST "refines", BAD_CAST quire_arena_printf(ar, "#%s", id));
-                xmlSetProp(r, BAD_CAST "scheme", BAD_CAST "marc:relators");
-            }
-        }
-    }
+    for (size_t i = 0; i < site->n_authors; i++)
+        if (epub_x_creator(b, ar, site->authors[i].name, nc + 1))
+            nc++;
+    if (!nc)
+        for (size_t i = 0; i < st->creators.count; i++)
+            if (epub_x_creator(b, ar, st->creators.items[i], nc + 1))
+                nc++;
 
     /* dc:date: the document's own date for a one-document book, else the build date */
     const quire_date *pd = st->n_chapters == 1 && st->first_published.set ? &st->first_published
                                                                           : &ctx->updated;
-    if (pd->set && pd->year >= 1 && pd->year <= 9999)
-        epub_text_el(ar, md, dc, "date",
-                     quire_arena_printf(ar, "%04d-%02u-%02u", pd->year, pd->month, pd->day));
+    char when[64];
+    if (pd->set && pd->year >= 1 && pd->year <= 9999) {
+        snprintf(when, sizeof when, "%04d-%02u-%02u", pd->year, pd->month, pd->day);
+        epub_x_text_el(b, ar, "dc:date", when, NULL);
+    }
     for (size_t i = 0; i < st->subjects.count; i++)
-        epub_text_el(ar, md, dc, "subject", st->subjects.items[i]);
+        epub_x_text_el(b, ar, "dc:subject", st->subjects.items[i], NULL);
     const char *desc = site->description;
     if ((!desc || epub_blank(desc)) && st->n_chapters == 1)
         desc = st->first_summary;
-    epub_text_el(ar, md, dc, "description", desc);
-    epub_text_el(ar, md, dc, "publisher", site->publisher);
-    epub_text_el(ar, md, dc, "rights", site->rights);
+    epub_x_text_el(b, ar, "dc:description", desc, NULL);
+    epub_x_text_el(b, ar, "dc:publisher", site->publisher, NULL);
+    epub_x_text_el(b, ar, "dc:rights", site->rights, NULL);
 
     quire_date m = quire_date_from_epoch(ctx->updated.set ? quire_date_epoch(&ctx->updated) : 0);
-    epub_meta(ar, md, ns, "dcterms:modified",
-              quire_arena_printf(ar, "%04d-%02u-%02uT%02u:%02u:%02uZ", m.year, m.month, m.day,
-                                 m.hour, m.minute, m.second));
+    snprintf(when, sizeof when, "%04d-%02u-%02uT%02u:%02u:%02uZ", m.year, m.month, m.day, m.hour,
+             m.minute, m.second);
+    epub_x_meta(b, ar, "dcterms:modified", when);
 
     /* Accessibility metadata, claiming only what the content shows. */
     bool cover_img = st->cover_media >= 0;
     size_t images = st->n_images + (cover_img ? 1 : 0);
     size_t with_alt = st->n_images_alt + (cover_img ? 1 : 0); /* the cover's alt is its title */
     bool all_alt = images > 0 && with_alt == images;
-    epub_meta(ar, md, ns, "schema:accessMode", "textual");
+    epub_x_meta(b, ar, "schema:accessMode", "textual");
     if (images)
-        epub_meta(ar, md, ns, "schema:accessMode", "visual");
+        epub_x_meta(b, ar, "schema:accessMode", "visual");
     if (!images || all_alt)
-        epub_meta(ar, md, ns, "schema:accessModeSufficient", "textual");
+        epub_x_meta(b, ar, "schema:accessModeSufficient", "textual");
     if (images)
-        epub_meta(ar, md, ns, "schema:accessModeSufficient", "textual,visual");
-    epub_meta(ar, md, ns, "schema:accessibilityFeature", "tableOfContents");
-    epub_meta(ar, md, ns, "schema:accessibilityFeature", "readingOrder");
-    epub_meta(ar, md, ns, "schema:accessibilityFeature", "structuralNavigation");
+        epub_x_meta(b, ar, "schema:accessModeSufficient", "textual,visual");
+    epub_x_meta(b, ar, "schema:accessibilityFeature", "tableOfContents");
+    epub_x_meta(b, ar, "schema:accessibilityFeature", "readingOrder");
+    epub_x_meta(b, ar, "schema:accessibilityFeature", "structuralNavigation");
     if (all_alt)
-        epub_meta(ar, md, ns, "schema:accessibilityFeature", "alternativeText");
+        epub_x_meta(b, ar, "schema:accessibilityFeature", "alternativeText");
     /* GIFs may animate (flashing cannot be ruled out); nothing else here moves or sounds */
-    epub_meta(ar, md, ns, "schema:accessibilityHazard", st->n_gif ? "unknown" : "none");
+    epub_x_meta(b, ar, "schema:accessibilityHazard", st->n_gif ? "unknown" : "none");
     quire_buf sum;
     quire__buf_init(&sum);
     quire__buf_printf(&sum, "%zu %s with a table of contents; each begins with a heading. ",
@@ -286,183 +370,160 @@ static xmlDocPtr epub_opf(epub_state *st, quire_arena *ar, const size_t *order,
                           images == 1 ? "image" : "images", images - with_alt);
     if (st->n_gif)
         quire__buf_puts(&sum, " GIF images may be animated.");
-    epub_meta(ar, md, ns, "schema:accessibilitySummary", quire__buf_cstr(&sum));
+    if (sum.oom)
+        b->oom = true;
+    epub_x_meta(b, ar, "schema:accessibilitySummary", quire__buf_cstr(&sum));
     quire__buf_free(&sum);
-    if (cover_img) { /* EPUB 2 readers find the cover through this */
-        xmlNodePtr c = xmlNewDocNode(d, ns, BAD_CAST "meta", NULL);
-        xmlAddChild(md, c);
-        xmlSetProp(c, BAD_CAST "name", BAD_CAST "cover");
-        xmlSetProp(c, BAD_CAST "content", BAD_CAST "cover-image");
-    }
+    if (cover_img) /* EPUB 2 readers find the cover through this */
+        quire__buf_puts(b, "<meta name=\"cover\" content=\"cover-image\"/>");
+    quire__buf_puts(b, "</metadata>");
 
     /* manifest */
-    xmlNodePtr man = xmlNewDocNode(d, ns, BAD_CAST "manifest", NULL);
-    xmlAddChild(pkg, man);
-#define ITEM(id_, href_, type_, props_)                                            \
-    do {                                                                           \
-        xmlNodePtr it_ = xmlNewDocNode(d, ns, BAD_CAST "item", NULL);              \
-        xmlAddChild(man, it_);                                                     \
-        xmlSetProp(it_, BAD_CAST "id", BAD_CAST(id_));                             \
-        xmlSetProp(it_, BAD_CAST "href", BAD_CAST(href_));                         \
-        xmlSetProp(it_, BAD_CAST "media-type", BAD_CAST(type_));                   \
-        if (props_)                                                                \
-            xmlSetProp(it_, BAD_CAST "properties", BAD_CAST(const char *)(props_)); \
-    } while (0)
-    ITEM("nav", "nav.xhtml", "application/xhtml+xml", "nav");
-    ITEM("ncx", "toc.ncx", "application/x-dtbncx+xml", NULL);
-    ITEM("css", "style.css", "text/css", NULL);
-    ITEM("cover", "cover.xhtml", "application/xhtml+xml", NULL);
-    char file[32];
+    quire__buf_puts(b, "<manifest>");
+    epub_x_item(b, "nav", "nav.xhtml", "application/xhtml+xml", "nav");
+    epub_x_item(b, "ncx", "toc.ncx", "application/x-dtbncx+xml", NULL);
+    epub_x_item(b, "css", "style.css", "text/css", NULL);
+    epub_x_item(b, "cover", "cover.xhtml", "application/xhtml+xml", NULL);
     for (size_t k = 0; k < st->n_chapters; k++) {
         size_t i = order[k];
-        epub_file_name(file, sizeof file, i);
-        ITEM(quire_arena_printf(ar, "c%zu", i + 1), file, "application/xhtml+xml", NULL);
+        quire__buf_puts(b, "<item id=\"c");
+        epub_put_num(b, i + 1, 0);
+        quire__buf_puts(b, "\" href=\"ch");
+        epub_put_num(b, i + 1, 5);
+        quire__buf_puts(b, ".xhtml\" media-type=\"application/xhtml+xml\"/>");
     }
     for (size_t i = 0; i < st->n_media; i++) {
         bool is_cover = (long)i == st->cover_media;
-        ITEM(is_cover ? "cover-image" : quire_arena_printf(ar, "img%zu", i + 1),
-             st->media[i].href, st->media[i].type, is_cover ? "cover-image" : NULL);
+        char id[40] = "img";
+        epub_fmt_num(id + 3, i + 1, 0);
+        epub_x_item(b, is_cover ? "cover-image" : id, st->media[i].href, st->media[i].type,
+                    is_cover ? "cover-image" : NULL);
     }
-#undef ITEM
+    quire__buf_puts(b, "</manifest>");
 
     /* spine: cover or title page, contents, chapters */
-    xmlNodePtr spine = xmlNewDocNode(d, ns, BAD_CAST "spine", NULL);
-    xmlAddChild(pkg, spine);
-    xmlSetProp(spine, BAD_CAST "toc", BAD_CAST "ncx");
-    xmlNodePtr ir = xmlNewDocNode(d, ns, BAD_CAST "itemref", NULL);
-    xmlAddChild(spine, ir);
-    xmlSetProp(ir, BAD_CAST "idref", BAD_CAST "cover");
-    ir = xmlNewDocNode(d, ns, BAD_CAST "itemref", NULL);
-    xmlAddChild(spine, ir);
-    xmlSetProp(ir, BAD_CAST "idref", BAD_CAST "nav");
+    quire__buf_puts(b, "<spine toc=\"ncx\"><itemref idref=\"cover\"/><itemref idref=\"nav\"/>");
     for (size_t k = 0; k < st->n_chapters; k++) {
-        ir = xmlNewDocNode(d, ns, BAD_CAST "itemref", NULL);
-        xmlAddChild(spine, ir);
-        xmlSetProp(ir, BAD_CAST "idref", BAD_CAST quire_arena_printf(ar, "c%zu", order[k] + 1));
+        quire__buf_puts(b, "<itemref idref=\"c");
+        epub_put_num(b, order[k] + 1, 0);
+        quire__buf_puts(b, "\"/>");
     }
+    quire__buf_puts(b, "</spine>");
 
     /* guide, for EPUB 2 readers */
-    xmlNodePtr guide = xmlNewDocNode(d, ns, BAD_CAST "guide", NULL);
-    xmlAddChild(pkg, guide);
-    xmlNodePtr r = xmlNewDocNode(d, ns, BAD_CAST "reference", NULL);
-    xmlAddChild(guide, r);
-    xmlSetProp(r, BAD_CAST "type", BAD_CAST(cover_img ? "cover" : "title-page"));
-    xmlSetProp(r, BAD_CAST "title", BAD_CAST(cover_img ? "Cover" : "Title page"));
-    xmlSetProp(r, BAD_CAST "href", BAD_CAST "cover.xhtml");
-    r = xmlNewDocNode(d, ns, BAD_CAST "reference", NULL);
-    xmlAddChild(guide, r);
-    xmlSetProp(r, BAD_CAST "type", BAD_CAST "toc");
-    xmlSetProp(r, BAD_CAST "title", BAD_CAST "Contents");
-    xmlSetProp(r, BAD_CAST "href", BAD_CAST "nav.xhtml");
+    quire__buf_puts(b, "<guide>");
+    epub_x_reference(b, cover_img ? "cover" : "title-page", cover_img ? "Cover" : "Title page",
+                     "cover.xhtml");
+    epub_x_reference(b, "toc", "Contents", "nav.xhtml");
     if (st->n_chapters) {
-        epub_file_name(file, sizeof file, order[0]);
-        r = xmlNewDocNode(d, ns, BAD_CAST "reference", NULL);
-        xmlAddChild(guide, r);
-        xmlSetProp(r, BAD_CAST "type", BAD_CAST "text");
-        xmlSetProp(r, BAD_CAST "title", BAD_CAST "Start");
-        xmlSetProp(r, BAD_CAST "href", BAD_CAST file);
+        char file[40];
+        epub_file_name(file, order[0]);
+        epub_x_reference(b, "text", "Start", file);
     }
-    return d;
+    quire__buf_puts(b, "</guide></package>\n");
+    return b->oom ? QUIRE_ERR_NOMEM : QUIRE_OK;
 }
 
 /* ------------------------------------------------------------------ nav, ncx, cover */
 
-static xmlDocPtr epub_nav(epub_state *st, const size_t *order)
+/* <li><a attrs>text</a></li> of the nav (text cleaned) */
+static void epub_x_nav_li(quire_buf *b, quire_arena *a, const char *text,
+                          const char *const *attrs)
 {
-    xmlNodePtr body;
-    xmlDocPtr d = quire__epub_xhtml_new(st->language, "Contents", &body);
-    if (!d)
-        return NULL;
-    xmlNsPtr epns = xmlSearchNsByHref(d, xmlDocGetRootElement(d), BAD_CAST EPUB_OPS_NS);
-    xmlNodePtr nav = quire__epub_el(body, "nav", NULL);
-    xmlSetNsProp(nav, epns, BAD_CAST "type", BAD_CAST "toc");
-    xmlSetProp(nav, BAD_CAST "id", BAD_CAST "toc");
-    quire__epub_el(nav, "h1", "Contents");
-    xmlNodePtr ol = quire__epub_el(nav, "ol", NULL);
-    char file[32];
-    if (!st->n_chapters) { /* a toc list may not be empty */
-        xmlNodePtr a = quire__epub_el(quire__epub_el(ol, "li", NULL), "a",
-                                      st->cover_media >= 0 ? "Cover" : "Title page");
-        xmlSetProp(a, BAD_CAST "href", BAD_CAST "cover.xhtml");
-    }
-    for (size_t k = 0; k < st->n_chapters; k++) {
-        epub_file_name(file, sizeof file, order[k]);
-        xmlNodePtr a = quire__epub_el(quire__epub_el(ol, "li", NULL), "a",
-                                      st->chapters[order[k]].title);
-        xmlSetProp(a, BAD_CAST "href", BAD_CAST file);
-    }
-
-    xmlNodePtr lm = quire__epub_el(body, "nav", NULL);
-    xmlSetNsProp(lm, epns, BAD_CAST "type", BAD_CAST "landmarks");
-    xmlSetProp(lm, BAD_CAST "hidden", BAD_CAST "hidden");
-    quire__epub_el(lm, "h2", "Guide");
-    ol = quire__epub_el(lm, "ol", NULL);
-    xmlNodePtr a = quire__epub_el(quire__epub_el(ol, "li", NULL), "a",
-                                  st->cover_media >= 0 ? "Cover" : "Title page");
-    xmlSetNsProp(a, epns, BAD_CAST "type", BAD_CAST(st->cover_media >= 0 ? "cover" : "titlepage"));
-    xmlSetProp(a, BAD_CAST "href", BAD_CAST "cover.xhtml");
-    a = quire__epub_el(quire__epub_el(ol, "li", NULL), "a", "Contents");
-    xmlSetNsProp(a, epns, BAD_CAST "type", BAD_CAST "toc");
-    xmlSetProp(a, BAD_CAST "href", BAD_CAST "nav.xhtml#toc");
-    if (st->n_chapters) {
-        epub_file_name(file, sizeof file, order[0]);
-        a = quire__epub_el(quire__epub_el(ol, "li", NULL), "a", "Start");
-        xmlSetNsProp(a, epns, BAD_CAST "type", BAD_CAST "bodymatter");
-        xmlSetProp(a, BAD_CAST "href", BAD_CAST file);
-    }
-    quire__epub_fix_empty(xmlDocGetRootElement(d));
-    return d;
+    quire__buf_puts(b, "<li>");
+    epub_x_open(b, "a", attrs);
+    quire__buf_putc(b, '>');
+    epub_x_text(b, a, text);
+    quire__buf_puts(b, "</a></li>");
 }
 
-static xmlDocPtr epub_ncx(epub_state *st, quire_arena *ar, const size_t *order, const char *uid)
+int quire__epub_nav(const epub_state *st, quire_arena *ar, const size_t *order, quire_buf *b)
 {
-    xmlDocPtr d = xmlNewDoc(BAD_CAST "1.0");
-    xmlNodePtr ncx = xmlNewDocNode(d, NULL, BAD_CAST "ncx", NULL);
-    xmlDocSetRootElement(d, ncx);
-    xmlNsPtr ns = xmlNewNs(ncx, BAD_CAST EPUB_NCX_NS, NULL);
-    xmlSetNs(ncx, ns);
-    xmlSetProp(ncx, BAD_CAST "version", BAD_CAST "2005-1");
-    xmlNodeSetLang(ncx, BAD_CAST st->language);
-    xmlNodePtr head = xmlNewDocNode(d, ns, BAD_CAST "head", NULL);
-    xmlAddChild(ncx, head);
-    static const char *const metas[][2] = {{"dtb:uid", NULL}, {"dtb:depth", "1"},
-                                           {"dtb:totalPageCount", "0"},
-                                           {"dtb:maxPageNumber", "0"}};
-    for (size_t i = 0; i < 4; i++) {
-        xmlNodePtr m = xmlNewDocNode(d, ns, BAD_CAST "meta", NULL);
-        xmlAddChild(head, m);
-        xmlSetProp(m, BAD_CAST "name", BAD_CAST metas[i][0]);
-        xmlSetProp(m, BAD_CAST "content", BAD_CAST(metas[i][1] ? metas[i][1] : uid));
+    /* the head of quire__epub_xhtml_new */
+    quire__buf_puts(b, EPUB_XML_DECL "<!DOCTYPE html>\n");
+    epub_x_open(b, "html",
+                (const char *const[]){"xmlns", EPUB_XHTML_NS, "xmlns:epub", EPUB_OPS_NS, "lang",
+                                      st->language, "xml:lang", st->language, NULL});
+    quire__buf_puts(b, "><head><meta charset=\"UTF-8\"/><title>Contents</title>"
+                       "<link rel=\"stylesheet\" type=\"text/css\" href=\"style.css\"/>"
+                       "</head><body>");
+    quire__buf_puts(b, "<nav epub:type=\"toc\" id=\"toc\"><h1>Contents</h1><ol>");
+    const char *front = st->cover_media >= 0 ? "Cover" : "Title page";
+    if (!st->n_chapters) /* a toc list may not be empty */
+        epub_x_nav_li(b, ar, front, (const char *const[]){"href", "cover.xhtml", NULL});
+    for (size_t k = 0; k < st->n_chapters; k++) {
+        quire__buf_puts(b, "<li><a href=\"ch");
+        epub_put_num(b, order[k] + 1, 5);
+        quire__buf_puts(b, ".xhtml\">");
+        epub_x_text(b, ar, st->chapters[order[k]].title);
+        quire__buf_puts(b, "</a></li>");
     }
-    xmlNodePtr dt = xmlNewDocNode(d, ns, BAD_CAST "docTitle", NULL);
-    xmlAddChild(ncx, dt);
-    epub_text_el(ar, dt, ns, "text", epub_book_title(st));
-    xmlNodePtr map = xmlNewDocNode(d, ns, BAD_CAST "navMap", NULL);
-    xmlAddChild(ncx, map);
+    quire__buf_puts(b, "</ol></nav>");
+
+    quire__buf_puts(b, "<nav epub:type=\"landmarks\" hidden=\"hidden\"><h2>Guide</h2><ol>");
+    epub_x_nav_li(b, ar, front,
+                  (const char *const[]){"epub:type", st->cover_media >= 0 ? "cover" : "titlepage",
+                                        "href", "cover.xhtml", NULL});
+    epub_x_nav_li(b, ar, "Contents",
+                  (const char *const[]){"epub:type", "toc", "href", "nav.xhtml#toc", NULL});
+    if (st->n_chapters) {
+        char file[40];
+        epub_file_name(file, order[0]);
+        epub_x_nav_li(b, ar, "Start",
+                      (const char *const[]){"epub:type", "bodymatter", "href", file, NULL});
+    }
+    quire__buf_puts(b, "</ol></nav></body></html>\n");
+    return b->oom ? QUIRE_ERR_NOMEM : QUIRE_OK;
+}
+
+int quire__epub_ncx(const epub_state *st, quire_arena *ar, const size_t *order, const char *uid,
+                    quire_buf *b)
+{
+    quire__buf_puts(b, EPUB_XML_DECL);
+    epub_x_open(b, "ncx",
+                (const char *const[]){"xmlns", EPUB_NCX_NS, "version", "2005-1", "xml:lang",
+                                      st->language, NULL});
+    quire__buf_puts(b, "><head>");
+    epub_x_open(b, "meta", (const char *const[]){"name", "dtb:uid", "content", uid, NULL});
+    quire__buf_puts(b, "/><meta name=\"dtb:depth\" content=\"1\"/>"
+                       "<meta name=\"dtb:totalPageCount\" content=\"0\"/>"
+                       "<meta name=\"dtb:maxPageNumber\" content=\"0\"/></head>");
+    /* an element left empty is <docTitle/>, as xmlSaveDoc wrote it */
+    const char *title = epub_book_title(st);
+    quire__buf_puts(b, epub_blank(title) ? "<docTitle/>" : "<docTitle>");
+    if (epub_x_text_el(b, ar, "text", title, NULL))
+        quire__buf_puts(b, "</docTitle>");
+    quire__buf_puts(b, "<navMap>");
     size_t n = st->n_chapters ? st->n_chapters : 1;
-    char file[32];
     for (size_t k = 0; k < n; k++) {
-        const char *label, *src;
-        if (st->n_chapters) {
-            epub_file_name(file, sizeof file, order[k]);
+        const char *label;
+        quire__buf_puts(b, "<navPoint id=\"np");
+        epub_put_num(b, k + 1, 0);
+        quire__buf_puts(b, "\" playOrder=\"");
+        epub_put_num(b, k + 1, 0);
+        quire__buf_puts(b, "\">");
+        if (st->n_chapters)
             label = st->chapters[order[k]].title;
-            src = file;
-        } else {
+        else
             label = st->cover_media >= 0 ? "Cover" : "Title page";
-            src = "cover.xhtml";
+        if (epub_blank(label))
+            quire__buf_puts(b, "<navLabel/>");
+        else {
+            quire__buf_puts(b, "<navLabel>");
+            epub_x_text_el(b, ar, "text", label, NULL);
+            quire__buf_puts(b, "</navLabel>");
         }
-        xmlNodePtr np = xmlNewDocNode(d, ns, BAD_CAST "navPoint", NULL);
-        xmlAddChild(map, np);
-        xmlSetProp(np, BAD_CAST "id", BAD_CAST quire_arena_printf(ar, "np%zu", k + 1));
-        xmlSetProp(np, BAD_CAST "playOrder", BAD_CAST quire_arena_printf(ar, "%zu", k + 1));
-        xmlNodePtr nl = xmlNewDocNode(d, ns, BAD_CAST "navLabel", NULL);
-        xmlAddChild(np, nl);
-        epub_text_el(ar, nl, ns, "text", label);
-        xmlNodePtr c = xmlNewDocNode(d, ns, BAD_CAST "content", NULL);
-        xmlAddChild(np, c);
-        xmlSetProp(c, BAD_CAST "src", BAD_CAST src);
+        if (st->n_chapters) {
+            quire__buf_puts(b, "<content src=\"ch");
+            epub_put_num(b, order[k] + 1, 5);
+            quire__buf_puts(b, ".xhtml\"/>");
+        } else {
+            quire__buf_puts(b, "<content src=\"cover.xhtml\"/>");
+        }
+        quire__buf_puts(b, "</navPoint>");
     }
-    return d;
+    quire__buf_puts(b, "</navMap></ncx>\n");
+    return b->oom ? QUIRE_ERR_NOMEM : QUIRE_OK;
 }
 
 static xmlDocPtr epub_cover_page(epub_state *st, quire_arena *ar)
@@ -525,8 +586,8 @@ static void epub_resolve(epub_state *st, size_t xi, size_t from, quire_buf *out)
     if (found && t < st->n_chapters) {
         bool frag = x->fragment &&
                     quire__hmap_get(&st->ids, quire__hash_str(x->fragment, 1000 + t), NULL);
-        char file[32];
-        epub_file_name(file, sizeof file, t);
+        char file[40];
+        epub_file_name(file, t);
         quire__buf_puts(out, " href=\"");
         if (t != from || !frag)
             quire__buf_puts(out, file);
@@ -556,6 +617,16 @@ static void epub_fix_one(void *ud, size_t index, quire_buf *out)
 }
 
 /* ------------------------------------------------------------------ the book */
+
+/* A package document written into b (then emptied for the next one), deflated
+ * into the book; rc: what writing it returned. */
+static int epub_add_written(epub_zip *z, const char *name, int rc, quire_buf *b)
+{
+    if (!rc)
+        rc = quire__epub_zip_add(z, name, b->data, b->len, true);
+    quire__buf_reset(b);
+    return rc;
+}
 
 static int epub_add_doc(epub_zip *z, const char *name, xmlDocPtr d)
 {
@@ -605,9 +676,12 @@ int quire__epub_finish(epub_state *st)
         "</container>\n";
     quire__epub_zip_add(&z, "mimetype", mimetype, sizeof mimetype - 1, false);
     quire__epub_zip_add(&z, "META-INF/container.xml", container, sizeof container - 1, true);
-    epub_add_doc(&z, "OEBPS/content.opf", epub_opf(st, ar, order, uid));
-    epub_add_doc(&z, "OEBPS/nav.xhtml", epub_nav(st, order));
-    epub_add_doc(&z, "OEBPS/toc.ncx", epub_ncx(st, ar, order, uid));
+    quire_buf doc;
+    quire__buf_init(&doc);
+    epub_add_written(&z, "OEBPS/content.opf", quire__epub_opf(st, ar, order, uid, &doc), &doc);
+    epub_add_written(&z, "OEBPS/nav.xhtml", quire__epub_nav(st, ar, order, &doc), &doc);
+    epub_add_written(&z, "OEBPS/toc.ncx", quire__epub_ncx(st, ar, order, uid, &doc), &doc);
+    quire__buf_free(&doc);
     if (st->stylesheet)
         quire__epub_zip_add(&z, "OEBPS/style.css", st->stylesheet, st->stylesheet_len, true);
     else
@@ -620,8 +694,8 @@ int quire__epub_finish(epub_state *st)
     for (size_t k = 0; k < st->n_chapters && !z.err; k++) {
         size_t i = order[k];
         const epub_chapter *ch = &st->chapters[i];
-        char name[48];
-        snprintf(name, sizeof name, "OEBPS/ch%05zu.xhtml", i + 1);
+        char name[48] = "OEBPS/";
+        epub_file_name(name + 6, i);
         if (ch->packed) { /* compressed when it was converted */
             quire__epub_zip_add_packed_file(&z, name, st->spool, ch->spool_off, ch->spool_len,
                                             ch->usize, ch->crc, ch->method);

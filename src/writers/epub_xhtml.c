@@ -249,8 +249,12 @@ static const epub_elem *epub_elem_find(const char *name)
     pthread_once(&epub_elem_once, epub_elem_init);
     for (unsigned k = epub_elem_hash(low, n) % EPUB_ELEM_SLOTS; epub_elem_slot[k];
          k = (k + 1) % EPUB_ELEM_SLOTS) {
+        /* names are a few bytes: compared in place (low[n] is the NUL) */
         const epub_elem *e = &epub_elems[epub_elem_slot[k] - 1];
-        if (strcmp(e->name, low) == 0)
+        size_t i = 0;
+        while (i < n && e->name[i] == low[i])
+            i++;
+        if (i == n && !e->name[n])
             return e;
     }
     return NULL;
@@ -937,6 +941,8 @@ static void epub_put_class(epub_conv *cv, epub_node *el, const char *v)
 /* Copy the allowed attributes of n onto el (whose name is out). */
 static void epub_attrs(epub_conv *cv, epub_node *el, const quire_node *n, const char *out)
 {
+    if (!n->attrs)
+        return; /* most nodes: no lookup for nothing */
     const epub_elem *e = epub_elem_find(out);
     const char *specific = e ? e->attrs : "";
     for (const quire_attr *a = n->attrs; a; a = a->next) {
@@ -1680,6 +1686,8 @@ int quire__epub_chapter_prepare(const epub_state *st, const quire_document *doc,
 
     quire_buf xb;
     quire__buf_init(&xb);
+    /* most chapters fit: no doubling from the default size on the way */
+    quire__buf_reserve(&xb, 8192);
     if ((rc = quire__epub_dom_write(d, &xb))) {
         quire__buf_free(&xb);
         goto done;
