@@ -74,9 +74,12 @@ int quire__epub_spool(epub_state *st, const void *data, size_t len, uint64_t *of
 {
     if (!st->spool && !(st->spool = tmpfile()))
         return QUIRE_ERR_IO;
-    if (fseeko(st->spool, (off_t)st->spool_len, SEEK_SET) != 0 ||
-        (len && fwrite(data, 1, len, st->spool) != len))
+    if ((!st->spool_at_end && fseeko(st->spool, (off_t)st->spool_len, SEEK_SET) != 0) ||
+        (len && fwrite(data, 1, len, st->spool) != len)) {
+        st->spool_at_end = false;
         return QUIRE_ERR_IO;
+    }
+    st->spool_at_end = true;
     *off_out = st->spool_len;
     st->spool_len += len;
     return QUIRE_OK;
@@ -87,6 +90,7 @@ int quire__epub_unspool(epub_state *st, uint64_t off, size_t len, char **out)
     char *buf = malloc(len + 1);
     if (!buf)
         return QUIRE_ERR_NOMEM;
+    st->spool_at_end = false;
     if (len && (!st->spool || fseeko(st->spool, (off_t)off, SEEK_SET) != 0 ||
                 fread(buf, 1, len, st->spool) != len)) {
         free(buf);

@@ -173,6 +173,10 @@ typedef struct epub_state {
     quire_writer_ctx *ctx;
     FILE *spool;
     uint64_t spool_len;
+    /* The spool's position is its end (only appends since the last read):
+     * no fseeko before the next append.  glibc's fseeko flushes, seeks and
+     * reads back the block it lands in: three calls per chapter. */
+    bool spool_at_end;
 
     epub_chapter *chapters;
     size_t n_chapters, cap_chapters;

@@ -691,6 +691,7 @@ int quire__epub_finish(epub_state *st)
 
     quire_buf fixed;
     quire__buf_init(&fixed);
+    st->spool_at_end = false; /* the zip reads the spool from here on */
     for (size_t k = 0; k < st->n_chapters && !z.err; k++) {
         size_t i = order[k];
         const epub_chapter *ch = &st->chapters[i];
