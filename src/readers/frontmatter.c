@@ -360,7 +360,11 @@ typedef struct fmf {
     size_t col_val;         /* per line, even for a flow sequence of 50,000 */
     quire_buf buf;          /* unescaped double-quoted text */
     int rc;                 /* QUIRE_OK, or an error from fm_event */
+    bool header_only;       /* QUIRE_READ_HEADER_ONLY: see fmf_skips */
+    size_t skip;            /* levels open inside a collection not built */
 } fmf;
+
+static bool fm_key_needed(const quire_read_ctx *ctx, const char *key);
 
 /* Column (0-based, in characters, as libyaml counts) of p on its line: its
  * bytes from the line's start (or from the last answer on this line, so a
@@ -415,10 +419,44 @@ static yaml_mark_t fmf_mark(fmf *f, const char *p)
     return m;
 }
 
+/* The build's first pass (QUIRE_READ_HEADER_ONLY) keeps of the front
+ * matter only the top-level scalars (compact() in collect.c) and what
+ * quire__fm_apply reads; the second pass reads the whole tree again.  So a
+ * collection that is the value of any other top-level key is scanned as
+ * usual (what the scanner gives up on, hence every diagnostic, stays the
+ * same) but not built: in typical front matter these are most of the
+ * values (SEO and Open Graph blocks).  Only here, not in the libyaml path:
+ * there an anchor in such a block could be aliased under a needed key. */
+static bool fmf_skips(const fmf *f)
+{
+    const fm_yaml *y = f->y;
+    if (!f->header_only || y->depth != 1)
+        return false;
+    const fm_frame *top = &y->stack[0];
+    return top->v->type == QUIRE_VALUE_MAPPING && top->have_key &&
+           !fm_key_needed(y->ctx, top->key);
+}
+
+/* Collection levels open, built or not: what max_depth limits. */
+static size_t fmf_levels(const fmf *f)
+{
+    return f->y->depth + f->skip;
+}
+
 /* A collection's start or end.  An end needs no mark (fm_event places the
  * finished collection where it started), so none is counted for it. */
 static bool fmf_event(fmf *f, yaml_event_type_t type, const char *at)
 {
+    bool start = type == YAML_MAPPING_START_EVENT || type == YAML_SEQUENCE_START_EVENT;
+    if (f->skip || (start && fmf_skips(f))) {
+        f->skip = start ? f->skip + 1 : f->skip - 1;
+        /* The skipped value ends: what fm_add would do for the root mapping
+         * (its size and height only matter to an anchor, which the fast
+         * path never sees) is to take the waiting key. */
+        if (!f->skip)
+            f->y->stack[0].have_key = false;
+        return true;
+    }
     yaml_event_t ev;
     memset(&ev, 0, sizeof ev);
     ev.type = type;
@@ -434,6 +472,8 @@ static bool fmf_event(fmf *f, yaml_event_type_t type, const char *at)
  * (the fast path has no tags and no anchors). */
 static bool fmf_scalar(fmf *f, const char *at, const char *v, size_t n, yaml_scalar_style_t st)
 {
+    if (f->skip)
+        return true;
     yaml_mark_t mark = fmf_mark(f, at);
     quire_value *val = fm_new_scalar(f->y, v, n, st == YAML_PLAIN_SCALAR_STYLE, false, mark);
     f->rc = val ? fm_add(f->y, val, v, n, 1, 0, mark) : QUIRE_ERR_NOMEM;
@@ -445,6 +485,8 @@ static bool fmf_scalar(fmf *f, const char *at, const char *v, size_t n, yaml_sca
  * text of and then drops (keys are half the scalars of front matter). */
 static bool fmf_key(fmf *f, const char *at, const char *v, size_t n, yaml_scalar_style_t st)
 {
+    if (f->skip)
+        return true;
     fm_yaml *y = f->y;
     fm_frame *top = y->depth ? &y->stack[y->depth - 1] : NULL;
     if (!top || top->v->type != QUIRE_VALUE_MAPPING || top->have_key)
@@ -682,7 +724,7 @@ static bool fmf_value_scalar(fmf *f, const char *p, const char *e)
 /* "[a, "b", c]" on one line. */
 static bool fmf_flow_seq(fmf *f, const char *p, const char *e)
 {
-    if (f->y->depth + 1 > f->max_depth)
+    if (fmf_levels(f) + 1 > f->max_depth)
         return false;
     if (!fmf_event(f, YAML_SEQUENCE_START_EVENT, p))
         return false;
@@ -745,12 +787,28 @@ static bool fmf_close_to(fmf *f, size_t depth, const char *at)
 
 static bool fmf_open(fmf *f, bool seq, size_t indent, bool indentless, const char *at)
 {
-    if (f->depth == FMF_MAX_DEPTH || f->y->depth + 1 > f->max_depth)
+    if (f->depth == FMF_MAX_DEPTH || fmf_levels(f) + 1 > f->max_depth)
         return false;
     if (!fmf_event(f, seq ? YAML_SEQUENCE_START_EVENT : YAML_MAPPING_START_EVENT, at))
         return false;
     f->open[f->depth++] = (fmf_coll){seq, indent, indentless};
     return true;
+}
+
+/* The empty value of "key:" with nothing after it (a null). */
+static bool fmf_empty(fmf *f, yaml_mark_t mark)
+{
+    if (f->skip)
+        return true;
+    yaml_event_t ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = YAML_SCALAR_EVENT;
+    ev.start_mark = mark;
+    ev.data.scalar.value = (yaml_char_t *)"";
+    ev.data.scalar.style = YAML_PLAIN_SCALAR_STYLE;
+    ev.data.scalar.plain_implicit = 1;
+    f->rc = fm_event(f->y, &ev);
+    return f->rc == QUIRE_OK;
 }
 
 /* Returns true when the whole text was read; false to hand it to libyaml
@@ -788,16 +846,8 @@ static bool fmf_run(fmf *f)
             } else if (indent == top->indent && item) {
                 if (!fmf_open(f, true, indent, true, p))
                     return false; /* "key:\n- a": an indentless sequence */
-            } else {
-                yaml_event_t ev;
-                memset(&ev, 0, sizeof ev);
-                ev.type = YAML_SCALAR_EVENT;
-                ev.start_mark = pending_mark;
-                ev.data.scalar.value = (yaml_char_t *)"";
-                ev.data.scalar.style = YAML_PLAIN_SCALAR_STYLE;
-                ev.data.scalar.plain_implicit = 1;
-                if ((f->rc = fm_event(f->y, &ev)) != QUIRE_OK)
-                    return false;
+            } else if (!fmf_empty(f, pending_mark)) {
+                return false;
             }
         }
         /* close the collections this line is outside of */
@@ -867,8 +917,10 @@ static bool fmf_run(fmf *f)
             kv = k;
             kn = (size_t)(kafter - k);
         }
-        if (kn > 1000 || fmf_col(f, kafter) > 1000)
-            return false; /* libyaml's limit on simple keys */
+        /* libyaml's limit on simple keys; a column is at most as many
+         * characters as there are bytes before it, so counting is rarely needed */
+        if (kn > 1000 || ((size_t)(kafter - ls) > 1000 && fmf_col(f, kafter) > 1000))
+            return false;
         const char *colon = fmf_skip_spaces(kafter, le);
         if (colon >= le || *colon != ':' || (colon + 1 < le && colon[1] != ' '))
             return false;
@@ -888,7 +940,8 @@ static bool fmf_run(fmf *f)
             if (v < le && v == colon + 1)
                 return false;
             pending = true;
-            pending_mark = fmf_mark(f, colon + 1);
+            if (!f->skip) /* a skipped value needs no position */
+                pending_mark = fmf_mark(f, colon + 1);
             ls = next;
             continue;
         }
@@ -902,17 +955,8 @@ static bool fmf_run(fmf *f)
     }
     if (!any)
         return true; /* blank and comments only: an empty document */
-    if (pending) {
-        yaml_event_t ev;
-        memset(&ev, 0, sizeof ev);
-        ev.type = YAML_SCALAR_EVENT;
-        ev.start_mark = pending_mark;
-        ev.data.scalar.value = (yaml_char_t *)"";
-        ev.data.scalar.style = YAML_PLAIN_SCALAR_STYLE;
-        ev.data.scalar.plain_implicit = 1;
-        if ((f->rc = fm_event(f->y, &ev)) != QUIRE_OK)
-            return false;
-    }
+    if (pending && !fmf_empty(f, pending_mark))
+        return false;
     return fmf_close_to(f, 0, f->end);
 }
 
@@ -954,6 +998,7 @@ int quire__yaml_parse_mode(quire_value **out, quire_arena *arena, const char *ya
         f.s = yaml;
         f.end = yaml + len;
         f.max_depth = y.max_depth;
+        f.header_only = (ctx->flags & QUIRE_READ_HEADER_ONLY) != 0;
         quire__buf_init(&f.buf);
         bool done = fmf_run(&f);
         quire__buf_free(&f.buf);
@@ -1055,6 +1100,38 @@ static const fm_field_def fm_fields[FM_COUNT] = {
     [FM_LANGUAGE] = {"language", "lang", (const char *const[]){"lang", "language", NULL}},
     [FM_DRAFT] = {"draft", NULL, (const char *const[]){"draft", NULL}},
 };
+
+/* Whether key (first pass, top level) may be read by quire__fm_apply: as
+ * one of the built-in spellings or a path of the quire.yaml mapping, or as
+ * the first segment of one that is dotted ("link.href").  Saying yes too
+ * often only costs time. */
+static bool fm_path_starts(const char *path, const char *key, size_t n)
+{
+    return path[0] == key[0] && strncmp(path, key, n) == 0 &&
+           (path[n] == '\0' || path[n] == '.');
+}
+
+static bool fm_key_needed(const quire_read_ctx *ctx, const char *key)
+{
+    size_t n = strlen(key);
+    for (int f = 0; f < FM_COUNT; f++)
+        for (const char *const *k = fm_fields[f].keys; *k; k++)
+            if (fm_path_starts(*k + ((*k)[0] == '?'), key, n))
+                return true;
+    const quire_value *map = ctx->field_map;
+    if (!map || map->type != QUIRE_VALUE_MAPPING)
+        return false;
+    for (const quire_value *m = map->first; m; m = m->next) {
+        const char *s = quire_value_str(m);
+        if (s && fm_path_starts(s, key, n))
+            return true;
+        if (m->type == QUIRE_VALUE_SEQUENCE)
+            for (const quire_value *p = m->first; p; p = p->next)
+                if ((s = quire_value_str(p)) && fm_path_starts(s, key, n))
+                    return true;
+    }
+    return false;
+}
 
 /* quire_strlist_add skips duplicates by a linear search and
  * quire_document_add_author copies the array on each call: both are fine
