@@ -14,6 +14,9 @@
 #include <string.h>
 #include <strings.h>
 #include <yaml.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 /* ================================================================ YAML */
 
@@ -71,15 +74,20 @@ static quire_value *fm_new_scalar(fm_yaml *y, const char *s, size_t n, bool plai
     if (null_tag) {
         t = QUIRE_VALUE_NULL;
     } else if (plain) {
-        if (n == 0 || fm_eq(s, n, "~") || fm_eq(s, n, "null") || fm_eq(s, n, "Null") ||
-            fm_eq(s, n, "NULL"))
+        /* Only five lengths can be a null or a boolean: most scalars are
+         * told apart by their length and first byte alone. */
+        if (n == 0 || (n == 1 && s[0] == '~') ||
+            (n == 4 && (s[0] == 'n' || s[0] == 'N') &&
+             (fm_eq(s, n, "null") || fm_eq(s, n, "Null") || fm_eq(s, n, "NULL"))))
             t = QUIRE_VALUE_NULL;
-        else if (fm_eq(s, n, "true") || fm_eq(s, n, "True") || fm_eq(s, n, "TRUE"))
+        else if (n == 4 && (s[0] == 't' || s[0] == 'T') &&
+                 (fm_eq(s, n, "true") || fm_eq(s, n, "True") || fm_eq(s, n, "TRUE")))
             t = QUIRE_VALUE_BOOL, s = "true", n = 4;
-        else if (fm_eq(s, n, "false") || fm_eq(s, n, "False") || fm_eq(s, n, "FALSE"))
+        else if (n == 5 && (s[0] == 'f' || s[0] == 'F') &&
+                 (fm_eq(s, n, "false") || fm_eq(s, n, "False") || fm_eq(s, n, "FALSE")))
             t = QUIRE_VALUE_BOOL, s = "false", n = 5;
-        else if (quire__json_number(s, n))
-            t = QUIRE_VALUE_NUMBER;
+        else if ((s[0] >= '0' && s[0] <= '9') || s[0] == '-') /* what a JSON number starts with */
+            t = quire__json_number(s, n) ? QUIRE_VALUE_NUMBER : t;
     }
     quire_value *v = quire_value_new_scalar(y->arena, t, s, n);
     if (v) {
@@ -515,7 +523,21 @@ static bool fmf_text_ok(const char *s, size_t n)
          * or '\n': quire__word_is_text, minus DEL (with no top bit set in
          * w, b + 1 sets it only for 0x7F, carrying into nothing).  After a
          * miss (non-ASCII text, say) the next eight bytes go one character
-         * at a time before trying again. */
+         * at a time before trying again.  With SSE2, sixteen at a time
+         * first (signed compares: bytes 0x80.. are negative, so not above
+         * 0x1F). */
+#if defined(__SSE2__)
+        if (p >= slow_until && e - p >= 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+            __m128i ok = _mm_or_si128(_mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(0x1F)),
+                                                    _mm_cmplt_epi8(v, _mm_set1_epi8(0x7F))),
+                                      _mm_cmpeq_epi8(v, _mm_set1_epi8('\n')));
+            if (_mm_movemask_epi8(ok) == 0xFFFF) {
+                p += 16;
+                continue;
+            }
+        }
+#endif
         if (p >= slow_until && e - p >= 8) {
             uint64_t w = quire__load64(p);
             if (quire__word_is_text(w) && !((w + QUIRE__ONES64) & QUIRE__HIGH64)) {
@@ -557,6 +579,31 @@ static bool fmf_text_ok(const char *s, size_t n)
         p += k;
     }
     return true;
+}
+
+/* The bytes of w equal to b, as their top bits: exact for the lowest one
+ * (a false match can only follow a true one: the borrow runs upwards). */
+static inline uint64_t fmf_bytes_eq(uint64_t w, unsigned char b)
+{
+    uint64_t x = w ^ (b * QUIRE__ONES64);
+    return (x - QUIRE__ONES64) & ~x & QUIRE__HIGH64;
+}
+
+/* The first byte a or b in [p, e), else e: a word at a time. */
+static const char *fmf_find2(const char *p, const char *e, unsigned char a, unsigned char b)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    for (; e - p >= 8; p += 8) {
+        uint64_t w = quire__load64((const unsigned char *)p);
+        uint64_t m = fmf_bytes_eq(w, a) | fmf_bytes_eq(w, b);
+        if (m)
+            return p + (__builtin_ctzll(m) >> 3);
+    }
+#endif
+    for (; p < e; p++)
+        if (*p == (char)a || *p == (char)b)
+            return p;
+    return e;
 }
 
 static const char *fmf_eol(const fmf *f, const char *p)
@@ -903,11 +950,15 @@ static bool fmf_run(fmf *f)
         } else {
             if (strchr("-?:,[]{}#&*!|>'\"%@`", *k))
                 return false;
+            /* the key ends at ": " (or ':' at the line's end); " #" before
+             * that is a comment: libyaml.  k[0] is no '#', so c > k there. */
             const char *c = k;
-            while (c < le && !(*c == ':' && (c + 1 == le || c[1] == ' '))) {
+            for (;; c++) {
+                c = fmf_find2(c, le, ':', '#');
+                if (c == le || (*c == ':' && (c + 1 == le || c[1] == ' ')))
+                    break;
                 if (*c == '#' && c[-1] == ' ')
                     return false;
-                c++;
             }
             if (c == le)
                 return false; /* a scalar without ':': libyaml */

@@ -739,6 +739,59 @@ static void test_yaml_fast_random(void)
     }
 }
 
+/* The scanner's word-at-a-time parts (the text check, sixteen and eight
+ * bytes at a time; the search for the end of a key) at every offset: a
+ * byte it must refuse anywhere in a long value makes it give up, one it
+ * accepts does not, and keys with ':' or '#' inside read as libyaml reads
+ * them. */
+static void test_yaml_fast_offsets(void)
+{
+    static const struct { const char *piece; bool ok; } values[] = {
+        {"\x01", false}, {"\x7f", false}, {"\t", false}, {"\r", false},
+        {"\xc2\x85", false}, {"\xe2\x80\xa8", false}, {"\xff", false}, {"\xc3", false},
+        {"\xef\xbb\xbf", false}, {"\xc3\xa9", true}, {"\xe6\x9d\xb1", true},
+        {"\xf0\x9f\x98\x80", true}, {"~", true},
+    };
+    static const struct { const char *piece; bool ok; } keys[] = {
+        {":b", true}, {"#c", true}, {" #c", false}, {"x", true}, {"\xc3\xa9:", true},
+    };
+    char doc[256];
+    for (size_t at = 0; at <= 40; at++) {
+        for (size_t after = 0; after <= 24; after++) {
+            for (size_t i = 0; i < sizeof values / sizeof *values; i++) {
+                snprintf(doc, sizeof doc, "k: a%*s%s%*sb\n", (int)at, "", values[i].piece,
+                         (int)after, "");
+                for (char *c = doc + 4; *c; c++) /* spaces to letters: one long word */
+                    if (*c == ' ')
+                        *c = 'x';
+                fy_check(doc, values[i].ok);
+                if (!values[i].ok) {
+                    quire_arena *arena = quire_arena_new();
+                    quire_diag_list d;
+                    quire_diag_list_init(&d);
+                    quire_read_ctx c = rd_ctx("f.md", &d);
+                    quire_value *v = NULL;
+                    CHECK(quire__yaml_parse_mode(&v, arena, doc, strlen(doc), 1, &c, "markdown",
+                                                 QUIRE__YAML_FAST) == QUIRE_ERR_UNSUPPORTED);
+                    quire_diag_list_free(&d);
+                    quire_arena_free(arena);
+                }
+            }
+            for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+                char key[128];
+                key[0] = 'q'; /* a key cannot start with ':' or '#' */
+                memset(key + 1, 'a', at);
+                snprintf(key + 1 + at, sizeof key - 1 - at, "%s", keys[i].piece);
+                size_t kl = strlen(key);
+                memset(key + kl, 'c', after);
+                key[kl + after] = '\0';
+                snprintf(doc, sizeof doc, "%s: v\nz: w\n", key);
+                fy_check(doc, keys[i].ok);
+            }
+        }
+    }
+}
+
 /* The first pass (QUIRE_READ_HEADER_ONLY) leaves out collections under
  * top-level keys that neither quire__fm_apply nor compact() reads.  Against
  * libyaml on the whole text: the same status and diagnostics, and the same
@@ -901,6 +954,7 @@ int main(void)
 {
     test_yaml_fast();
     test_yaml_fast_random();
+    test_yaml_fast_offsets();
     test_yaml_header_only_random();
     test_scalars();
     test_yaml_errors();
