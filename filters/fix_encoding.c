@@ -223,85 +223,149 @@ static bool fe_xml_ok(uint32_t c)
     return quire__xml_char_ok(c);
 }
 
+/* A string shorter than eight bytes (keys, short values, attribute names)
+ * as one word for quire__word_is_text, without reading past its end: two
+ * overlapping four-byte loads for 4..7 bytes; for 1..3 its first, middle
+ * and last byte, the other five places filled with spaces. */
+static uint64_t fe_short_word(const unsigned char *s, size_t n)
+{
+    if (n >= 4) {
+        uint32_t lo, hi;
+        memcpy(&lo, s, 4);
+        memcpy(&hi, s + n - 4, 4);
+        return lo | (uint64_t)hi << 32;
+    }
+    return s[0] | (uint64_t)s[n >> 1] << 8 | (uint64_t)s[n - 1] << 16 |
+           UINT64_C(0x2020202020) << 24;
+}
+
+/* The common case of fe_clean_utf8, cheap enough to inline where strings
+ * are walked: only bytes 0x20..0x7F and newlines, judged a word at a time
+ * (the last word overlapping the one before).  Returns n when s is all
+ * that, else how many bytes from the start are known to be (a multiple of
+ * eight, maybe 0), for fe_clean_utf8 to go on from. */
+static inline size_t fe_plain(const unsigned char *s, size_t n)
+{
+    if (n < 8)
+        return !n || quire__word_is_text(fe_short_word(s, n)) ? n : 0;
+    size_t i = 0;
+    for (; n - i > 8; i += 8)
+        if (!quire__word_is_text(quire__load64(s + i)))
+            return i;
+    return quire__word_is_text(quire__load64(s + n - 8)) ? n : i;
+}
+
+/* The bytes of w that are not plain text (0x20..0x7F or '\n'), as their top
+ * bits.  Exact for every byte below the first one with its top bit set:
+ * the sums carry only upwards, out of such a byte.  So on a little-endian
+ * machine the lowest bit set marks the first byte that needs a look. */
+static inline uint64_t fe_not_text(uint64_t w)
+{
+    uint64_t printable = (w + 0x60 * QUIRE__ONES64) & QUIRE__HIGH64; /* b >= 0x20 */
+    uint64_t e = w ^ (0x0A * QUIRE__ONES64);
+    uint64_t newline = ~((e + 0x7F * QUIRE__ONES64) | e) & QUIRE__HIGH64; /* b == '\n' */
+    return (w | ~(printable | newline)) & QUIRE__HIGH64;
+}
+
 /*
  * True when s[0..n) is valid UTF-8, holds only characters XML allows and (when
  * repair is on) no character that could start a mojibake run: then nothing
  * can change, and no buffer is needed.  Every run starts with U+00C2..U+00F4.
  *
- * Almost every string of a document is like that, most of them ASCII, so
- * this runs eight bytes at a time while they are all in 0x20..0x7F or
- * newlines (quire__word_is_text), and one character at a time for the next
- * eight bytes otherwise (TAB, CR, or non-ASCII text); a string that is
- * plain text to its end is judged by words only, its last (partial) word
- * read as the final eight bytes.  0x7F is allowed in
- * XML, so it needs no exception.
+ * Almost every string of a document is like that, most of them ASCII
+ * (fe_plain took those), the rest mostly ASCII with a few accented letters
+ * or symbols.  So this reads eight bytes at a time while they are plain
+ * text, goes straight to the first byte of a word that is not
+ * (fe_not_text), judges that one character, and reads words again from
+ * just after it; the last few bytes go one at a time.  0x7F is allowed in
+ * XML, so it needs no exception.  s[0..i) is known to be plain text.
  */
-static bool fe_clean_utf8(const unsigned char *s, size_t n, bool mojibake)
+static bool fe_clean_utf8(const unsigned char *s, size_t n, size_t i, bool mojibake)
 {
-    size_t i = 0;
-    /* Plain text from the start: whole words, then the last eight bytes as
-     * one more word (it overlaps what was read), so no string of eight
-     * bytes or more ends in the byte loop. */
-    while (n - i >= 8 && quire__word_is_text(quire__load64(s + i)))
-        i += 8;
-    if (i == n || (n >= 8 && n - i < 8 && quire__word_is_text(quire__load64(s + n - 8))))
-        return true;
     while (i < n) {
         if (n - i >= 8) {
-            if (quire__word_is_text(quire__load64(s + i))) {
+            uint64_t bad = fe_not_text(quire__load64(s + i));
+            if (!bad) {
                 i += 8;
                 continue;
             }
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            i += (size_t)__builtin_ctzll(bad) >> 3;
+#endif
         }
-        size_t stop = i + 8 < n ? i + 8 : n;
-        while (i < stop) {
-            unsigned char c = s[i];
-            if (c >= 0x20 && c < 0x80) {
-                i++;
-                continue;
-            }
-            if (c < 0x80) {
-                if (c != '\t' && c != '\n' && c != '\r')
-                    return false;
-                i++;
-                continue;
-            }
-            uint32_t cp;
-            size_t k = fe_decode(s + i, n - i, &cp);
+        unsigned char c = s[i];
+        if (c < 0x80) {
+            if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+                return false;
+            i++;
+            continue;
+        }
+        uint32_t cp;
+        size_t k;
+        if (c >= 0xC2 && c <= 0xDF && i + 1 < n && (s[i + 1] & 0xC0) == 0x80) {
+            /* two bytes, the usual accented letter: valid by construction,
+             * and every such character is allowed in XML */
+            cp = (uint32_t)(c & 0x1F) << 6 | (s[i + 1] & 0x3F);
+            k = 2;
+        } else if (c >= 0xE1 && c <= 0xEF && c != 0xED && i + 2 < n &&
+                   (s[i + 1] & 0xC0) == 0x80 && (s[i + 2] & 0xC0) == 0x80) {
+            /* three bytes (dashes, quotes, CJK) with a lead that allows
+             * every continuation: no overlong, no surrogate (E0 and ED
+             * restrict the second byte: fe_decode judges those) */
+            cp = (uint32_t)(c & 0x0F) << 12 | (uint32_t)(s[i + 1] & 0x3F) << 6 | (s[i + 2] & 0x3F);
+            k = 3;
+            if (cp >= 0xFFFE)
+                return false; /* U+FFFE, U+FFFF: not allowed in XML */
+        } else {
+            k = fe_decode(s + i, n - i, &cp);
             if (!quire__xml_char_ok(cp))
                 return false;
             /* fe_decode reports an invalid sequence as U+FFFD too: only a
              * real one (EF BF BD) is clean. */
             if (cp == 0xFFFD && (k != 3 || memcmp(s + i, "\xef\xbf\xbd", 3) != 0))
                 return false;
-            if (mojibake && cp >= 0xC2 && cp <= 0xF4 && i + k < n) {
-                /* A possible lead ("é" in "café", "résumé"): a run starts
-                 * here only if the next character maps to a continuation
-                 * byte 0x80..0xBF (fe_candidate).  In real text it is
-                 * usually a letter or a space, and the string stays clean. */
-                uint32_t next;
-                fe_decode(s + i + k, n - i - k, &next);
-                int b = fe_cp1252_byte(next);
-                if (b >= 0x80 && b <= 0xBF)
-                    return false;
-            }
-            i += k;
         }
+        if (mojibake && cp >= 0xC2 && cp <= 0xF4 && i + k < n && s[i + k] >= 0x80) {
+            /* A possible lead ("é" in "café", "résumé"): a run starts
+             * here only if the next character maps to a continuation
+             * byte 0x80..0xBF (fe_candidate).  In real text it is
+             * usually a letter or a space (ASCII: no byte of a run), and
+             * the string stays clean. */
+            uint32_t next;
+            fe_decode(s + i + k, n - i - k, &next);
+            int b = fe_cp1252_byte(next);
+            if (b >= 0x80 && b <= 0xBF)
+                return false;
+        }
+        i += k;
     }
     return true;
 }
 
+static const char *fe_fix_slow(quire_arena *arena, const fe_priv *p, const char *s, size_t n,
+                               size_t plain, size_t *out_len);
+
 /*
  * The clean form of s[0..n): the same pointer when nothing changes (and no
  * copy is made), else a new string in the arena; *out_len gets its length.
- * NULL only when out of memory.
+ * NULL only when out of memory.  Plain ASCII is judged inline; the rest
+ * (non-ASCII text above all) goes the whole way.
  */
-static const char *fe_fix(quire_arena *arena, const fe_priv *p, const char *s, size_t n,
-                          size_t *out_len)
+static inline const char *fe_fix(quire_arena *arena, const fe_priv *p, const char *s, size_t n,
+                                 size_t *out_len)
+{
+    *out_len = n;
+    size_t plain = fe_plain((const unsigned char *)s, n);
+    if (plain == n)
+        return s;
+    return fe_fix_slow(arena, p, s, n, plain, out_len);
+}
+
+static const char *fe_fix_slow(quire_arena *arena, const fe_priv *p, const char *s, size_t n,
+                               size_t plain, size_t *out_len)
 {
     const unsigned char *u = (const unsigned char *)s;
-    *out_len = n;
-    if (fe_clean_utf8(u, n, p->mojibake))
+    if (fe_clean_utf8(u, n, plain, p->mojibake))
         return s; /* the fast path: nothing to repair, decode or drop, no copy */
 
     /* One code point per byte at most. */

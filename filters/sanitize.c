@@ -257,14 +257,23 @@ static bool san_scheme_ok(const char *n, san_url_kind kind)
     return true;
 }
 
-/* True when san_normalize_url would only lower-case url: printable ASCII
- * without '&' (no entity to decode, no whitespace, control or NBSP to
- * strip).  Nearly every URL of a document is like that. */
+/* True when san_scheme_ok decides on url as on san_normalize_url(url):
+ * the part it reads is printable ASCII without '&' (no entity to decode,
+ * no whitespace, control or NBSP to strip), so normalizing would at most
+ * lower-case it (which the test ignores).  That part: up to the first '/',
+ * '?' or '#' (the scheme, or the search for a ':' before them) and at
+ * least 16 bytes ("data:image/jpeg" and the byte after).  What follows,
+ * a query string with "&amp;" say, changes nothing before it.  Nearly every
+ * URL of a document is like that. */
 static bool san_url_plain(const char *url)
 {
-    for (const unsigned char *p = (const unsigned char *)url; *p; p++)
-        if (*p <= 0x20 || *p >= 0x7f || *p == '&')
+    bool delim = false;
+    for (size_t i = 0; url[i] && (i < 16 || !delim); i++) {
+        unsigned char c = (unsigned char)url[i];
+        if (c <= 0x20 || c >= 0x7f || c == '&')
             return false;
+        delim = delim || c == '/' || c == '?' || c == '#';
+    }
     return true;
 }
 

@@ -14,6 +14,9 @@
 #include <string.h>
 #include <strings.h>
 #include <yaml.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 /* ================================================================ YAML */
 
@@ -71,15 +74,20 @@ static quire_value *fm_new_scalar(fm_yaml *y, const char *s, size_t n, bool plai
     if (null_tag) {
         t = QUIRE_VALUE_NULL;
     } else if (plain) {
-        if (n == 0 || fm_eq(s, n, "~") || fm_eq(s, n, "null") || fm_eq(s, n, "Null") ||
-            fm_eq(s, n, "NULL"))
+        /* Only five lengths can be a null or a boolean: most scalars are
+         * told apart by their length and first byte alone. */
+        if (n == 0 || (n == 1 && s[0] == '~') ||
+            (n == 4 && (s[0] == 'n' || s[0] == 'N') &&
+             (fm_eq(s, n, "null") || fm_eq(s, n, "Null") || fm_eq(s, n, "NULL"))))
             t = QUIRE_VALUE_NULL;
-        else if (fm_eq(s, n, "true") || fm_eq(s, n, "True") || fm_eq(s, n, "TRUE"))
+        else if (n == 4 && (s[0] == 't' || s[0] == 'T') &&
+                 (fm_eq(s, n, "true") || fm_eq(s, n, "True") || fm_eq(s, n, "TRUE")))
             t = QUIRE_VALUE_BOOL, s = "true", n = 4;
-        else if (fm_eq(s, n, "false") || fm_eq(s, n, "False") || fm_eq(s, n, "FALSE"))
+        else if (n == 5 && (s[0] == 'f' || s[0] == 'F') &&
+                 (fm_eq(s, n, "false") || fm_eq(s, n, "False") || fm_eq(s, n, "FALSE")))
             t = QUIRE_VALUE_BOOL, s = "false", n = 5;
-        else if (quire__json_number(s, n))
-            t = QUIRE_VALUE_NUMBER;
+        else if ((s[0] >= '0' && s[0] <= '9') || s[0] == '-') /* what a JSON number starts with */
+            t = quire__json_number(s, n) ? QUIRE_VALUE_NUMBER : t;
     }
     quire_value *v = quire_value_new_scalar(y->arena, t, s, n);
     if (v) {
@@ -360,7 +368,11 @@ typedef struct fmf {
     size_t col_val;         /* per line, even for a flow sequence of 50,000 */
     quire_buf buf;          /* unescaped double-quoted text */
     int rc;                 /* QUIRE_OK, or an error from fm_event */
+    bool header_only;       /* QUIRE_READ_HEADER_ONLY: see fmf_skips */
+    size_t skip;            /* levels open inside a collection not built */
 } fmf;
+
+static bool fm_key_needed(const quire_read_ctx *ctx, const char *key);
 
 /* Column (0-based, in characters, as libyaml counts) of p on its line: its
  * bytes from the line's start (or from the last answer on this line, so a
@@ -415,10 +427,44 @@ static yaml_mark_t fmf_mark(fmf *f, const char *p)
     return m;
 }
 
+/* The build's first pass (QUIRE_READ_HEADER_ONLY) keeps of the front
+ * matter only the top-level scalars (compact() in collect.c) and what
+ * quire__fm_apply reads; the second pass reads the whole tree again.  So a
+ * collection that is the value of any other top-level key is scanned as
+ * usual (what the scanner gives up on, hence every diagnostic, stays the
+ * same) but not built: in typical front matter these are most of the
+ * values (SEO and Open Graph blocks).  Only here, not in the libyaml path:
+ * there an anchor in such a block could be aliased under a needed key. */
+static bool fmf_skips(const fmf *f)
+{
+    const fm_yaml *y = f->y;
+    if (!f->header_only || y->depth != 1)
+        return false;
+    const fm_frame *top = &y->stack[0];
+    return top->v->type == QUIRE_VALUE_MAPPING && top->have_key &&
+           !fm_key_needed(y->ctx, top->key);
+}
+
+/* Collection levels open, built or not: what max_depth limits. */
+static size_t fmf_levels(const fmf *f)
+{
+    return f->y->depth + f->skip;
+}
+
 /* A collection's start or end.  An end needs no mark (fm_event places the
  * finished collection where it started), so none is counted for it. */
 static bool fmf_event(fmf *f, yaml_event_type_t type, const char *at)
 {
+    bool start = type == YAML_MAPPING_START_EVENT || type == YAML_SEQUENCE_START_EVENT;
+    if (f->skip || (start && fmf_skips(f))) {
+        f->skip = start ? f->skip + 1 : f->skip - 1;
+        /* The skipped value ends: what fm_add would do for the root mapping
+         * (its size and height only matter to an anchor, which the fast
+         * path never sees) is to take the waiting key. */
+        if (!f->skip)
+            f->y->stack[0].have_key = false;
+        return true;
+    }
     yaml_event_t ev;
     memset(&ev, 0, sizeof ev);
     ev.type = type;
@@ -434,6 +480,8 @@ static bool fmf_event(fmf *f, yaml_event_type_t type, const char *at)
  * (the fast path has no tags and no anchors). */
 static bool fmf_scalar(fmf *f, const char *at, const char *v, size_t n, yaml_scalar_style_t st)
 {
+    if (f->skip)
+        return true;
     yaml_mark_t mark = fmf_mark(f, at);
     quire_value *val = fm_new_scalar(f->y, v, n, st == YAML_PLAIN_SCALAR_STYLE, false, mark);
     f->rc = val ? fm_add(f->y, val, v, n, 1, 0, mark) : QUIRE_ERR_NOMEM;
@@ -445,6 +493,8 @@ static bool fmf_scalar(fmf *f, const char *at, const char *v, size_t n, yaml_sca
  * text of and then drops (keys are half the scalars of front matter). */
 static bool fmf_key(fmf *f, const char *at, const char *v, size_t n, yaml_scalar_style_t st)
 {
+    if (f->skip)
+        return true;
     fm_yaml *y = f->y;
     fm_frame *top = y->depth ? &y->stack[y->depth - 1] : NULL;
     if (!top || top->v->type != QUIRE_VALUE_MAPPING || top->have_key)
@@ -473,7 +523,21 @@ static bool fmf_text_ok(const char *s, size_t n)
          * or '\n': quire__word_is_text, minus DEL (with no top bit set in
          * w, b + 1 sets it only for 0x7F, carrying into nothing).  After a
          * miss (non-ASCII text, say) the next eight bytes go one character
-         * at a time before trying again. */
+         * at a time before trying again.  With SSE2, sixteen at a time
+         * first (signed compares: bytes 0x80.. are negative, so not above
+         * 0x1F). */
+#if defined(__SSE2__)
+        if (p >= slow_until && e - p >= 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+            __m128i ok = _mm_or_si128(_mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(0x1F)),
+                                                    _mm_cmplt_epi8(v, _mm_set1_epi8(0x7F))),
+                                      _mm_cmpeq_epi8(v, _mm_set1_epi8('\n')));
+            if (_mm_movemask_epi8(ok) == 0xFFFF) {
+                p += 16;
+                continue;
+            }
+        }
+#endif
         if (p >= slow_until && e - p >= 8) {
             uint64_t w = quire__load64(p);
             if (quire__word_is_text(w) && !((w + QUIRE__ONES64) & QUIRE__HIGH64)) {
@@ -515,6 +579,31 @@ static bool fmf_text_ok(const char *s, size_t n)
         p += k;
     }
     return true;
+}
+
+/* The bytes of w equal to b, as their top bits: exact for the lowest one
+ * (a false match can only follow a true one: the borrow runs upwards). */
+static inline uint64_t fmf_bytes_eq(uint64_t w, unsigned char b)
+{
+    uint64_t x = w ^ (b * QUIRE__ONES64);
+    return (x - QUIRE__ONES64) & ~x & QUIRE__HIGH64;
+}
+
+/* The first byte a or b in [p, e), else e: a word at a time. */
+static const char *fmf_find2(const char *p, const char *e, unsigned char a, unsigned char b)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    for (; e - p >= 8; p += 8) {
+        uint64_t w = quire__load64((const unsigned char *)p);
+        uint64_t m = fmf_bytes_eq(w, a) | fmf_bytes_eq(w, b);
+        if (m)
+            return p + (__builtin_ctzll(m) >> 3);
+    }
+#endif
+    for (; p < e; p++)
+        if (*p == (char)a || *p == (char)b)
+            return p;
+    return e;
 }
 
 static const char *fmf_eol(const fmf *f, const char *p)
@@ -682,7 +771,7 @@ static bool fmf_value_scalar(fmf *f, const char *p, const char *e)
 /* "[a, "b", c]" on one line. */
 static bool fmf_flow_seq(fmf *f, const char *p, const char *e)
 {
-    if (f->y->depth + 1 > f->max_depth)
+    if (fmf_levels(f) + 1 > f->max_depth)
         return false;
     if (!fmf_event(f, YAML_SEQUENCE_START_EVENT, p))
         return false;
@@ -745,12 +834,28 @@ static bool fmf_close_to(fmf *f, size_t depth, const char *at)
 
 static bool fmf_open(fmf *f, bool seq, size_t indent, bool indentless, const char *at)
 {
-    if (f->depth == FMF_MAX_DEPTH || f->y->depth + 1 > f->max_depth)
+    if (f->depth == FMF_MAX_DEPTH || fmf_levels(f) + 1 > f->max_depth)
         return false;
     if (!fmf_event(f, seq ? YAML_SEQUENCE_START_EVENT : YAML_MAPPING_START_EVENT, at))
         return false;
     f->open[f->depth++] = (fmf_coll){seq, indent, indentless};
     return true;
+}
+
+/* The empty value of "key:" with nothing after it (a null). */
+static bool fmf_empty(fmf *f, yaml_mark_t mark)
+{
+    if (f->skip)
+        return true;
+    yaml_event_t ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = YAML_SCALAR_EVENT;
+    ev.start_mark = mark;
+    ev.data.scalar.value = (yaml_char_t *)"";
+    ev.data.scalar.style = YAML_PLAIN_SCALAR_STYLE;
+    ev.data.scalar.plain_implicit = 1;
+    f->rc = fm_event(f->y, &ev);
+    return f->rc == QUIRE_OK;
 }
 
 /* Returns true when the whole text was read; false to hand it to libyaml
@@ -788,16 +893,8 @@ static bool fmf_run(fmf *f)
             } else if (indent == top->indent && item) {
                 if (!fmf_open(f, true, indent, true, p))
                     return false; /* "key:\n- a": an indentless sequence */
-            } else {
-                yaml_event_t ev;
-                memset(&ev, 0, sizeof ev);
-                ev.type = YAML_SCALAR_EVENT;
-                ev.start_mark = pending_mark;
-                ev.data.scalar.value = (yaml_char_t *)"";
-                ev.data.scalar.style = YAML_PLAIN_SCALAR_STYLE;
-                ev.data.scalar.plain_implicit = 1;
-                if ((f->rc = fm_event(f->y, &ev)) != QUIRE_OK)
-                    return false;
+            } else if (!fmf_empty(f, pending_mark)) {
+                return false;
             }
         }
         /* close the collections this line is outside of */
@@ -853,11 +950,15 @@ static bool fmf_run(fmf *f)
         } else {
             if (strchr("-?:,[]{}#&*!|>'\"%@`", *k))
                 return false;
+            /* the key ends at ": " (or ':' at the line's end); " #" before
+             * that is a comment: libyaml.  k[0] is no '#', so c > k there. */
             const char *c = k;
-            while (c < le && !(*c == ':' && (c + 1 == le || c[1] == ' '))) {
+            for (;; c++) {
+                c = fmf_find2(c, le, ':', '#');
+                if (c == le || (*c == ':' && (c + 1 == le || c[1] == ' ')))
+                    break;
                 if (*c == '#' && c[-1] == ' ')
                     return false;
-                c++;
             }
             if (c == le)
                 return false; /* a scalar without ':': libyaml */
@@ -867,8 +968,10 @@ static bool fmf_run(fmf *f)
             kv = k;
             kn = (size_t)(kafter - k);
         }
-        if (kn > 1000 || fmf_col(f, kafter) > 1000)
-            return false; /* libyaml's limit on simple keys */
+        /* libyaml's limit on simple keys; a column is at most as many
+         * characters as there are bytes before it, so counting is rarely needed */
+        if (kn > 1000 || ((size_t)(kafter - ls) > 1000 && fmf_col(f, kafter) > 1000))
+            return false;
         const char *colon = fmf_skip_spaces(kafter, le);
         if (colon >= le || *colon != ':' || (colon + 1 < le && colon[1] != ' '))
             return false;
@@ -888,7 +991,8 @@ static bool fmf_run(fmf *f)
             if (v < le && v == colon + 1)
                 return false;
             pending = true;
-            pending_mark = fmf_mark(f, colon + 1);
+            if (!f->skip) /* a skipped value needs no position */
+                pending_mark = fmf_mark(f, colon + 1);
             ls = next;
             continue;
         }
@@ -902,17 +1006,8 @@ static bool fmf_run(fmf *f)
     }
     if (!any)
         return true; /* blank and comments only: an empty document */
-    if (pending) {
-        yaml_event_t ev;
-        memset(&ev, 0, sizeof ev);
-        ev.type = YAML_SCALAR_EVENT;
-        ev.start_mark = pending_mark;
-        ev.data.scalar.value = (yaml_char_t *)"";
-        ev.data.scalar.style = YAML_PLAIN_SCALAR_STYLE;
-        ev.data.scalar.plain_implicit = 1;
-        if ((f->rc = fm_event(f->y, &ev)) != QUIRE_OK)
-            return false;
-    }
+    if (pending && !fmf_empty(f, pending_mark))
+        return false;
     return fmf_close_to(f, 0, f->end);
 }
 
@@ -954,6 +1049,7 @@ int quire__yaml_parse_mode(quire_value **out, quire_arena *arena, const char *ya
         f.s = yaml;
         f.end = yaml + len;
         f.max_depth = y.max_depth;
+        f.header_only = (ctx->flags & QUIRE_READ_HEADER_ONLY) != 0;
         quire__buf_init(&f.buf);
         bool done = fmf_run(&f);
         quire__buf_free(&f.buf);
@@ -1055,6 +1151,38 @@ static const fm_field_def fm_fields[FM_COUNT] = {
     [FM_LANGUAGE] = {"language", "lang", (const char *const[]){"lang", "language", NULL}},
     [FM_DRAFT] = {"draft", NULL, (const char *const[]){"draft", NULL}},
 };
+
+/* Whether key (first pass, top level) may be read by quire__fm_apply: as
+ * one of the built-in spellings or a path of the quire.yaml mapping, or as
+ * the first segment of one that is dotted ("link.href").  Saying yes too
+ * often only costs time. */
+static bool fm_path_starts(const char *path, const char *key, size_t n)
+{
+    return path[0] == key[0] && strncmp(path, key, n) == 0 &&
+           (path[n] == '\0' || path[n] == '.');
+}
+
+static bool fm_key_needed(const quire_read_ctx *ctx, const char *key)
+{
+    size_t n = strlen(key);
+    for (int f = 0; f < FM_COUNT; f++)
+        for (const char *const *k = fm_fields[f].keys; *k; k++)
+            if (fm_path_starts(*k + ((*k)[0] == '?'), key, n))
+                return true;
+    const quire_value *map = ctx->field_map;
+    if (!map || map->type != QUIRE_VALUE_MAPPING)
+        return false;
+    for (const quire_value *m = map->first; m; m = m->next) {
+        const char *s = quire_value_str(m);
+        if (s && fm_path_starts(s, key, n))
+            return true;
+        if (m->type == QUIRE_VALUE_SEQUENCE)
+            for (const quire_value *p = m->first; p; p = p->next)
+                if ((s = quire_value_str(p)) && fm_path_starts(s, key, n))
+                    return true;
+    }
+    return false;
+}
 
 /* quire_strlist_add skips duplicates by a linear search and
  * quire_document_add_author copies the array on each call: both are fine

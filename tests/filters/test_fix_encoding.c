@@ -5,6 +5,7 @@
  */
 #include "ftest.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define FFFD "\xef\xbf\xbd"
@@ -261,9 +262,57 @@ static void test_everywhere(void)
     quire_document_free(d);
 }
 
+/* The quick checks (plain ASCII inline, then a word at a time with one- and
+ * two- and three-byte characters judged in place) against the whole repair:
+ * a leading U+0001 sends a string that way (it is not plain), and changes
+ * nothing else (it is dropped, and no mojibake run can start or end with
+ * it), so s and "\x01" s must come out the same, and s unchanged (no copy)
+ * exactly when the whole repair leaves it as it is.  Random strings of
+ * ASCII, accented letters, mojibake, symbols, CJK, controls, U+FFFD and
+ * invalid bytes, of every length around the eight-byte words. */
+static unsigned fe_rand(unsigned *seed)
+{
+    *seed = *seed * 1103515245u + 12345u;
+    return *seed >> 16;
+}
+
+static void test_random_vs_slow(quire_document *d)
+{
+    static const char *const pieces[] = {
+        "a", "Zz", " ", "\n", "\t", "\r", "\x01", "\x7f", "\xc3\xa9", "\xc3\x83", "\xc2\xa9",
+        "\xc3\xa2", "\xe2\x82\xac", "\xe2\x80\x94", "\xe2\x80\x9d", "\xe6\x9d\xb1", "\xc2\xbb",
+        "\xc2\xa0", "\xef\xbf\xbd", "\xef\xbf\xbe", "\xef\xbf\xbf", "\xed\xa0\x80", "\xe0\x80\x80",
+        "\xe0\xa4\x85", "\xed\x9f\xbf", "\xee\x80\x80", "\xf0\x9f\x98\x80", "\xc3", "\xe2\x82",
+        "\x80", "\xff", "\xc1\xbf", "\xf4\x90\x80\x80", "\xc2\x80", "\xc2\x9f", "\xc3\x83\xc2\xa9",
+    };
+    unsigned seed = 4242;
+    char s[256], with[258];
+    for (int iter = 0; iter < 200000; iter++) {
+        size_t len = 0;
+        int n = (int)(fe_rand(&seed) % 24);
+        bool ascii = fe_rand(&seed) % 4 == 0; /* many mostly plain strings */
+        for (int k = 0; k < n; k++) {
+            unsigned r = fe_rand(&seed) % (sizeof pieces / sizeof *pieces);
+            const char *pc = ascii && fe_rand(&seed) % 8 ? pieces[r % 3] : pieces[r];
+            size_t pl = strlen(pc);
+            memcpy(s + len, pc, pl);
+            len += pl;
+        }
+        s[len] = '\0';
+        with[0] = '\x01';
+        memcpy(with + 1, s, len + 1);
+        char *want = strdup(fix(d, with, NULL));
+        const char *got = fix(d, s, NULL);
+        CHECK_STR(got, want);
+        CHECK((got == s) == (strcmp(want, s) == 0));
+        free(want);
+    }
+}
+
 int main(void)
 {
     quire_document *d = ft_doc(NULL, "t.md", "t");
+    test_random_vs_slow(d);
     test_seed_004(d);
     test_mojibake_more(d);
     test_double(d);

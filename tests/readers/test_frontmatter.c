@@ -739,10 +739,223 @@ static void test_yaml_fast_random(void)
     }
 }
 
+/* The scanner's word-at-a-time parts (the text check, sixteen and eight
+ * bytes at a time; the search for the end of a key) at every offset: a
+ * byte it must refuse anywhere in a long value makes it give up, one it
+ * accepts does not, and keys with ':' or '#' inside read as libyaml reads
+ * them. */
+static void test_yaml_fast_offsets(void)
+{
+    static const struct { const char *piece; bool ok; } values[] = {
+        {"\x01", false}, {"\x7f", false}, {"\t", false}, {"\r", false},
+        {"\xc2\x85", false}, {"\xe2\x80\xa8", false}, {"\xff", false}, {"\xc3", false},
+        {"\xef\xbb\xbf", false}, {"\xc3\xa9", true}, {"\xe6\x9d\xb1", true},
+        {"\xf0\x9f\x98\x80", true}, {"~", true},
+    };
+    static const struct { const char *piece; bool ok; } keys[] = {
+        {":b", true}, {"#c", true}, {" #c", false}, {"x", true}, {"\xc3\xa9:", true},
+    };
+    char doc[256];
+    for (size_t at = 0; at <= 40; at++) {
+        for (size_t after = 0; after <= 24; after++) {
+            for (size_t i = 0; i < sizeof values / sizeof *values; i++) {
+                snprintf(doc, sizeof doc, "k: a%*s%s%*sb\n", (int)at, "", values[i].piece,
+                         (int)after, "");
+                for (char *c = doc + 4; *c; c++) /* spaces to letters: one long word */
+                    if (*c == ' ')
+                        *c = 'x';
+                fy_check(doc, values[i].ok);
+                if (!values[i].ok) {
+                    quire_arena *arena = quire_arena_new();
+                    quire_diag_list d;
+                    quire_diag_list_init(&d);
+                    quire_read_ctx c = rd_ctx("f.md", &d);
+                    quire_value *v = NULL;
+                    CHECK(quire__yaml_parse_mode(&v, arena, doc, strlen(doc), 1, &c, "markdown",
+                                                 QUIRE__YAML_FAST) == QUIRE_ERR_UNSUPPORTED);
+                    quire_diag_list_free(&d);
+                    quire_arena_free(arena);
+                }
+            }
+            for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+                char key[128];
+                key[0] = 'q'; /* a key cannot start with ':' or '#' */
+                memset(key + 1, 'a', at);
+                snprintf(key + 1 + at, sizeof key - 1 - at, "%s", keys[i].piece);
+                size_t kl = strlen(key);
+                memset(key + kl, 'c', after);
+                key[kl + after] = '\0';
+                snprintf(doc, sizeof doc, "%s: v\nz: w\n", key);
+                fy_check(doc, keys[i].ok);
+            }
+        }
+    }
+}
+
+/* The first pass (QUIRE_READ_HEADER_ONLY) leaves out collections under
+ * top-level keys that neither quire__fm_apply nor compact() reads.  Against
+ * libyaml on the whole text: the same status and diagnostics, and the same
+ * tree once those collections are taken out of libyaml's.  The keys come
+ * from a vocabulary that knows which are needed: built-in spellings, their
+ * dotted heads ("link" of "link.href"), a path of quire.yaml's `fields:`
+ * ("custom" of "custom.x"), and near misses that are not. */
+typedef struct hk_key {
+    const char *name;
+    bool needed;
+} hk_key;
+
+static const hk_key hk_keys[] = {
+    {"tags", true},     {"author", true},  {"featuredImage", true}, {"link", true},
+    {"images", true},   {"og:image", true}, {"custom", true},       {"alias", true},
+    {"seo", false},     {"tag", false},    {"linkx", false},        {"og", false},
+    {"htmlMetaData", false}, {"custom.y", false}, {"\"og:site\"", false}, {"x-y", false},
+};
+
+static bool hk_needed(const char *key)
+{
+    for (size_t i = 0; i < sizeof hk_keys / sizeof *hk_keys; i++) {
+        const char *n = hk_keys[i].name;
+        size_t len = strlen(n);
+        if (n[0] == '"' ? strncmp(key, n + 1, len - 2) == 0 && !key[len - 2]
+                        : strcmp(key, n) == 0)
+            return hk_keys[i].needed;
+    }
+    return true; /* not from the vocabulary: cannot tell, must be kept */
+}
+
+/* libyaml's tree as the first pass keeps it. */
+static void hk_filter(quire_value *root)
+{
+    if (!root || root->type != QUIRE_VALUE_MAPPING)
+        return;
+    quire_value **pp = &root->first;
+    root->last = NULL;
+    while (*pp) {
+        quire_value *v = *pp;
+        if ((v->type == QUIRE_VALUE_MAPPING || v->type == QUIRE_VALUE_SEQUENCE) &&
+            !hk_needed(v->key)) {
+            *pp = v->next;
+            root->count--;
+            continue;
+        }
+        root->last = v;
+        pp = &v->next;
+    }
+}
+
+static bool hk_same_diags(const quire_diag_list *a, const quire_diag_list *b)
+{
+    if (a->count != b->count)
+        return false;
+    for (size_t i = 0; i < a->count; i++)
+        if (a->items[i].severity != b->items[i].severity || a->items[i].line != b->items[i].line ||
+            a->items[i].column != b->items[i].column ||
+            strcmp(a->items[i].message, b->items[i].message) != 0)
+            return false;
+    return true;
+}
+
+static void hk_value(char *doc, size_t cap, size_t *len, unsigned *seed, int indent, int depth)
+{
+#define HK_PUT(...) (*len += (size_t)snprintf(doc + *len, cap - *len, __VA_ARGS__))
+    /* the first ten the scanner reads, the rest it gives up on */
+    static const char *const scalars[] = {"a", "\"q \\u00e9\"", "'s'", "7", "true", "~",
+                                          "\xC3\xA9t\xC3\xA9", "[a, b]", "[]", "a #c",
+                                          "x: y", "&a v", "*a", "|\n  b", "\"un", "{a: 1}",
+                                          "\tt"};
+    size_t ns = sizeof scalars / sizeof *scalars;
+    unsigned shape = rd_rand(seed) % 6;
+    if (depth >= 4 || shape < 2) {
+        HK_PUT(" %s\n", scalars[rd_rand(seed) % 20 ? rd_rand(seed) % 10 : rd_rand(seed) % ns]);
+        return;
+    }
+    if (shape == 2) {
+        HK_PUT("\n");
+        return; /* empty: null */
+    }
+    bool seq = shape == 3;
+    int in = indent + (seq && rd_rand(seed) % 2 ? 0 : 2); /* indentless or not */
+    HK_PUT("\n");
+    int n = 1 + (int)(rd_rand(seed) % 3);
+    for (int i = 0; i < n && *len + 200 < cap; i++) {
+        HK_PUT("%*s", in, "");
+        if (seq) {
+            HK_PUT("-");
+            if (rd_rand(seed) % 20 == 0) { /* a nested sequence: the scanner gives up */
+                HK_PUT("\n%*s  - z\n", in, "");
+                continue;
+            }
+            HK_PUT(" %s\n", scalars[rd_rand(seed) % 7]);
+        } else {
+            HK_PUT("k%d:", (int)(rd_rand(seed) % 4));
+            hk_value(doc, cap, len, seed, in, depth + 1);
+        }
+    }
+#undef HK_PUT
+}
+
+static void test_yaml_header_only_random(void)
+{
+    quire_arena *fa = quire_arena_new();
+    quire_value *fields = quire_value_new(fa, QUIRE_VALUE_MAPPING);
+    quire_value_append(fa, fields, "summary", quire_value_new_scalar(fa, QUIRE_VALUE_STRING,
+                                                                     "custom.x", 8));
+    quire_value *list = quire_value_new(fa, QUIRE_VALUE_SEQUENCE);
+    quire_value_append(fa, list, NULL, quire_value_new_scalar(fa, QUIRE_VALUE_STRING, "nope", 4));
+    quire_value_append(fa, list, NULL, quire_value_new_scalar(fa, QUIRE_VALUE_STRING, "alias", 5));
+    quire_value_append(fa, fields, "subtitle", list);
+    unsigned seed = 777;
+    char doc[8192];
+    int fast_read = 0;
+    for (int iter = 0; iter < 4000; iter++) {
+        size_t len = 0;
+        int n = 1 + (int)(rd_rand(&seed) % 6);
+        for (int i = 0; i < n && len + 1000 < sizeof doc; i++) {
+            const char *k = hk_keys[rd_rand(&seed) % (sizeof hk_keys / sizeof *hk_keys)].name;
+            len += (size_t)snprintf(doc + len, sizeof doc - len, "%s:", k);
+            hk_value(doc, sizeof doc, &len, &seed, 0, 1);
+        }
+        if (rd_rand(&seed) % 3 == 0 && len) /* no final newline */
+            doc[--len] = '\0';
+        size_t depth_limit = rd_rand(&seed) % 4 ? 0 : 2 + rd_rand(&seed) % 3;
+        quire_arena *arena = quire_arena_new();
+        quire_diag_list d1, d2;
+        quire_diag_list_init(&d1);
+        quire_diag_list_init(&d2);
+        quire_read_ctx c1 = rd_ctx("f.md", &d1), c2 = rd_ctx("f.md", &d2);
+        c1.field_map = c2.field_map = fields;
+        c1.limits.max_depth = c2.limits.max_depth = depth_limit;
+        c2.flags = QUIRE_READ_HEADER_ONLY;
+        quire_value *v1 = NULL, *v2 = NULL, *v3 = NULL;
+        int r1 = quire__yaml_parse_mode(&v1, arena, doc, len, 1, &c1, "markdown",
+                                        QUIRE__YAML_LIBYAML);
+        int r2 = quire__yaml_parse(&v2, arena, doc, len, 1, &c2, "markdown");
+        /* What libyaml reads (the scanner gave up) is kept whole. */
+        if (r2 == QUIRE_OK && quire__yaml_parse_mode(&v3, arena, doc, len, 1, &c2, "markdown",
+                                                      QUIRE__YAML_FAST) == QUIRE_OK) {
+            fast_read++;
+            hk_filter(v1);
+        }
+        if (r1 != r2 || !hk_same_diags(&d1, &d2) || (r1 == QUIRE_OK && !fy_same(v1, v2))) {
+            fprintf(stderr, "first-pass parse and libyaml disagree (max_depth %zu) on:\n%s\n",
+                    depth_limit, doc);
+            rd_failures++;
+        }
+        quire_diag_list_free(&d1);
+        quire_diag_list_free(&d2);
+        quire_arena_free(arena);
+    }
+    /* the generator must reach the fast path, not only libyaml */
+    CHECK(fast_read > 1000);
+    quire_arena_free(fa);
+}
+
 int main(void)
 {
     test_yaml_fast();
     test_yaml_fast_random();
+    test_yaml_fast_offsets();
+    test_yaml_header_only_random();
     test_scalars();
     test_yaml_errors();
     test_aliases_and_depth();
