@@ -37,7 +37,11 @@ typedef struct quire_limits {
 
 /* quire_read_ctx.flags */
 /** The build's first pass: metadata is what matters.  A reader may leave the
- *  body empty and set doc->body_deferred; it is read again with BODY_ONLY. */
+ *  body empty and set doc->body_deferred; it is read again with BODY_ONLY.
+ *  doc->extra then holds the typed fields' sources and the top-level
+ *  scalars; nested mappings and lists under keys no field reads (built-in
+ *  fields, quire.yaml's `fields:`) may be left out: the second pass reads
+ *  the whole front matter again (QUIRE_READ_EXTRA) where it is needed. */
 #define QUIRE_READ_HEADER_ONLY (1u << 0)
 /** The second pass: only the body is needed (metadata comes from the first
  *  pass); readers skip parsing metadata and report no metadata problems. */
