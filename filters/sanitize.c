@@ -268,7 +268,7 @@ static bool san_scheme_ok(const char *n, san_url_kind kind)
 static bool san_url_plain(const char *url)
 {
     bool delim = false;
-    for (size_t i = 0; url[i] && (i < 16 || !delim); i++) {
+    for (size_t i = 0; (i < 16 || !delim) && url[i]; i++) {
         unsigned char c = (unsigned char)url[i];
         if (c <= 0x20 || c >= 0x7f || c == '&')
             return false;
