@@ -7,25 +7,9 @@
 #include "fuzz_common.h"
 
 #include "../../src/readers/html_to_model.h"
+#include "../node_dump.h"
 
 #include <stdio.h>
-
-/* Everything a node holds, positions included, into b. */
-static void fm_node(quire_buf *b, const quire_node *n)
-{
-    quire__buf_printf(b, "(%s %u:%u f%x", quire_node_type_name(n->type), n->line, n->column,
-                      n->flags);
-    const char *const strs[] = {n->name, n->literal, n->url, n->title, n->info};
-    for (size_t i = 0; i < sizeof strs / sizeof *strs; i++)
-        quire__buf_printf(b, " %zu[%s]", i, strs[i] ? strs[i] : "-");
-    quire__buf_printf(b, " l%d w%d h%d a%d e%d", n->level, n->width, n->height, (int)n->align,
-                      (int)n->embed_kind);
-    for (const quire_attr *a = n->attrs; a; a = a->next)
-        quire__buf_printf(b, " @%s=[%s]", a->name, a->value);
-    for (const quire_node *c = n->first_child; c; c = c->next)
-        fm_node(b, c);
-    quire__buf_putc(b, ')');
-}
 
 static char *fm_dump(const uint8_t *data, size_t size, unsigned no_fast)
 {
@@ -36,7 +20,7 @@ static char *fm_dump(const uint8_t *data, size_t size, unsigned no_fast)
     quire__buf_init(&b);
     for (size_t i = 0; c && i < c->count; i++)
         if (c->docs[i]->body)
-            fm_node(&b, c->docs[i]->body);
+            test_node_dump(&b, c->docs[i]->body, 0);
     quire_collection_free(c);
     return quire__buf_detach(&b, NULL);
 }

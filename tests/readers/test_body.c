@@ -3,6 +3,7 @@
  * nodes, embeds, positions, hostile nesting, invalid UTF-8, and the probe.
  */
 #include "rd_test.h"
+#include "../node_dump.h"
 #include "../../src/readers/html_to_model.h"
 
 #include <pthread.h>
@@ -647,29 +648,6 @@ static void test_fast_path_vs_libxml2(void)
 /* ------------------------------------------- block fast path vs libxml2 */
 
 /* Everything a node holds, positions included. */
-static void rb_full_node(quire_buf *b, const quire_node *n, int depth)
-{
-    quire__buf_printf(b, "%*s%s %u:%u f%x", depth * 2, "", quire_node_type_name(n->type),
-                      n->line, n->column, n->flags);
-    if (n->name)
-        quire__buf_printf(b, " name=%s", n->name);
-    if (n->literal)
-        quire__buf_printf(b, " lit=[%s]", n->literal);
-    if (n->url)
-        quire__buf_printf(b, " url=[%s]", n->url);
-    if (n->title)
-        quire__buf_printf(b, " title=[%s]", n->title);
-    if (n->info)
-        quire__buf_printf(b, " info=[%s]", n->info);
-    quire__buf_printf(b, " l%d w%d h%d a%d e%d", n->level, n->width, n->height, (int)n->align,
-                      (int)n->embed_kind);
-    for (const quire_attr *a = n->attrs; a; a = a->next)
-        quire__buf_printf(b, " @%s=[%s]", a->name, a->value);
-    quire__buf_putc(b, '\n');
-    for (const quire_node *c = n->first_child; c; c = c->next)
-        rb_full_node(b, c, depth + 1);
-}
-
 static char *rb_full_dump(const char *text)
 {
     rd_body r;
@@ -677,7 +655,7 @@ static char *rb_full_dump(const char *text)
     quire_buf b;
     quire__buf_init(&b);
     if (r.body)
-        rb_full_node(&b, r.body, 0);
+        test_node_dump(&b, r.body, 0);
     else
         quire__buf_puts(&b, "(no document)");
     rb_close(&r);

@@ -16,6 +16,7 @@
  * The first compares everything a node holds, positions included.
  */
 #include "rd_test.h"
+#include "../node_dump.h"
 #include "../../src/readers/html_to_model.h"
 
 #include <cmark-gfm-core-extensions.h>
@@ -35,22 +36,6 @@ static unsigned mf_rand(unsigned n)
 
 #define MF_PICK(v) (v)[mf_rand((unsigned)(sizeof(v) / sizeof *(v)))]
 
-static void mf_node(quire_buf *b, const quire_node *n, int depth)
-{
-    quire__buf_printf(b, "%*s%s %u:%u f%x", depth * 2, "", quire_node_type_name(n->type),
-                      n->line, n->column, n->flags);
-    const char *const strs[] = {n->name, n->literal, n->url, n->title, n->info};
-    for (size_t i = 0; i < sizeof strs / sizeof *strs; i++)
-        quire__buf_printf(b, " %zu[%s]", i, strs[i] ? strs[i] : "-");
-    quire__buf_printf(b, " l%d w%d h%d a%d e%d", n->level, n->width, n->height, (int)n->align,
-                      (int)n->embed_kind);
-    for (const quire_attr *a = n->attrs; a; a = a->next)
-        quire__buf_printf(b, " @%s=[%s]", a->name, a->value);
-    quire__buf_putc(b, '\n');
-    for (const quire_node *c = n->first_child; c; c = c->next)
-        mf_node(b, c, depth + 1);
-}
-
 /* The whole model of a Markdown text, diagnostics included (caller frees). */
 static char *mf_dump(const char *text, size_t len, unsigned no_fast)
 {
@@ -66,7 +51,7 @@ static char *mf_dump(const char *text, size_t len, unsigned no_fast)
     quire__buf_printf(&b, "rc %d\n", rc);
     for (size_t i = 0; i < c->count; i++)
         if (c->docs[i]->body)
-            mf_node(&b, c->docs[i]->body, 0);
+            test_node_dump(&b, c->docs[i]->body, 0);
     for (size_t i = 0; i < diags.count; i++)
         quire__buf_printf(&b, "diag %u:%u %s\n", diags.items[i].line, diags.items[i].column,
                           diags.items[i].message);
