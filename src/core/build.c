@@ -595,23 +595,31 @@ static int pass2_consume(void *ctx, size_t i, void *item)
             set_close(st, s);
     }
     quire__feed_memo_end();
-    for (int o = 0; o < st->n_outs; o++) {
-        if (!st->outs[o].sess)
-            continue;
-        if (p->failed)
-            quire__write_release(st->outs[o].sess, p->prep[o]);
-        else
+    for (int o = 0; o < st->n_outs; o++)
+        if (st->outs[o].sess && !p->failed)
             quire__write_doc_prepared(st->outs[o].sess, flavor_doc(p, st->outs[o].flavor),
                                       p->prep[o]);
-    }
+    /* The document is done: pass2_release frees it, so memory stays flat. */
+    st->c->docs[i] = NULL;
+    return QUIRE_OK;
+}
+
+/* Frees a written document and what was prepared for it, on the worker
+ * that made them (see quire__run_ordered). */
+static void pass2_release(void *ctx, void *item)
+{
+    build_state *st = ctx;
+    prepared *p = item;
+    if (!p)
+        return;
+    for (int o = 0; o < st->n_outs; o++)
+        if (st->outs[o].sess)
+            quire__write_release(st->outs[o].sess, p->prep[o]);
     for (int f = 0; f < MAX_FLAVORS; f++)
         quire_document_free(p->copy[f]);
-    /* The document is done: free it now, so memory stays flat. */
     quire_document_free(p->doc);
-    st->c->docs[i] = NULL;
     quire_document_free(p->aux);
     free(p);
-    return QUIRE_OK;
 }
 
 /* One full output ending: its writer's end (the EPUB's package documents
@@ -691,7 +699,7 @@ static void write_all(build_state *st)
             set_close(st, &st->sets[s]);
         }
     int rc = quire__run_ordered(c->count, st->jobs, PASS2_WINDOW_PER_JOB, pass2_produce,
-                                pass2_consume, st);
+                                pass2_consume, pass2_release, st);
     if (rc != QUIRE_OK)
         st->write_errors++;
     close_outputs(st);

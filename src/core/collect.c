@@ -410,10 +410,20 @@ static int read_consume(void *ctx, size_t i, void *item)
         if (rc != QUIRE_OK)
             quire_document_free(d);
     }
+    return rc;
+}
+
+/* Frees a consumed read result on the worker that made it (see
+ * quire__run_ordered); its documents were moved out. */
+static void read_release(void *ctx, void *item)
+{
+    (void)ctx;
+    read_result *r = item;
+    if (!r)
+        return;
     quire_collection_free(r->docs);
     quire_diag_list_free(&r->diags);
     free(r);
-    return rc;
 }
 
 int quire__read_files(quire_collection *c, const quire__file_list *files,
@@ -433,7 +443,7 @@ int quire__read_files(quire_collection *c, const quire__file_list *files,
      * takes tens of microseconds: a big window, so that threads sleep and
      * wake once per 32 files each rather than once per 4. */
     int rc = quire__run_ordered(files->count, jobs, READ_WINDOW_PER_JOB, read_produce,
-                                read_consume, &job);
+                                read_consume, read_release, &job);
     return rc < 0 ? rc : job.failed;
 }
 

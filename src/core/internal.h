@@ -395,12 +395,19 @@ int quire__chain_prepare(const quire_chain *ch, const quire_site *site, quire_di
 typedef void *(*quire__produce_fn)(void *ctx, size_t i);
 /** Use item i (runs on the calling thread, for i = 0, 1, 2... in order). */
 typedef int (*quire__consume_fn)(void *ctx, size_t i, void *item);
+/** Free an item after its consume (runs on the thread that produced it,
+ *  in any order, concurrently with produce and consume; item may be NULL). */
+typedef void (*quire__release_fn)(void *ctx, void *item);
 /** Produce items 0..n-1 on `jobs` threads, consume them in order; at most
  *  jobs * window_per_job items are in flight (produced or being produced,
- *  not yet taken by the consumer), plus the one being consumed.  Returns
- *  the first consume error. */
+ *  not yet taken by the consumer), plus the one being consumed.  With
+ *  `release`, consume only uses an item and release frees it, on the
+ *  thread that made it (each thread has its own malloc heap: a free into
+ *  another's takes its lock); without, consume owns the item.  Items
+ *  consumed but not released yet are at most two windows (+2) per thread,
+ *  far fewer in practice.  Returns the first consume error. */
 int quire__run_ordered(size_t n, int jobs, size_t window_per_job, quire__produce_fn produce,
-                       quire__consume_fn consume, void *ctx);
+                       quire__consume_fn consume, quire__release_fn release, void *ctx);
 /** Number of online processors (1..64). */
 int quire__default_jobs(void);
 
@@ -415,8 +422,9 @@ int quire__write_doc(quire_write_session *s, const quire_document *doc);
  *  *out is NULL when the writer has none or it failed. */
 void quire__write_prepare(quire_write_session *s, const quire_document *doc,
                           quire_diag_list *diags, void **out);
-/** write_document with what quire__write_prepare made (may be NULL); the
- *  prepared result is released here, whatever happens. */
+/** write_document with what quire__write_prepare made (may be NULL).  The
+ *  caller releases the prepared result after, whatever happens
+ *  (quire__write_release, on any thread). */
 int quire__write_doc_prepared(quire_write_session *s, const quire_document *doc, void *prepared);
 /** Feed content rendered once per document across every feed set and
  *  format it is written to (src/writers/feed_common.c): the build brackets

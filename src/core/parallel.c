@@ -11,6 +11,14 @@
  * one it needs is ready (half a window, or up to the last item), and
  * workers blocked on a full window sleep until half of it is free again.
  * Either side only signals when the other one is actually asleep.
+ *
+ * An item is freed (release) on the thread that made it, not by the
+ * consumer: glibc gives each thread its own heap, and a free into another
+ * thread's heap takes that heap's lock.  With the consumer freeing every
+ * document its workers had just allocated, at 10,000 documents the main
+ * thread went to sleep on a worker's heap lock about 2,000 times, and the
+ * workers on theirs while it freed.  So the consumer hands each used item
+ * back to its maker's list, and the maker frees the list between items.
  */
 #include "internal.h"
 
@@ -24,9 +32,28 @@
  * metadata, a few hundred bytes) take a big window; documents with their
  * prepared outputs (about 100 KB) a small one. */
 
-typedef struct pool {
+typedef struct pool pool;
+
+/* Used items waiting for the worker that made them to free them.  A
+ * worker frees its list before each new item, so the list holds what it
+ * made that was still in the window then, and the one it made since: at
+ * most window + 1 (LIST_ROOM). */
+typedef struct release_list {
+    void **items;
+    size_t count;
+} release_list;
+
+typedef struct worker {
+    pool *p;
+    size_t index;
+    release_list done; /* guarded by the pool's mutex */
+    void **spare;      /* the list being freed, then the next one */
+} worker;
+
+struct pool {
     size_t n, window;
     quire__produce_fn produce;
+    quire__release_fn release; /* NULL: the consumer frees */
     void *ctx;
     pthread_mutex_t mu;
     pthread_cond_t ready;   /* the item the consumer waits for was produced */
@@ -40,9 +67,11 @@ typedef struct pool {
     size_t space_waiters;   /* workers asleep on space since the last
                              * broadcast (never fewer than there are) */
     void **slots;           /* window slots: results by item % window */
+    size_t *maker;          /* the worker that made each slot's item */
     bool *done;
     bool stop;
-} pool;
+    worker *workers;
+};
 
 /* True when the window is full: claiming another item would run more than
  * `window` items ahead of the consumer. */
@@ -66,11 +95,32 @@ static bool consumer_batch_ready(const pool *p)
     return true;
 }
 
+/* Frees the worker's used items, with the mutex held on entry and exit
+ * but not while freeing.  The two lists swap: the consumer fills one while
+ * the worker frees the other. */
+static void release_own(pool *p, worker *w)
+{
+    while (w->done.count) {
+        size_t k = w->done.count;
+        void **items = w->done.items;
+        w->done.items = w->spare;
+        w->done.count = 0;
+        w->spare = items;
+        pthread_mutex_unlock(&p->mu);
+        for (size_t j = 0; j < k; j++)
+            p->release(p->ctx, items[j]);
+        pthread_mutex_lock(&p->mu);
+    }
+}
+
 static void *pool_worker(void *arg)
 {
-    pool *p = arg;
+    worker *w = arg;
+    pool *p = w->p;
     pthread_mutex_lock(&p->mu);
     for (;;) {
+        if (p->release)
+            release_own(p, w);
         while (!p->stop && p->next_claim < p->n && window_full(p)) {
             p->space_waiters++; /* the broadcast resets it */
             pthread_cond_wait(&p->space, &p->mu);
@@ -82,6 +132,7 @@ static void *pool_worker(void *arg)
         void *result = p->produce(p->ctx, i);
         pthread_mutex_lock(&p->mu);
         p->slots[i % p->window] = result;
+        p->maker[i % p->window] = w->index;
         p->done[i % p->window] = true;
         /* Items outside the batch, or a batch not complete yet, would only
          * make the consumer check and sleep again. */
@@ -95,12 +146,30 @@ static void *pool_worker(void *arg)
     return NULL;
 }
 
+/* Hands the consumer's last item back to the worker that made it (or lets
+ * the consumer free it, should that list be full: the window bounds it, so
+ * this is a safety net).  Called with the mutex held. */
+#define LIST_ROOM(p) ((p)->window + 2)
+
+static void *give_back(pool *p, void *used, size_t maker)
+{
+    release_list *l = &p->workers[maker].done;
+    if (l->count < LIST_ROOM(p)) {
+        l->items[l->count++] = used;
+        return NULL;
+    }
+    return used;
+}
+
 /* Takes item i (== next_consume) out of its slot, waiting for it, and frees
- * the slot at once (the consumer holds the item from here on).  One lock
- * per item. */
-static void *pool_take(pool *p, size_t i)
+ * the slot at once (the consumer holds the item from here on); gives the
+ * previous item back on the way (has_used).  One lock per item.  Returns
+ * an item the consumer must release itself in *own (NULL mostly). */
+static void *pool_take(pool *p, size_t i, bool has_used, void *used, size_t used_maker,
+                       size_t *maker, void **own)
 {
     pthread_mutex_lock(&p->mu);
+    *own = has_used ? give_back(p, used, used_maker) : NULL;
     if (!p->done[i % p->window]) {
         /* The wait ends: the batch lies within the window, and is no
          * longer than the hysteresis below, so while workers sleep on a
@@ -111,6 +180,7 @@ static void *pool_take(pool *p, size_t i)
             pthread_cond_wait(&p->ready, &p->mu);
     }
     void *result = p->slots[i % p->window];
+    *maker = p->maker[i % p->window];
     p->done[i % p->window] = false;
     p->next_consume = i + 1;
     /* Workers blocked on a full window wake when half of it is free, all
@@ -126,62 +196,106 @@ static void *pool_take(pool *p, size_t i)
 }
 
 /* Produces and consumes every item on this thread, in order. */
-static int run_here(size_t n, quire__produce_fn produce, quire__consume_fn consume, void *ctx)
+static int run_here(size_t n, quire__produce_fn produce, quire__consume_fn consume,
+                    quire__release_fn release, void *ctx)
 {
     int rc = QUIRE_OK;
     for (size_t i = 0; i < n; i++) {
-        int r = consume(ctx, i, produce(ctx, i));
+        void *item = produce(ctx, i);
+        int r = consume(ctx, i, item);
+        if (release)
+            release(ctx, item);
         if (r != QUIRE_OK && rc == QUIRE_OK)
             rc = r;
     }
     return rc;
 }
 
+/* Consumes every item in order on this thread while the workers make them. */
+static int consume_all(pool *p, quire__consume_fn consume)
+{
+    int rc = QUIRE_OK;
+    void *used = NULL, *own = NULL;
+    size_t used_maker = 0;
+    for (size_t i = 0; i < p->n; i++) {
+        size_t maker;
+        void *item = pool_take(p, i, p->release && i > 0, used, used_maker, &maker, &own);
+        if (own)
+            p->release(p->ctx, own);
+        int r = consume(p->ctx, i, item);
+        if (r != QUIRE_OK && rc == QUIRE_OK)
+            rc = r;
+        used = item;
+        used_maker = maker;
+    }
+    if (p->release && p->n)
+        p->release(p->ctx, used); /* the last one: its maker may be gone */
+    return rc;
+}
+
 int quire__run_ordered(size_t n, int jobs, size_t window_per_job, quire__produce_fn produce,
-                       quire__consume_fn consume, void *ctx)
+                       quire__consume_fn consume, quire__release_fn release, void *ctx)
 {
     if (jobs <= 1 || n <= 1)
-        return run_here(n, produce, consume, ctx);
+        return run_here(n, produce, consume, release, ctx);
     if (window_per_job < 2)
         window_per_job = 2; /* room for the hysteresis: half a window each way */
-    pool p = {.n = n, .window = (size_t)jobs * window_per_job, .produce = produce, .ctx = ctx};
+    pool p = {.n = n,
+              .window = (size_t)jobs * window_per_job,
+              .produce = produce,
+              .release = release,
+              .ctx = ctx};
+    size_t lists = release ? 2 * LIST_ROOM(&p) : 0; /* pointers per worker */
     p.slots = calloc(p.window, sizeof *p.slots);
+    p.maker = calloc(p.window, sizeof *p.maker);
     p.done = calloc(p.window, sizeof *p.done);
+    p.workers = calloc((size_t)jobs, sizeof *p.workers);
+    void **list_space = lists ? calloc((size_t)jobs * lists, sizeof *list_space) : NULL;
     pthread_t *threads = calloc((size_t)jobs, sizeof *threads);
-    if (!p.slots || !p.done || !threads) {
-        free(p.slots);
-        free(p.done);
-        free(threads);
-        return QUIRE_ERR_NOMEM;
+    int rc = QUIRE_OK;
+    if (!p.slots || !p.maker || !p.done || !p.workers || (lists && !list_space) || !threads) {
+        rc = QUIRE_ERR_NOMEM;
+        goto out;
+    }
+    for (int t = 0; t < jobs; t++) {
+        worker *w = &p.workers[t];
+        w->p = &p;
+        w->index = (size_t)t;
+        if (lists) {
+            w->done.items = list_space + (size_t)t * lists;
+            w->spare = w->done.items + LIST_ROOM(&p);
+        }
     }
     pthread_mutex_init(&p.mu, NULL);
     pthread_cond_init(&p.ready, NULL);
     pthread_cond_init(&p.space, NULL);
     int started = 0;
     for (int t = 0; t < jobs; t++)
-        if (pthread_create(&threads[t], NULL, pool_worker, &p) == 0)
+        if (pthread_create(&threads[started], NULL, pool_worker, &p.workers[started]) == 0)
             started++;
-    int rc = QUIRE_OK;
-    if (!started) {
-        rc = run_here(n, produce, consume, ctx); /* no thread could start */
-    } else {
-        for (size_t i = 0; i < n; i++) {
-            int r = consume(ctx, i, pool_take(&p, i));
-            if (r != QUIRE_OK && rc == QUIRE_OK)
-                rc = r;
-        }
-    }
+    if (!started)
+        rc = run_here(n, produce, consume, release, ctx); /* no thread could start */
+    else
+        rc = consume_all(&p, consume);
     pthread_mutex_lock(&p.mu);
     p.stop = true;
     pthread_cond_broadcast(&p.space);
     pthread_mutex_unlock(&p.mu);
     for (int t = 0; t < started; t++)
         pthread_join(threads[t], NULL);
+    /* Items given back to workers that had already finished. */
+    for (int t = 0; t < started && release; t++)
+        for (size_t j = 0; j < p.workers[t].done.count; j++)
+            release(ctx, p.workers[t].done.items[j]);
     pthread_mutex_destroy(&p.mu);
     pthread_cond_destroy(&p.ready);
     pthread_cond_destroy(&p.space);
+out:
     free(p.slots);
+    free(p.maker);
     free(p.done);
+    free(p.workers);
+    free(list_space);
     free(threads);
     return rc;
 }

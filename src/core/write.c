@@ -94,7 +94,6 @@ int quire__write_doc_prepared(quire_write_session *s, const quire_document *doc,
         s->rc = s->ctx.writer->write_document(&s->ctx, doc);
         s->ctx.prepared = NULL;
     }
-    quire__write_release(s, prepared);
     return s->rc;
 }
 

@@ -3,6 +3,7 @@
 #include "internal.h"
 #include "check.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -1054,7 +1055,7 @@ static void test_ordered_pool(void)
             for (size_t c = 0; c < sizeof counts / sizeof *counts; c++) {
                 pool_probe pp = {.fail_at = SIZE_MAX, .in_order = true};
                 int rc = quire__run_ordered(counts[c], jobs[j], windows[w], probe_produce,
-                                            probe_consume, &pp);
+                                            probe_consume, NULL, &pp);
                 size_t window = (size_t)jobs[j] * (windows[w] < 2 ? 2 : windows[w]);
                 CHECK(rc == QUIRE_OK && pp.in_order && pp.next == counts[c]);
                 CHECK(atomic_load(&pp.live) == 0);
@@ -1062,8 +1063,113 @@ static void test_ordered_pool(void)
                     CHECK(atomic_load(&pp.max_live) <= window + 1);
             }
     pool_probe pp = {.fail_at = 5, .in_order = true};
-    CHECK(quire__run_ordered(50, 2, 4, probe_produce, probe_consume, &pp) == QUIRE_ERR_IO);
+    CHECK(quire__run_ordered(50, 2, 4, probe_produce, probe_consume, NULL, &pp) == QUIRE_ERR_IO);
     CHECK(pp.in_order && pp.next == 50);
+}
+
+/* With a release function, the consumer only uses items, and each is freed
+ * once, after its consume, by the thread that made it (the consumer frees
+ * the last one, and those its maker had no more turn to free), while
+ * consumed-but-unfreed items stay within a bound. */
+typedef struct release_item {
+    size_t i;
+    pthread_t maker;
+    atomic_int consumed, released;
+} release_item;
+
+typedef struct release_probe {
+    size_t next, n;
+    pthread_t consumer;
+    atomic_size_t unreleased, max_unreleased, by_maker, by_consumer, by_other, early;
+    release_item **seen; /* every item, to check the counts at the end */
+    bool in_order;
+} release_probe;
+
+static void *rel_produce(void *ctx, size_t i)
+{
+    release_probe *rp = ctx;
+    volatile unsigned spin = 0;
+    for (unsigned k = 0; k < (unsigned)(i * 2654435761u % 3000); k++)
+        spin += k;
+    release_item *it = calloc(1, sizeof *it);
+    if (it) {
+        it->i = i;
+        it->maker = pthread_self();
+        rp->seen[i] = it;
+    }
+    return it;
+}
+
+static int rel_consume(void *ctx, size_t i, void *item)
+{
+    release_probe *rp = ctx;
+    release_item *it = item;
+    rp->in_order &= i == rp->next && it && it->i == i;
+    rp->next++;
+    if (it)
+        atomic_fetch_add(&it->consumed, 1);
+    size_t u = atomic_fetch_add(&rp->unreleased, 1) + 1;
+    size_t seen = atomic_load(&rp->max_unreleased);
+    while (u > seen && !atomic_compare_exchange_weak(&rp->max_unreleased, &seen, u))
+        ;
+    return QUIRE_OK;
+}
+
+static void rel_release(void *ctx, void *item)
+{
+    release_probe *rp = ctx;
+    release_item *it = item;
+    if (!it)
+        return;
+    if (atomic_load(&it->consumed) != 1)
+        atomic_fetch_add(&rp->early, 1);
+    atomic_fetch_add(&it->released, 1);
+    atomic_fetch_sub(&rp->unreleased, 1);
+    if (pthread_equal(pthread_self(), it->maker))
+        atomic_fetch_add(&rp->by_maker, 1);
+    else if (pthread_equal(pthread_self(), rp->consumer))
+        atomic_fetch_add(&rp->by_consumer, 1);
+    else
+        atomic_fetch_add(&rp->by_other, 1);
+}
+
+static void test_ordered_pool_release(void)
+{
+    static const int jobs[] = {1, 2, 3, 8};
+    static const size_t windows[] = {0, 2, 3, 16, 64};
+    static const size_t counts[] = {0, 1, 2, 7, 100, 5000};
+    for (size_t j = 0; j < sizeof jobs / sizeof *jobs; j++)
+        for (size_t w = 0; w < sizeof windows / sizeof *windows; w++)
+            for (size_t c = 0; c < sizeof counts / sizeof *counts; c++) {
+                size_t n = counts[c];
+                release_probe rp = {.n = n, .consumer = pthread_self(), .in_order = true};
+                rp.seen = calloc(n + 1, sizeof *rp.seen);
+                CHECK(rp.seen != NULL);
+                int rc = quire__run_ordered(n, jobs[j], windows[w], rel_produce, rel_consume,
+                                            rel_release, &rp);
+                CHECK(rc == QUIRE_OK && rp.in_order && rp.next == n);
+                CHECK(atomic_load(&rp.unreleased) == 0 && atomic_load(&rp.early) == 0);
+                CHECK(atomic_load(&rp.by_other) == 0);
+                CHECK(atomic_load(&rp.by_maker) + atomic_load(&rp.by_consumer) == n);
+                size_t window = (size_t)jobs[j] * (windows[w] < 2 ? 2 : windows[w]);
+                if (jobs[j] > 1 && n > 1) {
+                    /* Each worker's list holds what it made that was in
+                     * the window at its last turn, and one more (window +
+                     * 2 with the slack); one list per worker is being
+                     * freed while the other fills. */
+                    size_t js = (size_t)jobs[j];
+                    CHECK(atomic_load(&rp.max_unreleased) <= 2 * js * (window + 2) + 1);
+                    /* The consumer frees only the tail: the last item, and
+                     * the workers' lists when they ended. */
+                    CHECK(atomic_load(&rp.by_consumer) <= js * (window + 2) + 1);
+                }
+                for (size_t i = 0; i < n; i++) {
+                    CHECK(rp.seen[i] && atomic_load(&rp.seen[i]->consumed) == 1 &&
+                          atomic_load(&rp.seen[i]->released) == 1);
+                    free(rp.seen[i]);
+                }
+                free(rp.seen);
+            }
 }
 
 int main(void)
@@ -1083,6 +1189,7 @@ int main(void)
     test_outdir_planted_later();
     test_folder_walk();
     test_ordered_pool();
+    test_ordered_pool_release();
     test_chain_specs();
     return CHECK_DONE();
 }

@@ -174,7 +174,10 @@ struct quire_writer {
      *  of priv that prepare reads.  Problems go to diags (not ctx->diags).
      *  On QUIRE_OK *out is the writer's (freed by release, after
      *  write_document or when the build gives up); on an error *out is
-     *  ignored and write_document gets NULL. */
+     *  ignored and write_document gets NULL.  release runs on the thread
+     *  that prepared, while write_document goes on with later documents:
+     *  it must touch nothing but the prepared result, and write_document
+     *  must keep no pointer into it. */
     int (*prepare)(const quire_writer_ctx *ctx, const quire_document *doc,
                    quire_diag_list *diags, void **out);
     void (*release)(void *prepared);
