@@ -376,8 +376,9 @@ int quire__html_pub_commit(html_pub *pub, html_pub_page *pg, bool *redo)
         pub_media_rec *r = &pg->media[i];
         r->why = NULL;
         r->published = pub_media_put(pub, r, &r->why);
-        free(r->data);
-        r->data = NULL;
+        /* r->data stays: the page's release frees it, on the worker that
+         * read it (a free on this thread would take that worker's heap
+         * lock; see quire__run_ordered). */
         if (!r->published || strcmp(r->published, r->name) != 0)
             *redo = true;
     }
