@@ -294,12 +294,20 @@ enum { OPT_FILTER = 256, OPT_FORMATS, OPT_STRICT, OPT_JOBS, OPT_ERRORS, OPT_BASE
  * about once per document per thread.  Keeping up to 64 MB per heap makes
  * a worker's heap stop at its high-water mark instead (peak memory is
  * unchanged: it is the high-water mark); blocks up to 32 MB stay on the
- * heaps rather than in their own mmap. */
+ * heaps rather than in their own mmap.
+ *
+ * Below that mark a thread's heap still grew a page or two at a time, each
+ * step an mprotect (9,400 of them at 10,000 documents), which takes the
+ * process' memory map lock for writing: every page fault on the other
+ * threads waited meanwhile.  The top pad makes a new thread heap writable
+ * 32 MB at once (address space only: pages are still touched one by one),
+ * which left 23 mprotect calls and cut the build's sleeps by a quarter. */
 static void tune_malloc(void)
 {
 #if defined(__GLIBC__)
     mallopt(M_TRIM_THRESHOLD, 64 << 20);
     mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TOP_PAD, 32 << 20);
 #endif
 }
 
