@@ -567,8 +567,7 @@ static char *write_prepared(const quire_collection *c, size_t skip, quire_diag_l
         }
         if (rc == QUIRE_OK)
             rc = quire__write_doc_prepared(s, c->docs[i], prep[i]);
-        else
-            quire__write_release(s, prep[i]);
+        quire__write_release(s, prep[i]); /* the caller's, written or not */
     }
     free(prep);
     int rc2 = quire__write_close(s, rc == QUIRE_OK);
