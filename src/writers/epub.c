@@ -3,18 +3,22 @@
  * EPUB 2 NCX for older readers), one chapter per document.
  *
  * Memory: documents arrive one at a time and may be freed by the caller right
- * after write_document, so each chapter is converted, serialized and appended
- * to an anonymous spool file (tmpfile(): unlinked, gone when closed); only
- * small records stay in memory.
+ * after write_document, so each chapter is converted, serialized and written
+ * out at once; only small records stay in memory.  A chapter whose bytes are
+ * final (compressed by prepare: no ids to number, no links to resolve) and
+ * every image go straight into the book on the sink, as zip entries in order
+ * of arrival behind the mimetype entry.  The others wait in an anonymous
+ * spool file (tmpfile(): unlinked, gone when closed) for the end.
  *
  * Speed: the conversion (and the compression of a chapter whose bytes are
  * final) is prepare(), which the build runs on its worker threads; it only
  * reads the writer's state.  write_document then adds the result to the book
- * in collection order (images, ids, links, spool), so the book is the same
- * whatever the number of threads.  Without prepare (quire_write(), the model
- * round trip) write_document does both steps itself.  end() builds the package from those records
- * and streams every entry into the sink (epub_zip.c).  Peak memory is the
- * records plus one chapter, whatever the number of documents.
+ * in collection order (images, ids, links, book or spool), so the book is
+ * the same whatever the number of threads.  Without prepare (quire_write(),
+ * the model round trip) write_document does both steps itself.  end()
+ * builds the package from those records and streams every entry not yet in
+ * the book into the sink (epub_zip.c), then the zip's directory.  Peak
+ * memory is the records plus one chapter, whatever the number of documents.
  *
  * Links between documents cannot be resolved while writing a chapter (the
  * target may come later), so they are written as placeholder attributes
@@ -70,8 +74,29 @@ static void epub_strvec_free(epub_strvec *v)
 
 /* ------------------------------------------------------------------ spool */
 
+/* A packed chapter's bytes, as the next entry of the book (its index is the
+ * one quire__epub_chapter_add is adding). */
+static int epub_spool_into_book(epub_state *st, const void *data, size_t len)
+{
+    const epub_prep *p = st->direct;
+    char name[48] = "OEBPS/";
+    quire__epub_file_name(name + 6, st->n_chapters);
+    int rc = quire__epub_book_begin(st);
+    if (!rc)
+        rc = quire__epub_zip_add_packed(&st->zip, name, data, len, p->usize, p->crc, p->method);
+    if (rc == QUIRE_ERR_LIMIT) /* the others are reported with the chapter */
+        quire_diag_add(st->ctx->diags, QUIRE_SEV_ERROR, "epub", NULL, 0, 0,
+                       "cannot write the book: %s", quire_strerror(rc));
+    st->direct_done = rc == QUIRE_OK;
+    return rc;
+}
+
 int quire__epub_spool(epub_state *st, const void *data, size_t len, uint64_t *off_out)
 {
+    if (st->direct && data == st->direct->bytes && len == st->direct->len) {
+        *off_out = 0;
+        return epub_spool_into_book(st, data, len);
+    }
     if (!st->spool && !(st->spool = tmpfile()))
         return QUIRE_ERR_IO;
     if ((!st->spool_at_end && fseeko(st->spool, (off_t)st->spool_len, SEEK_SET) != 0) ||
@@ -274,6 +299,7 @@ static int epub_begin(quire_writer_ctx *ctx)
     epub_state *st = ctx->priv;
     st->ctx = ctx;
     st->cover_media = -1;
+    st->stream = ctx->out != NULL;
 
     st->language = quire__epub_lang(ctx->site->language);
     if (!st->language) {
@@ -361,7 +387,14 @@ static int epub_write_document(quire_writer_ctx *ctx, const quire_document *doc)
     int rc = QUIRE_OK;
     if (!p && (rc = quire__epub_chapter_prepare(st, doc, ctx->diags, &p)) != QUIRE_OK)
         return rc;
+    /* Final bytes go straight into the book (the spool hands them over),
+     * so that the end does not copy them again. */
+    st->direct = st->stream && p->packed ? p : NULL;
+    st->direct_done = false;
     rc = quire__epub_chapter_add(st, doc, p);
+    if (rc == QUIRE_OK && st->direct_done)
+        st->chapters[st->n_chapters - 1].in_book = true;
+    st->direct = NULL;
     if (p != ctx->prepared)
         quire__epub_prep_free(p);
     return rc;
@@ -396,6 +429,7 @@ void quire__epub_state_free(epub_state *st)
 {
     if (st->spool)
         fclose(st->spool);
+    quire__epub_zip_free(&st->zip);
     for (size_t i = 0; i < st->n_chapters; i++)
         free(st->chapters[i].title);
     free(st->chapters);

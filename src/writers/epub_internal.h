@@ -7,10 +7,16 @@
  *     spool file (tmpfile) and forgotten; local images are read, hashed,
  *     sniffed and appended to the spool once each.  Only small per-chapter
  *     records (title, file, date, spool offset) stay in memory.
+ *   When the book has a sink (always, but for tests that drive the spool
+ *     alone), a chapter whose bytes are final (packed: compressed on a worker,
+ *     nothing to resolve) and every image go straight into the zip on the
+ *     sink instead, behind a stored mimetype entry written first: the end of
+ *     the build then does not copy them a second time.
  *   end: package document, nav, NCX, cover and stylesheet are built from those
- *     records; then every entry is streamed into the sink through a small zip
- *     writer (epub_zip.c), chapters read back one at a time from the spool with
- *     their cross-document link placeholders resolved.
+ *     records; then every entry not yet in the book is streamed into the sink
+ *     through a small zip writer (epub_zip.c), chapters read back one at a
+ *     time from the spool with their cross-document link placeholders
+ *     resolved.
  *
  * Ownership: everything hanging off epub_state is malloc'd and freed by
  * quire__epub_state_free() (called from the writer's close()).
@@ -58,6 +64,10 @@ void quire__epub_zip_init(epub_zip *z, quire_sink *out, const quire_date *when);
 /** One entry from memory: stored (deflate false) or deflated at a fixed level. */
 int quire__epub_zip_add(epub_zip *z, const char *name, const void *data, size_t len,
                         bool deflate);
+/** An entry whose data was made earlier (see quire__epub_zip_add_packed_file),
+ *  from memory. */
+int quire__epub_zip_add_packed(epub_zip *z, const char *name, const void *data, size_t csize,
+                               size_t usize, uint32_t crc, uint16_t method);
 /** A stored entry copied from f at off (crc known), without holding it in memory. */
 int quire__epub_zip_add_stored_file(epub_zip *z, const char *name, FILE *f, uint64_t off,
                                     size_t len, uint32_t crc);
@@ -97,6 +107,7 @@ typedef struct epub_chapter {
     size_t usize;        /* packed: uncompressed size */
     size_t xref_base;    /* placeholder N of this chapter is st->xrefs[xref_base + N] */
     size_t n_xrefs;
+    bool in_book;        /* written into the zip during pass 2 (packed), not spooled */
 } epub_chapter;
 
 typedef struct epub_media {
@@ -106,6 +117,7 @@ typedef struct epub_media {
     uint64_t spool_off;
     size_t len;
     uint32_t crc;
+    bool in_book;        /* written into the zip when added, not spooled */
 } epub_media;
 
 /* A link whose target is only known once every document was seen. */
@@ -178,6 +190,16 @@ typedef struct epub_state {
      * reads back the block it lands in: three calls per chapter. */
     bool spool_at_end;
 
+    /* The book itself, begun (mimetype written) by the first entry that goes
+     * in before the end: packed chapters and images, in order of arrival.
+     * stream: there is a sink to write to (set by begin). */
+    epub_zip zip;
+    bool stream, zip_begun;
+    /* The chapter quire__epub_chapter_add is adding, while its final bytes
+     * may go into the book instead of the spool; direct_done once they did. */
+    const epub_prep *direct;
+    bool direct_done;
+
     epub_chapter *chapters;
     size_t n_chapters, cap_chapters;
     epub_media *media;
@@ -209,7 +231,9 @@ typedef struct epub_state {
 
 void quire__epub_state_free(epub_state *st);
 
-/** Append bytes to the spool; *off_out gets their offset. */
+/** Append bytes to the spool; *off_out gets their offset.  The bytes of
+ *  st->direct (a packed chapter) go into the book instead (st->direct_done,
+ *  *off_out 0). */
 int quire__epub_spool(epub_state *st, const void *data, size_t len, uint64_t *off_out);
 /** Read len bytes at off from the spool into a malloc'd buffer. */
 int quire__epub_unspool(epub_state *st, uint64_t off, size_t len, char **out);
@@ -311,6 +335,12 @@ xmlNodePtr quire__epub_el(xmlNodePtr parent, const char *name, const char *text)
 void quire__epub_fix_empty(xmlNodePtr root);
 
 /* ------------------------------------------------------------------ package */
+
+/** Begin the book in ctx->out if not yet done: the zip and its first entry,
+ *  mimetype.  The zip's sticky error, or QUIRE_OK. */
+int quire__epub_book_begin(epub_state *st);
+/** "ch00042.xhtml" for chapter index 41 into buf (24 bytes at least). */
+void quire__epub_file_name(char *buf, size_t chapter);
 
 /** Write the whole book (container, package, nav, ncx, css, cover, chapters,
  *  images) into ctx->out. */

@@ -1,8 +1,8 @@
 /*
  * epub_media.c — images in the book: sniffed from their bytes (never from a
  * file name or a server's Content-Type; media.c, shared with the html
- * writer), stored once per content hash, kept in the spool file until the
- * zip is written.
+ * writer), stored once per content hash, written into the book when first
+ * used (into the spool file until the end when there is no sink).
  *
  * Only EPUB core media types that every reader handles are accepted: PNG,
  * JPEG, GIF.  WebP is refused (EPUBCheck 4.2 and several readers reject it)
@@ -49,6 +49,21 @@ bool quire__epub_media_probe(const unsigned char *data, size_t len, epub_pending
     return true;
 }
 
+/* The image's bytes into the book, stored (images are compressed already),
+ * or into the spool without a sink (st->stream false). */
+static int epub_media_put(epub_state *st, epub_media *m, const epub_pending_media *p)
+{
+    if (!st->stream)
+        return quire__epub_spool(st, p->data, p->len, &m->spool_off);
+    char name[64];
+    snprintf(name, sizeof name, "OEBPS/%s", m->href);
+    int rc = quire__epub_book_begin(st);
+    if (!rc)
+        rc = quire__epub_zip_add_packed(&st->zip, name, p->data, p->len, p->len, m->crc, 0);
+    m->in_book = rc == QUIRE_OK;
+    return rc;
+}
+
 long quire__epub_media_add_probed(epub_state *st, const epub_pending_media *p, const char **why)
 {
     uint32_t idx;
@@ -67,16 +82,20 @@ long quire__epub_media_add_probed(epub_state *st, const epub_pending_media *p, c
     }
     epub_media *m = &st->media[st->n_media];
     memset(m, 0, sizeof *m);
-    if (!(m->href = strdup(p->href)) || quire__epub_spool(st, p->data, p->len, &m->spool_off)) {
+    if (!(m->href = strdup(p->href))) {
+        *why = "out of memory";
+        return -1;
+    }
+    m->crc = quire__epub_crc32(p->data, p->len);
+    if (epub_media_put(st, m, p) != QUIRE_OK) {
         free(m->href);
-        *why = "cannot write the temporary file";
+        *why = st->stream ? "cannot write the book" : "cannot write the temporary file";
         return -1;
     }
     m->type = p->type;
     m->h1 = p->h1;
     m->h2 = p->h2;
     m->len = p->len;
-    m->crc = quire__epub_crc32(p->data, p->len);
     quire__hmap_put(&st->media_by_hash, p->h1, (uint32_t)st->n_media, false);
     if (strcmp(p->type, "image/gif") == 0)
         st->n_gif++;

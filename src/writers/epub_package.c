@@ -1,16 +1,23 @@
 /*
  * epub_package.c — the end of the book: package document (OPF), navigation
- * document, NCX, cover or title page, stylesheet; then every entry in a fixed
- * order into the zip:
+ * document, NCX, cover or title page, stylesheet; then every entry not yet
+ * in the zip, and its directory.  The zip's entries, in the order written:
  *
- *   mimetype (stored, first), META-INF/container.xml, OEBPS/content.opf,
- *   OEBPS/nav.xhtml, OEBPS/toc.ncx, OEBPS/style.css, OEBPS/cover.xhtml,
- *   chapters in reading order, images in order of first use.
+ *   mimetype (stored, first: written by the first entry of any kind), then,
+ *   as they arrived during the build, the chapters that were final (packed)
+ *   and the images, in collection order; then at the end
+ *   META-INF/container.xml, OEBPS/content.opf, OEBPS/nav.xhtml,
+ *   OEBPS/toc.ncx, OEBPS/style.css, OEBPS/cover.xhtml, the other chapters
+ *   in reading order (and images when there was no sink to write them to).
  *
- * Chapters come back from the spool one at a time, most already compressed
- * (copied as they are); the others have cross-document link
- * placeholders (href="quire-xref:N") that are replaced here, when every chapter's
- * file name and ids are known.
+ * Readers find entries by the directory and the spine (the OPF), so the
+ * order matters only for mimetype; it is the same for every run and every
+ * number of threads, since documents arrive in collection order.
+ *
+ * The chapters left for the end come back from the spool one at a time: they
+ * have cross-document link placeholders (href="quire-xref:N") that are
+ * replaced here, when every chapter's file name and ids are known, or ids
+ * numbered by position; they are compressed here.
  */
 #include "epub_internal.h"
 
@@ -89,8 +96,8 @@ static void epub_put_num(quire_buf *b, size_t v, int width)
     quire__buf_put(b, d, epub_fmt_num(d, v, width));
 }
 
-/* "ch00042.xhtml" for chapter index 41 (snprintf's "ch%05zu.xhtml"). */
-static void epub_file_name(char *buf, size_t chapter)
+/* snprintf's "ch%05zu.xhtml", without snprintf. */
+void quire__epub_file_name(char *buf, size_t chapter)
 {
     memcpy(buf, "ch", 2);
     size_t n = 2 + epub_fmt_num(buf + 2, chapter + 1, 5);
@@ -417,7 +424,7 @@ int quire__epub_opf(const epub_state *st, quire_arena *ar, const size_t *order, 
     epub_x_reference(b, "toc", "Contents", "nav.xhtml");
     if (st->n_chapters) {
         char file[40];
-        epub_file_name(file, order[0]);
+        quire__epub_file_name(file, order[0]);
         epub_x_reference(b, "text", "Start", file);
     }
     quire__buf_puts(b, "</guide></package>\n");
@@ -468,7 +475,7 @@ int quire__epub_nav(const epub_state *st, quire_arena *ar, const size_t *order, 
                   (const char *const[]){"epub:type", "toc", "href", "nav.xhtml#toc", NULL});
     if (st->n_chapters) {
         char file[40];
-        epub_file_name(file, order[0]);
+        quire__epub_file_name(file, order[0]);
         epub_x_nav_li(b, ar, "Start",
                       (const char *const[]){"epub:type", "bodymatter", "href", file, NULL});
     }
@@ -587,7 +594,7 @@ static void epub_resolve(epub_state *st, size_t xi, size_t from, quire_buf *out)
         bool frag = x->fragment &&
                     quire__hmap_get(&st->ids, quire__hash_str(x->fragment, 1000 + t), NULL);
         char file[40];
-        epub_file_name(file, t);
+        quire__epub_file_name(file, t);
         quire__buf_puts(out, " href=\"");
         if (t != from || !frag)
             quire__buf_puts(out, file);
@@ -643,6 +650,16 @@ static int epub_add_doc(epub_zip *z, const char *name, xmlDocPtr d)
     return rc;
 }
 
+int quire__epub_book_begin(epub_state *st)
+{
+    if (st->zip_begun)
+        return st->zip.err;
+    static const char mimetype[] = "application/epub+zip";
+    st->zip_begun = true;
+    quire__epub_zip_init(&st->zip, st->ctx->out, &st->ctx->updated);
+    return quire__epub_zip_add(&st->zip, "mimetype", mimetype, sizeof mimetype - 1, false);
+}
+
 int quire__epub_finish(epub_state *st)
 {
     quire_writer_ctx *ctx = st->ctx;
@@ -664,9 +681,10 @@ int quire__epub_finish(epub_state *st)
     char uid[48];
     epub_uuid(st, uid);
 
-    epub_zip z;
-    quire__epub_zip_init(&z, ctx->out, &ctx->updated);
-    static const char mimetype[] = "application/epub+zip";
+    /* mimetype and what arrived final (packed chapters, images) are in
+     * already when the book has a sink */
+    epub_zip *z = &st->zip;
+    quire__epub_book_begin(st);
     static const char container[] =
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         "<container version=\"1.0\" xmlns=\"urn:oasis:names:tc:opendocument:xmlns:container\">\n"
@@ -674,31 +692,32 @@ int quire__epub_finish(epub_state *st)
         "    <rootfile full-path=\"OEBPS/content.opf\" media-type=\"application/oebps-package+xml\"/>\n"
         "  </rootfiles>\n"
         "</container>\n";
-    quire__epub_zip_add(&z, "mimetype", mimetype, sizeof mimetype - 1, false);
-    quire__epub_zip_add(&z, "META-INF/container.xml", container, sizeof container - 1, true);
+    quire__epub_zip_add(z, "META-INF/container.xml", container, sizeof container - 1, true);
     quire_buf doc;
     quire__buf_init(&doc);
-    epub_add_written(&z, "OEBPS/content.opf", quire__epub_opf(st, ar, order, uid, &doc), &doc);
-    epub_add_written(&z, "OEBPS/nav.xhtml", quire__epub_nav(st, ar, order, &doc), &doc);
-    epub_add_written(&z, "OEBPS/toc.ncx", quire__epub_ncx(st, ar, order, uid, &doc), &doc);
+    epub_add_written(z, "OEBPS/content.opf", quire__epub_opf(st, ar, order, uid, &doc), &doc);
+    epub_add_written(z, "OEBPS/nav.xhtml", quire__epub_nav(st, ar, order, &doc), &doc);
+    epub_add_written(z, "OEBPS/toc.ncx", quire__epub_ncx(st, ar, order, uid, &doc), &doc);
     quire__buf_free(&doc);
     if (st->stylesheet)
-        quire__epub_zip_add(&z, "OEBPS/style.css", st->stylesheet, st->stylesheet_len, true);
+        quire__epub_zip_add(z, "OEBPS/style.css", st->stylesheet, st->stylesheet_len, true);
     else
-        quire__epub_zip_add(&z, "OEBPS/style.css", quire__epub_default_css,
+        quire__epub_zip_add(z, "OEBPS/style.css", quire__epub_default_css,
                             sizeof quire__epub_default_css - 1, true);
-    epub_add_doc(&z, "OEBPS/cover.xhtml", epub_cover_page(st, ar));
+    epub_add_doc(z, "OEBPS/cover.xhtml", epub_cover_page(st, ar));
 
     quire_buf fixed;
     quire__buf_init(&fixed);
     st->spool_at_end = false; /* the zip reads the spool from here on */
-    for (size_t k = 0; k < st->n_chapters && !z.err; k++) {
+    for (size_t k = 0; k < st->n_chapters && !z->err; k++) {
         size_t i = order[k];
         const epub_chapter *ch = &st->chapters[i];
+        if (ch->in_book)
+            continue;
         char name[48] = "OEBPS/";
-        epub_file_name(name + 6, i);
+        quire__epub_file_name(name + 6, i);
         if (ch->packed) { /* compressed when it was converted */
-            quire__epub_zip_add_packed_file(&z, name, st->spool, ch->spool_off, ch->spool_len,
+            quire__epub_zip_add_packed_file(z, name, st->spool, ch->spool_off, ch->spool_len,
                                             ch->usize, ch->crc, ch->method);
             continue;
         }
@@ -710,28 +729,30 @@ int quire__epub_finish(epub_state *st)
             epub_fix f = {st, i};
             rc = quire__xref_rewrite(bytes, ch->spool_len, ch->n_xrefs, epub_fix_one, &f, &fixed);
             if (!rc)
-                quire__epub_zip_add(&z, name, fixed.data, fixed.len, true);
+                quire__epub_zip_add(z, name, fixed.data, fixed.len, true);
         } else {
-            quire__epub_zip_add(&z, name, bytes, ch->spool_len, true);
+            quire__epub_zip_add(z, name, bytes, ch->spool_len, true);
         }
         free(bytes);
         if (rc)
             break;
     }
     quire__buf_free(&fixed);
-    for (size_t i = 0; i < st->n_media && !rc && !z.err; i++) {
+    for (size_t i = 0; i < st->n_media && !rc && !z->err; i++) {
         const epub_media *m = &st->media[i];
+        if (m->in_book)
+            continue;
         char *name = quire_arena_printf(ar, "OEBPS/%s", m->href);
-        quire__epub_zip_add_stored_file(&z, name, st->spool, m->spool_off, m->len, m->crc);
+        quire__epub_zip_add_stored_file(z, name, st->spool, m->spool_off, m->len, m->crc);
     }
     if (!rc)
-        rc = quire__epub_zip_finish(&z);
+        rc = quire__epub_zip_finish(z);
     if (!rc)
-        rc = z.err;
+        rc = z->err;
     if (rc)
         quire_diag_add(ctx->diags, QUIRE_SEV_ERROR, "epub", NULL, 0, 0,
                        "cannot write the book: %s", quire_strerror(rc));
-    quire__epub_zip_free(&z);
+    quire__epub_zip_free(z);
     free(order);
     quire_arena_free(ar);
     return rc;

@@ -4,14 +4,16 @@
  * Why not libzip: libzip keeps every source until zip_close() and writes to
  * files or its own sources, so a 10,000-chapter book would either sit in
  * memory whole or need a second temporary file and a copy.  Writing the zip
- * here streams each entry once, in a fixed order, straight into the
- * quire_sink, and makes every byte of the header ours: no extra fields (PKG-005
- * on mimetype), no data descriptors, DOS date/time computed from a UTC
+ * here streams each entry once, in the order it is added (which may be
+ * while the build still converts documents), straight into the quire_sink,
+ * and makes every byte of the header ours: no extra fields (PKG-005 on
+ * mimetype), no data descriptors, DOS date/time computed from a UTC
  * quire_date so TZ cannot change the bytes, deflate at a fixed level.
  * Each entry is compressed in memory first (sizes must precede the data when
  * data descriptors are off), so peak memory is one chapter, compressed and not.
  * Chapters are mostly compressed earlier, on the build's worker threads
- * (quire__epub_deflate from epub_xhtml.c), spooled, and only copied here.
+ * (quire__epub_deflate from epub_xhtml.c), and only written here, as they
+ * arrive (quire__epub_zip_add_packed).
  *
  * Entries up to 64 KiB (chapters, container, stylesheet) are deflated by the
  * small encoder below, the same bytes in every build.  Larger ones (package,
@@ -786,20 +788,23 @@ int quire__epub_zip_add(epub_zip *z, const char *name, const void *data, size_t 
     if (z->err)
         return z->err;
     uint32_t crc = quire__epub_crc32(data, len);
-    if (!deflate_it || len == 0) {
-        int rc = epub_zip_header(z, name, 0, crc, len, len);
-        return rc ? rc : epub_zip_write(z, data, len);
-    }
+    if (!deflate_it || len == 0)
+        return quire__epub_zip_add_packed(z, name, data, len, len, crc, 0);
     unsigned char *out = NULL;
     size_t clen = 0;
     int method = quire__epub_deflate(data, len, &out, &clen);
     if (method < 0)
         return z->err = QUIRE_ERR_NOMEM;
-    int rc = epub_zip_header(z, name, (uint16_t)method, crc, clen, len);
-    if (!rc)
-        rc = epub_zip_write(z, out, clen);
+    int rc = quire__epub_zip_add_packed(z, name, out, clen, len, crc, (uint16_t)method);
     free(out);
     return rc;
+}
+
+int quire__epub_zip_add_packed(epub_zip *z, const char *name, const void *data, size_t csize,
+                               size_t usize, uint32_t crc, uint16_t method)
+{
+    int rc = epub_zip_header(z, name, method, crc, csize, usize);
+    return rc ? rc : epub_zip_write(z, data, csize);
 }
 
 int quire__epub_zip_add_packed_file(epub_zip *z, const char *name, FILE *f, uint64_t off,

@@ -417,10 +417,12 @@ static void test_order_and_empty(void)
     const char *p2 = opf ? strstr(opf, "<itemref idref=\"c1\"/>") : NULL;
     CHECK(p1 && p2 && p1 < p2);
     free(opf);
-    /* zip entries follow the spine */
+    /* both chapters in the zip; its entries are in order of arrival (packed
+     * chapters go in as they come), the spine alone gives the reading order
+     * (test_epub_zip.c checks every order) */
     zip_int64_t i2 = zip_name_locate(b.zip, "OEBPS/ch00002.xhtml", 0);
     zip_int64_t i1 = zip_name_locate(b.zip, "OEBPS/ch00001.xhtml", 0);
-    CHECK(i2 >= 0 && i1 > i2);
+    CHECK(i2 >= 0 && i1 >= 0);
     book_close(&b);
     quire_collection_free(c);
 
