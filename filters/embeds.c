@@ -281,6 +281,23 @@ static int emb_replace(quire_document *doc, quire_node *n)
     return QUIRE_OK;
 }
 
+/* What the filter replaces. */
+static bool emb_wanted(const quire_node *n)
+{
+    return n->type == QUIRE_NODE_EMBED || emb_is_element(n);
+}
+
+/* Every node emb_run finds is replaced, and it reports nothing: so it
+ * changes a document exactly when its walk would find one. */
+static bool emb_changes(const quire_filter_ctx *ctx, const quire_document *doc)
+{
+    (void)ctx;
+    for (const quire_node *n = doc->body; n; n = quire__node_next(doc->body, n))
+        if (emb_wanted(n))
+            return true;
+    return false;
+}
+
 static int emb_run(quire_filter_ctx *ctx, quire_document *doc)
 {
     (void)ctx;
@@ -293,9 +310,7 @@ static int emb_run(quire_filter_ctx *ctx, quire_document *doc)
     quire_event ev;
     quire_iter_init(&it, doc->body);
     while ((ev = quire_iter_next(&it, &node)) != QUIRE_EVENT_DONE) {
-        if (ev != QUIRE_EVENT_ENTER)
-            continue;
-        if (node->type != QUIRE_NODE_EMBED && !emb_is_element(node))
+        if (ev != QUIRE_EVENT_ENTER || !emb_wanted(node))
             continue;
         if (n == cap) {
             size_t nc = cap ? cap * 2 : 8;
@@ -323,4 +338,5 @@ const quire_filter quire_filter_embeds = {
     .description = "iframes, videos and audio become a figure with a link to the provider's page",
     .scope = QUIRE_FILTER_DOCUMENT,
     .run_document = emb_run,
+    .changes = emb_changes,
 };

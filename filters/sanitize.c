@@ -362,15 +362,13 @@ static bool san_is_width(const quire_srcset_item *c)
     return c->desc_len && c->desc[c->desc_len - 1] == 'w';
 }
 
-/* A srcset with only its safe candidates (each URL checked like an image
- * src, each descriptor valid), in a; NULL when none is left.  Widths and
- * densities cannot be mixed: with any width, only widths are kept
- * (*widths set), and the element then needs a sizes attribute. */
-static const char *san_srcset(quire_arena *a, const char *v, bool *widths)
+/* The safe candidates of srcset v, into out (reset first; empty when none
+ * is left): san_srcset's value, for the check to compare without a copy. */
+static void san_srcset_put(quire_buf *out, const char *v, bool *widths)
 {
-    quire_buf out, url;
-    quire__buf_init(&out);
+    quire_buf url;
     quire__buf_init(&url);
+    quire__buf_reset(out);
     quire_srcset_item c;
     *widths = false;
     for (const char *p = v; quire__srcset_next(&p, &c);)
@@ -381,13 +379,25 @@ static const char *san_srcset(quire_arena *a, const char *v, bool *widths)
         quire__buf_put(&url, c.url, c.url_len);
         if (san_url_ok(quire__buf_cstr(&url), SAN_URL_IMAGE) &&
             san_srcset_desc_ok(c.desc, c.desc_len) && san_is_width(&c) == *widths)
-            quire__srcset_put(&out, c.url, c.url_len, c.desc, c.desc_len);
+            quire__srcset_put(out, c.url, c.url_len, c.desc, c.desc_len);
     }
+    quire__buf_free(&url);
+}
+
+/* A srcset with only its safe candidates (each URL checked like an image
+ * src, each descriptor valid), in a; NULL when none is left.  Widths and
+ * densities cannot be mixed: with any width, only widths are kept
+ * (*widths set), and the element then needs a sizes attribute. */
+static const char *san_srcset(quire_arena *a, const char *v, bool *widths)
+{
+    quire_buf out;
+    quire__buf_init(&out);
+    san_srcset_put(&out, v, widths);
     const char *r = out.len && !out.oom ? quire_arena_strndup(a, out.data, out.len) : NULL;
     quire__buf_free(&out);
-    quire__buf_free(&url);
     return r;
 }
+
 
 static void san_filter_attrs(quire_arena *arena, quire_node *n, san_ids *ids)
 {
@@ -426,7 +436,7 @@ static void san_filter_attrs(quire_arena *arena, quire_node *n, san_ids *ids)
 
 typedef enum san_action { SAN_KEEP, SAN_DROP, SAN_UNWRAP, SAN_ALT } san_action;
 
-static san_action san_judge(quire_node *n)
+static san_action san_judge(const quire_node *n)
 {
     switch (n->type) {
     case QUIRE_NODE_HTML_BLOCK:
@@ -537,6 +547,76 @@ static void san_metadata(quire_document *doc)
     }
 }
 
+/* ------------------------------------------------------------ the check */
+
+/* The filter's `changes`: the walks above, reading only, each stopping at
+ * the first thing they would change.  What they test must stay what
+ * san_metadata, san_body and san_filter_attrs do (tests/filters/
+ * test_changes.c runs both on many documents). */
+
+static bool san_metadata_changes(const quire_document *doc)
+{
+    /* san_url_ok(NULL) holds: a missing URL stays missing */
+    if (!san_url_ok(doc->url, SAN_URL_LINK) || !san_url_ok(doc->external_url, SAN_URL_LINK) ||
+        !san_url_ok(doc->image.src, SAN_URL_IMAGE))
+        return true;
+    for (size_t i = 0; i < doc->n_authors; i++) {
+        const quire_author *au = &doc->authors[i];
+        if (!san_url_ok(au->url, SAN_URL_LINK) || !san_url_ok(au->avatar, SAN_URL_IMAGE) ||
+            !san_url_ok(au->email, SAN_URL_LINK))
+            return true;
+    }
+    return false;
+}
+
+/* Whether san_filter_attrs would change n; ids as the walk has them. */
+static bool san_attrs_change(const quire_node *n, san_ids *ids)
+{
+    if (n->type == QUIRE_NODE_EMBED)
+        return n->attrs != NULL;
+    const char *element = san_node_element(n);
+    bool widths = false, has_srcset = false, change = false;
+    quire_buf v;
+    quire__buf_init(&v);
+    for (const quire_attr *a = n->attrs; a && !change; a = a->next) {
+        if (strcmp(a->name, "srcset") == 0 && (!strcmp(element, "img") || !strcmp(element, "source"))) {
+            /* kept only when its safe candidates are all of it */
+            san_srcset_put(&v, a->value, &widths);
+            has_srcset = v.len && !v.oom;
+            change = !has_srcset || strcmp(quire__buf_cstr(&v), a->value) != 0;
+        } else {
+            change = !san_attr_allowed(element ? element : "", a, ids);
+        }
+    }
+    quire__buf_free(&v);
+    if (change)
+        return true;
+    bool sizes = quire_node_attr(n, "sizes") != NULL;
+    return !widths || !has_srcset ? sizes : !sizes;
+}
+
+static bool san_body_changes(const quire_document *doc)
+{
+    if (!doc->body)
+        return false;
+    /* the id set only when an id may need it: most documents have none */
+    san_ids ids = {NULL};
+    bool change = false;
+    for (const quire_node *n = doc->body; n && !change; n = quire__node_next(doc->body, n)) {
+        if (san_judge(n) != SAN_KEEP)
+            change = true;
+        else if ((n->attrs || n->type == QUIRE_NODE_EMBED) &&
+                 ((!ids.seen && n->attrs && !(ids.seen = quire__slugset_new())) ||
+                  san_attrs_change(n, &ids)))
+            change = true; /* (or out of memory: let the run decide) */
+        else if ((n->type == QUIRE_NODE_HTML_BLOCK || n->type == QUIRE_NODE_HTML_INLINE) &&
+                 !strcmp(n->name, "img") && !quire_node_attr(n, "alt"))
+            change = true; /* san_body adds alt="" */
+    }
+    quire__slugset_free(ids.seen);
+    return change;
+}
+
 /* ------------------------------------------------------------ filter */
 
 static int san_init(quire_filter_ctx *ctx)
@@ -547,6 +627,14 @@ static int san_init(quire_filter_ctx *ctx)
     if (rc == QUIRE_OK)
         rc = quire__filter_opt_bool(ctx, "raw", false, &p->raw);
     return rc;
+}
+
+static bool san_changes(const quire_filter_ctx *ctx, const quire_document *doc)
+{
+    const san_priv *p = ctx->priv;
+    if (p->raw)
+        return true; /* changes nothing, but notes so once: let it run */
+    return san_metadata_changes(doc) || san_body_changes(doc);
 }
 
 static int san_run(quire_filter_ctx *ctx, quire_document *doc)
@@ -573,4 +661,5 @@ const quire_filter quire_filter_sanitize = {
     .priv_size = sizeof(san_priv),
     .init = san_init,
     .run_document = san_run,
+    .changes = san_changes,
 };

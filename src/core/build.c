@@ -47,7 +47,8 @@ static const unsigned feed_bits[N_FEED_FORMATS] = {QUIRE_FEED_JSON, QUIRE_FEED_R
 typedef struct flavor {
     const char *filters;      /* the writers' default_filters */
     quire_chain *chain;       /* those filters, minus the ones the user's chain ran */
-    bool copy;                /* false: writers may see the document itself */
+    bool copy;                /* false: writers see the document itself (and
+                                 they do when the chain would not change it) */
 } flavor;
 
 /* A feed set: the main feeds or one tag's, planned in pass 1. */
@@ -549,6 +550,11 @@ static void *pass2_produce(void *ctx, size_t i)
         bool summary = f == st->feed_flavor && st->summary_only;
         if (!fl->copy && !summary)
             continue; /* writers see the document itself */
+        /* Nor is a copy needed when no filter of the flavor would change
+         * this document (most have no embed, nothing to sanitize). */
+        if (!summary && quire__document_clone_is_faithful(doc) &&
+            !quire__chain_changes(fl->chain, &st->c->site, doc))
+            continue;
         /* freed in pass2_consume before doc and aux, so it may share
          * their strings */
         quire_document *copy = quire__document_clone_shared(doc);

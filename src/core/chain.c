@@ -198,6 +198,32 @@ int quire_chain_run_document(const quire_chain *ch, const quire_site *site, quir
     return QUIRE_OK;
 }
 
+bool quire__chain_changes(const quire_chain *ch, const quire_site *site, const quire_document *doc)
+{
+    /* First what needs no walk: a filter that would be initialized by
+     * running it, or that cannot tell (absolute-urls in the feeds' chain). */
+    for (size_t i = 0; ch && i < ch->count; i++) {
+        const chain_item *it = &ch->items[i];
+        const quire_filter *f = it->ctx.filter;
+        if (f->scope == QUIRE_FILTER_DOCUMENT && f->run_document && (!it->inited || !f->changes))
+            return true;
+    }
+    /* In chain order, up to the first filter that might act: those before
+     * it leave doc as it is, so each one is asked about doc itself. */
+    for (size_t i = 0; ch && i < ch->count; i++) {
+        const chain_item *it = &ch->items[i];
+        const quire_filter *f = it->ctx.filter;
+        if (f->scope != QUIRE_FILTER_DOCUMENT || !f->run_document)
+            continue; /* quire_chain_run_document skips it too */
+        quire_filter_ctx local = it->ctx;
+        local.site = site;
+        local.diags = NULL;
+        if (f->changes(&local, doc))
+            return true;
+    }
+    return false;
+}
+
 int quire_chain_run(const quire_chain *ch, quire_collection *c, quire_diag_list *diags)
 {
     for (size_t i = 0; ch && i < ch->count; i++) {

@@ -323,6 +323,20 @@ static inline const char *doc_s(quire_arena *a, const char *s, bool share)
     return share ? s : dup_s(a, s);
 }
 
+/* The copy's authors: those quire_document_add_author would take. */
+static bool author_kept(const quire_author *au)
+{
+    return au->name || au->url || au->email;
+}
+
+bool quire__document_clone_is_faithful(const quire_document *src)
+{
+    for (size_t i = 0; i < src->n_authors; i++)
+        if (!author_kept(&src->authors[i]))
+            return false;
+    return true;
+}
+
 static quire_document *document_clone(const quire_document *src, bool share)
 {
     quire_document *d = quire_document_new();
@@ -349,7 +363,7 @@ static quire_document *document_clone(const quire_document *src, bool share)
         d->authors = quire_arena_alloc(a, src->n_authors * sizeof *d->authors);
         for (size_t i = 0; d->authors && i < src->n_authors; i++) {
             const quire_author *au = &src->authors[i];
-            if (au->name || au->url || au->email) /* as quire_document_add_author */
+            if (author_kept(au))
                 d->authors[d->n_authors++] = *au;
         }
     }

@@ -265,12 +265,30 @@ static inline quire_event quire__iter_next(quire_iter *it, quire_node **out)
 #define quire_iter_next(it, out) quire__iter_next((it), (out))
 #define quire_node_is_leaf(n) quire__node_is_leaf(n)
 
+/** The node after n in a walk of root's tree in the order quire_iter
+ *  enters nodes (root first; no children of leaf nodes), or NULL after the
+ *  last: for walks that need no EXIT events, at half the steps.  Decided
+ *  from n as it is when asked, so a walk may change n in place but not
+ *  move nodes. */
+static inline const quire_node *quire__node_next(const quire_node *root, const quire_node *n)
+{
+    if (n->first_child && !quire__node_is_leaf(n))
+        return n->first_child;
+    while (n != root && !n->next)
+        n = n->parent;
+    return n == root ? NULL : n->next;
+}
+
 /** quire_document_clone without copying strings: the copy has its own
  *  nodes, attribute lists and arrays (filters may change them) but points
  *  at src's strings, which nothing writes into, and at src's front matter
  *  tree (extra), which the flavor chains it serves only read.  So it must
  *  be freed before src and before every arena src's strings live in. */
 quire_document *quire__document_clone_shared(const quire_document *src);
+/** Whether a writer given src itself sees just what it would see in
+ *  quire__document_clone_shared(src): false when the copy would leave
+ *  something out (an author with no name, url or email). */
+bool quire__document_clone_is_faithful(const quire_document *src);
 /** quire_node_clone the same way: own nodes and attribute lists, root's
  *  strings (so it must not outlive them). */
 quire_node *quire__node_clone_shared(quire_arena *a, const quire_node *root);
@@ -389,6 +407,11 @@ int quire__read_body(const quire_document *meta, const quire_limits *limits,
 /** Initialize every filter of the chain now (single-threaded), so that
  *  quire_chain_run_document can then run on several threads at once. */
 int quire__chain_prepare(const quire_chain *ch, const quire_site *site, quire_diag_list *diags);
+/** Whether quire_chain_run_document(ch, site, doc) could change doc or
+ *  report anything: false only when every document filter of the chain
+ *  has a `changes` predicate and each says no (see quire_filter.changes).
+ *  Read-only, thread-safe once the chain is prepared. */
+bool quire__chain_changes(const quire_chain *ch, const quire_site *site, const quire_document *doc);
 
 /* ---- parallel work (src/core/parallel.c) ---- */
 /** Make item i (runs on a worker thread; must not touch shared mutable state). */

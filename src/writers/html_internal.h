@@ -9,18 +9,11 @@
 
 #include <string.h>
 
-/** The node after n in a walk of root's tree in the order quire_iter
- *  enters nodes (root first; no children of leaf nodes), or NULL after the
- *  last.  Without quire_iter's call and events: the page passes walk every
- *  node several times.  Decided from n as it is when asked, so a walk may
- *  change n in place (rename it) but not move nodes. */
+/** quire__node_next for the page passes, which walk every node several
+ *  times and change nodes in place (rename them) on the way. */
 static inline quire_node *quire__html_next(const quire_node *root, quire_node *n)
 {
-    if (n->first_child && !quire_node_is_leaf(n))
-        return n->first_child;
-    while (n != root && !n->next)
-        n = n->parent;
-    return n == root ? NULL : n->next;
+    return (quire_node *)quire__node_next(root, n);
 }
 
 /** s1 s2 s3 (each may be NULL: nothing) joined in a; NULL when out of

@@ -105,6 +105,17 @@ struct quire_filter {
     int (*init)(quire_filter_ctx *ctx);
     /** DOCUMENT scope. */
     int (*run_document)(quire_filter_ctx *ctx, quire_document *doc);
+    /** DOCUMENT scope, optional, for speed: whether run_document could
+     *  change doc or report anything about it.  Conservative: false only
+     *  when certain that running it would do neither.  The build calls it
+     *  (through quire__chain_changes) before copying a document for an
+     *  output flavor (build.c), and when no filter of the flavor's chain
+     *  would change the document, its writers get the document itself and
+     *  no copy is made.  Read-only like prepare: it runs on worker threads
+     *  on documents that other threads may read, so it changes neither
+     *  doc nor ctx->priv, and ctx->diags is NULL.  Without it the filter
+     *  always runs (on a copy). */
+    bool (*changes)(const quire_filter_ctx *ctx, const quire_document *doc);
     /** COLLECTION scope: may reorder, remove (quire_collection_take + free)
      *  or change documents. */
     int (*run_collection)(quire_filter_ctx *ctx, quire_collection *c);
