@@ -131,34 +131,39 @@ static void put_content(render_state *st, const char *s)
 }
 
 /* Attribute names come from parsed HTML: refuse anything that would not be
- * a well-formed XML name rather than trying to escape it. */
-static bool attr_name_ok(const char *n)
+ * a well-formed XML name rather than trying to escape it.  Returns the
+ * name's length (0: refused), so the check also measures it for the copy. */
+static size_t xml_name_len(const char *n, bool colon_ok)
 {
-    if (!n || !*n || !((*n >= 'a' && *n <= 'z') || (*n >= 'A' && *n <= 'Z') || *n == '_'))
-        return false;
-    for (const char *p = n; *p; p++) {
+    if (!n || !((*n >= 'a' && *n <= 'z') || (*n >= 'A' && *n <= 'Z') || *n == '_'))
+        return 0;
+    const char *p = n;
+    for (; *p; p++) {
         char c = *p;
         if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '_' || c == '.' || c == ':'))
-            return false;
+              c == '-' || c == '_' || c == '.' || (c == ':' && colon_ok)))
+            return 0;
     }
-    return true;
+    return (size_t)(p - n);
 }
 
 static void put_attr(render_state *st, const char *name, const char *value)
 {
-    if (!value || !attr_name_ok(name))
+    size_t name_len = value ? xml_name_len(name, true) : 0;
+    if (!name_len)
         return;
     quire_buf *b = st->out;
     quire__buf_putc(b, ' ');
-    quire__buf_puts(b, name);
-    quire__buf_puts(b, "=\"");
-    bool is_id = strcmp(name, "id") == 0;
-    bool is_frag = (strcmp(name, "href") == 0 && value[0] == '#');
-    if (st->opts->id_prefix && (is_id || is_frag)) {
+    quire__buf_put(b, name, name_len);
+    quire__buf_put(b, "=\"", 2);
+    /* Only an id prefix (EPUB chapters, pages) rewrites ids and fragment
+     * links: without one, no name needs comparing. */
+    const char *prefix = st->opts->id_prefix;
+    bool is_frag = prefix && value[0] == '#' && strcmp(name, "href") == 0;
+    if (prefix && (is_frag || strcmp(name, "id") == 0)) {
         if (is_frag)
             quire__buf_putc(b, '#');
-        put_text(b, st->opts->id_prefix, true);
+        put_text(b, prefix, true);
         put_text(b, value + (is_frag ? 1 : 0), true);
     } else {
         put_text(b, value, true);
@@ -179,11 +184,16 @@ static void put_extra_attrs(render_state *st, const quire_node *n, const char *c
     }
 }
 
-static void open_tag(render_state *st, const char *tag, const quire_node *n,
+/* A tag name as the arguments (name, length) of open_tag and close_tag: the
+ * names are mostly literals, whose length is then known at compile time
+ * instead of measured at every tag. */
+#define TAG(t) t, (sizeof t - 1)
+
+static void open_tag(render_state *st, const char *tag, size_t len, const quire_node *n,
                      const char *const *skip)
 {
     quire__buf_putc(st->out, '<');
-    quire__buf_puts(st->out, tag);
+    quire__buf_put(st->out, tag, len);
     if (n)
         put_extra_attrs(st, n, skip);
 }
@@ -193,10 +203,10 @@ static void end_open(render_state *st, bool is_void)
     quire__buf_puts(st->out, is_void && st->opts->xhtml ? " />" : ">");
 }
 
-static void close_tag(render_state *st, const char *tag)
+static void close_tag(render_state *st, const char *tag, size_t len)
 {
-    quire__buf_puts(st->out, "</");
-    quire__buf_puts(st->out, tag);
+    quire__buf_put(st->out, "</", 2);
+    quire__buf_put(st->out, tag, len);
     quire__buf_putc(st->out, '>');
 }
 
@@ -205,15 +215,19 @@ static bool is_void_element(const char *name)
     static const char *const voids[] = {"area", "base", "br", "col", "embed", "hr", "img",
                                         "input", "link", "meta", "param", "source", "track",
                                         "wbr", NULL};
+    /* Asked up to three times per HTML node, which is mostly not void: the
+     * first byte rules out most names without a call. */
     for (size_t i = 0; voids[i]; i++)
-        if (strcmp(name, voids[i]) == 0)
+        if (name[0] == voids[i][0] && strcmp(name, voids[i]) == 0)
             return true;
     return false;
 }
 
-static bool element_name_ok(const char *n)
+/* The length of an element name fit to write (an XML name without a
+ * namespace prefix), 0 when it is not. */
+static size_t element_name_len(const char *n)
 {
-    return attr_name_ok(n) && !strchr(n, ':');
+    return xml_name_len(n, false);
 }
 
 static bool in_tight_list(const quire_node *n)
@@ -242,12 +256,12 @@ static void render_embed(render_state *st, const quire_node *n)
                           : n->embed_kind == QUIRE_EMBED_AUDIO ? "audio"
                                                                : "iframe";
         static const char *const skip[] = {"src", "title", NULL};
-        open_tag(st, tag, n, skip);
+        open_tag(st, tag, strlen(tag), n, skip);
         put_attr(st, "src", n->url);
         if (n->title)
             put_attr(st, "title", n->title);
         end_open(st, false);
-        close_tag(st, tag);
+        close_tag(st, tag, strlen(tag));
         quire__buf_putc(b, '\n');
         return;
     }
@@ -276,32 +290,33 @@ static void enter(render_state *st, quire_node *n)
 {
     quire_buf *b = st->out;
     char tag[8];
+    size_t name_len;
     switch (n->type) {
     case QUIRE_NODE_ROOT:
     case QUIRE_NODE_MORE:
         break;
     case QUIRE_NODE_PARAGRAPH:
         if (!in_tight_list(n)) {
-            open_tag(st, "p", n, NULL);
+            open_tag(st, TAG("p"), n, NULL);
             end_open(st, false);
         }
         break;
     case QUIRE_NODE_HEADING: {
         int level = n->level < 1 ? 1 : n->level > 6 ? 6 : n->level;
         tag[0] = 'h'; tag[1] = (char)('0' + level); tag[2] = '\0';
-        open_tag(st, tag, n, NULL);
+        open_tag(st, tag, 2, n, NULL);
         end_open(st, false);
         break;
     }
     case QUIRE_NODE_BLOCKQUOTE:
-        open_tag(st, "blockquote", n, NULL);
+        open_tag(st, TAG("blockquote"), n, NULL);
         end_open(st, false);
         quire__buf_putc(b, '\n');
         break;
     case QUIRE_NODE_LIST: {
         bool ordered = n->flags & QUIRE_NODE_FLAG_ORDERED;
         static const char *const skip[] = {"start", NULL};
-        open_tag(st, ordered ? "ol" : "ul", n, skip);
+        open_tag(st, ordered ? "ol" : "ul", 2, n, skip);
         if (ordered && n->level > 1)
             quire__buf_printf(b, " start=\"%d\"", n->level);
         end_open(st, false);
@@ -309,13 +324,13 @@ static void enter(render_state *st, quire_node *n)
         break;
     }
     case QUIRE_NODE_ITEM:
-        open_tag(st, "li", n, NULL);
+        open_tag(st, TAG("li"), n, NULL);
         end_open(st, false);
         if (n->flags & QUIRE_NODE_FLAG_TASK)
             quire__buf_puts(b, (n->flags & QUIRE_NODE_FLAG_CHECKED) ? "\xE2\x98\x91 " : "\xE2\x98\x90 ");
         break;
     case QUIRE_NODE_CODE_BLOCK:
-        open_tag(st, "pre", n, NULL);
+        open_tag(st, TAG("pre"), n, NULL);
         end_open(st, false);
         quire__buf_puts(b, "<code");
         if (n->info && *n->info) {
@@ -328,12 +343,12 @@ static void enter(render_state *st, quire_node *n)
         quire__buf_puts(b, "</code></pre>\n");
         break;
     case QUIRE_NODE_THEMATIC_BREAK:
-        open_tag(st, "hr", n, NULL);
+        open_tag(st, TAG("hr"), n, NULL);
         end_open(st, true);
         quire__buf_putc(b, '\n');
         break;
     case QUIRE_NODE_TABLE:
-        open_tag(st, "table", n, NULL);
+        open_tag(st, TAG("table"), n, NULL);
         end_open(st, false);
         quire__buf_putc(b, '\n');
         break;
@@ -342,7 +357,7 @@ static void enter(render_state *st, quire_node *n)
         bool prev_hdr = n->prev && (n->prev->flags & QUIRE_NODE_FLAG_HEADER);
         if (!n->prev || hdr != prev_hdr)
             quire__buf_puts(b, hdr ? "<thead>\n" : "<tbody>\n");
-        open_tag(st, "tr", n, NULL);
+        open_tag(st, TAG("tr"), n, NULL);
         end_open(st, false);
         break;
     }
@@ -350,18 +365,18 @@ static void enter(render_state *st, quire_node *n)
         bool hdr = n->parent && (n->parent->flags & QUIRE_NODE_FLAG_HEADER);
         const char *style = align_style(n->align);
         static const char *const skip[] = {"style", "align", NULL};
-        open_tag(st, hdr ? "th" : "td", n, style ? skip : NULL);
+        open_tag(st, hdr ? "th" : "td", 2, n, style ? skip : NULL);
         if (style)
             put_attr(st, "style", style);
         end_open(st, false);
         break;
     }
     case QUIRE_NODE_FIGURE:
-        open_tag(st, "figure", n, NULL);
+        open_tag(st, TAG("figure"), n, NULL);
         end_open(st, false);
         break;
     case QUIRE_NODE_CAPTION:
-        open_tag(st, "figcaption", n, NULL);
+        open_tag(st, TAG("figcaption"), n, NULL);
         end_open(st, false);
         break;
     case QUIRE_NODE_EMBED:
@@ -395,8 +410,8 @@ static void enter(render_state *st, quire_node *n)
     }
     case QUIRE_NODE_HTML_BLOCK:
     case QUIRE_NODE_HTML_INLINE:
-        if (n->name && element_name_ok(n->name)) {
-            open_tag(st, n->name, n, NULL);
+        if ((name_len = element_name_len(n->name))) {
+            open_tag(st, n->name, name_len, n, NULL);
             end_open(st, is_void_element(n->name));
         }
         break;
@@ -410,26 +425,26 @@ static void enter(render_state *st, quire_node *n)
         quire__buf_puts(b, st->opts->xhtml ? "<br />\n" : "<br>\n");
         break;
     case QUIRE_NODE_CODE:
-        open_tag(st, "code", n, NULL);
+        open_tag(st, TAG("code"), n, NULL);
         end_open(st, false);
         put_content(st, n->literal);
-        close_tag(st, "code");
+        close_tag(st, TAG("code"));
         break;
     case QUIRE_NODE_EMPH:
-        open_tag(st, "em", n, NULL);
+        open_tag(st, TAG("em"), n, NULL);
         end_open(st, false);
         break;
     case QUIRE_NODE_STRONG:
-        open_tag(st, "strong", n, NULL);
+        open_tag(st, TAG("strong"), n, NULL);
         end_open(st, false);
         break;
     case QUIRE_NODE_STRIKETHROUGH:
-        open_tag(st, "del", n, NULL);
+        open_tag(st, TAG("del"), n, NULL);
         end_open(st, false);
         break;
     case QUIRE_NODE_LINK: {
         static const char *const skip[] = {"href", "title", NULL};
-        open_tag(st, "a", n, skip);
+        open_tag(st, TAG("a"), n, skip);
         put_attr(st, "href", n->url ? n->url : "");
         if (n->title && *n->title)
             put_attr(st, "title", n->title);
@@ -438,7 +453,7 @@ static void enter(render_state *st, quire_node *n)
     }
     case QUIRE_NODE_IMAGE: {
         static const char *const skip[] = {"src", "alt", "title", "width", "height", NULL};
-        open_tag(st, "img", n, skip);
+        open_tag(st, TAG("img"), n, skip);
         put_attr(st, "src", n->url ? n->url : "");
         put_attr(st, "alt", n->literal ? n->literal : "");
         if (n->title && *n->title)
@@ -459,34 +474,35 @@ static void leave(render_state *st, quire_node *n)
 {
     quire_buf *b = st->out;
     char tag[8];
+    size_t name_len;
     switch (n->type) {
     case QUIRE_NODE_PARAGRAPH:
         if (!in_tight_list(n))
-            close_tag(st, "p");
+            close_tag(st, TAG("p"));
         quire__buf_putc(b, '\n');
         break;
     case QUIRE_NODE_HEADING: {
         int level = n->level < 1 ? 1 : n->level > 6 ? 6 : n->level;
         tag[0] = 'h'; tag[1] = (char)('0' + level); tag[2] = '\0';
-        close_tag(st, tag);
+        close_tag(st, tag, 2);
         quire__buf_putc(b, '\n');
         break;
     }
-    case QUIRE_NODE_BLOCKQUOTE: close_tag(st, "blockquote"); quire__buf_putc(b, '\n'); break;
+    case QUIRE_NODE_BLOCKQUOTE: close_tag(st, TAG("blockquote")); quire__buf_putc(b, '\n'); break;
     case QUIRE_NODE_LIST:
-        close_tag(st, (n->flags & QUIRE_NODE_FLAG_ORDERED) ? "ol" : "ul");
+        close_tag(st, (n->flags & QUIRE_NODE_FLAG_ORDERED) ? "ol" : "ul", 2);
         quire__buf_putc(b, '\n');
         break;
     case QUIRE_NODE_ITEM:
         /* a tight item's last paragraph already ended with a newline */
         if (b->len && b->data[b->len - 1] == '\n')
             b->data[--b->len] = '\0';
-        close_tag(st, "li");
+        close_tag(st, TAG("li"));
         quire__buf_putc(b, '\n');
         break;
-    case QUIRE_NODE_TABLE: close_tag(st, "table"); quire__buf_putc(b, '\n'); break;
+    case QUIRE_NODE_TABLE: close_tag(st, TAG("table")); quire__buf_putc(b, '\n'); break;
     case QUIRE_NODE_TABLE_ROW: {
-        close_tag(st, "tr");
+        close_tag(st, TAG("tr"));
         quire__buf_putc(b, '\n');
         bool hdr = n->flags & QUIRE_NODE_FLAG_HEADER;
         bool next_hdr = n->next && (n->next->flags & QUIRE_NODE_FLAG_HEADER);
@@ -495,22 +511,22 @@ static void leave(render_state *st, quire_node *n)
         break;
     }
     case QUIRE_NODE_TABLE_CELL:
-        close_tag(st, (n->parent && (n->parent->flags & QUIRE_NODE_FLAG_HEADER)) ? "th" : "td");
+        close_tag(st, (n->parent && (n->parent->flags & QUIRE_NODE_FLAG_HEADER)) ? "th" : "td", 2);
         break;
-    case QUIRE_NODE_FIGURE: close_tag(st, "figure"); quire__buf_putc(b, '\n'); break;
-    case QUIRE_NODE_CAPTION: close_tag(st, "figcaption"); break;
+    case QUIRE_NODE_FIGURE: close_tag(st, TAG("figure")); quire__buf_putc(b, '\n'); break;
+    case QUIRE_NODE_CAPTION: close_tag(st, TAG("figcaption")); break;
     case QUIRE_NODE_FOOTNOTE_DEF: quire__buf_puts(b, "</div>\n"); break;
     case QUIRE_NODE_HTML_BLOCK:
     case QUIRE_NODE_HTML_INLINE:
-        if (n->name && element_name_ok(n->name) && !is_void_element(n->name))
-            close_tag(st, n->name);
+        if ((name_len = element_name_len(n->name)) && !is_void_element(n->name))
+            close_tag(st, n->name, name_len);
         if (n->type == QUIRE_NODE_HTML_BLOCK)
             quire__buf_putc(b, '\n');
         break;
-    case QUIRE_NODE_EMPH: close_tag(st, "em"); break;
-    case QUIRE_NODE_STRONG: close_tag(st, "strong"); break;
-    case QUIRE_NODE_STRIKETHROUGH: close_tag(st, "del"); break;
-    case QUIRE_NODE_LINK: close_tag(st, "a"); break;
+    case QUIRE_NODE_EMPH: close_tag(st, TAG("em")); break;
+    case QUIRE_NODE_STRONG: close_tag(st, TAG("strong")); break;
+    case QUIRE_NODE_STRIKETHROUGH: close_tag(st, TAG("del")); break;
+    case QUIRE_NODE_LINK: close_tag(st, TAG("a")); break;
     default: break;
     }
 }

@@ -211,6 +211,9 @@ static const epub_elem epub_elems[] = {
 #define EPUB_ELEM_SLOTS 512
 #define EPUB_NELEMS (sizeof epub_elems / sizeof epub_elems[0])
 static uint8_t epub_elem_slot[EPUB_ELEM_SLOTS]; /* index + 1, 0 empty */
+/* Element i is written under its own name (out is not an alias), so an
+ * output named e->out is e itself: epub_open needs no compare to know it. */
+static bool epub_elem_own[EPUB_NELEMS];
 static pthread_once_t epub_elem_once = PTHREAD_ONCE_INIT;
 
 static unsigned epub_elem_hash(const char *s, size_t n)
@@ -230,6 +233,7 @@ static void epub_elem_init(void)
         while (epub_elem_slot[k])
             k = (k + 1) % EPUB_ELEM_SLOTS;
         epub_elem_slot[k] = (uint8_t)(i + 1);
+        epub_elem_own[i] = epub_elems[i].out && strcmp(epub_elems[i].out, nm) == 0;
     }
 }
 
@@ -854,8 +858,10 @@ static epub_node *epub_open(epub_conv *cv, const char *name, bool header_row)
         return NULL;
     nf.el = el;
     nf.depth = f->depth + 1;
-    /* out is mostly e's own name: no second lookup then */
-    nf.mode = epub_content_mode(out, EPUB_EQ(out, e->name) ? e : NULL, mode);
+    /* out is mostly e's own name: no second lookup then (and when fitting
+     * kept e->out, not even a compare) */
+    bool own = out == e->out ? epub_elem_own[e - epub_elems] : EPUB_EQ(out, e->name);
+    nf.mode = epub_content_mode(out, own ? e : NULL, mode);
     nf.in_a = f->in_a || EPUB_EQ(out, "a");
     nf.is_figure = EPUB_EQ(out, "figure");
     epub_push(cv, nf);

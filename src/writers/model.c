@@ -77,6 +77,7 @@
  */
 #include "internal.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -541,16 +542,38 @@ static const struct {
     {QUIRE_NODE_FLAG_HEADER, KEY("header")},
 };
 
+/* Every node's start up to its type's name, {"type": "NAME", by type, so
+ * that it is one copy of a fixed size (MW_TYPE_OPEN, inlined) rather than a
+ * strlen and a memcpy call per node.  Made once from quire_node_type_name,
+ * which stays the one list of the names. */
+#define MW_TYPE_OPEN 32
+typedef struct mw_type_open {
+    char s[MW_TYPE_OPEN]; /* zero-padded: the copy reads all of it */
+    size_t n;
+} mw_type_open;
+static mw_type_open mw_type_opens[QUIRE_NODE_TYPE_COUNT + 1]; /* + 1: unknown types */
+static pthread_once_t mw_type_once = PTHREAD_ONCE_INIT;
+
+static void mw_type_init(void)
+{
+    for (int t = 0; t <= QUIRE_NODE_TYPE_COUNT; t++) {
+        mw_type_open *o = &mw_type_opens[t];
+        int n = snprintf(o->s, sizeof o->s, "{\"type\": \"%s\"", quire_node_type_name(t));
+        /* names are plain lower-case ASCII, the longest 14 bytes */
+        o->n = n > 0 && (size_t)n < sizeof o->s ? (size_t)n : 0;
+    }
+}
+
 /* A node's start: what mw_open(j, kq, kn, '{') writes outside flat mode,
  * then its "type" member.  Every node begins so, hence one bounds check and
  * direct stores instead of six appends; type names are plain lower-case
  * ASCII and need no escaping pass. */
 static void mw_node_open(mw_json *j, const char *kq, size_t kn, const quire_node *n)
 {
-    static const char type_key[] = "{\"type\": \"";
-    const char *name = quire_node_type_name(n->type);
-    size_t name_len = strlen(name), indent = j->depth > 0 ? mw_indent_len(j) : 0;
-    size_t max = 1 + indent + kn + (sizeof type_key - 1) + name_len + 1;
+    unsigned t = (unsigned)n->type;
+    const mw_type_open *type = &mw_type_opens[t < QUIRE_NODE_TYPE_COUNT ? t : QUIRE_NODE_TYPE_COUNT];
+    size_t indent = j->depth > 0 ? mw_indent_len(j) : 0;
+    size_t max = 1 + indent + kn + MW_TYPE_OPEN;
     quire_buf *b = j->b;
     if (b->len + max >= b->cap && !quire__buf_reserve(b, max))
         return; /* out of memory: b->oom is set and reported at the end */
@@ -563,11 +586,8 @@ static void mw_node_open(mw_json *j, const char *kq, size_t kn, const quire_node
         memcpy(w, kq, kn);
         w += kn;
     }
-    memcpy(w, type_key, sizeof type_key - 1);
-    w += sizeof type_key - 1;
-    memcpy(w, name, name_len);
-    w += name_len;
-    *w++ = '"';
+    memcpy(w, type->s, MW_TYPE_OPEN);
+    w += type->n;
     *w = '\0';
     b->len = (size_t)(w - b->data);
     j->depth++;
@@ -645,6 +665,7 @@ static int mw_body(mw_out *o, const quire_node *root)
     quire_node *n;
     quire_event ev;
     int rc = QUIRE_OK;
+    pthread_once(&mw_type_once, mw_type_init); /* mw_node_open's table */
     quire_iter_init(&it, (quire_node *)root);
     while (rc == QUIRE_OK && (ev = quire_iter_next(&it, &n)) != QUIRE_EVENT_DONE) {
         if (ev == QUIRE_EVENT_ENTER) {

@@ -824,6 +824,38 @@ static void test_positions_read(void)
     }
 }
 
+/* Every node type starts its object with its name as quire_node_type_name
+ * gives it (the writer copies it from a table made once), an unknown type
+ * as "none". */
+static void test_type_names(void)
+{
+    quire_collection *c = quire_collection_new();
+    quire_document *d = new_doc("types");
+    for (int t = 0; t <= QUIRE_NODE_TYPE_COUNT + 1; t++) {
+        quire_node *n = quire_node_new(d->arena, QUIRE_NODE_PARAGRAPH, 1, 1);
+        n->type = (quire_node_type)t; /* past the end: a type this build does not know */
+        quire_node_append(d->body, n);
+    }
+    quire_collection_add(c, d);
+    quire_diag_list diags;
+    quire_diag_list_init(&diags);
+    char *out = write_all(c, "model", &diags);
+    CHECK(out != NULL);
+    const char *at = out ? strstr(out, "\"body\": {\"type\": \"root\"") : NULL;
+    CHECK(at != NULL);
+    for (int t = 0; at && t <= QUIRE_NODE_TYPE_COUNT + 1; t++) {
+        char want[64];
+        snprintf(want, sizeof want, "{\"type\": \"%s\"}",
+                 t < QUIRE_NODE_TYPE_COUNT ? quire_node_type_name((quire_node_type)t) : "none");
+        const char *hit = strstr(at + 1, want);
+        CHECK(hit != NULL);
+        at = hit;
+    }
+    free(out);
+    quire_diag_list_free(&diags);
+    quire_collection_free(c);
+}
+
 int main(void)
 {
     test_escaping();
@@ -836,6 +868,7 @@ int main(void)
     test_positions_random();
     test_positions_deep();
     test_positions_read();
+    test_type_names();
     if (failures)
         fprintf(stderr, "%d check(s) failed\n", failures);
     return failures ? 1 : 0;

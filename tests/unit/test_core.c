@@ -890,6 +890,106 @@ static bool render_text_matches(const char *s, bool quotes)
     return ok;
 }
 
+/* The renderer's names, as it judged them before it measured them in the
+ * same pass (render_html.c): a well-formed XML name, ':' allowed after the
+ * first byte in attributes and not at all in elements. */
+static bool ref_name_ok(const char *n, bool colon_ok)
+{
+    if (!n || !*n || !((*n >= 'a' && *n <= 'z') || (*n >= 'A' && *n <= 'Z') || *n == '_'))
+        return false;
+    for (const char *p = n; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '-' || *p == '_' || *p == '.' || *p == ':'))
+            return false;
+    return colon_ok || !strchr(n, ':');
+}
+
+static bool ref_is_void(const char *name)
+{
+    static const char *const voids[] = {"area", "base", "br", "col", "embed", "hr", "img",
+                                        "input", "link", "meta", "param", "source", "track",
+                                        "wbr"};
+    for (size_t i = 0; i < sizeof voids / sizeof *voids; i++)
+        if (strcmp(name, voids[i]) == 0)
+            return true;
+    return false;
+}
+
+/* Random element and attribute names and values (plain bytes, so that
+ * escaping is the identity) rendered with and without an id prefix, against
+ * the straightforward rules written out here. */
+static void test_render_names(void)
+{
+    static const char *const pieces[] = {"a", "b", "r", "i", "d", "h", "f", "e", "m", "g",
+                                         "id", "href", "br", "img", "hr", "wbr", "input",
+                                         "X", "_", "-", ".", ":", "0", "9", " ", "<", "#"};
+    uint32_t x = 2463534242u;
+    quire_arena *a = quire_arena_new();
+    quire_buf got, want;
+    quire__buf_init(&got);
+    quire__buf_init(&want);
+    for (int round = 0; round < 20000; round++) {
+        char name[64], an[2][32], av[2][32];
+        check_random_text(name, sizeof name, &x, pieces, sizeof pieces / sizeof *pieces);
+        for (int k = 0; k < 2; k++) {
+            check_random_text(an[k], sizeof an[k], &x, pieces, sizeof pieces / sizeof *pieces);
+            check_random_text(av[k], sizeof av[k], &x, pieces, 10); /* letters only */
+        }
+        /* some rounds name the attributes the prefix rewrites */
+        if (round % 3 == 0)
+            strcpy(an[0], "id");
+        if (round % 5 == 0)
+            strcpy(an[1], "href"), av[1][0] = '#';
+        quire_node *root = quire_node_new(a, QUIRE_NODE_ROOT, 1, 1);
+        quire_node *el = add(a, root, round % 2 ? QUIRE_NODE_HTML_INLINE : QUIRE_NODE_HTML_BLOCK);
+        el->name = round % 97 == 0 ? NULL : name;
+        quire_attr *last = NULL;
+        for (int k = 0; k < 2; k++) { /* appended as is: duplicates and bad names kept */
+            quire_attr *at = quire_arena_alloc(a, sizeof *at);
+            at->name = an[k];
+            at->value = round % 7 == k ? NULL : av[k];
+            at->next = NULL;
+            *(last ? &last->next : &el->attrs) = at;
+            last = at;
+        }
+        quire_node_append(el, quire_node_new_text(a, "t", 1, 1, 1));
+        const char *prefix = round % 4 == 0 ? "p-" : NULL;
+        quire_render_opts o = {.xhtml = round % 8 < 4, .id_prefix = prefix};
+        quire__buf_reset(&got);
+        quire__render_html(&got, root, &o);
+
+        quire__buf_reset(&want);
+        bool ok = ref_name_ok(el->name, false), is_void = ok && ref_is_void(name);
+        if (ok) {
+            quire__buf_printf(&want, "<%s", name);
+            for (int k = 0; k < 2; k++) {
+                const char *v = round % 7 == k ? NULL : av[k];
+                if (!v || !ref_name_ok(an[k], true))
+                    continue;
+                bool is_frag = !strcmp(an[k], "href") && v[0] == '#';
+                if (prefix && (is_frag || !strcmp(an[k], "id")))
+                    quire__buf_printf(&want, " %s=\"%s%s%s\"", an[k], is_frag ? "#" : "", prefix,
+                                      v + is_frag);
+                else
+                    quire__buf_printf(&want, " %s=\"%s\"", an[k], v);
+            }
+            quire__buf_puts(&want, is_void && o.xhtml ? " />" : ">");
+        }
+        if (!is_void)
+            quire__buf_putc(&want, 't');
+        if (ok && !is_void)
+            quire__buf_printf(&want, "</%s>", name);
+        if (el->type == QUIRE_NODE_HTML_BLOCK)
+            quire__buf_putc(&want, '\n');
+        CHECK_STR(quire__buf_cstr(&got), quire__buf_cstr(&want));
+        if (check_failures)
+            break;
+    }
+    quire__buf_free(&got);
+    quire__buf_free(&want);
+    quire_arena_free(a);
+}
+
 static void test_text_escapers(void)
 {
     /* Every byte (but NUL), at every offset of a 16-byte block and around it. */
@@ -1183,6 +1283,7 @@ int main(void)
     test_clone_shared();
     test_text_nodes();
     test_nodes_and_render();
+    test_render_names();
     test_text_escapers();
     test_paths_and_sinks();
     test_outdir_manifest();
