@@ -982,6 +982,20 @@ static void test_render_names(void)
         if (el->type == QUIRE_NODE_HTML_BLOCK)
             quire__buf_putc(&want, '\n');
         CHECK_STR(quire__buf_cstr(&got), quire__buf_cstr(&want));
+        if (round % 100 == 0) {
+            /* a new buffer (the renderer reserves its first size) and one
+             * that holds bytes already (appended to) give the same HTML */
+            quire_buf fresh;
+            quire__buf_init(&fresh);
+            quire__render_html(&fresh, root, &o);
+            CHECK_STR(quire__buf_cstr(&fresh), quire__buf_cstr(&got));
+            quire__buf_reset(&fresh);
+            quire__buf_puts(&fresh, "x");
+            quire__render_html(&fresh, root, &o);
+            CHECK(fresh.len == got.len + 1 && fresh.data[0] == 'x' &&
+                  memcmp(fresh.data + 1, got.data, got.len) == 0);
+            quire__buf_free(&fresh);
+        }
         if (check_failures)
             break;
     }
