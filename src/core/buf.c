@@ -118,6 +118,22 @@ void quire__buf_put_escaped(quire_buf *b, const char *s, size_t n, bool attr)
     quire__buf_put(b, s + start, n - start);
 }
 
+size_t quire__fmt_uint(char *out, uint64_t v, int min_width)
+{
+    char tmp[24];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while ((int)n < min_width && n < sizeof tmp - 1)
+        tmp[n++] = '0';
+    for (size_t i = 0; i < n; i++)
+        out[i] = tmp[n - 1 - i];
+    out[n] = '\0';
+    return n;
+}
+
 size_t quire__utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 {
     if (n == 0)

@@ -71,36 +71,17 @@ const char quire__epub_default_css[] =
 
 /* ------------------------------------------------------------------ helpers */
 
-/* v in decimal, at least `width` digits (zero-padded), into out (24 bytes
- * hold any size_t); returns the length.  The package names thousands of
- * chapters three times each: snprintf was a tenth of the end. */
-static size_t epub_fmt_num(char *out, size_t v, int width)
-{
-    char tmp[24];
-    size_t n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while ((int)n < width)
-        tmp[n++] = '0';
-    for (size_t i = 0; i < n; i++)
-        out[i] = tmp[n - 1 - i];
-    out[n] = '\0';
-    return n;
-}
-
 static void epub_put_num(quire_buf *b, size_t v, int width)
 {
     char d[24];
-    quire__buf_put(b, d, epub_fmt_num(d, v, width));
+    quire__buf_put(b, d, quire__fmt_uint(d, v, width));
 }
 
 /* snprintf's "ch%05zu.xhtml", without snprintf. */
 void quire__epub_file_name(char *buf, size_t chapter)
 {
     memcpy(buf, "ch", 2);
-    size_t n = 2 + epub_fmt_num(buf + 2, chapter + 1, 5);
+    size_t n = 2 + quire__fmt_uint(buf + 2, chapter + 1, 5);
     memcpy(buf + n, ".xhtml", sizeof ".xhtml");
 }
 
@@ -269,8 +250,8 @@ static int epub_sort(const epub_state *st, size_t *order)
 static bool epub_x_creator(quire_buf *b, quire_arena *a, const char *name, size_t n)
 {
     char id[40] = "creator", ref[40] = "#creator";
-    epub_fmt_num(id + 7, n, 0);
-    epub_fmt_num(ref + 8, n, 0);
+    quire__fmt_uint(id + 7, n, 0);
+    quire__fmt_uint(ref + 8, n, 0);
     if (!epub_x_text_el(b, a, "dc:creator", name, (const char *const[]){"id", id, NULL}))
         return false;
     epub_x_text_el(b, a, "meta", "aut",
@@ -402,7 +383,7 @@ int quire__epub_opf(const epub_state *st, quire_arena *ar, const size_t *order, 
     for (size_t i = 0; i < st->n_media; i++) {
         bool is_cover = (long)i == st->cover_media;
         char id[40] = "img";
-        epub_fmt_num(id + 3, i + 1, 0);
+        quire__fmt_uint(id + 3, i + 1, 0);
         epub_x_item(b, is_cover ? "cover-image" : id, st->media[i].href, st->media[i].type,
                     is_cover ? "cover-image" : NULL);
     }

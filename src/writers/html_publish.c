@@ -501,12 +501,9 @@ static int pub_link(const html_pub *pub, html_pub_page *pg, quire_arena *a, quir
         return QUIRE_ERR_NOMEM;
     /* QUIRE_XREF_PREFIX and the link's number, without printf: a page
      * has a few of these */
-    char ph[48] = QUIRE_XREF_PREFIX, digits[24];
-    size_t nd = 0, at = sizeof QUIRE_XREF_PREFIX - 1;
-    for (size_t v = pg->n_links; nd == 0 || v; v /= 10)
-        digits[nd++] = (char)('0' + v % 10);
-    while (nd)
-        ph[at++] = digits[--nd];
+    char ph[48] = QUIRE_XREF_PREFIX;
+    size_t at = sizeof QUIRE_XREF_PREFIX - 1;
+    at += quire__fmt_uint(ph + at, pg->n_links, 0);
     n->url = quire_arena_strndup(a, ph, at);
     pg->n_links++;
     return QUIRE_OK;

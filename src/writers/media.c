@@ -427,11 +427,7 @@ static char *media_cache_key(const char *path, const char *root1, const char *ro
     for (int i = 0; i < 3; i++)
         n += (len[i] = strlen(part[i])) + 1;
     char digits[24];
-    size_t nd = 0;
-    do {
-        digits[nd++] = (char)('0' + max % 10);
-        max /= 10;
-    } while (max);
+    size_t nd = quire__fmt_uint(digits, max, 0);
     char *k = malloc(n + nd + 1), *o = k;
     if (!k)
         return NULL;
@@ -440,9 +436,7 @@ static char *media_cache_key(const char *path, const char *root1, const char *ro
         o += len[i];
         *o++ = '\n';
     }
-    while (nd)
-        *o++ = digits[--nd];
-    *o = '\0';
+    memcpy(o, digits, nd + 1);
     return k;
 }
 

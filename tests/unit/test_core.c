@@ -1286,6 +1286,31 @@ static void test_ordered_pool_release(void)
             }
 }
 
+/* The decimal formatter against snprintf's "%0*llu", at the edges and at
+ * random. */
+static void test_fmt_uint(void)
+{
+    static const uint64_t edges[] = {0, 1, 9, 10, 99, 100, 12345, 99999, 100000,
+                                     UINT32_MAX, (uint64_t)UINT32_MAX + 1, UINT64_MAX / 10,
+                                     UINT64_MAX - 1, UINT64_MAX};
+    uint64_t x = 88172645463325252ull;
+    for (size_t k = 0; k < 200000; k++) {
+        uint64_t v;
+        if (k < sizeof edges / sizeof *edges) {
+            v = edges[k];
+        } else {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* xorshift64 */
+            v = x >> (x % 64);
+        }
+        int width = (int)(k % 23);
+        char want[32], got[24];
+        int n = snprintf(want, sizeof want, "%0*llu", width, (unsigned long long)v);
+        memset(got, 'x', sizeof got);
+        size_t len = quire__fmt_uint(got, v, width);
+        CHECK(len == (size_t)n && strcmp(got, want) == 0);
+    }
+}
+
 int main(void)
 {
     test_dates();
@@ -1305,6 +1330,7 @@ int main(void)
     test_folder_walk();
     test_ordered_pool();
     test_ordered_pool_release();
+    test_fmt_uint();
     test_chain_specs();
     return CHECK_DONE();
 }
