@@ -683,21 +683,41 @@ static inline uint64_t feed_swar_special(uint64_t v, uint64_t k1, uint64_t k2, u
 #define FEED_SWAR 0
 #endif
 
+/* The first byte of s[i..n) that may be one of c1..c5 (repeat one for
+ * fewer) or, when ctl, a control character (below 0x20), else n: sixteen
+ * bytes at a time where SSE2 is there.  Callers look at the byte found,
+ * so a caller may pass a superset.  Inline: the constants fold. */
+static inline size_t feed_find(const char *s, size_t i, size_t n, char c1, char c2, char c3,
+                               char c4, char c5, bool ctl)
+{
+#if defined(__SSE2__)
+    const __m128i v1 = _mm_set1_epi8(c1), v2 = _mm_set1_epi8(c2), v3 = _mm_set1_epi8(c3),
+                  v4 = _mm_set1_epi8(c4), v5 = _mm_set1_epi8(c5), top = _mm_set1_epi8(0x1F);
+    for (; n - i >= 16; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, v1), _mm_cmpeq_epi8(v, v2)),
+                                 _mm_or_si128(_mm_cmpeq_epi8(v, v3), _mm_cmpeq_epi8(v, v4)));
+        m = _mm_or_si128(m, _mm_cmpeq_epi8(v, v5));
+        if (ctl) /* v <= 0x1F, unsigned */
+            m = _mm_or_si128(m, _mm_cmpeq_epi8(_mm_min_epu8(v, top), v));
+        unsigned bits = (unsigned)_mm_movemask_epi8(m);
+        if (bits)
+            return i + (size_t)__builtin_ctz(bits);
+    }
+#endif
+    for (; i < n; i++) {
+        char c = s[i];
+        if (c == c1 || c == c2 || c == c3 || c == c4 || c == c5 ||
+            (ctl && (unsigned char)c < 0x20))
+            return i;
+    }
+    return n;
+}
+
 /* The first '<', '"' or '\'' of h[i..n), or n. */
 static size_t feed_scan_text(const char *h, size_t i, size_t n)
 {
-#if FEED_SWAR
-    for (; n - i >= 8; i += 8) {
-        uint64_t v = quire__load64((const unsigned char *)h + i);
-        uint64_t m = feed_swar_zero(v ^ (FEED_ONES * '<')) | feed_swar_zero(v ^ (FEED_ONES * '"')) |
-                     feed_swar_zero(v ^ (FEED_ONES * '\''));
-        if (m)
-            return i + ((size_t)__builtin_ctzll(m) >> 3);
-    }
-#endif
-    while (i < n && h[i] != '<' && h[i] != '"' && h[i] != '\'')
-        i++;
-    return i;
+    return feed_find(h, i, n, '<', '"', '\'', '<', '<', false);
 }
 
 /* Attributes that hold one URL.  Anything ending in "src" or "href" is
@@ -724,7 +744,7 @@ static bool feed_is_url_attr(const char *name, size_t n)
 static void feed_put_attr_text(quire_buf *b, const char *s, size_t n)
 {
     size_t run = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; (i = feed_find(s, i, n, '&', '<', '>', '"', '\'', false)) < n; i++) {
         const char *ent;
         size_t el;
         switch (s[i]) {
@@ -732,8 +752,7 @@ static void feed_put_attr_text(quire_buf *b, const char *s, size_t n)
         case '<': ent = "&lt;", el = 4; break;
         case '>': ent = "&gt;", el = 4; break;
         case '"': ent = "&quot;", el = 6; break;
-        case '\'': ent = "&#39;", el = 5; break;
-        default: continue;
+        default: ent = "&#39;", el = 5; break;
         }
         quire__buf_put(b, s + run, i - run);
         quire__buf_put(b, ent, el);
@@ -848,9 +867,9 @@ static void feed_put_tag(quire_buf *b, quire_arena *a, const char *base, const c
         quire__buf_put(b, t + ns, nl);
         if (i + 1 >= n || t[i] != '=' || t[i + 1] != '"')
             continue;
-        size_t vs = i + 2, ve = vs;
-        while (ve < n && t[ve] != '"')
-            ve++;
+        size_t vs = i + 2;
+        const char *close = memchr(t + vs, '"', n - vs);
+        size_t ve = close ? (size_t)(close - t) : n;
         quire__buf_puts(b, "=\"");
         if (nl >= 6 && memcmp(t + ns + nl - 6, "srcset", 6) == 0) {
             const char *v = feed_unescape(a, t + vs, ve - vs);
@@ -1083,15 +1102,14 @@ void quire__feed_content_html(quire_buf *out, quire_arena *a, const quire_docume
 static void feed_escape_xml(quire_buf *out, const char *s, size_t n)
 {
     size_t run = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; (i = feed_find(s, i, n, '<', '>', '&', '"', '\r', false)) < n; i++) {
         const char *ent;
         switch (s[i]) {
         case '<': ent = "&lt;"; break;
         case '>': ent = "&gt;"; break;
         case '&': ent = "&amp;"; break;
         case '"': ent = "&quot;"; break;
-        case '\r': ent = "&#13;"; break;
-        default: continue;
+        default: ent = "&#13;"; break;
         }
         quire__buf_put(out, s + run, i - run);
         quire__buf_puts(out, ent);
@@ -1108,10 +1126,8 @@ static void feed_escape_json(quire_buf *out, const char *s, size_t n)
 {
     quire__buf_putc(out, '"');
     size_t run = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; (i = feed_find(s, i, n, '"', '\\', '"', '"', '"', true)) < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
         quire__buf_put(out, s + run, i - run);
         run = i + 1;
         char e[8];
@@ -1491,25 +1507,25 @@ static void fx_put_text(quire_buf *b, const char *s);
  * it "UTF-8"): UTF-8 stays as is. */
 static void fx_put_attr(quire_buf *b, const char *s)
 {
-    const char *run = s;
-    for (;; s++) {
+    size_t n = strlen(s), run = 0;
+    for (size_t i = 0; (i = feed_find(s, i, n, '"', '<', '>', '&', '&', true)) < n; i++) {
         const char *ent;
-        size_t n;
-        switch (*s) {
-        case '\0': quire__buf_put(b, run, (size_t)(s - run)); return;
-        case '\n': ent = "&#10;", n = 5; break;
-        case '\r': ent = "&#13;", n = 5; break;
-        case '\t': ent = "&#9;", n = 4; break;
-        case '"': ent = "&quot;", n = 6; break;
-        case '<': ent = "&lt;", n = 4; break;
-        case '>': ent = "&gt;", n = 4; break;
-        case '&': ent = "&amp;", n = 5; break;
-        default: continue;
+        size_t el;
+        switch (s[i]) {
+        case '\n': ent = "&#10;", el = 5; break;
+        case '\r': ent = "&#13;", el = 5; break;
+        case '\t': ent = "&#9;", el = 4; break;
+        case '"': ent = "&quot;", el = 6; break;
+        case '<': ent = "&lt;", el = 4; break;
+        case '>': ent = "&gt;", el = 4; break;
+        case '&': ent = "&amp;", el = 5; break;
+        default: continue; /* another control: as is */
         }
-        quire__buf_put(b, run, (size_t)(s - run));
-        quire__buf_put(b, ent, n);
-        run = s + 1;
+        quire__buf_put(b, s + run, i - run);
+        quire__buf_put(b, ent, el);
+        run = i + 1;
     }
+    quire__buf_put(b, s + run, n - run);
 }
 
 static void fx_put_text(quire_buf *b, const char *s)

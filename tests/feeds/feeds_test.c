@@ -1347,6 +1347,19 @@ static void test_clean_escape_offsets(void)
                     free(want);
                     free(got);
                 }
+                /* the item fields' JSON strings (no cleaning): cJSON's bytes */
+                cJSON *js = cJSON_CreateString(in);
+                char *jw = cJSON_PrintUnformatted(js);
+                quire_buf jb;
+                quire__buf_init(&jb);
+                quire__feed_json_string(&jb, in, n);
+                bool jsame = jw && jb.len == strlen(jw) && !memcmp(jb.data, jw, jb.len);
+                CHECK(jsame, "json string: %zu bytes, piece %zu at %zu: got '%.*s', want '%s'", n, k,
+                      o, (int)jb.len, jb.data ? jb.data : "", jw ? jw : "(null)");
+                bad += !jsame;
+                quire__buf_free(&jb);
+                cJSON_free(jw);
+                cJSON_Delete(js);
                 free(in);
             }
         }
