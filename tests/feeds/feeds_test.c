@@ -1364,6 +1364,36 @@ static void test_clean_escape_offsets(void)
             }
         }
     }
+    /* Many of them in one sixteen-byte chunk, mixed with plain bytes, the
+     * string cut at every length. */
+    rng r = {0x9E3779B97F4A7C15ULL};
+    for (int trial = 0; trial < 400 && bad < 5; trial++) {
+        char full[160];
+        size_t f = 0;
+        while (f < 100) {
+            const char *piece = rnd(&r) % 3 ? odd[rnd(&r) % (sizeof odd / sizeof *odd)] : "xyz";
+            size_t pl = strlen(piece);
+            memcpy(full + f, piece, pl);
+            f += pl;
+        }
+        for (size_t n = 0; n <= f && bad < 5; n += 1 + (size_t)(trial % 3)) {
+            char *in = malloc(n + 1);
+            memcpy(in, full, n);
+            in[n] = '\0';
+            for (int esc = 0; esc < 2; esc++) {
+                char *want = clean_escape_want(in, esc);
+                size_t len = 0;
+                char *got = quire__feed_clean_escape(in, (quire_feed_esc)esc, &len);
+                bool same = want && got && len == strlen(want) && !strcmp(got, want);
+                CHECK(same, "clean+escape %s: trial %d, %zu bytes: got '%s', want '%s'",
+                      esc ? "json" : "xml", trial, n, got ? got : "(null)", want ? want : "(null)");
+                bad += !same;
+                free(want);
+                free(got);
+            }
+            free(in);
+        }
+    }
 }
 
 /* A feed.json is exactly cJSON_Print of itself (plus the final newline). */
