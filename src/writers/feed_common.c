@@ -853,10 +853,13 @@ static void feed_put_tag(quire_buf *b, quire_arena *a, const char *base, const c
     size_t i = 0;
     while (i < n) {
         if (t[i] != ' ') {
-            const char *sp = memchr(t + i, ' ', n - i);
-            size_t run = sp ? (size_t)(sp - (t + i)) : n - i;
-            quire__buf_put(b, t + i, run);
-            i += run;
+            /* a name, or the end of the tag: a few bytes, looked at here
+             * rather than by a memchr call each */
+            size_t run = i + 1;
+            while (run < n && t[run] != ' ')
+                run++;
+            quire__buf_put(b, t + i, run - i);
+            i = run;
             continue;
         }
         quire__buf_putc(b, t[i++]);
@@ -1404,7 +1407,16 @@ static void feed_content_html_render(quire_buf *out, quire_arena *a,
      * URL attributes are resolved against the item's URL. */
     for (size_t i = 0; i < n;) {
         if (h[i] == '<') {
-            const char *gt = memchr(h + i, '>', n - i);
+            /* Most tags have no attribute (<p>, </em>): copied as they are. */
+            size_t j = i + 1;
+            while (j < n && h[j] != '>' && h[j] != ' ')
+                j++;
+            if (j < n && h[j] == '>') {
+                quire__buf_put(out, h + i, j + 1 - i);
+                i = j + 1;
+                continue;
+            }
+            const char *gt = memchr(h + j, '>', n - j);
             if (gt) {
                 size_t len = (size_t)(gt - (h + i)) + 1;
                 feed_put_tag(out, a, item->url, h + i, len);
