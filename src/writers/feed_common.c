@@ -26,6 +26,10 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 /* ------------------------------------------------------------ text helpers */
 
 static bool feed_is_space(unsigned char c)
@@ -679,21 +683,41 @@ static inline uint64_t feed_swar_special(uint64_t v, uint64_t k1, uint64_t k2, u
 #define FEED_SWAR 0
 #endif
 
+/* The first byte of s[i..n) that may be one of c1..c5 (repeat one for
+ * fewer) or, when ctl, a control character (below 0x20), else n: sixteen
+ * bytes at a time where SSE2 is there.  Callers look at the byte found,
+ * so a caller may pass a superset.  Inline: the constants fold. */
+static inline size_t feed_find(const char *s, size_t i, size_t n, char c1, char c2, char c3,
+                               char c4, char c5, bool ctl)
+{
+#if defined(__SSE2__)
+    const __m128i v1 = _mm_set1_epi8(c1), v2 = _mm_set1_epi8(c2), v3 = _mm_set1_epi8(c3),
+                  v4 = _mm_set1_epi8(c4), v5 = _mm_set1_epi8(c5), top = _mm_set1_epi8(0x1F);
+    for (; n - i >= 16; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, v1), _mm_cmpeq_epi8(v, v2)),
+                                 _mm_or_si128(_mm_cmpeq_epi8(v, v3), _mm_cmpeq_epi8(v, v4)));
+        m = _mm_or_si128(m, _mm_cmpeq_epi8(v, v5));
+        if (ctl) /* v <= 0x1F, unsigned */
+            m = _mm_or_si128(m, _mm_cmpeq_epi8(_mm_min_epu8(v, top), v));
+        unsigned bits = (unsigned)_mm_movemask_epi8(m);
+        if (bits)
+            return i + (size_t)__builtin_ctz(bits);
+    }
+#endif
+    for (; i < n; i++) {
+        char c = s[i];
+        if (c == c1 || c == c2 || c == c3 || c == c4 || c == c5 ||
+            (ctl && (unsigned char)c < 0x20))
+            return i;
+    }
+    return n;
+}
+
 /* The first '<', '"' or '\'' of h[i..n), or n. */
 static size_t feed_scan_text(const char *h, size_t i, size_t n)
 {
-#if FEED_SWAR
-    for (; n - i >= 8; i += 8) {
-        uint64_t v = quire__load64((const unsigned char *)h + i);
-        uint64_t m = feed_swar_zero(v ^ (FEED_ONES * '<')) | feed_swar_zero(v ^ (FEED_ONES * '"')) |
-                     feed_swar_zero(v ^ (FEED_ONES * '\''));
-        if (m)
-            return i + ((size_t)__builtin_ctzll(m) >> 3);
-    }
-#endif
-    while (i < n && h[i] != '<' && h[i] != '"' && h[i] != '\'')
-        i++;
-    return i;
+    return feed_find(h, i, n, '<', '"', '\'', '<', '<', false);
 }
 
 /* Attributes that hold one URL.  Anything ending in "src" or "href" is
@@ -701,30 +725,40 @@ static size_t feed_scan_text(const char *h, size_t i, size_t n)
  * that pattern. */
 static bool feed_is_url_attr(const char *name, size_t n)
 {
-    static const char *const names[] = {"poster", "cite", "action", "formaction", "background",
-                                        "longdesc", "data", "manifest", "icon", NULL};
     if ((n >= 3 && memcmp(name + n - 3, "src", 3) == 0) ||
         (n >= 4 && memcmp(name + n - 4, "href", 4) == 0))
         return true;
-    for (size_t i = 0; names[i]; i++)
-        if (strlen(names[i]) == n && memcmp(names[i], name, n) == 0)
-            return true;
-    return false;
+    /* the others, by length: asked of every attribute of every tag */
+    switch (n) {
+    case 4: return memcmp(name, "cite", 4) == 0 || memcmp(name, "data", 4) == 0 ||
+                   memcmp(name, "icon", 4) == 0;
+    case 6: return memcmp(name, "poster", 6) == 0 || memcmp(name, "action", 6) == 0;
+    case 8: return memcmp(name, "longdesc", 8) == 0 || memcmp(name, "manifest", 8) == 0;
+    case 10: return memcmp(name, "formaction", 10) == 0 || memcmp(name, "background", 10) == 0;
+    default: return false;
+    }
 }
 
-/* Escape for a double-quoted attribute, and ' too (see feed_content). */
+/* Escape for a double-quoted attribute, and ' too (see feed_content): the
+ * runs between those five bytes go out whole. */
 static void feed_put_attr_text(quire_buf *b, const char *s, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
+    size_t run = 0;
+    for (size_t i = 0; (i = feed_find(s, i, n, '&', '<', '>', '"', '\'', false)) < n; i++) {
+        const char *ent;
+        size_t el;
         switch (s[i]) {
-        case '&': quire__buf_puts(b, "&amp;"); break;
-        case '<': quire__buf_puts(b, "&lt;"); break;
-        case '>': quire__buf_puts(b, "&gt;"); break;
-        case '"': quire__buf_puts(b, "&quot;"); break;
-        case '\'': quire__buf_puts(b, "&#39;"); break;
-        default: quire__buf_putc(b, s[i]);
+        case '&': ent = "&amp;", el = 5; break;
+        case '<': ent = "&lt;", el = 4; break;
+        case '>': ent = "&gt;", el = 4; break;
+        case '"': ent = "&quot;", el = 6; break;
+        default: ent = "&#39;", el = 5; break;
         }
+        quire__buf_put(b, s + run, i - run);
+        quire__buf_put(b, ent, el);
+        run = i + 1;
     }
+    quire__buf_put(b, s + run, n - run);
 }
 
 void quire__feed_summary_html(quire_buf *out, const char *summary)
@@ -733,20 +767,25 @@ void quire__feed_summary_html(quire_buf *out, const char *summary)
         feed_put_attr_text(out, summary, strlen(summary));
 }
 
-/* The renderer escapes attribute values with these four entities only. */
+/* The renderer escapes attribute values with these four entities only
+ * (and &#39;).  Most values (URLs) have none: one memchr and a copy. */
 static char *feed_unescape(quire_arena *a, const char *s, size_t n)
 {
+    const char *amp = memchr(s, '&', n);
+    if (!amp)
+        return quire_arena_strndup(a, s, n);
     char *out = quire_arena_alloc(a, n + 1);
     if (!out)
         return NULL;
-    static const struct { const char *ent; char c; } ents[] = {
-        {"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&#39;", '\''}};
-    size_t k = 0;
-    for (size_t i = 0; i < n;) {
+    static const struct { const char *ent; size_t len; char c; } ents[] = {
+        {"&amp;", 5, '&'}, {"&lt;", 4, '<'}, {"&gt;", 4, '>'}, {"&quot;", 6, '"'}, {"&#39;", 5, '\''}};
+    size_t k = (size_t)(amp - s);
+    memcpy(out, s, k);
+    for (size_t i = k; i < n;) {
         bool hit = false;
         if (s[i] == '&') {
             for (size_t e = 0; e < sizeof ents / sizeof ents[0] && !hit; e++) {
-                size_t l = strlen(ents[e].ent);
+                size_t l = ents[e].len;
                 if (n - i >= l && memcmp(s + i, ents[e].ent, l) == 0) {
                     out[k++] = ents[e].c;
                     i += l;
@@ -814,10 +853,13 @@ static void feed_put_tag(quire_buf *b, quire_arena *a, const char *base, const c
     size_t i = 0;
     while (i < n) {
         if (t[i] != ' ') {
-            const char *sp = memchr(t + i, ' ', n - i);
-            size_t run = sp ? (size_t)(sp - (t + i)) : n - i;
-            quire__buf_put(b, t + i, run);
-            i += run;
+            /* a name, or the end of the tag: a few bytes, looked at here
+             * rather than by a memchr call each */
+            size_t run = i + 1;
+            while (run < n && t[run] != ' ')
+                run++;
+            quire__buf_put(b, t + i, run - i);
+            i = run;
             continue;
         }
         quire__buf_putc(b, t[i++]);
@@ -828,9 +870,9 @@ static void feed_put_tag(quire_buf *b, quire_arena *a, const char *base, const c
         quire__buf_put(b, t + ns, nl);
         if (i + 1 >= n || t[i] != '=' || t[i + 1] != '"')
             continue;
-        size_t vs = i + 2, ve = vs;
-        while (ve < n && t[ve] != '"')
-            ve++;
+        size_t vs = i + 2;
+        const char *close = memchr(t + vs, '"', n - vs);
+        size_t ve = close ? (size_t)(close - t) : n;
         quire__buf_puts(b, "=\"");
         if (nl >= 6 && memcmp(t + ns + nl - 6, "srcset", 6) == 0) {
             const char *v = feed_unescape(a, t + vs, ve - vs);
@@ -1063,15 +1105,14 @@ void quire__feed_content_html(quire_buf *out, quire_arena *a, const quire_docume
 static void feed_escape_xml(quire_buf *out, const char *s, size_t n)
 {
     size_t run = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; (i = feed_find(s, i, n, '<', '>', '&', '"', '\r', false)) < n; i++) {
         const char *ent;
         switch (s[i]) {
         case '<': ent = "&lt;"; break;
         case '>': ent = "&gt;"; break;
         case '&': ent = "&amp;"; break;
         case '"': ent = "&quot;"; break;
-        case '\r': ent = "&#13;"; break;
-        default: continue;
+        default: ent = "&#13;"; break;
         }
         quire__buf_put(out, s + run, i - run);
         quire__buf_puts(out, ent);
@@ -1088,10 +1129,8 @@ static void feed_escape_json(quire_buf *out, const char *s, size_t n)
 {
     quire__buf_putc(out, '"');
     size_t run = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; (i = feed_find(s, i, n, '"', '\\', '"', '"', '"', true)) < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
         quire__buf_put(out, s + run, i - run);
         run = i + 1;
         char e[8];
@@ -1165,17 +1204,37 @@ static void feed_esc_init(void)
 /* quire__xml_clean and then feed_escape_xml or feed_escape_json, fused:
  * both work character by character (a valid sequence, or one invalid
  * byte), so doing them together gives the same bytes. */
-char *quire__feed_clean_escape(const char *s, quire_feed_esc esc, size_t *len_out)
+#if defined(__SSE2__)
+/* The bytes of v quire__feed_clean_escape may not just copy, one bit each:
+ * the escaped ones (q1..q4; JSON repeats two of them), and every byte
+ * below 0x20 or from 0x80 (signed, both are below 0x20): a control, or a
+ * byte of a multibyte sequence.  Sixteen bytes for about ten instructions,
+ * where the eight-byte SWAR took about twenty: the content is markup, with
+ * a byte to escape every ten or so. */
+static inline unsigned feed_esc_mask16(__m128i v, __m128i q1, __m128i q2, __m128i q3, __m128i q4)
+{
+    __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, q1), _mm_cmpeq_epi8(v, q2)),
+                             _mm_or_si128(_mm_cmpeq_epi8(v, q3), _mm_cmpeq_epi8(v, q4)));
+    m = _mm_or_si128(m, _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+    return (unsigned)_mm_movemask_epi8(m);
+}
+#endif
+
+/* quire__feed_clean_escape of s[0..n). */
+static char *feed_clean_escape_n(const char *s, size_t n, quire_feed_esc esc, size_t *len_out)
 {
     pthread_once(&feed_esc_once, feed_esc_init);
     const feed_esc_ent *tab = feed_esc_table[esc == QUIRE_FEED_ESC_JSON];
     const unsigned char *p = (const unsigned char *)s;
-    size_t n = strlen(s), len = 0, cap = 0, i = 0;
+    size_t len = 0, cap = 0, i = 0;
     char *out = NULL;
     bool json = esc == QUIRE_FEED_ESC_JSON;
     if (json)
         len = 1; /* the opening quote */
-#if FEED_SWAR
+#if defined(__SSE2__)
+    const __m128i q1 = _mm_set1_epi8(json ? '"' : '<'), q2 = _mm_set1_epi8(json ? '\\' : '>');
+    const __m128i q3 = _mm_set1_epi8(json ? '"' : '&'), q4 = _mm_set1_epi8(json ? '\\' : '"');
+#elif FEED_SWAR
     /* the bytes escaped, by pairs: XML < > (0x3C 0x3E: equal once bit 1
      * is set) and " & (0x22 0x26: bit 2); JSON " and \ */
     const uint64_t k1 = json ? 0 : FEED_ONES * 0x02, k2 = FEED_ONES * (json ? '"' : 0x3E);
@@ -1183,11 +1242,11 @@ char *quire__feed_clean_escape(const char *s, quire_feed_esc esc, size_t *len_ou
 #endif
     /* A block of input at a time, with room for its worst case (six bytes
      * out for one in, and up to three bytes of a sequence running past the
-     * block) plus the eight bytes every entry copies. */
+     * block) plus the sixteen bytes the fast path and every entry store. */
     const size_t block = 16384;
     while (i < n) {
         size_t end = n - i > block ? i + block : n;
-        size_t need = len + (end - i) * 6 + 16;
+        size_t need = len + (end - i) * 6 + 24;
         if (need > cap) {
             size_t ncap = cap ? cap * 2 : 4096;
             while (ncap < need)
@@ -1202,9 +1261,25 @@ char *quire__feed_clean_escape(const char *s, quire_feed_esc esc, size_t *len_ou
         }
         char *w = out + len;
         while (i < end) {
-#if FEED_SWAR
-            /* Eight bytes at a time up to the first that is not copied as
-             * is (the entry's "n: 1, s: itself"): most of the text. */
+#if defined(__SSE2__)
+            /* Sixteen bytes at a time up to the first that is not copied
+             * as is (the entry's "n: 1, s: itself"): most of the text.
+             * They are stored whole; w moves past the plain ones only. */
+            if (end - i >= 16) {
+                __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+                unsigned m = feed_esc_mask16(v, q1, q2, q3, q4);
+                _mm_storeu_si128((__m128i *)(void *)w, v);
+                if (!m) {
+                    w += 16;
+                    i += 16;
+                    continue;
+                }
+                size_t plain = (size_t)__builtin_ctz(m);
+                w += plain;
+                i += plain;
+            }
+#elif FEED_SWAR
+            /* Eight bytes at a time, the same way. */
             if (end - i >= 8) {
                 uint64_t v = quire__load64(p + i);
                 uint64_t m = feed_swar_special(v, k1, k2, k3, k4);
@@ -1226,8 +1301,10 @@ char *quire__feed_clean_escape(const char *s, quire_feed_esc esc, size_t *len_ou
                 i++;
                 continue;
             }
+            /* Two- and three-byte sequences (nearly all non-ASCII text)
+             * are checked inline. */
             uint32_t cp;
-            size_t k = quire__utf8_decode(p + i, n - i, &cp);
+            size_t k = quire__utf8_decode_fast(p + i, n - i, &cp);
             if (!k) {
                 memcpy(w, "\xEF\xBF\xBD", 3);
                 w += 3;
@@ -1235,7 +1312,8 @@ char *quire__feed_clean_escape(const char *s, quire_feed_esc esc, size_t *len_ou
                 continue;
             }
             if (quire__xml_char_ok(cp)) {
-                memcpy(w, p + i, k);
+                for (size_t j = 0; j < k; j++)
+                    w[j] = (char)p[i + j];
                 w += k;
             }
             i += k;
@@ -1260,6 +1338,11 @@ char *quire__feed_clean_escape(const char *s, quire_feed_esc esc, size_t *len_ou
     return fit ? fit : out;
 }
 
+char *quire__feed_clean_escape(const char *s, quire_feed_esc esc, size_t *len_out)
+{
+    return feed_clean_escape_n(s, strlen(s), esc, len_out);
+}
+
 const char *quire__feed_content_escaped(quire_arena *a, const quire_document *doc,
                                         const quire_feed_item *item, quire_feed_esc esc,
                                         size_t *len_out)
@@ -1270,16 +1353,26 @@ const char *quire__feed_content_escaped(quire_arena *a, const quire_document *do
         *len_out = feed_memo.esc_len[esc];
         return feed_memo.esc[esc];
     }
-    quire_buf html;
-    quire__buf_init(&html);
-    quire__feed_content_html(&html, a, doc, item);
-    if (html.oom) {
-        quire__buf_free(&html);
-        return NULL;
-    }
     size_t len;
-    char *text = quire__feed_clean_escape(quire__buf_cstr(&html), esc, &len);
-    quire__buf_free(&html);
+    char *text;
+    if (feed_memo_holds(doc, url) && feed_memo.html) {
+        /* The other flavor's escaping rendered it: escape the memo's copy
+         * (up to a NUL, as the string it stands for). */
+        const char *nul = memchr(feed_memo.html, '\0', feed_memo.len);
+        size_t n = nul ? (size_t)(nul - feed_memo.html) : feed_memo.len;
+        text = feed_clean_escape_n(feed_memo.html, n, esc, &len);
+    } else {
+        quire_buf html;
+        quire__buf_init(&html);
+        quire__feed_content_html(&html, a, doc, item);
+        if (html.oom) {
+            quire__buf_free(&html);
+            return NULL;
+        }
+        text = feed_clean_escape_n(quire__buf_cstr(&html), strlen(quire__buf_cstr(&html)), esc,
+                                   &len);
+        quire__buf_free(&html);
+    }
     if (!text)
         return NULL;
     /* quire__feed_content_html has just made the memo this document's. */
@@ -1314,7 +1407,16 @@ static void feed_content_html_render(quire_buf *out, quire_arena *a,
      * URL attributes are resolved against the item's URL. */
     for (size_t i = 0; i < n;) {
         if (h[i] == '<') {
-            const char *gt = memchr(h + i, '>', n - i);
+            /* Most tags have no attribute (<p>, </em>): copied as they are. */
+            size_t j = i + 1;
+            while (j < n && h[j] != '>' && h[j] != ' ')
+                j++;
+            if (j < n && h[j] == '>') {
+                quire__buf_put(out, h + i, j + 1 - i);
+                i = j + 1;
+                continue;
+            }
+            const char *gt = memchr(h + j, '>', n - j);
             if (gt) {
                 size_t len = (size_t)(gt - (h + i)) + 1;
                 feed_put_tag(out, a, item->url, h + i, len);
@@ -1417,25 +1519,25 @@ static void fx_put_text(quire_buf *b, const char *s);
  * it "UTF-8"): UTF-8 stays as is. */
 static void fx_put_attr(quire_buf *b, const char *s)
 {
-    const char *run = s;
-    for (;; s++) {
+    size_t n = strlen(s), run = 0;
+    for (size_t i = 0; (i = feed_find(s, i, n, '"', '<', '>', '&', '&', true)) < n; i++) {
         const char *ent;
-        size_t n;
-        switch (*s) {
-        case '\0': quire__buf_put(b, run, (size_t)(s - run)); return;
-        case '\n': ent = "&#10;", n = 5; break;
-        case '\r': ent = "&#13;", n = 5; break;
-        case '\t': ent = "&#9;", n = 4; break;
-        case '"': ent = "&quot;", n = 6; break;
-        case '<': ent = "&lt;", n = 4; break;
-        case '>': ent = "&gt;", n = 4; break;
-        case '&': ent = "&amp;", n = 5; break;
-        default: continue;
+        size_t el;
+        switch (s[i]) {
+        case '\n': ent = "&#10;", el = 5; break;
+        case '\r': ent = "&#13;", el = 5; break;
+        case '\t': ent = "&#9;", el = 4; break;
+        case '"': ent = "&quot;", el = 6; break;
+        case '<': ent = "&lt;", el = 4; break;
+        case '>': ent = "&gt;", el = 4; break;
+        case '&': ent = "&amp;", el = 5; break;
+        default: continue; /* another control: as is */
         }
-        quire__buf_put(b, run, (size_t)(s - run));
-        quire__buf_put(b, ent, n);
-        run = s + 1;
+        quire__buf_put(b, s + run, i - run);
+        quire__buf_put(b, ent, el);
+        run = i + 1;
     }
+    quire__buf_put(b, s + run, n - run);
 }
 
 static void fx_put_text(quire_buf *b, const char *s)

@@ -1289,6 +1289,113 @@ static void test_clean_escape_exact(void)
     quire__buf_free(&s);
 }
 
+/* The reference for one string: quire__xml_clean, then xmlEncodeSpecialChars
+ * (XML) or cJSON's printer (JSON); malloc'd. */
+static char *clean_escape_want(const char *in, int esc)
+{
+    quire_arena *a = quire_arena_new();
+    const char *clean = quire__xml_clean(a, in);
+    char *want;
+    if (!*clean) {
+        want = strdup("");
+    } else if (esc == QUIRE_FEED_ESC_XML) {
+        xmlChar *e = xmlEncodeSpecialChars(NULL, BAD_CAST clean);
+        want = strdup((const char *)e);
+        xmlFree(e);
+    } else {
+        cJSON *js = cJSON_CreateString(clean);
+        char *j = cJSON_PrintUnformatted(js);
+        want = strdup(j);
+        cJSON_free(j);
+        cJSON_Delete(js);
+    }
+    quire_arena_free(a);
+    return want;
+}
+
+/* quire__feed_clean_escape's sixteen-byte fast path: one byte it must not
+ * just copy (each escaped byte, a control, every length of UTF-8, broken
+ * sequences) at every offset of strings of every length up to 72, each in
+ * a block of exactly its size (ASan sees any read past the end). */
+static void test_clean_escape_offsets(void)
+{
+    static const char *const odd[] = {"<", ">", "&", "\"", "\\", "'", "\t", "\n", "\r",
+                                      "\x01", "\x7f", "\xc3\xa9", "\xe6\x8a\x80",
+                                      "\xf0\x9f\x98\x80", "\xef\xbf\xbe", "\xed\xa0\x80",
+                                      "\xc3", "\xe6\x8a", "\xff"};
+    int bad = 0;
+    for (size_t n = 0; n <= 72 && bad < 5; n++) {
+        for (size_t o = 0; o <= n && bad < 5; o++) {
+            for (size_t k = 0; k < sizeof odd / sizeof *odd && bad < 5; k++) {
+                size_t ol = strlen(odd[k]);
+                if (o + ol > n)
+                    continue;
+                char *in = malloc(n + 1);
+                for (size_t i = 0; i < n; i++)
+                    in[i] = (char)('a' + (i * 7 + k) % 26);
+                memcpy(in + o, odd[k], ol);
+                in[n] = '\0';
+                for (int esc = 0; esc < 2; esc++) {
+                    char *want = clean_escape_want(in, esc);
+                    size_t len = 0;
+                    char *got = quire__feed_clean_escape(in, (quire_feed_esc)esc, &len);
+                    bool same = want && got && len == strlen(want) && !strcmp(got, want);
+                    CHECK(same, "clean+escape %s: %zu bytes, piece %zu at %zu: got '%s', want '%s'",
+                          esc ? "json" : "xml", n, k, o, got ? got : "(null)",
+                          want ? want : "(null)");
+                    bad += !same;
+                    free(want);
+                    free(got);
+                }
+                /* the item fields' JSON strings (no cleaning): cJSON's bytes */
+                cJSON *js = cJSON_CreateString(in);
+                char *jw = cJSON_PrintUnformatted(js);
+                quire_buf jb;
+                quire__buf_init(&jb);
+                quire__feed_json_string(&jb, in, n);
+                bool jsame = jw && jb.len == strlen(jw) && !memcmp(jb.data, jw, jb.len);
+                CHECK(jsame, "json string: %zu bytes, piece %zu at %zu: got '%.*s', want '%s'", n, k,
+                      o, (int)jb.len, jb.data ? jb.data : "", jw ? jw : "(null)");
+                bad += !jsame;
+                quire__buf_free(&jb);
+                cJSON_free(jw);
+                cJSON_Delete(js);
+                free(in);
+            }
+        }
+    }
+    /* Many of them in one sixteen-byte chunk, mixed with plain bytes, the
+     * string cut at every length. */
+    rng r = {0x9E3779B97F4A7C15ULL};
+    for (int trial = 0; trial < 400 && bad < 5; trial++) {
+        char full[160];
+        size_t f = 0;
+        while (f < 100) {
+            const char *piece = rnd(&r) % 3 ? odd[rnd(&r) % (sizeof odd / sizeof *odd)] : "xyz";
+            size_t pl = strlen(piece);
+            memcpy(full + f, piece, pl);
+            f += pl;
+        }
+        for (size_t n = 0; n <= f && bad < 5; n += 1 + (size_t)(trial % 3)) {
+            char *in = malloc(n + 1);
+            memcpy(in, full, n);
+            in[n] = '\0';
+            for (int esc = 0; esc < 2; esc++) {
+                char *want = clean_escape_want(in, esc);
+                size_t len = 0;
+                char *got = quire__feed_clean_escape(in, (quire_feed_esc)esc, &len);
+                bool same = want && got && len == strlen(want) && !strcmp(got, want);
+                CHECK(same, "clean+escape %s: trial %d, %zu bytes: got '%s', want '%s'",
+                      esc ? "json" : "xml", trial, n, got ? got : "(null)", want ? want : "(null)");
+                bad += !same;
+                free(want);
+                free(got);
+            }
+            free(in);
+        }
+    }
+}
+
 /* A feed.json is exactly cJSON_Print of itself (plus the final newline). */
 static void check_json_is_cjson(const char *json, size_t len, const char *where)
 {
@@ -1410,6 +1517,7 @@ int main(int argc, char **argv)
     test_empty_and_many();
     test_xml_writer_exact();
     test_clean_escape_exact();
+    test_clean_escape_offsets();
     test_memo_same_bytes();
     test_url_bytes();
     remove_tmpdir();
