@@ -338,6 +338,10 @@ void quire__epub_prep_free(epub_prep *p);
  *  needs no quire__xml_clean).  Internal to epub_xhtml.c; exposed for its
  *  tests. */
 bool quire__epub_is_clean_n(const char *s, size_t n);
+/** u with what a URL may not hold percent-encoded (space, controls, bytes
+ *  that are not ASCII, quotes...), valid %XX kept, a second '#' encoded; in
+ *  a.  Internal to epub_xhtml.c; exposed for its tests. */
+char *quire__epub_url_encode(quire_arena *a, const char *u);
 /** Sanitize an id or fragment (percent-decoded) into [A-Za-z0-9-_]; malloc'd. */
 char *quire__epub_id_sanitize(const char *s, size_t n);
 /** Serialize an xmlDoc (UTF-8, with declaration) into a malloc'd buffer. */

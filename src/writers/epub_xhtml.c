@@ -542,9 +542,24 @@ static void epub_set_id(epub_conv *cv, epub_node *el, const char *raw)
 
 /* ------------------------------------------------------------------ URLs */
 
+/* What quire__epub_url_encode does with a byte: 0 encode it, 1 keep it, 2 look
+ * closer ('%' kept before two hex digits, '#' kept the first time).  A table
+ * rather than a test and a switch per byte. */
+static const uint8_t epub_url_byte[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 1, 0, 2, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1,
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 0,
+    /* 0x80 to 0xff: 0 */
+};
+
 /* Percent-encode what is not allowed in a URL (space, controls, non-ASCII,
  * quotes...), keep valid %XX, encode a second '#'. */
-static char *epub_url_encode(quire_arena *a, const char *u)
+char *quire__epub_url_encode(quire_arena *a, const char *u)
 {
     /* written straight into the arena: at worst every byte becomes %XX */
     size_t n = strlen(u);
@@ -555,22 +570,16 @@ static char *epub_url_encode(quire_arena *a, const char *u)
     bool hash = false;
     for (const unsigned char *p = (const unsigned char *)u; *p; p++) {
         unsigned char c = *p;
-        bool ok = c > 0x20 && c < 0x7f;
-        switch (c) {
-        case '"': case '<': case '>': case '\\': case '^': case '`': case '{': case '|': case '}':
-            ok = false;
-            break;
-        case '%':
-            ok = isxdigit(p[1]) && isxdigit(p[2]);
-            break;
-        case '#':
-            ok = !hash;
-            hash = true;
-            break;
-        default:
-            break;
+        unsigned k = epub_url_byte[c];
+        if (k == 2) {
+            if (c == '%') {
+                k = isxdigit(p[1]) && isxdigit(p[2]);
+            } else { /* '#' */
+                k = !hash;
+                hash = true;
+            }
         }
-        if (ok) {
+        if (k) {
             *o++ = (char)c;
         } else {
             *o++ = '%';
@@ -663,7 +672,7 @@ static void epub_link_href(epub_conv *cv, epub_node *a, const char *raw)
             size_t on = (size_t)(host - u) + hn; /* the origin without its '/' */
             const char *sp = cv->site_prefix;
             bool same = sp && strncasecmp(u, sp, on) == 0 && sp[on] == '/' && !sp[on + 1];
-            char *enc = epub_url_encode(ar, u);
+            char *enc = quire__epub_url_encode(ar, u);
             if (same) {
                 const char *hash = strchr(u, '#');
                 char *frag = hash ? quire__pct_decode(hash + 1, strlen(hash + 1)) : NULL;
@@ -674,7 +683,7 @@ static void epub_link_href(epub_conv *cv, epub_node *a, const char *raw)
             }
         } else if (strcmp(sch, "mailto") == 0 || strcmp(sch, "tel") == 0 ||
                    strcmp(sch, "ftp") == 0) {
-            quire__epub_dom_set(a, "href", epub_url_encode(ar, u));
+            quire__epub_dom_set(a, "href", quire__epub_url_encode(ar, u));
         }
         /* javascript:, data:, file:, vbscript: and the rest: unlinked */
         return;
@@ -684,7 +693,8 @@ static void epub_link_href(epub_conv *cv, epub_node *a, const char *raw)
     char *frag = hash ? quire__pct_decode(hash + 1, strlen(hash + 1)) : NULL;
     uint64_t kp = quire__xref_path_hash(cv->src_dir, u);
     char *abs = cv->base ? quire__url_resolve(ar, cv->base, u) : NULL;
-    const char *fallback = abs && quire__url_origin(ar, abs) ? epub_url_encode(ar, abs) : NULL;
+    const char *fallback =
+        abs && quire__url_origin(ar, abs) ? quire__epub_url_encode(ar, abs) : NULL;
     uint64_t ku = fallback ? quire__xref_key_hash(abs) : 0;
     if (kp || ku)
         epub_add_xref(cv, a, kp, ku, frag, fallback);
@@ -1135,7 +1145,7 @@ static void epub_image(epub_conv *cv, const quire_node *n, const char *src, cons
         if (remote) {
             epub_node *a = epub_open(cv, EL(a), false);
             if (a) {
-                char *enc = epub_url_encode(cv->arena, quire__url_trim(cv->arena, src));
+                char *enc = quire__epub_url_encode(cv->arena, quire__url_trim(cv->arena, src));
                 if (enc[0] == '/')
                     enc = quire_arena_printf(cv->arena, "https:%s", enc);
                 quire__epub_dom_set(a, "href", enc);
@@ -1522,7 +1532,8 @@ static void epub_header(epub_conv *cv, epub_node *section, const char *title)
     if (doc->external_url) {
         char *origin = quire__url_origin(cv->arena, doc->external_url);
         if (origin) {
-            char *u = epub_url_encode(cv->arena, quire__url_trim(cv->arena, doc->external_url));
+            char *u =
+                quire__epub_url_encode(cv->arena, quire__url_trim(cv->arena, doc->external_url));
             epub_node *p = epub_el(hdr, "p", "Source: ");
             quire__epub_dom_set(p, "class", "source");
             /* the host names the source; the full address is the link */
