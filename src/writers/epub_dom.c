@@ -16,7 +16,9 @@
  *   - an element without children is <br/> when void, <p></p> otherwise
  *     (HTML-parsing readers misread <p/>).
  * Well-formedness rests on the callers as it did with libxml2: names come from
- * allowlists, text and values are cleaned of characters XML forbids.
+ * allowlists, text and values are cleaned of characters XML forbids; lazy text
+ * nodes (most text) are checked here, in the pass that escapes them, and
+ * cleaned only when they must be.
  */
 #include "epub_internal.h"
 
