@@ -16,7 +16,9 @@
  *   - an element without children is <br/> when void, <p></p> otherwise
  *     (HTML-parsing readers misread <p/>).
  * Well-formedness rests on the callers as it did with libxml2: names come from
- * allowlists, text and values are cleaned of characters XML forbids.
+ * allowlists, text and values are cleaned of characters XML forbids; lazy text
+ * nodes (most text) are checked here, in the pass that escapes them, and
+ * cleaned only when they must be.
  */
 #include "epub_internal.h"
 
@@ -54,9 +56,34 @@ epub_node *quire__epub_dom_el(epub_node *parent, const char *name)
     return n;
 }
 
+/* A lazy text node made ordinary: its string checked, and replaced by a
+ * cleaned copy when it holds what XML forbids (what epub_xhtml.c stored for
+ * it before text was checked lazily). */
+static bool epub_dom_settle(epub_node *t)
+{
+    if (!t->lazy)
+        return true;
+    if (!quire__epub_is_clean_n(t->content, t->len)) {
+        const char *c = quire__xml_clean(t->arena, t->content);
+        if (!c)
+            return false;
+        t->content = (char *)(uintptr_t)c;
+        t->len = strlen(c);
+    }
+    t->lazy = false;
+    return true;
+}
+
+const char *quire__epub_dom_text_of(epub_node *t)
+{
+    return epub_dom_settle(t) ? t->content : NULL;
+}
+
 static bool epub_dom_text(epub_node *parent, const char *s, size_t len, bool borrow)
 {
     epub_node *t = parent->last;
+    if (t && t->type == XML_TEXT_NODE && !epub_dom_settle(t))
+        return false;
     if (!t || t->type != XML_TEXT_NODE) {
         /* a new text node; adjacent ones merge, as libxml2's xmlAddChild
          * did, so that checks for white-space-only children see whole runs */
@@ -103,6 +130,17 @@ bool quire__epub_dom_text(epub_node *parent, const char *s, size_t len)
 bool quire__epub_dom_text_ref(epub_node *parent, const char *s, size_t len)
 {
     return epub_dom_text(parent, s, len, true);
+}
+
+bool quire__epub_dom_text_lazy(epub_node *parent, const char *s, size_t len)
+{
+    epub_node *t = parent->last;
+    if (!len || (t && t->type == XML_TEXT_NODE && t->len))
+        return false;
+    if (!epub_dom_text(parent, s, len, true))
+        return false;
+    parent->last->lazy = true;
+    return true;
 }
 
 bool quire__epub_dom_set(epub_node *el, const char *name, const char *value)
@@ -224,6 +262,132 @@ void quire__epub_put_escaped(quire_buf *b, const char *s, size_t n, bool attr)
     epub_put_escaped(b, s, n, attr ? 2 : 1);
 }
 
+/* Bytes of text the checked escaper stops at: those needing a reference
+ * (1, as in epub_esc) and those needing a check (4): controls XML forbids
+ * and every byte that is not ASCII. */
+#define EPUB_R16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
+static const unsigned char epub_esc_chk[256] = {
+    4, 4, 4, 4, 4, 4, 4, 4, 4, 0, 0, 4, 4, 1, 4, 4, /* 0x00: tab, LF allowed; CR escaped */
+    EPUB_R16(4),                                   /* 0x10 */
+    0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x20: '&' */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, /* 0x30: '<' '>' */
+    EPUB_R16(0), EPUB_R16(0), EPUB_R16(0), EPUB_R16(0),
+    EPUB_R16(4), EPUB_R16(4), EPUB_R16(4), EPUB_R16(4), /* 0x80 to 0xff */
+    EPUB_R16(4), EPUB_R16(4), EPUB_R16(4), EPUB_R16(4),
+};
+#undef EPUB_R16
+
+/* Characters that are not ASCII the checked escaper takes one at a time in
+ * a text; from the next one on, the rest of the text is checked whole by
+ * quire__epub_is_clean_n, then escaped: text that is not mostly ASCII goes
+ * faster that way.  Typographic quotes and dashes in English stay in the
+ * one pass. */
+#define EPUB_CHK_INLINE 16
+
+/* The flagged byte at s[*i], with s[*run..*i) plain: a reference written and
+ * *i, *run past it, or a character checked and *i past it (1); or, once
+ * *budget is spent, the rest checked whole and written (2); or 0 when it is
+ * not allowed. */
+static int epub_esc_chk_at(quire_buf *b, const char *s, size_t n, size_t *i, size_t *run,
+                           int *budget)
+{
+    size_t j = *i;
+    const unsigned char *p = (const unsigned char *)s;
+    unsigned char c = p[j];
+    if (epub_esc_chk[c] & 1) {
+        quire__buf_put(b, s + *run, j - *run);
+        quire__buf_puts(b, epub_ref((char)c));
+        *run = *i = j + 1;
+        return 1;
+    }
+    if (c < 0x80)
+        return 0; /* a control character XML forbids */
+    if (*budget > 0) {
+        --*budget;
+        uint32_t cp;
+        size_t k = quire__utf8_decode_fast(p + j, n - j, &cp);
+        if (!k || !quire__xml_char_ok(cp))
+            return 0;
+        *i = j + k;
+        return 1;
+    }
+    if (!quire__epub_is_clean_n(s + j, n - j))
+        return 0;
+    epub_put_escaped(b, s + *run, n - *run, 1);
+    return 2;
+}
+
+bool quire__epub_put_escaped_checked(quire_buf *b, const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t run = 0, i = 0;
+    int r, budget = EPUB_CHK_INLINE;
+#ifdef __SSE2__
+    /* sixteen bytes at a time; as signed bytes, those with the high bit set
+     * are below 0x20 too */
+    while (i + 16 <= n) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        unsigned mask = epub_esc_mask(s + i, 1) |
+                        (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+        /* tab and LF are among them, and go on in the run */
+        while (mask && !epub_esc_chk[p[i + (size_t)__builtin_ctz(mask)]])
+            mask &= mask - 1;
+        if (!mask) {
+            i += 16;
+            continue;
+        }
+        i += (size_t)__builtin_ctz(mask);
+        if ((r = epub_esc_chk_at(b, s, n, &i, &run, &budget)) != 1)
+            return r == 2;
+    }
+    /* the tail: the last sixteen bytes again, those before i masked off (as
+     * epub_put_escaped does) */
+    while (i < n && n >= 16) {
+        size_t base = n - 16;
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + base));
+        unsigned mask = (epub_esc_mask(s + base, 1) |
+                         (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)))) &
+                        ~((1u << (i - base)) - 1);
+        while (mask && !epub_esc_chk[p[base + (size_t)__builtin_ctz(mask)]])
+            mask &= mask - 1;
+        if (!mask) {
+            i = n;
+            break;
+        }
+        i = base + (size_t)__builtin_ctz(mask);
+        if ((r = epub_esc_chk_at(b, s, n, &i, &run, &budget)) != 1)
+            return r == 2;
+    }
+#endif
+    while (i < n) {
+        if (!epub_esc_chk[p[i]]) {
+            i++;
+            continue;
+        }
+        if ((r = epub_esc_chk_at(b, s, n, &i, &run, &budget)) != 1)
+            return r == 2;
+    }
+    quire__buf_put(b, s + run, n - run);
+    return true;
+}
+
+/* A lazy text node: checked as it is escaped; when it needs cleaning, what
+ * was written of it is taken back and the cleaned text written instead. */
+static void epub_put_lazy(quire_buf *b, const epub_node *t)
+{
+    size_t start = b->len;
+    if (quire__epub_put_escaped_checked(b, t->content, t->len))
+        return;
+    b->len = start;
+    if (b->data)
+        b->data[start] = '\0';
+    const char *c = quire__xml_clean(t->arena, t->content);
+    if (!c)
+        b->oom = true;
+    else
+        epub_put_escaped(b, c, strlen(c), 1);
+}
+
 /* Where the next n bytes go (room for them and the NUL made), or NULL when
  * out of memory.  Tags are written through it in one go: a quire__buf_putc
  * per byte of '<', name and '>' was a third of the serializer. */
@@ -290,7 +454,10 @@ int quire__epub_dom_write(const epub_node *root, quire_buf *b)
     const epub_node *n = root;
     while (n) {
         if (n->type == XML_TEXT_NODE) {
-            epub_put_escaped(b, n->content, n->len, 1);
+            if (n->lazy)
+                epub_put_lazy(b, n);
+            else
+                epub_put_escaped(b, n->content, n->len, 1);
         } else {
             EPUB_TAG(b, "<", n->name, "");
             for (const epub_attr *a = n->attrs; a; a = a->next) {

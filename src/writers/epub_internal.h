@@ -282,6 +282,9 @@ typedef struct epub_node {
     char *content;               /* text: NUL-terminated; in the arena (cap > 0)
                                     or the string it was made from (cap 0) */
     size_t len, cap;
+    bool lazy;                   /* text: one borrowed string not yet checked for
+                                    characters XML forbids; the writer checks it
+                                    while escaping it, and cleans it if need be */
     epub_attr *attrs;            /* in order */
     struct epub_node *parent, *children, *last, *next;
     quire_arena *arena;          /* where the tree lives */
@@ -297,6 +300,15 @@ bool quire__epub_dom_text(epub_node *parent, const char *s, size_t len);
  *  s: s[len] is '\0' and s lives as long as the tree (the document's or the
  *  arena's strings, literals). */
 bool quire__epub_dom_text_ref(epub_node *parent, const char *s, size_t len);
+/** Text not yet checked for characters XML forbids (s as for
+ *  quire__epub_dom_text_ref), taken only when it starts a text node: true
+ *  then, false (nothing done) when parent ends with text already or out of
+ *  memory.  What is appended to it later makes it be checked (and cleaned)
+ *  first, as if it had been cleaned when added. */
+bool quire__epub_dom_text_lazy(epub_node *parent, const char *s, size_t len);
+/** The text of a text node, checked and cleaned first when it is lazy; NULL
+ *  when out of memory. */
+const char *quire__epub_dom_text_of(epub_node *t);
 /** Set (in place when present) or add an attribute; value copied. */
 bool quire__epub_dom_set(epub_node *el, const char *name, const char *value);
 void quire__epub_dom_unset(epub_node *el, const char *name);
@@ -305,6 +317,11 @@ bool quire__epub_dom_is(const epub_node *n, const char *name);
 /** s[0..n) escaped the way xmlSaveDoc escapes text (& < > and CR) or, when
  *  attr, attribute values (also " TAB LF); appended to b. */
 void quire__epub_put_escaped(quire_buf *b, const char *s, size_t n, bool attr);
+/** s[0..n) escaped as text (quire__epub_put_escaped) while it is checked
+ *  to hold only characters XML allows (quire__epub_is_clean_n): true when it
+ *  does; false when it does not, and b then holds part of it.  One pass where
+ *  there were two.  Internal to epub_dom.c; exposed for its tests. */
+bool quire__epub_put_escaped_checked(quire_buf *b, const char *s, size_t n);
 /** The XML declaration, the doctype and the tree, appended to b. */
 int quire__epub_dom_write(const epub_node *root, quire_buf *b);
 
@@ -321,6 +338,10 @@ void quire__epub_prep_free(epub_prep *p);
  *  needs no quire__xml_clean).  Internal to epub_xhtml.c; exposed for its
  *  tests. */
 bool quire__epub_is_clean_n(const char *s, size_t n);
+/** u with what a URL may not hold percent-encoded (space, controls, bytes
+ *  that are not ASCII, quotes...), valid %XX kept, a second '#' encoded; in
+ *  a.  Internal to epub_xhtml.c; exposed for its tests. */
+char *quire__epub_url_encode(quire_arena *a, const char *u);
 /** Sanitize an id or fragment (percent-decoded) into [A-Za-z0-9-_]; malloc'd. */
 char *quire__epub_id_sanitize(const char *s, size_t n);
 /** Serialize an xmlDoc (UTF-8, with declaration) into a malloc'd buffer. */

@@ -211,10 +211,21 @@ static const epub_elem epub_elems[] = {
 #define EPUB_ELEM_SLOTS 512
 #define EPUB_NELEMS (sizeof epub_elems / sizeof epub_elems[0])
 static uint8_t epub_elem_slot[EPUB_ELEM_SLOTS]; /* index + 1, 0 empty */
-/* Element i is written under its own name (out is not an alias), so an
- * output named e->out is e itself: epub_open needs no compare to know it. */
-static bool epub_elem_own[EPUB_NELEMS];
+/* The entry element i is written as (e->out's own entry; NULL for those
+ * dropped or unwrapped): fitting and the content model work on entries. */
+static const epub_elem *epub_elem_out[EPUB_NELEMS];
 static pthread_once_t epub_elem_once = PTHREAD_ONCE_INIT;
+
+/* The elements the writer itself names, found once: epub_open and the rest
+ * take the entry rather than a name to look up (a lookup per node was a
+ * tenth of the conversion), and compare entries by address. */
+static struct {
+    const epub_elem *a, *aside, *blockquote, *br, *caption, *code, *dd, *div, *dt, *em, *figcaption,
+        *figure, *hr, *img, *li, *ol, *p, *pre, *s, *span, *strong, *sup, *table, *tbody, *td,
+        *tfoot, *th, *thead, *tr, *ul;
+    const epub_elem *h[7]; /* h[1] to h[6] */
+} epub_k;
+#define EL(x) (epub_k.x)
 
 static unsigned epub_elem_hash(const char *s, size_t n)
 {
@@ -222,6 +233,31 @@ static unsigned epub_elem_hash(const char *s, size_t n)
     for (size_t i = 0; i < n; i++)
         h = (h ^ (unsigned char)s[i]) * 16777619u;
     return h ^ (h >> 15);
+}
+
+/* The entry named low[0..n) (lowercase, low[n] the NUL), or NULL. */
+static const epub_elem *epub_elem_lookup(const char *low, size_t n)
+{
+    for (unsigned k = epub_elem_hash(low, n) % EPUB_ELEM_SLOTS; epub_elem_slot[k];
+         k = (k + 1) % EPUB_ELEM_SLOTS) {
+        /* names are a few bytes: compared in place (low[n] is the NUL) */
+        const epub_elem *e = &epub_elems[epub_elem_slot[k] - 1];
+        size_t i = 0;
+        while (i < n && e->name[i] == low[i])
+            i++;
+        if (i == n && !e->name[n])
+            return e;
+    }
+    return NULL;
+}
+
+/* An entry every caller relies on: the table is the writer's own. */
+static const epub_elem *epub_elem_must(const char *name)
+{
+    const epub_elem *e = epub_elem_lookup(name, strlen(name));
+    if (!e)
+        abort();
+    return e;
 }
 
 static void epub_elem_init(void)
@@ -233,8 +269,30 @@ static void epub_elem_init(void)
         while (epub_elem_slot[k])
             k = (k + 1) % EPUB_ELEM_SLOTS;
         epub_elem_slot[k] = (uint8_t)(i + 1);
-        epub_elem_own[i] = epub_elems[i].out && strcmp(epub_elems[i].out, nm) == 0;
     }
+    for (size_t i = 0; i < EPUB_NELEMS; i++) {
+        const char *o = epub_elems[i].out;
+        /* an output name is an entry written under that same name */
+        epub_elem_out[i] = o ? epub_elem_must(o) : NULL;
+        if (o && strcmp(epub_elem_out[i]->out, o) != 0)
+            abort();
+    }
+#define EPUB_K(x) epub_k.x = epub_elem_must(#x)
+    EPUB_K(a); EPUB_K(aside); EPUB_K(blockquote); EPUB_K(br); EPUB_K(caption); EPUB_K(code);
+    EPUB_K(dd); EPUB_K(div); EPUB_K(dt); EPUB_K(em); EPUB_K(figcaption); EPUB_K(figure);
+    EPUB_K(hr); EPUB_K(img); EPUB_K(li); EPUB_K(ol); EPUB_K(p); EPUB_K(pre); EPUB_K(s);
+    EPUB_K(span); EPUB_K(strong); EPUB_K(sup); EPUB_K(table); EPUB_K(tbody); EPUB_K(td);
+    EPUB_K(tfoot); EPUB_K(th); EPUB_K(thead); EPUB_K(tr); EPUB_K(ul);
+#undef EPUB_K
+    static const char *const hn[7] = {NULL, "h1", "h2", "h3", "h4", "h5", "h6"};
+    for (int l = 1; l <= 6; l++)
+        epub_k.h[l] = epub_elem_must(hn[l]);
+}
+
+/* What element i is written as (see epub_elem_out). */
+static const epub_elem *epub_out_of(const epub_elem *e)
+{
+    return epub_elem_out[e - epub_elems];
 }
 
 static const epub_elem *epub_elem_find(const char *name)
@@ -251,17 +309,7 @@ static const epub_elem *epub_elem_find(const char *name)
     }
     low[n] = '\0';
     pthread_once(&epub_elem_once, epub_elem_init);
-    for (unsigned k = epub_elem_hash(low, n) % EPUB_ELEM_SLOTS; epub_elem_slot[k];
-         k = (k + 1) % EPUB_ELEM_SLOTS) {
-        /* names are a few bytes: compared in place (low[n] is the NUL) */
-        const epub_elem *e = &epub_elems[epub_elem_slot[k] - 1];
-        size_t i = 0;
-        while (i < n && e->name[i] == low[i])
-            i++;
-        if (i == n && !e->name[n])
-            return e;
-    }
-    return NULL;
+    return epub_elem_lookup(low, n);
 }
 
 /* ------------------------------------------------------------------ conversion state */
@@ -387,6 +435,10 @@ static void epub_put_text(epub_node *parent, const char *text, bool ref)
     if (!text)
         return;
     size_t n = strlen(text);
+    /* Text that starts a node is checked when written, in the pass that
+     * escapes it: most text is never scanned twice. */
+    if (ref && quire__epub_dom_text_lazy(parent, text, n))
+        return;
     if (quire__epub_is_clean_n(text, n)) {
         if (ref)
             quire__epub_dom_text_ref(parent, text, n);
@@ -490,9 +542,24 @@ static void epub_set_id(epub_conv *cv, epub_node *el, const char *raw)
 
 /* ------------------------------------------------------------------ URLs */
 
+/* What quire__epub_url_encode does with a byte: 0 encode it, 1 keep it, 2 look
+ * closer ('%' kept before two hex digits, '#' kept the first time).  A table
+ * rather than a test and a switch per byte. */
+static const uint8_t epub_url_byte[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 1, 0, 2, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1,
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 0,
+    /* 0x80 to 0xff: 0 */
+};
+
 /* Percent-encode what is not allowed in a URL (space, controls, non-ASCII,
  * quotes...), keep valid %XX, encode a second '#'. */
-static char *epub_url_encode(quire_arena *a, const char *u)
+char *quire__epub_url_encode(quire_arena *a, const char *u)
 {
     /* written straight into the arena: at worst every byte becomes %XX */
     size_t n = strlen(u);
@@ -503,22 +570,16 @@ static char *epub_url_encode(quire_arena *a, const char *u)
     bool hash = false;
     for (const unsigned char *p = (const unsigned char *)u; *p; p++) {
         unsigned char c = *p;
-        bool ok = c > 0x20 && c < 0x7f;
-        switch (c) {
-        case '"': case '<': case '>': case '\\': case '^': case '`': case '{': case '|': case '}':
-            ok = false;
-            break;
-        case '%':
-            ok = isxdigit(p[1]) && isxdigit(p[2]);
-            break;
-        case '#':
-            ok = !hash;
-            hash = true;
-            break;
-        default:
-            break;
+        unsigned k = epub_url_byte[c];
+        if (k == 2) {
+            if (c == '%') {
+                k = isxdigit(p[1]) && isxdigit(p[2]);
+            } else { /* '#' */
+                k = !hash;
+                hash = true;
+            }
         }
-        if (ok) {
+        if (k) {
             *o++ = (char)c;
         } else {
             *o++ = '%';
@@ -611,7 +672,7 @@ static void epub_link_href(epub_conv *cv, epub_node *a, const char *raw)
             size_t on = (size_t)(host - u) + hn; /* the origin without its '/' */
             const char *sp = cv->site_prefix;
             bool same = sp && strncasecmp(u, sp, on) == 0 && sp[on] == '/' && !sp[on + 1];
-            char *enc = epub_url_encode(ar, u);
+            char *enc = quire__epub_url_encode(ar, u);
             if (same) {
                 const char *hash = strchr(u, '#');
                 char *frag = hash ? quire__pct_decode(hash + 1, strlen(hash + 1)) : NULL;
@@ -622,7 +683,7 @@ static void epub_link_href(epub_conv *cv, epub_node *a, const char *raw)
             }
         } else if (strcmp(sch, "mailto") == 0 || strcmp(sch, "tel") == 0 ||
                    strcmp(sch, "ftp") == 0) {
-            quire__epub_dom_set(a, "href", epub_url_encode(ar, u));
+            quire__epub_dom_set(a, "href", quire__epub_url_encode(ar, u));
         }
         /* javascript:, data:, file:, vbscript: and the rest: unlinked */
         return;
@@ -632,7 +693,8 @@ static void epub_link_href(epub_conv *cv, epub_node *a, const char *raw)
     char *frag = hash ? quire__pct_decode(hash + 1, strlen(hash + 1)) : NULL;
     uint64_t kp = quire__xref_path_hash(cv->src_dir, u);
     char *abs = cv->base ? quire__url_resolve(ar, cv->base, u) : NULL;
-    const char *fallback = abs && quire__url_origin(ar, abs) ? epub_url_encode(ar, abs) : NULL;
+    const char *fallback =
+        abs && quire__url_origin(ar, abs) ? quire__epub_url_encode(ar, abs) : NULL;
     uint64_t ku = fallback ? quire__xref_key_hash(abs) : 0;
     if (kp || ku)
         epub_add_xref(cv, a, kp, ku, frag, fallback);
@@ -679,26 +741,26 @@ static epub_node *epub_new(epub_conv *cv, epub_node *parent, const char *name)
 }
 
 /*
- * Where a child named `want` (NULL: text or phrasing) goes under the current
+ * Where a child `want` (NULL: text or phrasing) goes under the current
  * frame: structural parents (ul, dl, table, tr) get the wrapper the child
  * lacks.  Returns the parent and its mode; NULL when the child is dropped
  * (white space between rows).
  */
-static epub_node *epub_place(epub_conv *cv, const char *want, bool ws, epub_mode *mode_out,
+static epub_node *epub_place(epub_conv *cv, const epub_elem *want, bool ws, epub_mode *mode_out,
                              bool header_row)
 {
     epub_frame *f = epub_top(cv);
     *mode_out = f->mode == M_TRANSPARENT ? M_FLOW : f->mode;
     switch (f->mode) {
     case M_LIST:
-        if (want && strcmp(want, "li") == 0)
+        if (want == EL(li))
             return f->el;
         if (ws)
             return NULL;
         *mode_out = M_FLOW;
-        return epub_new(cv, f->el, "li");
+        return epub_new(cv, f->el, EL(li)->name);
     case M_DL: {
-        if (want && strcmp(want, "dt") == 0)
+        if (want == EL(dt))
             return f->el;
         if (ws && !want)
             return NULL;
@@ -707,72 +769,67 @@ static epub_node *epub_place(epub_conv *cv, const char *want, bool ws, epub_mode
         for (epub_node *c = f->el->children; c && !has_dt; c = c->next)
             has_dt = c->type == XML_ELEMENT_NODE && epub_name_is(c->name, "dt");
         if (!has_dt)
-            epub_new(cv, f->el, "dt");
-        if (want && strcmp(want, "dd") == 0)
+            epub_new(cv, f->el, EL(dt)->name);
+        if (want == EL(dd))
             return f->el;
         *mode_out = M_FLOW;
-        return epub_new(cv, f->el, "dd");
+        return epub_new(cv, f->el, EL(dd)->name);
     }
     case M_TABLE: {
-        if (want && strcmp(want, "caption") == 0 && !f->el->children)
+        if (want == EL(caption) && !f->el->children)
             return f->el;
-        if (want && (strcmp(want, "thead") == 0 || strcmp(want, "tbody") == 0 ||
-                     strcmp(want, "tfoot") == 0)) {
+        if (want == EL(thead) || want == EL(tbody) || want == EL(tfoot)) {
             f->tbody = NULL; /* rows after an explicit section start a new tbody */
             return f->el;
         }
         if (ws)
             return NULL;
-        if (want && strcmp(want, "tr") == 0 && header_row && !f->has_body) {
+        if (want == EL(tr) && header_row && !f->has_body) {
             if (!f->tbody || !epub_name_is(f->tbody->name, "thead"))
-                f->tbody = epub_new(cv, f->el, "thead");
+                f->tbody = epub_new(cv, f->el, EL(thead)->name);
             f->has_thead = true;
             *mode_out = M_TSECT;
             return f->tbody;
         }
         if (!f->tbody || epub_name_is(f->tbody->name, "thead"))
-            f->tbody = epub_new(cv, f->el, "tbody");
+            f->tbody = epub_new(cv, f->el, EL(tbody)->name);
         f->has_body = true;
         if (!f->tbody)
             return NULL;
-        if (want && strcmp(want, "tr") == 0) {
+        if (want == EL(tr)) {
             *mode_out = M_TSECT;
             return f->tbody;
         }
-        epub_node *tr = epub_new(cv, f->tbody, "tr");
+        epub_node *tr = epub_new(cv, f->tbody, EL(tr)->name);
         *mode_out = M_FLOW;
-        return tr ? epub_new(cv, tr, "td") : NULL;
+        return tr ? epub_new(cv, tr, EL(td)->name) : NULL;
     }
     case M_TSECT: {
-        if (want && strcmp(want, "tr") == 0)
+        if (want == EL(tr))
             return f->el;
         if (ws)
             return NULL;
-        epub_node *tr = epub_new(cv, f->el, "tr");
+        epub_node *tr = epub_new(cv, f->el, EL(tr)->name);
         *mode_out = M_FLOW;
-        return tr ? epub_new(cv, tr, "td") : NULL;
+        return tr ? epub_new(cv, tr, EL(td)->name) : NULL;
     }
     case M_TR:
-        if (want && (strcmp(want, "td") == 0 || strcmp(want, "th") == 0))
+        if (want == EL(td) || want == EL(th))
             return f->el;
         if (ws)
             return NULL;
         *mode_out = M_FLOW;
-        return epub_new(cv, f->el, "td");
+        return epub_new(cv, f->el, EL(td)->name);
     default:
         return f->el;
     }
 }
 
-/* Names are short and mostly differ in their first byte: strcmp() only
- * when that one matches. */
-#define EPUB_EQ(a, b) ((a)[0] == (b)[0] && strcmp((a), (b)) == 0)
-
-/* The name an element may have where it goes (NULL: drop it). */
-static const char *epub_fit(const epub_elem *e, epub_mode mode, const epub_frame *f,
-                            const char *parent_name)
+/* What an element is written as where it goes (NULL: drop it). */
+static const epub_elem *epub_fit(const epub_elem *e, epub_mode mode, const epub_frame *f,
+                                 const char *parent_name)
 {
-    const char *name = e->out;
+    const epub_elem *out = epub_out_of(e);
     unsigned fl = e->flags;
     bool ok = true;
     if (fl & E_NEEDS_LIST)
@@ -788,57 +845,53 @@ static const char *epub_fit(const epub_elem *e, epub_mode mode, const epub_frame
     else if (fl & E_NEEDS_FIG)
         ok = f->is_figure;
     if (!ok)
-        name = mode == M_PHRASE ? "span" : "div";
+        out = mode == M_PHRASE ? EL(span) : EL(div);
     if (mode == M_PHRASE && (fl & E_BLOCK)) {
         if (fl & E_VOID)
             return NULL; /* hr inside a paragraph */
-        name = "span";
+        out = EL(span);
     }
-    if (f->in_a && EPUB_EQ(name, "a"))
-        name = "span";
-    return name;
+    if (f->in_a && out == EL(a))
+        out = EL(span);
+    return out;
 }
 
-/* e: the element named name when the caller has it, else NULL. */
-static epub_mode epub_content_mode(const char *name, const epub_elem *e, epub_mode here)
+/* The content model inside an element written as o, placed in mode here. */
+static epub_mode epub_content_mode(const epub_elem *o, epub_mode here)
 {
-    if (!e)
-        e = epub_elem_find(name);
-    if (!e)
-        return M_FLOW;
-    if (here == M_FLOW && EPUB_EQ(name, "span"))
+    if (here == M_FLOW && o == EL(span))
         return M_PHRASE;
-    if (EPUB_EQ(name, "div") || EPUB_EQ(name, "li") || EPUB_EQ(name, "td"))
+    if (o == EL(div) || o == EL(li) || o == EL(td))
         return M_FLOW;
-    return e->content == M_TRANSPARENT ? (here == M_PHRASE ? M_PHRASE : M_FLOW) : e->content;
+    return o->content == M_TRANSPARENT ? (here == M_PHRASE ? M_PHRASE : M_FLOW) : o->content;
 }
 
 /*
- * Open an output element for a model node and push its frame.  `name` is the
- * wanted element; what is created may be another (span/div) when the
- * content model says so.  Returns the element, or NULL when nothing was
- * created (the frame then forwards children to the parent).
+ * Open an output element for a model node and push its frame.  `e` is the
+ * wanted element (an entry written under its own name: EL(x) or
+ * epub_out_of()); what is created may be another (span/div) when the content
+ * model says so.  Returns the element, or NULL when nothing was created (the
+ * frame then forwards children to the parent).
  */
-static epub_node *epub_open(epub_conv *cv, const char *name, bool header_row)
+static epub_node *epub_open(epub_conv *cv, const epub_elem *e, bool header_row)
 {
     epub_frame *f = epub_top(cv);
-    if (f->mode == M_TABLE && strcmp(name, "thead") == 0 && (f->has_body || f->has_thead))
-        name = "tbody"; /* a second head, or one after the body: table order matters */
-    const epub_elem *e = epub_elem_find(name);
+    if (f->mode == M_TABLE && e == EL(thead) && (f->has_body || f->has_thead))
+        e = EL(tbody); /* a second head, or one after the body: table order matters */
     epub_mode mode;
-    epub_node *parent = epub_place(cv, name, false, &mode, header_row);
+    epub_node *parent = epub_place(cv, e, false, &mode, header_row);
     f = epub_top(cv);
     if (f->mode == M_TABLE && parent == f->el) {
-        if (strcmp(name, "thead") == 0)
+        if (e == EL(thead))
             f->has_thead = true;
-        else if (strcmp(name, "tbody") == 0 || strcmp(name, "tfoot") == 0)
+        else if (e == EL(tbody) || e == EL(tfoot))
             f->has_body = true;
     }
     epub_frame nf = *f;
     nf.tbody = NULL;
     nf.has_body = nf.has_thead = false;
     nf.is_figure = false;
-    if (!parent || !e || f->depth >= EPUB_MAX_DEPTH) {
+    if (!parent || f->depth >= EPUB_MAX_DEPTH) {
         nf.el = parent ? parent : f->el;
         nf.mode = parent ? mode : f->mode;
         epub_push(cv, nf);
@@ -846,24 +899,21 @@ static epub_node *epub_open(epub_conv *cv, const char *name, bool header_row)
     }
     epub_frame where = *f;
     where.mode = mode;
-    const char *out = epub_fit(e, mode, &where, (const char *)parent->name);
+    const epub_elem *out = epub_fit(e, mode, &where, (const char *)parent->name);
     if (!out) {
         nf.el = parent;
         nf.mode = mode;
         epub_push(cv, nf);
         return NULL;
     }
-    epub_node *el = epub_new(cv, parent, out);
+    epub_node *el = epub_new(cv, parent, out->name);
     if (!el)
         return NULL;
     nf.el = el;
     nf.depth = f->depth + 1;
-    /* out is mostly e's own name: no second lookup then (and when fitting
-     * kept e->out, not even a compare) */
-    bool own = out == e->out ? epub_elem_own[e - epub_elems] : EPUB_EQ(out, e->name);
-    nf.mode = epub_content_mode(out, own ? e : NULL, mode);
-    nf.in_a = f->in_a || EPUB_EQ(out, "a");
-    nf.is_figure = EPUB_EQ(out, "figure");
+    nf.mode = epub_content_mode(out, mode);
+    nf.in_a = f->in_a || out == EL(a);
+    nf.is_figure = out == EL(figure);
     epub_push(cv, nf);
     return el;
 }
@@ -880,19 +930,19 @@ static void epub_text(epub_conv *cv, const char *s)
     epub_put_text(parent, s, true);
 }
 
-/* A leaf element (br, hr, img): placed, fitted, not pushed. */
-static epub_node *epub_leaf(epub_conv *cv, const char *name)
+/* A leaf element (br, hr, img: written under its own name): placed, fitted,
+ * not pushed. */
+static epub_node *epub_leaf(epub_conv *cv, const epub_elem *e)
 {
     epub_mode mode;
-    epub_node *parent = epub_place(cv, name, false, &mode, false);
+    epub_node *parent = epub_place(cv, e, false, &mode, false);
     if (!parent)
         return NULL;
-    const epub_elem *e = epub_elem_find(name);
     epub_frame where = *epub_top(cv);
-    const char *out = epub_fit(e, mode, &where, (const char *)parent->name);
-    if (!out || strcmp(out, name) != 0)
+    const epub_elem *out = epub_fit(e, mode, &where, (const char *)parent->name);
+    if (out != e)
         return NULL;
-    return epub_new(cv, parent, out);
+    return epub_new(cv, parent, out->name);
 }
 
 /* ------------------------------------------------------------------ attributes */
@@ -1093,9 +1143,9 @@ static void epub_image(epub_conv *cv, const quire_node *n, const char *src, cons
         alt = "";
     if (idx < 0) {
         if (remote) {
-            epub_node *a = epub_open(cv, "a", false);
+            epub_node *a = epub_open(cv, EL(a), false);
             if (a) {
-                char *enc = epub_url_encode(cv->arena, quire__url_trim(cv->arena, src));
+                char *enc = quire__epub_url_encode(cv->arena, quire__url_trim(cv->arena, src));
                 if (enc[0] == '/')
                     enc = quire_arena_printf(cv->arena, "https:%s", enc);
                 quire__epub_dom_set(a, "href", enc);
@@ -1108,7 +1158,7 @@ static void epub_image(epub_conv *cv, const quire_node *n, const char *src, cons
         }
         return;
     }
-    epub_node *img = epub_leaf(cv, "img");
+    epub_node *img = epub_leaf(cv, EL(img));
     if (!img)
         return;
     quire__epub_dom_set(img, "src", cv->out->media[idx].href);
@@ -1135,13 +1185,13 @@ static void epub_embed(epub_conv *cv, const quire_node *n)
 {
     /* The embeds filter normally replaced these; a remote frame never goes
      * into the book, a figure with a link does. */
-    epub_node *fig = epub_open(cv, "figure", false);
+    epub_node *fig = epub_open(cv, EL(figure), false);
     if (fig)
         quire__epub_dom_set(fig, "class", "embed");
-    epub_node *p = epub_open(cv, "p", false);
+    epub_node *p = epub_open(cv, EL(p), false);
     (void)p;
     const char *label = n->title && *n->title ? n->title : NULL;
-    epub_node *a = epub_open(cv, "a", false);
+    epub_node *a = epub_open(cv, EL(a), false);
     if (a && n->url)
         epub_link_href(cv, a, n->url);
     if (label) {
@@ -1203,25 +1253,24 @@ static void epub_enter(epub_conv *cv, quire_node *n)
             epub_passthrough(cv);
             break;
         }
-        el = epub_open(cv, epub_has_block_child(n) ? "div" : "p", false);
+        el = epub_open(cv, epub_has_block_child(n) ? EL(div) : EL(p), false);
         if (el)
             epub_attrs(cv, el, n, (const char *)el->name);
         break;
     case QUIRE_NODE_HEADING: {
-        char h[3] = {'h', (char)('0' + (n->level < 1 ? 1 : n->level > 6 ? 6 : n->level)), 0};
-        el = epub_open(cv, h, false);
+        el = epub_open(cv, EL(h)[n->level < 1 ? 1 : n->level > 6 ? 6 : n->level], false);
         if (el)
             epub_attrs(cv, el, n, (const char *)el->name);
         break;
     }
     case QUIRE_NODE_BLOCKQUOTE:
-        el = epub_open(cv, "blockquote", false);
+        el = epub_open(cv, EL(blockquote), false);
         if (el)
             epub_attrs(cv, el, n, (const char *)el->name);
         break;
     case QUIRE_NODE_LIST: {
         bool ordered = n->flags & QUIRE_NODE_FLAG_ORDERED;
-        el = epub_open(cv, ordered ? "ol" : "ul", false);
+        el = epub_open(cv, ordered ? EL(ol) : EL(ul), false);
         if (el) {
             epub_attrs(cv, el, n, (const char *)el->name);
             if (ordered && n->level != 1 && n->level > -99999999 && n->level < 99999999 &&
@@ -1234,15 +1283,15 @@ static void epub_enter(epub_conv *cv, quire_node *n)
         break;
     }
     case QUIRE_NODE_ITEM:
-        el = epub_open(cv, "li", false);
+        el = epub_open(cv, EL(li), false);
         if (el)
             epub_attrs(cv, el, n, (const char *)el->name);
         if (n->flags & QUIRE_NODE_FLAG_TASK)
             epub_text(cv, (n->flags & QUIRE_NODE_FLAG_CHECKED) ? "\xE2\x98\x91 " : "\xE2\x98\x90 ");
         break;
     case QUIRE_NODE_CODE_BLOCK: {
-        el = epub_open(cv, "pre", false);
-        epub_node *code = epub_open(cv, "code", false);
+        el = epub_open(cv, EL(pre), false);
+        epub_node *code = epub_open(cv, EL(code), false);
         if (code && n->info && *n->info) {
             char *cls = quire_arena_printf(cv->arena, "language-%s", n->info);
             epub_put_class(cv, code, cls);
@@ -1253,19 +1302,19 @@ static void epub_enter(epub_conv *cv, quire_node *n)
         break;
     }
     case QUIRE_NODE_THEMATIC_BREAK:
-        epub_leaf(cv, "hr");
+        epub_leaf(cv, EL(hr));
         break;
     case QUIRE_NODE_TABLE:
-        el = epub_open(cv, "table", false);
+        el = epub_open(cv, EL(table), false);
         if (el)
             epub_attrs(cv, el, n, "table");
         break;
     case QUIRE_NODE_TABLE_ROW:
-        el = epub_open(cv, "tr", (n->flags & QUIRE_NODE_FLAG_HEADER) != 0);
+        el = epub_open(cv, EL(tr), (n->flags & QUIRE_NODE_FLAG_HEADER) != 0);
         break;
     case QUIRE_NODE_TABLE_CELL: {
         bool hdr = n->parent && (n->parent->flags & QUIRE_NODE_FLAG_HEADER);
-        el = epub_open(cv, hdr ? "th" : "td", false);
+        el = epub_open(cv, hdr ? EL(th) : EL(td), false);
         if (el) {
             epub_attrs(cv, el, n, (const char *)el->name);
             static const char *const styles[] = {NULL, "text-align: left",
@@ -1276,12 +1325,12 @@ static void epub_enter(epub_conv *cv, quire_node *n)
         break;
     }
     case QUIRE_NODE_FIGURE:
-        el = epub_open(cv, "figure", false);
+        el = epub_open(cv, EL(figure), false);
         if (el)
             epub_attrs(cv, el, n, "figure");
         break;
     case QUIRE_NODE_CAPTION:
-        el = epub_open(cv, "figcaption", false);
+        el = epub_open(cv, EL(figcaption), false);
         break;
     case QUIRE_NODE_EMBED:
         epub_embed(cv, n);
@@ -1289,7 +1338,7 @@ static void epub_enter(epub_conv *cv, quire_node *n)
         cv->skip = n;
         break;
     case QUIRE_NODE_FOOTNOTE_DEF:
-        el = epub_open(cv, "aside", false);
+        el = epub_open(cv, EL(aside), false);
         if (el && epub_name_is(el->name, "aside")) {
             quire__epub_dom_set(el, "epub:type", "footnote");
             quire__epub_dom_set(el, "class", "footnote");
@@ -1297,9 +1346,9 @@ static void epub_enter(epub_conv *cv, quire_node *n)
         }
         break;
     case QUIRE_NODE_FOOTNOTE_REF: {
-        epub_node *sup = epub_open(cv, "sup", false);
+        epub_node *sup = epub_open(cv, EL(sup), false);
         (void)sup;
-        epub_node *a = epub_open(cv, "a", false);
+        epub_node *a = epub_open(cv, EL(a), false);
         if (a && epub_name_is(a->name, "a")) {
             quire__epub_dom_set(a, "epub:type", "noteref");
             epub_set_id(cv, a, quire_arena_printf(cv->arena, "fnref-%s", n->info ? n->info : ""));
@@ -1321,7 +1370,7 @@ static void epub_enter(epub_conv *cv, quire_node *n)
             cv->skip = n;
             break;
         }
-        if (strcmp(e->name, "img") == 0) {
+        if (e == EL(img)) {
             epub_image(cv, n, quire_node_attr(n, "src"), quire_node_attr(n, "alt"),
                        quire_node_attr(n, "title"), atoi(quire_node_attr(n, "width") ? quire_node_attr(n, "width") : "0"),
                        atoi(quire_node_attr(n, "height") ? quire_node_attr(n, "height") : "0"));
@@ -1330,14 +1379,14 @@ static void epub_enter(epub_conv *cv, quire_node *n)
             break;
         }
         if (e->flags & E_VOID) {
-            epub_leaf(cv, e->out);
+            epub_leaf(cv, epub_out_of(e));
             epub_passthrough(cv);
             cv->skip = n;
             break;
         }
-        const char *want = e->out;
-        if (strcmp(want, "p") == 0 && epub_has_block_child(n))
-            want = "div";
+        const epub_elem *want = epub_out_of(e);
+        if (want == EL(p) && epub_has_block_child(n))
+            want = EL(div);
         el = epub_open(cv, want, false);
         if (el) {
             epub_attrs(cv, el, n, (const char *)el->name);
@@ -1353,25 +1402,25 @@ static void epub_enter(epub_conv *cv, quire_node *n)
         epub_text(cv, "\n");
         break;
     case QUIRE_NODE_LINEBREAK:
-        epub_leaf(cv, "br");
+        epub_leaf(cv, EL(br));
         break;
     case QUIRE_NODE_CODE:
-        el = epub_open(cv, "code", false);
+        el = epub_open(cv, EL(code), false);
         epub_text(cv, n->literal);
         cv->depth--;
         (void)el;
         break;
     case QUIRE_NODE_EMPH:
-        el = epub_open(cv, "em", false);
+        el = epub_open(cv, EL(em), false);
         break;
     case QUIRE_NODE_STRONG:
-        el = epub_open(cv, "strong", false);
+        el = epub_open(cv, EL(strong), false);
         break;
     case QUIRE_NODE_STRIKETHROUGH:
-        el = epub_open(cv, "s", false);
+        el = epub_open(cv, EL(s), false);
         break;
     case QUIRE_NODE_LINK:
-        el = epub_open(cv, "a", false);
+        el = epub_open(cv, EL(a), false);
         if (el) {
             epub_attrs(cv, el, n, (const char *)el->name);
             if (epub_name_is(el->name, "a"))
@@ -1391,7 +1440,7 @@ static void epub_fix_figure(epub_node *fig)
 {
     epub_node *first = NULL, *last = NULL;
     for (epub_node *c = fig->children; c; c = c->next) {
-        if (c->type == XML_TEXT_NODE && epub_ws_only((const char *)c->content))
+        if (c->type == XML_TEXT_NODE && epub_ws_only(quire__epub_dom_text_of(c)))
             continue;
         if (!first)
             first = c;
@@ -1483,7 +1532,8 @@ static void epub_header(epub_conv *cv, epub_node *section, const char *title)
     if (doc->external_url) {
         char *origin = quire__url_origin(cv->arena, doc->external_url);
         if (origin) {
-            char *u = epub_url_encode(cv->arena, quire__url_trim(cv->arena, doc->external_url));
+            char *u =
+                quire__epub_url_encode(cv->arena, quire__url_trim(cv->arena, doc->external_url));
             epub_node *p = epub_el(hdr, "p", "Source: ");
             quire__epub_dom_set(p, "class", "source");
             /* the host names the source; the full address is the link */
@@ -1582,6 +1632,7 @@ int quire__epub_chapter_prepare(const epub_state *st, const quire_document *doc,
     epub_conv cv;
     memset(&cv, 0, sizeof cv);
     *out = NULL;
+    pthread_once(&epub_elem_once, epub_elem_init); /* EL() from here on */
     cv.st = st;
     cv.diags = diags;
     cv.doc = doc;
