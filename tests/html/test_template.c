@@ -104,6 +104,25 @@ static void test_escape_reference(void)
             CHECK(tpl_escape_matches(s));
         }
     }
+    /* Every length to three blocks and every position in it: past the
+     * whole 16-byte blocks, the last 1-15 bytes are looked at in one load
+     * of the final 16 that overlaps bytes checked already, so a special
+     * byte must be found wherever it falls, and none reported twice. */
+    static const unsigned char specials[] = {'&', '<', '>', '"', '\'', 0x01, 0x7f, 0x80, 0xc3, 0xff};
+    for (size_t len = 1; len < sizeof s; len++) {
+        for (size_t at = 0; at < len; at++) {
+            for (size_t k = 0; k < sizeof specials; k++) {
+                memset(s, 'a', sizeof s);
+                s[len] = '\0';
+                s[at] = (char)specials[k];
+                CHECK(tpl_escape_matches(s));
+                if (at + 1 < len) { /* a second one just after */
+                    s[at + 1] = (char)specials[(k + 3) % sizeof specials];
+                    CHECK(tpl_escape_matches(s));
+                }
+            }
+        }
+    }
     static const char *const pieces[] = {
         "a", "bcdefgh", " ", "0123456789abcdef", "\"", "'", "<", ">", "&", "\n", "\t", "\r",
         "\x01", "\x1f", "\x7f", "\xc2\x80", "\xc2\xa0", "\xc3\xa9", "\xe2\x82\xac", "\xe4\xb8\xad",
