@@ -120,4 +120,9 @@ int quire__html_pub_defer(html_pub *pub, const char *rel, const char *data, size
 /** Write the kept pages with their placeholders resolved. */
 int quire__html_pub_finish(html_pub *pub);
 
+/** s as a JSON string, quotes included, for the JSON-LD inside a page's
+ *  <script>: " \ and controls escaped, and < > & as \u00XX so nothing
+ *  in it can end the script. */
+void quire__html_json_quoted(quire_buf *b, const char *s);
+
 #endif
