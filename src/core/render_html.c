@@ -43,26 +43,40 @@ static const unsigned char text_plain[256] = {
     ['w'] = 3, ['x'] = 3, ['y'] = 3, ['z'] = 3,
 };
 
+#if defined(__SSE2__)
+/* Bit k set: byte k of the 16 at p is not copied as it is (text_plain
+ * with bit `bit`).  As signed bytes, both the controls (< 0x20) and the
+ * bytes >= 0x80 (negative) compare below 0x20; DEL (0x7F) does not, as in
+ * the table.  ' is special only with bit 2 (quotes escaped). */
+static inline unsigned text_special_mask(const unsigned char *p, unsigned char bit)
+{
+    const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i m = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+                             _mm_cmpeq_epi8(v, _mm_set1_epi8('&')));
+    m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('<')),
+                                     _mm_cmpeq_epi8(v, _mm_set1_epi8('>'))));
+    m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                     _mm_cmpeq_epi8(v, _mm_set1_epi8(bit == 2 ? '\'' : '"'))));
+    return (unsigned)_mm_movemask_epi8(m);
+}
+#endif
+
 /* Index of the first byte of p[i..n) that put_text_q does not copy as it
  * is (text_plain with bit `bit`), or n. */
 static inline size_t text_plain_run(const unsigned char *p, size_t i, size_t n, unsigned char bit)
 {
 #if defined(__SSE2__)
-    /* 16 bytes at a time.  As signed bytes, both the controls (< 0x20) and
-     * the bytes >= 0x80 (negative) compare below 0x20; DEL (0x7F) does not,
-     * as in the table.  ' is special only with bit 2 (quotes escaped). */
-    const __m128i sp = _mm_set1_epi8(0x20), amp = _mm_set1_epi8('&'), lt = _mm_set1_epi8('<'),
-                  gt = _mm_set1_epi8('>'), dq = _mm_set1_epi8('"'),
-                  sq = _mm_set1_epi8(bit == 2 ? '\'' : '"');
-    while (n - i >= 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-        __m128i m = _mm_or_si128(_mm_cmplt_epi8(v, sp), _mm_cmpeq_epi8(v, amp));
-        m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(v, lt), _mm_cmpeq_epi8(v, gt)));
-        m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(v, dq), _mm_cmpeq_epi8(v, sq)));
-        unsigned mask = (unsigned)_mm_movemask_epi8(m);
+    for (; n - i >= 16; i += 16) {
+        unsigned mask = text_special_mask(p + i, bit);
         if (mask)
             return i + (size_t)__builtin_ctz(mask);
-        i += 16;
+    }
+    if (i < n && n >= 16) {
+        /* the last 1-15 bytes: one look at the final 16, which overlap
+         * bytes already checked (shifted out of the mask), rather than a
+         * byte at a time */
+        unsigned mask = text_special_mask(p + n - 16, bit) >> (16 - (n - i));
+        return mask ? i + (size_t)__builtin_ctz(mask) : n;
     }
 #endif
     while (i < n && (text_plain[p[i]] & bit))

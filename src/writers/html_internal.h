@@ -120,4 +120,16 @@ int quire__html_pub_defer(html_pub *pub, const char *rel, const char *data, size
 /** Write the kept pages with their placeholders resolved. */
 int quire__html_pub_finish(html_pub *pub);
 
+/** s as a JSON string, quotes included, for the JSON-LD inside a page's
+ *  <script>: " \ and controls escaped, and < > & as \u00XX so nothing
+ *  in it can end the script. */
+void quire__html_json_quoted(quire_buf *b, const char *s);
+
+/** Whether u's origin is origin (quire__url_origin's "scheme://host/",
+ *  lower-cased), compared in place: the same as
+ *  strcmp(quire__url_origin(a, u), origin) == 0 without making the origin,
+ *  which every absolute link of every page asked for.  u starts with
+ *  origin's scheme://host in any case, and its host ends there. */
+bool quire__html_is_origin(const char *origin, const char *u);
+
 #endif

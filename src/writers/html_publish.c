@@ -35,6 +35,7 @@
 #include "media.h"
 #include "xref.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -465,6 +466,17 @@ static const char *pub_srcset_first(quire_arena *a, const char *v)
 
 /* ------------------------------------------------------------------ links */
 
+bool quire__html_is_origin(const char *origin, const char *u)
+{
+    if (!origin || !*origin || !u)
+        return false;
+    size_t i = 0;
+    for (; origin[i + 1]; i++) /* all but the final '/' */
+        if (!u[i] || tolower((unsigned char)u[i]) != (unsigned char)origin[i])
+            return false;
+    return u[i] == '\0' || u[i] == '/' || u[i] == '?' || u[i] == '#';
+}
+
 /* A link that may point at a document becomes a local placeholder,
  * recorded in pg (resolved in order by quire__html_pub_resolve_links);
  * anything else is left alone. */
@@ -478,15 +490,13 @@ static int pub_link(const html_pub *pub, html_pub_page *pg, quire_arena *a, quir
         u = quire__html_cat(a, "https:", u, NULL);
     uint64_t kp = 0, ku = 0;
     if (quire__url_has_scheme(u)) {
-        const char *o = quire__url_origin(a, u);
-        if (!o || strcmp(o, pub->site_origin) != 0)
+        if (!quire__html_is_origin(pub->site_origin, u))
             return QUIRE_OK;
         ku = quire__xref_key_hash(u);
     } else {
         kp = quire__xref_path_hash(src_dir, u);
         const char *abs = quire__url_resolve(a, permalink, u);
-        const char *o = abs ? quire__url_origin(a, abs) : NULL;
-        if (o && strcmp(o, pub->site_origin) == 0)
+        if (quire__html_is_origin(pub->site_origin, abs))
             ku = quire__xref_key_hash(abs);
     }
     if (!kp && !ku)

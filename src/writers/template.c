@@ -380,26 +380,40 @@ static inline bool tpl_char_ok(uint32_t cp)
            !(cp >= 0xFDD0 && cp <= 0xFDEF) && (cp & 0xFFFE) != 0xFFFE;
 }
 
+#if defined(__SSE2__)
+/* Bit k set: byte k of the 16 at p is not plain (as tpl_esc_class, less
+ * the NUL, which ends the string before).  As signed bytes, controls and
+ * bytes >= 0x80 both compare below 0x20; then " & ' < > and DEL. */
+static inline unsigned tpl_special_mask(const unsigned char *p)
+{
+    const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i m = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+                             _mm_cmpeq_epi8(v, _mm_set1_epi8('"')));
+    m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('&')),
+                                     _mm_cmpeq_epi8(v, _mm_set1_epi8('\''))));
+    m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('<')),
+                                     _mm_cmpeq_epi8(v, _mm_set1_epi8('>'))));
+    m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f)));
+    return (unsigned)_mm_movemask_epi8(m);
+}
+#endif
+
 /* Index of the first byte of p[i..n) that tpl_esc_class does not copy as
  * it is, or n. */
 static inline size_t tpl_plain_run(const unsigned char *p, size_t i, size_t n)
 {
 #if defined(__SSE2__)
-    /* 16 bytes at a time: as signed bytes, controls and bytes >= 0x80 both
-     * compare below 0x20; then " & ' < > and DEL. */
-    const __m128i sp = _mm_set1_epi8(0x20), dq = _mm_set1_epi8('"'), amp = _mm_set1_epi8('&'),
-                  sq = _mm_set1_epi8('\''), lt = _mm_set1_epi8('<'), gt = _mm_set1_epi8('>'),
-                  del = _mm_set1_epi8(0x7f);
-    while (n - i >= 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-        __m128i m = _mm_or_si128(_mm_cmplt_epi8(v, sp), _mm_cmpeq_epi8(v, dq));
-        m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(v, amp), _mm_cmpeq_epi8(v, sq)));
-        m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(v, lt), _mm_cmpeq_epi8(v, gt)));
-        m = _mm_or_si128(m, _mm_cmpeq_epi8(v, del));
-        unsigned mask = (unsigned)_mm_movemask_epi8(m);
+    for (; n - i >= 16; i += 16) {
+        unsigned mask = tpl_special_mask(p + i);
         if (mask)
             return i + (size_t)__builtin_ctz(mask);
-        i += 16;
+    }
+    if (i < n && n >= 16) {
+        /* the last 1-15 bytes: one look at the final 16, which overlap
+         * bytes already checked (shifted out of the mask), rather than a
+         * byte at a time */
+        unsigned mask = tpl_special_mask(p + n - 16) >> (16 - (n - i));
+        return mask ? i + (size_t)__builtin_ctz(mask) : n;
     }
 #endif
     while (i < n && !tpl_esc_class[p[i]])

@@ -4,6 +4,7 @@
  * errors with line and column for malformed templates. */
 #include "check.h"
 #include "template.h"
+#include "html_internal.h"
 
 static char *render(const char *src, const quire_value *data)
 {
@@ -104,6 +105,25 @@ static void test_escape_reference(void)
             CHECK(tpl_escape_matches(s));
         }
     }
+    /* Every length to three blocks and every position in it: past the
+     * whole 16-byte blocks, the last 1-15 bytes are looked at in one load
+     * of the final 16 that overlaps bytes checked already, so a special
+     * byte must be found wherever it falls, and none reported twice. */
+    static const unsigned char specials[] = {'&', '<', '>', '"', '\'', 0x01, 0x7f, 0x80, 0xc3, 0xff};
+    for (size_t len = 1; len < sizeof s; len++) {
+        for (size_t at = 0; at < len; at++) {
+            for (size_t k = 0; k < sizeof specials; k++) {
+                memset(s, 'a', sizeof s);
+                s[len] = '\0';
+                s[at] = (char)specials[k];
+                CHECK(tpl_escape_matches(s));
+                if (at + 1 < len) { /* a second one just after */
+                    s[at + 1] = (char)specials[(k + 3) % sizeof specials];
+                    CHECK(tpl_escape_matches(s));
+                }
+            }
+        }
+    }
     static const char *const pieces[] = {
         "a", "bcdefgh", " ", "0123456789abcdef", "\"", "'", "<", ">", "&", "\n", "\t", "\r",
         "\x01", "\x1f", "\x7f", "\xc2\x80", "\xc2\xa0", "\xc3\xa9", "\xe2\x82\xac", "\xe4\xb8\xad",
@@ -115,6 +135,74 @@ static void test_escape_reference(void)
     for (int round = 0; round < 3000; round++) {
         check_random_text(buf, sizeof buf, &x, pieces, np);
         CHECK(tpl_escape_matches(buf));
+    }
+}
+
+/* quire__html_json_quoted (the pages' JSON-LD) scans 16 bytes at a time
+ * and the last 1-15 in one overlapping load; this reference is the byte
+ * loop it replaced. */
+static void ref_json_quoted(quire_buf *b, const char *s)
+{
+    quire__buf_putc(b, '"');
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        unsigned char c = *p;
+        if (c == '"') quire__buf_puts(b, "\\\"");
+        else if (c == '\\') quire__buf_puts(b, "\\\\");
+        else if (c == '\b') quire__buf_puts(b, "\\b");
+        else if (c == '\f') quire__buf_puts(b, "\\f");
+        else if (c == '\n') quire__buf_puts(b, "\\n");
+        else if (c == '\r') quire__buf_puts(b, "\\r");
+        else if (c == '\t') quire__buf_puts(b, "\\t");
+        else if (c < 0x20 || c == '<' || c == '>' || c == '&') quire__buf_printf(b, "\\u%04x", c);
+        else quire__buf_putc(b, (char)c);
+    }
+    quire__buf_putc(b, '"');
+}
+
+static bool json_quoted_matches(const char *s)
+{
+    quire_buf got, want;
+    quire__buf_init(&got);
+    quire__buf_init(&want);
+    quire__buf_puts(&got, "x"); /* appends */
+    quire__buf_puts(&want, "x");
+    quire__html_json_quoted(&got, s);
+    ref_json_quoted(&want, s);
+    bool ok = strcmp(quire__buf_cstr(&got), quire__buf_cstr(&want)) == 0;
+    if (!ok)
+        fprintf(stderr, "json quoted mismatch:\n got %s\nwant %s\n", quire__buf_cstr(&got),
+                quire__buf_cstr(&want));
+    quire__buf_free(&got);
+    quire__buf_free(&want);
+    return ok;
+}
+
+static void test_json_quoted_reference(void)
+{
+    /* every byte at every position of every length to three blocks */
+    char s[48];
+    for (size_t len = 0; len < sizeof s; len++) {
+        for (size_t at = 0; at < (len ? len : 1); at++) {
+            for (int byte = 1; byte < 256; byte += (len % 5 == 0 ? 1 : 13)) {
+                memset(s, 'a', sizeof s);
+                s[len] = '\0';
+                if (len) {
+                    s[at] = (char)byte;
+                    if (at + 1 < len && byte % 2)
+                        s[at + 1] = '"';
+                }
+                CHECK(json_quoted_matches(s));
+            }
+        }
+    }
+    static const char *const pieces[] = {
+        "a", "bcdefgh", " ", "0123456789abcdef", "\"", "\\", "<", ">", "&", "\n", "\t", "\r", "\b",
+        "\f", "\x01", "\x1f", "\x7f", "\xc2\x80", "\xc3\xa9", "\xe4\xb8\xad", "\xff", "\x80", "'", "/"};
+    uint32_t x = 1234567u;
+    char buf[512];
+    for (int round = 0; round < 3000; round++) {
+        check_random_text(buf, sizeof buf, &x, pieces, sizeof pieces / sizeof pieces[0]);
+        CHECK(json_quoted_matches(buf));
     }
 }
 
@@ -370,6 +458,7 @@ static void test_memo_reuses(void)
 int main(void)
 {
     test_escape_reference();
+    test_json_quoted_reference();
     test_memo_matches_plain();
     test_memo_reuses();
     quire_arena *a = quire_arena_new();

@@ -2,8 +2,11 @@
  * quire__url_origin, copied by hand since it is asked for every absolute
  * link of every page, must give what the printf it replaced gave, on many
  * random URLs (schemes in any case, hosts with ports and userinfo, paths,
- * queries and fragments right after the host, invalid UTF-8). */
+ * queries and fragments right after the host, invalid UTF-8).  And
+ * quire__html_is_origin, which compares in place, must say what comparing
+ * quire__url_origin's result said. */
 #include "check.h"
+#include "html_internal.h"
 #include "xref.h"
 
 #include <ctype.h>
@@ -41,6 +44,54 @@ static bool origin_matches(quire_arena *a, const char *u)
     return true;
 }
 
+/* quire__html_is_origin against the origin made and compared. */
+static bool is_origin_matches(quire_arena *a, const char *origin, const char *u)
+{
+    const char *o = quire__url_origin(a, u);
+    bool want = o && strcmp(o, origin) == 0, got = quire__html_is_origin(origin, u);
+    if (want != got)
+        fprintf(stderr, "is '%s' of origin %s: want %d, got %d\n", u, origin, want, got);
+    return want == got;
+}
+
+static void test_is_origin(quire_arena *a)
+{
+    static const char *const origins[] = {"https://bench.example.org/", "http://a/",
+                                          "https://ex.com:8080/", "https://quire.invalid/",
+                                          "https://u@h/"};
+    static const char *const tails[] = {"", "/", "?", "#", "/x", ":", ":443", ".", "a", "@",
+                                        "\xc3\x89", "\xff", "%41", "//", " "};
+    CHECK(!quire__html_is_origin("https://a/", NULL));
+    CHECK(!quire__html_is_origin(NULL, "https://a/"));
+    uint32_t x = 88172645u;
+    size_t yes = 0;
+    char buf[512];
+    for (size_t k = 0; k < sizeof origins / sizeof origins[0]; k++) {
+        const char *o = origins[k];
+        size_t on = strlen(o);
+        for (int round = 0; round < 4000; round++) {
+            /* the origin without its '/', cut short or in mixed case,
+             * then something random: at the host's end or not */
+            x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+            size_t keep = round % 3 ? on - 1 : x % on;
+            for (size_t i = 0; i < keep; i++)
+                buf[i] = (char)((x >> (i % 32)) & 1 ? toupper((unsigned char)o[i]) : o[i]);
+            const char *t = tails[x % (sizeof tails / sizeof tails[0])];
+            size_t tn = strlen(t);
+            memcpy(buf + keep, t, tn);
+            buf[keep + tn] = '\0';
+            if (round % 5 == 0) { /* and a random rest */
+                char rest[256];
+                check_random_text(rest, sizeof rest, &x, tails, sizeof tails / sizeof tails[0]);
+                strcat(buf, rest); /* keep + tn < 64: room */
+            }
+            CHECK(is_origin_matches(a, o, buf));
+            yes += quire__html_is_origin(o, buf);
+        }
+    }
+    CHECK(yes > 4000); /* the URLs of the site were many */
+}
+
 int main(void)
 {
     static const char *const pieces[] = {
@@ -68,6 +119,7 @@ int main(void)
         some += quire__url_origin(a, buf) != NULL;
     }
     CHECK(some > 5000); /* the comparison reached the copy often */
+    test_is_origin(a);
     quire_arena_free(a);
     return CHECK_DONE();
 }

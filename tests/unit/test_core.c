@@ -1017,6 +1017,22 @@ static void test_text_escapers(void)
             CHECK(render_text_matches(s, true));
         }
     }
+    /* Every length to three blocks, a special byte at every position: the
+     * last 1-15 bytes are looked at in one load of the final 16, which
+     * overlaps bytes checked already. */
+    static const unsigned char specials[] = {'&', '<', '>', '"', '\'', '\n', 0x01, 0x7f, 0x80, 0xe2, 0xff};
+    for (size_t len = 1; len < sizeof s && !check_failures; len++) {
+        for (size_t at = 0; at < len; at++) {
+            for (size_t k = 0; k < sizeof specials; k++) {
+                memset(s, 'a', sizeof s);
+                s[len] = '\0';
+                s[at] = (char)specials[k];
+                if (at + 1 < len && k % 2)
+                    s[at + 1] = (char)specials[(k + 5) % sizeof specials];
+                CHECK(render_text_matches(s, k % 3 == 0));
+            }
+        }
+    }
     /* Random mixes of plain text, specials, valid and broken UTF-8. */
     static const char *const pieces[] = {
         "a", "bcdefgh", " ", "0123456789abcdef", "\"", "'", "<", ">", "&", "\n", "\t", "\r",
