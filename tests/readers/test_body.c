@@ -928,6 +928,58 @@ static void test_text_to_utf8_every_offset(void)
     quire_diag_list_free(&d);
 }
 
+/* The sixteen-byte scan of quire__text_to_utf8 judges every marked
+ * character of a block in place: random texts of clustered multi-byte
+ * characters with, now and then, a bad sequence or control next to them or
+ * across a block's end; left alone exactly when the reference says clean. */
+static void test_text_to_utf8_clusters(void)
+{
+    static const char *const pieces[] = {
+        "abcdefghijklmno", "xy", " ", "\n", "\t", "\r", "\xc3\xa9", "\xc5\x81", "\xe2\x80\x94",
+        "\xe6\x9d\xb1", "\xf0\x9f\x98\x80", "\xef\xbf\xbf", "\xc2\x85", "\x7f",
+        "\x01", "\x0b", "\x80", "\xc3", "\xe2\x82", "\xed\xa0\x80", "\xc0\xaf", "\xf4\x90\x80\x80",
+        "\xff", "\xf0\x9f\x98",
+    };
+    enum { NP = sizeof pieces / sizeof *pieces, NCLEAN = 14 };
+    quire_diag_list d;
+    quire_diag_list_init(&d);
+    quire_read_ctx ctx = rd_ctx("t.md", &d);
+    ctx.flags |= QUIRE_READ_BODY_ONLY;
+    unsigned seed = 99;
+    char buf[2048];
+    int bad = 0;
+    for (int iter = 0; iter < 100000; iter++) {
+        seed = seed * 1103515245u + 12345u;
+        size_t n = 0;
+        unsigned count = (seed >> 16) % 96;
+        bool mostly_clean = (seed >> 8) % 3 != 0;
+        for (unsigned k = 0; k < count; k++) {
+            seed = seed * 1103515245u + 12345u;
+            unsigned r = (seed >> 16) % NP;
+            if (mostly_clean && r >= NCLEAN && (seed >> 4) % 16)
+                r %= NCLEAN;
+            size_t pl = strlen(pieces[r]);
+            memcpy(buf + n, pieces[r], pl);
+            n += pl;
+        }
+        bool clean = quire__utf8_valid(buf, n);
+        for (size_t i = 0; i < n; i++) {
+            unsigned char c = (unsigned char)buf[i];
+            if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+                clean = false;
+        }
+        char *out = NULL;
+        size_t out_len = 0;
+        int rc = quire__text_to_utf8(&ctx, "markdown", buf, n, &out, &out_len);
+        if ((rc != QUIRE_OK || (out == NULL) != clean) && bad++ < 5)
+            fprintf(stderr, "text_to_utf8 clusters: iteration %d: %s\n", iter,
+                    out ? "copied" : "left alone");
+        free(out);
+    }
+    CHECK_INT(bad, 0);
+    quire_diag_list_free(&d);
+}
+
 int main(void)
 {
     test_gfm();
@@ -939,6 +991,7 @@ int main(void)
     test_block_fast_path_vs_libxml2();
     test_inline_fast_path_after_open_construct();
     test_text_to_utf8_every_offset();
+    test_text_to_utf8_clusters();
     test_threads();
     test_deep();
     test_bad_utf8();
