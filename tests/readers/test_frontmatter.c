@@ -792,6 +792,52 @@ static void test_yaml_fast_offsets(void)
     }
 }
 
+/* The text check judges every byte of a sixteen-byte block that is not
+ * printable ASCII in place, then goes on inside the block: values of
+ * random clusters of accepted and refused characters, next to each other
+ * and across block ends.  The scanner reads a value exactly when every
+ * piece of it is accepted, and then agrees with libyaml. */
+static void test_yaml_fast_clusters(void)
+{
+    static const struct { const char *piece; bool ok; } pieces[] = {
+        {"abcdefghijk", true}, {"x", true}, {"\xc3\xa9", true}, {"\xc5\x81", true},
+        {"\xe6\x9d\xb1", true}, {"\xf0\x9f\x98\x80", true}, {"\xe2\x80\x94", true},
+        {"\xc2\xa0", true}, {"\x01", false}, {"\x7f", false}, {"\t", false},
+        {"\xc2\x85", false}, {"\xe2\x80\xa8", false}, {"\xef\xbb\xbf", false}, {"\xff", false},
+        {"\xc3", false}, {"\xed\xa0\x80", false}, {"\xf0\x9f\x98", false},
+    };
+    enum { NP = sizeof pieces / sizeof *pieces, NOK = 8 };
+    unsigned seed = 4711;
+    char doc[2048];
+    for (int iter = 0; iter < 20000; iter++) {
+        size_t len = (size_t)snprintf(doc, sizeof doc, "k: a");
+        bool ok = true, mostly_ok = rd_rand(&seed) % 2;
+        int n = 1 + (int)(rd_rand(&seed) % 40);
+        for (int k = 0; k < n; k++) {
+            unsigned r = rd_rand(&seed) % NP;
+            if (mostly_ok && r >= NOK && rd_rand(&seed) % 8)
+                r %= NOK;
+            ok = ok && pieces[r].ok;
+            len += (size_t)snprintf(doc + len, sizeof doc - len, "%s", pieces[r].piece);
+        }
+        snprintf(doc + len, sizeof doc - len, "b\nz: w\n");
+        fy_check(doc, ok);
+        quire_arena *arena = quire_arena_new();
+        quire_diag_list d;
+        quire_diag_list_init(&d);
+        quire_read_ctx c = rd_ctx("f.md", &d);
+        quire_value *v = NULL;
+        int r = quire__yaml_parse_mode(&v, arena, doc, strlen(doc), 1, &c, "markdown",
+                                       QUIRE__YAML_FAST);
+        if ((r == QUIRE_OK) != ok) {
+            fprintf(stderr, "fast scanner %s:\n%s\n", ok ? "gave up on" : "read", doc);
+            rd_failures++;
+        }
+        quire_diag_list_free(&d);
+        quire_arena_free(arena);
+    }
+}
+
 /* The first pass (QUIRE_READ_HEADER_ONLY) leaves out collections under
  * top-level keys that neither quire__fm_apply nor compact() reads.  Against
  * libyaml on the whole text: the same status and diagnostics, and the same
@@ -955,6 +1001,7 @@ int main(void)
     test_yaml_fast();
     test_yaml_fast_random();
     test_yaml_fast_offsets();
+    test_yaml_fast_clusters();
     test_yaml_header_only_random();
     test_scalars();
     test_yaml_errors();
