@@ -879,6 +879,55 @@ static void test_inline_fast_path_after_open_construct(void)
     }
 }
 
+/* Raw HTML positions count lines, and columns in characters, eight bytes
+ * at a time: the start tag after random text of ASCII, 2-, 3- and 4-byte
+ * characters and newlines (at every offset of the words) is placed where a
+ * byte-by-byte count says, on the block fast path and through libxml2. */
+static void test_raw_positions_after_text(void)
+{
+    static const char *const pieces[] = {"a", "bc", " ", "\xC3\xA9", "\xE7\x8C\xAB",
+                                         "\xF0\x9F\x98\x80", "\nx"};
+    unsigned seed = 2024;
+    char doc[1024];
+    int bad = 0;
+    for (int iter = 0; iter < 4000; iter++) {
+        size_t len = (size_t)snprintf(doc, sizeof doc, "---\ntitle: P\n---\n<div>\nz");
+        size_t t0 = len - 1;
+        seed = seed * 1103515245u + 12345u;
+        unsigned n = (seed >> 16) % 40;
+        for (unsigned k = 0; k < n; k++) {
+            seed = seed * 1103515245u + 12345u;
+            const char *pc = pieces[(seed >> 16) % (sizeof pieces / sizeof *pieces)];
+            /* (a newline comes with a letter: a blank line would end the
+             * HTML block) */
+            len += (size_t)snprintf(doc + len, sizeof doc - len, "%s", pc);
+        }
+        uint32_t want_line = 5, want_col = 1;
+        for (size_t i = t0; i < len; i++) {
+            if (doc[i] == '\n') {
+                want_line++;
+                want_col = 1;
+            } else if (((unsigned char)doc[i] & 0xC0) != 0x80) {
+                want_col++;
+            }
+        }
+        snprintf(doc + len, sizeof doc - len, "<p>x</p>\n</div>\n");
+        for (int side = 0; side < 2; side++) {
+            quire__h2m_no_fast = side ? QUIRE__H2M_NO_FAST_INLINE | QUIRE__H2M_NO_FAST_BLOCK : 0;
+            rd_body r;
+            rb_open(&r, doc);
+            quire_node *p = r.body ? rd_find(r.body, QUIRE_NODE_PARAGRAPH, 0) : NULL;
+            if ((!p || p->line != want_line || p->column != want_col) && bad++ < 5)
+                fprintf(stderr, "raw position (%s): want %u:%u, got %u:%u in:\n%s\n",
+                        side ? "libxml2" : "fast", want_line, want_col, p ? p->line : 0,
+                        p ? p->column : 0, doc);
+            rb_close(&r);
+        }
+        quire__h2m_no_fast = 0;
+    }
+    CHECK_INT(bad, 0);
+}
+
 /* quire__text_to_utf8 leaves a text alone (no copy) exactly when it is
  * valid UTF-8 without NUL or controls but TAB, LF, CR: checked with each
  * kind of character at every offset of texts of every length up to 80, so
@@ -986,6 +1035,7 @@ int main(void)
     test_raw_html();
     test_embeds();
     test_positions();
+    test_raw_positions_after_text();
     test_raw_across_markdown();
     test_fast_path_vs_libxml2();
     test_block_fast_path_vs_libxml2();
