@@ -838,6 +838,76 @@ static void test_yaml_fast_clusters(void)
     }
 }
 
+/* The closing delimiter is searched sixteen bytes at a time, among the
+ * lines that start with '-' or '.', with the lines before it counted in
+ * byte lanes: random front matter of such lines, of delimiter look-alikes
+ * and of long lines (past the 255 blocks between two sums), closed or not;
+ * the body starts on the line a line-by-line reading says. */
+static void test_split_random(void)
+{
+    static const char *const shapes[] = {
+        "k%d: v", "-k%d: v", ".k%d: v", "--k%d: v", "..k%d: v", "# c%d", "", "#---%d",
+        "k%d: x -- y ... z", "long%d: %s", "long%d: %s", "---", "...", "--- ", "---\t", "... ",
+        "---\r",
+    };
+    enum { NS = sizeof shapes / sizeof *shapes, NDELIM = 6 };
+    char fill[200];
+    memset(fill, 'w', sizeof fill - 1);
+    fill[sizeof fill - 1] = '\0';
+    unsigned seed = 31337;
+    quire_buf b;
+    quire__buf_init(&b);
+    for (int iter = 0; iter < 3000; iter++) {
+        quire__buf_reset(&b);
+        quire__buf_puts(&b, "---\n");
+        int nlines = (int)(rd_rand(&seed) % 90);
+        int close_at = -1; /* the reference: the first delimiter line */
+        bool long_doc = rd_rand(&seed) % 4 == 0;
+        for (int l = 0; l < nlines; l++) {
+            unsigned r = rd_rand(&seed) % NS;
+            if (r >= NS - NDELIM && rd_rand(&seed) % 8) /* delimiters are rare */
+                r = rd_rand(&seed) % 5;
+            if (long_doc && rd_rand(&seed) % 16) /* thousands of bytes without a '-' line */
+                r = 9;
+            char line[300];
+            snprintf(line, sizeof line, shapes[r], l, fill + rd_rand(&seed) % 150);
+            if (r >= NS - NDELIM && close_at < 0)
+                close_at = l;
+            quire__buf_puts(&b, line);
+            if (l + 1 < nlines || r >= NS - NDELIM || rd_rand(&seed) % 4)
+                quire__buf_putc(&b, '\n');
+        }
+        quire__buf_puts(&b, "body text\n");
+        rd_doc r;
+        rd_open(&r, "s.md", quire__buf_cstr(&b));
+        if (close_at < 0) {
+            /* never closed (a last line without newline runs into the body) */
+            CHECK_INT(r.rc, QUIRE_ERR_PARSE);
+        } else {
+            CHECK_INT(r.rc, QUIRE_OK);
+            CHECK(r.doc && r.doc->body_line == (uint32_t)close_at + 3);
+        }
+        if ((close_at < 0 ? r.rc != QUIRE_ERR_PARSE
+                          : !r.doc || r.doc->body_line != (uint32_t)close_at + 3))
+            fprintf(stderr, "split: close at %d, rc %d, body line %u in:\n%s\n", close_at, r.rc,
+                    r.doc ? r.doc->body_line : 0, quire__buf_cstr(&b));
+        rd_close(&r);
+    }
+    /* Lines of sixteen bytes: every newline in the same byte lane, more
+     * than a lane holds (255) before the close. */
+    quire__buf_reset(&b);
+    quire__buf_puts(&b, "---\n");
+    for (int l = 0; l < 600; l++)
+        quire__buf_printf(&b, "k%09d: vvv\n", l);
+    quire__buf_puts(&b, "---\nbody\n");
+    rd_doc r;
+    rd_open(&r, "lanes.md", quire__buf_cstr(&b));
+    CHECK_INT(r.rc, QUIRE_OK);
+    CHECK(r.doc && r.doc->body_line == 603);
+    rd_close(&r);
+    quire__buf_free(&b);
+}
+
 /* The first pass (QUIRE_READ_HEADER_ONLY) leaves out collections under
  * top-level keys that neither quire__fm_apply nor compact() reads.  Against
  * libyaml on the whole text: the same status and diagnostics, and the same
@@ -1002,6 +1072,7 @@ int main(void)
     test_yaml_fast_random();
     test_yaml_fast_offsets();
     test_yaml_fast_clusters();
+    test_split_random();
     test_yaml_header_only_random();
     test_scalars();
     test_yaml_errors();
