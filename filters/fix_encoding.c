@@ -33,6 +33,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #define FE_NAME "fix-encoding"
 /* A text encoded three times is already rare; more passes only cost time. */
@@ -268,20 +271,96 @@ static inline uint64_t fe_not_text(uint64_t w)
 }
 
 /*
+ * The character at s[i], which is not plain text (fe_not_text): its length
+ * when it is valid UTF-8, allowed in XML and (when repair is on) cannot
+ * start a mojibake run, else 0.  Every run starts with U+00C2..U+00F4.
+ * 0x7F is allowed in XML, so it needs no exception.
+ */
+static inline size_t fe_clean_step(const unsigned char *s, size_t i, size_t n, bool mojibake)
+{
+    unsigned char c = s[i];
+    if (c < 0x80)
+        return c < 0x20 && c != '\t' && c != '\n' && c != '\r' ? 0 : 1;
+    uint32_t cp;
+    size_t k;
+    if (c >= 0xC2 && c <= 0xDF && i + 1 < n && (s[i + 1] & 0xC0) == 0x80) {
+        /* two bytes, the usual accented letter: valid by construction,
+         * and every such character is allowed in XML */
+        cp = (uint32_t)(c & 0x1F) << 6 | (s[i + 1] & 0x3F);
+        k = 2;
+    } else if (c >= 0xE1 && c <= 0xEF && c != 0xED && i + 2 < n &&
+               (s[i + 1] & 0xC0) == 0x80 && (s[i + 2] & 0xC0) == 0x80) {
+        /* three bytes (dashes, quotes, CJK) with a lead that allows
+         * every continuation: no overlong, no surrogate (E0 and ED
+         * restrict the second byte: fe_decode judges those) */
+        cp = (uint32_t)(c & 0x0F) << 12 | (uint32_t)(s[i + 1] & 0x3F) << 6 | (s[i + 2] & 0x3F);
+        k = 3;
+        if (cp >= 0xFFFE)
+            return 0; /* U+FFFE, U+FFFF: not allowed in XML */
+    } else {
+        k = fe_decode(s + i, n - i, &cp);
+        if (!quire__xml_char_ok(cp))
+            return 0;
+        /* fe_decode reports an invalid sequence as U+FFFD too: only a
+         * real one (EF BF BD) is clean. */
+        if (cp == 0xFFFD && (k != 3 || memcmp(s + i, "\xef\xbf\xbd", 3) != 0))
+            return 0;
+    }
+    if (mojibake && cp >= 0xC2 && cp <= 0xF4 && i + k < n && s[i + k] >= 0x80) {
+        /* A possible lead ("é" in "café", "résumé"): a run starts
+         * here only if the next character maps to a continuation
+         * byte 0x80..0xBF (fe_candidate).  In real text it is
+         * usually a letter or a space (ASCII: no byte of a run), and
+         * the string stays clean. */
+        uint32_t next;
+        fe_decode(s + i + k, n - i - k, &next);
+        int b = fe_cp1252_byte(next);
+        if (b >= 0x80 && b <= 0xBF)
+            return 0;
+    }
+    return k;
+}
+
+/*
  * True when s[0..n) is valid UTF-8, holds only characters XML allows and (when
  * repair is on) no character that could start a mojibake run: then nothing
- * can change, and no buffer is needed.  Every run starts with U+00C2..U+00F4.
+ * can change, and no buffer is needed.
  *
  * Almost every string of a document is like that, most of them ASCII
  * (fe_plain took those), the rest mostly ASCII with a few accented letters
- * or symbols.  So this reads eight bytes at a time while they are plain
- * text, goes straight to the first byte of a word that is not
- * (fe_not_text), judges that one character, and reads words again from
- * just after it; the last few bytes go one at a time.  0x7F is allowed in
- * XML, so it needs no exception.  s[0..i) is known to be plain text.
+ * or symbols.  So this reads sixteen bytes at a time (SSE2) and judges, in
+ * place, each character of the block that is not plain text: accented
+ * letters come in clusters ("Łódź"), and the block is not read again for
+ * each.  Then (or without SSE2) eight bytes at a time while they are plain
+ * text (fe_not_text), straight to the first byte of a word that is not;
+ * the last few bytes go one at a time.  s[0..i) is known to be plain text.
  */
 static bool fe_clean_utf8(const unsigned char *s, size_t n, size_t i, bool mojibake)
 {
+#if defined(__SSE2__)
+    /* As signed bytes, the controls and the bytes >= 0x80 compare below
+     * 0x20; '\n' among them is plain text (as for fe_not_text). */
+    const __m128i sp = _mm_set1_epi8(0x20), lf = _mm_set1_epi8('\n');
+    while (n - i >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        unsigned mask = (unsigned)_mm_movemask_epi8(
+            _mm_andnot_si128(_mm_cmpeq_epi8(v, lf), _mm_cmplt_epi8(v, sp)));
+        size_t base = i;
+        i += 16;
+        while (mask) {
+            size_t j = base + (size_t)__builtin_ctz(mask);
+            size_t k = fe_clean_step(s, j, n, mojibake);
+            if (!k)
+                return false;
+            j += k;
+            if (j >= base + 16) { /* a character across the block's end */
+                i = j;
+                break;
+            }
+            mask &= ~0u << (j - base); /* the bytes it took are judged */
+        }
+    }
+#endif
     while (i < n) {
         if (n - i >= 8) {
             uint64_t bad = fe_not_text(quire__load64(s + i));
@@ -293,50 +372,9 @@ static bool fe_clean_utf8(const unsigned char *s, size_t n, size_t i, bool mojib
             i += (size_t)__builtin_ctzll(bad) >> 3;
 #endif
         }
-        unsigned char c = s[i];
-        if (c < 0x80) {
-            if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
-                return false;
-            i++;
-            continue;
-        }
-        uint32_t cp;
-        size_t k;
-        if (c >= 0xC2 && c <= 0xDF && i + 1 < n && (s[i + 1] & 0xC0) == 0x80) {
-            /* two bytes, the usual accented letter: valid by construction,
-             * and every such character is allowed in XML */
-            cp = (uint32_t)(c & 0x1F) << 6 | (s[i + 1] & 0x3F);
-            k = 2;
-        } else if (c >= 0xE1 && c <= 0xEF && c != 0xED && i + 2 < n &&
-                   (s[i + 1] & 0xC0) == 0x80 && (s[i + 2] & 0xC0) == 0x80) {
-            /* three bytes (dashes, quotes, CJK) with a lead that allows
-             * every continuation: no overlong, no surrogate (E0 and ED
-             * restrict the second byte: fe_decode judges those) */
-            cp = (uint32_t)(c & 0x0F) << 12 | (uint32_t)(s[i + 1] & 0x3F) << 6 | (s[i + 2] & 0x3F);
-            k = 3;
-            if (cp >= 0xFFFE)
-                return false; /* U+FFFE, U+FFFF: not allowed in XML */
-        } else {
-            k = fe_decode(s + i, n - i, &cp);
-            if (!quire__xml_char_ok(cp))
-                return false;
-            /* fe_decode reports an invalid sequence as U+FFFD too: only a
-             * real one (EF BF BD) is clean. */
-            if (cp == 0xFFFD && (k != 3 || memcmp(s + i, "\xef\xbf\xbd", 3) != 0))
-                return false;
-        }
-        if (mojibake && cp >= 0xC2 && cp <= 0xF4 && i + k < n && s[i + k] >= 0x80) {
-            /* A possible lead ("é" in "café", "résumé"): a run starts
-             * here only if the next character maps to a continuation
-             * byte 0x80..0xBF (fe_candidate).  In real text it is
-             * usually a letter or a space (ASCII: no byte of a run), and
-             * the string stays clean. */
-            uint32_t next;
-            fe_decode(s + i + k, n - i - k, &next);
-            int b = fe_cp1252_byte(next);
-            if (b >= 0x80 && b <= 0xBF)
-                return false;
-        }
+        size_t k = fe_clean_step(s, i, n, mojibake);
+        if (!k)
+            return false;
         i += k;
     }
     return true;
@@ -460,31 +498,36 @@ static int fe_value(quire_arena *arena, const fe_priv *p, quire_value *v)
     return QUIRE_OK;
 }
 
+/* Every string of one node. */
+static int fe_node(quire_arena *arena, const fe_priv *p, quire_node *n)
+{
+    /* URLs too: an invalid byte there breaks an XML feed just the same.
+     * Most nodes have one of these strings, or none (containers). */
+    int rc = QUIRE_OK;
+    if ((n->literal && (rc = fe_field(arena, p, &n->literal))) ||
+        (n->url && (rc = fe_field(arena, p, &n->url))) ||
+        (n->title && (rc = fe_field(arena, p, &n->title))) ||
+        (n->info && (rc = fe_field(arena, p, &n->info))) ||
+        (n->name && (rc = fe_field(arena, p, &n->name))))
+        return rc;
+    for (quire_attr *a = n->attrs; a; a = a->next) {
+        rc = fe_field(arena, p, &a->name);
+        if (!rc)
+            rc = fe_field(arena, p, &a->value);
+        if (rc)
+            return rc;
+    }
+    return QUIRE_OK;
+}
+
+/* The nodes in the order the iterator enters them (quire__node_next): only
+ * entries matter here, at half the iterator's steps. */
 static int fe_body(quire_arena *arena, const fe_priv *p, quire_node *root)
 {
-    quire_iter it;
-    quire_node *n;
-    quire_event ev;
-    quire_iter_init(&it, root);
-    while ((ev = quire_iter_next(&it, &n)) != QUIRE_EVENT_DONE) {
-        if (ev != QUIRE_EVENT_ENTER)
-            continue;
-        /* URLs too: an invalid byte there breaks an XML feed just the same.
-         * Most nodes have one of these strings, or none (containers). */
-        int rc = QUIRE_OK;
-        if ((n->literal && (rc = fe_field(arena, p, &n->literal))) ||
-            (n->url && (rc = fe_field(arena, p, &n->url))) ||
-            (n->title && (rc = fe_field(arena, p, &n->title))) ||
-            (n->info && (rc = fe_field(arena, p, &n->info))) ||
-            (n->name && (rc = fe_field(arena, p, &n->name))))
+    for (quire_node *n = root; n; n = (quire_node *)quire__node_next(root, n)) {
+        int rc = fe_node(arena, p, n);
+        if (rc)
             return rc;
-        for (quire_attr *a = n->attrs; a; a = a->next) {
-            rc = fe_field(arena, p, &a->name);
-            if (!rc)
-                rc = fe_field(arena, p, &a->value);
-            if (rc)
-                return rc;
-        }
     }
     return QUIRE_OK;
 }

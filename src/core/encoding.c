@@ -137,18 +137,32 @@ static bool utf8_text_clean(const unsigned char *p, size_t len)
                   lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');
     while (len - i >= 16) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-        __m128i ok = _mm_or_si128(_mm_cmpeq_epi8(v, lf),
-                                  _mm_or_si128(_mm_cmpeq_epi8(v, tab), _mm_cmpeq_epi8(v, cr)));
-        unsigned mask = (unsigned)_mm_movemask_epi8(_mm_andnot_si128(ok, _mm_cmplt_epi8(v, sp)));
-        if (!mask) {
+        unsigned low = (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(v, sp));
+        if (!low) { /* printable ASCII only: most blocks */
             i += 16;
             continue;
         }
-        i += (size_t)__builtin_ctz(mask);
-        size_t k = utf8_clean_step(p, i, len);
-        if (!k)
-            return false;
-        i += k;
+        __m128i ok = _mm_or_si128(_mm_cmpeq_epi8(v, lf),
+                                  _mm_or_si128(_mm_cmpeq_epi8(v, tab), _mm_cmpeq_epi8(v, cr)));
+        unsigned mask = low & ~(unsigned)_mm_movemask_epi8(ok);
+        /* Judge every character the mask marks in this block without
+         * loading it again: non-ASCII letters come in clusters ("Łódź").
+         * Unmarked bytes are plain text; a character may end past the
+         * block, and the next block then starts after it. */
+        size_t base = i;
+        i += 16;
+        while (mask) {
+            size_t j = base + (size_t)__builtin_ctz(mask);
+            size_t k = utf8_clean_step(p, j, len);
+            if (!k)
+                return false;
+            j += k;
+            if (j >= base + 16) {
+                i = j;
+                break;
+            }
+            mask &= ~0u << (j - base); /* the bytes it took are judged */
+        }
     }
 #endif
     while (i < len) {

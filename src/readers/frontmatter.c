@@ -511,70 +511,86 @@ static bool fmf_key(fmf *f, const char *at, const char *v, size_t n, yaml_scalar
     return true;
 }
 
+/* The character at p (before e), which is not printable ASCII nor '\n':
+ * its length when it is valid UTF-8 for a code point libyaml accepts that
+ * is not a YAML line break (U+0085, U+2028, U+2029) nor a BOM, else 0. */
+static inline size_t fmf_text_step(const unsigned char *p, const unsigned char *e)
+{
+    unsigned char c = *p;
+    if (c < 0x80)
+        return (c < 0x20 && c != '\n') || c == 0x7F ? 0 : 1;
+    uint32_t cp;
+    size_t k;
+    if ((c & 0xE0) == 0xC0)
+        cp = c & 0x1F, k = 2;
+    else if ((c & 0xF0) == 0xE0)
+        cp = c & 0x0F, k = 3;
+    else if ((c & 0xF8) == 0xF0)
+        cp = c & 0x07, k = 4;
+    else
+        return 0;
+    if ((size_t)(e - p) < k)
+        return 0;
+    for (size_t i = 1; i < k; i++) {
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (p[i] & 0x3F);
+    }
+    if ((k == 2 && cp < 0x80) || (k == 3 && cp < 0x800) || (k == 4 && cp < 0x10000) ||
+        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    if (cp < 0xA0 || cp == 0x2028 || cp == 0x2029 || cp == 0xFEFF || cp == 0xFFFE ||
+        cp == 0xFFFF)
+        return 0;
+    return k;
+}
+
 /* Every byte is one the fast path can judge: printable ASCII, '\n', or
- * valid UTF-8 for a code point libyaml accepts that is not a YAML line
- * break (U+0085, U+2028, U+2029) nor a BOM. */
+ * what fmf_text_step accepts. */
 static bool fmf_text_ok(const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s, *e = p + n;
-    const unsigned char *slow_until = p;
-    while (p < e) {
-        /* Eight bytes at a time while they are printable ASCII (0x20..0x7E)
-         * or '\n': quire__word_is_text, minus DEL (with no top bit set in
-         * w, b + 1 sets it only for 0x7F, carrying into nothing).  After a
-         * miss (non-ASCII text, say) the next eight bytes go one character
-         * at a time before trying again.  With SSE2, sixteen at a time
-         * first (signed compares: bytes 0x80.. are negative, so not above
-         * 0x1F). */
 #if defined(__SSE2__)
-        if (p >= slow_until && e - p >= 16) {
-            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-            __m128i ok = _mm_or_si128(_mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(0x1F)),
-                                                    _mm_cmplt_epi8(v, _mm_set1_epi8(0x7F))),
-                                      _mm_cmpeq_epi8(v, _mm_set1_epi8('\n')));
-            if (_mm_movemask_epi8(ok) == 0xFFFF) {
-                p += 16;
-                continue;
+    /* Sixteen bytes at a time; each byte of a block that is not printable
+     * ASCII (0x20..0x7E) or '\n' is judged in place, without reading the
+     * block again: non-ASCII letters come in clusters ("Łódź").  Signed
+     * compares: bytes 0x80.. are negative, so not above 0x1F. */
+    while (e - p >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        __m128i ok = _mm_or_si128(_mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(0x1F)),
+                                                _mm_cmplt_epi8(v, _mm_set1_epi8(0x7F))),
+                                  _mm_cmpeq_epi8(v, _mm_set1_epi8('\n')));
+        unsigned mask = ~(unsigned)_mm_movemask_epi8(ok) & 0xFFFF;
+        const unsigned char *base = p;
+        p += 16;
+        while (mask) {
+            const unsigned char *q = base + __builtin_ctz(mask);
+            size_t k = fmf_text_step(q, e);
+            if (!k)
+                return false;
+            q += k;
+            if (q >= base + 16) { /* a character across the block's end */
+                p = q;
+                break;
             }
+            mask &= ~0u << (q - base); /* the bytes it took are judged */
         }
+    }
 #endif
-        if (p >= slow_until && e - p >= 8) {
+    /* The rest eight bytes at a time while they are printable ASCII or
+     * '\n': quire__word_is_text, minus DEL (with no top bit set in w,
+     * b + 1 sets it only for 0x7F, carrying into nothing); else one
+     * character. */
+    while (p < e) {
+        if (e - p >= 8) {
             uint64_t w = quire__load64(p);
             if (quire__word_is_text(w) && !((w + QUIRE__ONES64) & QUIRE__HIGH64)) {
                 p += 8;
                 continue;
             }
-            slow_until = p + 8;
         }
-        unsigned char c = *p;
-        if (c < 0x80) {
-            if ((c < 0x20 && c != '\n') || c == 0x7F)
-                return false;
-            p++;
-            continue;
-        }
-        uint32_t cp;
-        size_t k;
-        if ((c & 0xE0) == 0xC0)
-            cp = c & 0x1F, k = 2;
-        else if ((c & 0xF0) == 0xE0)
-            cp = c & 0x0F, k = 3;
-        else if ((c & 0xF8) == 0xF0)
-            cp = c & 0x07, k = 4;
-        else
-            return false;
-        if ((size_t)(e - p) < k)
-            return false;
-        for (size_t i = 1; i < k; i++) {
-            if ((p[i] & 0xC0) != 0x80)
-                return false;
-            cp = (cp << 6) | (p[i] & 0x3F);
-        }
-        if ((k == 2 && cp < 0x80) || (k == 3 && cp < 0x800) || (k == 4 && cp < 0x10000) ||
-            cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return false;
-        if (cp < 0xA0 || cp == 0x2028 || cp == 0x2029 || cp == 0xFEFF || cp == 0xFFFE ||
-            cp == 0xFFFF)
+        size_t k = fmf_text_step(p, e);
+        if (!k)
             return false;
         p += k;
     }

@@ -238,20 +238,50 @@ static size_t h2m_parser_offset(const h2m *st)
     return off;
 }
 
+/* Move (*line, *col) over s[from, to): a newline starts the next line at
+ * column 1; columns count characters, not UTF-8 bytes (continuation bytes,
+ * 10xxxxxx, do not count).  Eight bytes at a time: raw HTML between two
+ * tags is mostly text, and this runs over all of it. */
+static void h2m_advance_pos(const unsigned char *s, size_t from, size_t to, uint32_t *line,
+                            uint32_t *col)
+{
+    size_t i = from;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    for (; to - i >= 8; i += 8) {
+        uint64_t w = quire__load64(s + i);
+        uint64_t cont = w & ~(w << 1) & QUIRE__HIGH64;
+        /* exact per byte: the low seven bits plus 0x7F never carry out */
+        uint64_t x = w ^ ('\n' * QUIRE__ONES64);
+        uint64_t nl = ~(((x & ~QUIRE__HIGH64) + ~QUIRE__HIGH64) | x) & QUIRE__HIGH64;
+        if (nl) {
+            /* the last newline in the word: count from just after it */
+            unsigned last = (63u - (unsigned)__builtin_clzll(nl)) >> 3;
+            uint64_t after = last == 7 ? 0 : cont >> (8 * (last + 1));
+            *line += (uint32_t)__builtin_popcountll(nl);
+            *col = 1 + (7 - last) - (uint32_t)__builtin_popcountll(after);
+        } else {
+            *col += 8 - (uint32_t)__builtin_popcountll(cont);
+        }
+    }
+#endif
+    for (; i < to; i++) {
+        if (s[i] == '\n') {
+            ++*line;
+            *col = 1;
+        } else if ((s[i] & 0xC0) != 0x80) {
+            ++*col;
+        }
+    }
+}
+
 /* Advance the line/column tracker to `off` (never backwards). */
 static void h2m_scan_to(h2m *st, size_t off)
 {
-    const unsigned char *s = (const unsigned char *)st->html;
-    for (size_t i = st->scan_off; i < off; i++) {
-        if (s[i] == '\n') {
-            st->scan_line++;
-            st->scan_col = 1;
-        } else if ((s[i] & 0xC0) != 0x80) {
-            st->scan_col++; /* columns count characters, not UTF-8 bytes */
-        }
-    }
-    if (off > st->scan_off)
+    if (off > st->scan_off) {
+        h2m_advance_pos((const unsigned char *)st->html, st->scan_off, off, &st->scan_line,
+                        &st->scan_col);
         st->scan_off = off;
+    }
 }
 
 /* Source position of the element whose start tag was just parsed. */
@@ -2305,14 +2335,9 @@ static bool h2m_block_pass(h2m *st, const char *html, size_t len, const char *to
         }
         if (!emit)
             continue;
-        const unsigned char *s = (const unsigned char *)html;
-        for (; scan < lt; scan++) {
-            if (s[scan] == '\n') {
-                sline++;
-                scol = 1;
-            } else if ((s[scan] & 0xC0) != 0x80) {
-                scol++;
-            }
+        if (lt > scan) {
+            h2m_advance_pos((const unsigned char *)html, scan, lt, &sline, &scol);
+            scan = lt;
         }
         size_t before = st->nframes;
         st->fixed_pos = true;

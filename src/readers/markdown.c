@@ -28,6 +28,9 @@
 #include <cmark-gfm-core-extensions.h>
 #include <cmark-gfm.h>
 #include <dlfcn.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -156,6 +159,68 @@ static size_t md_delim_line(const char *p, const char *end, bool closing)
     return (size_t)(q - p) + (q < end ? 1 : 0);
 }
 
+/* The start of the first line after the one at `line` that begins with
+ * '-' or '.' (a closing delimiter can only be such a line), or `end`;
+ * *lines grows by the newlines passed.  Front matter is dozens of lines
+ * and only its last starts so (YAML lists are mostly indented): sixteen
+ * bytes at a time, newlines counted in byte lanes (at most 255 blocks
+ * between two sums). */
+static const char *md_next_dash_line(const char *line, const char *end, size_t *lines)
+{
+    const char *p = line;
+    size_t n = 0;
+#if defined(__SSE2__)
+    const __m128i lf = _mm_set1_epi8('\n'), dash = _mm_set1_epi8('-'),
+                  dot = _mm_set1_epi8('.'), zero = _mm_setzero_si128();
+    __m128i acc = zero; /* per byte lane: newlines seen, negated */
+    unsigned blocks = 0;
+    while (end - p >= 17) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        __m128i w = _mm_loadu_si128((const __m128i *)(const void *)(p + 1));
+        __m128i nl = _mm_cmpeq_epi8(v, lf);
+        unsigned hit = (unsigned)_mm_movemask_epi8(
+            _mm_and_si128(nl, _mm_or_si128(_mm_cmpeq_epi8(w, dash), _mm_cmpeq_epi8(w, dot))));
+        if (hit) {
+            /* this block's newlines up to the hit, one by one */
+            unsigned k = (unsigned)__builtin_ctz(hit);
+            for (unsigned i = 0; i <= k; i++)
+                n += p[i] == '\n';
+            p += k + 1;
+            break;
+        }
+        acc = _mm_sub_epi8(acc, nl);
+        p += 16;
+        if (++blocks == 255) {
+            __m128i sums = _mm_sad_epu8(acc, zero);
+            n += (size_t)_mm_cvtsi128_si32(sums) + (size_t)_mm_extract_epi16(sums, 4);
+            acc = zero;
+            blocks = 0;
+        }
+    }
+    if (blocks) {
+        __m128i sums = _mm_sad_epu8(acc, zero);
+        n += (size_t)_mm_cvtsi128_si32(sums) + (size_t)_mm_extract_epi16(sums, 4);
+    }
+    if (p > line && p[-1] == '\n' && (p == end || *p == '-' || *p == '.')) {
+        *lines += n;
+        return p;
+    }
+#endif
+    for (;;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        if (!nl) {
+            *lines += n + 1; /* the last line, without a newline */
+            return end;
+        }
+        n++;
+        p = nl + 1;
+        if (p == end || *p == '-' || *p == '.') {
+            *lines += n;
+            return p;
+        }
+    }
+}
+
 static int md_split_front_matter(md_split *out, const quire_read_ctx *ctx, const char *data,
                                  size_t len)
 {
@@ -182,9 +247,7 @@ static int md_split_front_matter(md_split *out, const quire_read_ctx *ctx, const
             out->body_offset = (uint32_t)(yaml_lines + 2);
             return QUIRE_OK;
         }
-        const char *nl = memchr(line, '\n', (size_t)(end - line));
-        line = nl ? nl + 1 : end;
-        yaml_lines++;
+        line = md_next_dash_line(line, end, &yaml_lines);
     }
     quire_diag_add(ctx->diags, QUIRE_SEV_ERROR, MD_COMPONENT, ctx->path, 1, 1,
                    "front matter opened with '---' on line 1 is never closed "

@@ -309,10 +309,50 @@ static void test_random_vs_slow(quire_document *d)
     }
 }
 
+/* The sixteen-byte scan judges every marked character of a block in place
+ * and goes on after it inside the same block: long strings where accented
+ * letters, symbols and problems come in clusters, next to each other and
+ * across block ends, against the whole repair (as test_random_vs_slow). */
+static void test_random_clusters_vs_slow(quire_document *d)
+{
+    static const char *const pieces[] = {
+        "abcdefghijklmno", "xyz", " ", "\n", "\xc3\xa9", "\xc5\x81", "\xc3\xb3", "\xc5\xba",
+        "\xe2\x80\x94", "\xe6\x9d\xb1", "\xf0\x9f\x98\x80", "\xc3\x83\xc2\xa9", "\xc2\xbb",
+        "\xc2\xa0", "\xe2\x80\x9d", "\xef\xbf\xbd", "\x01", "\t", "\r", "\x7f", "\xc3", "\xe2\x82",
+        "\xff", "\xed\xa0\x80", "\xef\xbf\xbe", "\xc3\xa2\xe2\x82\xac\xe2\x80\x9d",
+    };
+    enum { NP = sizeof pieces / sizeof *pieces };
+    unsigned seed = 777;
+    char s[1024], with[1026];
+    for (int iter = 0; iter < 100000; iter++) {
+        size_t len = 0;
+        int n = (int)(fe_rand(&seed) % 64);
+        /* mostly clean clusters; now and then one problem among them */
+        unsigned clean_only = fe_rand(&seed) % 3;
+        for (int k = 0; k < n; k++) {
+            unsigned r = fe_rand(&seed) % NP;
+            if (clean_only && r >= 16 && fe_rand(&seed) % 16)
+                r %= 16;
+            size_t pl = strlen(pieces[r]);
+            memcpy(s + len, pieces[r], pl);
+            len += pl;
+        }
+        s[len] = '\0';
+        with[0] = '\x01';
+        memcpy(with + 1, s, len + 1);
+        char *want = strdup(fix(d, with, NULL));
+        const char *got = fix(d, s, NULL);
+        CHECK_STR(got, want);
+        CHECK((got == s) == (strcmp(want, s) == 0));
+        free(want);
+    }
+}
+
 int main(void)
 {
     quire_document *d = ft_doc(NULL, "t.md", "t");
     test_random_vs_slow(d);
+    test_random_clusters_vs_slow(d);
     test_seed_004(d);
     test_mojibake_more(d);
     test_double(d);

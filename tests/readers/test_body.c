@@ -879,6 +879,55 @@ static void test_inline_fast_path_after_open_construct(void)
     }
 }
 
+/* Raw HTML positions count lines, and columns in characters, eight bytes
+ * at a time: the start tag after random text of ASCII, 2-, 3- and 4-byte
+ * characters and newlines (at every offset of the words) is placed where a
+ * byte-by-byte count says, on the block fast path and through libxml2. */
+static void test_raw_positions_after_text(void)
+{
+    static const char *const pieces[] = {"a", "bc", " ", "\xC3\xA9", "\xE7\x8C\xAB",
+                                         "\xF0\x9F\x98\x80", "\nx"};
+    unsigned seed = 2024;
+    char doc[1024];
+    int bad = 0;
+    for (int iter = 0; iter < 4000; iter++) {
+        size_t len = (size_t)snprintf(doc, sizeof doc, "---\ntitle: P\n---\n<div>\nz");
+        size_t t0 = len - 1;
+        seed = seed * 1103515245u + 12345u;
+        unsigned n = (seed >> 16) % 40;
+        for (unsigned k = 0; k < n; k++) {
+            seed = seed * 1103515245u + 12345u;
+            const char *pc = pieces[(seed >> 16) % (sizeof pieces / sizeof *pieces)];
+            /* (a newline comes with a letter: a blank line would end the
+             * HTML block) */
+            len += (size_t)snprintf(doc + len, sizeof doc - len, "%s", pc);
+        }
+        uint32_t want_line = 5, want_col = 1;
+        for (size_t i = t0; i < len; i++) {
+            if (doc[i] == '\n') {
+                want_line++;
+                want_col = 1;
+            } else if (((unsigned char)doc[i] & 0xC0) != 0x80) {
+                want_col++;
+            }
+        }
+        snprintf(doc + len, sizeof doc - len, "<p>x</p>\n</div>\n");
+        for (int side = 0; side < 2; side++) {
+            quire__h2m_no_fast = side ? QUIRE__H2M_NO_FAST_INLINE | QUIRE__H2M_NO_FAST_BLOCK : 0;
+            rd_body r;
+            rb_open(&r, doc);
+            quire_node *p = r.body ? rd_find(r.body, QUIRE_NODE_PARAGRAPH, 0) : NULL;
+            if ((!p || p->line != want_line || p->column != want_col) && bad++ < 5)
+                fprintf(stderr, "raw position (%s): want %u:%u, got %u:%u in:\n%s\n",
+                        side ? "libxml2" : "fast", want_line, want_col, p ? p->line : 0,
+                        p ? p->column : 0, doc);
+            rb_close(&r);
+        }
+        quire__h2m_no_fast = 0;
+    }
+    CHECK_INT(bad, 0);
+}
+
 /* quire__text_to_utf8 leaves a text alone (no copy) exactly when it is
  * valid UTF-8 without NUL or controls but TAB, LF, CR: checked with each
  * kind of character at every offset of texts of every length up to 80, so
@@ -928,17 +977,71 @@ static void test_text_to_utf8_every_offset(void)
     quire_diag_list_free(&d);
 }
 
+/* The sixteen-byte scan of quire__text_to_utf8 judges every marked
+ * character of a block in place: random texts of clustered multi-byte
+ * characters with, now and then, a bad sequence or control next to them or
+ * across a block's end; left alone exactly when the reference says clean. */
+static void test_text_to_utf8_clusters(void)
+{
+    static const char *const pieces[] = {
+        "abcdefghijklmno", "xy", " ", "\n", "\t", "\r", "\xc3\xa9", "\xc5\x81", "\xe2\x80\x94",
+        "\xe6\x9d\xb1", "\xf0\x9f\x98\x80", "\xef\xbf\xbf", "\xc2\x85", "\x7f",
+        "\x01", "\x0b", "\x80", "\xc3", "\xe2\x82", "\xed\xa0\x80", "\xc0\xaf", "\xf4\x90\x80\x80",
+        "\xff", "\xf0\x9f\x98",
+    };
+    enum { NP = sizeof pieces / sizeof *pieces, NCLEAN = 14 };
+    quire_diag_list d;
+    quire_diag_list_init(&d);
+    quire_read_ctx ctx = rd_ctx("t.md", &d);
+    ctx.flags |= QUIRE_READ_BODY_ONLY;
+    unsigned seed = 99;
+    char buf[2048];
+    int bad = 0;
+    for (int iter = 0; iter < 100000; iter++) {
+        seed = seed * 1103515245u + 12345u;
+        size_t n = 0;
+        unsigned count = (seed >> 16) % 96;
+        bool mostly_clean = (seed >> 8) % 3 != 0;
+        for (unsigned k = 0; k < count; k++) {
+            seed = seed * 1103515245u + 12345u;
+            unsigned r = (seed >> 16) % NP;
+            if (mostly_clean && r >= NCLEAN && (seed >> 4) % 16)
+                r %= NCLEAN;
+            size_t pl = strlen(pieces[r]);
+            memcpy(buf + n, pieces[r], pl);
+            n += pl;
+        }
+        bool clean = quire__utf8_valid(buf, n);
+        for (size_t i = 0; i < n; i++) {
+            unsigned char c = (unsigned char)buf[i];
+            if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+                clean = false;
+        }
+        char *out = NULL;
+        size_t out_len = 0;
+        int rc = quire__text_to_utf8(&ctx, "markdown", buf, n, &out, &out_len);
+        if ((rc != QUIRE_OK || (out == NULL) != clean) && bad++ < 5)
+            fprintf(stderr, "text_to_utf8 clusters: iteration %d: %s\n", iter,
+                    out ? "copied" : "left alone");
+        free(out);
+    }
+    CHECK_INT(bad, 0);
+    quire_diag_list_free(&d);
+}
+
 int main(void)
 {
     test_gfm();
     test_raw_html();
     test_embeds();
     test_positions();
+    test_raw_positions_after_text();
     test_raw_across_markdown();
     test_fast_path_vs_libxml2();
     test_block_fast_path_vs_libxml2();
     test_inline_fast_path_after_open_construct();
     test_text_to_utf8_every_offset();
+    test_text_to_utf8_clusters();
     test_threads();
     test_deep();
     test_bad_utf8();

@@ -792,6 +792,122 @@ static void test_yaml_fast_offsets(void)
     }
 }
 
+/* The text check judges every byte of a sixteen-byte block that is not
+ * printable ASCII in place, then goes on inside the block: values of
+ * random clusters of accepted and refused characters, next to each other
+ * and across block ends.  The scanner reads a value exactly when every
+ * piece of it is accepted, and then agrees with libyaml. */
+static void test_yaml_fast_clusters(void)
+{
+    static const struct { const char *piece; bool ok; } pieces[] = {
+        {"abcdefghijk", true}, {"x", true}, {"\xc3\xa9", true}, {"\xc5\x81", true},
+        {"\xe6\x9d\xb1", true}, {"\xf0\x9f\x98\x80", true}, {"\xe2\x80\x94", true},
+        {"\xc2\xa0", true}, {"\x01", false}, {"\x7f", false}, {"\t", false},
+        {"\xc2\x85", false}, {"\xe2\x80\xa8", false}, {"\xef\xbb\xbf", false}, {"\xff", false},
+        {"\xc3", false}, {"\xed\xa0\x80", false}, {"\xf0\x9f\x98", false},
+    };
+    enum { NP = sizeof pieces / sizeof *pieces, NOK = 8 };
+    unsigned seed = 4711;
+    char doc[2048];
+    for (int iter = 0; iter < 20000; iter++) {
+        size_t len = (size_t)snprintf(doc, sizeof doc, "k: a");
+        bool ok = true, mostly_ok = rd_rand(&seed) % 2;
+        int n = 1 + (int)(rd_rand(&seed) % 40);
+        for (int k = 0; k < n; k++) {
+            unsigned r = rd_rand(&seed) % NP;
+            if (mostly_ok && r >= NOK && rd_rand(&seed) % 8)
+                r %= NOK;
+            ok = ok && pieces[r].ok;
+            len += (size_t)snprintf(doc + len, sizeof doc - len, "%s", pieces[r].piece);
+        }
+        snprintf(doc + len, sizeof doc - len, "b\nz: w\n");
+        fy_check(doc, ok);
+        quire_arena *arena = quire_arena_new();
+        quire_diag_list d;
+        quire_diag_list_init(&d);
+        quire_read_ctx c = rd_ctx("f.md", &d);
+        quire_value *v = NULL;
+        int r = quire__yaml_parse_mode(&v, arena, doc, strlen(doc), 1, &c, "markdown",
+                                       QUIRE__YAML_FAST);
+        if ((r == QUIRE_OK) != ok) {
+            fprintf(stderr, "fast scanner %s:\n%s\n", ok ? "gave up on" : "read", doc);
+            rd_failures++;
+        }
+        quire_diag_list_free(&d);
+        quire_arena_free(arena);
+    }
+}
+
+/* The closing delimiter is searched sixteen bytes at a time, among the
+ * lines that start with '-' or '.', with the lines before it counted in
+ * byte lanes: random front matter of such lines, of delimiter look-alikes
+ * and of long lines (past the 255 blocks between two sums), closed or not;
+ * the body starts on the line a line-by-line reading says. */
+static void test_split_random(void)
+{
+    static const char *const shapes[] = {
+        "k%d: v", "-k%d: v", ".k%d: v", "--k%d: v", "..k%d: v", "# c%d", "", "#---%d",
+        "k%d: x -- y ... z", "long%d: %s", "long%d: %s", "---", "...", "--- ", "---\t", "... ",
+        "---\r",
+    };
+    enum { NS = sizeof shapes / sizeof *shapes, NDELIM = 6 };
+    char fill[200];
+    memset(fill, 'w', sizeof fill - 1);
+    fill[sizeof fill - 1] = '\0';
+    unsigned seed = 31337;
+    quire_buf b;
+    quire__buf_init(&b);
+    for (int iter = 0; iter < 3000; iter++) {
+        quire__buf_reset(&b);
+        quire__buf_puts(&b, "---\n");
+        int nlines = (int)(rd_rand(&seed) % 90);
+        int close_at = -1; /* the reference: the first delimiter line */
+        bool long_doc = rd_rand(&seed) % 4 == 0;
+        for (int l = 0; l < nlines; l++) {
+            unsigned r = rd_rand(&seed) % NS;
+            if (r >= NS - NDELIM && rd_rand(&seed) % 8) /* delimiters are rare */
+                r = rd_rand(&seed) % 5;
+            if (long_doc && rd_rand(&seed) % 16) /* thousands of bytes without a '-' line */
+                r = 9;
+            char line[300];
+            snprintf(line, sizeof line, shapes[r], l, fill + rd_rand(&seed) % 150);
+            if (r >= NS - NDELIM && close_at < 0)
+                close_at = l;
+            quire__buf_puts(&b, line);
+            if (l + 1 < nlines || r >= NS - NDELIM || rd_rand(&seed) % 4)
+                quire__buf_putc(&b, '\n');
+        }
+        quire__buf_puts(&b, "body text\n");
+        rd_doc r;
+        rd_open(&r, "s.md", quire__buf_cstr(&b));
+        if (close_at < 0) {
+            /* never closed (a last line without newline runs into the body) */
+            CHECK_INT(r.rc, QUIRE_ERR_PARSE);
+        } else {
+            CHECK_INT(r.rc, QUIRE_OK);
+            CHECK(r.doc && r.doc->body_line == (uint32_t)close_at + 3);
+        }
+        if ((close_at < 0 ? r.rc != QUIRE_ERR_PARSE
+                          : !r.doc || r.doc->body_line != (uint32_t)close_at + 3))
+            fprintf(stderr, "split: close at %d, rc %d, body line %u in:\n%s\n", close_at, r.rc,
+                    r.doc ? r.doc->body_line : 0, quire__buf_cstr(&b));
+        rd_close(&r);
+    }
+    /* Lines of sixteen bytes: every newline in the same byte lane, more
+     * than a lane holds (255) before the close. */
+    quire__buf_reset(&b);
+    quire__buf_puts(&b, "---\n");
+    for (int l = 0; l < 600; l++)
+        quire__buf_printf(&b, "k%09d: vvv\n", l);
+    quire__buf_puts(&b, "---\nbody\n");
+    rd_doc r;
+    rd_open(&r, "lanes.md", quire__buf_cstr(&b));
+    CHECK_INT(r.rc, QUIRE_OK);
+    CHECK(r.doc && r.doc->body_line == 603);
+    rd_close(&r);
+    quire__buf_free(&b);
+}
+
 /* The first pass (QUIRE_READ_HEADER_ONLY) leaves out collections under
  * top-level keys that neither quire__fm_apply nor compact() reads.  Against
  * libyaml on the whole text: the same status and diagnostics, and the same
@@ -955,6 +1071,8 @@ int main(void)
     test_yaml_fast();
     test_yaml_fast_random();
     test_yaml_fast_offsets();
+    test_yaml_fast_clusters();
+    test_split_random();
     test_yaml_header_only_random();
     test_scalars();
     test_yaml_errors();
