@@ -1,8 +1,9 @@
 /*
- * epub_xhtml.c — one document of the model as one XHTML chapter, built as a
- * libxml2 tree and serialized by libxml2, so the file is well-formed whatever
- * the input: every name comes from an allowlist, every text and attribute
- * value is escaped by the serializer after illegal XML characters are removed.
+ * epub_xhtml.c — one document of the model as one XHTML chapter, built in the
+ * chapter's own small tree (epub_dom.c, which writes the bytes libxml2's
+ * serializer wrote before it), so the file is well-formed whatever the input:
+ * every name comes from an allowlist, every text and attribute value is
+ * escaped by the serializer after illegal XML characters are removed.
  *
  * Validity beyond well-formedness is enforced while building, with the
  * content model of the parent in hand (a stack of frames, never recursion):
