@@ -4,6 +4,8 @@
  */
 #include "internal.h"
 
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,15 +25,69 @@ typedef quire__arena_block arena_block;
 
 quire_arena *quire_arena_new(void)
 {
-    return quire__arena_new_sized(ARENA_MIN_BLOCK);
-}
-
-quire_arena *quire__arena_new_sized(size_t first_block)
-{
     quire_arena *a = calloc(1, sizeof *a);
     if (a)
-        a->next_size = first_block ? first_block : ARENA_MIN_BLOCK;
+        a->next_size = ARENA_MIN_BLOCK;
     return a;
+}
+
+struct quire__slab {
+    _Atomic size_t refs;
+    size_t size, used;
+    _Alignas(16) unsigned char data[];
+};
+
+quire__slab *quire__slab_new(size_t size)
+{
+    quire__slab *s = malloc(sizeof *s + size);
+    if (s) {
+        atomic_init(&s->refs, 1);
+        s->size = size;
+        s->used = 0;
+    }
+    return s;
+}
+
+void quire__slab_release(quire__slab *s)
+{
+    if (s && atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) == 1)
+        free(s);
+}
+
+void *quire__slab_carve(quire__slab *s, size_t first_block)
+{
+    size_t need = (sizeof(arena_block) + first_block + QUIRE__ARENA_ALIGN - 1) &
+                  ~(size_t)(QUIRE__ARENA_ALIGN - 1);
+    if (!s || need < first_block || s->size - s->used < need)
+        return NULL;
+    void *p = s->data + s->used;
+    s->used += need;
+    atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
+    return p;
+}
+
+quire_arena *quire__arena_new_on(quire__slab *s, void *mem, size_t first_block)
+{
+    quire_arena *a = calloc(1, sizeof *a);
+    if (!a) {
+        quire__slab_release(s);
+        return NULL;
+    }
+    arena_block *b = mem;
+    b->size = first_block;
+    b->used = 0;
+    b->zeroed = 0;
+    b->prev = NULL;
+    a->head = b;
+    a->slab = s;
+    a->next_size = ARENA_MIN_BLOCK;
+    return a;
+}
+
+static bool in_slab(const quire__slab *s, const arena_block *b)
+{
+    const unsigned char *p = (const unsigned char *)b;
+    return s && p >= s->data && p < s->data + s->size;
 }
 
 void quire_arena_free(quire_arena *a)
@@ -41,9 +97,11 @@ void quire_arena_free(quire_arena *a)
     arena_block *b = a->head;
     while (b) {
         arena_block *prev = b->prev;
-        free(b);
+        if (!in_slab(a->slab, b))
+            free(b);
         b = prev;
     }
+    quire__slab_release(a->slab);
     free(a);
 }
 

@@ -6,12 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-static quire_document *document_new_sized(size_t first_block)
+/* A new document owning arena a (made here when NULL; freed here on failure). */
+static quire_document *document_new_in(quire_arena *a)
 {
     quire_document *d = calloc(1, sizeof *d);
-    if (!d)
+    if (!d) {
+        quire_arena_free(a);
         return NULL;
-    d->arena = quire__arena_new_sized(first_block);
+    }
+    d->arena = a ? a : quire_arena_new();
     if (!d->arena) {
         free(d);
         return NULL;
@@ -19,9 +22,10 @@ static quire_document *document_new_sized(size_t first_block)
     return d;
 }
 
+
 quire_document *quire_document_new(void)
 {
-    return document_new_sized(0);
+    return document_new_in(NULL);
 }
 
 void quire_document_free(quire_document *d)
@@ -342,9 +346,9 @@ bool quire__document_clone_is_faithful(const quire_document *src)
     return true;
 }
 
-static quire_document *document_clone(const quire_document *src, bool share, size_t first_block)
+static quire_document *document_clone(const quire_document *src, bool share, quire_arena *arena)
 {
-    quire_document *d = document_new_sized(first_block);
+    quire_document *d = document_new_in(arena);
     if (!d)
         return NULL;
     quire_arena *a = d->arena;
@@ -412,15 +416,15 @@ static quire_document *document_clone(const quire_document *src, bool share, siz
 
 quire_document *quire_document_clone(const quire_document *src)
 {
-    return document_clone(src, false, 0);
+    return document_clone(src, false, NULL);
 }
 
-quire_document *quire__document_clone_sized(const quire_document *src, size_t first_block)
+quire_document *quire__document_clone_into(const quire_document *src, quire_arena *a)
 {
-    return document_clone(src, false, first_block);
+    return a ? document_clone(src, false, a) : NULL;
 }
 
 quire_document *quire__document_clone_shared(const quire_document *src)
 {
-    return document_clone(src, true, 0);
+    return document_clone(src, true, NULL);
 }

@@ -1327,6 +1327,65 @@ static void test_fmt_uint(void)
     }
 }
 
+/* Slabs (arena.c): arenas whose first block is carved from a shared slab
+ * hand out zeroed memory like any other, grow into blocks of their own,
+ * and the slab lives until its maker and every arena on it let go, freed
+ * from whichever thread is last (ASan checks the frees). */
+typedef struct slab_half {
+    quire_arena **arenas;
+    size_t from, step, n;
+} slab_half;
+
+static void *slab_free_half(void *arg)
+{
+    slab_half *h = arg;
+    for (size_t i = h->from; i < h->n; i += h->step)
+        quire_arena_free(h->arenas[i]);
+    return NULL;
+}
+
+static void test_slab(void)
+{
+    quire__slab *s = quire__slab_new(8192);
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    quire_arena *arenas[64];
+    size_t n = 0;
+    for (; n < 64; n++) {
+        size_t first = 64 + 48 * (n % 7);
+        void *mem = quire__slab_carve(s, first);
+        if (!mem)
+            break;
+        memset(mem, 0xAA, first + 32); /* garbage where the arena will hand out zeros */
+        arenas[n] = quire__arena_new_on(s, mem, first);
+        CHECK(arenas[n] != NULL);
+    }
+    CHECK(n > 20 && n < 64); /* the slab filled up: carve said no */
+    CHECK(quire__slab_carve(s, 20000) == NULL);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char *p = quire_arena_alloc(arenas[i], 40);
+        bool zero = p != NULL;
+        for (size_t k = 0; zero && k < 40; k++)
+            zero = p[k] == 0;
+        CHECK(zero);
+        if (i % 3 == 0)
+            CHECK(quire_arena_alloc(arenas[i], 5000) != NULL); /* a block of its own */
+        if (i % 4 == 0)
+            for (int k = 0; k < 50; k++) /* past the first block: new blocks */
+                CHECK(quire_arena_strdup(arenas[i], "a string that fills blocks") != NULL);
+    }
+    quire__slab_release(s); /* the maker lets go first; the arenas keep it */
+    slab_half a = {arenas, 0, 2, n}, b = {arenas, 1, 2, n};
+    pthread_t t;
+    bool threaded = pthread_create(&t, NULL, slab_free_half, &a) == 0;
+    if (!threaded)
+        slab_free_half(&a);
+    slab_free_half(&b);
+    if (threaded)
+        pthread_join(t, NULL);
+}
+
 /* What the first pass keeps of each document (collect.c, compact): the
  * metadata and the front matter's top-level scalars, in an arena that wastes
  * at most a quarter of what it reserved or a small fixed slack.  Documents
@@ -1433,6 +1492,7 @@ int main(void)
     test_ordered_pool();
     test_ordered_pool_release();
     test_fmt_uint();
+    test_slab();
     test_pass1_compact();
     test_chain_specs();
     return CHECK_DONE();
