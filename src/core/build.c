@@ -314,6 +314,89 @@ static void warn_unknown_taxonomies(build_state *st)
     }
 }
 
+/* The set a tag or category name (as written) belongs to.  Names repeat
+ * across the collection (a few dozen tags on thousands of documents), and
+ * slugifying one costs ~700 instructions, so each distinct name is
+ * slugified once.  Open addressing; the names are copies. */
+typedef struct name_index {
+    struct name_slot {
+        char *name;  /* NULL: empty */
+        int taxonomy;
+        size_t set;
+    } *slots;
+    size_t cap, count;
+} name_index;
+
+static struct name_slot *name_index_find(name_index *ix, int taxonomy, const char *name)
+{
+    size_t h = (size_t)quire__fnv1a64(name, strlen(name), (uint64_t)taxonomy);
+    for (size_t i = h & (ix->cap - 1);; i = (i + 1) & (ix->cap - 1)) {
+        struct name_slot *e = &ix->slots[i];
+        if (!e->name || (e->taxonomy == taxonomy && strcmp(e->name, name) == 0))
+            return e;
+    }
+}
+
+static int name_index_add(name_index *ix, int taxonomy, const char *name, size_t set)
+{
+    if ((ix->count + 1) * 2 > ix->cap) {
+        name_index bigger = {calloc(ix->cap ? ix->cap * 2 : 64, sizeof *bigger.slots),
+                             ix->cap ? ix->cap * 2 : 64, ix->count};
+        if (!bigger.slots)
+            return QUIRE_ERR_NOMEM;
+        for (size_t i = 0; i < ix->cap; i++)
+            if (ix->slots[i].name)
+                *name_index_find(&bigger, ix->slots[i].taxonomy, ix->slots[i].name) = ix->slots[i];
+        free(ix->slots);
+        *ix = bigger;
+    }
+    struct name_slot *e = name_index_find(ix, taxonomy, name);
+    if (!(e->name = strdup(name)))
+        return QUIRE_ERR_NOMEM;
+    e->taxonomy = taxonomy;
+    e->set = set;
+    ix->count++;
+    return QUIRE_OK;
+}
+
+static void name_index_free(name_index *ix)
+{
+    for (size_t i = 0; i < ix->cap; i++)
+        free(ix->slots[i].name);
+    free(ix->slots);
+}
+
+/* The set of the feed of name in taxonomy t (0 tags, 1 categories), made
+ * on first sight.  Names become folder names through the slug, so any name
+ * is safe on any file system; two names with one slug share a folder
+ * (and the suffix of the first). */
+static int set_for_name(build_state *st, set_index *six, name_index *nix, quire_arena *a,
+                        int t, const char *name, size_t *set)
+{
+    if (nix->cap) {
+        const struct name_slot *e = name_index_find(nix, t, name);
+        if (e->name) {
+            *set = e->set;
+            return QUIRE_OK;
+        }
+    }
+    const char *taxonomy = t == 0 ? "tags" : "categories";
+    char *key = quire__arena_cat3(a, taxonomy, "/", quire__taxonomy_slug(a, name));
+    int rc = key ? set_index_grow(six, st->sets, st->n_sets) : QUIRE_ERR_NOMEM;
+    if (rc != QUIRE_OK)
+        return rc;
+    size_t *slot = set_index_find(six, st->sets, key);
+    if (!*slot) {
+        char *dir = quire__arena_cat3(a, key, "/", NULL);
+        char *suffix = quire__arena_cat3(a, " \xE2\x80\x94 ", name, NULL);
+        if (!dir || !suffix || !set_add(st, key, dir, suffix))
+            return QUIRE_ERR_NOMEM;
+        *slot = st->n_sets;
+    }
+    *set = *slot - 1;
+    return name_index_add(nix, t, name, *set);
+}
+
 static int plan_feed_sets(build_state *st)
 {
     if (st->feed_flavor < 0)
@@ -324,7 +407,9 @@ static int plan_feed_sets(build_state *st)
     if (by_tags)
         st->tag_feeds_on = st->feeds_on;
     st->member_start = calloc(c->count + 1, sizeof *st->member_start);
-    set_index ix = {0};
+    set_index six = {0};
+    name_index nix = {0};
+    /* what a new set's names are made in: memory grows with the sets */
     quire_arena *a = quire_arena_new();
     size_t n_members = 0, cap = 0;
     int rc = st->member_start && a ? QUIRE_OK : QUIRE_ERR_NOMEM;
@@ -334,30 +419,15 @@ static int plan_feed_sets(build_state *st)
         st->member_start[i] = n_members;
         rc = set_join(st, 0, i, &n_members, &cap);
         for (int t = 0; t < 2 && rc == QUIRE_OK; t++) {
-            const char *taxonomy = t == 0 ? "tags" : "categories";
             if (!(t == 0 ? by_tags : by_cats))
                 continue;
             const quire_strlist *l = t == 0 ? &c->docs[i]->tags : &c->docs[i]->categories;
             for (size_t j = 0; j < l->count && rc == QUIRE_OK; j++) {
-                const char *slug = quire__taxonomy_slug(a, l->items[j]);
-                char *key = quire__arena_cat3(a, taxonomy, "/", slug);
-                if (!key || (rc = set_index_grow(&ix, st->sets, st->n_sets)) != QUIRE_OK)
+                size_t set;
+                rc = set_for_name(st, &six, &nix, a, t, l->items[j], &set);
+                if (rc != QUIRE_OK)
                     break;
-                size_t *slot = set_index_find(&ix, st->sets, key);
-                if (!*slot) {
-                    /* Names become folder names through the slug, so any name
-                     * is safe on any file system; two names with one slug
-                     * share a folder. */
-                    char *dir = quire__arena_cat3(a, key, "/", NULL);
-                    char *suffix = quire__arena_cat3(a, " \xE2\x80\x94 ", l->items[j], NULL);
-                    if (!set_add(st, key, dir, suffix)) {
-                        rc = QUIRE_ERR_NOMEM;
-                        break;
-                    }
-                    *slot = st->n_sets;
-                }
                 /* A document with two tags of one slug joins that set once. */
-                size_t set = *slot - 1;
                 bool already = false;
                 for (size_t m = st->member_start[i]; m < n_members; m++)
                     already |= st->members[m] == set;
@@ -365,14 +435,11 @@ static int plan_feed_sets(build_state *st)
                     rc = set_join(st, set, i, &n_members, &cap);
             }
         }
-        quire_arena_free(a);
-        a = quire_arena_new(); /* slugs of one document only: memory stays flat */
-        if (!a)
-            rc = QUIRE_ERR_NOMEM;
     }
     if (st->member_start)
         st->member_start[c->count] = n_members;
-    free(ix.slots);
+    free(six.slots);
+    name_index_free(&nix);
     quire_arena_free(a);
     return rc;
 }
