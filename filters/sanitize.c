@@ -34,13 +34,17 @@
  */
 #include "internal.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 typedef struct san_priv {
     bool raw;
-    bool noted;
+    /* The note is given once per chain, and a chain's document filters may
+     * run on several threads at once (quire_chain_run_document): whoever
+     * sets this first gives it.  Zeroed memory (calloc) is false. */
+    atomic_bool noted;
 } san_priv;
 
 typedef enum san_url_kind { SAN_URL_LINK, SAN_URL_IMAGE, SAN_URL_MEDIA } san_url_kind;
@@ -641,11 +645,9 @@ static int san_run(quire_filter_ctx *ctx, quire_document *doc)
 {
     san_priv *p = ctx->priv;
     if (p->raw) {
-        if (!p->noted) {
+        if (!atomic_exchange_explicit(&p->noted, true, memory_order_relaxed))
             quire_diag_add(ctx->diags, QUIRE_SEV_NOTE, "sanitize", NULL, 0, 0,
                            "sanitize:raw=true: HTML passes through unchecked, as asked");
-            p->noted = true;
-        }
         return QUIRE_OK;
     }
     san_metadata(doc);

@@ -5,6 +5,8 @@
 #include "check.h"
 #include "internal.h"
 
+#include <pthread.h>
+
 /* Read markdown (raw HTML inside), run the chain, render the body. */
 static char *san(const char *md, const char *spec, quire_document **doc_out)
 {
@@ -111,9 +113,66 @@ static void test_url_plain_random(void)
     quire_diag_list_free(&diags);
 }
 
+/* sanitize:raw=true notes once per chain, however many threads run the
+ * chain's document filters at once (each with its own diagnostics, as
+ * pass 2 of a build does): 8 threads x 50 documents, one note in all. */
+#define RAW_THREADS 8
+#define RAW_DOCS 50
+
+typedef struct raw_job {
+    const quire_chain *chain;
+    quire_diag_list diags;
+    pthread_barrier_t *start;
+} raw_job;
+
+static void *raw_worker(void *arg)
+{
+    raw_job *j = arg;
+    pthread_barrier_wait(j->start);
+    for (int i = 0; i < RAW_DOCS; i++) {
+        quire_document *d = quire_document_new();
+        if (!d)
+            continue;
+        d->body = quire_node_new(d->arena, QUIRE_NODE_ROOT, 1, 1);
+        CHECK(quire_chain_run_document(j->chain, NULL, d, &j->diags) == QUIRE_OK);
+        quire_document_free(d);
+    }
+    return NULL;
+}
+
+static void test_raw_note_once(void)
+{
+    quire_diag_list diags;
+    quire_diag_list_init(&diags);
+    quire_chain *chain = NULL;
+    CHECK(quire_chain_add_spec(&chain, "sanitize:raw=true", &diags) == QUIRE_OK);
+    CHECK(quire__chain_prepare(chain, NULL, &diags) == QUIRE_OK);
+    pthread_barrier_t start;
+    pthread_barrier_init(&start, NULL, RAW_THREADS);
+    raw_job jobs[RAW_THREADS];
+    pthread_t t[RAW_THREADS];
+    for (int i = 0; i < RAW_THREADS; i++) {
+        jobs[i] = (raw_job){.chain = chain, .start = &start};
+        quire_diag_list_init(&jobs[i].diags);
+        CHECK(pthread_create(&t[i], NULL, raw_worker, &jobs[i]) == 0);
+    }
+    size_t notes = 0;
+    for (int i = 0; i < RAW_THREADS; i++) {
+        pthread_join(t[i], NULL);
+        for (size_t k = 0; k < jobs[i].diags.count; k++)
+            notes += strstr(jobs[i].diags.items[k].message, "raw=true") != NULL;
+        quire_diag_list_free(&jobs[i].diags);
+    }
+    CHECK(notes == 1);
+    pthread_barrier_destroy(&start);
+    quire_chain_free(chain);
+    quire_diag_list_free(&diags);
+}
+
 int main(void)
 {
     test_url_plain_random();
+    test_raw_note_once();
     /* allowlisted markup stays */
     expect("<p class=\"x\" id=\"a\">Hi <abbr title=\"t\">T</abbr> <kbd>K</kbd></p>\n",
            "<p class=\"x\" id=\"a\">Hi <abbr title=\"t\">T</abbr> <kbd>K</kbd></p>", NULL);
