@@ -44,6 +44,9 @@ static bool buf_grow(quire_buf *b, size_t extra)
         b->oom = true;
         return false;
     }
+    /* Terminated at once: a buffer only reserved (nothing written yet) is
+     * still the empty string for quire__buf_cstr and _detach. */
+    p[b->len] = '\0';
     b->data = p;
     b->cap = cap;
     return true;
