@@ -117,9 +117,17 @@ static arena_block *arena_block_new(size_t size)
     return b;
 }
 
-/* Take need bytes at the end of b (room checked), zeroing ahead. */
-static void *arena_block_take(arena_block *b, size_t need)
+/* Take need bytes at the end of b (room checked), zeroing ahead when
+ * zero is asked for; else only the zeroed mark moves past them. */
+static void *arena_block_take(arena_block *b, size_t need, bool zero)
 {
+    if (!zero) {
+        unsigned char *p = b->data + b->used;
+        b->used += need;
+        if (b->zeroed < b->used)
+            b->zeroed = b->used;
+        return p;
+    }
     if (b->zeroed - b->used < need) {
         size_t z = b->used + need;
         z = b->size - z > ARENA_ZERO_AHEAD ? z + ARENA_ZERO_AHEAD : b->size;
@@ -134,12 +142,12 @@ static void *arena_block_take(arena_block *b, size_t need)
 /* The rest of quire_arena_alloc: zeroing ahead in the current block, a new
  * block, or a block of its own for a big request.  need is size rounded
  * up, already checked for overflow. */
-void *quire__arena_alloc_slow(quire_arena *a, size_t need)
+void *quire__arena_alloc_slow(quire_arena *a, size_t need, bool zero)
 {
     arena_block *b = a->head;
     unsigned char *p;
     if (b && b->size - b->used >= need) {
-        p = arena_block_take(b, need);
+        p = arena_block_take(b, need, zero);
     } else if (need > a->next_size / 2) {
         /* A big request gets a block of its own, slipped in behind the
          * current one, so the space left in the current block is not lost. */
@@ -152,7 +160,7 @@ void *quire__arena_alloc_slow(quire_arena *a, size_t need)
         } else {
             a->head = nb;
         }
-        p = arena_block_take(nb, need);
+        p = arena_block_take(nb, need, zero);
     } else {
         arena_block *nb = arena_block_new(a->next_size);
         if (!nb)
@@ -161,7 +169,7 @@ void *quire__arena_alloc_slow(quire_arena *a, size_t need)
         a->head = nb;
         if (a->next_size < ARENA_MAX_BLOCK)
             a->next_size *= 2;
-        p = arena_block_take(nb, need);
+        p = arena_block_take(nb, need, zero);
     }
     a->total += need;
     return p;

@@ -187,7 +187,8 @@ static inline const char *clone_s(quire_arena *a, const char *s, bool share, boo
  * share: the copy points at n's strings instead of copying them. */
 static quire_node *clone_one(quire_arena *a, const quire_node *n, bool share)
 {
-    quire_node *c = quire_arena_alloc(a, sizeof *c);
+    /* A shared copy sets every field below: no zeroing first. */
+    quire_node *c = share ? quire__arena_alloc_raw(a, sizeof *c) : quire_arena_alloc(a, sizeof *c);
     if (!c)
         return NULL;
     bool oom = false;

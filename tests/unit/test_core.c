@@ -252,6 +252,72 @@ static void test_arena_zero_and_strings(void)
     quire_arena_free(a);
 }
 
+/* Unzeroed memory (quire__arena_alloc_raw: strings, node copies) mixed
+ * with zeroed memory in every order and size, including requests that get
+ * a block of their own and ones that end a block exactly: whatever the raw
+ * memory was filled with, a zeroed allocation after it reads as zero, and
+ * nothing handed out overlaps (each keeps its own fill).  With the zeroed
+ * mark not moved past raw memory, zeroed allocations see the 0xEE fill. */
+static void test_arena_raw_and_zero(void)
+{
+    enum { N = 6000 };
+    static unsigned char *ptr[N];
+    static size_t len[N];
+    quire_arena *a = quire_arena_new();
+    uint32_t r = 12345;
+    size_t n_ok = 0;
+    for (int i = 0; i < N; i++) {
+        r = r * 1103515245u + 12345u;
+        size_t n = (r >> 8) % 5 == 0 ? (r >> 4) % 9000 : (r >> 4) % 200;
+        bool raw = (r >> 20) & 1;
+        unsigned char *p = raw ? quire__arena_alloc_raw(a, n) : quire_arena_alloc(a, n);
+        CHECK(p != NULL);
+        if (!p)
+            break;
+        bool zero = true;
+        for (size_t k = 0; !raw && k < n; k++)
+            zero = zero && p[k] == 0;
+        CHECK(zero);
+        memset(p, raw ? 0xEE : (int)(i & 0x7F), n);
+        ptr[i] = p;
+        len[i] = n;
+        n_ok++;
+    }
+    bool intact = true;
+    for (size_t i = 0; i < n_ok; i++)
+        for (size_t k = 0; k < len[i]; k++)
+            intact = intact && (ptr[i][k] == 0xEE || ptr[i][k] == (unsigned char)(i & 0x7F));
+    CHECK(intact);
+    /* strndup on raw memory: terminated, and what follows is still zero */
+    char *s = quire_arena_strndup(a, "abcdefghijklmnopqrstuvwxyz", 5);
+    unsigned char *z = quire_arena_alloc(a, 64);
+    CHECK(s && strcmp(s, "abcde") == 0 && z && z[0] == 0 && z[63] == 0);
+    CHECK(quire__arena_alloc_raw(NULL, 8) == NULL && quire__arena_alloc_raw(a, SIZE_MAX - 3) == NULL);
+    quire_arena_free(a);
+}
+
+/* A buffer that was only reserved reads as "" (cstr, detach), with
+ * malloc handing back dirty memory (MALLOC_PERTURB_ in the suite). */
+static void test_buf_reserved_empty(void)
+{
+    for (size_t n = 0; n < 5000; n += 997) {
+        quire_buf b;
+        quire__buf_init(&b);
+        CHECK(quire__buf_reserve(&b, n));
+        CHECK(strcmp(quire__buf_cstr(&b), "") == 0);
+        quire__buf_puts(&b, "ab");
+        CHECK(quire__buf_reserve(&b, n * 3 + 300)); /* a second growth keeps the text */
+        CHECK(strcmp(quire__buf_cstr(&b), "ab") == 0);
+        quire__buf_free(&b);
+        quire__buf_init(&b);
+        CHECK(quire__buf_reserve(&b, n + 1));
+        size_t len = 99;
+        char *d = quire__buf_detach(&b, &len);
+        CHECK(d && len == 0 && d[0] == '\0');
+        free(d);
+    }
+}
+
 /* A cloned document owns copies of everything (the source may go first),
  * node for node, attribute for attribute, value for value, with a NUL
  * inside a scalar kept and mapping keys kept. */
@@ -1478,6 +1544,8 @@ int main(void)
     test_date_formats();
     test_urls();
     test_arena_and_values();
+    test_arena_raw_and_zero();
+    test_buf_reserved_empty();
     test_arena_zero_and_strings();
     test_clone_fidelity();
     test_clone_shared();
