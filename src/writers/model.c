@@ -815,8 +815,12 @@ static void mw_node_fields(mw_json *j, bool is_root, const quire_node *n)
         mw_int(j, KEY("width"), n->width);
     if (n->height)
         mw_int(j, KEY("height"), n->height);
-    mw_str(j, KEY("align"), mw_align_name(n->align));
-    mw_str(j, KEY("embed_kind"), mw_embed_name(n->embed_kind));
+    /* Both are 0 (none, iframe: left out) on nearly every node: no switch
+     * for those. */
+    if (n->align)
+        mw_str(j, KEY("align"), mw_align_name(n->align));
+    if (n->embed_kind)
+        mw_str(j, KEY("embed_kind"), mw_embed_name(n->embed_kind));
 }
 
 /* Hands buf to the sink when it holds MW_FLUSH bytes (or always, with

@@ -607,6 +607,50 @@ static void test_indent_cap(void)
     quire_collection_free(c);
 }
 
+/* align and embed_kind are written by name, and left out for none, iframe
+ * (the defaults) and values quire does not name; the reader gives the
+ * same tree back. */
+static void test_align_embed_kind(void)
+{
+    static const struct { int v; const char *want; } aligns[] = {
+        {QUIRE_ALIGN_NONE, NULL}, {QUIRE_ALIGN_LEFT, "\"align\": \"left\""},
+        {QUIRE_ALIGN_CENTER, "\"align\": \"center\""}, {QUIRE_ALIGN_RIGHT, "\"align\": \"right\""},
+        {9, NULL}};
+    static const struct { int v; const char *want; } kinds[] = {
+        {QUIRE_EMBED_IFRAME, NULL}, {QUIRE_EMBED_VIDEO, "\"embed_kind\": \"video\""},
+        {QUIRE_EMBED_AUDIO, "\"embed_kind\": \"audio\""},
+        {QUIRE_EMBED_OBJECT, "\"embed_kind\": \"object\""}, {7, NULL}};
+    for (size_t i = 0; i < sizeof aligns / sizeof aligns[0]; i++) {
+        for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+            quire_collection *c = quire_collection_new();
+            quire_document *d = new_doc("a");
+            quire_node *cell = quire_node_new(d->arena, QUIRE_NODE_TABLE_CELL, 2, 1);
+            cell->align = (quire_align)aligns[i].v;
+            quire_node_append(d->body, cell);
+            quire_node *embed = quire_node_new(d->arena, QUIRE_NODE_EMBED, 3, 1);
+            embed->embed_kind = (quire_embed_kind)kinds[k].v;
+            embed->url = "https://example.org/v";
+            quire_node_append(d->body, embed);
+            quire_collection_add(c, d);
+            quire_diag_list diags;
+            quire_diag_list_init(&diags);
+            char *out = write_all(c, "model", &diags);
+            CHECK(out != NULL);
+            if (out) {
+                CHECK(aligns[i].want ? strstr(out, aligns[i].want) != NULL
+                                     : strstr(out, "\"align\"") == NULL);
+                CHECK(kinds[k].want ? strstr(out, kinds[k].want) != NULL
+                                    : strstr(out, "\"embed_kind\"") == NULL);
+            }
+            free(out);
+            if (aligns[i].v <= QUIRE_ALIGN_RIGHT && kinds[k].v <= QUIRE_EMBED_OBJECT)
+                free(round_trip(c, 0));
+            quire_diag_list_free(&diags);
+            quire_collection_free(c);
+        }
+    }
+}
+
 /* ------------------------------------------------ prepare() path */
 
 /* A collection that touches every part of the writer. */
@@ -1007,6 +1051,7 @@ int main(void)
     test_escape_chunks();
     test_key_escapes();
     test_indent_cap();
+    test_align_embed_kind();
     test_prepared();
     test_positions_random();
     test_positions_deep();
