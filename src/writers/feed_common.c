@@ -1402,6 +1402,11 @@ static void feed_content_html_render(quire_buf *out, quire_arena *a,
     quire__render_html(&html, doc->body, &opts);
     const char *h = quire__buf_cstr(&html);
     size_t n = html.len;
+    /* The result is about the render's size (quotes in text and resolved
+     * URLs add a little): room for it at once, rather than growing by
+     * doubling through several reallocs and copies. */
+    if (n && quire__buf_reserve(out, n + n / 8 + 256))
+        out->data[out->len] = '\0'; /* reserving leaves a new buffer unterminated */
     /* The renderer escapes every '<' of text, so each '<' opens a tag that
      * ends at the next '>'.  Outside tags, quotes become entities; inside,
      * URL attributes are resolved against the item's URL. */

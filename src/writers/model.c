@@ -69,7 +69,11 @@
  *
  * Speed (this writer sees every byte of every document): keys are written as
  * pre-quoted literals (KEY), integers by a small formatter rather than
- * snprintf, and strings are copied in runs of bytes that need no escape.
+ * snprintf.  Most of the output is structure and short strings, so the
+ * emitter reserves room once per piece and writes into it with copies of a
+ * fixed size (indentation, keys, a string shorter than 16 bytes), which
+ * compile to a few moves where an exact-length copy was a memcpy call;
+ * longer strings are escaped 16 bytes at a time straight into the buffer.
  *
  * Ownership: the writer's priv owns one mw_out (a quire_buf and the value
  * stack); close frees both.  A prepared result (mw_prepared) owns its bytes
@@ -97,7 +101,10 @@
 /* A key as written before its value, quoted and followed by ": ", with its
  * length: the keys this writer names are plain ASCII, so they are quoted at
  * compile time instead of escaped at every use. */
-#define KEY(k) "\"" k "\": ", (sizeof("\"" k "\": ") - 1)
+#define KEY(k) "\"" k "\": " MW_KEY_PAD, (sizeof("\"" k "\": ") - 1)
+/* After a KEY() literal's bytes: room that a fixed-size copy of it may
+ * read (MW_KEY_COPY bytes; see mw_key_at). */
+#define MW_KEY_PAD "                "
 #define NOKEY NULL, 0
 
 /* A pretty-printing JSON emitter that needs no stack: after an opening
@@ -159,15 +166,8 @@ static void mw_out_init(mw_out *o, quire_sink *sink)
 
 /* ------------------------------------------------------------ strings */
 
-static void mw_put_u(quire_buf *b, unsigned cp)
-{
-    static const char hex[] = "0123456789abcdef";
-    char e[6] = {'\\', 'u', hex[(cp >> 12) & 0xF], hex[(cp >> 8) & 0xF], hex[(cp >> 4) & 0xF],
-                 hex[cp & 0xF]};
-    quire__buf_put(b, e, sizeof e);
-}
-
-/* Per byte: 0 = copied as is, 1 = an ASCII byte that is escaped (controls,
+#if !defined(__SSE2__)
+/* Without SSE2, per byte: 0 = copied as is, 1 = an ASCII byte that is escaped (controls,
  * " \ < > &), 2 = a byte >= 0x80 (UTF-8 to check). */
 static const unsigned char mw_class[256] = {
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x00 */
@@ -187,95 +187,223 @@ static const unsigned char mw_class[256] = {
     2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0xE0 */
     2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0xF0 */
 };
+#endif
+
+/* What an ASCII byte of class 1 becomes, padded to eight bytes so that one
+ * fixed-size copy writes it (the length goes along and is overwritten). */
+typedef struct mw_esc {
+    char s[7];
+    unsigned char n;
+} mw_esc;
+#define MW_E2(c) {{'\\', c}, 2}
+#define MW_U(h, l) {{'\\', 'u', '0', '0', h, l}, 6}
+static const mw_esc mw_escapes[0x80] = {
+    [0x00] = MW_U('0', '0'),
+    [0x01] = MW_U('0', '1'),
+    [0x02] = MW_U('0', '2'),
+    [0x03] = MW_U('0', '3'),
+    [0x04] = MW_U('0', '4'),
+    [0x05] = MW_U('0', '5'),
+    [0x06] = MW_U('0', '6'),
+    [0x07] = MW_U('0', '7'),
+    [0x08] = MW_E2('b'),
+    [0x09] = MW_E2('t'),
+    [0x0A] = MW_E2('n'),
+    [0x0B] = MW_U('0', 'b'),
+    [0x0C] = MW_E2('f'),
+    [0x0D] = MW_E2('r'),
+    [0x0E] = MW_U('0', 'e'),
+    [0x0F] = MW_U('0', 'f'),
+    [0x10] = MW_U('1', '0'),
+    [0x11] = MW_U('1', '1'),
+    [0x12] = MW_U('1', '2'),
+    [0x13] = MW_U('1', '3'),
+    [0x14] = MW_U('1', '4'),
+    [0x15] = MW_U('1', '5'),
+    [0x16] = MW_U('1', '6'),
+    [0x17] = MW_U('1', '7'),
+    [0x18] = MW_U('1', '8'),
+    [0x19] = MW_U('1', '9'),
+    [0x1A] = MW_U('1', 'a'),
+    [0x1B] = MW_U('1', 'b'),
+    [0x1C] = MW_U('1', 'c'),
+    [0x1D] = MW_U('1', 'd'),
+    [0x1E] = MW_U('1', 'e'),
+    [0x1F] = MW_U('1', 'f'),
+    ['"'] = MW_E2('"'),
+    ['\\'] = MW_E2('\\'),
+    ['&'] = MW_U('2', '6'),
+    ['<'] = MW_U('3', 'c'),
+    ['>'] = MW_U('3', 'e'),
+};
+#undef MW_E2
+#undef MW_U
 
 #if defined(__SSE2__)
-/* Bit k set when byte k of p[0..16) is not copied as is.  As signed bytes,
- * both the controls (< 0x20) and the bytes >= 0x80 (negative) compare below
+/* Bit k set when byte k of v is not copied as is.  As signed bytes, both
+ * the controls (< 0x20) and the bytes >= 0x80 (negative) compare below
  * 0x20; '<' (0x3C) and '>' (0x3E) are the two bytes that become '>' with
  * bit 1 set. */
-static inline unsigned mw_mask16(const unsigned char *p)
+static inline unsigned mw_mask16(__m128i v)
 {
     const __m128i sp = _mm_set1_epi8(0x20), quote = _mm_set1_epi8('"'),
                   bslash = _mm_set1_epi8('\\'), amp = _mm_set1_epi8('&'),
                   bit1 = _mm_set1_epi8(2), gt = _mm_set1_epi8('>');
-    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
     __m128i m = _mm_or_si128(_mm_cmplt_epi8(v, sp), _mm_cmpeq_epi8(v, quote));
     m = _mm_or_si128(m, _mm_cmpeq_epi8(v, bslash));
     m = _mm_or_si128(m, _mm_cmpeq_epi8(v, amp));
     m = _mm_or_si128(m, _mm_cmpeq_epi8(_mm_or_si128(v, bit1), gt));
     return (unsigned)_mm_movemask_epi8(m);
 }
+
+/* The rem (< 16) bytes at p, zero-padded to a block, by fixed-size copies
+ * that never read past p + rem (a libc memcpy call costs more than these
+ * strings: keys, tags, short text). */
+static inline __m128i mw_load_short(const unsigned char *p, size_t rem)
+{
+    unsigned char t[16] = {0};
+    if (rem >= 8) {
+        memcpy(t, p, 8);
+        memcpy(t + rem - 8, p + rem - 8, 8);
+    } else if (rem >= 4) {
+        memcpy(t, p, 4);
+        memcpy(t + rem - 4, p + rem - 4, 4);
+    } else if (rem) {
+        t[0] = p[0];
+        t[rem / 2] = p[rem / 2];
+        t[rem - 1] = p[rem - 1];
+    }
+    return _mm_loadu_si128((const __m128i *)(const void *)t);
+}
 #endif
 
-/* Index of the first byte of p[i..n) that is not copied as is, or n. */
-static inline size_t mw_plain(const unsigned char *p, size_t i, size_t n)
+/* Input bytes escaped per reservation of the output buffer, and the room
+ * beyond six bytes out per byte in (the most any byte takes, as \u00XX or
+ * \uDCXX) that the writes below may use: a whole block stored at the end,
+ * an escape's eight-byte entry, a UTF-8 sequence running past the chunk,
+ * the closing quote and the NUL. */
+#define MW_CHUNK 4096u
+#define MW_SLACK 48u
+
+static inline bool mw_room(quire_buf *b, size_t n)
 {
-#if defined(__SSE2__)
-    while (n - i >= 16) {
-        unsigned mask = mw_mask16(p + i);
-        if (mask)
-            return i + (size_t)__builtin_ctz(mask);
-        i += 16;
-    }
-    if (i < n && n >= 16) {
-        /* The tail in one more block: the last 16 bytes, which overlap
-         * bytes already passed (escapes and UTF-8 among them); shifting
-         * those out of the mask keeps only p[i..n). */
-        unsigned mask = mw_mask16(p + n - 16) >> (i - (n - 16));
-        return mask ? i + (size_t)__builtin_ctz(mask) : n;
-    }
-#endif
-    while (i < n && !mw_class[p[i]])
-        i++;
-    return i;
+    return b->len + n < b->cap || quire__buf_reserve(b, n);
 }
 
-/* The JSON string for s[0..n), escaped as described at the top.  Bytes
- * that need no escape, valid UTF-8 included, accumulate in a run that is
- * copied with one memcpy when an escape (or the end) comes. */
-static void mw_put_string(quire_buf *b, const char *s, size_t n)
+/* The escaped form of p[i..end) written at w, where the caller reserved
+ * 6 * (end - i) + MW_SLACK bytes; p has n bytes (a UTF-8 sequence may run
+ * past end).  *ip gets where it stopped (end, or up to three bytes past),
+ * and the new w is returned.  Blocks of sixteen bytes are stored whole and
+ * w moves past the plain ones only: most text has no byte to escape. */
+static inline char *mw_escape_chunk(char *w, const unsigned char *p, size_t *ip, size_t end,
+                                    size_t n)
+{
+    size_t i = *ip;
+    while (i < end) {
+        size_t rem = end - i;
+#if defined(__SSE2__)
+        __m128i v = rem >= 16 ? _mm_loadu_si128((const __m128i *)(const void *)(p + i))
+                              : mw_load_short(p + i, rem);
+        unsigned mask = mw_mask16(v);
+        _mm_storeu_si128((__m128i *)(void *)w, v);
+        if (rem < 16)
+            mask |= 1u << rem; /* the padding stops the run */
+        else if (!mask) {
+            w += 16;
+            i += 16;
+            continue;
+        }
+        size_t plain = (size_t)__builtin_ctz(mask);
+        w += plain;
+        i += plain;
+        if (i == end)
+            break;
+#else
+        if (!mw_class[p[i]]) {
+            *w++ = (char)p[i++];
+            continue;
+        }
+        (void)rem;
+#endif
+        unsigned char c = p[i];
+        if (c < 0x80) {
+            memcpy(w, &mw_escapes[c], 8); /* s, and n: overwritten next */
+            w += mw_escapes[c].n;
+            i++;
+            continue;
+        }
+        uint32_t cp = 0;
+        size_t k = quire__utf8_decode_fast(p + i, n - i, &cp);
+        if (k && cp != 0x2028 && cp != 0x2029) {
+            for (size_t j = 0; j < k; j++) /* valid text, as is */
+                w[j] = (char)p[i + j];
+            w += k;
+            i += k;
+            continue;
+        }
+        if (!k)
+            cp = 0xDC00u | c; /* surrogateescape: one byte */
+        static const char hex[] = "0123456789abcdef";
+        w[0] = '\\';
+        w[1] = 'u';
+        w[2] = hex[(cp >> 12) & 0xF];
+        w[3] = hex[(cp >> 8) & 0xF];
+        w[4] = hex[(cp >> 4) & 0xF];
+        w[5] = hex[cp & 0xF];
+        w += 6;
+        i += k ? k : 1;
+    }
+    *ip = i;
+    return w;
+}
+
+/* The JSON string for s[0..n), escaped as described at the top, written
+ * straight into b's memory: one reservation per MW_CHUNK bytes instead of
+ * a bounds check per run and per escape. */
+static void mw_put_string_any(quire_buf *b, const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s;
-    size_t run = 0, i = 0;
-    quire__buf_putc(b, '"');
+    size_t i = 0;
+    if (!mw_room(b, 6 * (n < MW_CHUNK ? n : MW_CHUNK) + MW_SLACK))
+        return; /* out of memory: b->oom is set and reported at the end */
+    char *w = b->data + b->len;
+    *w++ = '"';
     for (;;) {
-        i = mw_plain(p, i, n);
-        if (i == n)
+        size_t end = n - i > MW_CHUNK ? i + MW_CHUNK : n;
+        w = mw_escape_chunk(w, p, &i, end, n);
+        if (i >= n)
             break;
-        unsigned char c = p[i];
-        if (c >= 0x80) {
-            uint32_t cp = 0;
-            size_t k = quire__utf8_decode_fast(p + i, n - i, &cp);
-            if (k && cp != 0x2028 && cp != 0x2029) {
-                i += k; /* valid text: stays in the run */
-                continue;
-            }
-            quire__buf_put(b, s + run, i - run);
-            if (!k) {
-                mw_put_u(b, 0xDC00u | c); /* surrogateescape: one byte */
-                i++;
-            } else {
-                mw_put_u(b, cp);
-                i += k;
-            }
-        } else {
-            quire__buf_put(b, s + run, i - run);
-            switch (c) {
-            case '"': quire__buf_put(b, "\\\"", 2); break;
-            case '\\': quire__buf_put(b, "\\\\", 2); break;
-            case '\n': quire__buf_put(b, "\\n", 2); break;
-            case '\t': quire__buf_put(b, "\\t", 2); break;
-            case '\r': quire__buf_put(b, "\\r", 2); break;
-            case '\b': quire__buf_put(b, "\\b", 2); break;
-            case '\f': quire__buf_put(b, "\\f", 2); break;
-            default: mw_put_u(b, c); break; /* other controls, < > & */
-            }
-            i++;
-        }
-        run = i;
+        b->len = (size_t)(w - b->data);
+        size_t left = n - i;
+        if (!mw_room(b, 6 * (left < MW_CHUNK ? left : MW_CHUNK) + MW_SLACK))
+            return;
+        w = b->data + b->len;
     }
-    quire__buf_put(b, s + run, n - run);
-    quire__buf_putc(b, '"');
+    *w++ = '"';
+    *w = '\0';
+    b->len = (size_t)(w - b->data);
+}
+
+/* mw_put_string_any, with the common case inline: most strings (keys,
+ * tags, short text) are shorter than a block and have nothing to escape,
+ * so they are one load, one test and one store. */
+static inline void mw_put_string(quire_buf *b, const char *s, size_t n)
+{
+#if defined(__SSE2__)
+    if (n < 16 && mw_room(b, 2 + 16 + 1)) {
+        __m128i v = mw_load_short((const unsigned char *)s, n);
+        if (!(mw_mask16(v) & ((1u << n) - 1))) {
+            char *w = b->data + b->len;
+            w[0] = '"';
+            _mm_storeu_si128((__m128i *)(void *)(w + 1), v);
+            w[1 + n] = '"';
+            w[2 + n] = '\0';
+            b->len += 2 + n;
+            return;
+        }
+    }
+#endif
+    mw_put_string_any(b, s, n);
 }
 
 /* v in decimal, as "%lld" writes it. */
@@ -299,46 +427,86 @@ static void mw_put_int(quire_buf *b, long long v)
 static const char mw_spaces[] = "\n                                                                "
                                 "                                                                ";
 
+/* Bytes copied for a newline and indentation, whatever their length: one
+ * copy of a fixed size (a few vector moves, in reserved room) costs less
+ * than a memcpy call of the exact length; the length then moves the end. */
+#define MW_INDENT_COPY 80
+_Static_assert(1 + 2 * MW_MAX_INDENT <= MW_INDENT_COPY && MW_INDENT_COPY < sizeof mw_spaces,
+               "the deepest indentation fits the fixed copy");
+/* The most a separator writes (a comma, then the copy), and a key. */
+#define MW_SEP_ROOM (1 + MW_INDENT_COPY)
+#define MW_KEY_COPY 16
+
 /* Bytes of newline and indentation at j's depth. */
 static inline size_t mw_indent_len(const mw_json *j)
 {
     size_t depth = j->depth - j->unindented;
     if (depth > MW_MAX_INDENT)
         depth = MW_MAX_INDENT;
-    size_t n = 1 + 2 * depth;
-    return n < sizeof mw_spaces - 1 ? n : sizeof mw_spaces - 1;
+    return 1 + 2 * depth;
 }
 
-static void mw_newline(mw_json *j)
+/* Ends the buffer at w (inside its reserved room). */
+static inline void mw_commit(quire_buf *b, char *w)
 {
-    quire__buf_put(j->b, mw_spaces, mw_indent_len(j));
+    *w = '\0';
+    b->len = (size_t)(w - b->data);
 }
 
-/* Comma, newline and indentation before a value. */
-static inline void mw_sep(mw_json *j)
+/* Comma, newline and indentation before a value, written at w, which has
+ * MW_SEP_ROOM bytes of room; returns the new end. */
+static inline char *mw_sep_at(const mw_json *j, char *w)
 {
     if (j->flat) {
-        if (j->need_comma)
-            quire__buf_put(j->b, ", ", 2);
+        if (j->need_comma) {
+            w[0] = ',';
+            w[1] = ' ';
+            w += 2;
+        }
     } else if (j->depth > 0) {
         if (j->need_comma)
-            quire__buf_putc(j->b, ',');
-        mw_newline(j);
+            *w++ = ',';
+        memcpy(w, mw_spaces, MW_INDENT_COPY);
+        w += mw_indent_len(j);
     }
+    return w;
 }
 
-/* The separator, then the key if any: kq is a KEY() literal (kn bytes). */
+/* The key kq (kn bytes) at w, which has MW_KEY_COPY bytes of room or kn:
+ * a KEY() literal is padded so that the fixed copy never reads past it. */
+static inline char *mw_key_at(char *w, const char *kq, size_t kn)
+{
+    if (kn <= MW_KEY_COPY)
+        memcpy(w, kq, MW_KEY_COPY);
+    else
+        memcpy(w, kq, kn);
+    return w + kn;
+}
+
+/* The separator, then the key if any (a KEY() literal), then the bracket
+ * if any ('\0' for none): one reservation for all. */
+static inline void mw_prefix_open(mw_json *j, const char *kq, size_t kn, char bracket)
+{
+    quire_buf *b = j->b;
+    if (!mw_room(b, MW_SEP_ROOM + MW_KEY_COPY + kn + 1))
+        return; /* out of memory: b->oom is set and reported at the end */
+    char *w = mw_sep_at(j, b->data + b->len);
+    if (kq)
+        w = mw_key_at(w, kq, kn);
+    if (bracket)
+        *w++ = bracket;
+    mw_commit(b, w);
+}
+
 static inline void mw_prefix(mw_json *j, const char *kq, size_t kn)
 {
-    mw_sep(j);
-    if (kq)
-        quire__buf_put(j->b, kq, kn);
+    mw_prefix_open(j, kq, kn, '\0');
 }
 
 /* The same for a key from the data (value trees), which is escaped. */
 static void mw_prefix_data(mw_json *j, const char *key)
 {
-    mw_sep(j);
+    mw_prefix(j, NOKEY);
     if (key) {
         mw_put_string(j->b, key, strlen(key));
         quire__buf_put(j->b, ": ", 2);
@@ -354,16 +522,24 @@ static void mw_opened(mw_json *j, char bracket)
 
 static void mw_open(mw_json *j, const char *kq, size_t kn, char bracket)
 {
-    mw_prefix(j, kq, kn);
-    mw_opened(j, bracket);
+    mw_prefix_open(j, kq, kn, bracket);
+    j->depth++;
+    j->need_comma = false;
 }
 
 static void mw_close(mw_json *j, char bracket)
 {
+    quire_buf *b = j->b;
     j->depth--;
-    if (j->need_comma && !j->flat) /* not empty: the bracket goes on its own line */
-        mw_newline(j);
-    quire__buf_putc(j->b, bracket);
+    if (mw_room(b, MW_SEP_ROOM + 1)) {
+        char *w = b->data + b->len;
+        if (j->need_comma && !j->flat) { /* not empty: the bracket goes on its own line */
+            memcpy(w, mw_spaces, MW_INDENT_COPY);
+            w += mw_indent_len(j);
+        }
+        *w++ = bracket;
+        mw_commit(b, w);
+    }
     j->need_comma = true;
 }
 
@@ -477,7 +653,7 @@ static int mw_value(mw_out *o, const char *kq, size_t kn, const quire_value *roo
         else if (o->stack[n - 1]->type == QUIRE_VALUE_MAPPING)
             mw_prefix_data(j, v->key ? v->key : "");
         else
-            mw_sep(j);
+            mw_prefix(j, NOKEY);
         if (mw_is_container(v)) {
             char open = v->type == QUIRE_VALUE_MAPPING ? '{' : '[';
             mw_opened(j, open);
@@ -573,19 +749,17 @@ static void mw_node_open(mw_json *j, const char *kq, size_t kn, const quire_node
     unsigned t = (unsigned)n->type;
     const mw_type_open *type = &mw_type_opens[t < QUIRE_NODE_TYPE_COUNT ? t : QUIRE_NODE_TYPE_COUNT];
     size_t indent = j->depth > 0 ? mw_indent_len(j) : 0;
-    size_t max = 1 + indent + kn + MW_TYPE_OPEN;
+    size_t max = MW_SEP_ROOM + MW_KEY_COPY + kn + MW_TYPE_OPEN;
     quire_buf *b = j->b;
     if (b->len + max >= b->cap && !quire__buf_reserve(b, max))
         return; /* out of memory: b->oom is set and reported at the end */
     char *w = b->data + b->len;
     if (j->need_comma && j->depth > 0)
         *w++ = ',';
-    memcpy(w, mw_spaces, indent);
+    memcpy(w, mw_spaces, MW_INDENT_COPY);
     w += indent;
-    if (kq) {
-        memcpy(w, kq, kn);
-        w += kn;
-    }
+    if (kq)
+        w = mw_key_at(w, kq, kn);
     memcpy(w, type->s, MW_TYPE_OPEN);
     w += type->n;
     *w = '\0';
@@ -641,8 +815,12 @@ static void mw_node_fields(mw_json *j, bool is_root, const quire_node *n)
         mw_int(j, KEY("width"), n->width);
     if (n->height)
         mw_int(j, KEY("height"), n->height);
-    mw_str(j, KEY("align"), mw_align_name(n->align));
-    mw_str(j, KEY("embed_kind"), mw_embed_name(n->embed_kind));
+    /* Both are 0 (none, iframe: left out) on nearly every node: no switch
+     * for those. */
+    if (n->align)
+        mw_str(j, KEY("align"), mw_align_name(n->align));
+    if (n->embed_kind)
+        mw_str(j, KEY("embed_kind"), mw_embed_name(n->embed_kind));
 }
 
 /* Hands buf to the sink when it holds MW_FLUSH bytes (or always, with

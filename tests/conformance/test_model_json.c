@@ -407,7 +407,8 @@ static void test_escape_reference(void)
     /* Every byte, at every offset, in strings of lengths around the
      * 16-byte blocks the writer scans (the last, partial block is scanned
      * as the last 16 bytes, overlapping bytes already passed). */
-    static const size_t lens[] = {1, 7, 15, 16, 17, 23, 31, 32, 33, 40, 47};
+    static const size_t lens[] = {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12,
+                                  13, 14, 15, 16, 17, 23, 31, 32, 33, 40, 47};
     char s[64];
     for (int byte = 0; byte < 256; byte++) {
         for (size_t k = 0; k < sizeof lens / sizeof lens[0]; k++) {
@@ -465,6 +466,189 @@ static void test_escape_reference(void)
         }
     }
     quire__buf_free(&b);
+}
+
+/* The writer escapes in chunks of a few KB (one reservation each) with up
+ * to six bytes out per byte in: strings around a chunk's end, with an
+ * escape or a sequence on every offset across it, strings that expand six
+ * times, and a long random one. */
+static void test_escape_chunks(void)
+{
+    static const char *const seqs[] = {"\"", "\x01", "\xc3\xa9", "\xe4\xb8\xad", "\xf0\x9f\x98\x80",
+                                       "\xe2\x80\xa8", "\xff", "\xe2\x80"};
+    const size_t chunk = 4096, n = chunk + 40;
+    char *s = malloc(n);
+    if (!s) {
+        CHECK(!"out of memory");
+        return;
+    }
+    for (size_t q = 0; q < sizeof seqs / sizeof seqs[0]; q++) {
+        size_t ql = strlen(seqs[q]);
+        for (size_t at = chunk - 20; at + ql <= n && at < chunk + 20; at++) {
+            memset(s, 'a', n);
+            memcpy(s + at, seqs[q], ql);
+            if (!escape_matches(s, n)) {
+                CHECK(!"escape across a chunk's end");
+                free(s);
+                return;
+            }
+        }
+    }
+    free(s);
+    /* every byte escaped, six bytes out for each */
+    static const char *const fills[] = {"\x01", "\xff", "<", "\xe2\x80\xa9", "\xc3\xa9", "\""};
+    quire_buf b;
+    quire__buf_init(&b);
+    for (size_t f = 0; f < sizeof fills / sizeof fills[0]; f++) {
+        quire__buf_reset(&b);
+        for (size_t i = 0; i < 30000; i++)
+            quire__buf_puts(&b, fills[f]);
+        CHECK(escape_matches(b.data, b.len));
+    }
+    /* long random text: plain runs, escapes, valid and broken UTF-8 */
+    static const char *const pieces[] = {"abcdefghijklmnopqrstuvwxyz0123456789", " ", "\"", "\\",
+                                         "<", "\n", "\x1f", "\xc3\xa9", "\xe4\xb8\xad",
+                                         "\xf0\x9f\x98\x80", "\xe2\x80\xa8", "\xff", "\xe2\x80",
+                                         "\xed\xa0\x80", "\0"};
+    uint32_t x = 88172645u;
+    quire__buf_reset(&b);
+    while (b.len < 300000) {
+        const char *piece = pieces[rng_next(&x) % (sizeof pieces / sizeof pieces[0])];
+        quire__buf_put(&b, piece, *piece ? strlen(piece) : 1);
+    }
+    CHECK(escape_matches(b.data, b.len));
+    quire__buf_free(&b);
+}
+
+/* Mapping keys from the data are escaped the same way: keys of every
+ * length up to past a block, with an escape or a sequence at every place. */
+static bool key_escape_matches(const char *key)
+{
+    quire_collection *c = quire_collection_new();
+    quire_document *d = new_doc("k");
+    quire_value *m = quire_value_new(d->arena, QUIRE_VALUE_MAPPING);
+    quire_value_append(d->arena, m, key, quire_value_new_scalar(d->arena, QUIRE_VALUE_STRING, "v", 1));
+    d->extra = m;
+    quire_collection_add(c, d);
+    quire_diag_list diags;
+    quire_diag_list_init(&diags);
+    char *out = write_all(c, "model", &diags);
+    quire_buf want;
+    quire__buf_init(&want);
+    quire__buf_puts(&want, "\"extra\": {\n        ");
+    ref_escape(&want, key, strlen(key));
+    quire__buf_puts(&want, ": \"v\"\n");
+    bool ok = out && strstr(out, quire__buf_cstr(&want)) != NULL;
+    if (!ok)
+        fprintf(stderr, "key escape mismatch: want %s", quire__buf_cstr(&want));
+    quire__buf_free(&want);
+    free(out);
+    quire_diag_list_free(&diags);
+    quire_collection_free(c);
+    return ok;
+}
+
+static void test_key_escapes(void)
+{
+    static const char *const marks[] = {"\"", "\x01", "&", "\xc3\xa9", "\xe4\xb8\xad", "\xe2\x80\xa8",
+                                        "\xff"};
+    char key[48];
+    for (size_t len = 1; len < 40; len++) {
+        for (size_t q = 0; q < sizeof marks / sizeof marks[0]; q++) {
+            size_t ql = strlen(marks[q]);
+            for (size_t at = 0; at + ql <= len; at++) {
+                memset(key, 'k', len);
+                memcpy(key + at, marks[q], ql);
+                key[len] = '\0';
+                if (!key_escape_matches(key)) {
+                    CHECK(!"data key escape");
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/* Indentation grows by two columns a level up to MW_MAX_INDENT (32)
+ * levels, then stays: a value tree 45 levels deep. */
+static void test_indent_cap(void)
+{
+    quire_collection *c = quire_collection_new();
+    quire_document *d = new_doc("i");
+    quire_value *top = quire_value_new(d->arena, QUIRE_VALUE_SEQUENCE), *v = top;
+    for (int i = 0; i < 45; i++) {
+        quire_value *inner = quire_value_new(d->arena, QUIRE_VALUE_SEQUENCE);
+        quire_value_append(d->arena, v, NULL, inner);
+        v = inner;
+    }
+    quire_value_append(d->arena, v, NULL, quire_value_new_scalar(d->arena, QUIRE_VALUE_STRING, "x", 1));
+    d->extra = top;
+    quire_collection_add(c, d);
+    quire_diag_list diags;
+    quire_diag_list_init(&diags);
+    char *out = write_all(c, "model", &diags);
+    const char *at = out ? strstr(out, "\"extra\": [") : NULL;
+    CHECK(at != NULL);
+    /* the lines after it: [ at 8, 10, ... 64 columns, then 64 again */
+    size_t want = 8, deepest = 0, lines = 0;
+    bool ok = at != NULL;
+    for (const char *l = at ? strchr(at, '\n') : NULL; ok && l && lines < 46; lines++) {
+        l++;
+        size_t sp = strspn(l, " ");
+        ok = sp == want;
+        deepest = sp > deepest ? sp : deepest;
+        if (want < 64)
+            want += 2;
+        l = strchr(l, '\n');
+    }
+    CHECK(ok && deepest == 64 && lines == 46);
+    free(out);
+    quire_diag_list_free(&diags);
+    quire_collection_free(c);
+}
+
+/* align and embed_kind are written by name, and left out for none, iframe
+ * (the defaults) and values quire does not name; the reader gives the
+ * same tree back. */
+static void test_align_embed_kind(void)
+{
+    static const struct { int v; const char *want; } aligns[] = {
+        {QUIRE_ALIGN_NONE, NULL}, {QUIRE_ALIGN_LEFT, "\"align\": \"left\""},
+        {QUIRE_ALIGN_CENTER, "\"align\": \"center\""}, {QUIRE_ALIGN_RIGHT, "\"align\": \"right\""},
+        {9, NULL}};
+    static const struct { int v; const char *want; } kinds[] = {
+        {QUIRE_EMBED_IFRAME, NULL}, {QUIRE_EMBED_VIDEO, "\"embed_kind\": \"video\""},
+        {QUIRE_EMBED_AUDIO, "\"embed_kind\": \"audio\""},
+        {QUIRE_EMBED_OBJECT, "\"embed_kind\": \"object\""}, {7, NULL}};
+    for (size_t i = 0; i < sizeof aligns / sizeof aligns[0]; i++) {
+        for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+            quire_collection *c = quire_collection_new();
+            quire_document *d = new_doc("a");
+            quire_node *cell = quire_node_new(d->arena, QUIRE_NODE_TABLE_CELL, 2, 1);
+            cell->align = (quire_align)aligns[i].v;
+            quire_node_append(d->body, cell);
+            quire_node *embed = quire_node_new(d->arena, QUIRE_NODE_EMBED, 3, 1);
+            embed->embed_kind = (quire_embed_kind)kinds[k].v;
+            embed->url = "https://example.org/v";
+            quire_node_append(d->body, embed);
+            quire_collection_add(c, d);
+            quire_diag_list diags;
+            quire_diag_list_init(&diags);
+            char *out = write_all(c, "model", &diags);
+            CHECK(out != NULL);
+            if (out) {
+                CHECK(aligns[i].want ? strstr(out, aligns[i].want) != NULL
+                                     : strstr(out, "\"align\"") == NULL);
+                CHECK(kinds[k].want ? strstr(out, kinds[k].want) != NULL
+                                    : strstr(out, "\"embed_kind\"") == NULL);
+            }
+            free(out);
+            if (aligns[i].v <= QUIRE_ALIGN_RIGHT && kinds[k].v <= QUIRE_EMBED_OBJECT)
+                free(round_trip(c, 0));
+            quire_diag_list_free(&diags);
+            quire_collection_free(c);
+        }
+    }
 }
 
 /* ------------------------------------------------ prepare() path */
@@ -864,6 +1048,10 @@ int main(void)
     test_malformed();
     test_jsonfeed_stream();
     test_escape_reference();
+    test_escape_chunks();
+    test_key_escapes();
+    test_indent_cap();
+    test_align_embed_kind();
     test_prepared();
     test_positions_random();
     test_positions_deep();

@@ -939,6 +939,42 @@ static void test_empty_and_many(void)
     quire_collection_free(c);
 }
 
+/* A body that renders to no HTML at all (an empty root) gives the same
+ * feed as no body: no content, and no stray bytes from a buffer that was
+ * made room in but never written (run under MALLOC_PERTURB_ and ASan,
+ * which fill new memory). */
+static void test_empty_body(void)
+{
+    const char *const writers[] = {"jsonfeed", "rss", "atom"};
+    for (int round = 0; round < 2; round++) {
+        quire_collection *with = quire_collection_new(), *without = quire_collection_new();
+        for (int i = 0; i < 6; i++) {
+            char id[16];
+            snprintf(id, sizeof id, "e%d", i);
+            quire_document *a = new_doc(id, id, "Empty"), *b = new_doc(id, id, "Empty");
+            b->body = NULL;
+            if (i % 3 == 1) {
+                add_para(a, "Some text");
+                b->body = quire_node_new(b->arena, QUIRE_NODE_ROOT, 1, 1);
+                add_para(b, "Some text");
+            }
+            quire_collection_add(with, a);
+            quire_collection_add(without, b);
+        }
+        for (int w = 0; w < 3; w++) {
+            size_t la = 0, lb = 0;
+            char *xa = write_feed(with, writers[w], NULL, &la, NULL);
+            char *xb = write_feed(without, writers[w], NULL, &lb, NULL);
+            CHECK(xa && xb && la == lb && memcmp(xa, xb, la) == 0,
+                  "%s: an empty body writes as no body", writers[w]);
+            free(xa);
+            free(xb);
+        }
+        quire_collection_free(with);
+        quire_collection_free(without);
+    }
+}
+
 /* ----------------------------------------------------------------- fixtures */
 
 static void make_tmpdir(void)
@@ -1515,6 +1551,7 @@ int main(int argc, char **argv)
     test_content_escaping(true);
     test_deterministic();
     test_empty_and_many();
+    test_empty_body();
     test_xml_writer_exact();
     test_clean_escape_exact();
     test_clean_escape_offsets();
