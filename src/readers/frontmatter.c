@@ -210,6 +210,45 @@ static int fm_add(fm_yaml *y, quire_value *v, const char *raw, size_t raw_len, s
     return QUIRE_OK;
 }
 
+/* A collection starts (anchor: its name, or NULL) / ends: the events
+ * libyaml gives, which the fast path below makes without an event. */
+static int fm_coll_start(fm_yaml *y, bool seq, const char *anchor, yaml_mark_t mark)
+{
+    if (y->depth + 1 > y->max_depth) {
+        char lim[32];
+        snprintf(lim, sizeof lim, "%zu", y->max_depth);
+        fm_yaml_error(y, mark, "front matter nested deeper than %s levels%s", lim, NULL);
+        return QUIRE_ERR_LIMIT;
+    }
+    quire_value *v = quire_value_new(y->arena, seq ? QUIRE_VALUE_SEQUENCE : QUIRE_VALUE_MAPPING);
+    if (!v)
+        return QUIRE_ERR_NOMEM;
+    v->line = (uint32_t)mark.line + 1 + y->line_offset;
+    v->column = (uint32_t)mark.column + 1;
+    if (y->depth == y->cap) {
+        size_t cap = y->cap ? y->cap * 2 : 16;
+        fm_frame *s = realloc(y->stack, cap * sizeof *s);
+        if (!s)
+            return QUIRE_ERR_NOMEM;
+        y->stack = s;
+        y->cap = cap;
+    }
+    const char *aname = anchor ? quire_arena_strdup(y->arena, anchor) : NULL;
+    if (anchor && !aname)
+        return QUIRE_ERR_NOMEM;
+    y->stack[y->depth++] = (fm_frame){v, NULL, false, aname, 1, 1};
+    return QUIRE_OK;
+}
+
+static int fm_coll_end(fm_yaml *y)
+{
+    fm_frame f = y->stack[--y->depth];
+    if (f.anchor && fm_register_anchor(y, f.anchor, f.v, f.size, f.height) != QUIRE_OK)
+        return QUIRE_ERR_NOMEM;
+    yaml_mark_t m = {0, f.v->line ? f.v->line - 1 - y->line_offset : 0, f.v->column - 1};
+    return fm_add(y, f.v, NULL, 0, f.size, f.height, m);
+}
+
 static int fm_event(fm_yaml *y, const yaml_event_t *ev)
 {
     switch (ev->type) {
@@ -226,45 +265,14 @@ static int fm_event(fm_yaml *y, const yaml_event_t *ev)
                       ev->start_mark);
     }
     case YAML_SEQUENCE_START_EVENT:
-    case YAML_MAPPING_START_EVENT: {
-        if (y->depth + 1 > y->max_depth) {
-            char lim[32];
-            snprintf(lim, sizeof lim, "%zu", y->max_depth);
-            fm_yaml_error(y, ev->start_mark, "front matter nested deeper than %s levels%s", lim,
-                          NULL);
-            return QUIRE_ERR_LIMIT;
-        }
-        bool seq = ev->type == YAML_SEQUENCE_START_EVENT;
-        const yaml_char_t *anchor = seq ? ev->data.sequence_start.anchor
-                                        : ev->data.mapping_start.anchor;
-        quire_value *v =
-            quire_value_new(y->arena, seq ? QUIRE_VALUE_SEQUENCE : QUIRE_VALUE_MAPPING);
-        if (!v)
-            return QUIRE_ERR_NOMEM;
-        v->line = (uint32_t)ev->start_mark.line + 1 + y->line_offset;
-        v->column = (uint32_t)ev->start_mark.column + 1;
-        if (y->depth == y->cap) {
-            size_t cap = y->cap ? y->cap * 2 : 16;
-            fm_frame *s = realloc(y->stack, cap * sizeof *s);
-            if (!s)
-                return QUIRE_ERR_NOMEM;
-            y->stack = s;
-            y->cap = cap;
-        }
-        const char *aname = anchor ? quire_arena_strdup(y->arena, (const char *)anchor) : NULL;
-        if (anchor && !aname)
-            return QUIRE_ERR_NOMEM;
-        y->stack[y->depth++] = (fm_frame){v, NULL, false, aname, 1, 1};
-        return QUIRE_OK;
-    }
+        return fm_coll_start(y, true, (const char *)ev->data.sequence_start.anchor,
+                             ev->start_mark);
+    case YAML_MAPPING_START_EVENT:
+        return fm_coll_start(y, false, (const char *)ev->data.mapping_start.anchor,
+                             ev->start_mark);
     case YAML_SEQUENCE_END_EVENT:
-    case YAML_MAPPING_END_EVENT: {
-        fm_frame f = y->stack[--y->depth];
-        if (f.anchor && fm_register_anchor(y, f.anchor, f.v, f.size, f.height) != QUIRE_OK)
-            return QUIRE_ERR_NOMEM;
-        yaml_mark_t m = {0, f.v->line ? f.v->line - 1 - y->line_offset : 0, f.v->column - 1};
-        return fm_add(y, f.v, NULL, 0, f.size, f.height, m);
-    }
+    case YAML_MAPPING_END_EVENT:
+        return fm_coll_end(y);
     case YAML_ALIAS_EVENT: {
         const char *name = (const char *)ev->data.alias.anchor;
         const fm_anchor *a = NULL;
@@ -465,14 +473,8 @@ static bool fmf_event(fmf *f, yaml_event_type_t type, const char *at)
             f->y->stack[0].have_key = false;
         return true;
     }
-    yaml_event_t ev;
-    memset(&ev, 0, sizeof ev);
-    ev.type = type;
-    if (type == YAML_MAPPING_START_EVENT || type == YAML_SEQUENCE_START_EVENT) {
-        ev.start_mark = fmf_mark(f, at);
-        ev.data.mapping_start.implicit = 1;
-    }
-    f->rc = fm_event(f->y, &ev);
+    f->rc = start ? fm_coll_start(f->y, type == YAML_SEQUENCE_START_EVENT, NULL, fmf_mark(f, at))
+                  : fm_coll_end(f->y);
     return f->rc == QUIRE_OK;
 }
 
