@@ -210,6 +210,45 @@ static int fm_add(fm_yaml *y, quire_value *v, const char *raw, size_t raw_len, s
     return QUIRE_OK;
 }
 
+/* A collection starts (anchor: its name, or NULL) / ends: the events
+ * libyaml gives, which the fast path below makes without an event. */
+static int fm_coll_start(fm_yaml *y, bool seq, const char *anchor, yaml_mark_t mark)
+{
+    if (y->depth + 1 > y->max_depth) {
+        char lim[32];
+        snprintf(lim, sizeof lim, "%zu", y->max_depth);
+        fm_yaml_error(y, mark, "front matter nested deeper than %s levels%s", lim, NULL);
+        return QUIRE_ERR_LIMIT;
+    }
+    quire_value *v = quire_value_new(y->arena, seq ? QUIRE_VALUE_SEQUENCE : QUIRE_VALUE_MAPPING);
+    if (!v)
+        return QUIRE_ERR_NOMEM;
+    v->line = (uint32_t)mark.line + 1 + y->line_offset;
+    v->column = (uint32_t)mark.column + 1;
+    if (y->depth == y->cap) {
+        size_t cap = y->cap ? y->cap * 2 : 16;
+        fm_frame *s = realloc(y->stack, cap * sizeof *s);
+        if (!s)
+            return QUIRE_ERR_NOMEM;
+        y->stack = s;
+        y->cap = cap;
+    }
+    const char *aname = anchor ? quire_arena_strdup(y->arena, anchor) : NULL;
+    if (anchor && !aname)
+        return QUIRE_ERR_NOMEM;
+    y->stack[y->depth++] = (fm_frame){v, NULL, false, aname, 1, 1};
+    return QUIRE_OK;
+}
+
+static int fm_coll_end(fm_yaml *y)
+{
+    fm_frame f = y->stack[--y->depth];
+    if (f.anchor && fm_register_anchor(y, f.anchor, f.v, f.size, f.height) != QUIRE_OK)
+        return QUIRE_ERR_NOMEM;
+    yaml_mark_t m = {0, f.v->line ? f.v->line - 1 - y->line_offset : 0, f.v->column - 1};
+    return fm_add(y, f.v, NULL, 0, f.size, f.height, m);
+}
+
 static int fm_event(fm_yaml *y, const yaml_event_t *ev)
 {
     switch (ev->type) {
@@ -226,45 +265,14 @@ static int fm_event(fm_yaml *y, const yaml_event_t *ev)
                       ev->start_mark);
     }
     case YAML_SEQUENCE_START_EVENT:
-    case YAML_MAPPING_START_EVENT: {
-        if (y->depth + 1 > y->max_depth) {
-            char lim[32];
-            snprintf(lim, sizeof lim, "%zu", y->max_depth);
-            fm_yaml_error(y, ev->start_mark, "front matter nested deeper than %s levels%s", lim,
-                          NULL);
-            return QUIRE_ERR_LIMIT;
-        }
-        bool seq = ev->type == YAML_SEQUENCE_START_EVENT;
-        const yaml_char_t *anchor = seq ? ev->data.sequence_start.anchor
-                                        : ev->data.mapping_start.anchor;
-        quire_value *v =
-            quire_value_new(y->arena, seq ? QUIRE_VALUE_SEQUENCE : QUIRE_VALUE_MAPPING);
-        if (!v)
-            return QUIRE_ERR_NOMEM;
-        v->line = (uint32_t)ev->start_mark.line + 1 + y->line_offset;
-        v->column = (uint32_t)ev->start_mark.column + 1;
-        if (y->depth == y->cap) {
-            size_t cap = y->cap ? y->cap * 2 : 16;
-            fm_frame *s = realloc(y->stack, cap * sizeof *s);
-            if (!s)
-                return QUIRE_ERR_NOMEM;
-            y->stack = s;
-            y->cap = cap;
-        }
-        const char *aname = anchor ? quire_arena_strdup(y->arena, (const char *)anchor) : NULL;
-        if (anchor && !aname)
-            return QUIRE_ERR_NOMEM;
-        y->stack[y->depth++] = (fm_frame){v, NULL, false, aname, 1, 1};
-        return QUIRE_OK;
-    }
+        return fm_coll_start(y, true, (const char *)ev->data.sequence_start.anchor,
+                             ev->start_mark);
+    case YAML_MAPPING_START_EVENT:
+        return fm_coll_start(y, false, (const char *)ev->data.mapping_start.anchor,
+                             ev->start_mark);
     case YAML_SEQUENCE_END_EVENT:
-    case YAML_MAPPING_END_EVENT: {
-        fm_frame f = y->stack[--y->depth];
-        if (f.anchor && fm_register_anchor(y, f.anchor, f.v, f.size, f.height) != QUIRE_OK)
-            return QUIRE_ERR_NOMEM;
-        yaml_mark_t m = {0, f.v->line ? f.v->line - 1 - y->line_offset : 0, f.v->column - 1};
-        return fm_add(y, f.v, NULL, 0, f.size, f.height, m);
-    }
+    case YAML_MAPPING_END_EVENT:
+        return fm_coll_end(y);
     case YAML_ALIAS_EVENT: {
         const char *name = (const char *)ev->data.alias.anchor;
         const fm_anchor *a = NULL;
@@ -465,14 +473,8 @@ static bool fmf_event(fmf *f, yaml_event_type_t type, const char *at)
             f->y->stack[0].have_key = false;
         return true;
     }
-    yaml_event_t ev;
-    memset(&ev, 0, sizeof ev);
-    ev.type = type;
-    if (type == YAML_MAPPING_START_EVENT || type == YAML_SEQUENCE_START_EVENT) {
-        ev.start_mark = fmf_mark(f, at);
-        ev.data.mapping_start.implicit = 1;
-    }
-    f->rc = fm_event(f->y, &ev);
+    f->rc = start ? fm_coll_start(f->y, type == YAML_SEQUENCE_START_EVENT, NULL, fmf_mark(f, at))
+                  : fm_coll_end(f->y);
     return f->rc == QUIRE_OK;
 }
 
@@ -597,6 +599,31 @@ static bool fmf_text_ok(const char *s, size_t n)
     return true;
 }
 
+/* Byte classes the scanner asks about at every key and value (a table
+ * rather than strchr: a call each time).  NUL is in every class, as it is
+ * for strchr (the text check refuses it anyway). */
+enum {
+    FMF_NOT_PLAIN = 1, /* cannot start a plain scalar or key: -?:,[]{}#&*!|>'"%@` */
+    FMF_NOT_ITEM = 2,  /* a sequence entry starting so is not the scanner's: #-[{? */
+    FMF_FLOW = 4,      /* ends a plain scalar in a flow sequence: ,[]{} */
+};
+static const unsigned char fmf_class[256] = {
+    [0] = FMF_NOT_PLAIN | FMF_NOT_ITEM | FMF_FLOW,
+    ['-'] = FMF_NOT_PLAIN | FMF_NOT_ITEM, ['?'] = FMF_NOT_PLAIN | FMF_NOT_ITEM,
+    [':'] = FMF_NOT_PLAIN, [','] = FMF_NOT_PLAIN | FMF_FLOW,
+    ['['] = FMF_NOT_PLAIN | FMF_NOT_ITEM | FMF_FLOW, [']'] = FMF_NOT_PLAIN | FMF_FLOW,
+    ['{'] = FMF_NOT_PLAIN | FMF_NOT_ITEM | FMF_FLOW, ['}'] = FMF_NOT_PLAIN | FMF_FLOW,
+    ['#'] = FMF_NOT_PLAIN | FMF_NOT_ITEM, ['&'] = FMF_NOT_PLAIN, ['*'] = FMF_NOT_PLAIN,
+    ['!'] = FMF_NOT_PLAIN, ['|'] = FMF_NOT_PLAIN, ['>'] = FMF_NOT_PLAIN,
+    ['\''] = FMF_NOT_PLAIN, ['"'] = FMF_NOT_PLAIN, ['%'] = FMF_NOT_PLAIN,
+    ['@'] = FMF_NOT_PLAIN, ['`'] = FMF_NOT_PLAIN,
+};
+
+static inline bool fmf_is(char c, unsigned cls)
+{
+    return (fmf_class[(unsigned char)c] & cls) != 0;
+}
+
 /* The bytes of w equal to b, as their top bits: exact for the lowest one
  * (a false match can only follow a true one: the borrow runs upwards). */
 static inline uint64_t fmf_bytes_eq(uint64_t w, unsigned char b)
@@ -605,9 +632,30 @@ static inline uint64_t fmf_bytes_eq(uint64_t w, unsigned char b)
     return (x - QUIRE__ONES64) & ~x & QUIRE__HIGH64;
 }
 
-/* The first byte a or b in [p, e), else e: a word at a time. */
-static const char *fmf_find2(const char *p, const char *e, unsigned char a, unsigned char b)
+/* The first byte a or b in [p, e), else e.  Bytes up to `lim` (>= e, the
+ * end of the text) may be read: sixteen at a time, those past e masked
+ * off, so that the usual key or value, shorter than that, is one step;
+ * near lim a word, then a byte at a time. */
+static const char *fmf_find2(const char *p, const char *e, const char *lim, unsigned char a,
+                             unsigned char b)
 {
+#if defined(__SSE2__)
+    const __m128i va = _mm_set1_epi8((char)a), vb = _mm_set1_epi8((char)b);
+    while (p < e && lim - p >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        unsigned m = (unsigned)_mm_movemask_epi8(
+            _mm_or_si128(_mm_cmpeq_epi8(v, va), _mm_cmpeq_epi8(v, vb)));
+        if (e - p < 16)
+            m &= (1u << (e - p)) - 1; /* not the bytes at and after e */
+        if (m)
+            return p + __builtin_ctz(m);
+        if (e - p <= 16)
+            return e;
+        p += 16;
+    }
+#else
+    (void)lim;
+#endif
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     for (; e - p >= 8; p += 8) {
         uint64_t w = quire__load64((const unsigned char *)p);
@@ -628,8 +676,18 @@ static const char *fmf_eol(const fmf *f, const char *p)
     return nl ? nl : f->end;
 }
 
+/* Past the blanks at p: up to eight at once (indentation, the blank
+ * after ':'), then one by one. */
 static const char *fmf_skip_spaces(const char *p, const char *e)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (e - p >= 8) {
+        uint64_t x = quire__load64((const unsigned char *)p) ^ (' ' * QUIRE__ONES64);
+        if (x)
+            return p + (__builtin_ctzll(x) >> 3); /* the first byte that is not ' ' */
+        p += 8;
+    }
+#endif
     while (p < e && *p == ' ')
         p++;
     return p;
@@ -644,19 +702,30 @@ static bool fmf_rest_ok(const char *p, const char *e)
 
 /* A double-quoted scalar on one line, starting at p ('"').  Sets *v and *n to
  * the unescaped text and *after past the closing quote; false to give up. */
-static bool fmf_dquoted(fmf *f, const char *p, const char *e, const char **v, size_t *n,
-                        const char **after)
+static bool fmf_dquoted_escapes(fmf *f, const char *q, const char *e, const char **v,
+                                size_t *n, const char **after);
+
+static inline bool fmf_dquoted(fmf *f, const char *p, const char *e, const char **v, size_t *n,
+                               const char **after)
 {
     const char *q = p + 1;
-    /* Usually no escape: the closing quote, found by memchr, with no
-     * backslash before it. */
-    const char *plain_end = memchr(q, '"', (size_t)(e - q));
-    if (plain_end && !memchr(q, '\\', (size_t)(plain_end - q))) {
+    /* Usually no escape: the closing quote comes before any backslash. */
+    const char *plain_end = fmf_find2(q, e, f->end, '"', '\\');
+    if (plain_end < e && *plain_end == '"') {
         *v = q;
         *n = (size_t)(plain_end - q);
         *after = plain_end + 1;
         return true;
     }
+    return fmf_dquoted_escapes(f, q, e, v, n, after);
+}
+
+/* The rest of fmf_dquoted, from the opening quote's next byte q: apart,
+ * so that the common case above saves no registers for this loop. */
+static __attribute__((noinline)) bool fmf_dquoted_escapes(fmf *f, const char *q, const char *e,
+                                                          const char **v, size_t *n,
+                                                          const char **after)
+{
     quire__buf_reset(&f->buf);
     while (q < e && *q != '"') {
         if (*q != '\\') {
@@ -733,19 +802,21 @@ static bool fmf_squoted(const char *p, const char *e, const char **v, size_t *n,
 
 /* A plain scalar from p to the end of its line (or to `stop` chars in a
  * flow sequence).  False when it could be anything else. */
-static bool fmf_plain(const char *p, const char *e, bool flow, const char **v, size_t *n,
-                      const char **after)
+static bool fmf_plain(const char *p, const char *e, const char *lim, bool flow, const char **v,
+                      size_t *n, const char **after)
 {
-    if (p >= e || (strchr("-?:,[]{}#&*!|>'\"%@`", *p) &&
+    if (p >= e || (fmf_is(*p, FMF_NOT_PLAIN) &&
                    !(*p == '-' && p + 1 < e && p[1] >= '0' && p[1] <= '9')))
         return false;
     const char *q = p;
     while (q < e) {
-        if (*q == ':' && (q + 1 == e || q[1] == ' ' || (flow && strchr(",[]{}", q[1]))))
+        if (!flow && (q = fmf_find2(q, e, lim, ':', '#')) == e)
+            break; /* in block context only these two can end it early */
+        if (*q == ':' && (q + 1 == e || q[1] == ' ' || (flow && fmf_is(q[1], FMF_FLOW))))
             return false; /* a key, or an error: libyaml */
         if (*q == '#' && q[-1] == ' ')
             break;
-        if (flow && strchr(",[]{}", *q))
+        if (flow && fmf_is(*q, FMF_FLOW))
             break;
         q++;
     }
@@ -775,7 +846,7 @@ static bool fmf_value_scalar(fmf *f, const char *p, const char *e)
             return false;
         st = YAML_SINGLE_QUOTED_SCALAR_STYLE;
     } else {
-        if (!fmf_plain(p, e, false, &v, &n, &after))
+        if (!fmf_plain(p, e, f->end, false, &v, &n, &after))
             return false;
         st = YAML_PLAIN_SCALAR_STYLE;
     }
@@ -810,7 +881,7 @@ static bool fmf_flow_seq(fmf *f, const char *p, const char *e)
                     return false;
                 st = YAML_SINGLE_QUOTED_SCALAR_STYLE;
             } else {
-                if (!fmf_plain(q, e, true, &v, &n, &after))
+                if (!fmf_plain(q, e, f->end, true, &v, &n, &after))
                     return false;
                 st = YAML_PLAIN_SCALAR_STYLE;
             }
@@ -929,7 +1000,7 @@ static bool fmf_run(fmf *f)
             return false; /* deeper without a key, or a misplaced '-': libyaml */
         if (item) {
             const char *v = fmf_skip_spaces(p + 1, le);
-            if (v == le || v == p + 1 || strchr("#-[{?", *v))
+            if (v == le || v == p + 1 || fmf_is(*v, FMF_NOT_ITEM))
                 return false; /* empty, nested, or flow: libyaml */
             if (*v != '"' && *v != '\'') {
                 /* "- key: value" is a mapping in a sequence: libyaml */
@@ -964,13 +1035,13 @@ static bool fmf_run(fmf *f)
                 return false;
             kst = YAML_SINGLE_QUOTED_SCALAR_STYLE;
         } else {
-            if (strchr("-?:,[]{}#&*!|>'\"%@`", *k))
+            if (fmf_is(*k, FMF_NOT_PLAIN))
                 return false;
             /* the key ends at ": " (or ':' at the line's end); " #" before
              * that is a comment: libyaml.  k[0] is no '#', so c > k there. */
             const char *c = k;
             for (;; c++) {
-                c = fmf_find2(c, le, ':', '#');
+                c = fmf_find2(c, le, f->end, ':', '#');
                 if (c == le || (*c == ':' && (c + 1 == le || c[1] == ' ')))
                     break;
                 if (*c == '#' && c[-1] == ' ')

@@ -28,6 +28,7 @@
 #endif
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -373,10 +374,12 @@ static quire_attr **h2m_add_attr(h2m *st, quire_attr **tail, const char *name, c
 static void h2m_copy_attrs(h2m *st, quire_node *n, const xmlChar **atts,
                            const char *const *used)
 {
+    if (!atts || !atts[0])
+        return; /* most elements, all of Markdown's but links, images, cells */
     quire_attr **tail = &n->attrs;
     while (*tail)
         tail = &(*tail)->next;
-    for (size_t i = 0; atts && atts[i]; i += 2) {
+    for (size_t i = 0; atts[i]; i += 2) {
         const char *name = (const char *)atts[i];
         bool skip = (st->flags & QUIRE__H2M_CMARK) && strcmp(name, "data-sourcepos") == 0;
         for (size_t u = 0; !skip && used && used[u]; u++)
@@ -1765,12 +1768,11 @@ static int h2m_fast_cmp(const void *key, const void *elem)
     return strcmp((const char *)key, *(const char *const *)elem);
 }
 
-/* Void to libxml2 (its table's "empty"): <wbr>, unknown to HTML 4, is not. */
-static bool h2m_fast_void(const char *name)
-{
-    const htmlElemDesc *desc = htmlTagLookup((const xmlChar *)name);
-    return desc && desc->empty;
-}
+/* libxml2's answers for an inline tag `name` (see the block fast path
+ * below, whose tables they share): whether it is void, and whether it
+ * opening closes `top` (a different name). */
+static bool h2m_inline_void(const char *name);
+static bool h2m_inline_closes(const char *top, const char *name);
 
 static bool h2m_name_char(unsigned char c)
 {
@@ -1859,13 +1861,7 @@ static bool h2m_fast_inline(h2m *st, const char *html, size_t len)
         return true;
     }
     /* the start tag would close the element on top: libxml2 decides */
-    if (!top || strcmp(top, name) == 0)
-        return false;
-    xmlNode fake;
-    memset(&fake, 0, sizeof fake);
-    fake.type = XML_ELEMENT_NODE;
-    fake.name = (const xmlChar *)name;
-    if (htmlAutoCloseTag(NULL, (const xmlChar *)top, &fake))
+    if (!top || strcmp(top, name) == 0 || h2m_inline_closes(top, name))
         return false;
 
     /* attributes, copied NUL-terminated into one buffer */
@@ -1932,7 +1928,7 @@ static bool h2m_fast_inline(h2m *st, const char *html, size_t len)
     h2m_start_event(st, (const xmlChar *)*known_name, na ? (const xmlChar **)atts : NULL);
     if (st->nframes > before) {
         st->frames[st->nframes - 1].name = *known_name;
-        if (self_close || h2m_fast_void(name))
+        if (self_close || h2m_inline_void(name))
             h2m_end(st, NULL);
     }
     return true;
@@ -1981,31 +1977,85 @@ static bool h2m_block_closes(const char *top, const char *name)
 
 #define H2M_BLOCK_N (sizeof h2m_block_names / sizeof *h2m_block_names)
 
-/* libxml2's answers for the names above, asked once (pthread_once): which
- * are void, and closes[t][n], whether n opening closes t (t ==
- * H2M_BLOCK_N: the <html> wrapper). */
+/* libxml2's answers for the names above: which are void (asked once, with
+ * libxml2's initialisation), and whether n opening closes t (t ==
+ * H2M_BLOCK_N: the <html> wrapper), asked the first time a raw fragment
+ * needs it (0: not asked yet, else 1 + the answer).  Asking all 4,000
+ * pairs up front cost 1.5 M instructions a build, as much as a hundred
+ * documents' raw HTML; a pair asked by two threads at once gets the same
+ * answer twice. */
 static bool h2m_block_void[H2M_BLOCK_N];
-static bool h2m_block_closes_tab[H2M_BLOCK_N + 1][H2M_BLOCK_N];
+static void h2m_build_block_index(void);
+static _Atomic unsigned char h2m_block_closes_memo[H2M_BLOCK_N + 1][H2M_BLOCK_N];
 
 static void h2m_build_block_tables(void)
 {
     for (size_t n = 0; n < H2M_BLOCK_N; n++) {
         const htmlElemDesc *desc = htmlTagLookup((const xmlChar *)h2m_block_names[n]);
         h2m_block_void[n] = desc && desc->empty;
-        for (size_t t = 0; t <= H2M_BLOCK_N; t++)
-            h2m_block_closes_tab[t][n] = h2m_block_closes(
-                t < H2M_BLOCK_N ? h2m_block_names[t] : "html", h2m_block_names[n]);
+    }
+    h2m_build_block_index();
+}
+
+/* h2m_block_closes for the names at these indexes, remembered. */
+static bool h2m_block_closes_at(size_t t, size_t n)
+{
+    unsigned char v = atomic_load_explicit(&h2m_block_closes_memo[t][n], memory_order_relaxed);
+    if (!v) {
+        v = (unsigned char)(1 + h2m_block_closes(t < H2M_BLOCK_N ? h2m_block_names[t] : "html",
+                                                 h2m_block_names[n]));
+        atomic_store_explicit(&h2m_block_closes_memo[t][n], v, memory_order_relaxed);
+    }
+    return v == 2;
+}
+
+/* Index of name in h2m_block_names ("html": H2M_BLOCK_N), or -1.  Asked
+ * for every tag of a raw fragment and for the element on top: hashed like
+ * the tag table (slots: index + 1), one strcmp rather than a bsearch's
+ * seven.  Filled with the tables above. */
+static unsigned char h2m_block_slots[H2M_TAG_SLOTS];
+
+static void h2m_build_block_index(void)
+{
+    _Static_assert(H2M_BLOCK_N + 1 < H2M_TAG_SLOTS / 2, "the block hash needs free slots");
+    for (size_t i = 0; i <= H2M_BLOCK_N; i++) {
+        unsigned h = h2m_tag_hash(i < H2M_BLOCK_N ? h2m_block_names[i] : "html");
+        while (h2m_block_slots[h])
+            h = (h + 1) & (H2M_TAG_SLOTS - 1);
+        h2m_block_slots[h] = (unsigned char)(i + 1);
     }
 }
 
-/* Index of name in h2m_block_names ("html": H2M_BLOCK_N), or -1. */
 static int h2m_block_index(const char *name)
 {
-    if (strcmp(name, "html") == 0)
-        return (int)H2M_BLOCK_N;
-    const char *const *k = bsearch(name, h2m_block_names, H2M_BLOCK_N, sizeof *h2m_block_names,
-                                   h2m_fast_cmp);
-    return k ? (int)(k - h2m_block_names) : -1;
+    for (unsigned h = h2m_tag_hash(name); h2m_block_slots[h]; h = (h + 1) & (H2M_TAG_SLOTS - 1)) {
+        size_t i = h2m_block_slots[h] - 1u;
+        if (strcmp(i < H2M_BLOCK_N ? h2m_block_names[i] : "html", name) == 0)
+            return (int)i;
+    }
+    return -1;
+}
+
+/* Void to libxml2 (its table's "empty"): <wbr>, unknown to HTML 4, is not. */
+static bool h2m_inline_void(const char *name)
+{
+    int n = h2m_block_index(name);
+    if (n >= 0 && n < (int)H2M_BLOCK_N)
+        return h2m_block_void[n];
+    const htmlElemDesc *desc = htmlTagLookup((const xmlChar *)name);
+    return desc && desc->empty;
+}
+
+static bool h2m_inline_closes(const char *top, const char *name)
+{
+    int t = h2m_block_index(top), n = h2m_block_index(name);
+    if (t >= 0 && n >= 0 && n < (int)H2M_BLOCK_N)
+        return h2m_block_closes_at((size_t)t, (size_t)n);
+    xmlNode fake;
+    memset(&fake, 0, sizeof fake);
+    fake.type = XML_ELEMENT_NODE;
+    fake.name = (const xmlChar *)name;
+    return htmlAutoCloseTag(NULL, (const xmlChar *)top, &fake) != 0;
 }
 
 /* Whether the character at p[0] (>= 0x80) is one libxml2 passes on
@@ -2310,16 +2360,16 @@ static bool h2m_block_pass(h2m *st, const char *html, size_t len, const char *to
             i = p + 1;
             continue;
         }
-        const char *const *known =
-            bsearch(name, h2m_block_names, H2M_BLOCK_N, sizeof *h2m_block_names, h2m_fast_cmp);
-        if (!known)
-            return false;
-        int idx = (int)(known - h2m_block_names);
+        int idx = h2m_block_index(name);
+        if (idx < 0 || idx == (int)H2M_BLOCK_N)
+            return false; /* not a block tag ("html" included) */
+        const char *const *known = &h2m_block_names[idx];
         bool is_void = h2m_block_void[idx];
         if (p < len && !h2m_block_space(html[p]) && html[p] != '>' && html[p] != '/')
             return false;
         int cur_top = depth ? open[depth - 1] : top_idx;
-        if (cur_top >= 0 ? h2m_block_closes_tab[cur_top][idx] : h2m_block_closes(top, *known))
+        if (cur_top >= 0 ? h2m_block_closes_at((size_t)cur_top, (size_t)idx)
+                        : h2m_block_closes(top, *known))
             return false;
         char buf[H2M_FB_BUF];
         const char *atts[2 * H2M_FB_ATTS + 1];

@@ -859,7 +859,11 @@ typedef struct md_mem {
     unsigned char *last; /* the latest small allocation (it can grow in place) */
 } md_mem;
 
-static _Thread_local md_mem *md_mem_cur;
+/* initial-exec: the library is built position-independent, so the default
+ * model would look the variable up as if through __tls_get_addr (a call:
+ * md_mem_calloc then saved registers on every one of cmark's callocs),
+ * although the executable gets it at a fixed offset in the end. */
+static _Thread_local md_mem *md_mem_cur __attribute__((tls_model("initial-exec")));
 
 static _Noreturn void md_mem_oom(void)
 {
@@ -942,18 +946,20 @@ static void *md_mem_calloc(size_t n, size_t size)
 {
     md_mem *m = md_mem_cur;
     md_mem_chunk *c = m->chunk;
-    /* n, size < 2^16 keep the product and the rounding far from overflow */
-    if (c && n < 65536 && size < 65536) {
-        size_t need = (sizeof(md_mem_hdr) + n * size + 15) & ~(size_t)15;
-        /* (used passes zeroed when a block grown in place was not zeroed) */
-        if (need <= MD_MEM_BIG && c->zeroed >= c->used && c->zeroed - c->used >= need) {
-            md_mem_hdr *h = (md_mem_hdr *)(c->data + c->used);
-            c->used += need;
-            h->size = n * size;
-            h->big = 0;
-            m->last = (unsigned char *)h;
-            return h + 1;
-        }
+    /* n, size < 2^16 keep the product and the rounding far from overflow;
+     * used + need then cannot wrap either (both stay under 2^33).  (used
+     * passes zeroed when a block grown in place was not zeroed.) */
+    size_t bytes = n * size;
+    size_t need = (sizeof(md_mem_hdr) + bytes + 15) & ~(size_t)15;
+    if (__builtin_expect((n | size) < 65536 && c && need <= MD_MEM_BIG &&
+                             c->zeroed >= c->used + need,
+                         1)) {
+        md_mem_hdr *h = (md_mem_hdr *)(c->data + c->used);
+        c->used += need;
+        h->size = bytes;
+        h->big = 0;
+        m->last = (unsigned char *)h;
+        return h + 1;
     }
     return md_mem_calloc_slow(n, size);
 }

@@ -792,6 +792,38 @@ static void test_yaml_fast_offsets(void)
     }
 }
 
+/* The scanner finds a double-quoted value's end (the quote, or a
+ * backslash first), a key's ':' and a plain value's " #" sixteen bytes at
+ * a time, reading past the line up to the end of the text and masking
+ * those bytes off: the sought byte at every offset of values and keys up
+ * to 40 bytes, on the last line or followed by lines of every length (and
+ * by look-alike bytes right after the line), read as libyaml reads them. */
+static void test_yaml_fast_find_every_offset(void)
+{
+    static const char *const inner[] = {"\\\"", "\\\\", "\\n", "\\u00e9", "'", ":", "#", " #c"};
+    static const char *const after[] = {"", "\n", "\nz: \"\\\"\"", "\nz: \":\"\n",
+                                        "\nzz: w #\n", "\nkkkkkkkkkkkkkkkk: \"vvvvvvvvvvvvvvvvvvvv\"\n"};
+    char doc[256];
+    for (size_t at = 0; at <= 40; at++)
+        for (size_t a = 0; a < sizeof after / sizeof *after; a++) {
+            char pad[64];
+            memset(pad, 'x', at);
+            pad[at] = '\0';
+            for (size_t i = 0; i < sizeof inner / sizeof *inner; i++) {
+                snprintf(doc, sizeof doc, "k: \"%s%sy\"%s", pad, inner[i], after[a]);
+                fy_check(doc, i < 4 || inner[i][0] != ' ');
+                snprintf(doc, sizeof doc, "k: %s%sy%s", pad, inner[i], after[a]);
+                fy_check(doc, false);
+            }
+            snprintf(doc, sizeof doc, "\"%s\": v%s", pad, after[a]);
+            fy_check(doc, true);
+            snprintf(doc, sizeof doc, "q%s:%s", pad, after[a]);
+            fy_check(doc, true);
+            snprintf(doc, sizeof doc, "q%s#: v%s", pad, after[a]);
+            fy_check(doc, true);
+        }
+}
+
 /* The text check judges every byte of a sixteen-byte block that is not
  * printable ASCII in place, then goes on inside the block: values of
  * random clusters of accepted and refused characters, next to each other
@@ -1071,6 +1103,7 @@ int main(void)
     test_yaml_fast();
     test_yaml_fast_random();
     test_yaml_fast_offsets();
+    test_yaml_fast_find_every_offset();
     test_yaml_fast_clusters();
     test_split_random();
     test_yaml_header_only_random();
