@@ -204,14 +204,13 @@ static uint64_t epub_z_huff(const uint32_t *freq, unsigned n, unsigned maxlen, u
 {
     uint32_t a[286], b[286], w[286]; /* a, b: freq << 9 | symbol */
     unsigned m = 0;
-    uint32_t fmax = 0;
+    uint32_t fmax = 0; /* the OR of all: as many bits as the largest */
+    memset(lens, 0, n);
     for (unsigned i = 0; i < n; i++) {
-        lens[i] = 0;
-        if (freq[i]) {
-            a[m++] = freq[i] << 9 | i;
-            if (freq[i] > fmax)
-                fmax = freq[i];
-        }
+        uint32_t f = freq[i];
+        fmax |= f;
+        if (f)
+            a[m++] = f << 9 | i;
     }
     if (m < 2) {
         unsigned s = m ? (a[0] & 511) : 0;
@@ -537,7 +536,7 @@ static size_t epub_z_compress(epub_zstate *s, const unsigned char *in, size_t n,
 
     /* the dynamic codes, and the run-length coded lengths of both, which
      * are one sequence (a run may go on from one into the other) */
-    uint8_t lens[286 + 30], dl[30], ll[286];
+    uint8_t lens[286 + 30 + 1], dl[30], ll[286];
     uint16_t lcode[286], dcode[30];
     unsigned lcount[16], dcount[16], pcount[16];
     uint64_t dyn = epub_z_huff(lf, 286, 15, ll, lcount) + epub_z_huff(df, 30, 15, dl, dcount);
@@ -548,12 +547,13 @@ static size_t epub_z_compress(epub_zstate *s, const unsigned char *in, size_t n,
         nd--;
     memcpy(lens, ll, nl);
     memcpy(lens + nl, dl, nd);
+    lens[nl + nd] = 0xff; /* no length: ends the last run */
     unsigned total = nl + nd, ni = 0;
     uint16_t items[286 + 30]; /* symbol | extra bits' value << 5 */
     uint32_t pf[19] = {0};
     for (unsigned j = 0; j < total;) {
         unsigned v = lens[j], r = 1;
-        while (j + r < total && lens[j + r] == v)
+        while (lens[j + r] == v)
             r++;
         j += r;
         if (v == 0) {
