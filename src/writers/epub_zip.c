@@ -91,9 +91,10 @@ uint32_t quire__epub_crc32(const void *data, size_t len)
 #define EPUB_Z_MAX_MATCH 258u
 
 typedef struct epub_zseq {
-    uint32_t litrun;             /* literals before the match */
+    uint16_t litrun;             /* literals before the match */
     uint16_t len;                /* 0: the last sequence, literals only */
-    uint16_t dist;
+    uint16_t dextra;             /* the distance less its code's base */
+    uint8_t dsym;                /* the distance's code */
 } epub_zseq;
 
 /* What one thread keeps from entry to entry (about 200 KB). */
@@ -133,13 +134,10 @@ static pthread_once_t epub_z_once = PTHREAD_ONCE_INIT;
 
 /* Canonical codes for lens[0..n), bit-reversed: deflate sends a Huffman
  * code from its first bit, the bit writer from the lowest. */
-static void epub_z_codes(const uint8_t *lens, unsigned n, uint16_t *codes)
+static void epub_z_codes_counted(const uint8_t *lens, unsigned n, const unsigned *count,
+                                 uint16_t *codes)
 {
-    unsigned count[16] = {0}, next[16];
-    for (unsigned i = 0; i < n; i++)
-        count[lens[i]]++;
-    count[0] = 0;
-    unsigned code = 0;
+    unsigned next[16], code = 0;
     for (unsigned b = 1; b < 16; b++) {
         code = (code + count[b - 1]) << 1;
         next[b] = code;
@@ -152,6 +150,16 @@ static void epub_z_codes(const uint8_t *lens, unsigned n, uint16_t *codes)
         codes[i] = (uint16_t)(((unsigned)epub_z_rev8[c & 0xff] << 8 | epub_z_rev8[c >> 8]) >>
                               (16 - l));
     }
+}
+
+/* The same, counting the lengths first (count[0] is not used). */
+static void epub_z_codes(const uint8_t *lens, unsigned n, uint16_t *codes)
+{
+    unsigned count[16] = {0};
+    for (unsigned i = 0; i < n; i++)
+        count[lens[i]]++;
+    count[0] = 0;
+    epub_z_codes_counted(lens, n, count, codes);
 }
 
 static void epub_z_init(void)
@@ -187,43 +195,68 @@ static void epub_z_init(void)
 /* Code lengths of at most maxlen bits for freq[0..n) (n <= 286), into lens:
  * a minimum-redundancy code (Moffat and Katajainen's in-place algorithm on
  * the used symbols sorted by frequency), lengthened where it is too deep.
- * Fewer than two used symbols still get a complete code of two. */
-void quire__epub_z_lengths(const uint32_t *freq, unsigned n, unsigned maxlen, uint8_t *lens)
+ * Fewer than two used symbols still get a complete code of two.  count[l]
+ * (l <= 15): how many symbols have length l, as epub_z_codes_counted takes
+ * them; returns the bits the symbols take in this code (their frequencies
+ * times their lengths). */
+static uint64_t epub_z_huff(const uint32_t *freq, unsigned n, unsigned maxlen, uint8_t *lens,
+                            unsigned *count)
 {
     uint32_t a[286], b[286], w[286]; /* a, b: freq << 9 | symbol */
     unsigned m = 0;
-    uint32_t fmax = 0;
+    uint32_t fmax = 0; /* the OR of all: as many bits as the largest */
+    memset(lens, 0, n);
     for (unsigned i = 0; i < n; i++) {
-        lens[i] = 0;
-        if (freq[i]) {
-            a[m++] = freq[i] << 9 | i;
-            if (freq[i] > fmax)
-                fmax = freq[i];
-        }
+        uint32_t f = freq[i];
+        fmax |= f;
+        if (f)
+            a[m++] = f << 9 | i;
     }
     if (m < 2) {
         unsigned s = m ? (a[0] & 511) : 0;
         lens[s] = 1;
         lens[s ? 0 : 1] = 1;
-        return;
+        memset(count, 0, 16 * sizeof *count);
+        count[1] = 2;
+        return m ? a[0] >> 9 : 0;
     }
-    /* stable LSD radix sort on the frequency, 6 bits a pass */
-    uint32_t *src = a, *dst = b;
-    for (unsigned sh = 0; sh == 0 || (fmax >> sh); sh += 6) {
-        unsigned cnt[64] = {0};
-        for (unsigned i = 0; i < m; i++)
-            cnt[(src[i] >> (9 + sh)) & 63]++;
-        unsigned sum = 0;
-        for (unsigned i = 0; i < 64; i++) {
-            unsigned c = cnt[i];
-            cnt[i] = sum;
-            sum += c;
+    /* sorted by frequency, ties by symbol (a[] is in symbol order) */
+    uint32_t *src = a;
+    if (m <= 24) {
+        /* few symbols (the distance and code-length codes): insertion
+         * sort, cheaper than a radix pass's buckets */
+        for (unsigned i = 1; i < m; i++) {
+            uint32_t x = a[i];
+            unsigned j = i;
+            for (; j && a[j - 1] > x; j--)
+                a[j] = a[j - 1];
+            a[j] = x;
         }
-        for (unsigned i = 0; i < m; i++)
-            dst[cnt[(src[i] >> (9 + sh)) & 63]++] = src[i];
-        uint32_t *t = src;
-        src = dst;
-        dst = t;
+    } else {
+        /* stable LSD radix sort on the frequency, in as few passes of at
+         * most 6 bits as its largest needs, the bits spread evenly over
+         * them (fewer buckets to clear and sum) */
+        unsigned bits = 32 - (unsigned)__builtin_clz(fmax);
+        unsigned passes = (bits + 5) / 6, width = (bits + passes - 1) / passes;
+        unsigned nb = 1u << width, mask = nb - 1;
+        uint32_t *dst = b;
+        for (unsigned pass = 0, sh = 9; pass < passes; pass++, sh += width) {
+            unsigned cnt[64];
+            memset(cnt, 0, nb * sizeof cnt[0]);
+            for (unsigned i = 0; i < m; i++)
+                cnt[(src[i] >> sh) & mask]++;
+            unsigned sum = 0;
+            for (unsigned i = 0; i < nb; i++) {
+                unsigned c = cnt[i];
+                cnt[i] = sum;
+                sum += c;
+            }
+            for (unsigned i = 0; i < m; i++)
+                dst[cnt[(src[i] >> sh) & mask]++] = src[i];
+            uint32_t *t = src;
+            src = dst;
+            dst = t;
+        }
     }
     for (unsigned i = 0; i < m; i++)
         w[i] = src[i] >> 9;
@@ -248,26 +281,25 @@ void quire__epub_z_lengths(const uint32_t *freq, unsigned n, unsigned maxlen, ui
     w[m - 2] = 0;
     for (int j = (int)m - 3; j >= 0; j--)
         w[j] = w[w[j]] + 1;
-    /* 3: depths of the leaves */
-    int avail = 1, used = 0, depth = 0, r = (int)m - 2, nx = (int)m - 1;
+    /* 3: how many leaves each depth has (all a canonical code needs: the
+     * most frequent symbols get the shortest lengths, below), the deepest
+     * counted at 32 */
+    unsigned num[33] = {0};
+    int avail = 1, used = 0, depth = 0, r = (int)m - 2, deepest = 0;
     while (avail > 0) {
         while (r >= 0 && (int)w[r] == depth) {
             used++;
             r--;
         }
-        while (avail > used) {
-            w[nx--] = (uint32_t)depth;
-            avail--;
+        if (avail > used) {
+            num[depth > 32 ? 32 : depth] += (unsigned)(avail - used);
+            deepest = depth;
         }
         avail = 2 * used;
         depth++;
         used = 0;
     }
-    /* w[i]: the length of the i-th least frequent symbol (w[0] the longest) */
-    unsigned num[33] = {0};
-    for (unsigned i = 0; i < m; i++)
-        num[w[i] > 32 ? 32 : w[i]]++;
-    if (w[0] > maxlen) {
+    if ((unsigned)deepest > maxlen) {
         /* too deep: everything below maxlen moves up to it, then leaves are
          * taken off the last level and pushed down from the deepest level
          * above, until the code is complete again (Kraft sum of one) */
@@ -290,9 +322,23 @@ void quire__epub_z_lengths(const uint32_t *freq, unsigned n, unsigned maxlen, ui
         }
     }
     unsigned k = m; /* the most frequent get the shortest */
+    uint64_t bits = 0;
+    count[0] = 0;
+    for (unsigned l = 1; l <= 15; l++)
+        count[l] = l <= maxlen ? num[l] : 0;
     for (unsigned l = 1; l <= maxlen; l++)
-        for (unsigned c = num[l]; c; c--)
-            lens[src[--k] & 511] = (uint8_t)l;
+        for (unsigned c = num[l]; c; c--) {
+            k--;
+            lens[src[k] & 511] = (uint8_t)l;
+            bits += (uint64_t)(src[k] >> 9) * l;
+        }
+    return bits;
+}
+
+void quire__epub_z_lengths(const uint32_t *freq, unsigned n, unsigned maxlen, uint8_t *lens)
+{
+    unsigned count[16];
+    epub_z_huff(freq, n, maxlen, lens, count);
 }
 
 static inline uint32_t epub_z_load32(const unsigned char *p)
@@ -344,15 +390,67 @@ static inline unsigned epub_z_dist_code(unsigned d)
 
 #define EPUB_Z_HASH(v, shift) (((uint32_t)(v) * 0x1E35A7BDu) >> (shift))
 
+/* The match at i of the earlier position c (its first 4 bytes are equal):
+ * extended, recorded in *seq with its frequencies, its last position
+ * put into the table; returns where the parse goes on. */
+static inline __attribute__((always_inline)) size_t
+epub_z_match(epub_zstate *s, epub_zseq *seq, const unsigned char *in, size_t n, unsigned shift,
+             size_t i, size_t c, size_t lit)
+{
+    uint16_t *tab = s->tab;
+    const size_t last = n - 4;
+    size_t max = n - i < EPUB_Z_MAX_MATCH ? n - i : EPUB_Z_MAX_MATCH;
+    size_t l = 4;
+    for (;;) {
+        if (l + 8 > max) {
+            while (l < max && in[c + l] == in[i + l])
+                l++;
+            break;
+        }
+        uint64_t x = epub_z_load64(in + c + l) ^ epub_z_load64(in + i + l);
+        if (x) {
+            l += (size_t)__builtin_ctzll(x) >> 3;
+            break;
+        }
+        l += 8;
+    }
+    unsigned d = (unsigned)(i - c), dsym = epub_z_dist_code(d);
+    seq->litrun = (uint16_t)(i - lit);
+    seq->len = (uint16_t)l;
+    seq->dextra = (uint16_t)(d - epub_z_dist_base[dsym]);
+    seq->dsym = (uint8_t)dsym;
+    s->lfreq[257 + epub_z_len_sym[l]]++;
+    s->dfreq[dsym]++;
+    /* Only the match's last position goes into the table: hashing every
+     * position inside it cost a tenth of the encoder for 0.5% smaller
+     * chapters, the one before the last too 2% of it for 0.25% (measured
+     * on the 1,000-document bench corpus); the last is what a repeat of
+     * the text after it needs. */
+    size_t end = i + l;
+    if (end - 1 <= last)
+        tab[EPUB_Z_HASH(epub_z_load32(in + end - 1), shift)] = (uint16_t)(end - 1);
+    return end;
+}
+
+/* Whether the earlier position c, found in the table for the 4 bytes v at
+ * i, starts a match: the same bytes (the hash may collide), in reach. */
+#define EPUB_Z_HIT(c, i, v) \
+    (!(windowed && (i) - (c) > EPUB_Z_WINDOW) && epub_z_load32(in + (c)) == (v))
+
 /* The greedy parse of in[0..n) (8 <= n <= EPUB_Z_MAX_IN) into s->seqs, with
  * the frequencies; returns the number of matches.  windowed: some distance
  * may exceed the window (n > 32 KiB); without, every earlier position is in
- * reach.  Every position is hashed, those inside matches too. */
+ * reach.  Every position outside matches is hashed.
+ *
+ * Most positions of a chapter start no match (about four in five), so the
+ * loop looks at two positions per 8-byte load: one load, one loop test and
+ * one bounds test for both.  The parse is the same as one position at a
+ * time (the tail of the input is done so). */
 static inline __attribute__((always_inline)) size_t
 epub_z_parse(epub_zstate *s, const unsigned char *in, size_t n, unsigned hb, bool windowed)
 {
     uint16_t *tab = s->tab;
-    uint32_t *lf = s->lfreq, *df = s->dfreq;
+    uint32_t *lf = s->lfreq;
     const unsigned shift = 32 - hb;
     epub_zseq *seq = s->seqs;
     const size_t last = n - 4; /* the last position a 4-byte load may start at */
@@ -362,55 +460,43 @@ epub_z_parse(epub_zstate *s, const unsigned char *in, size_t n, unsigned hb, boo
     tab[EPUB_Z_HASH(epub_z_load32(in), shift)] = 0;
     lf[in[0]]++;
     size_t i = 1, lit = 0;
+    while (i + 8 <= n) { /* i and i + 1, from one load of in[i..i+8) */
+        uint64_t x = epub_z_load64(in + i);
+        uint32_t v = (uint32_t)x;
+        uint32_t h = EPUB_Z_HASH(v, shift);
+        size_t c = tab[h];
+        tab[h] = (uint16_t)i;
+        if (!EPUB_Z_HIT(c, i, v)) {
+            lf[x & 0xff]++;
+            i++;
+            v = (uint32_t)(x >> 8);
+            h = EPUB_Z_HASH(v, shift);
+            c = tab[h];
+            tab[h] = (uint16_t)i;
+            if (!EPUB_Z_HIT(c, i, v)) {
+                lf[(x >> 8) & 0xff]++;
+                i++;
+                continue;
+            }
+        }
+        i = lit = epub_z_match(s, seq++, in, n, shift, i, c, lit);
+    }
     while (i <= last) {
         uint32_t v = epub_z_load32(in + i);
         uint32_t h = EPUB_Z_HASH(v, shift);
         size_t c = tab[h];
         tab[h] = (uint16_t)i;
-        if ((windowed && i - c > EPUB_Z_WINDOW) || epub_z_load32(in + c) != v) {
+        if (!EPUB_Z_HIT(c, i, v)) {
             lf[v & 0xff]++; /* in[i] */
             i++;
             continue;
         }
-        size_t max = n - i < EPUB_Z_MAX_MATCH ? n - i : EPUB_Z_MAX_MATCH;
-        size_t l = 4;
-        for (;;) {
-            if (l + 8 > max) {
-                while (l < max && in[c + l] == in[i + l])
-                    l++;
-                break;
-            }
-            uint64_t x = epub_z_load64(in + c + l) ^ epub_z_load64(in + i + l);
-            if (x) {
-                l += (size_t)__builtin_ctzll(x) >> 3;
-                break;
-            }
-            l += 8;
-        }
-        unsigned d = (unsigned)(i - c);
-        seq->litrun = (uint32_t)(i - lit);
-        seq->len = (uint16_t)l;
-        seq->dist = (uint16_t)d;
-        seq++;
-        lf[257 + epub_z_len_sym[l]]++;
-        df[epub_z_dist_code(d)]++;
-        /* Only the match's last two positions go into the table: hashing
-         * every position inside it cost a tenth of the encoder for 0.5%
-         * smaller chapters (measured on the 1,000-document bench corpus);
-         * the last ones are what a repeat of the text after it needs. */
-        size_t end = i + l;
-        if (end - 2 <= last)
-            tab[EPUB_Z_HASH(epub_z_load32(in + end - 2), shift)] = (uint16_t)(end - 2);
-        if (end - 1 <= last)
-            tab[EPUB_Z_HASH(epub_z_load32(in + end - 1), shift)] = (uint16_t)(end - 1);
-        i = end;
-        lit = end;
+        i = lit = epub_z_match(s, seq++, in, n, shift, i, c, lit);
     }
     for (; i < n; i++)
         lf[in[i]]++;
-    seq->litrun = (uint32_t)(n - lit);
+    seq->litrun = (uint16_t)(n - lit);
     seq->len = 0;
-    seq->dist = 0;
     return (size_t)(seq - s->seqs);
 }
 
@@ -450,10 +536,10 @@ static size_t epub_z_compress(epub_zstate *s, const unsigned char *in, size_t n,
 
     /* the dynamic codes, and the run-length coded lengths of both, which
      * are one sequence (a run may go on from one into the other) */
-    uint8_t lens[286 + 30], dl[30], ll[286];
+    uint8_t lens[286 + 30 + 1], dl[30], ll[286];
     uint16_t lcode[286], dcode[30];
-    quire__epub_z_lengths(lf, 286, 15, ll);
-    quire__epub_z_lengths(df, 30, 15, dl);
+    unsigned lcount[16], dcount[16], pcount[16];
+    uint64_t dyn = epub_z_huff(lf, 286, 15, ll, lcount) + epub_z_huff(df, 30, 15, dl, dcount);
     unsigned nl = 286, nd = 30;
     while (nl > 257 && !ll[nl - 1])
         nl--;
@@ -461,12 +547,13 @@ static size_t epub_z_compress(epub_zstate *s, const unsigned char *in, size_t n,
         nd--;
     memcpy(lens, ll, nl);
     memcpy(lens + nl, dl, nd);
+    lens[nl + nd] = 0xff; /* no length: ends the last run */
     unsigned total = nl + nd, ni = 0;
     uint16_t items[286 + 30]; /* symbol | extra bits' value << 5 */
     uint32_t pf[19] = {0};
     for (unsigned j = 0; j < total;) {
         unsigned v = lens[j], r = 1;
-        while (j + r < total && lens[j + r] == v)
+        while (lens[j + r] == v)
             r++;
         j += r;
         if (v == 0) {
@@ -499,26 +586,29 @@ static size_t epub_z_compress(epub_zstate *s, const unsigned char *in, size_t n,
     }
     uint8_t pl[19];
     uint16_t pc[19];
-    quire__epub_z_lengths(pf, 19, 7, pl);
+    dyn += epub_z_huff(pf, 19, 7, pl, pcount);
     unsigned nc = 19;
     while (nc > 4 && !pl[epub_z_clen_order[nc - 1]])
         nc--;
 
     /* the block's exact size both ways */
-    uint64_t extra = 0, dyn = 3 + 5 + 5 + 4 + 3 * (uint64_t)nc, fixed = 3 + 5 * (uint64_t)nmatch;
+    uint64_t extra = 0;
     for (unsigned k = 0; k < 29; k++)
         extra += (uint64_t)lf[257 + k] * epub_z_len_extra[k];
-    for (unsigned k = 0; k < 30; k++) {
+    for (unsigned k = 0; k < 30; k++)
         extra += (uint64_t)df[k] * epub_z_dist_extra[k];
-        dyn += (uint64_t)df[k] * dl[k];
-    }
-    for (unsigned k = 0; k < 286; k++) {
-        dyn += (uint64_t)lf[k] * ll[k];
-        fixed += (uint64_t)lf[k] * epub_z_fixed_llen[k];
-    }
-    for (unsigned k = 0; k < 19; k++)
-        dyn += (uint64_t)pf[k] * pl[k];
+    dyn += 3 + 5 + 5 + 4 + 3 * (uint64_t)nc;
     dyn += 2 * (uint64_t)pf[16] + 3 * (uint64_t)pf[17] + 7 * (uint64_t)pf[18];
+    /* the fixed literal/length code has 8 bits, but 9 for 144..255 and 7
+     * for 256..279: sums of ranges, not a product per symbol */
+    uint32_t all = 0, nine = 0, seven = 0;
+    for (unsigned k = 0; k < 286; k++)
+        all += lf[k];
+    for (unsigned k = 144; k < 256; k++)
+        nine += lf[k];
+    for (unsigned k = 256; k < 280; k++)
+        seven += lf[k];
+    uint64_t fixed = 3 + 5 * (uint64_t)nmatch + 8 * (uint64_t)all + nine - seven;
     bool use_dyn = dyn < fixed;
     size_t want = (size_t)(((use_dyn ? dyn : fixed) + extra + 7) / 8);
     if (want >= n)
@@ -529,9 +619,9 @@ static size_t epub_z_compress(epub_zstate *s, const unsigned char *in, size_t n,
     epub_zbits bw = {0, 0, out};
     if (use_dyn) {
         static const uint8_t xbits[19] = {[16] = 2, [17] = 3, [18] = 7};
-        epub_z_codes(ll, 286, lcode);
-        epub_z_codes(dl, 30, dcode);
-        epub_z_codes(pl, 19, pc);
+        epub_z_codes_counted(ll, 286, lcount, lcode);
+        epub_z_codes_counted(dl, 30, dcount, dcode);
+        epub_z_codes_counted(pl, 19, pcount, pc);
         lc = lcode;
         dc = dcode;
         lL = ll;
@@ -545,15 +635,34 @@ static size_t epub_z_compress(epub_zstate *s, const unsigned char *in, size_t n,
             EPUB_Z_PUT(bw, pl[epub_z_clen_order[k]], 3);
             epub_z_flush(&bw);
         }
+        /* an item is its code and extra bits, at most 7 + 7: four fit
+         * between flushes */
         for (unsigned k = 0; k < ni; k++) {
             unsigned sym = items[k] & 31;
-            EPUB_Z_PUT(bw, pc[sym], pl[sym]);
-            EPUB_Z_PUT(bw, items[k] >> 5, xbits[sym]);
-            epub_z_flush(&bw);
+            EPUB_Z_PUT(bw, pc[sym] | (unsigned)(items[k] >> 5) << pl[sym], pl[sym] + xbits[sym]);
+            if ((k & 3) == 3)
+                epub_z_flush(&bw);
         }
+        epub_z_flush(&bw);
     } else {
         EPUB_Z_PUT(bw, 1 | 1 << 1, 3); /* last block, fixed codes */
     }
+    /* A match is one put: its length's code and extra bits from a table
+     * of every length the block uses, then its distance's; about half the
+     * instructions of looking up and putting the four parts. */
+    uint32_t lent[EPUB_Z_MAX_MATCH + 1]; /* code | extra << its length, | bits << 24 */
+    uint32_t dent[30];                   /* code | its length << 16 | bits << 24 */
+    for (unsigned k = 0; k < 29; k++) {
+        if (!lf[257 + k])
+            continue;
+        unsigned cl = lL[257 + k], code = lc[257 + k];
+        unsigned lo = epub_z_len_base[k], hi = k < 27 ? epub_z_len_base[k + 1] : k == 27 ? 258 : 259;
+        uint32_t bits = (uint32_t)(cl + epub_z_len_extra[k]) << 24;
+        for (unsigned len = lo; len < hi; len++)
+            lent[len] = code | (len - lo) << cl | bits;
+    }
+    for (unsigned k = 0; k < 30; k++)
+        dent[k] = dc[k] | (uint32_t)dL[k] << 16 | (uint32_t)(dL[k] + epub_z_dist_extra[k]) << 24;
     const unsigned char *p = in;
     for (const epub_zseq *q = s->seqs;; q++) {
         uint32_t r = q->litrun;
@@ -568,11 +677,10 @@ static size_t epub_z_compress(epub_zstate *s, const unsigned char *in, size_t n,
         epub_z_flush(&bw);
         if (!q->len)
             break;
-        unsigned ls = epub_z_len_sym[q->len], d = q->dist, dcd = epub_z_dist_code(d);
-        EPUB_Z_PUT(bw, lc[257 + ls], lL[257 + ls]);
-        EPUB_Z_PUT(bw, q->len - epub_z_len_base[ls], epub_z_len_extra[ls]);
-        EPUB_Z_PUT(bw, dc[dcd], dL[dcd]);
-        EPUB_Z_PUT(bw, d - epub_z_dist_base[dcd], epub_z_dist_extra[dcd]);
+        /* at most 15 + 5 + 15 + 13 bits, after at most 7 */
+        uint32_t le = lent[q->len], de = dent[q->dsym];
+        uint64_t dv = (de & 0xffff) | (uint64_t)q->dextra << ((de >> 16) & 0xff);
+        EPUB_Z_PUT(bw, (le & 0xffffff) | dv << (le >> 24), (le >> 24) + (de >> 24));
         epub_z_flush(&bw);
         p += q->len;
     }

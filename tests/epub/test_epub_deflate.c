@@ -329,7 +329,7 @@ static void test_length_limits(void)
     }
 }
 
-/* Only the last two positions of a match go into the encoder's table:
+/* Only the last position of a match goes into the encoder's table:
  * text that repeats, right after a match or a little shifted, must still be
  * found.  Copies of a block of word salad must cost little more than the
  * block (a match of up to 258 bytes takes a few bytes; a parse that lost
@@ -366,12 +366,137 @@ static void test_repeats(void)
     free(buf);
 }
 
+/* The code-length routine's sort (insertion for few symbols, radix in
+ * passes sized to the largest frequency otherwise) and its depth counting
+ * against a plain Huffman construction: when no length needs limiting,
+ * the total (frequency times length) must be the minimum, which is the sum
+ * of the weights of the merged nodes; with limiting, never less.  Every
+ * number of used symbols and frequencies from 1 to 65535. */
+static uint64_t huffman_cost(const uint32_t *freq, unsigned n, unsigned *depth_out)
+{
+    uint64_t w[2 * 286];
+    int parent[2 * 286];
+    bool live[2 * 286];
+    unsigned leaves = 0, nodes = 0;
+    for (unsigned i = 0; i < n; i++)
+        if (freq[i]) {
+            w[nodes] = freq[i];
+            live[nodes] = true;
+            parent[nodes] = -1;
+            nodes++;
+            leaves++;
+        }
+    uint64_t cost = 0;
+    for (unsigned alive = leaves; alive > 1; alive--) {
+        int a = -1, b = -1;
+        for (unsigned i = 0; i < nodes; i++) {
+            if (!live[i])
+                continue;
+            if (a < 0 || w[i] < w[a]) {
+                b = a;
+                a = (int)i;
+            } else if (b < 0 || w[i] < w[b]) {
+                b = (int)i;
+            }
+        }
+        live[a] = live[b] = false;
+        w[nodes] = w[a] + w[b];
+        cost += w[nodes];
+        live[nodes] = true;
+        parent[nodes] = -1;
+        parent[a] = parent[b] = (int)nodes;
+        nodes++;
+    }
+    unsigned deepest = 0;
+    for (unsigned i = 0; i < leaves; i++) {
+        unsigned d = 0;
+        for (int j = parent[i]; j >= 0; j = parent[j])
+            d++;
+        if (d > deepest)
+            deepest = d;
+    }
+    *depth_out = deepest;
+    return cost;
+}
+
+static void test_lengths_optimal(void)
+{
+    uint32_t freq[286];
+    uint8_t lens[286];
+    for (int round = 0; round < 3000; round++) {
+        unsigned n = round % 3 == 0 ? 19 : round % 3 == 1 ? 30 : 286;
+        unsigned maxlen = n == 19 ? 7 : 15;
+        unsigned used = 2 + rnd() % (n - 1);
+        uint32_t top = 1u << (rnd() % 17); /* 1 .. 65536: one to three radix passes */
+        if (top > 65535)
+            top = 65535;
+        memset(freq, 0, sizeof freq);
+        for (unsigned k = 0; k < used; k++)
+            freq[rnd() % n] = 1 + rnd() % top;
+        if (round % 7 == 0) /* many equal frequencies: ties */
+            for (unsigned k = 0; k < n; k++)
+                freq[k] = freq[k] ? 1 + freq[k] % 3 : 0;
+        check_lengths(freq, n, maxlen, "random, against Huffman");
+        quire__epub_z_lengths(freq, n, maxlen, lens);
+        uint64_t got = 0;
+        for (unsigned k = 0; k < n; k++)
+            got += (uint64_t)freq[k] * lens[k];
+        unsigned depth;
+        uint64_t best = huffman_cost(freq, n, &depth);
+        unsigned m = 0;
+        for (unsigned k = 0; k < n; k++)
+            m += freq[k] != 0;
+        if (m < 2)
+            continue;
+        checked++;
+        if (depth <= maxlen)
+            CHECK(got == best, "%u symbols (%u used, up to %u): cost %llu, Huffman %llu", n, m, top,
+                  (unsigned long long)got, (unsigned long long)best);
+        else
+            CHECK(got >= best, "%u symbols: cost %llu below Huffman's %llu", n,
+                  (unsigned long long)got, (unsigned long long)best);
+    }
+}
+
+/* Short inputs take the fixed codes, longer ones dynamic codes; the
+ * encoder computes the block's size before writing it and stores the entry
+ * when the two differ, so both kinds must come out deflated, with the
+ * block type the sizes chose.  And a literal run as long as an entry may
+ * be (65,535 bytes, one sequence) next to one match at its end. */
+static void test_block_kinds(void)
+{
+    unsigned char *buf = malloc(65535), *z = NULL;
+    size_t zlen = 0;
+    static const char shortone[] = "<p>abc abc abc abc abc abc abc abc</p>";
+    CHECK(roundtrip("short", (const unsigned char *)shortone, sizeof shortone - 1) == 8 &&
+              quire__epub_deflate(shortone, sizeof shortone - 1, &z, &zlen) == 8 &&
+              ((z[0] >> 1) & 3) == 1,
+          "a short repetitive input is not deflated with fixed codes");
+    free(z);
+    size_t n = text(buf, 5000);
+    CHECK(quire__epub_deflate(buf, n, &z, &zlen) == 8 && ((z[0] >> 1) & 3) == 2,
+          "5,000 bytes of text are not deflated with dynamic codes");
+    free(z);
+    /* 65,535 bytes without a repeated 4-byte string but skewed (one of
+     * 16 values in 3 of 4 bytes): no match until the copy at the end */
+    for (size_t i = 0; i < 65535; i++)
+        buf[i] = (unsigned char)(i & 3 ? 'a' + (i >> 2) % 16 : i >> 6);
+    for (size_t i = 0; i + 4 <= 65535; i += 4)
+        buf[i + 1] = (unsigned char)('a' + (i >> 2) % 16), buf[i + 2] = (unsigned char)('a' + (i >> 6) % 16),
+        buf[i + 3] = (unsigned char)('a' + (i >> 10) % 16);
+    memcpy(buf + 65535 - 300, buf + 1000, 300);
+    CHECK(roundtrip("one long literal run", buf, 65535) == 8, "a long literal run not deflated");
+    free(buf);
+}
+
 int main(void)
 {
     test_sizes();
     test_matches();
     test_skewed();
     test_length_limits();
+    test_lengths_optimal();
+    test_block_kinds();
     test_deterministic();
     test_repeats();
     if (failures)
