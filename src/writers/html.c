@@ -607,11 +607,12 @@ static void html_doc_fields(const quire_writer_ctx *ctx, const html_tv *tv, quir
                                                       image, published, modified));
 }
 
-/* The body as HTML, in arena a (buf is scratch).  With pg (build mode),
- * images are read and links to documents written as placeholders, both
- * recorded in pg for the page at OUTDIR/<slug>/. */
-static const char *html_body(const html_priv *p, quire_arena *a, const quire_document *doc,
-                             const char *slug, html_pub_page *pg, quire_buf *buf)
+/* The body as HTML, in buf (NUL-terminated; NULL when out of memory),
+ * its copy of the nodes in arena a.  With pg (build mode), images are
+ * read and links to documents written as placeholders, both recorded in
+ * pg for the page at OUTDIR/<slug>/. */
+static const char *html_body_buf(const html_priv *p, quire_arena *a, const quire_document *doc,
+                                 const char *slug, html_pub_page *pg, quire_buf *buf)
 {
     static const quire_render_opts opts = {.keep_embeds = true};
     quire_node *body = quire__html_prepare_body(a, doc->body, p->sandbox);
@@ -624,7 +625,16 @@ static const char *html_body(const html_priv *p, quire_arena *a, const quire_doc
     quire__buf_reset(buf);
     if (body)
         quire__render_html(buf, body, &opts);
-    return buf->oom ? NULL : quire_arena_strndup(a, buf->data ? buf->data : "", buf->len);
+    /* data is NUL-terminated only once something was written */
+    return buf->oom ? NULL : buf->len ? buf->data : "";
+}
+
+/* The same, copied into arena a (buf is scratch). */
+static const char *html_body(const html_priv *p, quire_arena *a, const quire_document *doc,
+                             const char *slug, html_pub_page *pg, quire_buf *buf)
+{
+    const char *s = html_body_buf(p, a, doc, slug, pg, buf);
+    return s ? quire_arena_strndup(a, s, buf->len) : NULL;
 }
 
 /* data[0..len) into sink (opened with rc), committed or aborted; a failure
@@ -826,6 +836,10 @@ static void html_page_free(html_page *pg)
     free(pg);
 }
 
+/* What a page holds besides its body, about: its head, header, JSON-LD
+ * and footer (a few KB; more only costs a realloc). */
+#define HTML_PAGE_EXTRA (8u * 1024u)
+
 /* Render doc's page.  Reads only what begin() set up, so it runs on any
  * thread.  names: NULL, or an earlier try whose commit asked for a redo. */
 static int html_render_page(const quire_writer_ctx *ctx, const quire_document *doc,
@@ -840,12 +854,16 @@ static int html_render_page(const quire_writer_ctx *ctx, const quire_document *d
         html_page_free(pg);
         return QUIRE_ERR_NOMEM;
     }
-    quire_buf buf;
+    /* The body stays in its buffer while the page around it renders into
+     * another, made the size of both at once: a copy of a body of some
+     * KB into the arena took a fresh block, zeroed, per page. */
+    quire_buf body_buf, buf;
+    quire__buf_init(&body_buf);
     quire__buf_init(&buf);
     pg->image = quire__html_pub_image(p->pub, pg->pg, a, doc, &pg->image_local);
-    const char *content = html_body(p, a, doc, slug, pg->pg, &buf);
+    const char *content = html_body_buf(p, a, doc, slug, pg->pg, &body_buf);
     int rc = QUIRE_ERR_NOMEM;
-    if (content) {
+    if (content && quire__buf_reserve(&buf, body_buf.len + HTML_PAGE_EXTRA)) {
         /* The page's fields serve as its one article too: inside
          * {{#articles}} a name resolves the same either way.  What every
          * document page shares (site, stylesheet, feeds) was made once, in
@@ -856,7 +874,6 @@ static int html_render_page(const quire_writer_ctx *ctx, const quire_document *d
         quire_value *arts = quire__tpl_list(a);
         quire_value_append(a, arts, NULL, m);
         quire__tpl_put_ref(m, "articles", arts);
-        quire__buf_reset(&buf);
         quire__tpl_render2(p->page, p->doc_common, m, &buf);
         if (!buf.oom) {
             pg->text = quire__buf_detach(&buf, &pg->len);
@@ -864,6 +881,7 @@ static int html_render_page(const quire_writer_ctx *ctx, const quire_document *d
         }
     }
     quire__buf_free(&buf);
+    quire__buf_free(&body_buf);
     quire_arena_free(a);
     if (rc != QUIRE_OK) {
         html_page_free(pg);

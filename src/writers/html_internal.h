@@ -57,6 +57,12 @@ quire_node *quire__html_prepare_body(quire_arena *scratch, const quire_node *bod
 /** Make the body (a copy, nodes in a) valid HTML5 where the allowlisted
  *  markup breaks nesting rules (html_nest.c). */
 int quire__html_fix_nesting(quire_arena *a, quire_node *body);
+/** Whether quire__html_fix_nesting would leave body as it is (it asks
+ *  first, and skips its passes then), and the passes themselves, run
+ *  whatever the answer: for the tests, which check the one against the
+ *  other. */
+bool quire__html_nest_clean(const quire_node *body);
+int quire__html_nest_passes(quire_arena *a, quire_node *body);
 
 /** Write one file of the site through quire_outdir_sink() (atomic, refuses
  *  unsafe paths); an error is reported on rel. */

@@ -13,9 +13,11 @@
  * become divs.  Nothing is dropped but the source and track elements that
  * have no media to belong to, and white space between rows.
  *
- * Two walks, both with quire_iter (no recursion): the first only collects
- * nodes to wrap (the tree must not move under the iterator) and wraps them
- * afterwards; the second renames in place with a stack of contexts.
+ * Three walks, none recursive: void elements' children moved out; then
+ * nodes to wrap collected (the tree must not move under the walk) and
+ * wrapped afterwards; then renames in place with a stack of contexts.  A
+ * cheaper walk first asks whether any of them would change anything: in
+ * most bodies none does, and the three are skipped.
  */
 #include "html_internal.h"
 
@@ -352,34 +354,42 @@ static bool nest_tight_para(const quire_node *n)
            (item->parent->flags & QUIRE_NODE_FLAG_TIGHT);
 }
 
+/* The element the renderer writes for each typed node (the generic ones
+ * and paragraphs are looked at more closely). */
+static const unsigned char nest_typed[QUIRE_NODE_TYPE_COUNT] = {
+    [QUIRE_NODE_PARAGRAPH] = NE_P,
+    [QUIRE_NODE_HEADING] = NE_H,
+    [QUIRE_NODE_BLOCKQUOTE] = NE_BLOCKQUOTE,
+    [QUIRE_NODE_LIST] = NE_UL,
+    [QUIRE_NODE_ITEM] = NE_LI,
+    [QUIRE_NODE_CODE_BLOCK] = NE_PRE,
+    [QUIRE_NODE_THEMATIC_BREAK] = NE_HR,
+    [QUIRE_NODE_TABLE] = NE_TABLE,
+    [QUIRE_NODE_TABLE_ROW] = NE_TR,
+    [QUIRE_NODE_TABLE_CELL] = NE_TD,
+    [QUIRE_NODE_FIGURE] = NE_FIGURE,
+    [QUIRE_NODE_CAPTION] = NE_FIGCAPTION,
+    [QUIRE_NODE_FOOTNOTE_DEF] = NE_DIV,
+    [QUIRE_NODE_EMPH] = NE_EM,
+    [QUIRE_NODE_STRONG] = NE_STRONG,
+    [QUIRE_NODE_STRIKETHROUGH] = NE_DEL,
+    [QUIRE_NODE_LINK] = NE_A,
+    [QUIRE_NODE_CODE] = NE_CODE,
+    [QUIRE_NODE_FOOTNOTE_REF] = NE_SUP,
+    [QUIRE_NODE_IMAGE] = NE_IMG,
+};
+_Static_assert(NE_COUNT <= 256, "nest_typed holds elements in bytes");
+
 /* The element the renderer writes for n, or NE_NONE for none (text, root,
  * the paragraphs of a tight list). */
 static nest_el nest_elem(const quire_node *n)
 {
     switch (n->type) {
     case QUIRE_NODE_PARAGRAPH: return nest_tight_para(n) ? NE_NONE : NE_P;
-    case QUIRE_NODE_HEADING: return NE_H;
-    case QUIRE_NODE_BLOCKQUOTE: return NE_BLOCKQUOTE;
-    case QUIRE_NODE_LIST: return NE_UL;
-    case QUIRE_NODE_ITEM: return NE_LI;
-    case QUIRE_NODE_CODE_BLOCK: return NE_PRE;
-    case QUIRE_NODE_THEMATIC_BREAK: return NE_HR;
-    case QUIRE_NODE_TABLE: return NE_TABLE;
-    case QUIRE_NODE_TABLE_ROW: return NE_TR;
-    case QUIRE_NODE_TABLE_CELL: return NE_TD;
-    case QUIRE_NODE_FIGURE: return NE_FIGURE;
-    case QUIRE_NODE_CAPTION: return NE_FIGCAPTION;
-    case QUIRE_NODE_FOOTNOTE_DEF: return NE_DIV;
-    case QUIRE_NODE_EMPH: return NE_EM;
-    case QUIRE_NODE_STRONG: return NE_STRONG;
-    case QUIRE_NODE_STRIKETHROUGH: return NE_DEL;
-    case QUIRE_NODE_LINK: return NE_A;
-    case QUIRE_NODE_CODE: return NE_CODE;
-    case QUIRE_NODE_FOOTNOTE_REF: return NE_SUP;
-    case QUIRE_NODE_IMAGE: return NE_IMG;
     case QUIRE_NODE_HTML_BLOCK:
     case QUIRE_NODE_HTML_INLINE: return n->name ? nest_lookup(n->name) : NE_NONE;
-    default: return NE_NONE;
+    default:
+        return (unsigned)n->type < QUIRE_NODE_TYPE_COUNT ? (nest_el)nest_typed[n->type] : NE_NONE;
     }
 }
 
@@ -447,11 +457,11 @@ typedef struct nest_fix {
                           NE_TD); NE_NONE: remove the node */
 } nest_fix;
 
-/* What a child of parent needs: a wrapper, NE_NONE to be removed,
- * NE_OTHER nothing. */
-static nest_el nest_child_fix(const quire_node *parent, const quire_node *n)
+/* What a child n of a parent element `parent` needs: a wrapper, NE_NONE
+ * to be removed, NE_OTHER nothing. */
+static nest_el nest_child_fix(nest_el parent, const quire_node *n)
 {
-    switch (nest_elem(parent)) {
+    switch (parent) {
     case NE_UL:
     case NE_OL:
     case NE_MENU:
@@ -493,28 +503,21 @@ static bool nest_push(nest_fix **v, size_t *n, size_t *cap, nest_fix f)
     return true;
 }
 
-/* Elements outside the parent they need become divs or spans. */
-static void nest_place(quire_node *n, nest_el e, nest_el pe)
+/* What an element outside the parent it needs becomes: "div", "span", or
+ * NULL where it is in place. */
+static const char *nest_misplaced(const quire_node *n, nest_el e, nest_el pe)
 {
     switch (e) {
     case NE_LI:
-        if (pe != NE_UL && pe != NE_OL && pe != NE_MENU)
-            nest_rename(n, "div", true);
-        break;
+        return pe != NE_UL && pe != NE_OL && pe != NE_MENU ? "div" : NULL;
     case NE_DT:
     case NE_DD:
-        if (pe != NE_DL && pe != NE_DIV)
-            nest_rename(n, "div", true);
-        break;
+        return pe != NE_DL && pe != NE_DIV ? "div" : NULL;
     case NE_TR:
-        if (pe != NE_TABLE)
-            nest_rename(n, "div", true);
-        break;
+        return pe != NE_TABLE ? "div" : NULL;
     case NE_TD:
     case NE_TH:
-        if (pe != NE_TR)
-            nest_rename(n, "div", true);
-        break;
+        return pe != NE_TR ? "div" : NULL;
     case NE_THEAD:
     case NE_TBODY:
     case NE_TFOOT:
@@ -522,22 +525,35 @@ static void nest_place(quire_node *n, nest_el e, nest_el pe)
     case NE_COL:
     case NE_COLGROUP:
         /* tables are typed nodes: the renderer writes their sections */
-        nest_rename(n, "div", true);
-        break;
+        return "div";
     case NE_RT:
     case NE_RP:
-        if (pe != NE_RUBY)
-            nest_rename(n, "span", false);
-        break;
+        return pe != NE_RUBY ? "span" : NULL;
     case NE_FIGCAPTION:
         /* one, first or last in a figure */
-        if (!(pe == NE_FIGURE && (!n->prev || !n->next) &&
-              !(n->prev && nest_is(n->parent->first_child, NE_FIGCAPTION))))
-            nest_rename(n, "div", true);
-        break;
+        return !(pe == NE_FIGURE && (!n->prev || !n->next) &&
+                 !(n->prev && nest_is(n->parent->first_child, NE_FIGCAPTION)))
+                   ? "div"
+                   : NULL;
     default:
-        break;
+        return NULL;
     }
+}
+
+/* Elements outside the parent they need become divs or spans. */
+static void nest_place(quire_node *n, nest_el e, nest_el pe)
+{
+    const char *name = nest_misplaced(n, e, pe);
+    if (name)
+        nest_rename(n, name, name[0] == 'd');
+}
+
+/* Whether n (element e in parent element pe) is a source or track with
+ * no media to belong to: removed. */
+static bool nest_stray_media(const quire_node *n, nest_el e, nest_el pe)
+{
+    return (e == NE_SOURCE || e == NE_TRACK) && !(pe == NE_PICTURE && e == NE_SOURCE) &&
+           n->parent->type != QUIRE_NODE_EMBED;
 }
 
 static int nest_structure(quire_arena *a, quire_node *body)
@@ -566,12 +582,13 @@ static int nest_structure(quire_arena *a, quire_node *body)
                 nest_rename(n, "span", false);
         }
         e = nest_elem(n);
-        nest_el w = nest_child_fix(n->parent, n);
+        /* the parent was renamed, if at all, when it was visited: pe is
+         * still its element */
+        nest_el w = nest_child_fix(pe, n);
         bool ok = true;
         if (w != NE_OTHER)
             ok = nest_push(&fixes, &count, &cap, (nest_fix){n, w});
-        else if ((e == NE_SOURCE || e == NE_TRACK) && !(pe == NE_PICTURE && e == NE_SOURCE) &&
-                 n->parent->type != QUIRE_NODE_EMBED)
+        else if (nest_stray_media(n, e, pe))
             ok = nest_push(&fixes, &count, &cap, (nest_fix){n, NE_NONE}); /* no media to belong to */
         if (!ok) {
             free(fixes);
@@ -733,7 +750,120 @@ static int nest_hoist_void(quire_node *body)
     return QUIRE_OK;
 }
 
-int quire__html_fix_nesting(quire_arena *a, quire_node *body)
+/* ------------------------------------------------------------------ the check */
+
+/* How deep the check follows a body; a deeper one takes the passes. */
+#define NEST_CHECK_DEPTH 128
+
+/* What else the check asks about an element, besides nest_flags: */
+#define NC_LINK   1u /* a link: never inside another */
+#define NC_SELF   2u /* may be out of place (nest_misplaced), or a dl,
+                        picture, source or track (checked no further) */
+#define NC_PARENT 4u /* its children may need a wrapper (nest_child_fix) */
+static const unsigned char nest_check[NE_COUNT] = {
+    [NE_A] = NC_LINK,
+    [NE_LI] = NC_SELF,
+    [NE_DT] = NC_SELF,
+    [NE_DD] = NC_SELF,
+    [NE_TR] = NC_SELF | NC_PARENT,
+    [NE_TD] = NC_SELF,
+    [NE_TH] = NC_SELF,
+    [NE_THEAD] = NC_SELF,
+    [NE_TBODY] = NC_SELF,
+    [NE_TFOOT] = NC_SELF,
+    [NE_CAPTION] = NC_SELF,
+    [NE_COL] = NC_SELF,
+    [NE_COLGROUP] = NC_SELF,
+    [NE_RT] = NC_SELF,
+    [NE_RP] = NC_SELF,
+    [NE_FIGCAPTION] = NC_SELF,
+    [NE_DL] = NC_SELF | NC_PARENT,
+    [NE_PICTURE] = NC_SELF,
+    [NE_SOURCE] = NC_SELF,
+    [NE_TRACK] = NC_SELF,
+    [NE_UL] = NC_PARENT,
+    [NE_OL] = NC_PARENT,
+    [NE_MENU] = NC_PARENT,
+    [NE_TABLE] = NC_PARENT,
+};
+
+/* Whether node n, element e in a parent of element pe, makes a pass
+ * change something by itself (its place, its children's wrappers, a void
+ * element's children); asked only of the nodes the tables above mark. */
+static bool nest_node_dirty(const quire_node *n, nest_el e, nest_el pe)
+{
+    if (nest_has(e, NF_VOID) && n->first_child &&
+        (n->type == QUIRE_NODE_HTML_BLOCK || n->type == QUIRE_NODE_HTML_INLINE))
+        return true;
+    if (!(nest_check[e] & NC_SELF) && !(nest_check[pe] & NC_PARENT))
+        return false;
+    return nest_misplaced(n, e, pe) || e == NE_DL || e == NE_PICTURE ||
+           nest_child_fix(pe, n) != NE_OTHER || nest_stray_media(n, e, pe);
+}
+
+/*
+ * Whether the three passes would leave body as it is: one walk asking, of
+ * every node they visit (the same walk, leaves' children skipped), each
+ * question that makes a pass change something, on the unchanged tree: a
+ * void element with children, an element outside the parent it needs, a
+ * dl or picture (checked no further: rare), a child its parent must wrap
+ * or drop, a stray source or track, a block with any phrasing ancestor
+ * (the content pass's context can only be phrasing below one), a link
+ * inside a link.  As long as no pass changes anything, each sees just
+ * this tree, so "clean" is exact; a false "not clean" only costs the
+ * passes.  Most bodies are clean, and most nodes (text in a paragraph)
+ * raise none of the questions: two table lookups tell.
+ */
+bool quire__html_nest_clean(const quire_node *body)
+{
+    if (!body)
+        return true;
+    /* per open container: its element and whether it is phrasing */
+    nest_el stack[NEST_CHECK_DEPTH];
+    unsigned char phrasing[NEST_CHECK_DEPTH];
+    size_t depth = 0, n_phrasing = 0, n_links = 0;
+    stack[depth] = nest_elem(body);
+    phrasing[depth++] = 0; /* the root's context is flow */
+    /* what may not come here: blocks below phrasing, links in links */
+    unsigned no_flags = 0, no_check = 0;
+    const quire_node *n = body;
+    for (;;) {
+        if (n->first_child && !quire__node_is_leaf(n)) {
+            n = n->first_child;
+        } else {
+            while (n != body && !n->next) {
+                n = n->parent;
+                depth--;
+                n_phrasing -= phrasing[depth];
+                n_links -= stack[depth] == NE_A;
+                no_flags = n_phrasing ? NF_BLOCK : 0;
+                no_check = n_links ? NC_LINK : 0;
+            }
+            if (n == body)
+                return true;
+            n = n->next;
+        }
+        nest_el e = nest_elem(n), pe = stack[depth - 1];
+        unsigned f = nest_flags[e], c = nest_check[e];
+        if ((f & no_flags) || (c & no_check))
+            return false;
+        if (((f & NF_VOID) || (c & NC_SELF) || (nest_check[pe] & NC_PARENT)) &&
+            nest_node_dirty(n, e, pe))
+            return false;
+        if (!n->first_child || quire__node_is_leaf(n))
+            continue;
+        if (depth == NEST_CHECK_DEPTH)
+            return false;
+        stack[depth] = e;
+        phrasing[depth++] = (f & NF_PHRASING) != 0;
+        n_phrasing += (f & NF_PHRASING) != 0;
+        n_links += e == NE_A;
+        no_flags = n_phrasing ? NF_BLOCK : 0;
+        no_check = n_links ? NC_LINK : 0;
+    }
+}
+
+int quire__html_nest_passes(quire_arena *a, quire_node *body)
 {
     if (!body)
         return QUIRE_OK;
@@ -741,4 +871,9 @@ int quire__html_fix_nesting(quire_arena *a, quire_node *body)
     if (rc == QUIRE_OK)
         rc = nest_structure(a, body);
     return rc == QUIRE_OK ? nest_content(body) : rc;
+}
+
+int quire__html_fix_nesting(quire_arena *a, quire_node *body)
+{
+    return quire__html_nest_clean(body) ? QUIRE_OK : quire__html_nest_passes(a, body);
 }

@@ -3,7 +3,8 @@
 links, canonical URLs only with a base_url, a folder mixing .md, .html and
 .txt as one collection, templates replaced from templates/ (and a clear
 file:line:column error for a malformed one), one standalone page from
-`convert -t html`, and raw passthrough only when sanitize is named."""
+`convert -t html`, raw passthrough only when sanitize is named, and
+documents with an empty body."""
 import os
 import shutil
 import subprocess
@@ -199,9 +200,29 @@ def jsonld_escapes(tmp):
         check(raw == want, f"d{i}: JSON-LD as json.dumps writes it:\n{raw!r}\n{want!r}")
 
 
+def empty_bodies(tmp):
+    """Documents with nothing after their front matter, among long ones
+    (so their buffers come from memory that held text): the page's content
+    is empty, whatever the buffer held before."""
+    src = os.path.join(tmp, "empty")
+    long_body = "Text <b>bold</b> and more text. " * 400
+    for i in range(24):
+        body = "" if i % 2 else long_body + "\n"
+        write(os.path.join(src, f"e{i:02}.md"), f"---\ntitle: E{i}\nslug: e{i:02}\n---\n{body}")
+    for jobs in ("1", "3"):
+        out = os.path.join(tmp, "empty-out-" + jobs)
+        r = run("build", src, "-o", out, "--formats", "html", "--jobs", jobs, "-q")
+        check(r.returncode == 0, f"empty bodies build: {r.stderr}")
+        for i in range(1, 24, 2):
+            with open(os.path.join(out, f"e{i:02}", "index.html"), "rb") as f:
+                page = f.read()
+            check(b"</header>\n\n" in page, f"e{i} (jobs {jobs}): empty content: {page[-400:]!r}")
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="quire-site-")
     try:
+        empty_bodies(tmp)
         src = os.path.join(tmp, "src")
         write(os.path.join(src, "a.md"), "---\ntitle: Alpha\ndate: 2024-01-02\ntags: [One, Two]\n"
               "description: First.\n---\n\nAlpha <b>body</b>.\n")
