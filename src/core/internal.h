@@ -180,13 +180,19 @@ quire_arena *quire__arena_new_on(quire__slab *s, void *mem, size_t first_block);
  * quire__arena_alloc_raw. */
 void *quire__arena_alloc_slow(quire_arena *a, size_t need, bool zero);
 
+/* *need: size rounded up to the arena's alignment.  False when a is NULL
+ * or the size overflows. */
+static inline bool quire__arena_need(const quire_arena *a, size_t size, size_t *need)
+{
+    *need = (size + QUIRE__ARENA_ALIGN - 1) & ~(size_t)(QUIRE__ARENA_ALIGN - 1);
+    return a && *need >= size && *need <= SIZE_MAX / 2;
+}
+
 static inline void *quire__arena_alloc(quire_arena *a, size_t size)
 {
-    if (!a)
+    size_t need;
+    if (!quire__arena_need(a, size, &need))
         return NULL;
-    size_t need = (size + QUIRE__ARENA_ALIGN - 1) & ~(size_t)(QUIRE__ARENA_ALIGN - 1);
-    if (need < size || need > SIZE_MAX / 2)
-        return NULL; /* overflow */
     quire__arena_block *b = a->head;
     if (b && b->zeroed - b->used >= need) {
         /* room that is already zero */
@@ -206,11 +212,9 @@ static inline void *quire__arena_alloc(quire_arena *a, size_t size)
  * quire__arena_alloc returns later is still zero. */
 static inline void *quire__arena_alloc_raw(quire_arena *a, size_t size)
 {
-    if (!a)
+    size_t need;
+    if (!quire__arena_need(a, size, &need))
         return NULL;
-    size_t need = (size + QUIRE__ARENA_ALIGN - 1) & ~(size_t)(QUIRE__ARENA_ALIGN - 1);
-    if (need < size || need > SIZE_MAX / 2)
-        return NULL; /* overflow */
     quire__arena_block *b = a->head;
     if (b && b->size - b->used >= need) {
         unsigned char *p = b->data + b->used;
