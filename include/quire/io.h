@@ -66,7 +66,22 @@ QUIRE_API int quire_outdir_open(quire_outdir **out, const char *path);
  *  durability against a power cut; rename() already makes each file appear
  *  whole or not at all.  QUIRE_ERR_IO when the flush fails. */
 QUIRE_API int quire_outdir_sync(quire_outdir *d);
+/** Frees d, after its thread (quire_outdir_background) has written what it
+ *  was given; failures not flushed by then are not reported. */
 QUIRE_API void quire_outdir_free(quire_outdir *d);
+/** From now on, d's sinks do their file system work (make the temporary,
+ *  write, close, rename) on a thread of d's own, in order, while the
+ *  caller goes on: a sink's writes copy the bytes, and its commit returns
+ *  QUIRE_OK once they are taken.  What fails there is reported by
+ *  quire_outdir_flush.  Call before d hands out any sink. */
+QUIRE_API int quire_outdir_background(quire_outdir *d);
+/** Called for each file the folder's thread could not write (relpath NULL:
+ *  a failure that could not be recorded, for lack of memory). */
+typedef void (*quire_outdir_report_fn)(void *arg, const char *relpath, int rc);
+/** Waits until d's thread has written every committed sink, then reports
+ *  each failure since the last flush through report (may be NULL), sorted
+ *  by path.  Returns the number of failures.  Without a thread: 0. */
+QUIRE_API size_t quire_outdir_flush(quire_outdir *d, quire_outdir_report_fn report, void *arg);
 QUIRE_API const char *quire_outdir_path(const quire_outdir *d);
 /** True when relpath is listed in the folder's manifest (quire wrote it, or
  *  this build has claimed it). */

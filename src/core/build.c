@@ -453,6 +453,12 @@ static void output_failed(build_state *st, const char *who, const char *path, in
     st->write_errors++;
 }
 
+/* A file the output folder's thread could not write (quire_outdir_flush). */
+static void report_unwritten(void *arg, const char *rel, int rc)
+{
+    output_failed(arg, "quire", rel ? rel : ".", rc);
+}
+
 static quire_write_opts write_opts(const build_state *st, const quire_writer *w,
                                    const char *path, const char *suffix)
 {
@@ -778,6 +784,7 @@ static void write_all(build_state *st)
     close_outputs(st);
     for (size_t s = 0; s < st->n_sets; s++)
         set_close(st, &st->sets[s]); /* only if an error left one open */
+    quire_outdir_flush(st->outdir, report_unwritten, st);
 }
 
 /* ------------------------------------------------------------ setup */
@@ -904,6 +911,10 @@ int quire_build(const quire_build_opts *o, quire_diag_list *diags)
                        "cannot create the output folder: %s", quire_strerror(rc));
         goto done;
     }
+    /* Files are made, written and renamed on the folder's own thread: on
+     * the main thread, that was half of its time in pass 2, with the
+     * workers waiting for it. */
+    (void)quire_outdir_background(st.outdir); /* failing, the main thread writes them */
     st.updated = quire__build_date(st.c);
     rc = plan_outputs(&st);
     if (rc == QUIRE_OK)

@@ -497,6 +497,25 @@ int quire__run_ordered(size_t n, int jobs, size_t window_per_job, quire__produce
 /** Number of online processors (1..64). */
 int quire__default_jobs(void);
 
+/* ---- a background queue (src/core/bgq.c) ---- */
+/** A job: run on the queue's thread, in push order; run frees the job.
+ *  cost counts against the queue's budget until run returns. */
+typedef struct quire__bgq_job {
+    struct quire__bgq_job *next;
+    size_t cost;
+    void (*run)(struct quire__bgq_job *job);
+} quire__bgq_job;
+typedef struct quire__bgq quire__bgq;
+/** Start the queue's thread.  budget: what queued jobs may cost in all
+ *  before quire__bgq_push waits. */
+int quire__bgq_start(quire__bgq **out, size_t budget);
+/** Queue job (waits while the budget is spent).  Any thread. */
+void quire__bgq_push(quire__bgq *q, quire__bgq_job *job);
+/** Wait until every job pushed so far has run. */
+void quire__bgq_wait(quire__bgq *q);
+/** Run what is queued, end the thread, free q.  NULL is a no-op. */
+void quire__bgq_stop(quire__bgq *q);
+
 /* ---- writer sessions (src/core/write.c) ---- */
 typedef struct quire_write_session quire_write_session;
 /** Start a writer: private state, context, begin().  count = documents to come. */

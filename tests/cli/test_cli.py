@@ -5,6 +5,9 @@ determinism, the model round trip, and nothing written outside OUTDIR."""
 import filecmp
 import json
 import os
+import re
+import resource
+import signal
 import subprocess
 import sys
 import tempfile
@@ -125,6 +128,41 @@ def test_jobs_invariant(tmp):
                       f"--jobs {jobs}: {f} is byte-identical to --jobs 1")
 
 
+def test_write_failures_reported(tmp):
+    """Files are written on the output folder's own thread: what fails
+    there (here every file over 8 KiB, by RLIMIT_FSIZE with SIGXFSZ
+    ignored) is reported, one error per file naming it, sorted, exit 1;
+    every other file is written whole, and no temporary is left."""
+    ref = os.path.join(tmp, "fsize-ref")
+    check(run("build", os.path.join(ROOT, "samples"), "-o", ref).returncode == 0, "reference build")
+    limit = 8192
+
+    def small_files_only():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    for jobs in ("1", "3"):
+        out = os.path.join(tmp, f"fsize-{jobs}")
+        r = subprocess.run([QUIRE, "build", os.path.join(ROOT, "samples"), "-o", out, "--jobs", jobs],
+                           capture_output=True, preexec_fn=small_files_only)
+        err = r.stderr.decode()
+        check(r.returncode == 1, f"--jobs {jobs}: unwritable files give exit 1 (got {r.returncode})")
+        big = sorted(f for f in tree_files(ref)
+                     if os.path.getsize(os.path.join(ref, f)) > limit and not f.endswith(".quire-manifest"))
+        named = re.findall(r"^(\S+): error: output not written", err, re.M)
+        check(len(big) >= 3 and named == big,
+              f"--jobs {jobs}: one error per file over the limit, sorted: {named} vs {big}")
+        for f in tree_files(ref):
+            got = os.path.join(out, f)
+            if f in big:
+                check(not os.path.exists(got), f"--jobs {jobs}: {f} is not there in part")
+            elif not f.endswith(".quire-manifest"):
+                check(os.path.exists(got) and filecmp.cmp(os.path.join(ref, f), got, shallow=False),
+                      f"--jobs {jobs}: {f} is written whole")
+        temps = [f for f in tree_files(out) if re.search(r"/?\.[^/]+\.[A-Za-z0-9]{6}$", f)]
+        check(not temps, f"--jobs {jobs}: no temporaries left: {temps}")
+
+
 def test_prepare_equivalent(tmp):
     """Writers split their per-document work into prepare() (run on worker
     threads) and write_document(); QUIRE_PREPARE=0 makes write_document do
@@ -184,6 +222,7 @@ def main():
         test_bad_document_skipped(tmp)
         test_deterministic(tmp)
         test_jobs_invariant(tmp)
+        test_write_failures_reported(tmp)
         test_prepare_equivalent(tmp)
         test_model_round_trip(tmp)
         test_nothing_outside(tmp)

@@ -577,6 +577,7 @@ static bool sink_roundtrip(quire_outdir *od, const char *dir, const char *name,
         total += sizes[i];
     }
     ok = ok && quire_sink_size(s) == total && quire_sink_commit(s) == QUIRE_OK;
+    ok = ok && quire_outdir_flush(od, NULL, NULL) == 0; /* background: in place now */
     char path[512], *data;
     size_t len;
     snprintf(path, sizeof path, "%s/%s", dir, name);
@@ -617,6 +618,177 @@ static void test_sink_write_mixes(const char *dir, quire_outdir *od)
         snprintf(name, sizeof name, "mix/r%d.bin", t);
         CHECK(sink_roundtrip(od, dir, name, sizes, n));
     }
+}
+
+/* The background queue (bgq.c): jobs run one at a time, in push order
+ * whatever thread pushed them; pushers wait at the budget without
+ * deadlock, even with jobs bigger than it; wait returns with every job
+ * run even when too little is queued to wake the thread; stop runs what
+ * is left. */
+enum { BGQ_PRODUCERS = 4, BGQ_JOBS = 3000 };
+typedef struct bgq_probe {
+    quire__bgq_job job;
+    int producer;
+    size_t k;
+    size_t *seen; /* per producer: jobs run so far */
+    atomic_int *bad;
+    atomic_int *running;
+} bgq_probe;
+
+static void bgq_probe_run(quire__bgq_job *job)
+{
+    bgq_probe *p = (bgq_probe *)job;
+    if (atomic_fetch_add(p->running, 1) != 0)
+        atomic_store(p->bad, 1); /* two jobs at once */
+    if (p->seen[p->producer] != p->k)
+        atomic_store(p->bad, 1); /* out of order */
+    p->seen[p->producer]++;
+    atomic_fetch_sub(p->running, 1);
+    free(p);
+}
+
+typedef struct bgq_pusher {
+    quire__bgq *q;
+    int producer;
+    size_t *seen;
+    atomic_int *bad, *running;
+} bgq_pusher;
+
+static void *bgq_push_many(void *arg)
+{
+    bgq_pusher *w = arg;
+    uint64_t x = 0x9e3779b97f4a7c15ull * (uint64_t)(w->producer + 1);
+    for (size_t k = 0; k < BGQ_JOBS; k++) {
+        bgq_probe *p = malloc(sizeof *p);
+        if (!p)
+            abort();
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        /* mostly small, sometimes more than the whole budget (1000) */
+        p->job.cost = x % 50 ? (size_t)(x % 300) : 1500;
+        p->job.run = bgq_probe_run;
+        p->producer = w->producer;
+        p->k = k;
+        p->seen = w->seen;
+        p->bad = w->bad;
+        p->running = w->running;
+        quire__bgq_push(w->q, &p->job);
+    }
+    return NULL;
+}
+
+static void test_bgq(void)
+{
+    size_t seen[BGQ_PRODUCERS] = {0};
+    atomic_int bad = 0, running = 0;
+    quire__bgq *q;
+    CHECK(quire__bgq_start(&q, 1000) == QUIRE_OK);
+    if (!q)
+        return;
+    /* One small job: far below the wake-up mark, wait must still see it run. */
+    bgq_pusher one = {q, 0, seen, &bad, &running};
+    bgq_probe *p = malloc(sizeof *p);
+    CHECK(p != NULL);
+    if (!p)
+        return;
+    *p = (bgq_probe){{NULL, 1, bgq_probe_run}, 0, 0, seen, &bad, &running};
+    quire__bgq_push(q, &p->job);
+    quire__bgq_wait(q);
+    CHECK(seen[0] == 1);
+    seen[0] = 0;
+    pthread_t t[BGQ_PRODUCERS];
+    bgq_pusher w[BGQ_PRODUCERS];
+    for (int i = 0; i < BGQ_PRODUCERS; i++) {
+        w[i] = one;
+        w[i].producer = i;
+        CHECK(pthread_create(&t[i], NULL, bgq_push_many, &w[i]) == 0);
+    }
+    for (int i = 0; i < BGQ_PRODUCERS; i++)
+        pthread_join(t[i], NULL);
+    quire__bgq_wait(q);
+    for (int i = 0; i < BGQ_PRODUCERS; i++)
+        CHECK(seen[i] == BGQ_JOBS);
+    CHECK(atomic_load(&bad) == 0);
+    /* stop runs what is still queued */
+    for (int i = 0; i < BGQ_PRODUCERS; i++)
+        seen[i] = 0;
+    bgq_push_many(&w[1]);
+    quire__bgq_stop(q);
+    CHECK(seen[1] == BGQ_JOBS && atomic_load(&bad) == 0);
+}
+
+typedef struct unwritten {
+    char rel[8][64];
+    int rc[8];
+    int n;
+} unwritten;
+
+static void note_unwritten(void *arg, const char *rel, int rc)
+{
+    unwritten *u = arg;
+    if (u->n < 8) {
+        snprintf(u->rel[u->n], sizeof u->rel[0], "%s", rel ? rel : "(null)");
+        u->rc[u->n++] = rc;
+    }
+}
+
+/* An output folder in the background: the same bytes in every mix of
+ * writes; commit returns at once and flush puts the files in place; an
+ * abort leaves nothing; what fails on the folder's thread (here: the
+ * file's folder removed after the sink was opened) is reported by flush,
+ * sorted by path, once; and freeing the folder with jobs still queued
+ * writes them first. */
+static void test_sinks_background(void)
+{
+    char tmpl[] = "/tmp/quire-unit-bg-XXXXXX";
+    char *dir = mkdtemp(tmpl);
+    CHECK(dir != NULL);
+    if (!dir)
+        return;
+    quire_outdir *od;
+    CHECK(quire_outdir_open(&od, dir) == QUIRE_OK);
+    CHECK(quire_outdir_background(od) == QUIRE_OK);
+    CHECK(quire_outdir_flush(od, NULL, NULL) == 0);
+    test_sink_write_mixes(dir, od);
+
+    quire_sink *s;
+    char path[512], cmd[600];
+    static char big[200000];
+    memset(big, 'b', sizeof big);
+    CHECK(quire_outdir_sink(od, "ab/aborted.txt", &s) == QUIRE_OK);
+    CHECK(quire_sink_write(s, big, sizeof big) == QUIRE_OK);
+    CHECK(quire_sink_write(s, "tail", 4) == QUIRE_OK);
+    quire_sink_abort(s);
+    CHECK(quire_outdir_sink(od, "ab/never.txt", &s) == QUIRE_OK);
+    quire_sink_abort(s);
+    /* Two failures, committed out of path order. */
+    const char *gone[] = {"zz/x.txt", "gone/x.txt"};
+    for (int i = 0; i < 2; i++) {
+        CHECK(quire_outdir_sink(od, gone[i], &s) == QUIRE_OK);
+        snprintf(path, sizeof path, "%s/%.*s", dir, (int)(strchr(gone[i], '/') - gone[i]), gone[i]);
+        CHECK(rmdir(path) == 0); /* the temporary is made later, there */
+        CHECK(quire_sink_write(s, big, 5000) == QUIRE_OK);
+        CHECK(quire_sink_commit(s) == QUIRE_OK);
+    }
+    unwritten u = {0};
+    CHECK(quire_outdir_flush(od, note_unwritten, &u) == 2);
+    CHECK(u.n == 2 && !strcmp(u.rel[0], "gone/x.txt") && !strcmp(u.rel[1], "zz/x.txt") &&
+          u.rc[0] == QUIRE_ERR_IO && u.rc[1] == QUIRE_ERR_IO);
+    CHECK(quire_outdir_flush(od, note_unwritten, &u) == 0 && u.n == 2);
+    snprintf(path, sizeof path, "%s/ab/aborted.txt", dir);
+    CHECK(access(path, F_OK) != 0);
+    /* Queued when the folder is freed: written all the same. */
+    CHECK(quire_outdir_sink(od, "late.txt", &s) == QUIRE_OK);
+    CHECK(quire_sink_write(s, big, sizeof big) == QUIRE_OK);
+    CHECK(quire_sink_commit(s) == QUIRE_OK);
+    quire_outdir_free(od);
+    snprintf(path, sizeof path, "%s/late.txt", dir);
+    struct stat st;
+    CHECK(stat(path, &st) == 0 && (size_t)st.st_size == sizeof big);
+    /* No temporaries left behind. */
+    snprintf(cmd, sizeof cmd, "test $(find '%s' -name '.*.[A-Za-z0-9][A-Za-z0-9][A-Za-z0-9][A-Za-z0-9][A-Za-z0-9][A-Za-z0-9]' | wc -l) = 0", dir);
+    CHECK(system(cmd) == 0);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK(system(cmd) == 0);
 }
 
 static void test_paths_and_sinks(void)
@@ -1554,6 +1726,8 @@ int main(void)
     test_render_names();
     test_text_escapers();
     test_paths_and_sinks();
+    test_bgq();
+    test_sinks_background();
     test_outdir_manifest();
     test_outdir_planted_later();
     test_folder_walk();
