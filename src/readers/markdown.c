@@ -262,6 +262,56 @@ static int md_split_front_matter(md_split *out, const quire_read_ctx *ctx, const
 CMARK_GFM_EXTENSIONS_EXPORT extern cmark_node_type CMARK_NODE_TABLE, CMARK_NODE_TABLE_ROW,
     CMARK_NODE_TABLE_CELL, CMARK_NODE_STRIKETHROUGH;
 
+/* The walk reads each node's type, links and literal once or twice: through
+ * the public getters that is a call into the library each time, and
+ * cmark_node_get_literal copies a literal still in the input into a fresh
+ * NUL-terminated block (a calloc, a memcpy, then our strlen) although the
+ * node knows its length.  libcmark-gfm-dev installs the node's layout
+ * (cmark-gfm/node.h); the library's soname carries its full version, so
+ * a build against the header of that same version reads the fields of
+ * the library it runs with.  Any other version (or -DQUIRE_MD_GETTERS_ONLY,
+ * to test this path): the getters. */
+#if defined(__has_include) && !defined(QUIRE_MD_GETTERS_ONLY)
+#if __has_include(<cmark-gfm/node.h>) && CMARK_GFM_VERSION == ((0 << 24) | (29 << 16) | (0 << 8) | 6)
+#define MD_NODE_FIELDS 1
+#endif
+#endif
+
+#ifdef MD_NODE_FIELDS
+#include <cmark-gfm/node.h>
+
+static inline cmark_node_type md_type(cmark_node *n) { return (cmark_node_type)n->type; }
+static inline cmark_node *md_first_child(cmark_node *n) { return n->first_child; }
+static inline cmark_node *md_next(cmark_node *n) { return n->next; }
+static inline cmark_node *md_parent(cmark_node *n) { return n->parent; }
+static inline int md_start_line(cmark_node *n) { return n->start_line; }
+static inline int md_start_column(cmark_node *n) { return n->start_column; }
+
+/* The literal of a text, code, code block or raw HTML node, and its
+ * length (cmark-gfm's literals hold no NUL: it reads one as U+FFFD). */
+static inline const char *md_literal(cmark_node *n, size_t *len)
+{
+    const cmark_chunk *c = md_type(n) == CMARK_NODE_CODE_BLOCK ? &n->as.code.literal
+                                                                : &n->as.literal;
+    *len = c->len > 0 ? (size_t)c->len : 0;
+    return (const char *)c->data;
+}
+#else
+static inline cmark_node_type md_type(cmark_node *n) { return cmark_node_get_type(n); }
+static inline cmark_node *md_first_child(cmark_node *n) { return cmark_node_first_child(n); }
+static inline cmark_node *md_next(cmark_node *n) { return cmark_node_next(n); }
+static inline cmark_node *md_parent(cmark_node *n) { return cmark_node_parent(n); }
+static inline int md_start_line(cmark_node *n) { return cmark_node_get_start_line(n); }
+static inline int md_start_column(cmark_node *n) { return cmark_node_get_start_column(n); }
+
+static inline const char *md_literal(cmark_node *n, size_t *len)
+{
+    const char *s = cmark_node_get_literal(n);
+    *len = s ? strlen(s) : 0;
+    return s;
+}
+#endif
+
 /* What a walk over cmark's tree keeps.  Every container node entered
  * pushes one md_open (the tokens of what it opened), popped on exit. */
 typedef struct md_open {
@@ -299,13 +349,13 @@ static bool md_push(md_walk *w, uint32_t a, uint32_t b)
 
 static uint32_t md_line(const md_walk *w, cmark_node *n)
 {
-    int l = cmark_node_get_start_line(n);
+    int l = md_start_line(n);
     return l > 0 ? (uint32_t)l + w->line_offset : 0;
 }
 
 static uint32_t md_col(cmark_node *n)
 {
-    int c = cmark_node_get_start_column(n);
+    int c = md_start_column(n);
     return c > 0 ? (uint32_t)c : 1;
 }
 
@@ -329,13 +379,25 @@ static uint32_t md_start_at(md_walk *w, const char *name, const char **atts, cma
     return quire__h2m_md_start(w->h, name, atts, n ? md_line(w, n) : 0, n ? md_col(n) : 0);
 }
 
-static void md_text(md_walk *w, const char *s)
+static void md_text_n(md_walk *w, const char *s, size_t n)
 {
-    size_t n = s ? strlen(s) : 0;
     if (n) {
         quire__h2m_md_text(w->h, s, n);
         w->nl = s[n - 1] == '\n';
     }
+}
+
+static void md_text(md_walk *w, const char *s)
+{
+    md_text_n(w, s, s ? strlen(s) : 0);
+}
+
+/* A node's literal as text (see md_literal). */
+static void md_text_literal(md_walk *w, cmark_node *n)
+{
+    size_t len;
+    const char *s = md_literal(n, &len);
+    md_text_n(w, s, len);
 }
 
 /* A void element (br, hr, img, input): opened and closed at once. */
@@ -383,14 +445,17 @@ static const char *md_href(quire_buf *b, const char *url)
 static const char *md_alt(quire_buf *b, cmark_node *img)
 {
     quire__buf_reset(b);
-    cmark_node *n = cmark_node_first_child(img);
+    cmark_node *n = md_first_child(img);
     while (n) {
-        switch (cmark_node_get_type(n)) {
+        switch (md_type(n)) {
         case CMARK_NODE_TEXT:
         case CMARK_NODE_CODE:
-        case CMARK_NODE_HTML_INLINE:
-            quire__buf_puts(b, cmark_node_get_literal(n));
+        case CMARK_NODE_HTML_INLINE: {
+            size_t len;
+            const char *lit = md_literal(n, &len);
+            quire__buf_put(b, lit, len);
             break;
+        }
         case CMARK_NODE_SOFTBREAK:
         case CMARK_NODE_LINEBREAK:
             quire__buf_putc(b, ' ');
@@ -398,21 +463,21 @@ static const char *md_alt(quire_buf *b, cmark_node *img)
         default:
             break;
         }
-        if (cmark_node_first_child(n)) {
-            n = cmark_node_first_child(n);
+        if (md_first_child(n)) {
+            n = md_first_child(n);
             continue;
         }
-        while (n != img && !cmark_node_next(n))
-            n = cmark_node_parent(n);
-        n = n == img ? NULL : cmark_node_next(n);
+        while (n != img && !md_next(n))
+            n = md_parent(n);
+        n = n == img ? NULL : md_next(n);
     }
     return quire__buf_cstr(b);
 }
 
 static bool md_is_tight_para(cmark_node *para)
 {
-    cmark_node *gp = cmark_node_parent(cmark_node_parent(para));
-    return gp && cmark_node_get_type(gp) == CMARK_NODE_LIST && cmark_node_get_list_tight(gp);
+    cmark_node *parent = md_parent(para), *gp = parent ? md_parent(parent) : NULL;
+    return gp && md_type(gp) == CMARK_NODE_LIST && cmark_node_get_list_tight(gp);
 }
 
 static void md_backref(md_walk *w)
@@ -446,8 +511,9 @@ static const char *md_fn_label(quire_buf *b, cmark_node *n, const char *prefix)
 
 static const char *const md_heading_names[] = {"h1", "h1", "h2", "h3", "h4", "h5", "h6"};
 
-/* ENTER of a container: open what cmark-gfm's renderer would write. */
-static void md_enter(md_walk *w, cmark_iter *it, cmark_node *n, cmark_node_type t)
+/* ENTER of a container: open what cmark-gfm's renderer would write.
+ * False when its children are not to be walked (nor its EXIT seen). */
+static bool md_enter(md_walk *w, cmark_node *n, cmark_node_type t)
 {
     uint32_t a = 0, b = 0;
     const char *atts[9] = {NULL};
@@ -527,11 +593,9 @@ static void md_enter(md_walk *w, cmark_iter *it, cmark_node *n, cmark_node_type 
         if (title && *title)
             atts[4] = "title", atts[5] = title;
         md_void(w, "img", atts, NULL);
-        /* The alt text is all there is of the children.  The reset makes
-         * the image's EXIT the current event: the walk never sees it, so
-         * nothing is pushed for it. */
-        cmark_iter_reset(it, n, CMARK_EVENT_EXIT);
-        return;
+        /* The alt text is all there is of the children: the walk skips
+         * them and the image's EXIT, so nothing is pushed for it. */
+        return false;
     }
     case CMARK_NODE_FOOTNOTE_DEFINITION: {
         static const char *const sec[] = {"class", "footnotes", "data-footnotes", "", NULL};
@@ -597,6 +661,7 @@ static void md_enter(md_walk *w, cmark_iter *it, cmark_node *n, cmark_node_type 
         break;
     }
     md_push(w, a, b);
+    return true;
 }
 
 static void md_exit(md_walk *w, cmark_node *n, cmark_node_type t)
@@ -619,9 +684,8 @@ static void md_exit(md_walk *w, cmark_node *n, cmark_node_type t)
     case CMARK_NODE_PARAGRAPH:
         if (!o.a)
             return; /* tight: nothing was written */
-        cmark_node *parent = cmark_node_parent(n);
-        if (parent && cmark_node_get_type(parent) == CMARK_NODE_FOOTNOTE_DEFINITION &&
-            !cmark_node_next(n)) {
+        cmark_node *parent = md_parent(n);
+        if (parent && md_type(parent) == CMARK_NODE_FOOTNOTE_DEFINITION && !md_next(n)) {
             md_text(w, " ");
             md_backref(w);
         }
@@ -674,7 +738,7 @@ static void md_leaf(md_walk *w, cmark_node *n, cmark_node_type t)
     const char *atts[5] = {NULL};
     switch (t) {
     case CMARK_NODE_TEXT:
-        md_text(w, cmark_node_get_literal(n));
+        md_text_literal(w, n);
         break;
     case CMARK_NODE_SOFTBREAK:
         md_text(w, "\n");
@@ -685,7 +749,7 @@ static void md_leaf(md_walk *w, cmark_node *n, cmark_node_type t)
         break;
     case CMARK_NODE_CODE: {
         uint32_t tok = md_start_at(w, "code", NULL, NULL);
-        md_text(w, cmark_node_get_literal(n));
+        md_text_literal(w, n);
         quire__h2m_md_end(w->h, tok);
         w->nl = false;
         break;
@@ -706,7 +770,7 @@ static void md_leaf(md_walk *w, cmark_node *n, cmark_node_type t)
             atts[1] = quire__buf_cstr(cls);
         }
         uint32_t code = md_start_at(w, "code", atts, NULL);
-        md_text(w, cmark_node_get_literal(n));
+        md_text_literal(w, n);
         quire__h2m_md_end(w->h, code);
         quire__h2m_md_end(w->h, pre);
         md_lf(w);
@@ -719,9 +783,9 @@ static void md_leaf(md_walk *w, cmark_node *n, cmark_node_type t)
         break;
     case CMARK_NODE_HTML_BLOCK:
     case CMARK_NODE_HTML_INLINE: {
-        const char *lit = cmark_node_get_literal(n);
+        size_t len;
+        const char *lit = md_literal(n, &len);
         bool block = t == CMARK_NODE_HTML_BLOCK;
-        size_t len = lit ? strlen(lit) : 0;
         if (block)
             md_cr(w);
         if (len) {
@@ -758,6 +822,67 @@ static void md_leaf(md_walk *w, cmark_node *n, cmark_node_type t)
     }
 }
 
+/* What cmark's iterator calls a leaf: entered, never exited. */
+static bool md_is_leaf(cmark_node_type t)
+{
+    switch (t) {
+    case CMARK_NODE_TEXT:
+    case CMARK_NODE_SOFTBREAK:
+    case CMARK_NODE_LINEBREAK:
+    case CMARK_NODE_CODE:
+    case CMARK_NODE_CODE_BLOCK:
+    case CMARK_NODE_THEMATIC_BREAK:
+    case CMARK_NODE_HTML_BLOCK:
+    case CMARK_NODE_HTML_INLINE:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* ENTER of a node: true when it is to be exited after its children. */
+static bool md_visit(md_walk *w, cmark_node *n, cmark_node_type t)
+{
+    if (md_is_leaf(t)) {
+        md_leaf(w, n, t);
+        return false;
+    }
+    if (t == CMARK_NODE_FOOTNOTE_REFERENCE) {
+        md_leaf(w, n, t); /* a leaf to us, but it gets an EXIT */
+        md_push(w, 0, 0);
+        return true;
+    }
+    return md_enter(w, n, t);
+}
+
+/* The events cmark_iter would give, below the root, in the same order:
+ * followed through the nodes' links (no iterator: its event machinery
+ * cost more than the walk itself), iteratively, whatever the depth. */
+static void md_walk_tree(md_walk *w, cmark_node *root)
+{
+    cmark_node *n = md_first_child(root);
+    while (n && !w->oom) {
+        cmark_node_type t = md_type(n);
+        if (md_visit(w, n, t)) {
+            cmark_node *child = md_first_child(n);
+            if (child) {
+                n = child;
+                continue;
+            }
+            md_exit(w, n, t);
+        }
+        /* on to the next sibling, exiting the parents that have none */
+        cmark_node *next;
+        while (!(next = md_next(n))) {
+            n = md_parent(n);
+            if (!n || n == root || w->oom)
+                return;
+            md_exit(w, n, md_type(n));
+        }
+        n = next;
+    }
+}
+
 /* Walk cmark's tree into model nodes (see the top of this file). */
 static int md_build(quire_document *doc, cmark_node *root, uint32_t line_offset,
                     const quire_read_ctx *ctx)
@@ -769,40 +894,8 @@ static int md_build(quire_document *doc, cmark_node *root, uint32_t line_offset,
     quire__buf_init(&w.s1);
     quire__buf_init(&w.s2);
     int rc = quire__h2m_new(&w.h, doc, doc->body, ctx, MD_COMPONENT);
-    cmark_iter *it = rc == QUIRE_OK ? cmark_iter_new(root) : NULL;
-    if (rc == QUIRE_OK && !it)
-        rc = QUIRE_ERR_NOMEM;
     if (rc == QUIRE_OK) {
-        cmark_event_type ev;
-        while (!w.oom && (ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
-            cmark_node *n = cmark_iter_get_node(it);
-            if (n == root)
-                continue;
-            cmark_node_type t = cmark_node_get_type(n);
-            if (ev == CMARK_EVENT_EXIT) {
-                md_exit(&w, n, t);
-                continue;
-            }
-            switch (t) {
-            case CMARK_NODE_TEXT:
-            case CMARK_NODE_SOFTBREAK:
-            case CMARK_NODE_LINEBREAK:
-            case CMARK_NODE_CODE:
-            case CMARK_NODE_CODE_BLOCK:
-            case CMARK_NODE_THEMATIC_BREAK:
-            case CMARK_NODE_HTML_BLOCK:
-            case CMARK_NODE_HTML_INLINE:
-                md_leaf(&w, n, t); /* cmark's iterator gives leaves no EXIT */
-                break;
-            case CMARK_NODE_FOOTNOTE_REFERENCE:
-                md_leaf(&w, n, t); /* a leaf to us, but it gets an EXIT */
-                md_push(&w, 0, 0);
-                break;
-            default:
-                md_enter(&w, it, n, t);
-                break;
-            }
-        }
+        md_walk_tree(&w, root);
         if (w.fn_section) {
             quire__h2m_md_end(w.h, w.fn_list);
             md_lf(&w);
@@ -811,8 +904,6 @@ static int md_build(quire_document *doc, cmark_node *root, uint32_t line_offset,
         }
         rc = w.oom ? QUIRE_ERR_NOMEM : quire__h2m_finish(w.h);
     }
-    if (it)
-        cmark_iter_free(it);
     quire__h2m_free(w.h);
     free(w.open);
     quire__buf_free(&w.s1);

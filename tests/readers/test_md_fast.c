@@ -12,7 +12,12 @@
  *     sought, against the lines before it;
  *   - the bump allocator's calloc fast path (markdown.c, md_mem_calloc)
  *     against cmark-gfm's own allocator: long documents must give the
- *     model the text cmark-gfm finds when it allocates for itself.
+ *     model the text cmark-gfm finds when it allocates for itself;
+ *   - the walk over cmark-gfm's tree (markdown.c, md_build) against what
+ *     the walk with cmark_iter gave: every kind of node, nesting past the
+ *     depth limit and random documents, each model dump's hash against
+ *     md_walk.expected (written by that walk; QUIRE_MD_WALK_WRITE=1
+ *     rewrites it, after a change meant to alter the model).
  * The first compares everything a node holds, positions included.
  */
 #include "rd_test.h"
@@ -528,8 +533,210 @@ static void test_body_line(void)
     CHECK_INT(bad, 0);
 }
 
+
+/* ------------------------------------------------------ walk vs saved */
+
+/* FNV-1a: a dump's fingerprint, so the expected file stays small. */
+static uint64_t mw_hash(const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+    return h;
+}
+
+/* Every kind of node cmark-gfm and the extensions make, and the corners
+ * of the walk: empty input, leaves at the ends, images (children
+ * skipped), footnotes, task items, table cells with and without
+ * alignment, raw HTML that stays open across Markdown. */
+static const char *const mw_cases[] = {
+    "",
+    "\n\n",
+    "---\ntitle: T\n---\n",
+    "plain text",
+    "# h1\n## h2\n### h3\n#### h4\n##### h5\n###### h6\n\nSetext\n===\n\nTwo\n---\n",
+    "para *em* **strong** ***both*** `code` ~~del~~ ~single~\nsoft\nbreak  \nhard\\\nhard2",
+    "> quote\n>\n> > nested *quote*\n\n> lazy\ncontinued",
+    "- a\n- b\n  - c\n    - d\n\n1. one\n2. two\n\n7) seven\n8) eight\n\n0. zero\n",
+    "- loose\n\n- list\n\n  second para\n",
+    "- [ ] open\n- [x] done\n- [X] Done *em*\n  - [ ] nested task\n",
+    "```\nfenced\n```\n\n```c  extra words\nint x;\n```\n\n~~~\ntilde\n~~~\n\n    indented\n    code\n",
+    "```\x09tab-info\nx\n```\n",
+    "***\n---\n___\n",
+    "| a | b | c | d |\n|:--|:-:|--:|---|\n| 1 | *2* | `3` | 4 |\n| x |\n",
+    "| h |\n|---|\n",
+    "a | b\n--|--\n1 | 2\n\n| t2 |\n|:-:|\n| c |\n",
+    "www.example.com and https://x.org/p?q=1&r=2 and a@b.org and http://x.org/(p)",
+    "[link](https://x.org \"title\") [empty]() [ref][r] <https://auto.org> <a@b.org>\n\n[r]: /url 'T'\n",
+    "![img *alt* `c` [l](u)](i.png \"t\") ![](e.png) ![a\nb  \nc](x.png)",
+    "[![img](i.png)](l.html)",
+    "text[^1] and[^note] and[^1] again.\n\n[^1]: First.\n[^note]: Second *para*.\n\n    more\n",
+    "[^a]: only a definition\n",
+    "ref[^x]\n\n[^x]:\n    ```\n    code\n    ```\n",
+    "<div class=\"d\">\nraw <b>block</b>\n</div>\n\n*after*\n",
+    "inline <span class=\"x\">raw</span> and <b>open\n\npara</b> <!-- c --> <br/>",
+    "<ul>\n<li>raw\n\n- md item\n\n</ul>\n",
+    "<table>\n<tr><td>\n\n**md cell**\n\n</td></tr></table>\n",
+    "<script>if (a < b) {}</script>\n\n<style>p {}</style>\n\n<pre>\n  pre\n</pre>\n",
+    "<i>open\n\n# heading\n\n- item\n\n</i>",
+    "&amp; &copy; &#65; &#x1F600; &bogus; \\* \\_",
+    "caf\xC3\xA9 \xE7\x8C\xAB \xFF\xFE invalid \x01 ctl\r\nCRLF\rCR",
+    "a\0b nul",
+    "line1\n\n\n\nline2\n",
+    "    \n\t\n",
+    "- \n-\n1.\n",
+    "> - a\n>   > b\n> 1. c\n>    ```\n>    x\n>    ```\n",
+    "**bold [link *em `code`*](u)**",
+    "<!-- comment block -->\n\n<?pi x?>\n\n<!DOCTYPE html>\n\n<![CDATA[ x ]]>\n",
+    "Term\n: not a definition list\n\n+ plus\n+ list\n",
+    "| a |\n|---|\n| <b>raw</b> in cell | extra |\n",
+};
+
+/* "pre" and "post" n times, with "mid" between. */
+static char *mw_nest(const char *pre, const char *mid, const char *post, int n, size_t *len)
+{
+    quire_buf b;
+    quire__buf_init(&b);
+    for (int i = 0; i < n; i++)
+        quire__buf_puts(&b, pre);
+    quire__buf_puts(&b, mid);
+    for (int i = 0; i < n; i++)
+        quire__buf_puts(&b, post);
+    *len = b.len;
+    return quire__buf_detach(&b, NULL);
+}
+
+/* Indented lists, n levels: each level two spaces deeper. */
+static char *mw_deep_list(int n, const char *mark, size_t *len)
+{
+    quire_buf b;
+    quire__buf_init(&b);
+    for (int i = 0; i < n; i++) {
+        for (int k = 0; k < i * (int)strlen(mark); k++)
+            quire__buf_putc(&b, ' ');
+        quire__buf_printf(&b, "%sl%d\n", mark, i);
+    }
+    *len = b.len;
+    return quire__buf_detach(&b, NULL);
+}
+
+/* Check (or write, to `out`) one case's fingerprint against `expected`,
+ * the file's lines in order; *line moves on. */
+static void mw_case(const char *name, const char *md, size_t len, FILE *out, char **expected,
+                    size_t *line)
+{
+    char *dump = mf_dump(md, len, 0);
+    char got[128];
+    snprintf(got, sizeof got, "%s %016llx", name, (unsigned long long)mw_hash(dump));
+    if (out) {
+        fprintf(out, "%s\n", got);
+    } else {
+        const char *want = expected[*line] ? expected[*line] : "(end of file)";
+        if (strcmp(got, want) != 0) {
+            fprintf(stderr, "md walk: %s: model differs from the saved one (%s); input:\n%.*s\n"
+                    "--- model:\n%.4000s\n", name, want, (int)(len < 2000 ? len : 2000), md, dump);
+            rd_failures++;
+        }
+        if (expected[*line])
+            (*line)++;
+    }
+    free(dump);
+}
+
+static char **mw_read_lines(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t n = 0, cap = 64;
+    char **lines = calloc(cap, sizeof *lines);
+    char buf[256];
+    while (lines && fgets(buf, sizeof buf, f)) {
+        buf[strcspn(buf, "\n")] = '\0';
+        if (n + 1 == cap) {
+            char **p = realloc(lines, cap * 2 * sizeof *p);
+            if (!p)
+                break;
+            lines = p;
+            cap *= 2;
+        }
+        lines[n++] = strdup(buf);
+        lines[n] = NULL;
+    }
+    fclose(f);
+    return lines;
+}
+
+static void test_walk_saved(void)
+{
+    const char *path = MD_WALK_EXPECTED;
+    bool write = getenv("QUIRE_MD_WALK_WRITE") != NULL;
+    FILE *out = write ? fopen(path, "wb") : NULL;
+    char **expected = write ? NULL : mw_read_lines(path);
+    if (write ? !out : !expected) {
+        fprintf(stderr, "md walk: cannot %s %s\n", write ? "write" : "read", path);
+        rd_failures++;
+        return;
+    }
+    size_t line = 0;
+    char name[64];
+    for (size_t i = 0; i < sizeof mw_cases / sizeof *mw_cases; i++) {
+        snprintf(name, sizeof name, "case-%zu", i);
+        size_t len = strlen(mw_cases[i]);
+        if (i == 31) /* the one with a NUL byte: "a", NUL, "b nul" */
+            len = 2 + strlen(mw_cases[i] + 2);
+        mw_case(name, mw_cases[i], len, out, expected, &line);
+    }
+    /* nesting up to, at and past the model's depth limit */
+    static const int depths[] = {1, 5, 30, 120, 255, 256, 300, 600};
+    static const char *const nests[][3] = {
+        {"> ", "q *e* <b>raw", "\n"},
+        {"<div>\n\n", "*md*\n\n", "</div>\n\n"},
+        {"<span>", "t", "</span>"},
+        {"*a ", "x", " b*"},
+        {"[", "l", "](u)"},
+    };
+    for (size_t d = 0; d < sizeof depths / sizeof *depths; d++) {
+        size_t len;
+        for (size_t k = 0; k < sizeof nests / sizeof *nests; k++) {
+            char *md = mw_nest(nests[k][0], nests[k][1], nests[k][2], depths[d], &len);
+            snprintf(name, sizeof name, "nest-%zu-%d", k, depths[d]);
+            mw_case(name, md, len, out, expected, &line);
+            free(md);
+        }
+        static const char *const marks[] = {"- ", "1. ", "- [x] "};
+        for (size_t k = 0; k < sizeof marks / sizeof *marks; k++) {
+            char *md = mw_deep_list(depths[d], marks[k], &len);
+            snprintf(name, sizeof name, "list-%zu-%d", k, depths[d]);
+            mw_case(name, md, len, out, expected, &line);
+            free(md);
+        }
+    }
+    /* random documents, raw HTML and footnotes included */
+    mf_rng = 0x9E3779B97F4A7C15ull;
+    for (int i = 0; i < 600; i++) {
+        size_t len;
+        char *md = mf_doc(&len);
+        snprintf(name, sizeof name, "random-%d", i);
+        mw_case(name, md, len, out, expected, &line);
+        free(md);
+    }
+    if (out) {
+        fclose(out);
+    } else {
+        if (expected[line]) {
+            fprintf(stderr, "md walk: %s has more cases than the test\n", path);
+            rd_failures++;
+        }
+        for (size_t i = 0; expected[i]; i++)
+            free(expected[i]);
+        free(expected);
+    }
+}
+
 int main(void)
 {
+    test_walk_saved();
     test_body_line();
     test_md_kinds();
     test_href_every_byte();
