@@ -84,6 +84,9 @@ int quire__epub_deflate(const void *data, size_t len, unsigned char **out, size_
  *  that occur (two at least), shorter codes for more frequent symbols.
  *  Internal to epub_zip.c's encoder; exposed for its tests. */
 void quire__epub_z_lengths(const uint32_t *freq, unsigned n, unsigned maxlen, uint8_t *lens);
+/* For tests: plain makes the chapter encoder use its plain build even where
+ * the processor has a faster variant (same bytes); returns whether it has one. */
+bool quire__epub_z_force_plain(bool plain);
 /** Central directory and end record. */
 int quire__epub_zip_finish(epub_zip *z);
 void quire__epub_zip_free(epub_zip *z);
