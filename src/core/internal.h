@@ -116,6 +116,19 @@ static inline bool quire__word_is_text(uint64_t w)
     uint64_t newline = ~((e + 0x7F * QUIRE__ONES64) | e) & QUIRE__HIGH64; /* b == '\n' */
     return (printable | newline) == QUIRE__HIGH64;
 }
+#if defined(__SSE2__)
+#include <emmintrin.h>
+/* Bytes equal to one of & " < > among the 16 of v, for the HTML and XML
+ * escapers: two compares, not four, as those come in pairs one bit apart
+ * (& 0x26 and " 0x22 differ in bit 2 alone, > 0x3E and < 0x3C in bit 1),
+ * and no other byte ORs into 0x26 with bit 2 or into 0x3E with bit 1. */
+static inline __m128i quire__sse_amp_quot_lt_gt(__m128i v)
+{
+    return _mm_or_si128(_mm_cmpeq_epi8(_mm_or_si128(v, _mm_set1_epi8(4)), _mm_set1_epi8('&')),
+                        _mm_cmpeq_epi8(_mm_or_si128(v, _mm_set1_epi8(2)), _mm_set1_epi8('>')));
+}
+#endif
+
 /** Append cp as UTF-8. */
 void quire__utf8_put(quire_buf *b, uint32_t cp);
 /** True for characters allowed in XML 1.0 documents. */

@@ -52,11 +52,9 @@ static inline unsigned text_special_mask(const unsigned char *p, unsigned char b
 {
     const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
     __m128i m = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
-                             _mm_cmpeq_epi8(v, _mm_set1_epi8('&')));
-    m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('<')),
-                                     _mm_cmpeq_epi8(v, _mm_set1_epi8('>'))));
-    m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-                                     _mm_cmpeq_epi8(v, _mm_set1_epi8(bit == 2 ? '\'' : '"'))));
+                             quire__sse_amp_quot_lt_gt(v));
+    if (bit == 2)
+        m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('\'')));
     return (unsigned)_mm_movemask_epi8(m);
 }
 #endif

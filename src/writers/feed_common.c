@@ -1206,15 +1206,17 @@ static void feed_esc_init(void)
  * byte), so doing them together gives the same bytes. */
 #if defined(__SSE2__)
 /* The bytes of v quire__feed_clean_escape may not just copy, one bit each:
- * the escaped ones (q1..q4; JSON repeats two of them), and every byte
+ * the escaped ones (two pairs, k1..k4: see there), and every byte
  * below 0x20 or from 0x80 (signed, both are below 0x20): a control, or a
  * byte of a multibyte sequence.  Sixteen bytes for about ten instructions,
  * where the eight-byte SWAR took about twenty: the content is markup, with
  * a byte to escape every ten or so. */
-static inline unsigned feed_esc_mask16(__m128i v, __m128i q1, __m128i q2, __m128i q3, __m128i q4)
+static inline unsigned feed_esc_mask16(__m128i v, __m128i k1, __m128i k2, __m128i k3, __m128i k4)
 {
-    __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, q1), _mm_cmpeq_epi8(v, q2)),
-                             _mm_or_si128(_mm_cmpeq_epi8(v, q3), _mm_cmpeq_epi8(v, q4)));
+    /* the escaped bytes by pairs, as the SWAR path: (v | k1) == k2 or
+     * (v | k3) == k4 */
+    __m128i m = _mm_or_si128(_mm_cmpeq_epi8(_mm_or_si128(v, k1), k2),
+                             _mm_cmpeq_epi8(_mm_or_si128(v, k3), k4));
     m = _mm_or_si128(m, _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
     return (unsigned)_mm_movemask_epi8(m);
 }
@@ -1232,8 +1234,10 @@ static char *feed_clean_escape_n(const char *s, size_t n, quire_feed_esc esc, si
     if (json)
         len = 1; /* the opening quote */
 #if defined(__SSE2__)
-    const __m128i q1 = _mm_set1_epi8(json ? '"' : '<'), q2 = _mm_set1_epi8(json ? '\\' : '>');
-    const __m128i q3 = _mm_set1_epi8(json ? '"' : '&'), q4 = _mm_set1_epi8(json ? '\\' : '"');
+    /* the bytes escaped, by pairs: XML < > (0x3C 0x3E: equal once bit 1
+     * is set) and " & (0x22 0x26: bit 2); JSON " and \ */
+    const __m128i k1 = _mm_set1_epi8(json ? 0 : 0x02), k2 = _mm_set1_epi8(json ? '"' : 0x3E);
+    const __m128i k3 = _mm_set1_epi8(json ? 0 : 0x04), k4 = _mm_set1_epi8(json ? '\\' : 0x26);
 #elif FEED_SWAR
     /* the bytes escaped, by pairs: XML < > (0x3C 0x3E: equal once bit 1
      * is set) and " & (0x22 0x26: bit 2); JSON " and \ */
@@ -1267,7 +1271,7 @@ static char *feed_clean_escape_n(const char *s, size_t n, quire_feed_esc esc, si
              * They are stored whole; w moves past the plain ones only. */
             if (end - i >= 16) {
                 __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-                unsigned m = feed_esc_mask16(v, q1, q2, q3, q4);
+                unsigned m = feed_esc_mask16(v, k1, k2, k3, k4);
                 _mm_storeu_si128((__m128i *)(void *)w, v);
                 if (!m) {
                     w += 16;

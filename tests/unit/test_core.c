@@ -1286,6 +1286,46 @@ static void test_text_escapers(void)
     }
 }
 
+/* The 16-byte scan of the text escapers finds & " and < > with one compare
+ * a pair (quire__sse_amp_quot_lt_gt: v | 4 == '&', v | 2 == '>'): each of
+ * them and every byte one bit away from them ($ ' . 8 : = ? ...), with
+ * controls, DEL, bytes >= 0x80 and broken UTF-8, at every offset of every
+ * length to three blocks, so every block, tail and the scalar path below
+ * 16 bytes see each of them; one or two of them in a line. */
+static void test_text_escapers_near_misses(void)
+{
+    static const unsigned char bytes[] = {
+        0x01, '\t', '\n', '\r', 0x1f, ' ', '!', '"', '#', '$', '%', '&', '\'', '(', '*', '.',
+        '6', '8', ':', ';', '<', '=', '>', '?', '|', '~', 'b', 'f', 0x7f, 0x80, 0xbf, 0xc3,
+        0xe2, 0xff};
+    char s[50];
+    const int before = check_failures; /* stop after a few, but not for others' */
+    for (size_t len = 0; len <= 48 && check_failures - before < 8; len++) {
+        for (size_t at = 0; at < len; at++) {
+            for (size_t k = 0; k < sizeof bytes; k++) {
+                memset(s, 'a', sizeof s);
+                s[len] = '\0';
+                s[at] = (char)bytes[k];
+                CHECK(render_text_matches(s, false));
+                CHECK(render_text_matches(s, true));
+                if (at + 1 < len) { /* a second one just after, another kind */
+                    s[at + 1] = (char)bytes[(k * 7 + 3) % sizeof bytes];
+                    CHECK(render_text_matches(s, (k & 1) != 0));
+                }
+            }
+        }
+    }
+    /* a whole valid character (é, €) across every offset, before a special */
+    for (size_t len = 4; len <= 48 && check_failures - before < 8; len++) {
+        for (size_t at = 0; at + 4 <= len; at++) {
+            memset(s, 'a', sizeof s);
+            s[len] = '\0';
+            memcpy(s + at, (at & 1) ? "\xc3\xa9<" : "\xe2\x82\xac", 3); /* 3 bytes each */
+            CHECK(render_text_matches(s, (at & 2) != 0));
+        }
+    }
+}
+
 /* Writes a small file (for the folder walk test). */
 static void put_file(const char *dir, const char *name)
 {
@@ -1725,6 +1765,7 @@ int main(void)
     test_nodes_and_render();
     test_render_names();
     test_text_escapers();
+    test_text_escapers_near_misses();
     test_paths_and_sinks();
     test_bgq();
     test_sinks_background();
