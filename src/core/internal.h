@@ -511,20 +511,26 @@ int quire__run_ordered(size_t n, int jobs, size_t window_per_job, quire__produce
 int quire__default_jobs(void);
 
 /* ---- a background queue (src/core/bgq.c) ---- */
-/** A job: run on the queue's thread, in push order; run frees the job.
- *  cost counts against the queue's budget until run returns. */
+/** A job: run on the queue's thread, or on a thread waiting in
+ *  quire__bgq_wait or at the budget; run frees the job.  Jobs start in
+ *  push order, and jobs of one key (a file) one at a time, so they never
+ *  overtake each other; jobs of different keys may run at once.  cost
+ *  counts against the queue's budget until run returns. */
 typedef struct quire__bgq_job {
     struct quire__bgq_job *next;
     size_t cost;
+    const void *key;
     void (*run)(struct quire__bgq_job *job);
 } quire__bgq_job;
 typedef struct quire__bgq quire__bgq;
 /** Start the queue's thread.  budget: what queued jobs may cost in all
  *  before quire__bgq_push waits. */
 int quire__bgq_start(quire__bgq **out, size_t budget);
-/** Queue job (waits while the budget is spent).  Any thread. */
+/** Queue job.  Any thread.  While the budget is spent, the caller runs
+ *  queued jobs itself (or waits when it may not). */
 void quire__bgq_push(quire__bgq *q, quire__bgq_job *job);
-/** Wait until every job pushed so far has run. */
+/** Run queued jobs beside the queue's thread until none is left or
+ *  running: every job pushed so far has then run. */
 void quire__bgq_wait(quire__bgq *q);
 /** Run what is queued, end the thread, free q.  NULL is a no-op. */
 void quire__bgq_stop(quire__bgq *q);

@@ -331,6 +331,7 @@ static sink_op *sink_op_new(quire_sink *s, const char *a, size_t alen, const cha
     if (!op)
         return NULL;
     op->job.cost = sizeof *op + alen + blen;
+    op->job.key = s; /* a file's jobs one at a time, in order */
     op->job.run = sink_op_run;
     op->s = s;
     op->end = OP_WRITE;

@@ -620,30 +620,37 @@ static void test_sink_write_mixes(const char *dir, quire_outdir *od)
     }
 }
 
-/* The background queue (bgq.c): jobs run one at a time, in push order
- * whatever thread pushed them; pushers wait at the budget without
- * deadlock, even with jobs bigger than it; wait returns with every job
- * run even when too little is queued to wake the thread; stop runs what
- * is left. */
+/* The background queue (bgq.c): jobs start in push order whatever thread
+ * pushed them, jobs of one key run one at a time (those of two keys may
+ * overlap); pushers wait or help at the budget without deadlock, even
+ * with jobs bigger than it; wait returns with every job run even when too
+ * little is queued to wake the thread, and runs jobs itself meanwhile;
+ * stop runs what is left. */
 enum { BGQ_PRODUCERS = 4, BGQ_JOBS = 3000 };
 typedef struct bgq_probe {
     quire__bgq_job job;
     int producer;
     size_t k;
-    size_t *seen; /* per producer: jobs run so far */
+    size_t *seen;          /* per producer: jobs run so far */
     atomic_int *bad;
-    atomic_int *running;
+    atomic_int *running;   /* per producer (= per key): jobs running now */
+    atomic_int *helped;    /* jobs run by the thread that called wait */
+    pthread_t waiter;
 } bgq_probe;
 
 static void bgq_probe_run(quire__bgq_job *job)
 {
     bgq_probe *p = (bgq_probe *)job;
-    if (atomic_fetch_add(p->running, 1) != 0)
-        atomic_store(p->bad, 1); /* two jobs at once */
+    if (atomic_fetch_add(&p->running[p->producer], 1) != 0)
+        atomic_store(p->bad, 1); /* two jobs of one key at once */
     if (p->seen[p->producer] != p->k)
         atomic_store(p->bad, 1); /* out of order */
     p->seen[p->producer]++;
-    atomic_fetch_sub(p->running, 1);
+    if (pthread_equal(pthread_self(), p->waiter))
+        atomic_fetch_add(p->helped, 1);
+    for (volatile int spin = 0; spin < 200; spin++)
+        ; /* long enough for the other runner to try the same key */
+    atomic_fetch_sub(&p->running[p->producer], 1);
     free(p);
 }
 
@@ -651,27 +658,31 @@ typedef struct bgq_pusher {
     quire__bgq *q;
     int producer;
     size_t *seen;
-    atomic_int *bad, *running;
+    atomic_int *bad, *running, *helped;
+    pthread_t waiter;
 } bgq_pusher;
+
+static bgq_probe *bgq_probe_new(const bgq_pusher *w, size_t k, size_t cost)
+{
+    bgq_probe *p = malloc(sizeof *p);
+    if (!p)
+        abort();
+    *p = (bgq_probe){.producer = w->producer, .k = k, .seen = w->seen, .bad = w->bad,
+                     .running = w->running, .helped = w->helped, .waiter = w->waiter};
+    p->job.cost = cost;
+    p->job.key = &w->seen[w->producer];
+    p->job.run = bgq_probe_run;
+    return p;
+}
 
 static void *bgq_push_many(void *arg)
 {
     bgq_pusher *w = arg;
     uint64_t x = 0x9e3779b97f4a7c15ull * (uint64_t)(w->producer + 1);
     for (size_t k = 0; k < BGQ_JOBS; k++) {
-        bgq_probe *p = malloc(sizeof *p);
-        if (!p)
-            abort();
         x ^= x << 13, x ^= x >> 7, x ^= x << 17;
         /* mostly small, sometimes more than the whole budget (1000) */
-        p->job.cost = x % 50 ? (size_t)(x % 300) : 1500;
-        p->job.run = bgq_probe_run;
-        p->producer = w->producer;
-        p->k = k;
-        p->seen = w->seen;
-        p->bad = w->bad;
-        p->running = w->running;
-        quire__bgq_push(w->q, &p->job);
+        quire__bgq_push(w->q, &bgq_probe_new(w, k, x % 50 ? (size_t)(x % 300) : 1500)->job);
     }
     return NULL;
 }
@@ -679,19 +690,15 @@ static void *bgq_push_many(void *arg)
 static void test_bgq(void)
 {
     size_t seen[BGQ_PRODUCERS] = {0};
-    atomic_int bad = 0, running = 0;
+    atomic_int bad = 0, helped = 0;
+    atomic_int running[BGQ_PRODUCERS] = {0};
     quire__bgq *q;
     CHECK(quire__bgq_start(&q, 1000) == QUIRE_OK);
     if (!q)
         return;
     /* One small job: far below the wake-up mark, wait must still see it run. */
-    bgq_pusher one = {q, 0, seen, &bad, &running};
-    bgq_probe *p = malloc(sizeof *p);
-    CHECK(p != NULL);
-    if (!p)
-        return;
-    *p = (bgq_probe){{NULL, 1, bgq_probe_run}, 0, 0, seen, &bad, &running};
-    quire__bgq_push(q, &p->job);
+    bgq_pusher one = {q, 0, seen, &bad, running, &helped, pthread_self()};
+    quire__bgq_push(q, &bgq_probe_new(&one, 0, 1)->job);
     quire__bgq_wait(q);
     CHECK(seen[0] == 1);
     seen[0] = 0;
@@ -708,6 +715,18 @@ static void test_bgq(void)
     for (int i = 0; i < BGQ_PRODUCERS; i++)
         CHECK(seen[i] == BGQ_JOBS);
     CHECK(atomic_load(&bad) == 0);
+    /* A waiter helps: jobs queued far below the budget (so the thread
+     * sleeps on them) are partly run by the thread that waits. */
+    for (int i = 0; i < BGQ_PRODUCERS; i++)
+        seen[i] = 0;
+    atomic_store(&helped, 0);
+    for (size_t k = 0; k < 50; k++)
+        for (int i = 0; i < BGQ_PRODUCERS; i++)
+            quire__bgq_push(q, &bgq_probe_new(&w[i], k, 0)->job);
+    quire__bgq_wait(q);
+    for (int i = 0; i < BGQ_PRODUCERS; i++)
+        CHECK(seen[i] == 50);
+    CHECK(atomic_load(&helped) > 0 && atomic_load(&bad) == 0);
     /* stop runs what is still queued */
     for (int i = 0; i < BGQ_PRODUCERS; i++)
         seen[i] = 0;
