@@ -56,6 +56,9 @@ typedef struct epub_zip {
     uint64_t offset;
     epub_zip_entry *entries;
     size_t count, cap;
+    size_t zip64_from;   /* from this many entries on, the directory ends the
+                          * Zip64 way (0xFFFF: a classic count of 0xFFFF means
+                          * "see Zip64"; QUIRE_EPUB_ZIP64=1: always) */
     int err;             /* sticky first error */
 } epub_zip;
 

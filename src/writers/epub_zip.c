@@ -867,6 +867,10 @@ void quire__epub_zip_init(epub_zip *z, quire_sink *out, const quire_date *when)
 {
     memset(z, 0, sizeof *z);
     z->out = out;
+    /* A test seam, like QUIRE_PREPARE: EPUBCheck and the tests see the
+     * Zip64 end on books small enough to check. */
+    const char *force = getenv("QUIRE_EPUB_ZIP64");
+    z->zip64_from = force && strcmp(force, "1") == 0 ? 0 : 0xFFFF;
     quire_date d = quire_date_from_epoch(when && when->set ? quire_date_epoch(when) : 0);
     if (d.year < 1980) {
         d.year = 1980; d.month = 1; d.day = 1;
@@ -998,6 +1002,41 @@ int quire__epub_zip_add_stored_file(epub_zip *z, const char *name, FILE *f, uint
     return quire__epub_zip_add_packed_file(z, name, f, off, len, len, crc, 0);
 }
 
+static void epub_put64(unsigned char *p, uint64_t v)
+{
+    epub_put32(p, (uint32_t)(v & 0xffffffffu));
+    epub_put32(p + 4, (uint32_t)(v >> 32));
+}
+
+/* The Zip64 end of central directory record and its locator (APPNOTE
+ * 4.3.14, 4.3.15), for a book of 65,535 entries or more: the classic end
+ * record counts entries in 16 bits, and 0xFFFF there means "see Zip64".
+ * OCF allows Zip64 when the content needs it (and requires reading
+ * systems to support it); a 100,000-document book was refused without
+ * it.  Nothing else of Zip64 is needed: every size and offset stays
+ * under 4 GiB, so no entry carries a Zip64 extra field. */
+static void epub_zip_end64(epub_zip *z, uint64_t cd_start, uint64_t cd_size)
+{
+    uint64_t at = z->offset;
+    unsigned char r[56 + 20];
+    epub_put32(r, 0x06064b50);
+    epub_put64(r + 4, sizeof r - 20 - 12); /* the size of what follows */
+    epub_put16(r + 12, 45);                /* made by: 4.5 (Zip64) */
+    epub_put16(r + 14, 45);                /* needed to extract */
+    epub_put32(r + 16, 0);                 /* this disk */
+    epub_put32(r + 20, 0);                 /* the directory's disk */
+    epub_put64(r + 24, z->count);          /* entries on this disk */
+    epub_put64(r + 32, z->count);          /* entries */
+    epub_put64(r + 40, cd_size);
+    epub_put64(r + 48, cd_start);
+    unsigned char *loc = r + 56;
+    epub_put32(loc, 0x07064b50);
+    epub_put32(loc + 4, 0);                /* the record's disk */
+    epub_put64(loc + 8, at);               /* the record's offset */
+    epub_put32(loc + 16, 1);               /* disks */
+    epub_zip_write(z, r, sizeof r);
+}
+
 int quire__epub_zip_finish(epub_zip *z)
 {
     if (z->err)
@@ -1029,15 +1068,20 @@ int quire__epub_zip_finish(epub_zip *z)
     }
     if (z->err)
         return z->err;
-    if (z->count > 0xFFFF)
-        return z->err = QUIRE_ERR_LIMIT;
+    uint64_t cd_size = z->offset - cd_start;
+    bool zip64 = z->count >= z->zip64_from;
+    if (zip64)
+        epub_zip_end64(z, cd_start, cd_size);
     unsigned char eocd[22];
     epub_put32(eocd, 0x06054b50);
     epub_put16(eocd + 4, 0);
     epub_put16(eocd + 6, 0);
-    epub_put16(eocd + 8, (uint32_t)z->count);
-    epub_put16(eocd + 10, (uint32_t)z->count);
-    epub_put32(eocd + 12, (uint32_t)(z->offset - cd_start));
+    /* With Zip64 the counts are in its record; readers look there when
+     * these say 0xFFFF.  Offset and size still fit (the zip stays under
+     * 4 GiB: epub_zip_write), so they are given here too. */
+    epub_put16(eocd + 8, zip64 ? 0xFFFF : (uint32_t)z->count);
+    epub_put16(eocd + 10, zip64 ? 0xFFFF : (uint32_t)z->count);
+    epub_put32(eocd + 12, (uint32_t)cd_size);
     epub_put32(eocd + 16, (uint32_t)cd_start);
     epub_put16(eocd + 20, 0);
     return epub_zip_write(z, eocd, sizeof eocd);
