@@ -106,6 +106,15 @@ QUIRE_API int quire_write(const quire_collection *c, const quire_writer *w, quir
                           const quire_write_opts *opts, quire_diag_list *diags);
 
 /* ---- the whole job ---- */
+/** What a build did and where its time went (quire_build_opts.stats). */
+typedef struct quire_build_stats {
+    size_t documents;      /* built: read, and kept by the filters */
+    size_t jobs;           /* threads that read and rendered */
+    double read_seconds;   /* listing and reading the metadata (first pass) */
+    double plan_seconds;   /* the filter chain, slugs, the output plan */
+    double write_seconds;  /* bodies and every output (second pass), to the last file */
+    double total_seconds;  /* all of quire_build */
+} quire_build_stats;
 typedef struct quire_build_opts {
     const char *const *sources;  /* files or folders */
     size_t n_sources;
@@ -120,6 +129,7 @@ typedef struct quire_build_opts {
     bool sync;                   /* --sync: flush the outputs to disk before returning */
     int jobs;                    /* 0 = number of cores */
     quire_limits limits;
+    quire_build_stats *stats;    /* NULL, or filled in when quire_build returns */
 } quire_build_opts;
 /** Read, filter and write every output.  Returns QUIRE_OK, a positive count
  *  of documents that had errors, or a negative status. */

@@ -57,7 +57,7 @@ static void usage(FILE *out)
           "      --max-documents N     documents per build (default 1000000)\n"
           "      --errors=json         diagnostics as JSON lines on stderr\n"
           "  -q, --quiet               only errors\n"
-          "  -v, --verbose             also notes\n"
+          "  -v, --verbose             also notes, and where a build's time went\n"
           "  -h, --help                this help\n"
           "  -V, --version             version\n",
           out);
@@ -162,10 +162,18 @@ static int cmd_build(cli *o, char **sources, int n)
         .jobs = o->jobs,
         .limits = o->limits,
     };
+    quire_build_stats stats;
+    bo.stats = &stats;
     quire_diag_list diags;
     quire_diag_list_init(&diags);
     int rc = quire_build(&bo, &diags);
     print_diags(o, &diags);
+    if (o->verbose && !o->quiet && !o->errors_json) /* JSON lines stay JSON */
+        fprintf(stderr,
+                "quire: %zu documents into %s in %.3f s on %zu threads (metadata %.3f s, "
+                "plan %.3f s, bodies and outputs %.3f s)\n",
+                stats.documents, bo.outdir, stats.total_seconds, stats.jobs, stats.read_seconds,
+                stats.plan_seconds, stats.write_seconds);
     int code = status_to_exit(rc, &diags, o->strict);
     if (rc < 0 && !diags.errors)
         fprintf(stderr, "quire: error: %s\n", quire_strerror(rc));

@@ -216,6 +216,30 @@ def test_nothing_outside(tmp):
         check(len(items) == 7, f"every hostile-slug document is in the feed ({len(items)})")
 
 
+def test_verbose_timings(tmp):
+    """--verbose ends with one line saying how many documents were built and
+    where the time went; the phases add up to no more than the whole, and
+    the count is the samples' own.  Without --verbose (and with
+    --errors=json) the line is not there: outputs' logs stay comparable."""
+    out = os.path.join(tmp, "verbose")
+    r = run("build", os.path.join(ROOT, "samples"), "-o", out, "--verbose", "--jobs", "2")
+    with open(os.path.join(out, "model.json"), encoding="utf-8") as f:
+        docs = len(json.load(f)["documents"])
+    line = r.stderr.decode().strip().splitlines()[-1] if r.stderr.strip() else ""
+    m = re.fullmatch(r"quire: (\d+) documents into (.+) in ([\d.]+) s on (\d+) threads "
+                     r"\(metadata ([\d.]+) s, plan ([\d.]+) s, bodies and outputs ([\d.]+) s\)", line)
+    check(r.returncode == 0 and m is not None, f"--verbose ends with the timing line (got {line!r})")
+    if m:
+        n, where, total, threads = int(m[1]), m[2], float(m[3]), int(m[4])
+        phases = float(m[5]) + float(m[6]) + float(m[7])
+        check(n == docs, f"--verbose counts {n} documents, model.json has {docs}")
+        check(where == out and threads == 2, "--verbose names the folder and the threads")
+        check(0 < phases <= total + 0.0015, f"phases {phases} s add up to at most the total {total} s")
+    for extra in ([], ["--verbose", "--errors=json"]):
+        r = run("build", os.path.join(ROOT, "samples"), "-o", out, *extra)
+        check(b" documents into " not in r.stderr, f"no timing line with {extra or 'no option'}")
+
+
 def main():
     test_usage()
     with tempfile.TemporaryDirectory() as tmp:
@@ -226,6 +250,7 @@ def main():
         test_prepare_equivalent(tmp)
         test_model_round_trip(tmp)
         test_nothing_outside(tmp)
+        test_verbose_timings(tmp)
     if failures:
         print(f"{len(failures)} failure(s)", file=sys.stderr)
         return 1
