@@ -143,24 +143,30 @@ bool quire__epub_dom_text_lazy(epub_node *parent, const char *s, size_t len)
     return true;
 }
 
-bool quire__epub_dom_set(epub_node *el, const char *name, const char *value)
+bool quire__epub_dom_set_ref(epub_node *el, const char *name, const char *value, size_t len)
 {
-    char *v = quire_arena_strdup(el->arena, value ? value : "");
-    if (!v)
-        return false;
     epub_attr **pp = &el->attrs;
     for (; *pp; pp = &(*pp)->next)
         if (strcmp((*pp)->name, name) == 0) { /* in place, like xmlSetProp */
-            (*pp)->value = v;
+            (*pp)->value = value;
+            (*pp)->len = len;
             return true;
         }
     epub_attr *a = quire_arena_alloc(el->arena, sizeof *a);
     if (!a)
         return false;
     a->name = name;
-    a->value = v;
+    a->value = value;
+    a->len = len;
     *pp = a;
     return true;
+}
+
+bool quire__epub_dom_set(epub_node *el, const char *name, const char *value)
+{
+    size_t len = value ? strlen(value) : 0;
+    char *v = quire_arena_strndup(el->arena, value ? value : "", len);
+    return v && quire__epub_dom_set_ref(el, name, v, len);
 }
 
 void quire__epub_dom_unset(epub_node *el, const char *name)
@@ -462,7 +468,7 @@ int quire__epub_dom_write(const epub_node *root, quire_buf *b)
             EPUB_TAG(b, "<", n->name, "");
             for (const epub_attr *a = n->attrs; a; a = a->next) {
                 EPUB_TAG(b, " ", a->name, "=\"");
-                epub_put_escaped(b, a->value, strlen(a->value), 2);
+                epub_put_escaped(b, a->value, a->len, 2);
                 quire__buf_putc(b, '"');
             }
             if (n->children) {

@@ -275,7 +275,8 @@ int quire__epub_fetch(const char *cache_dir, const char *url, unsigned char **da
  * by quire__epub_dom_write with the bytes xmlSaveDoc gave. */
 typedef struct epub_attr {
     const char *name;            /* static, or lives as long as the tree */
-    const char *value;           /* in the arena */
+    const char *value;           /* in the arena, or borrowed (quire__epub_dom_set_ref) */
+    size_t len;                  /* of value: the writer needs no strlen */
     struct epub_attr *next;
 } epub_attr;
 
@@ -314,6 +315,11 @@ bool quire__epub_dom_text_lazy(epub_node *parent, const char *s, size_t len);
 const char *quire__epub_dom_text_of(epub_node *t);
 /** Set (in place when present) or add an attribute; value copied. */
 bool quire__epub_dom_set(epub_node *el, const char *name, const char *value);
+/** The same without the copy: value[0..len) (value[len] the NUL) lives as
+ *  long as the tree (a literal, the arena's or the document's string). */
+bool quire__epub_dom_set_ref(epub_node *el, const char *name, const char *value, size_t len);
+/* A literal value, its length known at compile time. */
+#define QUIRE_EPUB_SET_LIT(el, name, lit) quire__epub_dom_set_ref(el, name, "" lit, sizeof(lit) - 1)
 void quire__epub_dom_unset(epub_node *el, const char *name);
 /** n is an element named name. */
 bool quire__epub_dom_is(const epub_node *n, const char *name);

@@ -457,9 +457,19 @@ static void epub_add_text(epub_node *parent, const char *text)
     epub_put_text(parent, text, false);
 }
 
+/* value: the document's string (or the arena's), which outlives the tree */
 static void epub_set_attr(epub_node *el, const char *name, const char *value)
 {
-    quire__epub_dom_set(el, name, epub_is_clean(value) ? value : quire__xml_clean(el->arena, value));
+    size_t n = strlen(value);
+    if (quire__epub_is_clean_n(value, n)) {
+        quire__epub_dom_set_ref(el, name, value, n);
+        return;
+    }
+    const char *c = quire__xml_clean(el->arena, value); /* in the arena */
+    if (c)
+        quire__epub_dom_set_ref(el, name, c, strlen(c));
+    else
+        quire__epub_dom_set(el, name, NULL);
 }
 
 static epub_node *epub_el(epub_node *parent, const char *name, const char *text)
@@ -535,8 +545,11 @@ static void epub_set_id(epub_conv *cv, epub_node *el, const char *raw)
         h = quire__hash_str(quire__buf_cstr(&b), 3);
     }
     quire__hmap_put(&cv->used_ids, h, 1, false);
-    char *id = quire_arena_printf(cv->arena, "%s%s", cv->prefix, quire__buf_cstr(&b));
-    quire__epub_dom_set(el, "id", id);
+    char *id = quire__arena_cat3(cv->arena, cv->prefix, quire__buf_cstr(&b), NULL);
+    if (id)
+        quire__epub_dom_set_ref(el, "id", id, strlen(id));
+    else
+        quire__epub_dom_set(el, "id", NULL);
     quire__buf_free(&b);
     free(s);
 }
@@ -558,18 +571,74 @@ static const uint8_t epub_url_byte[256] = {
     /* 0x80 to 0xff: 0 */
 };
 
-/* Percent-encode what is not allowed in a URL (space, controls, non-ASCII,
- * quotes...), keep valid %XX, encode a second '#'. */
-char *quire__epub_url_encode(quire_arena *a, const char *u)
+#ifdef __SSE2__
+/* A mask of the bytes of p[0..16) quire__epub_url_encode must look at: a
+ * superset of those it does not keep as they are (epub_url_byte 0 or 2),
+ * with '~' among them (it is kept: the table decides).  Seven compares
+ * where there are thirteen such bytes, as some come in pairs one bit apart. */
+static inline unsigned epub_url_mask(const unsigned char *p)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    /* as signed bytes, those with the high bit set are below 0x21 too */
+    __m128i m = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x21)),    /* controls, space */
+                             _mm_cmpgt_epi8(v, _mm_set1_epi8(0x7A)));   /* { | } ~ DEL */
+    m = _mm_or_si128(m, _mm_cmpeq_epi8(_mm_or_si128(v, _mm_set1_epi8(1)),
+                                       _mm_set1_epi8('#')));            /* " # */
+    m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('%')));
+    m = _mm_or_si128(m, _mm_cmpeq_epi8(_mm_or_si128(v, _mm_set1_epi8(2)),
+                                       _mm_set1_epi8('>')));            /* < > */
+    m = _mm_or_si128(m, _mm_cmpeq_epi8(_mm_or_si128(v, _mm_set1_epi8(2)),
+                                       _mm_set1_epi8('^')));            /* \ ^ */
+    m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('`')));
+    return (unsigned)_mm_movemask_epi8(m);
+}
+#endif
+
+/* How many bytes from p on (of left) are kept as they are, counted up to
+ * the first one quire__epub_url_encode must look at (some it looks at are
+ * kept after all).  u[0..n) is the whole URL: its last sixteen bytes are
+ * read again for a tail shorter than that. */
+static size_t epub_url_run(const unsigned char *u, size_t n, const unsigned char *p, size_t left)
+{
+#ifdef __SSE2__
+    if (left >= 16) {
+        unsigned mask = epub_url_mask(p);
+        return mask ? (size_t)__builtin_ctz(mask) : 16;
+    }
+    if (n >= 16) {
+        unsigned mask = epub_url_mask(u + n - 16) >> (16 - left);
+        return mask ? (size_t)__builtin_ctz(mask) : left;
+    }
+#else
+    (void)u;
+    (void)n;
+#endif
+    size_t k = 0;
+    while (k < left && epub_url_byte[p[k]] == 1)
+        k++;
+    return k;
+}
+
+/* quire__epub_url_encode of u[0..n), its length in *len_out (when not NULL).
+ * Links are most of a chapter's attribute bytes and nearly all of them are
+ * kept as they are: runs are copied whole (sixteen bytes at a time where
+ * SSE2 is), only the bytes that need a look go through the table. */
+static char *epub_url_encode_n(quire_arena *a, const char *u, size_t n, size_t *len_out)
 {
     /* written straight into the arena: at worst every byte becomes %XX */
-    size_t n = strlen(u);
-    char *r = quire_arena_alloc(a, 3 * n + 1), *o = r;
+    char *r = quire__arena_alloc_raw(a, 3 * n + 1), *o = r;
     if (!r)
         return NULL;
     static const char hex[] = "0123456789ABCDEF";
     bool hash = false;
-    for (const unsigned char *p = (const unsigned char *)u; *p; p++) {
+    const unsigned char *p = (const unsigned char *)u, *end = p + n;
+    while (p < end) {
+        size_t run = epub_url_run((const unsigned char *)u, n, p, (size_t)(end - p));
+        memcpy(o, p, run);
+        o += run;
+        p += run;
+        if (p == end)
+            break;
         unsigned char c = *p;
         unsigned k = epub_url_byte[c];
         if (k == 2) {
@@ -587,9 +656,19 @@ char *quire__epub_url_encode(quire_arena *a, const char *u)
             *o++ = hex[c >> 4];
             *o++ = hex[c & 15];
         }
+        p++;
     }
     *o = '\0';
+    if (len_out)
+        *len_out = (size_t)(o - r);
     return r;
+}
+
+/* Percent-encode what is not allowed in a URL (space, controls, non-ASCII,
+ * quotes...), keep valid %XX, encode a second '#'. */
+char *quire__epub_url_encode(quire_arena *a, const char *u)
+{
+    return epub_url_encode_n(a, u, strlen(u), NULL);
 }
 
 static const char *epub_scheme(quire_arena *a, const char *u)
@@ -630,11 +709,75 @@ static void epub_add_xref(epub_conv *cv, epub_node *a, uint64_t kp, uint64_t ku,
     cv->has_xref = true;
 }
 
+/* raw trimmed as quire__url_trim trims it, *n its length: raw itself when
+ * there is nothing to trim (nearly every link: no copy), else a copy in ar. */
+static const char *epub_url_trim(quire_arena *ar, const char *raw, size_t *n)
+{
+    *n = 0;
+    if (!raw)
+        return NULL;
+    size_t j = strcspn(raw, "\t\n\r");
+    if (!raw[j] && j && (unsigned char)raw[0] > 0x20 && (unsigned char)raw[j - 1] > 0x20) {
+        *n = j;
+        return raw;
+    }
+    const char *u = quire__url_trim(ar, raw);
+    if (u)
+        *n = strlen(u);
+    return u;
+}
+
+/* What epub_link_href does with a URL by its scheme (quire__url_has_scheme's,
+ * compared without case). */
+typedef enum epub_link_kind {
+    EPUB_LINK_RELATIVE, /* no scheme */
+    EPUB_LINK_WEB,      /* http, https */
+    EPUB_LINK_KEEP,     /* mailto, tel, ftp: kept as they are */
+    EPUB_LINK_DROP      /* javascript:, data:, file: and the rest */
+} epub_link_kind;
+
+/* The kind of u by its scheme, whose length goes to *len: what epub_scheme
+ * and strcmp()s found, without a lowercase copy in the arena per link. */
+static epub_link_kind epub_link_scheme(const char *u, size_t *len)
+{
+    if (!isalpha((unsigned char)u[0]))
+        return EPUB_LINK_RELATIVE;
+    size_t i = 1;
+    while (isalnum((unsigned char)u[i]) || u[i] == '+' || u[i] == '-' || u[i] == '.')
+        i++;
+    if (u[i] != ':')
+        return EPUB_LINK_RELATIVE;
+    *len = i;
+    char low[8];
+    if (i >= sizeof low)
+        return EPUB_LINK_DROP;
+    for (size_t k = 0; k < i; k++)
+        low[k] = (char)tolower((unsigned char)u[k]);
+    low[i] = '\0';
+    if (strcmp(low, "http") == 0 || strcmp(low, "https") == 0)
+        return EPUB_LINK_WEB;
+    if (strcmp(low, "mailto") == 0 || strcmp(low, "tel") == 0 || strcmp(low, "ftp") == 0)
+        return EPUB_LINK_KEEP;
+    return EPUB_LINK_DROP;
+}
+
+/* href set to the encoded u[0..n) (u[n] the NUL), in the arena: not copied again. */
+static void epub_set_href(quire_arena *ar, epub_node *a, const char *u, size_t n)
+{
+    size_t len = 0;
+    char *enc = epub_url_encode_n(ar, u, n, &len);
+    if (enc)
+        quire__epub_dom_set_ref(a, "href", enc, len);
+    else
+        quire__epub_dom_set(a, "href", NULL);
+}
+
 /* Set (or not) the href of a link element. */
 static void epub_link_href(epub_conv *cv, epub_node *a, const char *raw)
 {
     quire_arena *ar = cv->arena;
-    char *u = quire__url_trim(ar, raw);
+    size_t n;
+    const char *u = epub_url_trim(ar, raw, &n);
     if (!u || !*u)
         return;
     if (u[0] == '#') {
@@ -648,7 +791,7 @@ static void epub_link_href(epub_conv *cv, epub_node *a, const char *raw)
             cv->frags = f;
             cv->cap_frags = cap;
         }
-        char *dec = quire__pct_decode(u + 1, strlen(u + 1));
+        char *dec = quire__pct_decode(u + 1, n - 1);
         cv->frags[cv->n_frags].a = a;
         cv->frags[cv->n_frags].frag = dec ? quire__epub_id_sanitize(dec, strlen(dec)) : NULL;
         free(dec);
@@ -656,14 +799,18 @@ static void epub_link_href(epub_conv *cv, epub_node *a, const char *raw)
             cv->n_frags++;
         return;
     }
-    if (u[0] == '/' && u[1] == '/')
-        u = quire_arena_printf(ar, "https:%s", u);
-    const char *sch = epub_scheme(ar, u);
-    if (sch) {
-        if (strcmp(sch, "http") == 0 || strcmp(sch, "https") == 0) {
+    if (u[0] == '/' && u[1] == '/') {
+        if (!(u = quire__arena_cat3(ar, "https:", u, NULL)))
+            return;
+        n += 6;
+    }
+    size_t sn = 0;
+    epub_link_kind kind = epub_link_scheme(u, &sn);
+    if (kind != EPUB_LINK_RELATIVE) {
+        if (kind == EPUB_LINK_WEB) {
             /* the origin (quire__url_origin's "scheme://host/", lowercase)
              * compared in place rather than made */
-            const char *host = u + strlen(sch) + 1;
+            const char *host = u + sn + 1;
             if (host[0] != '/' || host[1] != '/')
                 return; /* "http:foo" or no host: not a URL readers can follow */
             host += 2;
@@ -673,18 +820,17 @@ static void epub_link_href(epub_conv *cv, epub_node *a, const char *raw)
             size_t on = (size_t)(host - u) + hn; /* the origin without its '/' */
             const char *sp = cv->site_prefix;
             bool same = sp && strncasecmp(u, sp, on) == 0 && sp[on] == '/' && !sp[on + 1];
-            char *enc = quire__epub_url_encode(ar, u);
             if (same) {
+                char *enc = epub_url_encode_n(ar, u, n, NULL);
                 const char *hash = strchr(u, '#');
                 char *frag = hash ? quire__pct_decode(hash + 1, strlen(hash + 1)) : NULL;
                 epub_add_xref(cv, a, 0, quire__xref_key_hash(u), frag, enc);
                 free(frag);
             } else {
-                quire__epub_dom_set(a, "href", enc);
+                epub_set_href(ar, a, u, n);
             }
-        } else if (strcmp(sch, "mailto") == 0 || strcmp(sch, "tel") == 0 ||
-                   strcmp(sch, "ftp") == 0) {
-            quire__epub_dom_set(a, "href", quire__epub_url_encode(ar, u));
+        } else if (kind == EPUB_LINK_KEEP) {
+            epub_set_href(ar, a, u, n);
         }
         /* javascript:, data:, file:, vbscript: and the rest: unlinked */
         return;
@@ -1150,7 +1296,7 @@ static void epub_image(epub_conv *cv, const quire_node *n, const char *src, cons
                 if (enc[0] == '/')
                     enc = quire_arena_printf(cv->arena, "https:%s", enc);
                 quire__epub_dom_set(a, "href", enc);
-                quire__epub_dom_set(a, "class", "remote-image");
+                QUIRE_EPUB_SET_LIT(a, "class", "remote-image");
             }
             epub_text(cv, epub_ws_only(alt) ? "Image" : alt);
             cv->depth--;
@@ -1188,7 +1334,7 @@ static void epub_embed(epub_conv *cv, const quire_node *n)
      * into the book, a figure with a link does. */
     epub_node *fig = epub_open(cv, EL(figure), false);
     if (fig)
-        quire__epub_dom_set(fig, "class", "embed");
+        QUIRE_EPUB_SET_LIT(fig, "class", "embed");
     epub_node *p = epub_open(cv, EL(p), false);
     (void)p;
     const char *label = n->title && *n->title ? n->title : NULL;
@@ -1321,7 +1467,7 @@ static void epub_enter(epub_conv *cv, quire_node *n)
             static const char *const styles[] = {NULL, "text-align: left",
                                                  "text-align: center", "text-align: right"};
             if (n->align > QUIRE_ALIGN_NONE && n->align <= QUIRE_ALIGN_RIGHT)
-                quire__epub_dom_set(el, "style", styles[n->align]);
+                quire__epub_dom_set_ref(el, "style", styles[n->align], strlen(styles[n->align]));
         }
         break;
     }
@@ -1341,8 +1487,8 @@ static void epub_enter(epub_conv *cv, quire_node *n)
     case QUIRE_NODE_FOOTNOTE_DEF:
         el = epub_open(cv, EL(aside), false);
         if (el && epub_name_is(el->name, "aside")) {
-            quire__epub_dom_set(el, "epub:type", "footnote");
-            quire__epub_dom_set(el, "class", "footnote");
+            QUIRE_EPUB_SET_LIT(el, "epub:type", "footnote");
+            QUIRE_EPUB_SET_LIT(el, "class", "footnote");
             epub_set_id(cv, el, quire_arena_printf(cv->arena, "fn-%s", n->info ? n->info : ""));
         }
         break;
@@ -1351,7 +1497,7 @@ static void epub_enter(epub_conv *cv, quire_node *n)
         (void)sup;
         epub_node *a = epub_open(cv, EL(a), false);
         if (a && epub_name_is(a->name, "a")) {
-            quire__epub_dom_set(a, "epub:type", "noteref");
+            QUIRE_EPUB_SET_LIT(a, "epub:type", "noteref");
             epub_set_id(cv, a, quire_arena_printf(cv->arena, "fnref-%s", n->info ? n->info : ""));
             epub_link_href(cv, a, quire_arena_printf(cv->arena, "#fn-%s", n->info ? n->info : ""));
         }
@@ -1474,15 +1620,26 @@ static void epub_exit(epub_conv *cv, quire_node *n)
 
 /* ------------------------------------------------------------------ the chapter */
 
+/* "YYYY-MM-DD" of d (year 1 to 9999) into out (16 bytes), NUL-terminated,
+ * as snprintf's "%04d-%02u-%02u" wrote it, which was a tenth of the header. */
+static size_t epub_ymd(char *out, const quire_date *d)
+{
+    size_t n = quire__fmt_uint(out, (uint64_t)d->year, 4);
+    out[n++] = '-';
+    n += quire__fmt_uint(out + n, d->month, 2);
+    out[n++] = '-';
+    n += quire__fmt_uint(out + n, d->day, 2);
+    return n;
+}
+
 static void epub_header(epub_conv *cv, epub_node *section, const char *title)
 {
     const quire_document *doc = cv->doc;
     epub_node *hdr = epub_el(section, "header", NULL);
-    quire__epub_dom_set(hdr, "class", "chapter-header");
+    QUIRE_EPUB_SET_LIT(hdr, "class", "chapter-header");
     epub_el(hdr, "h1", title);
     if (doc->subtitle && !epub_ws_only(doc->subtitle))
-        quire__epub_dom_set(epub_el(hdr, "p", doc->subtitle), "class",
-                   "subtitle");
+        QUIRE_EPUB_SET_LIT(epub_el(hdr, "p", doc->subtitle), "class", "subtitle");
     if (doc->n_authors) {
         quire_buf b;
         quire__buf_init(&b);
@@ -1495,29 +1652,24 @@ static void epub_header(epub_conv *cv, epub_node *section, const char *title)
             quire__buf_puts(&b, nm);
         }
         if (b.len)
-            quire__epub_dom_set(epub_el(hdr, "p", quire__buf_cstr(&b)), "class",
-                       "byline");
+            QUIRE_EPUB_SET_LIT(epub_el(hdr, "p", quire__buf_cstr(&b)), "class", "byline");
         quire__buf_free(&b);
     }
-    if (doc->published.set) {
-        char iso[48], dt[40];
-        const quire_date *d = &doc->published;
-        if (d->has_time) {
+    const quire_date *d = &doc->published;
+    if (d->set && d->year >= 1 && d->year <= 9999) {
+        char iso[16], dt[40];
+        epub_ymd(iso, d);
+        if (d->has_time)
             quire_date_rfc3339(d, dt);
-        } else {
-            snprintf(dt, sizeof dt, "%04d-%02u-%02u", d->year, d->month, d->day);
-        }
-        snprintf(iso, sizeof iso, "%04d-%02u-%02u", d->year, d->month, d->day);
-        if (d->year >= 1 && d->year <= 9999) {
-            epub_node *p = epub_el(hdr, "p", NULL);
-            quire__epub_dom_set(p, "class", "dateline");
-            epub_node *t = epub_el(p, "time", iso);
-            quire__epub_dom_set(t, "datetime", dt);
-        }
+        else
+            memcpy(dt, iso, sizeof iso);
+        epub_node *p = epub_el(hdr, "p", NULL);
+        QUIRE_EPUB_SET_LIT(p, "class", "dateline");
+        epub_node *t = epub_el(p, "time", iso);
+        quire__epub_dom_set(t, "datetime", dt);
     }
     if (doc->summary && !epub_ws_only(doc->summary))
-        quire__epub_dom_set(epub_el(hdr, "p", doc->summary), "class",
-                   "description");
+        QUIRE_EPUB_SET_LIT(epub_el(hdr, "p", doc->summary), "class", "description");
     if (doc->tags.count) {
         epub_node *ul = NULL;
         for (size_t i = 0; i < doc->tags.count; i++) {
@@ -1525,7 +1677,7 @@ static void epub_header(epub_conv *cv, epub_node *section, const char *title)
                 continue;
             if (!ul) {
                 ul = epub_el(hdr, "ul", NULL);
-                quire__epub_dom_set(ul, "class", "tags");
+                QUIRE_EPUB_SET_LIT(ul, "class", "tags");
             }
             epub_el(ul, "li", doc->tags.items[i]);
         }
@@ -1536,7 +1688,7 @@ static void epub_header(epub_conv *cv, epub_node *section, const char *title)
             char *u =
                 quire__epub_url_encode(cv->arena, quire__url_trim(cv->arena, doc->external_url));
             epub_node *p = epub_el(hdr, "p", "Source: ");
-            quire__epub_dom_set(p, "class", "source");
+            QUIRE_EPUB_SET_LIT(p, "class", "source");
             /* the host names the source; the full address is the link */
             const char *host = strstr(origin, "://") + 3;
             char *hn = quire_arena_strndup(cv->arena, host, strlen(host) - 1);
@@ -1572,21 +1724,21 @@ static epub_node *epub_xhtml_new(quire_arena *a, const char *lang, const char *t
     epub_node *html = quire__epub_dom_new(a, "html");
     if (!html)
         return NULL;
-    quire__epub_dom_set(html, "xmlns", EPUB_XHTML_NS);
-    quire__epub_dom_set(html, "xmlns:epub", EPUB_OPS_NS);
+    QUIRE_EPUB_SET_LIT(html, "xmlns", EPUB_XHTML_NS);
+    QUIRE_EPUB_SET_LIT(html, "xmlns:epub", EPUB_OPS_NS);
     quire__epub_dom_set(html, "lang", lang);
     quire__epub_dom_set(html, "xml:lang", lang);
     epub_node *head = epub_el(html, "head", NULL);
     epub_node *meta = head ? epub_el(head, "meta", NULL) : NULL;
     if (meta)
-        quire__epub_dom_set(meta, "charset", "UTF-8");
+        QUIRE_EPUB_SET_LIT(meta, "charset", "UTF-8");
     if (head)
         epub_el(head, "title", title && *title ? title : "Untitled");
     epub_node *link = head ? epub_el(head, "link", NULL) : NULL;
     if (link) {
-        quire__epub_dom_set(link, "rel", "stylesheet");
-        quire__epub_dom_set(link, "type", "text/css");
-        quire__epub_dom_set(link, "href", "style.css");
+        QUIRE_EPUB_SET_LIT(link, "rel", "stylesheet");
+        QUIRE_EPUB_SET_LIT(link, "type", "text/css");
+        QUIRE_EPUB_SET_LIT(link, "href", "style.css");
     }
     *body_out = epub_el(html, "body", NULL);
     return html;
@@ -1672,8 +1824,8 @@ int quire__epub_chapter_prepare(const epub_state *st, const quire_document *doc,
         goto done;
     }
     epub_node *section = epub_el(body, "section", NULL);
-    quire__epub_dom_set(section, "epub:type", "chapter");
-    quire__epub_dom_set(section, "class", "chapter");
+    QUIRE_EPUB_SET_LIT(section, "epub:type", "chapter");
+    QUIRE_EPUB_SET_LIT(section, "class", "chapter");
     epub_header(&cv, section, title);
 
     epub_frame root = {.el = section, .mode = M_FLOW, .depth = 4};
@@ -1690,7 +1842,7 @@ int quire__epub_chapter_prepare(const epub_state *st, const quire_document *doc,
             idx = epub_image_media(&cv, s, NULL, &remote);
         if (idx >= 0) {
             epub_node *fig = epub_el(section, "figure", NULL);
-            quire__epub_dom_set(fig, "class", "featured");
+            QUIRE_EPUB_SET_LIT(fig, "class", "featured");
             epub_node *img = epub_el(fig, "img", NULL);
             quire__epub_dom_set(img, "src", cv.out->media[idx].href);
             const char *alt = doc->image.alt ? doc->image.alt : "";
@@ -1734,8 +1886,11 @@ int quire__epub_chapter_prepare(const epub_state *st, const quire_document *doc,
     for (size_t i = 0; i < cv.n_frags; i++) {
         epub_frag *f = &cv.frags[i];
         if (quire__hmap_get(&cv.used_ids, quire__hash_str(f->frag, 3), NULL)) {
-            char *h = quire_arena_printf(cv.arena, "#%s%s", cv.prefix, f->frag);
-            quire__epub_dom_set(f->a, "href", h);
+            char *h = quire__arena_cat3(cv.arena, "#", cv.prefix, f->frag);
+            if (h)
+                quire__epub_dom_set_ref(f->a, "href", h, strlen(h));
+            else
+                quire__epub_dom_set(f->a, "href", NULL);
         } else {
             quire__epub_dom_unset(f->a, "href");
             quire__epub_dom_unset(f->a, "epub:type");

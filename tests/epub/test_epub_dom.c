@@ -119,8 +119,16 @@ static void grow(quire_arena *a, epub_node *mine, xmlNodePtr theirs, int depth)
         for (size_t k = 0; k < na; k++) {
             const char *an = attr_names[rnd() % (sizeof attr_names / sizeof attr_names[0])];
             char *v = rtext(a);
-            quire__epub_dom_set(el, an, v);
+            if (rnd() % 2) /* borrowed: rtext's strings live in the arena */
+                quire__epub_dom_set_ref(el, an, v, strlen(v));
+            else
+                quire__epub_dom_set(el, an, v);
             xmlSetProp(x, BAD_CAST an, BAD_CAST v);
+            if (rnd() % 4 == 0) { /* set again: in place, with the new value's length */
+                v = rtext(a);
+                quire__epub_dom_set_ref(el, an, v, strlen(v));
+                xmlSetProp(x, BAD_CAST an, BAD_CAST v);
+            }
         }
         if (rnd() % 4) /* void elements given children too: the writer does not care */
             grow(a, el, x, depth - 1);

@@ -435,9 +435,81 @@ static void test_order_and_empty(void)
     quire_collection_free(c);
 }
 
+/* Links by scheme (compared in place, without case), trimmed without a copy
+ * when there is nothing to trim, percent-encoded sixteen bytes at a time;
+ * literal and borrowed attribute values; the header's date made without
+ * snprintf.  Each expected string is what the writer wrote before those. */
+static void test_links_and_dates(void)
+{
+    char dir[] = "/tmp/quire-epub-unit-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    quire_collection *c = quire_collection_new();
+    case_site_dir(c, dir);
+    quire_document *d = tdoc("links", "Links", "");
+    d->source_path = tpath(d, dir, "posts/links.md");
+    quire_date_parse(&d->published, "0987-03-04");
+    quire_node *p = tn(d, d->body, QUIRE_NODE_PARAGRAPH);
+    static const char *const links[][2] = {
+        {"HTTPS://Example.COM/a b?q=1&r=\"x\"#f#g", "upper"},
+        {"  https://example.org/trim  ", "spaces"},
+        {"https://example.org/trail ", "trailing space"},
+        {"https://exa\tmple.org/\npath\r", "controls"},
+        {"//cdn.example.net/x", "no scheme"},
+        {"MailTo:someone@example.com", "mail"},
+        {"TEL:+1-555-0100", "phone"},
+        {"Ftp://files.example.com/f", "files"},
+        {"JavaScript:alert(1)", "script"},
+        {"data:text/html,x", "data"},
+        {"http:foo", "no host"},
+        {"verylongscheme://x.example/", "long scheme"},
+        {"a+b.c-d://x.example/", "odd scheme"},
+        {"https://example.com/0123456789abcdef<0123456789>abcdef{|}~^`\\x%41%zz%", "long"},
+        {"https://example.com/\xc3\xa9t\xc3\xa9/0123456789abcdef/caf\xc3\xa9#\xe2\x82\xac", "utf8"},
+        {"https://example.com/exactly-sixteen/0123456789abcdef", "blocks"},
+    };
+    for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
+        tlink(d, p, links[i][0], links[i][1]);
+        tt(d, p, " ");
+    }
+    quire_collection_add(c, d);
+    book b;
+    CHECK(book_open(&b, c));
+    char *x = b.zip ? entry(&b, "OEBPS/ch00001.xhtml", NULL) : NULL;
+    static const char *const want[] = {
+        "<a href=\"HTTPS://Example.COM/a%20b?q=1&amp;r=%22x%22#f%23g\">upper</a>",
+        "<a href=\"https://example.org/trim\">spaces</a>",
+        "<a href=\"https://example.org/trail\">trailing space</a>",
+        "<a href=\"https://example.org/path\">controls</a>",
+        "<a href=\"https://cdn.example.net/x\">no scheme</a>",
+        "<a href=\"MailTo:someone@example.com\">mail</a>",
+        "<a href=\"TEL:+1-555-0100\">phone</a>",
+        "<a href=\"Ftp://files.example.com/f\">files</a>",
+        "<a>script</a>",
+        "<a>data</a>",
+        "<a>no host</a>",
+        "<a>long scheme</a>",
+        "<a>odd scheme</a>",
+        "<a href=\"https://example.com/0123456789abcdef%3C0123456789%3Eabcdef%7B%7C%7D~%5E%60%5Cx%41%25zz%25\">long</a>",
+        "<a href=\"https://example.com/%C3%A9t%C3%A9/0123456789abcdef/caf%C3%A9#%E2%82%AC\">utf8</a>",
+        "<a href=\"https://example.com/exactly-sixteen/0123456789abcdef\">blocks</a>",
+        "<p class=\"dateline\"><time datetime=\"0987-03-04\">0987-03-04</time></p>",
+        "<section epub:type=\"chapter\" class=\"chapter\"><header class=\"chapter-header\">",
+        "<link rel=\"stylesheet\" type=\"text/css\" href=\"style.css\"/>",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        if (!contains(x, want[i])) {
+            fprintf(stderr, "missing %s\n", want[i]);
+            t_failures++;
+        }
+    free(x);
+    book_close(&b);
+    quire_collection_free(c);
+}
+
 int main(void)
 {
     test_hostile();
+    test_links_and_dates();
     test_single_and_a11y();
     test_reproducible_and_identity();
     test_order_and_empty();
