@@ -27,13 +27,28 @@
 #include <emmintrin.h>
 #endif
 
-epub_node *quire__epub_dom_new(quire_arena *a, const char *name)
+epub_node *quire__epub_dom_new_padded(quire_arena *a, const char *name, size_t len)
 {
     epub_node *n = quire_arena_alloc(a, sizeof *n);
     if (!n)
         return NULL;
     n->type = XML_ELEMENT_NODE;
     n->name = name;
+    n->name_len = (uint16_t)len;
+    n->name_padded = true;
+    n->arena = a;
+    return n;
+}
+
+epub_node *quire__epub_dom_new(quire_arena *a, const char *name)
+{
+    epub_node *n = quire_arena_alloc(a, sizeof *n);
+    if (!n)
+        return NULL;
+    size_t len = strlen(name);
+    n->type = XML_ELEMENT_NODE;
+    n->name = name;
+    n->name_len = len < UINT16_MAX ? (uint16_t)len : UINT16_MAX; /* longer: strlen again */
     n->arena = a;
     return n;
 }
@@ -51,6 +66,14 @@ static void epub_dom_append(epub_node *parent, epub_node *n)
 epub_node *quire__epub_dom_el(epub_node *parent, const char *name)
 {
     epub_node *n = quire__epub_dom_new(parent->arena, name);
+    if (n)
+        epub_dom_append(parent, n);
+    return n;
+}
+
+epub_node *quire__epub_dom_el_padded(epub_node *parent, const char *name, size_t len)
+{
+    epub_node *n = quire__epub_dom_new_padded(parent->arena, name, len);
     if (n)
         epub_dom_append(parent, n);
     return n;
@@ -448,9 +471,38 @@ static bool epub_void_name(const char *name)
 /* pre and post: literals */
 #define EPUB_TAG(b, pre, name, post) epub_put_tag(b, pre, sizeof pre - 1, name, post, sizeof post - 1)
 
+/* pre, the name of element n, post (np and nq bytes long): a padded name
+ * (most elements) is copied as sixteen bytes and the end moved back, the
+ * rest by their length. */
+static void epub_put_el_tag(quire_buf *b, const char *pre, size_t np, const epub_node *n,
+                            const char *post, size_t nq)
+{
+    if (n->name_len == UINT16_MAX) { /* a name too long to count: the plain way */
+        epub_put_tag(b, pre, np, n->name, post, nq);
+        return;
+    }
+    size_t k = n->name_len;
+    char *p = epub_room(b, np + (k > EPUB_NAME_PAD ? k : EPUB_NAME_PAD) + nq);
+    if (!p)
+        return;
+    for (size_t i = 0; i < np; i++)
+        *p++ = pre[i];
+    if (n->name_padded)
+        memcpy(p, n->name, EPUB_NAME_PAD);
+    else
+        memcpy(p, n->name, k);
+    p += k;
+    for (size_t i = 0; i < nq; i++)
+        *p++ = post[i];
+    *p = '\0';
+    b->len += np + k + nq;
+}
+
+#define EPUB_EL_TAG(b, pre, n, post) epub_put_el_tag(b, pre, sizeof pre - 1, n, post, sizeof post - 1)
+
 static void epub_put_close(quire_buf *b, const epub_node *n)
 {
-    EPUB_TAG(b, "</", n->name, ">");
+    EPUB_EL_TAG(b, "</", n, ">");
 }
 
 int quire__epub_dom_write(const epub_node *root, quire_buf *b)
@@ -465,7 +517,7 @@ int quire__epub_dom_write(const epub_node *root, quire_buf *b)
             else
                 epub_put_escaped(b, n->content, n->len, 1);
         } else {
-            EPUB_TAG(b, "<", n->name, "");
+            EPUB_EL_TAG(b, "<", n, "");
             for (const epub_attr *a = n->attrs; a; a = a->next) {
                 EPUB_TAG(b, " ", a->name, "=\"");
                 epub_put_escaped(b, a->value, a->len, 2);
@@ -479,7 +531,7 @@ int quire__epub_dom_write(const epub_node *root, quire_buf *b)
             if (epub_void_name(n->name))
                 quire__buf_put(b, "/>", 2);
             else
-                EPUB_TAG(b, "></", n->name, ">"); /* <p></p>: see the top */
+                EPUB_EL_TAG(b, "></", n, ">"); /* <p></p>: see the top */
         }
         /* up until there is a next sibling, closing what is finished */
         while (n != root && !n->next) {

@@ -282,6 +282,8 @@ typedef struct epub_attr {
 
 typedef struct epub_node {
     int type;                    /* XML_ELEMENT_NODE or XML_TEXT_NODE */
+    uint16_t name_len;           /* element: strlen(name) */
+    bool name_padded;            /* element: name[0..EPUB_NAME_PAD) may be read */
     const char *name;            /* element: static (the element table) */
     char *content;               /* text: NUL-terminated; in the arena (cap > 0)
                                     or the string it was made from (cap 0) */
@@ -294,10 +296,19 @@ typedef struct epub_node {
     quire_arena *arena;          /* where the tree lives */
 } epub_node;
 
+/* Element names the writer copies sixteen bytes at a time: a name shorter
+ * than this stored NUL-padded to this many bytes (epub_xhtml.c's element
+ * table), rather than a byte at a time up to its NUL. */
+#define EPUB_NAME_PAD 16
+
 /** A parentless element (the root). */
 epub_node *quire__epub_dom_new(quire_arena *a, const char *name);
 /** An element appended to parent; NULL when out of memory. */
 epub_node *quire__epub_dom_el(epub_node *parent, const char *name);
+/** The same for a name of len bytes (len < EPUB_NAME_PAD) in storage of
+ *  EPUB_NAME_PAD bytes, NUL-padded, that lives as long as the tree. */
+epub_node *quire__epub_dom_new_padded(quire_arena *a, const char *name, size_t len);
+epub_node *quire__epub_dom_el_padded(epub_node *parent, const char *name, size_t len);
 /** Text (already cleaned) appended to parent, merged with a text node before it. */
 bool quire__epub_dom_text(epub_node *parent, const char *s, size_t len);
 /** The same without a copy when it starts a text node, which then points to

@@ -215,15 +215,20 @@ static uint8_t epub_elem_slot[EPUB_ELEM_SLOTS]; /* index + 1, 0 empty */
 /* The entry element i is written as (e->out's own entry; NULL for those
  * dropped or unwrapped): fitting and the content model work on entries. */
 static const epub_elem *epub_elem_out[EPUB_NELEMS];
+/* The name of element i as the tree holds it: NUL-padded to EPUB_NAME_PAD
+ * bytes, which the serializer copies at once (epub_dom.c), and its length. */
+static char epub_elem_pad[EPUB_NELEMS][EPUB_NAME_PAD];
+static uint8_t epub_elem_len[EPUB_NELEMS];
 static pthread_once_t epub_elem_once = PTHREAD_ONCE_INIT;
 
 /* The elements the writer itself names, found once: epub_open and the rest
  * take the entry rather than a name to look up (a lookup per node was a
  * tenth of the conversion), and compare entries by address. */
 static struct {
-    const epub_elem *a, *aside, *blockquote, *br, *caption, *code, *dd, *div, *dt, *em, *figcaption,
-        *figure, *hr, *img, *li, *ol, *p, *pre, *s, *span, *strong, *sup, *table, *tbody, *td,
-        *tfoot, *th, *thead, *tr, *ul;
+    const epub_elem *a, *aside, *blockquote, *body, *br, *caption, *code, *dd, *div, *dt, *em,
+        *figcaption, *figure, *head, *header, *hr, *html, *img, *li, *link, *meta, *ol, *p, *pre,
+        *s, *section, *span, *strong, *sup, *table, *tbody, *td, *tfoot, *th, *thead, *time,
+        *title, *tr, *ul;
     const epub_elem *h[7]; /* h[1] to h[6] */
 } epub_k;
 #define EL(x) (epub_k.x)
@@ -266,10 +271,15 @@ static void epub_elem_init(void)
     _Static_assert(EPUB_NELEMS < 255 && EPUB_NELEMS * 2 < EPUB_ELEM_SLOTS, "table size");
     for (size_t i = 0; i < EPUB_NELEMS; i++) {
         const char *nm = epub_elems[i].name;
-        unsigned k = epub_elem_hash(nm, strlen(nm)) % EPUB_ELEM_SLOTS;
+        size_t len = strlen(nm);
+        unsigned k = epub_elem_hash(nm, len) % EPUB_ELEM_SLOTS;
         while (epub_elem_slot[k])
             k = (k + 1) % EPUB_ELEM_SLOTS;
         epub_elem_slot[k] = (uint8_t)(i + 1);
+        if (len >= EPUB_NAME_PAD)
+            abort(); /* the table's own names: short */
+        memcpy(epub_elem_pad[i], nm, len); /* the rest stays zero */
+        epub_elem_len[i] = (uint8_t)len;
     }
     for (size_t i = 0; i < EPUB_NELEMS; i++) {
         const char *o = epub_elems[i].out;
@@ -279,15 +289,33 @@ static void epub_elem_init(void)
             abort();
     }
 #define EPUB_K(x) epub_k.x = epub_elem_must(#x)
-    EPUB_K(a); EPUB_K(aside); EPUB_K(blockquote); EPUB_K(br); EPUB_K(caption); EPUB_K(code);
-    EPUB_K(dd); EPUB_K(div); EPUB_K(dt); EPUB_K(em); EPUB_K(figcaption); EPUB_K(figure);
-    EPUB_K(hr); EPUB_K(img); EPUB_K(li); EPUB_K(ol); EPUB_K(p); EPUB_K(pre); EPUB_K(s);
-    EPUB_K(span); EPUB_K(strong); EPUB_K(sup); EPUB_K(table); EPUB_K(tbody); EPUB_K(td);
-    EPUB_K(tfoot); EPUB_K(th); EPUB_K(thead); EPUB_K(tr); EPUB_K(ul);
+    EPUB_K(a); EPUB_K(aside); EPUB_K(blockquote); EPUB_K(body); EPUB_K(br); EPUB_K(caption);
+    EPUB_K(code); EPUB_K(dd); EPUB_K(div); EPUB_K(dt); EPUB_K(em); EPUB_K(figcaption);
+    EPUB_K(figure); EPUB_K(head); EPUB_K(header); EPUB_K(hr); EPUB_K(html); EPUB_K(img);
+    EPUB_K(li); EPUB_K(link); EPUB_K(meta); EPUB_K(ol); EPUB_K(p); EPUB_K(pre); EPUB_K(s);
+    EPUB_K(section); EPUB_K(span); EPUB_K(strong); EPUB_K(sup); EPUB_K(table); EPUB_K(tbody);
+    EPUB_K(td); EPUB_K(tfoot); EPUB_K(th); EPUB_K(thead); EPUB_K(time); EPUB_K(title); EPUB_K(tr);
+    EPUB_K(ul);
 #undef EPUB_K
     static const char *const hn[7] = {NULL, "h1", "h2", "h3", "h4", "h5", "h6"};
     for (int l = 1; l <= 6; l++)
         epub_k.h[l] = epub_elem_must(hn[l]);
+}
+
+/* A new element named as entry e (its padded name), appended to parent. */
+static epub_node *epub_dom_el(epub_node *parent, const epub_elem *e)
+{
+    size_t i = (size_t)(e - epub_elems);
+    return quire__epub_dom_el_padded(parent, epub_elem_pad[i], epub_elem_len[i]);
+}
+
+/* Element n renamed as entry e. */
+static void epub_rename(epub_node *n, const epub_elem *e)
+{
+    size_t i = (size_t)(e - epub_elems);
+    n->name = epub_elem_pad[i];
+    n->name_len = epub_elem_len[i];
+    n->name_padded = true;
 }
 
 /* What element i is written as (see epub_elem_out). */
@@ -472,9 +500,9 @@ static void epub_set_attr(epub_node *el, const char *name, const char *value)
         quire__epub_dom_set(el, name, NULL);
 }
 
-static epub_node *epub_el(epub_node *parent, const char *name, const char *text)
+static epub_node *epub_el(epub_node *parent, const epub_elem *e, const char *text)
 {
-    epub_node *el = quire__epub_dom_el(parent, name);
+    epub_node *el = epub_dom_el(parent, e);
     if (el && text)
         epub_add_text(el, text);
     return el;
@@ -879,9 +907,9 @@ static bool epub_ws_only(const char *s)
     return true;
 }
 
-static epub_node *epub_new(epub_conv *cv, epub_node *parent, const char *name)
+static epub_node *epub_new(epub_conv *cv, epub_node *parent, const epub_elem *e)
 {
-    epub_node *el = quire__epub_dom_el(parent, name);
+    epub_node *el = epub_dom_el(parent, e);
     if (!el)
         cv->err = QUIRE_ERR_NOMEM;
     return el;
@@ -905,7 +933,7 @@ static epub_node *epub_place(epub_conv *cv, const epub_elem *want, bool ws, epub
         if (ws)
             return NULL;
         *mode_out = M_FLOW;
-        return epub_new(cv, f->el, EL(li)->name);
+        return epub_new(cv, f->el, EL(li));
     case M_DL: {
         if (want == EL(dt))
             return f->el;
@@ -916,11 +944,11 @@ static epub_node *epub_place(epub_conv *cv, const epub_elem *want, bool ws, epub
         for (epub_node *c = f->el->children; c && !has_dt; c = c->next)
             has_dt = c->type == XML_ELEMENT_NODE && epub_name_is(c->name, "dt");
         if (!has_dt)
-            epub_new(cv, f->el, EL(dt)->name);
+            epub_new(cv, f->el, EL(dt));
         if (want == EL(dd))
             return f->el;
         *mode_out = M_FLOW;
-        return epub_new(cv, f->el, EL(dd)->name);
+        return epub_new(cv, f->el, EL(dd));
     }
     case M_TABLE: {
         if (want == EL(caption) && !f->el->children)
@@ -933,13 +961,13 @@ static epub_node *epub_place(epub_conv *cv, const epub_elem *want, bool ws, epub
             return NULL;
         if (want == EL(tr) && header_row && !f->has_body) {
             if (!f->tbody || !epub_name_is(f->tbody->name, "thead"))
-                f->tbody = epub_new(cv, f->el, EL(thead)->name);
+                f->tbody = epub_new(cv, f->el, EL(thead));
             f->has_thead = true;
             *mode_out = M_TSECT;
             return f->tbody;
         }
         if (!f->tbody || epub_name_is(f->tbody->name, "thead"))
-            f->tbody = epub_new(cv, f->el, EL(tbody)->name);
+            f->tbody = epub_new(cv, f->el, EL(tbody));
         f->has_body = true;
         if (!f->tbody)
             return NULL;
@@ -947,18 +975,18 @@ static epub_node *epub_place(epub_conv *cv, const epub_elem *want, bool ws, epub
             *mode_out = M_TSECT;
             return f->tbody;
         }
-        epub_node *tr = epub_new(cv, f->tbody, EL(tr)->name);
+        epub_node *tr = epub_new(cv, f->tbody, EL(tr));
         *mode_out = M_FLOW;
-        return tr ? epub_new(cv, tr, EL(td)->name) : NULL;
+        return tr ? epub_new(cv, tr, EL(td)) : NULL;
     }
     case M_TSECT: {
         if (want == EL(tr))
             return f->el;
         if (ws)
             return NULL;
-        epub_node *tr = epub_new(cv, f->el, EL(tr)->name);
+        epub_node *tr = epub_new(cv, f->el, EL(tr));
         *mode_out = M_FLOW;
-        return tr ? epub_new(cv, tr, EL(td)->name) : NULL;
+        return tr ? epub_new(cv, tr, EL(td)) : NULL;
     }
     case M_TR:
         if (want == EL(td) || want == EL(th))
@@ -966,7 +994,7 @@ static epub_node *epub_place(epub_conv *cv, const epub_elem *want, bool ws, epub
         if (ws)
             return NULL;
         *mode_out = M_FLOW;
-        return epub_new(cv, f->el, EL(td)->name);
+        return epub_new(cv, f->el, EL(td));
     default:
         return f->el;
     }
@@ -1053,7 +1081,7 @@ static epub_node *epub_open(epub_conv *cv, const epub_elem *e, bool header_row)
         epub_push(cv, nf);
         return NULL;
     }
-    epub_node *el = epub_new(cv, parent, out->name);
+    epub_node *el = epub_new(cv, parent, out);
     if (!el)
         return NULL;
     nf.el = el;
@@ -1089,7 +1117,7 @@ static epub_node *epub_leaf(epub_conv *cv, const epub_elem *e)
     const epub_elem *out = epub_fit(e, mode, &where, (const char *)parent->name);
     if (out != e)
         return NULL;
-    return epub_new(cv, parent, out->name);
+    return epub_new(cv, parent, out);
 }
 
 /* ------------------------------------------------------------------ attributes */
@@ -1598,7 +1626,7 @@ static void epub_fix_figure(epub_node *fig)
         if (c->type != XML_ELEMENT_NODE || !epub_name_is(c->name, "figcaption"))
             continue;
         if (seen || (c != first && c != last))
-            c->name = "div";
+            epub_rename(c, EL(div));
         else
             seen = true;
     }
@@ -1614,7 +1642,7 @@ static void epub_exit(epub_conv *cv, quire_node *n)
         epub_fix_figure(f->el);
     if (f->mode == M_DL && f->el && f->el->last &&
         epub_name_is(f->el->last->name, "dt") && f->el != epub_top(cv)[-1].el)
-        epub_new(cv, f->el, "dd"); /* a trailing dt needs its dd */
+        epub_new(cv, f->el, EL(dd)); /* a trailing dt needs its dd */
     cv->depth--;
 }
 
@@ -1635,11 +1663,11 @@ static size_t epub_ymd(char *out, const quire_date *d)
 static void epub_header(epub_conv *cv, epub_node *section, const char *title)
 {
     const quire_document *doc = cv->doc;
-    epub_node *hdr = epub_el(section, "header", NULL);
+    epub_node *hdr = epub_el(section, EL(header), NULL);
     QUIRE_EPUB_SET_LIT(hdr, "class", "chapter-header");
-    epub_el(hdr, "h1", title);
+    epub_el(hdr, EL(h)[1], title);
     if (doc->subtitle && !epub_ws_only(doc->subtitle))
-        QUIRE_EPUB_SET_LIT(epub_el(hdr, "p", doc->subtitle), "class", "subtitle");
+        QUIRE_EPUB_SET_LIT(epub_el(hdr, EL(p), doc->subtitle), "class", "subtitle");
     if (doc->n_authors) {
         quire_buf b;
         quire__buf_init(&b);
@@ -1652,7 +1680,7 @@ static void epub_header(epub_conv *cv, epub_node *section, const char *title)
             quire__buf_puts(&b, nm);
         }
         if (b.len)
-            QUIRE_EPUB_SET_LIT(epub_el(hdr, "p", quire__buf_cstr(&b)), "class", "byline");
+            QUIRE_EPUB_SET_LIT(epub_el(hdr, EL(p), quire__buf_cstr(&b)), "class", "byline");
         quire__buf_free(&b);
     }
     const quire_date *d = &doc->published;
@@ -1663,23 +1691,23 @@ static void epub_header(epub_conv *cv, epub_node *section, const char *title)
             quire_date_rfc3339(d, dt);
         else
             memcpy(dt, iso, sizeof iso);
-        epub_node *p = epub_el(hdr, "p", NULL);
+        epub_node *p = epub_el(hdr, EL(p), NULL);
         QUIRE_EPUB_SET_LIT(p, "class", "dateline");
-        epub_node *t = epub_el(p, "time", iso);
+        epub_node *t = epub_el(p, EL(time), iso);
         quire__epub_dom_set(t, "datetime", dt);
     }
     if (doc->summary && !epub_ws_only(doc->summary))
-        QUIRE_EPUB_SET_LIT(epub_el(hdr, "p", doc->summary), "class", "description");
+        QUIRE_EPUB_SET_LIT(epub_el(hdr, EL(p), doc->summary), "class", "description");
     if (doc->tags.count) {
         epub_node *ul = NULL;
         for (size_t i = 0; i < doc->tags.count; i++) {
             if (!doc->tags.items[i] || epub_ws_only(doc->tags.items[i]))
                 continue;
             if (!ul) {
-                ul = epub_el(hdr, "ul", NULL);
+                ul = epub_el(hdr, EL(ul), NULL);
                 QUIRE_EPUB_SET_LIT(ul, "class", "tags");
             }
-            epub_el(ul, "li", doc->tags.items[i]);
+            epub_el(ul, EL(li), doc->tags.items[i]);
         }
     }
     if (doc->external_url) {
@@ -1687,12 +1715,12 @@ static void epub_header(epub_conv *cv, epub_node *section, const char *title)
         if (origin) {
             char *u =
                 quire__epub_url_encode(cv->arena, quire__url_trim(cv->arena, doc->external_url));
-            epub_node *p = epub_el(hdr, "p", "Source: ");
+            epub_node *p = epub_el(hdr, EL(p), "Source: ");
             QUIRE_EPUB_SET_LIT(p, "class", "source");
             /* the host names the source; the full address is the link */
             const char *host = strstr(origin, "://") + 3;
             char *hn = quire_arena_strndup(cv->arena, host, strlen(host) - 1);
-            epub_node *a = epub_el(p, "a", hn);
+            epub_node *a = epub_el(p, EL(a), hn);
             quire__epub_dom_set(a, "href", u);
         }
     }
@@ -1721,26 +1749,27 @@ static char *epub_collapse_ws(const char *s)
 static epub_node *epub_xhtml_new(quire_arena *a, const char *lang, const char *title,
                                  epub_node **body_out)
 {
-    epub_node *html = quire__epub_dom_new(a, "html");
+    epub_node *html = quire__epub_dom_new_padded(a, epub_elem_pad[EL(html) - epub_elems],
+                                                 epub_elem_len[EL(html) - epub_elems]);
     if (!html)
         return NULL;
     QUIRE_EPUB_SET_LIT(html, "xmlns", EPUB_XHTML_NS);
     QUIRE_EPUB_SET_LIT(html, "xmlns:epub", EPUB_OPS_NS);
     quire__epub_dom_set(html, "lang", lang);
     quire__epub_dom_set(html, "xml:lang", lang);
-    epub_node *head = epub_el(html, "head", NULL);
-    epub_node *meta = head ? epub_el(head, "meta", NULL) : NULL;
+    epub_node *head = epub_el(html, EL(head), NULL);
+    epub_node *meta = head ? epub_el(head, EL(meta), NULL) : NULL;
     if (meta)
         QUIRE_EPUB_SET_LIT(meta, "charset", "UTF-8");
     if (head)
-        epub_el(head, "title", title && *title ? title : "Untitled");
-    epub_node *link = head ? epub_el(head, "link", NULL) : NULL;
+        epub_el(head, EL(title), title && *title ? title : "Untitled");
+    epub_node *link = head ? epub_el(head, EL(link), NULL) : NULL;
     if (link) {
         QUIRE_EPUB_SET_LIT(link, "rel", "stylesheet");
         QUIRE_EPUB_SET_LIT(link, "type", "text/css");
         QUIRE_EPUB_SET_LIT(link, "href", "style.css");
     }
-    *body_out = epub_el(html, "body", NULL);
+    *body_out = epub_el(html, EL(body), NULL);
     return html;
 }
 
@@ -1823,7 +1852,7 @@ int quire__epub_chapter_prepare(const epub_state *st, const quire_document *doc,
         rc = QUIRE_ERR_NOMEM;
         goto done;
     }
-    epub_node *section = epub_el(body, "section", NULL);
+    epub_node *section = epub_el(body, EL(section), NULL);
     QUIRE_EPUB_SET_LIT(section, "epub:type", "chapter");
     QUIRE_EPUB_SET_LIT(section, "class", "chapter");
     epub_header(&cv, section, title);
@@ -1841,9 +1870,9 @@ int quire__epub_chapter_prepare(const epub_state *st, const quire_document *doc,
         else
             idx = epub_image_media(&cv, s, NULL, &remote);
         if (idx >= 0) {
-            epub_node *fig = epub_el(section, "figure", NULL);
+            epub_node *fig = epub_el(section, EL(figure), NULL);
             QUIRE_EPUB_SET_LIT(fig, "class", "featured");
-            epub_node *img = epub_el(fig, "img", NULL);
+            epub_node *img = epub_el(fig, EL(img), NULL);
             quire__epub_dom_set(img, "src", cv.out->media[idx].href);
             const char *alt = doc->image.alt ? doc->image.alt : "";
             epub_set_attr(img, "alt", alt);
