@@ -16,9 +16,9 @@
  *   - an element without children is <br/> when void, <p></p> otherwise
  *     (HTML-parsing readers misread <p/>).
  * Well-formedness rests on the callers as it did with libxml2: names come from
- * allowlists, text and values are cleaned of characters XML forbids; lazy text
- * nodes (most text) are checked here, in the pass that escapes them, and
- * cleaned only when they must be.
+ * allowlists, attribute values are cleaned of characters XML forbids; text
+ * nodes are checked here, in the pass that escapes them, and cleaned only
+ * when they must be (each piece of text is a node of its own: no merging).
  */
 #include "epub_internal.h"
 
@@ -102,68 +102,39 @@ const char *quire__epub_dom_text_of(epub_node *t)
     return epub_dom_settle(t) ? t->content : NULL;
 }
 
-static bool epub_dom_text(epub_node *parent, const char *s, size_t len, bool borrow)
+/* A text node for s[0..len) (s[len] the NUL, s as long-lived as the tree),
+ * checked when it is written (lazy).  Adjacent text is not merged, as
+ * libxml2's xmlAddChild did and this tree did after it: pieces were checked
+ * (and cleaned) one by one all the same, escaping goes byte by byte, and the
+ * white-space checks of epub_xhtml.c find the same answers in a run of
+ * pieces as in the run whole; merging cost a check of both sides, a copy and
+ * a plain escape, where pieces take one checked escape each. */
+static bool epub_dom_text(epub_node *parent, const char *s, size_t len)
 {
     epub_node *t = parent->last;
-    if (t && t->type == XML_TEXT_NODE && !epub_dom_settle(t))
+    /* an empty text node says "has content" (<p></p>); after text, nothing */
+    if (!len && t && t->type == XML_TEXT_NODE)
+        return true;
+    if (!(t = quire_arena_alloc(parent->arena, sizeof *t)))
         return false;
-    if (!t || t->type != XML_TEXT_NODE) {
-        /* a new text node; adjacent ones merge, as libxml2's xmlAddChild
-         * did, so that checks for white-space-only children see whole runs */
-        if (!(t = quire_arena_alloc(parent->arena, sizeof *t)))
-            return false;
-        t->type = XML_TEXT_NODE;
-        t->arena = parent->arena;
-        t->content = (char *)"";
-        epub_dom_append(parent, t);
-    }
-    if (!len)
-        return true;
-    if (borrow && !t->len) {
-        /* most text nodes never grow: point to the string; the first append
-         * copies it (cap 0) */
-        t->content = (char *)(uintptr_t)s;
-        t->len = len;
-        t->cap = 0;
-        return true;
-    }
-    if (t->len + len > t->cap) {
-        /* doubling: a paragraph of many soft breaks stays linear */
-        size_t cap = t->cap ? t->cap * 2 : 64;
-        while (cap < t->len + len)
-            cap *= 2;
-        char *c = quire_arena_alloc(parent->arena, cap + 1);
-        if (!c)
-            return false;
-        memcpy(c, t->content, t->len);
-        t->content = c;
-        t->cap = cap;
-    }
-    memcpy(t->content + t->len, s, len);
-    t->len += len;
-    t->content[t->len] = '\0';
+    t->type = XML_TEXT_NODE;
+    t->arena = parent->arena;
+    t->content = (char *)(uintptr_t)s;
+    t->len = len;
+    t->lazy = true;
+    epub_dom_append(parent, t);
     return true;
 }
 
 bool quire__epub_dom_text(epub_node *parent, const char *s, size_t len)
 {
-    return epub_dom_text(parent, s, len, false);
+    const char *c = len ? quire_arena_strndup(parent->arena, s, len) : "";
+    return c && epub_dom_text(parent, c, len);
 }
 
 bool quire__epub_dom_text_ref(epub_node *parent, const char *s, size_t len)
 {
-    return epub_dom_text(parent, s, len, true);
-}
-
-bool quire__epub_dom_text_lazy(epub_node *parent, const char *s, size_t len)
-{
-    epub_node *t = parent->last;
-    if (!len || (t && t->type == XML_TEXT_NODE && t->len))
-        return false;
-    if (!epub_dom_text(parent, s, len, true))
-        return false;
-    parent->last->lazy = true;
-    return true;
+    return epub_dom_text(parent, s, len);
 }
 
 bool quire__epub_dom_set_ref(epub_node *el, const char *name, const char *value, size_t len)

@@ -285,12 +285,12 @@ typedef struct epub_node {
     uint16_t name_len;           /* element: strlen(name) */
     bool name_padded;            /* element: name[0..EPUB_NAME_PAD) may be read */
     const char *name;            /* element: static (the element table) */
-    char *content;               /* text: NUL-terminated; in the arena (cap > 0)
-                                    or the string it was made from (cap 0) */
-    size_t len, cap;
-    bool lazy;                   /* text: one borrowed string not yet checked for
-                                    characters XML forbids; the writer checks it
-                                    while escaping it, and cleans it if need be */
+    char *content;               /* text: NUL-terminated; in the arena, or the
+                                    string it was made from */
+    size_t len;
+    bool lazy;                   /* text: not yet checked for characters XML
+                                    forbids; the writer checks it while escaping
+                                    it, and cleans it if need be */
     epub_attr *attrs;            /* in order */
     struct epub_node *parent, *children, *last, *next;
     quire_arena *arena;          /* where the tree lives */
@@ -309,18 +309,14 @@ epub_node *quire__epub_dom_el(epub_node *parent, const char *name);
  *  EPUB_NAME_PAD bytes, NUL-padded, that lives as long as the tree. */
 epub_node *quire__epub_dom_new_padded(quire_arena *a, const char *name, size_t len);
 epub_node *quire__epub_dom_el_padded(epub_node *parent, const char *name, size_t len);
-/** Text (already cleaned) appended to parent, merged with a text node before it. */
+/** Text appended to parent as a node of its own (adjacent text is not
+ *  merged), copied; checked for characters XML forbids (and cleaned, if need
+ *  be) when it is written or read through quire__epub_dom_text_of, as if it
+ *  had been cleaned when added.  An empty text after text adds nothing. */
 bool quire__epub_dom_text(epub_node *parent, const char *s, size_t len);
-/** The same without a copy when it starts a text node, which then points to
- *  s: s[len] is '\0' and s lives as long as the tree (the document's or the
- *  arena's strings, literals). */
+/** The same without a copy: s[len] is '\0' and s lives as long as the tree
+ *  (the document's or the arena's strings, literals). */
 bool quire__epub_dom_text_ref(epub_node *parent, const char *s, size_t len);
-/** Text not yet checked for characters XML forbids (s as for
- *  quire__epub_dom_text_ref), taken only when it starts a text node: true
- *  then, false (nothing done) when parent ends with text already or out of
- *  memory.  What is appended to it later makes it be checked (and cleaned)
- *  first, as if it had been cleaned when added. */
-bool quire__epub_dom_text_lazy(epub_node *parent, const char *s, size_t len);
 /** The text of a text node, checked and cleaned first when it is lazy; NULL
  *  when out of memory. */
 const char *quire__epub_dom_text_of(epub_node *t);

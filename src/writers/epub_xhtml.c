@@ -457,27 +457,18 @@ static bool epub_name_is(const char *name, const char *want)
     return name && strcmp(name, want) == 0;
 }
 
-/* Text into the chapter tree, cleaned of characters XML forbids.  ref: text
- * lives as long as the tree (no copy needed). */
+/* Text into the chapter tree, checked for characters XML forbids (and
+ * cleaned) when written, in the pass that escapes it: most text is never
+ * scanned twice.  ref: text lives as long as the tree (no copy needed). */
 static void epub_put_text(epub_node *parent, const char *text, bool ref)
 {
     if (!text)
         return;
     size_t n = strlen(text);
-    /* Text that starts a node is checked when written, in the pass that
-     * escapes it: most text is never scanned twice. */
-    if (ref && quire__epub_dom_text_lazy(parent, text, n))
-        return;
-    if (quire__epub_is_clean_n(text, n)) {
-        if (ref)
-            quire__epub_dom_text_ref(parent, text, n);
-        else
-            quire__epub_dom_text(parent, text, n);
-        return;
-    }
-    const char *c = quire__xml_clean(parent->arena, text); /* in the arena */
-    if (c)
-        quire__epub_dom_text_ref(parent, c, strlen(c));
+    if (ref)
+        quire__epub_dom_text_ref(parent, text, n);
+    else
+        quire__epub_dom_text(parent, text, n);
 }
 
 static void epub_add_text(epub_node *parent, const char *text)
