@@ -906,17 +906,23 @@ static epub_node *epub_new(epub_conv *cv, epub_node *parent, const epub_elem *e)
     return el;
 }
 
-/*
- * Where a child `want` (NULL: text or phrasing) goes under the current
- * frame: structural parents (ul, dl, table, tr) get the wrapper the child
- * lacks.  Returns the parent and its mode; NULL when the child is dropped
- * (white space between rows).
- */
-static epub_node *epub_place(epub_conv *cv, const epub_elem *want, bool ws, epub_mode *mode_out,
-                             bool header_row)
+/* Children go where they are in flow, phrasing and transparent content:
+ * nearly every child, placed without a call (epub_place). */
+static inline bool epub_mode_plain(epub_mode m)
 {
-    epub_frame *f = epub_top(cv);
-    *mode_out = f->mode == M_TRANSPARENT ? M_FLOW : f->mode;
+    return m == M_FLOW || m == M_PHRASE || m == M_TRANSPARENT;
+}
+
+/*
+ * Where a child `want` (NULL: text or phrasing) goes under frame f, a
+ * structural parent (ul, dl, table, tr): it gets the wrapper the child
+ * lacks.  Returns the parent and sets *mode_out to its mode; NULL when the
+ * child is dropped (white space between rows).
+ */
+static epub_node *epub_place_struct(epub_conv *cv, epub_frame *f, const epub_elem *want, bool ws,
+                                    epub_mode *mode_out, bool header_row)
+{
+    *mode_out = f->mode;
     switch (f->mode) {
     case M_LIST:
         if (want == EL(li))
@@ -989,6 +995,18 @@ static epub_node *epub_place(epub_conv *cv, const epub_elem *want, bool ws, epub
     default:
         return f->el;
     }
+}
+
+/* Where a child `want` goes under the current frame (see epub_place_struct). */
+static inline epub_node *epub_place(epub_conv *cv, const epub_elem *want, bool ws,
+                                    epub_mode *mode_out, bool header_row)
+{
+    epub_frame *f = epub_top(cv);
+    if (epub_mode_plain(f->mode)) {
+        *mode_out = f->mode == M_TRANSPARENT ? M_FLOW : f->mode;
+        return f->el;
+    }
+    return epub_place_struct(cv, f, want, ws, mode_out, header_row);
 }
 
 /* What an element is written as where it goes (NULL: drop it). */
@@ -1088,10 +1106,15 @@ static void epub_text(epub_conv *cv, const char *s)
 {
     if (!s || !*s)
         return;
-    epub_mode mode;
-    epub_node *parent = epub_place(cv, NULL, epub_ws_only(s), &mode, false);
-    if (!parent)
-        return;
+    /* white space matters only between rows and items: not scanned for
+     * where text goes as it is */
+    epub_frame *f = epub_top(cv);
+    epub_node *parent = f->el;
+    if (!epub_mode_plain(f->mode)) {
+        epub_mode mode;
+        if (!(parent = epub_place_struct(cv, f, NULL, epub_ws_only(s), &mode, false)))
+            return;
+    }
     /* s: the document's text, the arena's or a literal, all outliving the tree */
     epub_put_text(parent, s, true);
 }

@@ -506,9 +506,73 @@ static void test_links_and_dates(void)
     quire_collection_free(c);
 }
 
+/* Children placed by the content model of their parent: where it is flow,
+ * phrasing or transparent content (inline, without a call), and where it is
+ * structural (lists, definition lists, tables, rows), which gives stray
+ * content the wrapper it lacks and drops white space between items and
+ * rows.  Expected strings checked against the previous writer. */
+static void test_structure(void)
+{
+    char dir[] = "/tmp/quire-epub-unit-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    quire_collection *c = quire_collection_new();
+    case_site_dir(c, dir);
+    quire_document *d = tdoc("structure", "Structure", "");
+    d->source_path = tpath(d, dir, "posts/structure.md");
+    quire_node *b = d->body;
+    quire_node *ul = th(d, b, true, "ul", NULL);
+    tt(d, ul, "\n  ");
+    tt(d, ul, "stray in list");
+    quire_node *li = th(d, ul, true, "li", NULL);
+    tt(d, li, "item");
+    tt(d, ul, " \t");
+    quire_node *dl = th(d, b, true, "dl", NULL);
+    tt(d, dl, "\n");
+    quire_node *dd = th(d, dl, true, "dd", NULL);
+    tt(d, dd, "definition without a term");
+    quire_node *dt = th(d, dl, true, "dt", NULL);
+    tt(d, dt, "trailing term");
+    quire_node *table = th(d, b, true, "table", NULL);
+    tt(d, table, "\n ");
+    tt(d, table, "stray in table");
+    quire_node *tr = th(d, table, true, "tr", NULL);
+    tt(d, tr, "\n");
+    quire_node *td = th(d, tr, true, "td", NULL);
+    tt(d, td, "cell");
+    tt(d, tr, "stray in row");
+    tt(d, table, "  ");
+    quire_node *p = th(d, b, true, "p", NULL);
+    tt(d, p, "phrasing ");
+    quire_node *em = th(d, p, false, "em", NULL);
+    tt(d, em, " ");
+    quire_node *a = th(d, p, false, "a", "href", "https://example.com/", NULL);
+    tt(d, a, "link ");
+    th(d, a, true, "div", NULL);
+    quire_collection_add(c, d);
+    book bk;
+    CHECK(book_open(&bk, c));
+    char *x = bk.zip ? entry(&bk, "OEBPS/ch00001.xhtml", NULL) : NULL;
+    static const char *const want[] = {
+        "<ul><li>stray in list</li><li>item</li></ul>",
+        "<dl><dt></dt><dd>definition without a term</dd><dt>trailing term</dt><dd></dd></dl>",
+        "<table><tbody><tr><td>stray in table</td></tr><tr><td>cell</td><td>stray in row</td>"
+        "</tr></tbody></table>",
+        "<p>phrasing <em> </em><a href=\"https://example.com/\">link <span></span></a></p>",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        if (!contains(x, want[i])) {
+            fprintf(stderr, "missing %s\nin %s\n", want[i], x ? x : "(none)");
+            t_failures++;
+        }
+    free(x);
+    book_close(&bk);
+    quire_collection_free(c);
+}
+
 int main(void)
 {
     test_hostile();
+    test_structure();
     test_links_and_dates();
     test_single_and_a11y();
     test_reproducible_and_identity();
