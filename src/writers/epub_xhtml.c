@@ -1009,7 +1009,8 @@ static inline epub_node *epub_place(epub_conv *cv, const epub_elem *want, bool w
     return epub_place_struct(cv, f, want, ws, mode_out, header_row);
 }
 
-/* What an element is written as where it goes (NULL: drop it). */
+/* What an element is written as where it goes, in mode under frame f (its
+ * in_a and is_figure), NULL: drop it. */
 static const epub_elem *epub_fit(const epub_elem *e, epub_mode mode, const epub_frame *f,
                                  const char *parent_name)
 {
@@ -1071,19 +1072,15 @@ static epub_node *epub_open(epub_conv *cv, const epub_elem *e, bool header_row)
         else if (e == EL(tbody) || e == EL(tfoot))
             f->has_body = true;
     }
-    epub_frame nf = *f;
-    nf.tbody = NULL;
-    nf.has_body = nf.has_thead = false;
-    nf.is_figure = false;
+    /* what a child's frame takes from its parent's: the rest is set below */
+    epub_frame nf = {.in_a = f->in_a, .depth = f->depth};
     if (!parent || f->depth >= EPUB_MAX_DEPTH) {
         nf.el = parent ? parent : f->el;
         nf.mode = parent ? mode : f->mode;
         epub_push(cv, nf);
         return NULL;
     }
-    epub_frame where = *f;
-    where.mode = mode;
-    const epub_elem *out = epub_fit(e, mode, &where, (const char *)parent->name);
+    const epub_elem *out = epub_fit(e, mode, f, (const char *)parent->name);
     if (!out) {
         nf.el = parent;
         nf.mode = mode;
@@ -1127,8 +1124,7 @@ static epub_node *epub_leaf(epub_conv *cv, const epub_elem *e)
     epub_node *parent = epub_place(cv, e, false, &mode, false);
     if (!parent)
         return NULL;
-    epub_frame where = *epub_top(cv);
-    const epub_elem *out = epub_fit(e, mode, &where, (const char *)parent->name);
+    const epub_elem *out = epub_fit(e, mode, epub_top(cv), (const char *)parent->name);
     if (out != e)
         return NULL;
     return epub_new(cv, parent, out);
@@ -1401,7 +1397,7 @@ static bool epub_node_blocky(const quire_node *c)
         const epub_elem *e = epub_elem_find(c->name);
         return e && (e->flags & E_BLOCK);
     }
-    return quire_node_is_block(c) || c->type == QUIRE_NODE_EMBED;
+    return quire__node_is_block(c) || c->type == QUIRE_NODE_EMBED;
 }
 
 static bool epub_has_block_child(const quire_node *n)

@@ -548,6 +548,21 @@ static void test_structure(void)
     quire_node *a = th(d, p, false, "a", "href", "https://example.com/", NULL);
     tt(d, a, "link ");
     th(d, a, true, "div", NULL);
+    /* what frames inherit: a link inside a link (two levels down) is a
+     * span; a figcaption only inside a figure */
+    p = th(d, b, true, "p", NULL);
+    a = th(d, p, false, "a", "href", "https://example.com/outer", NULL);
+    tt(d, a, "outer ");
+    em = th(d, a, false, "em", NULL);
+    quire_node *inner = th(d, em, false, "a", "href", "https://example.com/inner", NULL);
+    tt(d, inner, "inner");
+    quire_node *fig = th(d, b, true, "figure", NULL);
+    quire_node *img = th(d, fig, true, "div", NULL);
+    tt(d, img, "picture");
+    quire_node *cap = th(d, fig, true, "figcaption", NULL);
+    tt(d, cap, "caption");
+    cap = th(d, b, true, "figcaption", NULL);
+    tt(d, cap, "loose caption");
     quire_collection_add(c, d);
     book bk;
     CHECK(book_open(&bk, c));
@@ -558,6 +573,9 @@ static void test_structure(void)
         "<table><tbody><tr><td>stray in table</td></tr><tr><td>cell</td><td>stray in row</td>"
         "</tr></tbody></table>",
         "<p>phrasing <em> </em><a href=\"https://example.com/\">link <span></span></a></p>",
+        "<p><a href=\"https://example.com/outer\">outer <em><span>inner</span></em></a></p>",
+        "<figure><div>picture</div><figcaption>caption</figcaption></figure>",
+        "<div>loose caption</div>",
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
         if (!contains(x, want[i])) {
