@@ -1642,17 +1642,24 @@ static void epub_fix_figure(epub_node *fig)
     }
 }
 
-static void epub_exit(epub_conv *cv, quire_node *n)
+/* What closing frame f (a figure, a definition list) fixes. */
+static void epub_exit_fix(epub_conv *cv, epub_frame *f)
 {
-    (void)n;
-    if (cv->depth <= 1)
-        return;
-    epub_frame *f = epub_top(cv);
     if (f->is_figure && f->el)
         epub_fix_figure(f->el);
     if (f->mode == M_DL && f->el && f->el->last &&
-        epub_name_is(f->el->last->name, "dt") && f->el != epub_top(cv)[-1].el)
+        epub_name_is(f->el->last->name, "dt") && f->el != f[-1].el)
         epub_new(cv, f->el, EL(dd)); /* a trailing dt needs its dd */
+}
+
+/* A frame closed: at every container's end, inline; the fixes are rare. */
+static inline void epub_exit(epub_conv *cv)
+{
+    if (cv->depth <= 1)
+        return;
+    epub_frame *f = epub_top(cv);
+    if (f->is_figure || f->mode == M_DL)
+        epub_exit_fix(cv, f);
     cv->depth--;
 }
 
@@ -1901,7 +1908,7 @@ int quire__epub_chapter_prepare(const epub_state *st, const quire_document *doc,
             if (cv.skip) {
                 if (ev == QUIRE_EVENT_EXIT && n == cv.skip) {
                     cv.skip = NULL;
-                    epub_exit(&cv, n);
+                    epub_exit(&cv);
                 }
                 continue;
             }
@@ -1912,7 +1919,7 @@ int quire__epub_chapter_prepare(const epub_state *st, const quire_document *doc,
                 if (!quire_node_is_leaf(n) && cv.depth == before && !cv.err)
                     epub_passthrough(&cv);
             } else {
-                epub_exit(&cv, n);
+                epub_exit(&cv);
             }
         }
     }

@@ -563,6 +563,15 @@ static void test_structure(void)
     tt(d, cap, "caption");
     cap = th(d, b, true, "figcaption", NULL);
     tt(d, cap, "loose caption");
+    /* closing a figure: a figcaption neither first nor last (white space
+     * aside) becomes a div */
+    fig = th(d, b, true, "figure", NULL);
+    tt(d, fig, "\n ");
+    tt(d, th(d, fig, true, "figcaption", NULL), "first");
+    tt(d, th(d, fig, true, "div", NULL), "x");
+    tt(d, th(d, fig, true, "figcaption", NULL), "middle");
+    tt(d, th(d, fig, true, "div", NULL), "y");
+    tt(d, fig, " ");
     quire_collection_add(c, d);
     book bk;
     CHECK(book_open(&bk, c));
@@ -576,6 +585,8 @@ static void test_structure(void)
         "<p><a href=\"https://example.com/outer\">outer <em><span>inner</span></em></a></p>",
         "<figure><div>picture</div><figcaption>caption</figcaption></figure>",
         "<div>loose caption</div>",
+        "<figure>\n <figcaption>first</figcaption><div>x</div><div>middle</div><div>y</div> "
+        "</figure>",
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
         if (!contains(x, want[i])) {
