@@ -137,13 +137,14 @@ bool quire__epub_dom_text_ref(epub_node *parent, const char *s, size_t len)
     return epub_dom_text(parent, s, len);
 }
 
-bool quire__epub_dom_set_ref(epub_node *el, const char *name, const char *value, size_t len)
+static bool epub_dom_set(epub_node *el, const char *name, const char *value, size_t len, bool raw)
 {
     epub_attr **pp = &el->attrs;
     for (; *pp; pp = &(*pp)->next)
         if (strcmp((*pp)->name, name) == 0) { /* in place, like xmlSetProp */
             (*pp)->value = value;
             (*pp)->len = len;
+            (*pp)->raw = raw;
             return true;
         }
     epub_attr *a = quire_arena_alloc(el->arena, sizeof *a);
@@ -152,8 +153,19 @@ bool quire__epub_dom_set_ref(epub_node *el, const char *name, const char *value,
     a->name = name;
     a->value = value;
     a->len = len;
+    a->raw = raw;
     *pp = a;
     return true;
+}
+
+bool quire__epub_dom_set_ref(epub_node *el, const char *name, const char *value, size_t len)
+{
+    return epub_dom_set(el, name, value, len, false);
+}
+
+bool quire__epub_dom_set_raw(epub_node *el, const char *name, const char *value, size_t len)
+{
+    return epub_dom_set(el, name, value, len, true);
 }
 
 bool quire__epub_dom_set(epub_node *el, const char *name, const char *value)
@@ -491,7 +503,17 @@ int quire__epub_dom_write(const epub_node *root, quire_buf *b)
             EPUB_EL_TAG(b, "<", n, "");
             for (const epub_attr *a = n->attrs; a; a = a->next) {
                 EPUB_TAG(b, " ", a->name, "=\"");
-                epub_put_escaped(b, a->value, a->len, 2);
+                if (a->raw) {
+                    /* known to need no escaping: the writer's literals, ids, classes */
+                    char *p = epub_room(b, a->len);
+                    if (p) {
+                        memcpy(p, a->value, a->len);
+                        b->len += a->len;
+                        p[a->len] = '\0';
+                    }
+                } else {
+                    epub_put_escaped(b, a->value, a->len, 2);
+                }
                 quire__buf_putc(b, '"');
             }
             if (n->children) {

@@ -277,6 +277,7 @@ typedef struct epub_attr {
     const char *name;            /* static, or lives as long as the tree */
     const char *value;           /* in the arena, or borrowed (quire__epub_dom_set_ref) */
     size_t len;                  /* of value: the writer needs no strlen */
+    bool raw;                    /* value needs no escaping (quire__epub_dom_set_raw) */
     struct epub_attr *next;
 } epub_attr;
 
@@ -325,8 +326,12 @@ bool quire__epub_dom_set(epub_node *el, const char *name, const char *value);
 /** The same without the copy: value[0..len) (value[len] the NUL) lives as
  *  long as the tree (a literal, the arena's or the document's string). */
 bool quire__epub_dom_set_ref(epub_node *el, const char *name, const char *value, size_t len);
-/* A literal value, its length known at compile time. */
-#define QUIRE_EPUB_SET_LIT(el, name, lit) quire__epub_dom_set_ref(el, name, "" lit, sizeof(lit) - 1)
+/** quire__epub_dom_set_ref for a value that holds none of the bytes
+ *  escaped in attribute values (& < > " TAB LF CR): written as it is.  For
+ *  the writer's literals, sanitized ids and fragments, filtered classes. */
+bool quire__epub_dom_set_raw(epub_node *el, const char *name, const char *value, size_t len);
+/* A literal value (none of & < > " TAB LF CR), its length known at compile time. */
+#define QUIRE_EPUB_SET_LIT(el, name, lit) quire__epub_dom_set_raw(el, name, "" lit, sizeof(lit) - 1)
 void quire__epub_dom_unset(epub_node *el, const char *name);
 /** n is an element named name. */
 bool quire__epub_dom_is(const epub_node *n, const char *name);

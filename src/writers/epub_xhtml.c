@@ -566,7 +566,7 @@ static void epub_set_id(epub_conv *cv, epub_node *el, const char *raw)
     quire__hmap_put(&cv->used_ids, h, 1, false);
     char *id = quire__arena_cat3(cv->arena, cv->prefix, quire__buf_cstr(&b), NULL);
     if (id)
-        quire__epub_dom_set_ref(el, "id", id, strlen(id));
+        quire__epub_dom_set_raw(el, "id", id, strlen(id)); /* sanitized: [A-Za-z0-9_-] */
     else
         quire__epub_dom_set(el, "id", NULL);
     quire__buf_free(&b);
@@ -1173,8 +1173,14 @@ static void epub_put_class(epub_conv *cv, epub_node *el, const char *v)
         while (*p && strchr(" \t\n\r\f", *p))
             p++;
     }
-    if (b.len)
-        quire__epub_dom_set(el, "class", quire__buf_cstr(&b));
+    if (b.len) {
+        /* letters, digits, - and _ between spaces: nothing to escape */
+        char *c = quire_arena_strndup(el->arena, b.data, b.len);
+        if (c)
+            quire__epub_dom_set_raw(el, "class", c, b.len);
+        else
+            quire__epub_dom_set(el, "class", NULL);
+    }
     quire__buf_free(&b);
     (void)cv;
 }
@@ -1505,7 +1511,7 @@ static void epub_enter(epub_conv *cv, quire_node *n)
             static const char *const styles[] = {NULL, "text-align: left",
                                                  "text-align: center", "text-align: right"};
             if (n->align > QUIRE_ALIGN_NONE && n->align <= QUIRE_ALIGN_RIGHT)
-                quire__epub_dom_set_ref(el, "style", styles[n->align], strlen(styles[n->align]));
+                quire__epub_dom_set_raw(el, "style", styles[n->align], strlen(styles[n->align]));
         }
         break;
     }
@@ -1934,7 +1940,7 @@ int quire__epub_chapter_prepare(const epub_state *st, const quire_document *doc,
         if (quire__hmap_get(&cv.used_ids, quire__hash_str(f->frag, 3), NULL)) {
             char *h = quire__arena_cat3(cv.arena, "#", cv.prefix, f->frag);
             if (h)
-                quire__epub_dom_set_ref(f->a, "href", h, strlen(h));
+                quire__epub_dom_set_raw(f->a, "href", h, strlen(h)); /* an id */
             else
                 quire__epub_dom_set(f->a, "href", NULL);
         } else {
