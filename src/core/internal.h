@@ -289,6 +289,12 @@ static inline bool quire__node_is_leaf(const quire_node *n)
     return (unsigned)n->type < 32 && ((QUIRE__NODE_LEAF_MASK >> (unsigned)n->type) & 1u);
 }
 
+/* quire_node_is_block, inline for the writers' per-child checks. */
+static inline bool quire__node_is_block(const quire_node *n)
+{
+    return n && n->type >= QUIRE_NODE_ROOT && n->type <= QUIRE_NODE_HTML_BLOCK;
+}
+
 static inline quire_event quire__iter_next(quire_iter *it, quire_node **out)
 {
     quire_node *cur = it->cur;

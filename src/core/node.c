@@ -56,7 +56,7 @@ quire_node_type quire_node_type_from_name(const char *name)
 
 bool quire_node_is_block(const quire_node *n)
 {
-    return n && n->type >= QUIRE_NODE_ROOT && n->type <= QUIRE_NODE_HTML_BLOCK;
+    return quire__node_is_block(n);
 }
 
 #undef quire_node_is_leaf

@@ -16,9 +16,9 @@
  *   - an element without children is <br/> when void, <p></p> otherwise
  *     (HTML-parsing readers misread <p/>).
  * Well-formedness rests on the callers as it did with libxml2: names come from
- * allowlists, text and values are cleaned of characters XML forbids; lazy text
- * nodes (most text) are checked here, in the pass that escapes them, and
- * cleaned only when they must be.
+ * allowlists, attribute values are cleaned of characters XML forbids; text
+ * nodes are checked here, in the pass that escapes them, and cleaned only
+ * when they must be (each piece of text is a node of its own: no merging).
  */
 #include "epub_internal.h"
 
@@ -27,13 +27,28 @@
 #include <emmintrin.h>
 #endif
 
-epub_node *quire__epub_dom_new(quire_arena *a, const char *name)
+epub_node *quire__epub_dom_new_padded(quire_arena *a, const char *name, size_t len)
 {
     epub_node *n = quire_arena_alloc(a, sizeof *n);
     if (!n)
         return NULL;
     n->type = XML_ELEMENT_NODE;
     n->name = name;
+    n->name_len = (uint16_t)len;
+    n->name_padded = true;
+    n->arena = a;
+    return n;
+}
+
+epub_node *quire__epub_dom_new(quire_arena *a, const char *name)
+{
+    epub_node *n = quire_arena_alloc(a, sizeof *n);
+    if (!n)
+        return NULL;
+    size_t len = strlen(name);
+    n->type = XML_ELEMENT_NODE;
+    n->name = name;
+    n->name_len = len < UINT16_MAX ? (uint16_t)len : UINT16_MAX; /* longer: strlen again */
     n->arena = a;
     return n;
 }
@@ -51,6 +66,14 @@ static void epub_dom_append(epub_node *parent, epub_node *n)
 epub_node *quire__epub_dom_el(epub_node *parent, const char *name)
 {
     epub_node *n = quire__epub_dom_new(parent->arena, name);
+    if (n)
+        epub_dom_append(parent, n);
+    return n;
+}
+
+epub_node *quire__epub_dom_el_padded(epub_node *parent, const char *name, size_t len)
+{
+    epub_node *n = quire__epub_dom_new_padded(parent->arena, name, len);
     if (n)
         epub_dom_append(parent, n);
     return n;
@@ -79,88 +102,77 @@ const char *quire__epub_dom_text_of(epub_node *t)
     return epub_dom_settle(t) ? t->content : NULL;
 }
 
-static bool epub_dom_text(epub_node *parent, const char *s, size_t len, bool borrow)
+/* A text node for s[0..len) (s[len] the NUL, s as long-lived as the tree),
+ * checked when it is written (lazy).  Adjacent text is not merged, as
+ * libxml2's xmlAddChild did and this tree did after it: pieces were checked
+ * (and cleaned) one by one all the same, escaping goes byte by byte, and the
+ * white-space checks of epub_xhtml.c find the same answers in a run of
+ * pieces as in the run whole; merging cost a check of both sides, a copy and
+ * a plain escape, where pieces take one checked escape each. */
+static bool epub_dom_text(epub_node *parent, const char *s, size_t len)
 {
     epub_node *t = parent->last;
-    if (t && t->type == XML_TEXT_NODE && !epub_dom_settle(t))
+    /* an empty text node says "has content" (<p></p>); after text, nothing */
+    if (!len && t && t->type == XML_TEXT_NODE)
+        return true;
+    if (!(t = quire_arena_alloc(parent->arena, sizeof *t)))
         return false;
-    if (!t || t->type != XML_TEXT_NODE) {
-        /* a new text node; adjacent ones merge, as libxml2's xmlAddChild
-         * did, so that checks for white-space-only children see whole runs */
-        if (!(t = quire_arena_alloc(parent->arena, sizeof *t)))
-            return false;
-        t->type = XML_TEXT_NODE;
-        t->arena = parent->arena;
-        t->content = (char *)"";
-        epub_dom_append(parent, t);
-    }
-    if (!len)
-        return true;
-    if (borrow && !t->len) {
-        /* most text nodes never grow: point to the string; the first append
-         * copies it (cap 0) */
-        t->content = (char *)(uintptr_t)s;
-        t->len = len;
-        t->cap = 0;
-        return true;
-    }
-    if (t->len + len > t->cap) {
-        /* doubling: a paragraph of many soft breaks stays linear */
-        size_t cap = t->cap ? t->cap * 2 : 64;
-        while (cap < t->len + len)
-            cap *= 2;
-        char *c = quire_arena_alloc(parent->arena, cap + 1);
-        if (!c)
-            return false;
-        memcpy(c, t->content, t->len);
-        t->content = c;
-        t->cap = cap;
-    }
-    memcpy(t->content + t->len, s, len);
-    t->len += len;
-    t->content[t->len] = '\0';
+    t->type = XML_TEXT_NODE;
+    t->arena = parent->arena;
+    t->content = (char *)(uintptr_t)s;
+    t->len = len;
+    t->lazy = true;
+    epub_dom_append(parent, t);
     return true;
 }
 
 bool quire__epub_dom_text(epub_node *parent, const char *s, size_t len)
 {
-    return epub_dom_text(parent, s, len, false);
+    const char *c = len ? quire_arena_strndup(parent->arena, s, len) : "";
+    return c && epub_dom_text(parent, c, len);
 }
 
 bool quire__epub_dom_text_ref(epub_node *parent, const char *s, size_t len)
 {
-    return epub_dom_text(parent, s, len, true);
+    return epub_dom_text(parent, s, len);
 }
 
-bool quire__epub_dom_text_lazy(epub_node *parent, const char *s, size_t len)
+static bool epub_dom_set(epub_node *el, const char *name, const char *value, size_t len, bool raw)
 {
-    epub_node *t = parent->last;
-    if (!len || (t && t->type == XML_TEXT_NODE && t->len))
-        return false;
-    if (!epub_dom_text(parent, s, len, true))
-        return false;
-    parent->last->lazy = true;
-    return true;
-}
-
-bool quire__epub_dom_set(epub_node *el, const char *name, const char *value)
-{
-    char *v = quire_arena_strdup(el->arena, value ? value : "");
-    if (!v)
-        return false;
     epub_attr **pp = &el->attrs;
     for (; *pp; pp = &(*pp)->next)
         if (strcmp((*pp)->name, name) == 0) { /* in place, like xmlSetProp */
-            (*pp)->value = v;
+            (*pp)->value = value;
+            (*pp)->len = len;
+            (*pp)->raw = raw;
             return true;
         }
     epub_attr *a = quire_arena_alloc(el->arena, sizeof *a);
     if (!a)
         return false;
     a->name = name;
-    a->value = v;
+    a->value = value;
+    a->len = len;
+    a->raw = raw;
     *pp = a;
     return true;
+}
+
+bool quire__epub_dom_set_ref(epub_node *el, const char *name, const char *value, size_t len)
+{
+    return epub_dom_set(el, name, value, len, false);
+}
+
+bool quire__epub_dom_set_raw(epub_node *el, const char *name, const char *value, size_t len)
+{
+    return epub_dom_set(el, name, value, len, true);
+}
+
+bool quire__epub_dom_set(epub_node *el, const char *name, const char *value)
+{
+    size_t len = value ? strlen(value) : 0;
+    char *v = quire_arena_strndup(el->arena, value ? value : "", len);
+    return v && quire__epub_dom_set_ref(el, name, v, len);
 }
 
 void quire__epub_dom_unset(epub_node *el, const char *name)
@@ -442,9 +454,38 @@ static bool epub_void_name(const char *name)
 /* pre and post: literals */
 #define EPUB_TAG(b, pre, name, post) epub_put_tag(b, pre, sizeof pre - 1, name, post, sizeof post - 1)
 
+/* pre, the name of element n, post (np and nq bytes long): a padded name
+ * (most elements) is copied as sixteen bytes and the end moved back, the
+ * rest by their length. */
+static void epub_put_el_tag(quire_buf *b, const char *pre, size_t np, const epub_node *n,
+                            const char *post, size_t nq)
+{
+    if (n->name_len == UINT16_MAX) { /* a name too long to count: the plain way */
+        epub_put_tag(b, pre, np, n->name, post, nq);
+        return;
+    }
+    size_t k = n->name_len;
+    char *p = epub_room(b, np + (k > EPUB_NAME_PAD ? k : EPUB_NAME_PAD) + nq);
+    if (!p)
+        return;
+    for (size_t i = 0; i < np; i++)
+        *p++ = pre[i];
+    if (n->name_padded)
+        memcpy(p, n->name, EPUB_NAME_PAD);
+    else
+        memcpy(p, n->name, k);
+    p += k;
+    for (size_t i = 0; i < nq; i++)
+        *p++ = post[i];
+    *p = '\0';
+    b->len += np + k + nq;
+}
+
+#define EPUB_EL_TAG(b, pre, n, post) epub_put_el_tag(b, pre, sizeof pre - 1, n, post, sizeof post - 1)
+
 static void epub_put_close(quire_buf *b, const epub_node *n)
 {
-    EPUB_TAG(b, "</", n->name, ">");
+    EPUB_EL_TAG(b, "</", n, ">");
 }
 
 int quire__epub_dom_write(const epub_node *root, quire_buf *b)
@@ -459,10 +500,20 @@ int quire__epub_dom_write(const epub_node *root, quire_buf *b)
             else
                 epub_put_escaped(b, n->content, n->len, 1);
         } else {
-            EPUB_TAG(b, "<", n->name, "");
+            EPUB_EL_TAG(b, "<", n, "");
             for (const epub_attr *a = n->attrs; a; a = a->next) {
                 EPUB_TAG(b, " ", a->name, "=\"");
-                epub_put_escaped(b, a->value, strlen(a->value), 2);
+                if (a->raw) {
+                    /* known to need no escaping: the writer's literals, ids, classes */
+                    char *p = epub_room(b, a->len);
+                    if (p) {
+                        memcpy(p, a->value, a->len);
+                        b->len += a->len;
+                        p[a->len] = '\0';
+                    }
+                } else {
+                    epub_put_escaped(b, a->value, a->len, 2);
+                }
                 quire__buf_putc(b, '"');
             }
             if (n->children) {
@@ -473,7 +524,7 @@ int quire__epub_dom_write(const epub_node *root, quire_buf *b)
             if (epub_void_name(n->name))
                 quire__buf_put(b, "/>", 2);
             else
-                EPUB_TAG(b, "></", n->name, ">"); /* <p></p>: see the top */
+                EPUB_EL_TAG(b, "></", n, ">"); /* <p></p>: see the top */
         }
         /* up until there is a next sibling, closing what is finished */
         while (n != root && !n->next) {

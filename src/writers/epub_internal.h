@@ -278,45 +278,63 @@ int quire__epub_fetch(const char *cache_dir, const char *url, unsigned char **da
  * by quire__epub_dom_write with the bytes xmlSaveDoc gave. */
 typedef struct epub_attr {
     const char *name;            /* static, or lives as long as the tree */
-    const char *value;           /* in the arena */
+    const char *value;           /* in the arena, or borrowed (quire__epub_dom_set_ref) */
+    size_t len;                  /* of value: the writer needs no strlen */
+    bool raw;                    /* value needs no escaping (quire__epub_dom_set_raw) */
     struct epub_attr *next;
 } epub_attr;
 
 typedef struct epub_node {
     int type;                    /* XML_ELEMENT_NODE or XML_TEXT_NODE */
+    uint16_t name_len;           /* element: strlen(name) */
+    bool name_padded;            /* element: name[0..EPUB_NAME_PAD) may be read */
     const char *name;            /* element: static (the element table) */
-    char *content;               /* text: NUL-terminated; in the arena (cap > 0)
-                                    or the string it was made from (cap 0) */
-    size_t len, cap;
-    bool lazy;                   /* text: one borrowed string not yet checked for
-                                    characters XML forbids; the writer checks it
-                                    while escaping it, and cleans it if need be */
+    char *content;               /* text: NUL-terminated; in the arena, or the
+                                    string it was made from */
+    size_t len;
+    bool lazy;                   /* text: not yet checked for characters XML
+                                    forbids; the writer checks it while escaping
+                                    it, and cleans it if need be */
     epub_attr *attrs;            /* in order */
     struct epub_node *parent, *children, *last, *next;
     quire_arena *arena;          /* where the tree lives */
 } epub_node;
 
+/* Element names the writer copies sixteen bytes at a time: a name shorter
+ * than this stored NUL-padded to this many bytes (epub_xhtml.c's element
+ * table), rather than a byte at a time up to its NUL. */
+#define EPUB_NAME_PAD 16
+
 /** A parentless element (the root). */
 epub_node *quire__epub_dom_new(quire_arena *a, const char *name);
 /** An element appended to parent; NULL when out of memory. */
 epub_node *quire__epub_dom_el(epub_node *parent, const char *name);
-/** Text (already cleaned) appended to parent, merged with a text node before it. */
+/** The same for a name of len bytes (len < EPUB_NAME_PAD) in storage of
+ *  EPUB_NAME_PAD bytes, NUL-padded, that lives as long as the tree. */
+epub_node *quire__epub_dom_new_padded(quire_arena *a, const char *name, size_t len);
+epub_node *quire__epub_dom_el_padded(epub_node *parent, const char *name, size_t len);
+/** Text appended to parent as a node of its own (adjacent text is not
+ *  merged), copied; checked for characters XML forbids (and cleaned, if need
+ *  be) when it is written or read through quire__epub_dom_text_of, as if it
+ *  had been cleaned when added.  An empty text after text adds nothing. */
 bool quire__epub_dom_text(epub_node *parent, const char *s, size_t len);
-/** The same without a copy when it starts a text node, which then points to
- *  s: s[len] is '\0' and s lives as long as the tree (the document's or the
- *  arena's strings, literals). */
+/** The same without a copy: s[len] is '\0' and s lives as long as the tree
+ *  (the document's or the arena's strings, literals). */
 bool quire__epub_dom_text_ref(epub_node *parent, const char *s, size_t len);
-/** Text not yet checked for characters XML forbids (s as for
- *  quire__epub_dom_text_ref), taken only when it starts a text node: true
- *  then, false (nothing done) when parent ends with text already or out of
- *  memory.  What is appended to it later makes it be checked (and cleaned)
- *  first, as if it had been cleaned when added. */
-bool quire__epub_dom_text_lazy(epub_node *parent, const char *s, size_t len);
 /** The text of a text node, checked and cleaned first when it is lazy; NULL
  *  when out of memory. */
 const char *quire__epub_dom_text_of(epub_node *t);
 /** Set (in place when present) or add an attribute; value copied. */
 bool quire__epub_dom_set(epub_node *el, const char *name, const char *value);
+/** The same without the copy: value[0..len) (value[len] the NUL) lives as
+ *  long as the tree (a literal, the arena's or the document's string). */
+bool quire__epub_dom_set_ref(epub_node *el, const char *name, const char *value, size_t len);
+/** quire__epub_dom_set_ref for a value that holds none of the bytes
+ *  escaped in attribute values (& < > " TAB LF CR): written as it is.  For
+ *  the writer's literals, sanitized ids and fragments, filtered classes. */
+bool quire__epub_dom_set_raw(epub_node *el, const char *name, const char *value, size_t len);
+/* A literal value (none of & < > " TAB LF CR), its length known at compile time. */
+#define QUIRE_EPUB_SET_LIT(el, name, lit) quire__epub_dom_set_raw(el, name, "" lit, sizeof(lit) - 1)
 void quire__epub_dom_unset(epub_node *el, const char *name);
 /** n is an element named name. */
 bool quire__epub_dom_is(const epub_node *n, const char *name);

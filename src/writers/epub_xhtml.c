@@ -215,15 +215,20 @@ static uint8_t epub_elem_slot[EPUB_ELEM_SLOTS]; /* index + 1, 0 empty */
 /* The entry element i is written as (e->out's own entry; NULL for those
  * dropped or unwrapped): fitting and the content model work on entries. */
 static const epub_elem *epub_elem_out[EPUB_NELEMS];
+/* The name of element i as the tree holds it: NUL-padded to EPUB_NAME_PAD
+ * bytes, which the serializer copies at once (epub_dom.c), and its length. */
+static char epub_elem_pad[EPUB_NELEMS][EPUB_NAME_PAD];
+static uint8_t epub_elem_len[EPUB_NELEMS];
 static pthread_once_t epub_elem_once = PTHREAD_ONCE_INIT;
 
 /* The elements the writer itself names, found once: epub_open and the rest
  * take the entry rather than a name to look up (a lookup per node was a
  * tenth of the conversion), and compare entries by address. */
 static struct {
-    const epub_elem *a, *aside, *blockquote, *br, *caption, *code, *dd, *div, *dt, *em, *figcaption,
-        *figure, *hr, *img, *li, *ol, *p, *pre, *s, *span, *strong, *sup, *table, *tbody, *td,
-        *tfoot, *th, *thead, *tr, *ul;
+    const epub_elem *a, *aside, *blockquote, *body, *br, *caption, *code, *dd, *div, *dt, *em,
+        *figcaption, *figure, *head, *header, *hr, *html, *img, *li, *link, *meta, *ol, *p, *pre,
+        *s, *section, *span, *strong, *sup, *table, *tbody, *td, *tfoot, *th, *thead, *time,
+        *title, *tr, *ul;
     const epub_elem *h[7]; /* h[1] to h[6] */
 } epub_k;
 #define EL(x) (epub_k.x)
@@ -266,10 +271,15 @@ static void epub_elem_init(void)
     _Static_assert(EPUB_NELEMS < 255 && EPUB_NELEMS * 2 < EPUB_ELEM_SLOTS, "table size");
     for (size_t i = 0; i < EPUB_NELEMS; i++) {
         const char *nm = epub_elems[i].name;
-        unsigned k = epub_elem_hash(nm, strlen(nm)) % EPUB_ELEM_SLOTS;
+        size_t len = strlen(nm);
+        unsigned k = epub_elem_hash(nm, len) % EPUB_ELEM_SLOTS;
         while (epub_elem_slot[k])
             k = (k + 1) % EPUB_ELEM_SLOTS;
         epub_elem_slot[k] = (uint8_t)(i + 1);
+        if (len >= EPUB_NAME_PAD)
+            abort(); /* the table's own names: short */
+        memcpy(epub_elem_pad[i], nm, len); /* the rest stays zero */
+        epub_elem_len[i] = (uint8_t)len;
     }
     for (size_t i = 0; i < EPUB_NELEMS; i++) {
         const char *o = epub_elems[i].out;
@@ -279,15 +289,33 @@ static void epub_elem_init(void)
             abort();
     }
 #define EPUB_K(x) epub_k.x = epub_elem_must(#x)
-    EPUB_K(a); EPUB_K(aside); EPUB_K(blockquote); EPUB_K(br); EPUB_K(caption); EPUB_K(code);
-    EPUB_K(dd); EPUB_K(div); EPUB_K(dt); EPUB_K(em); EPUB_K(figcaption); EPUB_K(figure);
-    EPUB_K(hr); EPUB_K(img); EPUB_K(li); EPUB_K(ol); EPUB_K(p); EPUB_K(pre); EPUB_K(s);
-    EPUB_K(span); EPUB_K(strong); EPUB_K(sup); EPUB_K(table); EPUB_K(tbody); EPUB_K(td);
-    EPUB_K(tfoot); EPUB_K(th); EPUB_K(thead); EPUB_K(tr); EPUB_K(ul);
+    EPUB_K(a); EPUB_K(aside); EPUB_K(blockquote); EPUB_K(body); EPUB_K(br); EPUB_K(caption);
+    EPUB_K(code); EPUB_K(dd); EPUB_K(div); EPUB_K(dt); EPUB_K(em); EPUB_K(figcaption);
+    EPUB_K(figure); EPUB_K(head); EPUB_K(header); EPUB_K(hr); EPUB_K(html); EPUB_K(img);
+    EPUB_K(li); EPUB_K(link); EPUB_K(meta); EPUB_K(ol); EPUB_K(p); EPUB_K(pre); EPUB_K(s);
+    EPUB_K(section); EPUB_K(span); EPUB_K(strong); EPUB_K(sup); EPUB_K(table); EPUB_K(tbody);
+    EPUB_K(td); EPUB_K(tfoot); EPUB_K(th); EPUB_K(thead); EPUB_K(time); EPUB_K(title); EPUB_K(tr);
+    EPUB_K(ul);
 #undef EPUB_K
     static const char *const hn[7] = {NULL, "h1", "h2", "h3", "h4", "h5", "h6"};
     for (int l = 1; l <= 6; l++)
         epub_k.h[l] = epub_elem_must(hn[l]);
+}
+
+/* A new element named as entry e (its padded name), appended to parent. */
+static epub_node *epub_dom_el(epub_node *parent, const epub_elem *e)
+{
+    size_t i = (size_t)(e - epub_elems);
+    return quire__epub_dom_el_padded(parent, epub_elem_pad[i], epub_elem_len[i]);
+}
+
+/* Element n renamed as entry e. */
+static void epub_rename(epub_node *n, const epub_elem *e)
+{
+    size_t i = (size_t)(e - epub_elems);
+    n->name = epub_elem_pad[i];
+    n->name_len = epub_elem_len[i];
+    n->name_padded = true;
 }
 
 /* What element i is written as (see epub_elem_out). */
@@ -429,27 +457,18 @@ static bool epub_name_is(const char *name, const char *want)
     return name && strcmp(name, want) == 0;
 }
 
-/* Text into the chapter tree, cleaned of characters XML forbids.  ref: text
- * lives as long as the tree (no copy needed). */
+/* Text into the chapter tree, checked for characters XML forbids (and
+ * cleaned) when written, in the pass that escapes it: most text is never
+ * scanned twice.  ref: text lives as long as the tree (no copy needed). */
 static void epub_put_text(epub_node *parent, const char *text, bool ref)
 {
     if (!text)
         return;
     size_t n = strlen(text);
-    /* Text that starts a node is checked when written, in the pass that
-     * escapes it: most text is never scanned twice. */
-    if (ref && quire__epub_dom_text_lazy(parent, text, n))
-        return;
-    if (quire__epub_is_clean_n(text, n)) {
-        if (ref)
-            quire__epub_dom_text_ref(parent, text, n);
-        else
-            quire__epub_dom_text(parent, text, n);
-        return;
-    }
-    const char *c = quire__xml_clean(parent->arena, text); /* in the arena */
-    if (c)
-        quire__epub_dom_text_ref(parent, c, strlen(c));
+    if (ref)
+        quire__epub_dom_text_ref(parent, text, n);
+    else
+        quire__epub_dom_text(parent, text, n);
 }
 
 static void epub_add_text(epub_node *parent, const char *text)
@@ -457,14 +476,24 @@ static void epub_add_text(epub_node *parent, const char *text)
     epub_put_text(parent, text, false);
 }
 
+/* value: the document's string (or the arena's), which outlives the tree */
 static void epub_set_attr(epub_node *el, const char *name, const char *value)
 {
-    quire__epub_dom_set(el, name, epub_is_clean(value) ? value : quire__xml_clean(el->arena, value));
+    size_t n = strlen(value);
+    if (quire__epub_is_clean_n(value, n)) {
+        quire__epub_dom_set_ref(el, name, value, n);
+        return;
+    }
+    const char *c = quire__xml_clean(el->arena, value); /* in the arena */
+    if (c)
+        quire__epub_dom_set_ref(el, name, c, strlen(c));
+    else
+        quire__epub_dom_set(el, name, NULL);
 }
 
-static epub_node *epub_el(epub_node *parent, const char *name, const char *text)
+static epub_node *epub_el(epub_node *parent, const epub_elem *e, const char *text)
 {
-    epub_node *el = quire__epub_dom_el(parent, name);
+    epub_node *el = epub_dom_el(parent, e);
     if (el && text)
         epub_add_text(el, text);
     return el;
@@ -535,8 +564,11 @@ static void epub_set_id(epub_conv *cv, epub_node *el, const char *raw)
         h = quire__hash_str(quire__buf_cstr(&b), 3);
     }
     quire__hmap_put(&cv->used_ids, h, 1, false);
-    char *id = quire_arena_printf(cv->arena, "%s%s", cv->prefix, quire__buf_cstr(&b));
-    quire__epub_dom_set(el, "id", id);
+    char *id = quire__arena_cat3(cv->arena, cv->prefix, quire__buf_cstr(&b), NULL);
+    if (id)
+        quire__epub_dom_set_raw(el, "id", id, strlen(id)); /* sanitized: [A-Za-z0-9_-] */
+    else
+        quire__epub_dom_set(el, "id", NULL);
     quire__buf_free(&b);
     free(s);
 }
@@ -558,18 +590,74 @@ static const uint8_t epub_url_byte[256] = {
     /* 0x80 to 0xff: 0 */
 };
 
-/* Percent-encode what is not allowed in a URL (space, controls, non-ASCII,
- * quotes...), keep valid %XX, encode a second '#'. */
-char *quire__epub_url_encode(quire_arena *a, const char *u)
+#ifdef __SSE2__
+/* A mask of the bytes of p[0..16) quire__epub_url_encode must look at: a
+ * superset of those it does not keep as they are (epub_url_byte 0 or 2),
+ * with '~' among them (it is kept: the table decides).  Seven compares
+ * where there are thirteen such bytes, as some come in pairs one bit apart. */
+static inline unsigned epub_url_mask(const unsigned char *p)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    /* as signed bytes, those with the high bit set are below 0x21 too */
+    __m128i m = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x21)),    /* controls, space */
+                             _mm_cmpgt_epi8(v, _mm_set1_epi8(0x7A)));   /* { | } ~ DEL */
+    m = _mm_or_si128(m, _mm_cmpeq_epi8(_mm_or_si128(v, _mm_set1_epi8(1)),
+                                       _mm_set1_epi8('#')));            /* " # */
+    m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('%')));
+    m = _mm_or_si128(m, _mm_cmpeq_epi8(_mm_or_si128(v, _mm_set1_epi8(2)),
+                                       _mm_set1_epi8('>')));            /* < > */
+    m = _mm_or_si128(m, _mm_cmpeq_epi8(_mm_or_si128(v, _mm_set1_epi8(2)),
+                                       _mm_set1_epi8('^')));            /* \ ^ */
+    m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('`')));
+    return (unsigned)_mm_movemask_epi8(m);
+}
+#endif
+
+/* How many bytes from p on (of left) are kept as they are, counted up to
+ * the first one quire__epub_url_encode must look at (some it looks at are
+ * kept after all).  u[0..n) is the whole URL: its last sixteen bytes are
+ * read again for a tail shorter than that. */
+static size_t epub_url_run(const unsigned char *u, size_t n, const unsigned char *p, size_t left)
+{
+#ifdef __SSE2__
+    if (left >= 16) {
+        unsigned mask = epub_url_mask(p);
+        return mask ? (size_t)__builtin_ctz(mask) : 16;
+    }
+    if (n >= 16) {
+        unsigned mask = epub_url_mask(u + n - 16) >> (16 - left);
+        return mask ? (size_t)__builtin_ctz(mask) : left;
+    }
+#else
+    (void)u;
+    (void)n;
+#endif
+    size_t k = 0;
+    while (k < left && epub_url_byte[p[k]] == 1)
+        k++;
+    return k;
+}
+
+/* quire__epub_url_encode of u[0..n), its length in *len_out (when not NULL).
+ * Links are most of a chapter's attribute bytes and nearly all of them are
+ * kept as they are: runs are copied whole (sixteen bytes at a time where
+ * SSE2 is), only the bytes that need a look go through the table. */
+static char *epub_url_encode_n(quire_arena *a, const char *u, size_t n, size_t *len_out)
 {
     /* written straight into the arena: at worst every byte becomes %XX */
-    size_t n = strlen(u);
-    char *r = quire_arena_alloc(a, 3 * n + 1), *o = r;
+    char *r = quire__arena_alloc_raw(a, 3 * n + 1), *o = r;
     if (!r)
         return NULL;
     static const char hex[] = "0123456789ABCDEF";
     bool hash = false;
-    for (const unsigned char *p = (const unsigned char *)u; *p; p++) {
+    const unsigned char *p = (const unsigned char *)u, *end = p + n;
+    while (p < end) {
+        size_t run = epub_url_run((const unsigned char *)u, n, p, (size_t)(end - p));
+        memcpy(o, p, run);
+        o += run;
+        p += run;
+        if (p == end)
+            break;
         unsigned char c = *p;
         unsigned k = epub_url_byte[c];
         if (k == 2) {
@@ -587,9 +675,19 @@ char *quire__epub_url_encode(quire_arena *a, const char *u)
             *o++ = hex[c >> 4];
             *o++ = hex[c & 15];
         }
+        p++;
     }
     *o = '\0';
+    if (len_out)
+        *len_out = (size_t)(o - r);
     return r;
+}
+
+/* Percent-encode what is not allowed in a URL (space, controls, non-ASCII,
+ * quotes...), keep valid %XX, encode a second '#'. */
+char *quire__epub_url_encode(quire_arena *a, const char *u)
+{
+    return epub_url_encode_n(a, u, strlen(u), NULL);
 }
 
 static const char *epub_scheme(quire_arena *a, const char *u)
@@ -630,11 +728,75 @@ static void epub_add_xref(epub_conv *cv, epub_node *a, uint64_t kp, uint64_t ku,
     cv->has_xref = true;
 }
 
+/* raw trimmed as quire__url_trim trims it, *n its length: raw itself when
+ * there is nothing to trim (nearly every link: no copy), else a copy in ar. */
+static const char *epub_url_trim(quire_arena *ar, const char *raw, size_t *n)
+{
+    *n = 0;
+    if (!raw)
+        return NULL;
+    size_t j = strcspn(raw, "\t\n\r");
+    if (!raw[j] && j && (unsigned char)raw[0] > 0x20 && (unsigned char)raw[j - 1] > 0x20) {
+        *n = j;
+        return raw;
+    }
+    const char *u = quire__url_trim(ar, raw);
+    if (u)
+        *n = strlen(u);
+    return u;
+}
+
+/* What epub_link_href does with a URL by its scheme (quire__url_has_scheme's,
+ * compared without case). */
+typedef enum epub_link_kind {
+    EPUB_LINK_RELATIVE, /* no scheme */
+    EPUB_LINK_WEB,      /* http, https */
+    EPUB_LINK_KEEP,     /* mailto, tel, ftp: kept as they are */
+    EPUB_LINK_DROP      /* javascript:, data:, file: and the rest */
+} epub_link_kind;
+
+/* The kind of u by its scheme, whose length goes to *len: what epub_scheme
+ * and strcmp()s found, without a lowercase copy in the arena per link. */
+static epub_link_kind epub_link_scheme(const char *u, size_t *len)
+{
+    if (!isalpha((unsigned char)u[0]))
+        return EPUB_LINK_RELATIVE;
+    size_t i = 1;
+    while (isalnum((unsigned char)u[i]) || u[i] == '+' || u[i] == '-' || u[i] == '.')
+        i++;
+    if (u[i] != ':')
+        return EPUB_LINK_RELATIVE;
+    *len = i;
+    char low[8];
+    if (i >= sizeof low)
+        return EPUB_LINK_DROP;
+    for (size_t k = 0; k < i; k++)
+        low[k] = (char)tolower((unsigned char)u[k]);
+    low[i] = '\0';
+    if (strcmp(low, "http") == 0 || strcmp(low, "https") == 0)
+        return EPUB_LINK_WEB;
+    if (strcmp(low, "mailto") == 0 || strcmp(low, "tel") == 0 || strcmp(low, "ftp") == 0)
+        return EPUB_LINK_KEEP;
+    return EPUB_LINK_DROP;
+}
+
+/* href set to the encoded u[0..n) (u[n] the NUL), in the arena: not copied again. */
+static void epub_set_href(quire_arena *ar, epub_node *a, const char *u, size_t n)
+{
+    size_t len = 0;
+    char *enc = epub_url_encode_n(ar, u, n, &len);
+    if (enc)
+        quire__epub_dom_set_ref(a, "href", enc, len);
+    else
+        quire__epub_dom_set(a, "href", NULL);
+}
+
 /* Set (or not) the href of a link element. */
 static void epub_link_href(epub_conv *cv, epub_node *a, const char *raw)
 {
     quire_arena *ar = cv->arena;
-    char *u = quire__url_trim(ar, raw);
+    size_t n;
+    const char *u = epub_url_trim(ar, raw, &n);
     if (!u || !*u)
         return;
     if (u[0] == '#') {
@@ -648,7 +810,7 @@ static void epub_link_href(epub_conv *cv, epub_node *a, const char *raw)
             cv->frags = f;
             cv->cap_frags = cap;
         }
-        char *dec = quire__pct_decode(u + 1, strlen(u + 1));
+        char *dec = quire__pct_decode(u + 1, n - 1);
         cv->frags[cv->n_frags].a = a;
         cv->frags[cv->n_frags].frag = dec ? quire__epub_id_sanitize(dec, strlen(dec)) : NULL;
         free(dec);
@@ -656,14 +818,18 @@ static void epub_link_href(epub_conv *cv, epub_node *a, const char *raw)
             cv->n_frags++;
         return;
     }
-    if (u[0] == '/' && u[1] == '/')
-        u = quire_arena_printf(ar, "https:%s", u);
-    const char *sch = epub_scheme(ar, u);
-    if (sch) {
-        if (strcmp(sch, "http") == 0 || strcmp(sch, "https") == 0) {
+    if (u[0] == '/' && u[1] == '/') {
+        if (!(u = quire__arena_cat3(ar, "https:", u, NULL)))
+            return;
+        n += 6;
+    }
+    size_t sn = 0;
+    epub_link_kind kind = epub_link_scheme(u, &sn);
+    if (kind != EPUB_LINK_RELATIVE) {
+        if (kind == EPUB_LINK_WEB) {
             /* the origin (quire__url_origin's "scheme://host/", lowercase)
              * compared in place rather than made */
-            const char *host = u + strlen(sch) + 1;
+            const char *host = u + sn + 1;
             if (host[0] != '/' || host[1] != '/')
                 return; /* "http:foo" or no host: not a URL readers can follow */
             host += 2;
@@ -673,18 +839,17 @@ static void epub_link_href(epub_conv *cv, epub_node *a, const char *raw)
             size_t on = (size_t)(host - u) + hn; /* the origin without its '/' */
             const char *sp = cv->site_prefix;
             bool same = sp && strncasecmp(u, sp, on) == 0 && sp[on] == '/' && !sp[on + 1];
-            char *enc = quire__epub_url_encode(ar, u);
             if (same) {
+                char *enc = epub_url_encode_n(ar, u, n, NULL);
                 const char *hash = strchr(u, '#');
                 char *frag = hash ? quire__pct_decode(hash + 1, strlen(hash + 1)) : NULL;
                 epub_add_xref(cv, a, 0, quire__xref_key_hash(u), frag, enc);
                 free(frag);
             } else {
-                quire__epub_dom_set(a, "href", enc);
+                epub_set_href(ar, a, u, n);
             }
-        } else if (strcmp(sch, "mailto") == 0 || strcmp(sch, "tel") == 0 ||
-                   strcmp(sch, "ftp") == 0) {
-            quire__epub_dom_set(a, "href", quire__epub_url_encode(ar, u));
+        } else if (kind == EPUB_LINK_KEEP) {
+            epub_set_href(ar, a, u, n);
         }
         /* javascript:, data:, file:, vbscript: and the rest: unlinked */
         return;
@@ -733,25 +898,31 @@ static bool epub_ws_only(const char *s)
     return true;
 }
 
-static epub_node *epub_new(epub_conv *cv, epub_node *parent, const char *name)
+static epub_node *epub_new(epub_conv *cv, epub_node *parent, const epub_elem *e)
 {
-    epub_node *el = quire__epub_dom_el(parent, name);
+    epub_node *el = epub_dom_el(parent, e);
     if (!el)
         cv->err = QUIRE_ERR_NOMEM;
     return el;
 }
 
-/*
- * Where a child `want` (NULL: text or phrasing) goes under the current
- * frame: structural parents (ul, dl, table, tr) get the wrapper the child
- * lacks.  Returns the parent and its mode; NULL when the child is dropped
- * (white space between rows).
- */
-static epub_node *epub_place(epub_conv *cv, const epub_elem *want, bool ws, epub_mode *mode_out,
-                             bool header_row)
+/* Children go where they are in flow, phrasing and transparent content:
+ * nearly every child, placed without a call (epub_place). */
+static inline bool epub_mode_plain(epub_mode m)
 {
-    epub_frame *f = epub_top(cv);
-    *mode_out = f->mode == M_TRANSPARENT ? M_FLOW : f->mode;
+    return m == M_FLOW || m == M_PHRASE || m == M_TRANSPARENT;
+}
+
+/*
+ * Where a child `want` (NULL: text or phrasing) goes under frame f, a
+ * structural parent (ul, dl, table, tr): it gets the wrapper the child
+ * lacks.  Returns the parent and sets *mode_out to its mode; NULL when the
+ * child is dropped (white space between rows).
+ */
+static epub_node *epub_place_struct(epub_conv *cv, epub_frame *f, const epub_elem *want, bool ws,
+                                    epub_mode *mode_out, bool header_row)
+{
+    *mode_out = f->mode;
     switch (f->mode) {
     case M_LIST:
         if (want == EL(li))
@@ -759,7 +930,7 @@ static epub_node *epub_place(epub_conv *cv, const epub_elem *want, bool ws, epub
         if (ws)
             return NULL;
         *mode_out = M_FLOW;
-        return epub_new(cv, f->el, EL(li)->name);
+        return epub_new(cv, f->el, EL(li));
     case M_DL: {
         if (want == EL(dt))
             return f->el;
@@ -770,11 +941,11 @@ static epub_node *epub_place(epub_conv *cv, const epub_elem *want, bool ws, epub
         for (epub_node *c = f->el->children; c && !has_dt; c = c->next)
             has_dt = c->type == XML_ELEMENT_NODE && epub_name_is(c->name, "dt");
         if (!has_dt)
-            epub_new(cv, f->el, EL(dt)->name);
+            epub_new(cv, f->el, EL(dt));
         if (want == EL(dd))
             return f->el;
         *mode_out = M_FLOW;
-        return epub_new(cv, f->el, EL(dd)->name);
+        return epub_new(cv, f->el, EL(dd));
     }
     case M_TABLE: {
         if (want == EL(caption) && !f->el->children)
@@ -787,13 +958,13 @@ static epub_node *epub_place(epub_conv *cv, const epub_elem *want, bool ws, epub
             return NULL;
         if (want == EL(tr) && header_row && !f->has_body) {
             if (!f->tbody || !epub_name_is(f->tbody->name, "thead"))
-                f->tbody = epub_new(cv, f->el, EL(thead)->name);
+                f->tbody = epub_new(cv, f->el, EL(thead));
             f->has_thead = true;
             *mode_out = M_TSECT;
             return f->tbody;
         }
         if (!f->tbody || epub_name_is(f->tbody->name, "thead"))
-            f->tbody = epub_new(cv, f->el, EL(tbody)->name);
+            f->tbody = epub_new(cv, f->el, EL(tbody));
         f->has_body = true;
         if (!f->tbody)
             return NULL;
@@ -801,18 +972,18 @@ static epub_node *epub_place(epub_conv *cv, const epub_elem *want, bool ws, epub
             *mode_out = M_TSECT;
             return f->tbody;
         }
-        epub_node *tr = epub_new(cv, f->tbody, EL(tr)->name);
+        epub_node *tr = epub_new(cv, f->tbody, EL(tr));
         *mode_out = M_FLOW;
-        return tr ? epub_new(cv, tr, EL(td)->name) : NULL;
+        return tr ? epub_new(cv, tr, EL(td)) : NULL;
     }
     case M_TSECT: {
         if (want == EL(tr))
             return f->el;
         if (ws)
             return NULL;
-        epub_node *tr = epub_new(cv, f->el, EL(tr)->name);
+        epub_node *tr = epub_new(cv, f->el, EL(tr));
         *mode_out = M_FLOW;
-        return tr ? epub_new(cv, tr, EL(td)->name) : NULL;
+        return tr ? epub_new(cv, tr, EL(td)) : NULL;
     }
     case M_TR:
         if (want == EL(td) || want == EL(th))
@@ -820,13 +991,26 @@ static epub_node *epub_place(epub_conv *cv, const epub_elem *want, bool ws, epub
         if (ws)
             return NULL;
         *mode_out = M_FLOW;
-        return epub_new(cv, f->el, EL(td)->name);
+        return epub_new(cv, f->el, EL(td));
     default:
         return f->el;
     }
 }
 
-/* What an element is written as where it goes (NULL: drop it). */
+/* Where a child `want` goes under the current frame (see epub_place_struct). */
+static inline epub_node *epub_place(epub_conv *cv, const epub_elem *want, bool ws,
+                                    epub_mode *mode_out, bool header_row)
+{
+    epub_frame *f = epub_top(cv);
+    if (epub_mode_plain(f->mode)) {
+        *mode_out = f->mode == M_TRANSPARENT ? M_FLOW : f->mode;
+        return f->el;
+    }
+    return epub_place_struct(cv, f, want, ws, mode_out, header_row);
+}
+
+/* What an element is written as where it goes, in mode under frame f (its
+ * in_a and is_figure), NULL: drop it. */
 static const epub_elem *epub_fit(const epub_elem *e, epub_mode mode, const epub_frame *f,
                                  const char *parent_name)
 {
@@ -888,26 +1072,22 @@ static epub_node *epub_open(epub_conv *cv, const epub_elem *e, bool header_row)
         else if (e == EL(tbody) || e == EL(tfoot))
             f->has_body = true;
     }
-    epub_frame nf = *f;
-    nf.tbody = NULL;
-    nf.has_body = nf.has_thead = false;
-    nf.is_figure = false;
+    /* what a child's frame takes from its parent's: the rest is set below */
+    epub_frame nf = {.in_a = f->in_a, .depth = f->depth};
     if (!parent || f->depth >= EPUB_MAX_DEPTH) {
         nf.el = parent ? parent : f->el;
         nf.mode = parent ? mode : f->mode;
         epub_push(cv, nf);
         return NULL;
     }
-    epub_frame where = *f;
-    where.mode = mode;
-    const epub_elem *out = epub_fit(e, mode, &where, (const char *)parent->name);
+    const epub_elem *out = epub_fit(e, mode, f, (const char *)parent->name);
     if (!out) {
         nf.el = parent;
         nf.mode = mode;
         epub_push(cv, nf);
         return NULL;
     }
-    epub_node *el = epub_new(cv, parent, out->name);
+    epub_node *el = epub_new(cv, parent, out);
     if (!el)
         return NULL;
     nf.el = el;
@@ -923,10 +1103,15 @@ static void epub_text(epub_conv *cv, const char *s)
 {
     if (!s || !*s)
         return;
-    epub_mode mode;
-    epub_node *parent = epub_place(cv, NULL, epub_ws_only(s), &mode, false);
-    if (!parent)
-        return;
+    /* white space matters only between rows and items: not scanned for
+     * where text goes as it is */
+    epub_frame *f = epub_top(cv);
+    epub_node *parent = f->el;
+    if (!epub_mode_plain(f->mode)) {
+        epub_mode mode;
+        if (!(parent = epub_place_struct(cv, f, NULL, epub_ws_only(s), &mode, false)))
+            return;
+    }
     /* s: the document's text, the arena's or a literal, all outliving the tree */
     epub_put_text(parent, s, true);
 }
@@ -939,11 +1124,10 @@ static epub_node *epub_leaf(epub_conv *cv, const epub_elem *e)
     epub_node *parent = epub_place(cv, e, false, &mode, false);
     if (!parent)
         return NULL;
-    epub_frame where = *epub_top(cv);
-    const epub_elem *out = epub_fit(e, mode, &where, (const char *)parent->name);
+    const epub_elem *out = epub_fit(e, mode, epub_top(cv), (const char *)parent->name);
     if (out != e)
         return NULL;
-    return epub_new(cv, parent, out->name);
+    return epub_new(cv, parent, out);
 }
 
 /* ------------------------------------------------------------------ attributes */
@@ -989,8 +1173,14 @@ static void epub_put_class(epub_conv *cv, epub_node *el, const char *v)
         while (*p && strchr(" \t\n\r\f", *p))
             p++;
     }
-    if (b.len)
-        quire__epub_dom_set(el, "class", quire__buf_cstr(&b));
+    if (b.len) {
+        /* letters, digits, - and _ between spaces: nothing to escape */
+        char *c = quire_arena_strndup(el->arena, b.data, b.len);
+        if (c)
+            quire__epub_dom_set_raw(el, "class", c, b.len);
+        else
+            quire__epub_dom_set(el, "class", NULL);
+    }
     quire__buf_free(&b);
     (void)cv;
 }
@@ -1150,7 +1340,7 @@ static void epub_image(epub_conv *cv, const quire_node *n, const char *src, cons
                 if (enc[0] == '/')
                     enc = quire_arena_printf(cv->arena, "https:%s", enc);
                 quire__epub_dom_set(a, "href", enc);
-                quire__epub_dom_set(a, "class", "remote-image");
+                QUIRE_EPUB_SET_LIT(a, "class", "remote-image");
             }
             epub_text(cv, epub_ws_only(alt) ? "Image" : alt);
             cv->depth--;
@@ -1188,7 +1378,7 @@ static void epub_embed(epub_conv *cv, const quire_node *n)
      * into the book, a figure with a link does. */
     epub_node *fig = epub_open(cv, EL(figure), false);
     if (fig)
-        quire__epub_dom_set(fig, "class", "embed");
+        QUIRE_EPUB_SET_LIT(fig, "class", "embed");
     epub_node *p = epub_open(cv, EL(p), false);
     (void)p;
     const char *label = n->title && *n->title ? n->title : NULL;
@@ -1213,7 +1403,7 @@ static bool epub_node_blocky(const quire_node *c)
         const epub_elem *e = epub_elem_find(c->name);
         return e && (e->flags & E_BLOCK);
     }
-    return quire_node_is_block(c) || c->type == QUIRE_NODE_EMBED;
+    return quire__node_is_block(c) || c->type == QUIRE_NODE_EMBED;
 }
 
 static bool epub_has_block_child(const quire_node *n)
@@ -1321,7 +1511,7 @@ static void epub_enter(epub_conv *cv, quire_node *n)
             static const char *const styles[] = {NULL, "text-align: left",
                                                  "text-align: center", "text-align: right"};
             if (n->align > QUIRE_ALIGN_NONE && n->align <= QUIRE_ALIGN_RIGHT)
-                quire__epub_dom_set(el, "style", styles[n->align]);
+                quire__epub_dom_set_raw(el, "style", styles[n->align], strlen(styles[n->align]));
         }
         break;
     }
@@ -1341,8 +1531,8 @@ static void epub_enter(epub_conv *cv, quire_node *n)
     case QUIRE_NODE_FOOTNOTE_DEF:
         el = epub_open(cv, EL(aside), false);
         if (el && epub_name_is(el->name, "aside")) {
-            quire__epub_dom_set(el, "epub:type", "footnote");
-            quire__epub_dom_set(el, "class", "footnote");
+            QUIRE_EPUB_SET_LIT(el, "epub:type", "footnote");
+            QUIRE_EPUB_SET_LIT(el, "class", "footnote");
             epub_set_id(cv, el, quire_arena_printf(cv->arena, "fn-%s", n->info ? n->info : ""));
         }
         break;
@@ -1351,7 +1541,7 @@ static void epub_enter(epub_conv *cv, quire_node *n)
         (void)sup;
         epub_node *a = epub_open(cv, EL(a), false);
         if (a && epub_name_is(a->name, "a")) {
-            quire__epub_dom_set(a, "epub:type", "noteref");
+            QUIRE_EPUB_SET_LIT(a, "epub:type", "noteref");
             epub_set_id(cv, a, quire_arena_printf(cv->arena, "fnref-%s", n->info ? n->info : ""));
             epub_link_href(cv, a, quire_arena_printf(cv->arena, "#fn-%s", n->info ? n->info : ""));
         }
@@ -1452,37 +1642,55 @@ static void epub_fix_figure(epub_node *fig)
         if (c->type != XML_ELEMENT_NODE || !epub_name_is(c->name, "figcaption"))
             continue;
         if (seen || (c != first && c != last))
-            c->name = "div";
+            epub_rename(c, EL(div));
         else
             seen = true;
     }
 }
 
-static void epub_exit(epub_conv *cv, quire_node *n)
+/* What closing frame f (a figure, a definition list) fixes. */
+static void epub_exit_fix(epub_conv *cv, epub_frame *f)
 {
-    (void)n;
-    if (cv->depth <= 1)
-        return;
-    epub_frame *f = epub_top(cv);
     if (f->is_figure && f->el)
         epub_fix_figure(f->el);
     if (f->mode == M_DL && f->el && f->el->last &&
-        epub_name_is(f->el->last->name, "dt") && f->el != epub_top(cv)[-1].el)
-        epub_new(cv, f->el, "dd"); /* a trailing dt needs its dd */
+        epub_name_is(f->el->last->name, "dt") && f->el != f[-1].el)
+        epub_new(cv, f->el, EL(dd)); /* a trailing dt needs its dd */
+}
+
+/* A frame closed: at every container's end, inline; the fixes are rare. */
+static inline void epub_exit(epub_conv *cv)
+{
+    if (cv->depth <= 1)
+        return;
+    epub_frame *f = epub_top(cv);
+    if (f->is_figure || f->mode == M_DL)
+        epub_exit_fix(cv, f);
     cv->depth--;
 }
 
 /* ------------------------------------------------------------------ the chapter */
 
+/* "YYYY-MM-DD" of d (year 1 to 9999) into out (16 bytes), NUL-terminated,
+ * as snprintf's "%04d-%02u-%02u" wrote it, which was a tenth of the header. */
+static size_t epub_ymd(char *out, const quire_date *d)
+{
+    size_t n = quire__fmt_uint(out, (uint64_t)d->year, 4);
+    out[n++] = '-';
+    n += quire__fmt_uint(out + n, d->month, 2);
+    out[n++] = '-';
+    n += quire__fmt_uint(out + n, d->day, 2);
+    return n;
+}
+
 static void epub_header(epub_conv *cv, epub_node *section, const char *title)
 {
     const quire_document *doc = cv->doc;
-    epub_node *hdr = epub_el(section, "header", NULL);
-    quire__epub_dom_set(hdr, "class", "chapter-header");
-    epub_el(hdr, "h1", title);
+    epub_node *hdr = epub_el(section, EL(header), NULL);
+    QUIRE_EPUB_SET_LIT(hdr, "class", "chapter-header");
+    epub_el(hdr, EL(h)[1], title);
     if (doc->subtitle && !epub_ws_only(doc->subtitle))
-        quire__epub_dom_set(epub_el(hdr, "p", doc->subtitle), "class",
-                   "subtitle");
+        QUIRE_EPUB_SET_LIT(epub_el(hdr, EL(p), doc->subtitle), "class", "subtitle");
     if (doc->n_authors) {
         quire_buf b;
         quire__buf_init(&b);
@@ -1495,39 +1703,34 @@ static void epub_header(epub_conv *cv, epub_node *section, const char *title)
             quire__buf_puts(&b, nm);
         }
         if (b.len)
-            quire__epub_dom_set(epub_el(hdr, "p", quire__buf_cstr(&b)), "class",
-                       "byline");
+            QUIRE_EPUB_SET_LIT(epub_el(hdr, EL(p), quire__buf_cstr(&b)), "class", "byline");
         quire__buf_free(&b);
     }
-    if (doc->published.set) {
-        char iso[48], dt[40];
-        const quire_date *d = &doc->published;
-        if (d->has_time) {
+    const quire_date *d = &doc->published;
+    if (d->set && d->year >= 1 && d->year <= 9999) {
+        char iso[16], dt[40];
+        epub_ymd(iso, d);
+        if (d->has_time)
             quire_date_rfc3339(d, dt);
-        } else {
-            snprintf(dt, sizeof dt, "%04d-%02u-%02u", d->year, d->month, d->day);
-        }
-        snprintf(iso, sizeof iso, "%04d-%02u-%02u", d->year, d->month, d->day);
-        if (d->year >= 1 && d->year <= 9999) {
-            epub_node *p = epub_el(hdr, "p", NULL);
-            quire__epub_dom_set(p, "class", "dateline");
-            epub_node *t = epub_el(p, "time", iso);
-            quire__epub_dom_set(t, "datetime", dt);
-        }
+        else
+            memcpy(dt, iso, sizeof iso);
+        epub_node *p = epub_el(hdr, EL(p), NULL);
+        QUIRE_EPUB_SET_LIT(p, "class", "dateline");
+        epub_node *t = epub_el(p, EL(time), iso);
+        quire__epub_dom_set(t, "datetime", dt);
     }
     if (doc->summary && !epub_ws_only(doc->summary))
-        quire__epub_dom_set(epub_el(hdr, "p", doc->summary), "class",
-                   "description");
+        QUIRE_EPUB_SET_LIT(epub_el(hdr, EL(p), doc->summary), "class", "description");
     if (doc->tags.count) {
         epub_node *ul = NULL;
         for (size_t i = 0; i < doc->tags.count; i++) {
             if (!doc->tags.items[i] || epub_ws_only(doc->tags.items[i]))
                 continue;
             if (!ul) {
-                ul = epub_el(hdr, "ul", NULL);
-                quire__epub_dom_set(ul, "class", "tags");
+                ul = epub_el(hdr, EL(ul), NULL);
+                QUIRE_EPUB_SET_LIT(ul, "class", "tags");
             }
-            epub_el(ul, "li", doc->tags.items[i]);
+            epub_el(ul, EL(li), doc->tags.items[i]);
         }
     }
     if (doc->external_url) {
@@ -1535,12 +1738,12 @@ static void epub_header(epub_conv *cv, epub_node *section, const char *title)
         if (origin) {
             char *u =
                 quire__epub_url_encode(cv->arena, quire__url_trim(cv->arena, doc->external_url));
-            epub_node *p = epub_el(hdr, "p", "Source: ");
-            quire__epub_dom_set(p, "class", "source");
+            epub_node *p = epub_el(hdr, EL(p), "Source: ");
+            QUIRE_EPUB_SET_LIT(p, "class", "source");
             /* the host names the source; the full address is the link */
             const char *host = strstr(origin, "://") + 3;
             char *hn = quire_arena_strndup(cv->arena, host, strlen(host) - 1);
-            epub_node *a = epub_el(p, "a", hn);
+            epub_node *a = epub_el(p, EL(a), hn);
             quire__epub_dom_set(a, "href", u);
         }
     }
@@ -1569,26 +1772,27 @@ static char *epub_collapse_ws(const char *s)
 static epub_node *epub_xhtml_new(quire_arena *a, const char *lang, const char *title,
                                  epub_node **body_out)
 {
-    epub_node *html = quire__epub_dom_new(a, "html");
+    epub_node *html = quire__epub_dom_new_padded(a, epub_elem_pad[EL(html) - epub_elems],
+                                                 epub_elem_len[EL(html) - epub_elems]);
     if (!html)
         return NULL;
-    quire__epub_dom_set(html, "xmlns", EPUB_XHTML_NS);
-    quire__epub_dom_set(html, "xmlns:epub", EPUB_OPS_NS);
+    QUIRE_EPUB_SET_LIT(html, "xmlns", EPUB_XHTML_NS);
+    QUIRE_EPUB_SET_LIT(html, "xmlns:epub", EPUB_OPS_NS);
     quire__epub_dom_set(html, "lang", lang);
     quire__epub_dom_set(html, "xml:lang", lang);
-    epub_node *head = epub_el(html, "head", NULL);
-    epub_node *meta = head ? epub_el(head, "meta", NULL) : NULL;
+    epub_node *head = epub_el(html, EL(head), NULL);
+    epub_node *meta = head ? epub_el(head, EL(meta), NULL) : NULL;
     if (meta)
-        quire__epub_dom_set(meta, "charset", "UTF-8");
+        QUIRE_EPUB_SET_LIT(meta, "charset", "UTF-8");
     if (head)
-        epub_el(head, "title", title && *title ? title : "Untitled");
-    epub_node *link = head ? epub_el(head, "link", NULL) : NULL;
+        epub_el(head, EL(title), title && *title ? title : "Untitled");
+    epub_node *link = head ? epub_el(head, EL(link), NULL) : NULL;
     if (link) {
-        quire__epub_dom_set(link, "rel", "stylesheet");
-        quire__epub_dom_set(link, "type", "text/css");
-        quire__epub_dom_set(link, "href", "style.css");
+        QUIRE_EPUB_SET_LIT(link, "rel", "stylesheet");
+        QUIRE_EPUB_SET_LIT(link, "type", "text/css");
+        QUIRE_EPUB_SET_LIT(link, "href", "style.css");
     }
-    *body_out = epub_el(html, "body", NULL);
+    *body_out = epub_el(html, EL(body), NULL);
     return html;
 }
 
@@ -1671,9 +1875,9 @@ int quire__epub_chapter_prepare(const epub_state *st, const quire_document *doc,
         rc = QUIRE_ERR_NOMEM;
         goto done;
     }
-    epub_node *section = epub_el(body, "section", NULL);
-    quire__epub_dom_set(section, "epub:type", "chapter");
-    quire__epub_dom_set(section, "class", "chapter");
+    epub_node *section = epub_el(body, EL(section), NULL);
+    QUIRE_EPUB_SET_LIT(section, "epub:type", "chapter");
+    QUIRE_EPUB_SET_LIT(section, "class", "chapter");
     epub_header(&cv, section, title);
 
     epub_frame root = {.el = section, .mode = M_FLOW, .depth = 4};
@@ -1689,9 +1893,9 @@ int quire__epub_chapter_prepare(const epub_state *st, const quire_document *doc,
         else
             idx = epub_image_media(&cv, s, NULL, &remote);
         if (idx >= 0) {
-            epub_node *fig = epub_el(section, "figure", NULL);
-            quire__epub_dom_set(fig, "class", "featured");
-            epub_node *img = epub_el(fig, "img", NULL);
+            epub_node *fig = epub_el(section, EL(figure), NULL);
+            QUIRE_EPUB_SET_LIT(fig, "class", "featured");
+            epub_node *img = epub_el(fig, EL(img), NULL);
             quire__epub_dom_set(img, "src", cv.out->media[idx].href);
             const char *alt = doc->image.alt ? doc->image.alt : "";
             epub_set_attr(img, "alt", alt);
@@ -1710,7 +1914,7 @@ int quire__epub_chapter_prepare(const epub_state *st, const quire_document *doc,
             if (cv.skip) {
                 if (ev == QUIRE_EVENT_EXIT && n == cv.skip) {
                     cv.skip = NULL;
-                    epub_exit(&cv, n);
+                    epub_exit(&cv);
                 }
                 continue;
             }
@@ -1721,7 +1925,7 @@ int quire__epub_chapter_prepare(const epub_state *st, const quire_document *doc,
                 if (!quire_node_is_leaf(n) && cv.depth == before && !cv.err)
                     epub_passthrough(&cv);
             } else {
-                epub_exit(&cv, n);
+                epub_exit(&cv);
             }
         }
     }
@@ -1734,8 +1938,11 @@ int quire__epub_chapter_prepare(const epub_state *st, const quire_document *doc,
     for (size_t i = 0; i < cv.n_frags; i++) {
         epub_frag *f = &cv.frags[i];
         if (quire__hmap_get(&cv.used_ids, quire__hash_str(f->frag, 3), NULL)) {
-            char *h = quire_arena_printf(cv.arena, "#%s%s", cv.prefix, f->frag);
-            quire__epub_dom_set(f->a, "href", h);
+            char *h = quire__arena_cat3(cv.arena, "#", cv.prefix, f->frag);
+            if (h)
+                quire__epub_dom_set_raw(f->a, "href", h, strlen(h)); /* an id */
+            else
+                quire__epub_dom_set(f->a, "href", NULL);
         } else {
             quire__epub_dom_unset(f->a, "href");
             quire__epub_dom_unset(f->a, "epub:type");

@@ -5,7 +5,10 @@
  * does for the package pages), and quire__epub_dom_write must give the bytes
  * xmlSaveDoc gives.  Its fast paths: escaping sixteen bytes at a time with
  * the tail taken as the last sixteen bytes again, tags copied in place with
- * names up to EPUB_NAME_FAST bytes (longer names on the plain path).
+ * names up to EPUB_NAME_FAST bytes (longer names on the plain path), element
+ * names held NUL-padded (quire__epub_dom_el_padded) copied sixteen bytes at
+ * a time, attribute values borrowed, raw (nothing to escape: written as
+ * they are) and set again in place.
  * quire__epub_put_escaped is also held to a byte-by-byte reference at every
  * length up to 80 with special bytes at every position.
  */
@@ -112,15 +115,42 @@ static void grow(quire_arena *a, epub_node *mine, xmlNodePtr theirs, int depth)
             continue;
         }
         const char *name = names[rnd() % (sizeof names / sizeof names[0])];
-        epub_node *el = quire__epub_dom_el(mine, name);
+        size_t nl = strlen(name);
+        epub_node *el;
+        if (nl < EPUB_NAME_PAD && rnd() % 2) {
+            /* as the writer's element table holds names: NUL-padded, copied
+             * sixteen bytes at a time (the padding must not show) */
+            char *pad = quire_arena_alloc(a, EPUB_NAME_PAD);
+            memcpy(pad, name, nl);
+            el = quire__epub_dom_el_padded(mine, pad, nl);
+        } else {
+            el = quire__epub_dom_el(mine, name);
+        }
         xmlNodePtr x = xmlNewDocNode(theirs->doc, NULL, BAD_CAST name, NULL);
         xmlAddChild(theirs, x);
         size_t na = rnd() % 3;
         for (size_t k = 0; k < na; k++) {
             const char *an = attr_names[rnd() % (sizeof attr_names / sizeof attr_names[0])];
             char *v = rtext(a);
-            quire__epub_dom_set(el, an, v);
+            if (rnd() % 3 == 0) {
+                /* raw: a value with nothing to escape (an id, a class, a
+                 * literal), written as it is */
+                static const char *const safe[] = {"c1-intro", "lead good_one", "UTF-8",
+                                                   "http://www.w3.org/1999/xhtml", "",
+                                                   "\x01" "fn-1", "text-align: center"};
+                v = quire_arena_strdup(a, safe[rnd() % (sizeof safe / sizeof safe[0])]);
+                quire__epub_dom_set_raw(el, an, v, strlen(v));
+            } else if (rnd() % 2) { /* borrowed: rtext's strings live in the arena */
+                quire__epub_dom_set_ref(el, an, v, strlen(v));
+            } else {
+                quire__epub_dom_set(el, an, v);
+            }
             xmlSetProp(x, BAD_CAST an, BAD_CAST v);
+            if (rnd() % 4 == 0) { /* set again: in place, with the new value's length */
+                v = rtext(a);
+                quire__epub_dom_set_ref(el, an, v, strlen(v));
+                xmlSetProp(x, BAD_CAST an, BAD_CAST v);
+            }
         }
         if (rnd() % 4) /* void elements given children too: the writer does not care */
             grow(a, el, x, depth - 1);

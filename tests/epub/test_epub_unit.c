@@ -435,9 +435,174 @@ static void test_order_and_empty(void)
     quire_collection_free(c);
 }
 
+/* Links by scheme (compared in place, without case), trimmed without a copy
+ * when there is nothing to trim, percent-encoded sixteen bytes at a time;
+ * literal and borrowed attribute values; the header's date made without
+ * snprintf.  Each expected string is what the writer wrote before those. */
+static void test_links_and_dates(void)
+{
+    char dir[] = "/tmp/quire-epub-unit-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    quire_collection *c = quire_collection_new();
+    case_site_dir(c, dir);
+    quire_document *d = tdoc("links", "Links", "");
+    d->source_path = tpath(d, dir, "posts/links.md");
+    quire_date_parse(&d->published, "0987-03-04");
+    quire_node *p = tn(d, d->body, QUIRE_NODE_PARAGRAPH);
+    static const char *const links[][2] = {
+        {"HTTPS://Example.COM/a b?q=1&r=\"x\"#f#g", "upper"},
+        {"  https://example.org/trim  ", "spaces"},
+        {"https://example.org/trail ", "trailing space"},
+        {"https://exa\tmple.org/\npath\r", "controls"},
+        {"//cdn.example.net/x", "no scheme"},
+        {"MailTo:someone@example.com", "mail"},
+        {"TEL:+1-555-0100", "phone"},
+        {"Ftp://files.example.com/f", "files"},
+        {"JavaScript:alert(1)", "script"},
+        {"data:text/html,x", "data"},
+        {"http:foo", "no host"},
+        {"verylongscheme://x.example/", "long scheme"},
+        {"a+b.c-d://x.example/", "odd scheme"},
+        {"https://example.com/0123456789abcdef<0123456789>abcdef{|}~^`\\x%41%zz%", "long"},
+        {"https://example.com/\xc3\xa9t\xc3\xa9/0123456789abcdef/caf\xc3\xa9#\xe2\x82\xac", "utf8"},
+        {"https://example.com/exactly-sixteen/0123456789abcdef", "blocks"},
+    };
+    for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
+        tlink(d, p, links[i][0], links[i][1]);
+        tt(d, p, " ");
+    }
+    quire_collection_add(c, d);
+    book b;
+    CHECK(book_open(&b, c));
+    char *x = b.zip ? entry(&b, "OEBPS/ch00001.xhtml", NULL) : NULL;
+    static const char *const want[] = {
+        "<a href=\"HTTPS://Example.COM/a%20b?q=1&amp;r=%22x%22#f%23g\">upper</a>",
+        "<a href=\"https://example.org/trim\">spaces</a>",
+        "<a href=\"https://example.org/trail\">trailing space</a>",
+        "<a href=\"https://example.org/path\">controls</a>",
+        "<a href=\"https://cdn.example.net/x\">no scheme</a>",
+        "<a href=\"MailTo:someone@example.com\">mail</a>",
+        "<a href=\"TEL:+1-555-0100\">phone</a>",
+        "<a href=\"Ftp://files.example.com/f\">files</a>",
+        "<a>script</a>",
+        "<a>data</a>",
+        "<a>no host</a>",
+        "<a>long scheme</a>",
+        "<a>odd scheme</a>",
+        "<a href=\"https://example.com/0123456789abcdef%3C0123456789%3Eabcdef%7B%7C%7D~%5E%60%5Cx%41%25zz%25\">long</a>",
+        "<a href=\"https://example.com/%C3%A9t%C3%A9/0123456789abcdef/caf%C3%A9#%E2%82%AC\">utf8</a>",
+        "<a href=\"https://example.com/exactly-sixteen/0123456789abcdef\">blocks</a>",
+        "<p class=\"dateline\"><time datetime=\"0987-03-04\">0987-03-04</time></p>",
+        "<section epub:type=\"chapter\" class=\"chapter\"><header class=\"chapter-header\">",
+        "<link rel=\"stylesheet\" type=\"text/css\" href=\"style.css\"/>",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        if (!contains(x, want[i])) {
+            fprintf(stderr, "missing %s\n", want[i]);
+            t_failures++;
+        }
+    free(x);
+    book_close(&b);
+    quire_collection_free(c);
+}
+
+/* Children placed by the content model of their parent: where it is flow,
+ * phrasing or transparent content (inline, without a call), and where it is
+ * structural (lists, definition lists, tables, rows), which gives stray
+ * content the wrapper it lacks and drops white space between items and
+ * rows.  Expected strings checked against the previous writer. */
+static void test_structure(void)
+{
+    char dir[] = "/tmp/quire-epub-unit-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    quire_collection *c = quire_collection_new();
+    case_site_dir(c, dir);
+    quire_document *d = tdoc("structure", "Structure", "");
+    d->source_path = tpath(d, dir, "posts/structure.md");
+    quire_node *b = d->body;
+    quire_node *ul = th(d, b, true, "ul", NULL);
+    tt(d, ul, "\n  ");
+    tt(d, ul, "stray in list");
+    quire_node *li = th(d, ul, true, "li", NULL);
+    tt(d, li, "item");
+    tt(d, ul, " \t");
+    quire_node *dl = th(d, b, true, "dl", NULL);
+    tt(d, dl, "\n");
+    quire_node *dd = th(d, dl, true, "dd", NULL);
+    tt(d, dd, "definition without a term");
+    quire_node *dt = th(d, dl, true, "dt", NULL);
+    tt(d, dt, "trailing term");
+    quire_node *table = th(d, b, true, "table", NULL);
+    tt(d, table, "\n ");
+    tt(d, table, "stray in table");
+    quire_node *tr = th(d, table, true, "tr", NULL);
+    tt(d, tr, "\n");
+    quire_node *td = th(d, tr, true, "td", NULL);
+    tt(d, td, "cell");
+    tt(d, tr, "stray in row");
+    tt(d, table, "  ");
+    quire_node *p = th(d, b, true, "p", NULL);
+    tt(d, p, "phrasing ");
+    quire_node *em = th(d, p, false, "em", NULL);
+    tt(d, em, " ");
+    quire_node *a = th(d, p, false, "a", "href", "https://example.com/", NULL);
+    tt(d, a, "link ");
+    th(d, a, true, "div", NULL);
+    /* what frames inherit: a link inside a link (two levels down) is a
+     * span; a figcaption only inside a figure */
+    p = th(d, b, true, "p", NULL);
+    a = th(d, p, false, "a", "href", "https://example.com/outer", NULL);
+    tt(d, a, "outer ");
+    em = th(d, a, false, "em", NULL);
+    quire_node *inner = th(d, em, false, "a", "href", "https://example.com/inner", NULL);
+    tt(d, inner, "inner");
+    quire_node *fig = th(d, b, true, "figure", NULL);
+    quire_node *img = th(d, fig, true, "div", NULL);
+    tt(d, img, "picture");
+    quire_node *cap = th(d, fig, true, "figcaption", NULL);
+    tt(d, cap, "caption");
+    cap = th(d, b, true, "figcaption", NULL);
+    tt(d, cap, "loose caption");
+    /* closing a figure: a figcaption neither first nor last (white space
+     * aside) becomes a div */
+    fig = th(d, b, true, "figure", NULL);
+    tt(d, fig, "\n ");
+    tt(d, th(d, fig, true, "figcaption", NULL), "first");
+    tt(d, th(d, fig, true, "div", NULL), "x");
+    tt(d, th(d, fig, true, "figcaption", NULL), "middle");
+    tt(d, th(d, fig, true, "div", NULL), "y");
+    tt(d, fig, " ");
+    quire_collection_add(c, d);
+    book bk;
+    CHECK(book_open(&bk, c));
+    char *x = bk.zip ? entry(&bk, "OEBPS/ch00001.xhtml", NULL) : NULL;
+    static const char *const want[] = {
+        "<ul><li>stray in list</li><li>item</li></ul>",
+        "<dl><dt></dt><dd>definition without a term</dd><dt>trailing term</dt><dd></dd></dl>",
+        "<table><tbody><tr><td>stray in table</td></tr><tr><td>cell</td><td>stray in row</td>"
+        "</tr></tbody></table>",
+        "<p>phrasing <em> </em><a href=\"https://example.com/\">link <span></span></a></p>",
+        "<p><a href=\"https://example.com/outer\">outer <em><span>inner</span></em></a></p>",
+        "<figure><div>picture</div><figcaption>caption</figcaption></figure>",
+        "<div>loose caption</div>",
+        "<figure>\n <figcaption>first</figcaption><div>x</div><div>middle</div><div>y</div> "
+        "</figure>",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        if (!contains(x, want[i])) {
+            fprintf(stderr, "missing %s\nin %s\n", want[i], x ? x : "(none)");
+            t_failures++;
+        }
+    free(x);
+    book_close(&bk);
+    quire_collection_free(c);
+}
+
 int main(void)
 {
     test_hostile();
+    test_structure();
+    test_links_and_dates();
     test_single_and_a11y();
     test_reproducible_and_identity();
     test_order_and_empty();

@@ -3,7 +3,9 @@
  * (quire__epub_url_encode, epub_xhtml.c), table-driven, held to the plain
  * per-byte test it replaced: every byte alone and between ASCII, '%' before
  * every pair of bytes, and random mixes of '%', '#', hex digits, the bytes
- * always encoded, controls and bytes that are not ASCII.
+ * always encoded, controls and bytes that are not ASCII; and, for the
+ * sixteen-byte blocks and the tail read as the last sixteen bytes again,
+ * every byte at every position of URLs up to 80 bytes long.
  */
 #include "epub_internal.h"
 #include "check_msg.h"
@@ -84,6 +86,26 @@ int main(void)
             s[i] = rnd() % 3 ? pool[rnd() % (sizeof pool - 1)] : (char)(0x20 + rnd() % 0x5f);
         s[n] = '\0';
         expect(a, s);
+    }
+    /* one byte of every value at each position of plain URLs of every
+     * length up to 80: in a block, at its edges, in the tail */
+    char u[96];
+    for (size_t n = 1; n <= 80; n++)
+        for (size_t at = 0; at < n; at++)
+            for (unsigned c = 1; c < 256; c += (at % 7 == 0 ? 1 : 13)) {
+                for (size_t i = 0; i < n; i++)
+                    u[i] = (char)('a' + (i * 7 + n) % 26);
+                u[at] = (char)c;
+                u[n] = '\0';
+                expect(a, u);
+            }
+    /* long random mixes: several specials per block */
+    for (int round = 0; round < 20000; round++) {
+        size_t n = 1 + rnd() % 90;
+        for (size_t i = 0; i < n; i++)
+            u[i] = rnd() % 5 ? (char)(0x21 + rnd() % 0x5e) : pool[rnd() % (sizeof pool - 1)];
+        u[n] = '\0';
+        expect(a, u);
     }
     quire_arena_free(a);
     if (failures) {
