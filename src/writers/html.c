@@ -88,6 +88,8 @@ typedef struct html_priv {
     quire_value *doc_common;     /* build mode: what every document page shares
                                     (site, stylesheet, feeds), read-only after
                                     begin() */
+    quire_tpl_outer *page_outer; /* build mode: the page template's texts made
+                                    from doc_common once (read-only too) */
     const char *sandbox;         /* option embed_sandbox, or NULL */
     html_pub *pub;               /* build mode: images and links (html_publish.c) */
     quire_buf buf;
@@ -765,6 +767,8 @@ static int html_begin(quire_writer_ctx *ctx)
         if (!(p->doc_common = quire__tpl_map(p->arena)))
             return QUIRE_ERR_NOMEM;
         html_common(ctx, p->arena, p->doc_common, "../", NULL);
+        if (!(p->page_outer = quire__tpl_outer_new(p->page, p->doc_common)))
+            return QUIRE_ERR_NOMEM;
     }
     return QUIRE_OK;
 }
@@ -874,7 +878,7 @@ static int html_render_page(const quire_writer_ctx *ctx, const quire_document *d
         quire_value *arts = quire__tpl_list(a);
         quire_value_append(a, arts, NULL, m);
         quire__tpl_put_ref(m, "articles", arts);
-        quire__tpl_render2(p->page, p->doc_common, m, &buf);
+        quire__tpl_render_outer(p->page_outer, m, &buf);
         if (!buf.oom) {
             pg->text = quire__buf_detach(&buf, &pg->len);
             rc = pg->text || !pg->len ? QUIRE_OK : QUIRE_ERR_NOMEM;
@@ -1281,6 +1285,7 @@ static void html_close(quire_writer_ctx *ctx)
     html_priv *p = ctx->priv;
     if (!p)
         return;
+    quire__tpl_outer_free(p->page_outer);
     quire__tpl_free(p->page);
     quire__tpl_free(p->index);
     quire__tpl_free(p->tag);
