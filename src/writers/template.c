@@ -1182,15 +1182,22 @@ static void tpl_link(quire_value *map, const char *key, quire_value *child)
     map->count++;
 }
 
-void quire__tpl_ref(quire_arena *a, quire_value *map, const char *key, const char *s)
+/* A value linked under key (not copied), every field set here: thirty
+ * and more of these a page, so no zeroing first and no call. */
+static void tpl_link_scalar(quire_arena *a, quire_value *map, const char *key,
+                            quire_value_type type, const char *s, size_t len)
 {
-    if (!map || !s)
-        return;
-    quire_value *v = quire_arena_alloc(a, sizeof *v);
+    quire_value *v = quire__arena_alloc_raw(a, sizeof *v);
     if (!v)
         return;
-    *v = (quire_value){.type = QUIRE_VALUE_STRING, .str = s, .len = strlen(s)};
+    *v = (quire_value){.type = type, .str = s, .len = len};
     tpl_link(map, key, v);
+}
+
+void quire__tpl_ref(quire_arena *a, quire_value *map, const char *key, const char *s)
+{
+    if (map && s)
+        tpl_link_scalar(a, map, key, QUIRE_VALUE_STRING, s, strlen(s));
 }
 
 void quire__tpl_put_ref(quire_value *map, const char *key, quire_value *child)
@@ -1203,6 +1210,12 @@ void quire__tpl_put(quire_arena *a, quire_value *map, const char *key, quire_val
 {
     if (map && child)
         quire_value_append(a, map, key, child);
+}
+
+void quire__tpl_flag_ref(quire_arena *a, quire_value *map, const char *key)
+{
+    if (map)
+        tpl_link_scalar(a, map, key, QUIRE_VALUE_BOOL, "true", 4);
 }
 
 void quire__tpl_flag(quire_arena *a, quire_value *map, const char *key)

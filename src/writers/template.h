@@ -106,5 +106,7 @@ void quire__tpl_ref(quire_arena *a, quire_value *map, const char *key, const cha
 void quire__tpl_put_ref(quire_value *map, const char *key, quire_value *child);
 /** map[key] = true. */
 void quire__tpl_flag(quire_arena *a, quire_value *map, const char *key);
+/** The same, the key not copied (as quire__tpl_ref). */
+void quire__tpl_flag_ref(quire_arena *a, quire_value *map, const char *key);
 
 #endif

@@ -657,6 +657,7 @@ int main(void)
     quire__tpl_set(a, d, "html", "<em>ok</em>");
     quire__tpl_set(a, d, "empty", "");
     quire__tpl_flag(a, d, "yes");
+    quire__tpl_flag_ref(a, d, "also");
     quire_value *site = quire__tpl_map(a);
     quire__tpl_set(a, site, "name", "Harbor");
     quire__tpl_put(a, d, "site", site);
@@ -698,6 +699,7 @@ int main(void)
     /* mapping and flag sections; false-y values skip */
     CHECK_RENDER("{{#site}}{{name}}{{/site}}{{#yes}}Y{{/yes}}{{#empty}}E{{/empty}}{{#none}}N{{/none}}{{#nope}}M{{/nope}}",
                  d, "HarborY");
+    CHECK_RENDER("{{#also}}A{{/also}}{{also}}{{^also}}!{{/also}}", d, "Atrue");
     /* inverted sections */
     CHECK_RENDER("{{^none}}no tags{{/none}}{{^tags}}never{{/tags}}{{^nope}}!{{/nope}}", d, "no tags!");
     /* {{#list.0}} tests for a non-empty list without looping */
