@@ -14,6 +14,7 @@
 #include "check.h"
 #include "internal.h"
 #include "html_internal.h"
+#include "media.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -234,6 +235,16 @@ static void test_round_trip(const char *tmp)
         CHECK(strstr(page, "<footer>\n<ul class=\"tags\">") != NULL);
         free(ld);
         free(au);
+        /* the published image is named by its bytes' hash, in 16 hex digits */
+        {
+            static const char jpeg[] = "\xFF\xD8\xFF\xE0 only the magic bytes matter";
+            uint64_t h1, h2;
+            quire__media_hash(jpeg, sizeof jpeg - 1, &h1, &h2);
+            char want_src[80];
+            snprintf(want_src, sizeof want_src, "src=\"../media/%016llx.jpg\"",
+                     (unsigned long long)h1);
+            CHECK(strstr(page, want_src) != NULL);
+        }
         CHECK(strstr(page, "href=\"../tags/boats-ships/\"") != NULL);
         CHECK(strstr(page, "href=\"../style.css\"") != NULL);
         free(page);
