@@ -1311,6 +1311,27 @@ static void test_render_typed_tags(void)
         quire__render_html(&b, typed_tree(a, attrs), &o);
         CHECK_STR(quire__buf_cstr(&b), attrs ? with_attrs_xhtml : plain);
     }
+    /* an embed's children (fallback content) are not rendered, as a void
+     * element's; an empty container is still closed */
+    quire_node *root = quire_node_new(a, QUIRE_NODE_ROOT, 1, 1);
+    quire_node *embed = add(a, root, QUIRE_NODE_EMBED);
+    embed->url = "https://v.example/e";
+    embed->title = "T";
+    add_text(a, embed, "fallback");
+    quire_node *br = add(a, add(a, root, QUIRE_NODE_PARAGRAPH), QUIRE_NODE_HTML_INLINE);
+    br->name = "br";
+    add_text(a, br, "inside");
+    add(a, root, QUIRE_NODE_BLOCKQUOTE);
+    for (int keep = 0; keep < 2; keep++) {
+        quire_render_opts o = {.keep_embeds = keep};
+        quire__buf_reset(&b);
+        quire__render_html(&b, root, &o);
+        CHECK_STR(quire__buf_cstr(&b),
+                  keep ? "<iframe src=\"https://v.example/e\" title=\"T\"></iframe>\n"
+                         "<p><br></p>\n<blockquote>\n</blockquote>\n"
+                       : "<p class=\"embed\"><a href=\"https://v.example/e\">T</a></p>\n"
+                         "<p><br></p>\n<blockquote>\n</blockquote>\n");
+    }
     quire__buf_free(&b);
     quire_arena_free(a);
 }
