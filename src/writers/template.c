@@ -32,6 +32,7 @@ typedef struct tpl_op {
     size_t n_parts;
     size_t *index;        /* by part (n_parts > 1): the list index a part of digits
                              reads, SIZE_MAX for other parts (none may) */
+    bool plain;           /* one part, not "." (most names) */
     size_t end;           /* SECTION/INVERTED: index of the first op after the body */
     size_t slot;          /* index of parts[0] in quire_tpl.names (not for ".") */
 } tpl_op;
@@ -102,6 +103,7 @@ static int tpl_index(quire_tpl *t)
         tpl_op *op = &t->ops[k];
         if (!op->parts || op->parts[0][0] == '.')
             continue;
+        op->plain = op->n_parts == 1;
         if (op->n_parts > 1) {
             if (!(op->index = malloc(op->n_parts * sizeof *op->index)))
                 return QUIRE_ERR_NOMEM;
@@ -634,12 +636,36 @@ static void tpl_rec_add(tpl_rec *rec, size_t op, const quire_value *v);
 /* op's value for the render; while a memoized item renders, a name found
  * outside the item (not in the contexts from the item inwards) is
  * recorded, as its rendering depends on it. */
-static const quire_value *tpl_lookup(const quire_tpl *t, const tpl_stack *st, const tpl_op *op)
+static __attribute__((noinline)) const quire_value *tpl_lookup(const quire_tpl *t,
+                                                                const tpl_stack *st,
+                                                                const tpl_op *op)
 {
     const quire_value *v = tpl_resolve(st, st->depth, op);
     if (st->rec && !tpl_find(st, st->rec->floor, st->depth, op))
         tpl_rec_add(st->rec, (size_t)(op - t->ops), v);
     return v;
+}
+
+/* tpl_lookup for what most lookups are, a plain name when nothing is
+ * recorded: a short loop inline in tpl_run (~110 lookups a page) rather
+ * than a call to the general one. */
+static inline const quire_value *tpl_value(const quire_tpl *t, const tpl_stack *st,
+                                           const tpl_op *op)
+{
+    if (!op->plain || st->rec)
+        return tpl_lookup(t, st, op);
+    for (size_t k = st->depth; k-- > 0;) {
+        const quire_value *ctx = st->items[k], *v;
+        if (k + 1 < st->depth && st->items[k + 1] == ctx)
+            continue; /* as tpl_find */
+        if (st->slots[k]) {
+            if ((v = st->slots[k][op->slot]))
+                return v;
+        } else if (ctx && ctx->type == QUIRE_VALUE_MAPPING && (v = tpl_get(ctx, op->parts[0]))) {
+            return v;
+        }
+    }
+    return NULL;
 }
 
 static bool tpl_truthy(const quire_value *v)
@@ -953,21 +979,21 @@ static void tpl_run(const quire_tpl *t, size_t from, size_t to, tpl_stack *st, q
             quire__buf_put(out, t->text + op->off, op->len);
             break;
         case TPL_VAR:
-            v = tpl_lookup(t, st, op);
+            v = tpl_value(t, st, op);
             if (!tpl_outer_put(st, i, v, out))
                 tpl_escape_value(out, v);
             break;
         case TPL_RAW:
-            v = tpl_lookup(t, st, op);
+            v = tpl_value(t, st, op);
             quire__buf_puts(out, quire_value_str(v));
             break;
         case TPL_INVERTED:
-            if (!tpl_truthy(tpl_lookup(t, st, op)))
+            if (!tpl_truthy(tpl_value(t, st, op)))
                 tpl_run(t, i + 1, op->end, st, out);
             i = op->end - 1;
             break;
         case TPL_SECTION:
-            v = tpl_lookup(t, st, op);
+            v = tpl_value(t, st, op);
             if (tpl_outer_put(st, i, v, out)) {
                 /* the section's text, as made once */
             } else if (tpl_truthy(v)) {
