@@ -166,7 +166,9 @@ void quire__html_pub_free(html_pub *pub)
 
 html_pub_page *quire__html_pub_page_new(const html_pub_page *names)
 {
-    html_pub_page *pg = calloc(1, sizeof *pg);
+    html_pub_page *pg = malloc(sizeof *pg); /* not calloc: see quire_arena_new */
+    if (pg)
+        *pg = (html_pub_page){0};
     if (!pg || !(pg->arena = quire_arena_new())) {
         free(pg);
         return NULL;
