@@ -48,14 +48,18 @@ static const unsigned char text_plain[256] = {
  * with bit `bit`).  As signed bytes, both the controls (< 0x20) and the
  * bytes >= 0x80 (negative) compare below 0x20; DEL (0x7F) does not, as in
  * the table.  ' is special only with bit 2 (quotes escaped). */
-static inline unsigned text_special_mask(const unsigned char *p, unsigned char bit)
+static inline unsigned text_special_bits(__m128i v, unsigned char bit)
 {
-    const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
     __m128i m = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
                              quire__sse_amp_quot_lt_gt(v));
     if (bit == 2)
         m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('\'')));
     return (unsigned)_mm_movemask_epi8(m);
+}
+
+static inline unsigned text_special_mask(const unsigned char *p, unsigned char bit)
+{
+    return text_special_bits(_mm_loadu_si128((const __m128i *)(const void *)p), bit);
 }
 #endif
 
@@ -75,6 +79,11 @@ static inline size_t text_plain_run(const unsigned char *p, size_t i, size_t n, 
          * byte at a time */
         unsigned mask = text_special_mask(p + n - 16, bit) >> (16 - (n - i));
         return mask ? i + (size_t)__builtin_ctz(mask) : n;
+    }
+    if (n - i >= 4) { /* 4-15 bytes in all: two loads, no byte loop */
+        unsigned w;
+        unsigned mask = text_special_bits(quire__sse_load_short(p, i, n, &w), bit);
+        return quire__sse_short_first(mask, i, n, w);
     }
 #endif
     while (i < n && (text_plain[p[i]] & bit))

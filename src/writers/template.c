@@ -412,14 +412,18 @@ static inline bool tpl_char_ok(uint32_t cp)
 /* Bit k set: byte k of the 16 at p is not plain (as tpl_esc_class, less
  * the NUL, which ends the string before).  As signed bytes, controls and
  * bytes >= 0x80 both compare below 0x20; then " & ' < > and DEL. */
-static inline unsigned tpl_special_mask(const unsigned char *p)
+static inline unsigned tpl_special_bits(__m128i v)
 {
-    const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
     __m128i m = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
                              quire__sse_amp_quot_lt_gt(v));
     m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\'')),
                                      _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f))));
     return (unsigned)_mm_movemask_epi8(m);
+}
+
+static inline unsigned tpl_special_mask(const unsigned char *p)
+{
+    return tpl_special_bits(_mm_loadu_si128((const __m128i *)(const void *)p));
 }
 #endif
 
@@ -439,6 +443,11 @@ static inline size_t tpl_plain_run(const unsigned char *p, size_t i, size_t n)
          * byte at a time */
         unsigned mask = tpl_special_mask(p + n - 16) >> (16 - (n - i));
         return mask ? i + (size_t)__builtin_ctz(mask) : n;
+    }
+    if (n - i >= 4) { /* 4-15 bytes in all: two loads, no byte loop */
+        unsigned w;
+        unsigned mask = tpl_special_bits(quire__sse_load_short(p, i, n, &w));
+        return quire__sse_short_first(mask, i, n, w);
     }
 #endif
     while (i < n && !tpl_esc_class[p[i]])
