@@ -258,6 +258,27 @@ static void test_arena_zero_and_strings(void)
  * memory was filled with, a zeroed allocation after it reads as zero, and
  * nothing handed out overlaps (each keeps its own fill).  With the zeroed
  * mark not moved past raw memory, zeroed allocations see the 0xEE fill. */
+/* An arena made for a known size takes it in its first block (a page's
+ * scratch arena: one block, not four), within the arena's block limits. */
+static void test_arena_sized(void)
+{
+    quire_arena *a = quire__arena_new_sized(32 * 1024);
+    for (int i = 0; i < 3; i++)
+        CHECK(a && quire_arena_alloc(a, 10000));
+    CHECK(a && a->head && a->head->size == 32 * 1024 && !a->head->prev);
+    CHECK(a && quire_arena_alloc(a, 4000) && a->head->size == 64 * 1024); /* then doubling */
+    quire_arena_free(a);
+    a = quire__arena_new_sized(1);
+    CHECK(a && quire_arena_alloc(a, 1) && a->head->size == 4096);
+    quire_arena_free(a);
+    a = quire__arena_new_sized(SIZE_MAX / 4);
+    CHECK(a && quire_arena_alloc(a, 1) && a->head->size == 1u << 20);
+    quire_arena_free(a);
+    a = quire_arena_new();
+    CHECK(a && quire_arena_alloc(a, 1) && a->head->size == 4096);
+    quire_arena_free(a);
+}
+
 static void test_arena_raw_and_zero(void)
 {
     enum { N = 6000 };
@@ -1947,6 +1968,7 @@ int main(void)
     test_urls();
     test_arena_and_values();
     test_arena_raw_and_zero();
+    test_arena_sized();
     test_buf_reserved_empty();
     test_arena_zero_and_strings();
     test_clone_fidelity();
