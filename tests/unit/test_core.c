@@ -3,6 +3,8 @@
 #include "internal.h"
 #include "check.h"
 
+#include <ctype.h>
+
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -166,6 +168,19 @@ static void test_urls(void)
     CHECK_STR(quire__slugify(a, "Café Łódź naïve-bayes Straße"), "cafe-lodz-naive-bayes-strasse");
     CHECK_STR(quire__slugify(a, "東京"), "");
     CHECK_STR(quire__slugify(a, "///"), "");
+    /* every ASCII byte between two letters: letters and digits kept in
+     * lower case (by a table now; isalnum and tolower of the C locale
+     * here), . and _ kept inside, anything else one dash */
+    for (int c = 1; c < 0x80; c++) {
+        char in[4] = {'a', (char)c, 'b', '\0'}, want[4] = {'a', 0, 0, 0};
+        if (isalnum(c))
+            want[1] = (char)tolower(c), want[2] = 'b';
+        else if (c == '.' || c == '_')
+            want[1] = (char)c, want[2] = 'b';
+        else
+            want[1] = '-', want[2] = 'b';
+        CHECK_STR(quire__slugify(a, in), want);
+    }
     quire_arena_free(a);
 }
 
