@@ -512,11 +512,13 @@ static const char *html_int(quire_arena *a, int v)
 /* The fields of one document, for the page head and for its <article>. */
 /* image: the featured image as the page shows it (a published copy
  * relative to the site root when local is set, else a URL), or NULL.
- * scratch: where the JSON-LD is written (referenced unless tv copies). */
+ * content: the body's HTML, content_len its length (used when tv does not
+ * copy); scratch: where the JSON-LD is written (referenced unless tv
+ * copies). */
 static void html_doc_fields(const quire_writer_ctx *ctx, const html_tv *tv, quire_value *m,
                             const quire_document *doc, const char *slug, const char *root,
-                            const char *content, const char *image, bool local,
-                            quire_buf *scratch)
+                            const char *content, size_t content_len, const char *image,
+                            bool local, quire_buf *scratch)
 {
     const html_priv *p = ctx->priv;
     const quire_site *site = ctx->site;
@@ -605,9 +607,18 @@ static void html_doc_fields(const quire_writer_ctx *ctx, const html_tv *tv, quir
         quire__tpl_flag_ref(a, m, "footer");
     if (published || authors->count)
         quire__tpl_flag_ref(a, m, "has_meta");
-    html_set(tv, m, "content", content);
-    html_set(tv, m, "jsonld", html_jsonld_article(scratch, site, doc, canonical, image_url, image,
-                                                  published, modified));
+    const char *jsonld = html_jsonld_article(scratch, site, doc, canonical, image_url, image,
+                                             published, modified);
+    if (tv->copy) {
+        quire__tpl_set(a, m, "content", content);
+        quire__tpl_set(a, m, "jsonld", jsonld);
+    } else {
+        /* the body and the JSON-LD, kilobytes: referenced with the lengths
+         * their buffers know, not measured again */
+        quire__tpl_ref_n(a, m, "content", content, content_len);
+        if (jsonld)
+            quire__tpl_ref_n(a, m, "jsonld", jsonld, scratch->len);
+    }
 }
 
 /* The body as HTML, in buf (NUL-terminated; NULL when out of memory),
@@ -886,8 +897,8 @@ static int html_render_page(const quire_writer_ctx *ctx, const quire_document *d
          * begin(). */
         const html_tv tv = {a, false};
         quire_value *m = quire__tpl_map(a);
-        html_doc_fields(ctx, &tv, m, doc, slug, "../", content, pg->image, pg->image_local,
-                        &jsonld);
+        html_doc_fields(ctx, &tv, m, doc, slug, "../", content, body_buf.len, pg->image,
+                        pg->image_local, &jsonld);
         quire_value *arts = quire__tpl_list(a);
         quire_value_append(a, arts, NULL, m);
         quire__tpl_put_ref(m, "articles", arts);
@@ -943,12 +954,13 @@ static int html_write_standalone(quire_writer_ctx *ctx, const quire_document *do
     const html_tv tv = {p->arena, true};
     quire_buf jsonld;
     quire__buf_init(&jsonld);
-    html_doc_fields(ctx, &tv, art, doc, doc->slug, "", content, doc->image.src, false, &jsonld);
+    html_doc_fields(ctx, &tv, art, doc, doc->slug, "", content, 0, doc->image.src, false,
+                    &jsonld);
     quire_value_append(p->arena, p->articles, NULL, art);
     if (!p->first_doc) {
         p->first_doc = quire__tpl_map(p->arena);
-        html_doc_fields(ctx, &tv, p->first_doc, doc, doc->slug, "", NULL, doc->image.src, false,
-                        &jsonld);
+        html_doc_fields(ctx, &tv, p->first_doc, doc, doc->slug, "", NULL, 0, doc->image.src,
+                        false, &jsonld);
     }
     quire__buf_free(&jsonld);
     return QUIRE_OK;

@@ -1235,6 +1235,12 @@ void quire__tpl_ref(quire_arena *a, quire_value *map, const char *key, const cha
         tpl_link_scalar(a, map, key, QUIRE_VALUE_STRING, s, strlen(s));
 }
 
+void quire__tpl_ref_n(quire_arena *a, quire_value *map, const char *key, const char *s, size_t len)
+{
+    if (map && s)
+        tpl_link_scalar(a, map, key, QUIRE_VALUE_STRING, s, len);
+}
+
 void quire__tpl_put_ref(quire_value *map, const char *key, quire_value *child)
 {
     if (map && child)

@@ -102,6 +102,8 @@ void quire__tpl_put(quire_arena *a, quire_value *map, const char *key, quire_val
  *  literal key; s from the same arena, or from a document still alive when
  *  the data is rendered).  For the hot path, where copies add up. */
 void quire__tpl_ref(quire_arena *a, quire_value *map, const char *key, const char *s);
+/** quire__tpl_ref of s[0..len), len its strlen (known to the caller). */
+void quire__tpl_ref_n(quire_arena *a, quire_value *map, const char *key, const char *s, size_t len);
 /** map[key] = child, the key not copied (as quire__tpl_ref). */
 void quire__tpl_put_ref(quire_value *map, const char *key, quire_value *child);
 /** map[key] = true. */

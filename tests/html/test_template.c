@@ -700,6 +700,11 @@ int main(void)
     CHECK_RENDER("{{#site}}{{name}}{{/site}}{{#yes}}Y{{/yes}}{{#empty}}E{{/empty}}{{#none}}N{{/none}}{{#nope}}M{{/nope}}",
                  d, "HarborY");
     CHECK_RENDER("{{#also}}A{{/also}}{{also}}{{^also}}!{{/also}}", d, "Atrue");
+    /* a value linked with the length its maker knows: that is its length */
+    quire__tpl_ref_n(a, d, "known", "x<yz", 2);
+    quire__tpl_ref_n(a, d, "zero", "", 0);
+    CHECK_RENDER("[{{known}}]{{#known}}K{{/known}}{{#zero}}N{{/zero}}{{^zero}}-{{/zero}}", d,
+                 "[x&lt;]K-");
     /* inverted sections */
     CHECK_RENDER("{{^none}}no tags{{/none}}{{^tags}}never{{/tags}}{{^nope}}!{{/nope}}", d, "no tags!");
     /* {{#list.0}} tests for a non-empty list without looping */
