@@ -3,7 +3,6 @@
  */
 #include "internal.h"
 
-#include <ctype.h>
 #include <string.h>
 
 /* ASCII for the Latin letters of U+00C0..U+017F, so that "Café" gives
@@ -92,14 +91,22 @@ char *quire__slugify(quire_arena *arena, const char *s)
     return quire_arena_strndup(arena, out, n);
 }
 
+/* A scheme is ASCII (RFC 3986: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )):
+ * compared as such, not through isalpha/isalnum calls, for every link and
+ * image of every page. */
+static bool url_alpha(unsigned char c)
+{
+    return (unsigned)((c | 0x20) - 'a') < 26;
+}
+
 bool quire__url_has_scheme(const char *s)
 {
-    if (!s || !isalpha((unsigned char)*s))
+    if (!s || !url_alpha((unsigned char)*s))
         return false;
-    for (const char *p = s + 1; *p; p++) {
+    for (const unsigned char *p = (const unsigned char *)s + 1; *p; p++) {
         if (*p == ':')
             return true;
-        if (!isalnum((unsigned char)*p) && *p != '+' && *p != '-' && *p != '.')
+        if (!url_alpha(*p) && !(*p >= '0' && *p <= '9') && *p != '+' && *p != '-' && *p != '.')
             return false;
     }
     return false;

@@ -161,6 +161,15 @@ static void test_urls(void)
     CHECK_STR(quire__url_resolve(a, "https://ex.org", "a/b"), "https://ex.org/a/b");
     CHECK(quire__url_has_scheme("https://x") && !quire__url_has_scheme("./a:b") &&
           !quire__url_has_scheme("images/a.png"));
+    /* every byte first and inside a scheme: ASCII letters first, then
+     * letters, digits, + - . (RFC 3986) */
+    for (int c = 1; c < 256; c++) {
+        bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        bool inner = alpha || (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.';
+        char first[4] = {(char)c, 'x', ':', '\0'}, mid[4] = {'x', (char)c, ':', '\0'};
+        CHECK(quire__url_has_scheme(first) == alpha);
+        CHECK(quire__url_has_scheme(mid) == (inner || c == ':'));
+    }
     CHECK_STR(quire__slugify(a, "NVIDIA In Healthcare: From Gaming To Medicine!"),
               "nvidia-in-healthcare-from-gaming-to-medicine");
     CHECK_STR(quire__slugify(a, "../../etc/passwd"), "etc-passwd");
