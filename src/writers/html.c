@@ -268,9 +268,8 @@ static const unsigned char html_json_special[256] = {
 #if defined(__SSE2__)
 /* Bit k set: byte k of the 16 at p is one html_json_special marks (a
  * control: at most 0x1F unsigned, so UTF-8 bytes pass). */
-static inline unsigned html_json_mask(const unsigned char *p)
+static inline unsigned html_json_bits(__m128i v)
 {
-    const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
     const __m128i ctl = _mm_set1_epi8(0x1f);
     __m128i m = _mm_or_si128(_mm_cmpeq_epi8(_mm_max_epu8(v, ctl), ctl),
                              _mm_cmpeq_epi8(v, _mm_set1_epi8('"')));
@@ -279,6 +278,11 @@ static inline unsigned html_json_mask(const unsigned char *p)
     m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('>')),
                                      _mm_cmpeq_epi8(v, _mm_set1_epi8('&'))));
     return (unsigned)_mm_movemask_epi8(m);
+}
+
+static inline unsigned html_json_mask(const unsigned char *p)
+{
+    return html_json_bits(_mm_loadu_si128((const __m128i *)(const void *)p));
 }
 #endif
 
@@ -297,6 +301,11 @@ static inline size_t html_json_plain_run(const unsigned char *p, size_t i, size_
     if (i < n && n >= 16) {
         unsigned mask = html_json_mask(p + n - 16) >> (16 - (n - i));
         return mask ? i + (size_t)__builtin_ctz(mask) : n;
+    }
+    if (n - i >= 4) { /* 4-15 bytes in all (names, dates, tags): two loads */
+        unsigned w;
+        unsigned mask = html_json_bits(quire__sse_load_short(p, i, n, &w));
+        return quire__sse_short_first(mask, i, n, w);
     }
 #endif
     while (i < n && !html_json_special[p[i]])
