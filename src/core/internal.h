@@ -127,6 +127,39 @@ static inline __m128i quire__sse_amp_quot_lt_gt(__m128i v)
     return _mm_or_si128(_mm_cmpeq_epi8(_mm_or_si128(v, _mm_set1_epi8(4)), _mm_set1_epi8('&')),
                         _mm_cmpeq_epi8(_mm_or_si128(v, _mm_set1_epi8(2)), _mm_set1_epi8('>')));
 }
+
+/* For the escapers' scans of 4 to 15 bytes p[i..n) (half the texts and
+ * values of a page are that short), without a byte loop and without
+ * reading outside them: the first and last 8 bytes (4 below 8) side by
+ * side in one register, *w set to 8 or 4.  The halves overlap. */
+static inline __m128i quire__sse_load_short(const unsigned char *p, size_t i, size_t n, unsigned *w)
+{
+    if (n - i >= 8) {
+        uint64_t a, b;
+        memcpy(&a, p + i, 8);
+        memcpy(&b, p + n - 8, 8);
+        *w = 8;
+        return _mm_set_epi64x((long long)b, (long long)a);
+    }
+    uint32_t a, b;
+    memcpy(&a, p + i, 4);
+    memcpy(&b, p + n - 4, 4);
+    *w = 4;
+    return _mm_set_epi32(0, 0, (int)b, (int)a);
+}
+
+/* The first byte of p[i..n) that mask (a movemask of what
+ * quire__sse_load_short loaded, w its width) marks, or n: bytes in both
+ * halves were clean in the first, so the second half's first mark is the
+ * text's. */
+static inline size_t quire__sse_short_first(unsigned mask, size_t i, size_t n, unsigned w)
+{
+    unsigned half = (1u << w) - 1;
+    if (mask & half)
+        return i + (size_t)__builtin_ctz(mask & half);
+    mask = (mask >> w) & half;
+    return mask ? n - w + (size_t)__builtin_ctz(mask) : n;
+}
 #endif
 
 /** Append cp as UTF-8. */
@@ -186,6 +219,9 @@ void *quire__slab_carve(quire__slab *s, size_t first_block);
  * first_block bytes); it releases s when freed.  NULL when out of memory,
  * the reference released. */
 quire_arena *quire__arena_new_on(quire__slab *s, void *mem, size_t first_block);
+/* quire_arena_new whose first block is first_block bytes (then doubling):
+ * for an arena known to take tens of KB, in one block instead of four. */
+quire_arena *quire__arena_new_sized(size_t first_block);
 
 /* Zeroing ahead, a new block, or a block of its own for a big request
  * (arena.c); need is the size rounded up, checked for overflow.  zero:

@@ -48,14 +48,18 @@ static const unsigned char text_plain[256] = {
  * with bit `bit`).  As signed bytes, both the controls (< 0x20) and the
  * bytes >= 0x80 (negative) compare below 0x20; DEL (0x7F) does not, as in
  * the table.  ' is special only with bit 2 (quotes escaped). */
-static inline unsigned text_special_mask(const unsigned char *p, unsigned char bit)
+static inline unsigned text_special_bits(__m128i v, unsigned char bit)
 {
-    const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
     __m128i m = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
                              quire__sse_amp_quot_lt_gt(v));
     if (bit == 2)
         m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('\'')));
     return (unsigned)_mm_movemask_epi8(m);
+}
+
+static inline unsigned text_special_mask(const unsigned char *p, unsigned char bit)
+{
+    return text_special_bits(_mm_loadu_si128((const __m128i *)(const void *)p), bit);
 }
 #endif
 
@@ -75,6 +79,11 @@ static inline size_t text_plain_run(const unsigned char *p, size_t i, size_t n, 
          * byte at a time */
         unsigned mask = text_special_mask(p + n - 16, bit) >> (16 - (n - i));
         return mask ? i + (size_t)__builtin_ctz(mask) : n;
+    }
+    if (n - i >= 4) { /* 4-15 bytes in all: two loads, no byte loop */
+        unsigned w;
+        unsigned mask = text_special_bits(quire__sse_load_short(p, i, n, &w), bit);
+        return quire__sse_short_first(mask, i, n, w);
     }
 #endif
     while (i < n && (text_plain[p[i]] & bit))
@@ -163,15 +172,10 @@ static size_t xml_name_len(const char *n, bool colon_ok)
     return (size_t)(p - n);
 }
 
-static void put_attr(render_state *st, const char *name, const char *value)
+/* An attribute's value and closing quote, after ` name="`. */
+static void put_attr_value(render_state *st, const char *name, const char *value)
 {
-    size_t name_len = value ? xml_name_len(name, true) : 0;
-    if (!name_len)
-        return;
     quire_buf *b = st->out;
-    quire__buf_putc(b, ' ');
-    quire__buf_put(b, name, name_len);
-    quire__buf_put(b, "=\"", 2);
     /* Only an id prefix (EPUB chapters, pages) rewrites ids and fragment
      * links: without one, no name needs comparing. */
     const char *prefix = st->opts->id_prefix;
@@ -185,6 +189,31 @@ static void put_attr(render_state *st, const char *name, const char *value)
         put_text(b, value, true);
     }
     quire__buf_putc(b, '"');
+}
+
+static void put_attr(render_state *st, const char *name, const char *value)
+{
+    size_t name_len = value ? xml_name_len(name, true) : 0;
+    if (!name_len)
+        return;
+    quire_buf *b = st->out;
+    quire__buf_putc(b, ' ');
+    quire__buf_put(b, name, name_len);
+    quire__buf_put(b, "=\"", 2);
+    put_attr_value(st, name, value);
+}
+
+/* put_attr for a name the renderer writes itself (a literal, so valid):
+ * no check, and ` name="` in one copy of a length known at compile time. */
+#define ATTR(st, name, value) put_attr_lit((st), name, " " name "=\"", sizeof " " name "=\"" - 1, (value))
+
+static void put_attr_lit(render_state *st, const char *name, const char *lead, size_t lead_len,
+                         const char *value)
+{
+    if (!value)
+        return;
+    quire__buf_put(st->out, lead, lead_len);
+    put_attr_value(st, name, value);
 }
 
 /* Attributes a typed node already writes itself are not written twice. */
@@ -226,6 +255,25 @@ static void close_tag(render_state *st, const char *tag, size_t len)
     quire__buf_putc(st->out, '>');
 }
 
+/* The tags of typed nodes, whose names are literals: "<t>" and "</t>"
+ * in one copy each, of a length known at compile time.  A start tag takes
+ * the node's own attributes (but those in skip) when it has any. */
+#define OPEN(st, t, n, skip) open_lit((st), "<" t ">", sizeof "<" t ">" - 1, (n), (skip))
+#define CLOSE(st, t) quire__buf_put((st)->out, "</" t ">", sizeof "</" t ">" - 1)
+#define CLOSE_NL(st, t) quire__buf_put((st)->out, "</" t ">\n", sizeof "</" t ">\n" - 1)
+
+static inline void open_lit(render_state *st, const char *lit, size_t len, const quire_node *n,
+                            const char *const *skip)
+{
+    if (!n->attrs) {
+        quire__buf_put(st->out, lit, len);
+        return;
+    }
+    quire__buf_put(st->out, lit, len - 1);
+    put_extra_attrs(st, n, skip);
+    quire__buf_putc(st->out, '>');
+}
+
 static bool is_void_element(const char *name)
 {
     static const char *const voids[] = {"area", "base", "br", "col", "embed", "hr", "img",
@@ -254,12 +302,14 @@ static bool in_tight_list(const quire_node *n)
            (item->parent->flags & QUIRE_NODE_FLAG_TIGHT);
 }
 
+/* A cell's alignment as its style attribute, written as it is: a literal
+ * with nothing to escape. */
 static const char *align_style(quire_align a)
 {
     switch (a) {
-    case QUIRE_ALIGN_LEFT: return "text-align: left";
-    case QUIRE_ALIGN_CENTER: return "text-align: center";
-    case QUIRE_ALIGN_RIGHT: return "text-align: right";
+    case QUIRE_ALIGN_LEFT: return " style=\"text-align: left\"";
+    case QUIRE_ALIGN_CENTER: return " style=\"text-align: center\"";
+    case QUIRE_ALIGN_RIGHT: return " style=\"text-align: right\"";
     default: return NULL;
     }
 }
@@ -273,9 +323,9 @@ static void render_embed(render_state *st, const quire_node *n)
                                                                : "iframe";
         static const char *const skip[] = {"src", "title", NULL};
         open_tag(st, tag, strlen(tag), n, skip);
-        put_attr(st, "src", n->url);
+        ATTR(st, "src", n->url);
         if (n->title)
-            put_attr(st, "title", n->title);
+            ATTR(st, "title", n->title);
         end_open(st, false);
         close_tag(st, tag, strlen(tag));
         quire__buf_putc(b, '\n');
@@ -284,7 +334,7 @@ static void render_embed(render_state *st, const quire_node *n)
     /* Without live embeds: a paragraph with a plain link keeps the content
      * reachable in every reader. */
     quire__buf_puts(b, "<p class=\"embed\"><a");
-    put_attr(st, "href", n->url ? n->url : "");
+    ATTR(st, "href", n->url ? n->url : "");
     quire__buf_putc(b, '>');
     const char *label = n->title && *n->title ? n->title : NULL;
     if (label)
@@ -302,52 +352,57 @@ static void render_embed(render_state *st, const quire_node *n)
     quire__buf_puts(b, "</p>\n");
 }
 
-static void enter(render_state *st, quire_node *n)
+/* A heading's tags by level (1-6): "<hN>" and "</hN>\n". */
+static const char heading_open[6][5] = {"<h1>", "<h2>", "<h3>", "<h4>", "<h5>", "<h6>"};
+static const char heading_close[6][7] = {"</h1>\n", "</h2>\n", "</h3>\n",
+                                         "</h4>\n", "</h5>\n", "</h6>\n"};
+
+static int heading_level(const quire_node *n)
+{
+    return n->level < 1 ? 1 : n->level > 6 ? 6 : n->level;
+}
+
+static void enter(render_state *st, const quire_node *n)
 {
     quire_buf *b = st->out;
-    char tag[8];
     size_t name_len;
     switch (n->type) {
     case QUIRE_NODE_ROOT:
     case QUIRE_NODE_MORE:
         break;
     case QUIRE_NODE_PARAGRAPH:
-        if (!in_tight_list(n)) {
-            open_tag(st, TAG("p"), n, NULL);
-            end_open(st, false);
-        }
+        if (!in_tight_list(n))
+            OPEN(st, "p", n, NULL);
         break;
-    case QUIRE_NODE_HEADING: {
-        int level = n->level < 1 ? 1 : n->level > 6 ? 6 : n->level;
-        tag[0] = 'h'; tag[1] = (char)('0' + level); tag[2] = '\0';
-        open_tag(st, tag, 2, n, NULL);
-        end_open(st, false);
+    case QUIRE_NODE_HEADING:
+        open_lit(st, heading_open[heading_level(n) - 1], 4, n, NULL);
         break;
-    }
     case QUIRE_NODE_BLOCKQUOTE:
-        open_tag(st, TAG("blockquote"), n, NULL);
-        end_open(st, false);
+        OPEN(st, "blockquote", n, NULL);
         quire__buf_putc(b, '\n');
         break;
     case QUIRE_NODE_LIST: {
         bool ordered = n->flags & QUIRE_NODE_FLAG_ORDERED;
         static const char *const skip[] = {"start", NULL};
-        open_tag(st, ordered ? "ol" : "ul", 2, n, skip);
-        if (ordered && n->level > 1)
-            quire__buf_printf(b, " start=\"%d\"", n->level);
-        end_open(st, false);
-        quire__buf_putc(b, '\n');
+        if (ordered && n->level > 1) {
+            open_tag(st, TAG("ol"), n, skip);
+            quire__buf_printf(b, " start=\"%d\">\n", n->level);
+        } else if (ordered) {
+            OPEN(st, "ol", n, skip);
+            quire__buf_putc(b, '\n');
+        } else {
+            OPEN(st, "ul", n, skip);
+            quire__buf_putc(b, '\n');
+        }
         break;
     }
     case QUIRE_NODE_ITEM:
-        open_tag(st, TAG("li"), n, NULL);
-        end_open(st, false);
+        OPEN(st, "li", n, NULL);
         if (n->flags & QUIRE_NODE_FLAG_TASK)
             quire__buf_puts(b, (n->flags & QUIRE_NODE_FLAG_CHECKED) ? "\xE2\x98\x91 " : "\xE2\x98\x90 ");
         break;
     case QUIRE_NODE_CODE_BLOCK:
-        open_tag(st, TAG("pre"), n, NULL);
-        end_open(st, false);
+        OPEN(st, "pre", n, NULL);
         quire__buf_puts(b, "<code");
         if (n->info && *n->info) {
             quire__buf_puts(b, " class=\"language-");
@@ -364,8 +419,7 @@ static void enter(render_state *st, quire_node *n)
         quire__buf_putc(b, '\n');
         break;
     case QUIRE_NODE_TABLE:
-        open_tag(st, TAG("table"), n, NULL);
-        end_open(st, false);
+        OPEN(st, "table", n, NULL);
         quire__buf_putc(b, '\n');
         break;
     case QUIRE_NODE_TABLE_ROW: {
@@ -373,27 +427,25 @@ static void enter(render_state *st, quire_node *n)
         bool prev_hdr = n->prev && (n->prev->flags & QUIRE_NODE_FLAG_HEADER);
         if (!n->prev || hdr != prev_hdr)
             quire__buf_puts(b, hdr ? "<thead>\n" : "<tbody>\n");
-        open_tag(st, TAG("tr"), n, NULL);
-        end_open(st, false);
+        OPEN(st, "tr", n, NULL);
         break;
     }
     case QUIRE_NODE_TABLE_CELL: {
         bool hdr = n->parent && (n->parent->flags & QUIRE_NODE_FLAG_HEADER);
         const char *style = align_style(n->align);
         static const char *const skip[] = {"style", "align", NULL};
-        open_tag(st, hdr ? "th" : "td", 2, n, style ? skip : NULL);
+        quire__buf_put(b, hdr ? "<th" : "<td", 3);
+        put_extra_attrs(st, n, style ? skip : NULL);
         if (style)
-            put_attr(st, "style", style);
-        end_open(st, false);
+            quire__buf_puts(b, style);
+        quire__buf_putc(b, '>');
         break;
     }
     case QUIRE_NODE_FIGURE:
-        open_tag(st, TAG("figure"), n, NULL);
-        end_open(st, false);
+        OPEN(st, "figure", n, NULL);
         break;
     case QUIRE_NODE_CAPTION:
-        open_tag(st, TAG("figcaption"), n, NULL);
-        end_open(st, false);
+        OPEN(st, "figcaption", n, NULL);
         break;
     case QUIRE_NODE_EMBED:
         render_embed(st, n);
@@ -404,7 +456,7 @@ static void enter(render_state *st, quire_node *n)
             quire_buf id;
             quire__buf_init(&id);
             quire__buf_printf(&id, "fn-%s", n->info ? n->info : "");
-            put_attr(st, "id", quire__buf_cstr(&id));
+            ATTR(st, "id", quire__buf_cstr(&id));
             quire__buf_free(&id);
         }
         quire__buf_puts(b, ">\n");
@@ -414,10 +466,10 @@ static void enter(render_state *st, quire_node *n)
         quire__buf_init(&id);
         quire__buf_puts(b, "<sup class=\"footnote-ref\"><a");
         quire__buf_printf(&id, "#fn-%s", n->info ? n->info : "");
-        put_attr(st, "href", quire__buf_cstr(&id));
+        ATTR(st, "href", quire__buf_cstr(&id));
         quire__buf_reset(&id);
         quire__buf_printf(&id, "fnref-%s", n->info ? n->info : "");
-        put_attr(st, "id", quire__buf_cstr(&id));
+        ATTR(st, "id", quire__buf_cstr(&id));
         quire__buf_putc(b, '>');
         put_text(b, n->info, false);
         quire__buf_puts(b, "</a></sup>");
@@ -441,39 +493,35 @@ static void enter(render_state *st, quire_node *n)
         quire__buf_puts(b, st->opts->xhtml ? "<br />\n" : "<br>\n");
         break;
     case QUIRE_NODE_CODE:
-        open_tag(st, TAG("code"), n, NULL);
-        end_open(st, false);
+        OPEN(st, "code", n, NULL);
         put_content(st, n->literal);
-        close_tag(st, TAG("code"));
+        CLOSE(st, "code");
         break;
     case QUIRE_NODE_EMPH:
-        open_tag(st, TAG("em"), n, NULL);
-        end_open(st, false);
+        OPEN(st, "em", n, NULL);
         break;
     case QUIRE_NODE_STRONG:
-        open_tag(st, TAG("strong"), n, NULL);
-        end_open(st, false);
+        OPEN(st, "strong", n, NULL);
         break;
     case QUIRE_NODE_STRIKETHROUGH:
-        open_tag(st, TAG("del"), n, NULL);
-        end_open(st, false);
+        OPEN(st, "del", n, NULL);
         break;
     case QUIRE_NODE_LINK: {
         static const char *const skip[] = {"href", "title", NULL};
         open_tag(st, TAG("a"), n, skip);
-        put_attr(st, "href", n->url ? n->url : "");
+        ATTR(st, "href", n->url ? n->url : "");
         if (n->title && *n->title)
-            put_attr(st, "title", n->title);
-        end_open(st, false);
+            ATTR(st, "title", n->title);
+        quire__buf_putc(b, '>');
         break;
     }
     case QUIRE_NODE_IMAGE: {
         static const char *const skip[] = {"src", "alt", "title", "width", "height", NULL};
         open_tag(st, TAG("img"), n, skip);
-        put_attr(st, "src", n->url ? n->url : "");
-        put_attr(st, "alt", n->literal ? n->literal : "");
+        ATTR(st, "src", n->url ? n->url : "");
+        ATTR(st, "alt", n->literal ? n->literal : "");
         if (n->title && *n->title)
-            put_attr(st, "title", n->title);
+            ATTR(st, "title", n->title);
         if (n->width > 0)
             quire__buf_printf(b, " width=\"%d\"", n->width);
         if (n->height > 0)
@@ -486,40 +534,36 @@ static void enter(render_state *st, quire_node *n)
     }
 }
 
-static void leave(render_state *st, quire_node *n)
+static void leave(render_state *st, const quire_node *n)
 {
     quire_buf *b = st->out;
-    char tag[8];
     size_t name_len;
     switch (n->type) {
     case QUIRE_NODE_PARAGRAPH:
         if (!in_tight_list(n))
-            close_tag(st, TAG("p"));
-        quire__buf_putc(b, '\n');
+            CLOSE_NL(st, "p");
+        else
+            quire__buf_putc(b, '\n');
         break;
-    case QUIRE_NODE_HEADING: {
-        int level = n->level < 1 ? 1 : n->level > 6 ? 6 : n->level;
-        tag[0] = 'h'; tag[1] = (char)('0' + level); tag[2] = '\0';
-        close_tag(st, tag, 2);
-        quire__buf_putc(b, '\n');
+    case QUIRE_NODE_HEADING:
+        quire__buf_put(b, heading_close[heading_level(n) - 1], 6);
         break;
-    }
-    case QUIRE_NODE_BLOCKQUOTE: close_tag(st, TAG("blockquote")); quire__buf_putc(b, '\n'); break;
+    case QUIRE_NODE_BLOCKQUOTE: CLOSE_NL(st, "blockquote"); break;
     case QUIRE_NODE_LIST:
-        close_tag(st, (n->flags & QUIRE_NODE_FLAG_ORDERED) ? "ol" : "ul", 2);
-        quire__buf_putc(b, '\n');
+        if (n->flags & QUIRE_NODE_FLAG_ORDERED)
+            CLOSE_NL(st, "ol");
+        else
+            CLOSE_NL(st, "ul");
         break;
     case QUIRE_NODE_ITEM:
         /* a tight item's last paragraph already ended with a newline */
         if (b->len && b->data[b->len - 1] == '\n')
             b->data[--b->len] = '\0';
-        close_tag(st, TAG("li"));
-        quire__buf_putc(b, '\n');
+        CLOSE_NL(st, "li");
         break;
-    case QUIRE_NODE_TABLE: close_tag(st, TAG("table")); quire__buf_putc(b, '\n'); break;
+    case QUIRE_NODE_TABLE: CLOSE_NL(st, "table"); break;
     case QUIRE_NODE_TABLE_ROW: {
-        close_tag(st, TAG("tr"));
-        quire__buf_putc(b, '\n');
+        CLOSE_NL(st, "tr");
         bool hdr = n->flags & QUIRE_NODE_FLAG_HEADER;
         bool next_hdr = n->next && (n->next->flags & QUIRE_NODE_FLAG_HEADER);
         if (!n->next || hdr != next_hdr)
@@ -527,10 +571,13 @@ static void leave(render_state *st, quire_node *n)
         break;
     }
     case QUIRE_NODE_TABLE_CELL:
-        close_tag(st, (n->parent && (n->parent->flags & QUIRE_NODE_FLAG_HEADER)) ? "th" : "td", 2);
+        if (n->parent && (n->parent->flags & QUIRE_NODE_FLAG_HEADER))
+            CLOSE(st, "th");
+        else
+            CLOSE(st, "td");
         break;
-    case QUIRE_NODE_FIGURE: close_tag(st, TAG("figure")); quire__buf_putc(b, '\n'); break;
-    case QUIRE_NODE_CAPTION: close_tag(st, TAG("figcaption")); break;
+    case QUIRE_NODE_FIGURE: CLOSE_NL(st, "figure"); break;
+    case QUIRE_NODE_CAPTION: CLOSE(st, "figcaption"); break;
     case QUIRE_NODE_FOOTNOTE_DEF: quire__buf_puts(b, "</div>\n"); break;
     case QUIRE_NODE_HTML_BLOCK:
     case QUIRE_NODE_HTML_INLINE:
@@ -539,12 +586,22 @@ static void leave(render_state *st, quire_node *n)
         if (n->type == QUIRE_NODE_HTML_BLOCK)
             quire__buf_putc(b, '\n');
         break;
-    case QUIRE_NODE_EMPH: close_tag(st, TAG("em")); break;
-    case QUIRE_NODE_STRONG: close_tag(st, TAG("strong")); break;
-    case QUIRE_NODE_STRIKETHROUGH: close_tag(st, TAG("del")); break;
-    case QUIRE_NODE_LINK: close_tag(st, TAG("a")); break;
+    case QUIRE_NODE_EMPH: CLOSE(st, "em"); break;
+    case QUIRE_NODE_STRONG: CLOSE(st, "strong"); break;
+    case QUIRE_NODE_STRIKETHROUGH: CLOSE(st, "del"); break;
+    case QUIRE_NODE_LINK: CLOSE(st, "a"); break;
     default: break;
     }
+}
+
+/* Whether n's children are rendered: not a leaf's, a void element's or an
+ * embed's. */
+static bool renders_children(const quire_node *n)
+{
+    if (!n->first_child || quire__node_is_leaf(n) || n->type == QUIRE_NODE_EMBED)
+        return false;
+    return !((n->type == QUIRE_NODE_HTML_BLOCK || n->type == QUIRE_NODE_HTML_INLINE) && n->name &&
+             is_void_element(n->name));
 }
 
 void quire__render_html(quire_buf *out, const quire_node *root, const quire_render_opts *opts)
@@ -555,21 +612,28 @@ void quire__render_html(quire_buf *out, const quire_node *root, const quire_rend
      * rather than double from 256 bytes (five reallocs and their copies). */
     if (!out->cap)
         quire__buf_reserve(out, RENDER_FIRST_CAP);
-    quire_iter it;
-    quire_node *n;
-    quire_event ev;
-    quire_iter_init(&it, (quire_node *)root);
-    while ((ev = quire_iter_next(&it, &n)) != QUIRE_EVENT_DONE) {
-        if (ev == QUIRE_EVENT_ENTER) {
-            enter(&st, n);
-            /* Void elements and embeds have no rendered children. */
-            if ((n->type == QUIRE_NODE_HTML_BLOCK || n->type == QUIRE_NODE_HTML_INLINE) &&
-                n->name && is_void_element(n->name))
-                quire_iter_skip_children(&it);
-            if (n->type == QUIRE_NODE_EMBED)
-                quire_iter_skip_children(&it);
-        } else {
+    if (!root)
+        return;
+    /* The walk quire_iter makes (each node entered, each container left
+     * after its children, leaves never), written out as a loop over the
+     * links: the iterator's state machine cost ~20 instructions an event,
+     * two events a container, for every node of every page and feed item.
+     * Iterative: any depth. */
+    const quire_node *n = root;
+    for (;;) {
+        enter(&st, n);
+        if (renders_children(n)) {
+            n = n->first_child;
+            continue;
+        }
+        if (!quire__node_is_leaf(n))
+            leave(&st, n);
+        while (n != root && !n->next) {
+            n = n->parent;
             leave(&st, n);
         }
+        if (n == root)
+            return;
+        n = n->next;
     }
 }

@@ -3,7 +3,6 @@
  */
 #include "internal.h"
 
-#include <ctype.h>
 #include <string.h>
 
 /* ASCII for the Latin letters of U+00C0..U+017F, so that "Café" gives
@@ -33,6 +32,22 @@ static const char *slug_latin(uint32_t cp)
     return cp >= 0xC0 && cp < 0x180 ? table[cp - 0xC0] : NULL;
 }
 
+/* An ASCII letter or digit as a slug writes it (lower case), else 0: what
+ * isalnum and tolower say of ASCII in every locale, without two calls a
+ * byte (every tag of every page and feed item is slugified). */
+static const char slug_ascii[128] = {
+    ['0'] = '0', ['1'] = '1', ['2'] = '2', ['3'] = '3', ['4'] = '4',
+    ['5'] = '5', ['6'] = '6', ['7'] = '7', ['8'] = '8', ['9'] = '9',
+    ['A'] = 'a', ['B'] = 'b', ['C'] = 'c', ['D'] = 'd', ['E'] = 'e', ['F'] = 'f', ['G'] = 'g',
+    ['H'] = 'h', ['I'] = 'i', ['J'] = 'j', ['K'] = 'k', ['L'] = 'l', ['M'] = 'm', ['N'] = 'n',
+    ['O'] = 'o', ['P'] = 'p', ['Q'] = 'q', ['R'] = 'r', ['S'] = 's', ['T'] = 't', ['U'] = 'u',
+    ['V'] = 'v', ['W'] = 'w', ['X'] = 'x', ['Y'] = 'y', ['Z'] = 'z',
+    ['a'] = 'a', ['b'] = 'b', ['c'] = 'c', ['d'] = 'd', ['e'] = 'e', ['f'] = 'f', ['g'] = 'g',
+    ['h'] = 'h', ['i'] = 'i', ['j'] = 'j', ['k'] = 'k', ['l'] = 'l', ['m'] = 'm', ['n'] = 'n',
+    ['o'] = 'o', ['p'] = 'p', ['q'] = 'q', ['r'] = 'r', ['s'] = 's', ['t'] = 't', ['u'] = 'u',
+    ['v'] = 'v', ['w'] = 'w', ['x'] = 'x', ['y'] = 'y', ['z'] = 'z',
+};
+
 char *quire__slugify(quire_arena *arena, const char *s)
 {
     char out[81];
@@ -46,8 +61,8 @@ char *quire__slugify(quire_arena *arena, const char *s)
         char one[2] = {0, 0};
         if (c < 0x80) {
             i++;
-            if (isalnum(c)) {
-                one[0] = (char)tolower(c);
+            if (slug_ascii[c]) {
+                one[0] = slug_ascii[c];
                 ascii = one;
             } else if ((c == '.' || c == '_') && n && !dash) {
                 /* keep dots and underscores inside a slug, never leading */
@@ -76,14 +91,22 @@ char *quire__slugify(quire_arena *arena, const char *s)
     return quire_arena_strndup(arena, out, n);
 }
 
+/* A scheme is ASCII (RFC 3986: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )):
+ * compared as such, not through isalpha/isalnum calls, for every link and
+ * image of every page. */
+static bool url_alpha(unsigned char c)
+{
+    return (unsigned)((c | 0x20) - 'a') < 26;
+}
+
 bool quire__url_has_scheme(const char *s)
 {
-    if (!s || !isalpha((unsigned char)*s))
+    if (!s || !url_alpha((unsigned char)*s))
         return false;
-    for (const char *p = s + 1; *p; p++) {
+    for (const unsigned char *p = (const unsigned char *)s + 1; *p; p++) {
         if (*p == ':')
             return true;
-        if (!isalnum((unsigned char)*p) && *p != '+' && *p != '-' && *p != '.')
+        if (!url_alpha(*p) && !(*p >= '0' && *p <= '9') && *p != '+' && *p != '-' && *p != '.')
             return false;
     }
     return false;

@@ -88,6 +88,8 @@ typedef struct html_priv {
     quire_value *doc_common;     /* build mode: what every document page shares
                                     (site, stylesheet, feeds), read-only after
                                     begin() */
+    quire_tpl_outer *page_outer; /* build mode: the page template's texts made
+                                    from doc_common once (read-only too) */
     const char *sandbox;         /* option embed_sandbox, or NULL */
     html_pub *pub;               /* build mode: images and links (html_publish.c) */
     quire_buf buf;
@@ -219,19 +221,33 @@ static const char *html_host(quire_arena *a, const char *url)
     return quire_arena_strndup(a, p, strcspn(p, "/?#"));
 }
 
+/* The authors' names joined with ", " in a, or NULL when none has one:
+ * measured first, then copied into one block (a page and an index entry
+ * each make this). */
 static const char *html_author_names(quire_arena *a, const quire_document *doc)
 {
-    quire_buf b;
-    quire__buf_init(&b);
+    size_t len = 0;
+    for (size_t i = 0; i < doc->n_authors; i++)
+        if (doc->authors[i].name && *doc->authors[i].name)
+            len += (len ? 2 : 0) + strlen(doc->authors[i].name);
+    if (!len)
+        return NULL;
+    char *s = quire__arena_alloc_raw(a, len + 1), *p = s;
+    if (!s)
+        return NULL;
     for (size_t i = 0; i < doc->n_authors; i++) {
-        if (!doc->authors[i].name || !*doc->authors[i].name)
+        const char *name = doc->authors[i].name;
+        if (!name || !*name)
             continue;
-        if (b.len)
-            quire__buf_puts(&b, ", ");
-        quire__buf_puts(&b, doc->authors[i].name);
+        if (p != s) {
+            memcpy(p, ", ", 2);
+            p += 2;
+        }
+        size_t n = strlen(name);
+        memcpy(p, name, n);
+        p += n;
     }
-    const char *s = b.len ? quire_arena_strdup(a, quire__buf_cstr(&b)) : NULL;
-    quire__buf_free(&b);
+    *p = '\0';
     return s;
 }
 
@@ -241,11 +257,6 @@ static const char *html_author_names(quire_arena *a, const quire_document *doc)
  * '<', '>' and '&' are also written as \u escapes: they only occur inside
  * JSON strings, where the escapes mean the same, so nothing in the data can
  * end the script element or open a comment. */
-typedef struct html_json {
-    quire_buf *b;
-    bool first;       /* no member or item yet at this level */
-} html_json;
-
 /* 1 for the bytes quire__html_json_quoted escapes (controls, " \\ < > &)
  * and the terminating NUL: past the 16-byte blocks, a run of the others
  * is one table load a byte. */
@@ -257,9 +268,8 @@ static const unsigned char html_json_special[256] = {
 #if defined(__SSE2__)
 /* Bit k set: byte k of the 16 at p is one html_json_special marks (a
  * control: at most 0x1F unsigned, so UTF-8 bytes pass). */
-static inline unsigned html_json_mask(const unsigned char *p)
+static inline unsigned html_json_bits(__m128i v)
 {
-    const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
     const __m128i ctl = _mm_set1_epi8(0x1f);
     __m128i m = _mm_or_si128(_mm_cmpeq_epi8(_mm_max_epu8(v, ctl), ctl),
                              _mm_cmpeq_epi8(v, _mm_set1_epi8('"')));
@@ -268,6 +278,11 @@ static inline unsigned html_json_mask(const unsigned char *p)
     m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('>')),
                                      _mm_cmpeq_epi8(v, _mm_set1_epi8('&'))));
     return (unsigned)_mm_movemask_epi8(m);
+}
+
+static inline unsigned html_json_mask(const unsigned char *p)
+{
+    return html_json_bits(_mm_loadu_si128((const __m128i *)(const void *)p));
 }
 #endif
 
@@ -286,6 +301,11 @@ static inline size_t html_json_plain_run(const unsigned char *p, size_t i, size_
     if (i < n && n >= 16) {
         unsigned mask = html_json_mask(p + n - 16) >> (16 - (n - i));
         return mask ? i + (size_t)__builtin_ctz(mask) : n;
+    }
+    if (n - i >= 4) { /* 4-15 bytes in all (names, dates, tags): two loads */
+        unsigned w;
+        unsigned mask = html_json_bits(quire__sse_load_short(p, i, n, &w));
+        return quire__sse_short_first(mask, i, n, w);
     }
 #endif
     while (i < n && !html_json_special[p[i]])
@@ -327,24 +347,24 @@ void quire__html_json_quoted(quire_buf *b, const char *s)
     quire__buf_putc(b, '"');
 }
 
-/* "key": — after a comma unless it is the first member. */
-static void html_json_key(html_json *j, const char *key)
-{
-    if (!j->first)
-        quire__buf_putc(j->b, ',');
-    j->first = false;
-    quire__html_json_quoted(j->b, key);
-    quire__buf_putc(j->b, ':');
-}
+/* Every object starts with members written as one literal ({"@type":...),
+ * and the keys are literals with nothing to escape: each member's key is
+ * written with its comma, quotes and colon in one copy, ,"key": . */
+#define JSON_KEY(b, key) quire__buf_put((b), ",\"" key "\":", sizeof ",\"" key "\":" - 1)
+#define JSON_STR(b, key, s) html_json_str((b), ",\"" key "\":", sizeof ",\"" key "\":" - 1, (s))
 
-/* A string member, left out when s is NULL or empty. */
-static void html_json_str(html_json *j, const char *key, const char *s)
+/* A string member (lit: its ,"key": ), left out when s is NULL or empty. */
+static void html_json_str(quire_buf *b, const char *lit, size_t len, const char *s)
 {
     if (!s || !*s)
         return;
-    html_json_key(j, key);
-    quire__html_json_quoted(j->b, s);
+    quire__buf_put(b, lit, len);
+    quire__html_json_quoted(b, s);
 }
+
+/* The JSON-LD of a page: a few hundred bytes, written in one go into a
+ * buffer that has room for most. */
+#define HTML_JSONLD_CAP 2048u
 
 static const char *html_json_done(quire_arena *a, quire_buf *b)
 {
@@ -353,75 +373,67 @@ static const char *html_json_done(quire_arena *a, quire_buf *b)
     return s;
 }
 
-static const char *html_jsonld_article(quire_arena *a, const quire_site *site,
+/* A document's JSON-LD, written into b (reset first): b's text, or NULL
+ * when out of memory. */
+static const char *html_jsonld_article(quire_buf *b, const quire_site *site,
                                        const quire_document *doc, const char *canonical,
                                        const char *image_url, const char *image,
                                        const char *published, const char *modified)
 {
-    quire_buf b;
-    quire__buf_init(&b);
-    html_json j = {&b, true};
-    quire__buf_putc(&b, '{');
-    html_json_str(&j, "@context", "https://schema.org");
-    html_json_str(&j, "@type", "BlogPosting");
-    html_json_str(&j, "headline", doc->title);
-    html_json_str(&j, "description", doc->summary);
-    html_json_str(&j, "datePublished", published);
-    html_json_str(&j, "dateModified", modified);
-    html_json_str(&j, "inLanguage", html_lang(doc->language));
+    quire__buf_reset(b);
+    quire__buf_reserve(b, HTML_JSONLD_CAP);
+    quire__buf_puts(b, "{\"@context\":\"https://schema.org\",\"@type\":\"BlogPosting\"");
+    JSON_STR(b, "headline", doc->title);
+    JSON_STR(b, "description", doc->summary);
+    JSON_STR(b, "datePublished", published);
+    JSON_STR(b, "dateModified", modified);
+    JSON_STR(b, "inLanguage", html_lang(doc->language));
     if (doc->n_authors) {
-        html_json_key(&j, "author");
-        quire__buf_putc(&b, '[');
+        JSON_KEY(b, "author");
+        quire__buf_putc(b, '[');
         bool first = true;
         for (size_t i = 0; i < doc->n_authors; i++) {
             if (!doc->authors[i].name)
                 continue;
             if (!first)
-                quire__buf_putc(&b, ',');
+                quire__buf_putc(b, ',');
             first = false;
-            html_json p = {&b, true};
-            quire__buf_putc(&b, '{');
-            html_json_str(&p, "@type", "Person");
-            html_json_str(&p, "name", doc->authors[i].name);
-            html_json_str(&p, "url", doc->authors[i].url);
-            quire__buf_putc(&b, '}');
+            quire__buf_puts(b, "{\"@type\":\"Person\"");
+            JSON_STR(b, "name", doc->authors[i].name);
+            JSON_STR(b, "url", doc->authors[i].url);
+            quire__buf_putc(b, '}');
         }
-        quire__buf_putc(&b, ']');
+        quire__buf_putc(b, ']');
     }
     if (image_url || image)
-        html_json_str(&j, "image", image_url ? image_url : image);
+        JSON_STR(b, "image", image_url ? image_url : image);
     if (doc->tags.count) {
-        html_json_key(&j, "keywords");
-        quire__buf_putc(&b, '[');
+        JSON_KEY(b, "keywords");
+        quire__buf_putc(b, '[');
         bool first = true;
         for (size_t i = 0; i < doc->tags.count; i++) {
             if (!doc->tags.items[i])
                 continue;
             if (!first)
-                quire__buf_putc(&b, ',');
+                quire__buf_putc(b, ',');
             first = false;
-            quire__html_json_quoted(&b, doc->tags.items[i]);
+            quire__html_json_quoted(b, doc->tags.items[i]);
         }
-        quire__buf_putc(&b, ']');
+        quire__buf_putc(b, ']');
     }
-    html_json_str(&j, "url", canonical);
+    JSON_STR(b, "url", canonical);
     if (canonical)
-        html_json_str(&j, "mainEntityOfPage", canonical);
+        JSON_STR(b, "mainEntityOfPage", canonical);
     if (html_is_http(doc->external_url))
-        html_json_str(&j, "isBasedOn", doc->external_url);
+        JSON_STR(b, "isBasedOn", doc->external_url);
     if (site->title) {
-        html_json_key(&j, "publisher");
-        html_json p = {&b, true};
-        quire__buf_putc(&b, '{');
         /* cJSON wrote these even when empty */
-        html_json_key(&p, "@type");
-        quire__html_json_quoted(&b, "Organization");
-        html_json_key(&p, "name");
-        quire__html_json_quoted(&b, html_or(site->publisher, site->title));
-        quire__buf_putc(&b, '}');
+        quire__buf_puts(b, ",\"publisher\":{\"@type\":\"Organization\",\"name\":");
+        quire__html_json_quoted(b, html_or(site->publisher, site->title));
+        quire__buf_putc(b, '}');
     }
-    quire__buf_putc(&b, '}');
-    return html_json_done(a, &b);
+    quire__buf_putc(b, '}');
+    return b->oom ? NULL : b->data;
 }
 
 static const char *html_jsonld_site(quire_arena *a, const quire_site *site, const char *name,
@@ -429,14 +441,12 @@ static const char *html_jsonld_site(quire_arena *a, const quire_site *site, cons
 {
     quire_buf b;
     quire__buf_init(&b);
-    html_json j = {&b, true};
-    quire__buf_putc(&b, '{');
-    html_json_str(&j, "@context", "https://schema.org");
-    html_json_str(&j, "@type", home ? "WebSite" : "CollectionPage");
-    html_json_str(&j, "name", name);
-    html_json_str(&j, "description", site->description);
-    html_json_str(&j, "url", canonical);
-    html_json_str(&j, "inLanguage", html_lang(site->language));
+    quire__buf_puts(&b, home ? "{\"@context\":\"https://schema.org\",\"@type\":\"WebSite\""
+                             : "{\"@context\":\"https://schema.org\",\"@type\":\"CollectionPage\"");
+    JSON_STR(&b, "name", name);
+    JSON_STR(&b, "description", site->description);
+    JSON_STR(&b, "url", canonical);
+    JSON_STR(&b, "inLanguage", html_lang(site->language));
     quire__buf_putc(&b, '}');
     return html_json_done(a, &b);
 }
@@ -510,10 +520,14 @@ static const char *html_int(quire_arena *a, int v)
 
 /* The fields of one document, for the page head and for its <article>. */
 /* image: the featured image as the page shows it (a published copy
- * relative to the site root when local is set, else a URL), or NULL. */
+ * relative to the site root when local is set, else a URL), or NULL.
+ * content: the body's HTML, content_len its length (used when tv does not
+ * copy); scratch: where the JSON-LD is written (referenced unless tv
+ * copies). */
 static void html_doc_fields(const quire_writer_ctx *ctx, const html_tv *tv, quire_value *m,
                             const quire_document *doc, const char *slug, const char *root,
-                            const char *content, const char *image, bool local)
+                            const char *content, size_t content_len, const char *image,
+                            bool local, quire_buf *scratch)
 {
     const html_priv *p = ctx->priv;
     const quire_site *site = ctx->site;
@@ -555,7 +569,7 @@ static void html_doc_fields(const quire_writer_ctx *ctx, const html_tv *tv, quir
         html_set(tv, m, "external_host", html_host(a, doc->external_url));
     }
     if (doc->title && *doc->title && site->title && strcmp(doc->title, site->title) != 0)
-        quire__tpl_flag(a, m, "title_suffix");
+        quire__tpl_flag_ref(a, m, "title_suffix");
     quire_value *authors = quire__tpl_list(a);
     for (size_t i = 0; i < doc->n_authors; i++) {
         if (!doc->authors[i].name || !*doc->authors[i].name)
@@ -567,7 +581,7 @@ static void html_doc_fields(const quire_writer_ctx *ctx, const html_tv *tv, quir
         quire_value_append(a, authors, NULL, au);
     }
     if (authors->last)
-        quire__tpl_flag(a, authors->last, "last");
+        quire__tpl_flag_ref(a, authors->last, "last");
     quire__tpl_put_ref(m, "authors", authors);
     quire_value *tags = quire__tpl_list(a);
     quire_buf kw;
@@ -599,12 +613,21 @@ static void html_doc_fields(const quire_writer_ctx *ctx, const html_tv *tv, quir
         quire__tpl_put_ref(m, "image", img);
     }
     if (html_is_http(doc->external_url) || doc->tags.count)
-        quire__tpl_flag(a, m, "footer");
+        quire__tpl_flag_ref(a, m, "footer");
     if (published || authors->count)
-        quire__tpl_flag(a, m, "has_meta");
-    html_set(tv, m, "content", content);
-    quire__tpl_ref(a, m, "jsonld", html_jsonld_article(a, site, doc, canonical, image_url,
-                                                      image, published, modified));
+        quire__tpl_flag_ref(a, m, "has_meta");
+    const char *jsonld = html_jsonld_article(scratch, site, doc, canonical, image_url, image,
+                                             published, modified);
+    if (tv->copy) {
+        quire__tpl_set(a, m, "content", content);
+        quire__tpl_set(a, m, "jsonld", jsonld);
+    } else {
+        /* the body and the JSON-LD, kilobytes: referenced with the lengths
+         * their buffers know, not measured again */
+        quire__tpl_ref_n(a, m, "content", content, content_len);
+        if (jsonld)
+            quire__tpl_ref_n(a, m, "jsonld", jsonld, scratch->len);
+    }
 }
 
 /* The body as HTML, in buf (NUL-terminated; NULL when out of memory),
@@ -765,6 +788,8 @@ static int html_begin(quire_writer_ctx *ctx)
         if (!(p->doc_common = quire__tpl_map(p->arena)))
             return QUIRE_ERR_NOMEM;
         html_common(ctx, p->arena, p->doc_common, "../", NULL);
+        if (!(p->page_outer = quire__tpl_outer_new(p->page, p->doc_common)))
+            return QUIRE_ERR_NOMEM;
     }
     return QUIRE_OK;
 }
@@ -836,6 +861,11 @@ static void html_page_free(html_page *pg)
     free(pg);
 }
 
+/* A page's scratch arena takes its copy of the body (~110 bytes a node)
+ * and its template values: ~25 KB on the bench corpus, in one block rather
+ * than 4 + 8 + 16 KB and what follows. */
+#define HTML_PAGE_ARENA (32u * 1024u)
+
 /* What a page holds besides its body, about: its head, header, JSON-LD
  * and footer (a few KB; more only costs a realloc). */
 #define HTML_PAGE_EXTRA (8u * 1024u)
@@ -847,8 +877,13 @@ static int html_render_page(const quire_writer_ctx *ctx, const quire_document *d
 {
     const html_priv *p = ctx->priv;
     *out = NULL;
-    html_page *pg = calloc(1, sizeof *pg);
-    quire_arena *a = quire_arena_new();
+    /* malloc and a zeroed struct, not calloc: glibc's calloc skips the
+     * thread cache and sorts freed chunks first (~700 instructions a
+     * page against ~50) */
+    html_page *pg = malloc(sizeof *pg);
+    if (pg)
+        *pg = (html_page){0};
+    quire_arena *a = quire__arena_new_sized(HTML_PAGE_ARENA);
     if (!pg || !a || !(pg->slug = strdup(slug)) || !(pg->pg = quire__html_pub_page_new(names))) {
         quire_arena_free(a);
         html_page_free(pg);
@@ -857,9 +892,10 @@ static int html_render_page(const quire_writer_ctx *ctx, const quire_document *d
     /* The body stays in its buffer while the page around it renders into
      * another, made the size of both at once: a copy of a body of some
      * KB into the arena took a fresh block, zeroed, per page. */
-    quire_buf body_buf, buf;
+    quire_buf body_buf, buf, jsonld;
     quire__buf_init(&body_buf);
     quire__buf_init(&buf);
+    quire__buf_init(&jsonld);
     pg->image = quire__html_pub_image(p->pub, pg->pg, a, doc, &pg->image_local);
     const char *content = html_body_buf(p, a, doc, slug, pg->pg, &body_buf);
     int rc = QUIRE_ERR_NOMEM;
@@ -870,11 +906,12 @@ static int html_render_page(const quire_writer_ctx *ctx, const quire_document *d
          * begin(). */
         const html_tv tv = {a, false};
         quire_value *m = quire__tpl_map(a);
-        html_doc_fields(ctx, &tv, m, doc, slug, "../", content, pg->image, pg->image_local);
+        html_doc_fields(ctx, &tv, m, doc, slug, "../", content, body_buf.len, pg->image,
+                        pg->image_local, &jsonld);
         quire_value *arts = quire__tpl_list(a);
         quire_value_append(a, arts, NULL, m);
         quire__tpl_put_ref(m, "articles", arts);
-        quire__tpl_render2(p->page, p->doc_common, m, &buf);
+        quire__tpl_render_outer(p->page_outer, m, &buf);
         if (!buf.oom) {
             pg->text = quire__buf_detach(&buf, &pg->len);
             rc = pg->text || !pg->len ? QUIRE_OK : QUIRE_ERR_NOMEM;
@@ -882,6 +919,7 @@ static int html_render_page(const quire_writer_ctx *ctx, const quire_document *d
     }
     quire__buf_free(&buf);
     quire__buf_free(&body_buf);
+    quire__buf_free(&jsonld);
     quire_arena_free(a);
     if (rc != QUIRE_OK) {
         html_page_free(pg);
@@ -923,12 +961,17 @@ static int html_write_standalone(quire_writer_ctx *ctx, const quire_document *do
     if (!content)
         return QUIRE_ERR_NOMEM;
     const html_tv tv = {p->arena, true};
-    html_doc_fields(ctx, &tv, art, doc, doc->slug, "", content, doc->image.src, false);
+    quire_buf jsonld;
+    quire__buf_init(&jsonld);
+    html_doc_fields(ctx, &tv, art, doc, doc->slug, "", content, 0, doc->image.src, false,
+                    &jsonld);
     quire_value_append(p->arena, p->articles, NULL, art);
     if (!p->first_doc) {
         p->first_doc = quire__tpl_map(p->arena);
-        html_doc_fields(ctx, &tv, p->first_doc, doc, doc->slug, "", NULL, doc->image.src, false);
+        html_doc_fields(ctx, &tv, p->first_doc, doc, doc->slug, "", NULL, 0, doc->image.src,
+                        false, &jsonld);
     }
+    quire__buf_free(&jsonld);
     return QUIRE_OK;
 }
 
@@ -1281,6 +1324,7 @@ static void html_close(quire_writer_ctx *ctx)
     html_priv *p = ctx->priv;
     if (!p)
         return;
+    quire__tpl_outer_free(p->page_outer);
     quire__tpl_free(p->page);
     quire__tpl_free(p->index);
     quire__tpl_free(p->tag);

@@ -35,7 +35,6 @@
 #include "media.h"
 #include "xref.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,7 +166,9 @@ void quire__html_pub_free(html_pub *pub)
 
 html_pub_page *quire__html_pub_page_new(const html_pub_page *names)
 {
-    html_pub_page *pg = calloc(1, sizeof *pg);
+    html_pub_page *pg = malloc(sizeof *pg); /* not calloc: see quire_arena_new */
+    if (pg)
+        *pg = (html_pub_page){0};
     if (!pg || !(pg->arena = quire_arena_new())) {
         free(pg);
         return NULL;
@@ -260,6 +261,26 @@ int quire__html_pub_register(html_pub *pub, const quire_document *doc, const cha
 
 typedef enum pub_img { PUB_KEEP, PUB_LOCAL, PUB_MISSING } pub_img;
 
+/* "media/<h in 16 hex digits>.<ext>" into name (room for 64), as
+ * snprintf("media/%016llx.%s") wrote it at a twentieth of the cost: the
+ * name a page is rendered with (on a worker) and the one the file gets
+ * (at commit), which must agree or the page is rendered again. */
+static void pub_media_file(char *name, uint64_t h, const char *ext)
+{
+    static const char hex[] = "0123456789abcdef";
+    memcpy(name, "media/", 6);
+    for (int i = 15; i >= 0; i--, h >>= 4)
+        name[6 + i] = hex[h & 15];
+    name[22] = '.';
+    if (!ext)
+        ext = "";
+    size_t n = strlen(ext);
+    if (n > 40)
+        n = 40;
+    memcpy(name + 23, ext, n);
+    name[23 + n] = '\0';
+}
+
 /* The published copy of image bytes already checked and hashed: its name
  * in pub->media, written now if no image with the same content was. */
 static const char *pub_media_put(html_pub *pub, const pub_media_rec *r, const char **why)
@@ -276,7 +297,7 @@ static const char *pub_media_put(html_pub *pub, const pub_media_rec *r, const ch
     /* 64 bits of name; a different image with the same first hash (never
      * seen in practice) gets the second one mixed in rather than overwrite */
     uint64_t h = quire__hmap_get(&pub->media_by_hash, r->h1, NULL) ? r->h1 ^ r->h2 : r->h1;
-    snprintf(name, sizeof name, "media/%016llx.%s", (unsigned long long)h, quire__media_ext(r->kind));
+    pub_media_file(name, h, quire__media_ext(r->kind));
     if (quire__html_write_file(pub->ctx, name, r->data, r->len) != QUIRE_OK) {
         *why = "it cannot be written to the output folder";
         return NULL;
@@ -319,7 +340,7 @@ static const char *pub_media_name(html_pub_page *pg, char *data, size_t len, con
     /* "media/<h1>.<ext>" unless commit finds that name taken by other
      * bytes; then a second try gets the names commit gave */
     char name[64];
-    snprintf(name, sizeof name, "media/%016llx.%s", (unsigned long long)r.h1, quire__media_ext(kind));
+    pub_media_file(name, r.h1, quire__media_ext(kind));
     for (size_t i = 0; pg->names && i < pg->names->n_media; i++) {
         const pub_media_rec *e = &pg->names->media[i];
         if (e->h1 != r.h1 || e->h2 != r.h2 || e->len != len)
@@ -471,9 +492,13 @@ bool quire__html_is_origin(const char *origin, const char *u)
     if (!origin || !*origin || !u)
         return false;
     size_t i = 0;
-    for (; origin[i + 1]; i++) /* all but the final '/' */
-        if (!u[i] || tolower((unsigned char)u[i]) != (unsigned char)origin[i])
+    /* all but the final '/', the URL's letters lowered as ASCII (every link
+     * of every page is asked: no call per byte) */
+    for (; origin[i + 1]; i++) {
+        unsigned char c = (unsigned char)u[i];
+        if (!c || (c >= 'A' && c <= 'Z' ? c + 32 : c) != (unsigned char)origin[i])
             return false;
+    }
     return u[i] == '\0' || u[i] == '/' || u[i] == '?' || u[i] == '#';
 }
 

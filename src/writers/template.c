@@ -30,6 +30,9 @@ typedef struct tpl_op {
     size_t off, len;      /* TEXT: slice of t->text */
     char **parts;         /* dotted name split at '.'; {"."} for the current item */
     size_t n_parts;
+    size_t *index;        /* by part (n_parts > 1): the list index a part of digits
+                             reads, SIZE_MAX for other parts (none may) */
+    bool plain;           /* one part, not "." (most names) */
     size_t end;           /* SECTION/INVERTED: index of the first op after the body */
     size_t slot;          /* index of parts[0] in quire_tpl.names (not for ".") */
 } tpl_op;
@@ -68,8 +71,24 @@ static size_t tpl_slot(const quire_tpl *t, const char *name)
     }
 }
 
-/* Give every op with a name its slot (after parsing, when ops no longer
- * move). */
+/* The list index part reads ("tags.0"): SIZE_MAX when it is not all
+ * digits, or too large for any list. */
+static size_t tpl_part_index(const char *part)
+{
+    if (!*part)
+        return SIZE_MAX;
+    size_t n = 0;
+    for (const char *p = part; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return SIZE_MAX;
+        n = n > (SIZE_MAX - 10) / 10 ? SIZE_MAX - 1 : n * 10 + (size_t)(*p - '0');
+    }
+    return n;
+}
+
+/* Give every op with a name its slot, and a dotted name its parts' list
+ * indexes, parsed once here rather than at every lookup (after parsing,
+ * when ops no longer move). */
 static int tpl_index(quire_tpl *t)
 {
     size_t cap = 8;
@@ -84,6 +103,13 @@ static int tpl_index(quire_tpl *t)
         tpl_op *op = &t->ops[k];
         if (!op->parts || op->parts[0][0] == '.')
             continue;
+        op->plain = op->n_parts == 1;
+        if (op->n_parts > 1) {
+            if (!(op->index = malloc(op->n_parts * sizeof *op->index)))
+                return QUIRE_ERR_NOMEM;
+            for (size_t i = 0; i < op->n_parts; i++)
+                op->index[i] = tpl_part_index(op->parts[i]);
+        }
         size_t slot = tpl_slot(t, op->parts[0]);
         if (slot == SIZE_MAX) {
             size_t i = tpl_hash(op->parts[0]) & t->hash_mask;
@@ -339,8 +365,10 @@ void quire__tpl_free(quire_tpl *t)
 {
     if (!t)
         return;
-    for (size_t i = 0; i < t->count; i++)
+    for (size_t i = 0; i < t->count; i++) {
         tpl_free_parts(t->ops[i].parts, t->ops[i].n_parts);
+        free(t->ops[i].index);
+    }
     free(t->ops);
     free(t->names);
     free(t->hash);
@@ -384,14 +412,18 @@ static inline bool tpl_char_ok(uint32_t cp)
 /* Bit k set: byte k of the 16 at p is not plain (as tpl_esc_class, less
  * the NUL, which ends the string before).  As signed bytes, controls and
  * bytes >= 0x80 both compare below 0x20; then " & ' < > and DEL. */
-static inline unsigned tpl_special_mask(const unsigned char *p)
+static inline unsigned tpl_special_bits(__m128i v)
 {
-    const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
     __m128i m = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
                              quire__sse_amp_quot_lt_gt(v));
     m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\'')),
                                      _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f))));
     return (unsigned)_mm_movemask_epi8(m);
+}
+
+static inline unsigned tpl_special_mask(const unsigned char *p)
+{
+    return tpl_special_bits(_mm_loadu_si128((const __m128i *)(const void *)p));
 }
 #endif
 
@@ -412,18 +444,23 @@ static inline size_t tpl_plain_run(const unsigned char *p, size_t i, size_t n)
         unsigned mask = tpl_special_mask(p + n - 16) >> (16 - (n - i));
         return mask ? i + (size_t)__builtin_ctz(mask) : n;
     }
+    if (n - i >= 4) { /* 4-15 bytes in all: two loads, no byte loop */
+        unsigned w;
+        unsigned mask = tpl_special_bits(quire__sse_load_short(p, i, n, &w));
+        return quire__sse_short_first(mask, i, n, w);
+    }
 #endif
     while (i < n && !tpl_esc_class[p[i]])
         i++;
     return i;
 }
 
-void quire__tpl_escape(quire_buf *b, const char *s)
+/* quire__tpl_escape of s[0..n), which ends early at a NUL: what a value
+ * of known length takes, without measuring it again. */
+static void tpl_escape_n(quire_buf *b, const char *s, size_t n)
 {
-    if (!s)
-        return;
     const unsigned char *p = (const unsigned char *)s;
-    size_t n = strlen(s), i = 0;
+    size_t i = 0;
     for (;;) {
         size_t run = i, k = 0;
         uint32_t cp = 0;
@@ -441,6 +478,8 @@ void quire__tpl_escape(quire_buf *b, const char *s)
             return;
         unsigned char c = p[i];
         if (c < 0x80) {
+            if (!c) /* where a C string would end */
+                return;
             if (c == '&') quire__buf_put(b, "&amp;", 5);
             else if (c == '<') quire__buf_put(b, "&lt;", 4);
             else if (c == '>') quire__buf_put(b, "&gt;", 4);
@@ -455,6 +494,20 @@ void quire__tpl_escape(quire_buf *b, const char *s)
             i += k; /* a character HTML forbids: dropped */
         }
     }
+}
+
+void quire__tpl_escape(quire_buf *b, const char *s)
+{
+    if (s)
+        tpl_escape_n(b, s, strlen(s));
+}
+
+/* A value's text escaped (nothing for a list, mapping or null). */
+static void tpl_escape_value(quire_buf *b, const quire_value *v)
+{
+    const char *s = quire_value_str(v);
+    if (s)
+        tpl_escape_n(b, s, v->len);
 }
 
 /* A name an item's rendering looked up outside the item (see tpl_memo):
@@ -485,6 +538,7 @@ typedef struct tpl_stack {
     quire_tpl_memo *memo; /* NULL: render everything */
     tpl_rec *rec;         /* recording a memoized item's outside lookups */
     struct tpl_lazy *lazy; /* the memo's stand-ins, or NULL: items are themselves */
+    const quire_tpl_outer *oc; /* texts made once from the outer context, or NULL */
 } tpl_stack;
 
 /* Stand-ins (quire__tpl_memo_expand) during one render. */
@@ -536,14 +590,15 @@ static const quire_value *tpl_get(const quire_value *map, const char *key)
 
 /* One step of a dotted name: a key of a mapping, or a 0-based index into a
  * list ("tags.0" is the first tag, so {{#tags.0}} tests for a non-empty
- * list without looping). */
-static const quire_value *tpl_child(tpl_lazy *lz, const quire_value *v, const char *part)
+ * list without looping); index: the part as a list index (tpl_part_index). */
+static const quire_value *tpl_child(tpl_lazy *lz, const quire_value *v, const char *part,
+                                    size_t index)
 {
     if (v->type == QUIRE_VALUE_MAPPING)
         return tpl_get(v, part);
-    if (v->type != QUIRE_VALUE_SEQUENCE || !*part || strspn(part, "0123456789") != strlen(part))
+    if (v->type != QUIRE_VALUE_SEQUENCE || index == SIZE_MAX)
         return NULL;
-    size_t n = strtoul(part, NULL, 10);
+    size_t n = index;
     const quire_value *c = v->first;
     while (c && n--)
         c = c->next;
@@ -581,7 +636,7 @@ static inline const quire_value *tpl_resolve(const tpl_stack *st, size_t depth, 
 {
     const quire_value *v = tpl_find(st, 0, depth, op);
     for (size_t i = 1; v && i < op->n_parts; i++)
-        v = tpl_child(st->lazy, v, op->parts[i]);
+        v = tpl_child(st->lazy, v, op->parts[i], op->index[i]);
     return v;
 }
 
@@ -590,12 +645,36 @@ static void tpl_rec_add(tpl_rec *rec, size_t op, const quire_value *v);
 /* op's value for the render; while a memoized item renders, a name found
  * outside the item (not in the contexts from the item inwards) is
  * recorded, as its rendering depends on it. */
-static const quire_value *tpl_lookup(const quire_tpl *t, const tpl_stack *st, const tpl_op *op)
+static __attribute__((noinline)) const quire_value *tpl_lookup(const quire_tpl *t,
+                                                                const tpl_stack *st,
+                                                                const tpl_op *op)
 {
     const quire_value *v = tpl_resolve(st, st->depth, op);
     if (st->rec && !tpl_find(st, st->rec->floor, st->depth, op))
         tpl_rec_add(st->rec, (size_t)(op - t->ops), v);
     return v;
+}
+
+/* tpl_lookup for what most lookups are, a plain name when nothing is
+ * recorded: a short loop inline in tpl_run (~110 lookups a page) rather
+ * than a call to the general one. */
+static inline const quire_value *tpl_value(const quire_tpl *t, const tpl_stack *st,
+                                           const tpl_op *op)
+{
+    if (!op->plain || st->rec)
+        return tpl_lookup(t, st, op);
+    for (size_t k = st->depth; k-- > 0;) {
+        const quire_value *ctx = st->items[k], *v;
+        if (k + 1 < st->depth && st->items[k + 1] == ctx)
+            continue; /* as tpl_find */
+        if (st->slots[k]) {
+            if ((v = st->slots[k][op->slot]))
+                return v;
+        } else if (ctx && ctx->type == QUIRE_VALUE_MAPPING && (v = tpl_get(ctx, op->parts[0]))) {
+            return v;
+        }
+    }
+    return NULL;
 }
 
 static bool tpl_truthy(const quire_value *v)
@@ -868,6 +947,37 @@ static void tpl_run_memo(const quire_tpl *t, size_t i, const quire_value *item, 
     tpl_deps_free(rec.deps, rec.n_deps);
 }
 
+/*
+ * Texts made once from an outer context (quire__tpl_outer_new): what the
+ * name of a variable finds in outer alone, escaped, and what a section
+ * over a list or mapping found there renders to when nothing in it is
+ * looked up outside its items (the feeds of every page: a few hundred
+ * bytes, a dozen lookups and escapes each time otherwise).  A render
+ * copies an op's text when its name finds that very value: then the
+ * variable's escaping is the same, and the section's items are, and what
+ * they look up is found in them again, whatever the contexts below.
+ */
+struct quire_tpl_outer {
+    const quire_tpl *t;
+    const quire_value *outer;
+    const quire_value **slots; /* outer's entries by name slot */
+    const quire_value **found; /* by op: what its name finds in outer alone, or NULL */
+    size_t *off, *len;         /* by op: its text in texts; off SIZE_MAX: none */
+    char *texts;
+};
+
+/* Copy op i's text made from outer when its name found v there; false
+ * when it has none for v. */
+static inline bool tpl_outer_put(const tpl_stack *st, size_t i, const quire_value *v,
+                                 quire_buf *out)
+{
+    const quire_tpl_outer *o = st->oc;
+    if (!o || !v || v != o->found[i] || o->off[i] == SIZE_MAX)
+        return false;
+    quire__buf_put(out, o->texts + o->off[i], o->len[i]);
+    return true;
+}
+
 static void tpl_run(const quire_tpl *t, size_t from, size_t to, tpl_stack *st, quire_buf *out)
 {
     for (size_t i = from; i < to; i++) {
@@ -878,21 +988,24 @@ static void tpl_run(const quire_tpl *t, size_t from, size_t to, tpl_stack *st, q
             quire__buf_put(out, t->text + op->off, op->len);
             break;
         case TPL_VAR:
-            v = tpl_lookup(t, st, op);
-            quire__tpl_escape(out, quire_value_str(v));
+            v = tpl_value(t, st, op);
+            if (!tpl_outer_put(st, i, v, out))
+                tpl_escape_value(out, v);
             break;
         case TPL_RAW:
-            v = tpl_lookup(t, st, op);
+            v = tpl_value(t, st, op);
             quire__buf_puts(out, quire_value_str(v));
             break;
         case TPL_INVERTED:
-            if (!tpl_truthy(tpl_lookup(t, st, op)))
+            if (!tpl_truthy(tpl_value(t, st, op)))
                 tpl_run(t, i + 1, op->end, st, out);
             i = op->end - 1;
             break;
         case TPL_SECTION:
-            v = tpl_lookup(t, st, op);
-            if (tpl_truthy(v)) {
+            v = tpl_value(t, st, op);
+            if (tpl_outer_put(st, i, v, out)) {
+                /* the section's text, as made once */
+            } else if (tpl_truthy(v)) {
                 /* depth is bounded by TPL_MAX_NESTING at parse time */
                 if (v->type == QUIRE_VALUE_SEQUENCE && st->memo && !st->rec && st->memo->on[i]) {
                     for (const quire_value *item = v->first; item; item = item->next)
@@ -930,12 +1043,14 @@ void quire__tpl_render2(const quire_tpl *t, const quire_value *outer, const quir
     quire__tpl_render_memo(t, outer, data, NULL, out);
 }
 
-void quire__tpl_render_memo(const quire_tpl *t, const quire_value *outer, const quire_value *data,
-                            quire_tpl_memo *memo, quire_buf *out)
+/* A render: outer (NULL: none) below data; oc, texts made once from that
+ * outer (NULL: none); memo as quire__tpl_render_memo. */
+static void tpl_render(const quire_tpl *t, const quire_value *outer, const quire_tpl_outer *oc,
+                       const quire_value *data, quire_tpl_memo *memo, quire_buf *out)
 {
     /* outer is one more level of context: the stack has room for it, as
      * sections nest at most TPL_MAX_NESTING deep */
-    tpl_stack st = {.depth = 0, .memo = memo && memo->t == t ? memo : NULL};
+    tpl_stack st = {.depth = 0, .memo = memo && memo->t == t ? memo : NULL, .oc = oc};
     tpl_lazy lazy = {0};
     if (memo && memo->expand) { /* stand-ins are read through it, whatever t */
         lazy = (tpl_lazy){.fn = memo->expand, .user = memo->expand_user};
@@ -952,10 +1067,14 @@ void quire__tpl_render_memo(const quire_tpl *t, const quire_value *outer, const 
         slots = malloc(2 * t->n_names * sizeof *slots);
     if (slots && t->n_names) {
         for (size_t k = 0; k < st.depth; k++) {
-            if (st.items[k] && st.items[k]->type == QUIRE_VALUE_MAPPING) {
-                tpl_fill(t, st.items[k], slots + k * t->n_names);
-                st.slots[k] = slots + k * t->n_names;
+            if (!st.items[k] || st.items[k]->type != QUIRE_VALUE_MAPPING)
+                continue;
+            if (k == 0 && oc && outer) { /* indexed once, with its texts */
+                st.slots[k] = oc->slots;
+                continue;
             }
+            tpl_fill(t, st.items[k], slots + k * t->n_names);
+            st.slots[k] = slots + k * t->n_names;
         }
         st.base = st.depth;
     }
@@ -965,6 +1084,103 @@ void quire__tpl_render_memo(const quire_tpl *t, const quire_value *outer, const 
     quire_arena_free(lazy.scratch);
     if (lazy.oom)
         out->oom = true;
+}
+
+void quire__tpl_render_memo(const quire_tpl *t, const quire_value *outer, const quire_value *data,
+                            quire_tpl_memo *memo, quire_buf *out)
+{
+    tpl_render(t, outer, NULL, data, memo, out);
+}
+
+/* Section op i over v (a list or mapping outer holds) rendered into out as
+ * a render does it, on st (outer alone); true when nothing in it was
+ * looked up outside its items, so that the text is v's alone. */
+static bool tpl_outer_section(const quire_tpl *t, tpl_stack *st, size_t i, const quire_value *v,
+                              quire_buf *out)
+{
+    const tpl_op *op = &t->ops[i];
+    bool list = v->type == QUIRE_VALUE_SEQUENCE, alone = true;
+    for (const quire_value *item = list ? v->first : v; item && alone;
+         item = list ? item->next : NULL) {
+        tpl_rec rec = {.floor = st->depth};
+        st->rec = &rec;
+        tpl_push_ctx(st, item);
+        tpl_run(t, i + 1, op->end, st, out);
+        st->depth--;
+        st->rec = NULL;
+        alone = !rec.uncacheable && rec.n_deps == 0;
+        tpl_deps_free(rec.deps, rec.n_deps);
+    }
+    return alone;
+}
+
+quire_tpl_outer *quire__tpl_outer_new(const quire_tpl *t, const quire_value *outer)
+{
+    size_t n = t->count ? t->count : 1;
+    quire_tpl_outer *o = calloc(1, sizeof *o);
+    if (!o || !(o->slots = calloc(t->n_names ? t->n_names : 1, sizeof *o->slots)) ||
+        !(o->found = calloc(n, sizeof *o->found)) || !(o->off = malloc(n * sizeof *o->off)) ||
+        !(o->len = calloc(n, sizeof *o->len))) {
+        quire__tpl_outer_free(o);
+        return NULL;
+    }
+    o->t = t;
+    o->outer = outer;
+    bool map = outer && outer->type == QUIRE_VALUE_MAPPING;
+    if (map)
+        tpl_fill(t, outer, o->slots);
+    /* the stack a render starts with, but for data: outer alone */
+    tpl_stack st = {.depth = 1, .base = 1};
+    st.items[0] = outer;
+    st.slots[0] = map ? o->slots : NULL;
+    quire_buf texts;
+    quire__buf_init(&texts);
+    for (size_t i = 0; i < t->count; i++) {
+        const tpl_op *op = &t->ops[i];
+        o->off[i] = SIZE_MAX;
+        /* "." is the innermost context: data or an item, never outer's */
+        if ((op->kind != TPL_VAR && op->kind != TPL_SECTION) || op->parts[0][0] == '.')
+            continue;
+        const quire_value *v = outer ? tpl_resolve(&st, 1, op) : NULL;
+        o->found[i] = v;
+        size_t start = texts.len;
+        if (!v) {
+            continue;
+        } else if (op->kind == TPL_VAR) {
+            tpl_escape_value(&texts, v);
+        } else if (!tpl_truthy(v) || (v->type != QUIRE_VALUE_SEQUENCE && v->type != QUIRE_VALUE_MAPPING) ||
+                   !tpl_outer_section(t, &st, i, v, &texts)) {
+            /* a scalar's section reads names below it; this one read some
+             * outside its items: rendered each time */
+            texts.len = start;
+            continue;
+        }
+        o->off[i] = start;
+        o->len[i] = texts.len - start;
+    }
+    if (texts.oom || !(o->texts = quire__buf_detach(&texts, NULL))) {
+        quire__buf_free(&texts);
+        quire__tpl_outer_free(o);
+        return NULL;
+    }
+    return o;
+}
+
+void quire__tpl_outer_free(quire_tpl_outer *o)
+{
+    if (!o)
+        return;
+    free(o->slots);
+    free(o->found);
+    free(o->off);
+    free(o->len);
+    free(o->texts);
+    free(o);
+}
+
+void quire__tpl_render_outer(const quire_tpl_outer *o, const quire_value *data, quire_buf *out)
+{
+    tpl_render(o->t, o->outer, o, data, NULL, out);
 }
 
 /* ------------------------------------------------------------------ data */
@@ -1001,15 +1217,28 @@ static void tpl_link(quire_value *map, const char *key, quire_value *child)
     map->count++;
 }
 
-void quire__tpl_ref(quire_arena *a, quire_value *map, const char *key, const char *s)
+/* A value linked under key (not copied), every field set here: thirty
+ * and more of these a page, so no zeroing first and no call. */
+static void tpl_link_scalar(quire_arena *a, quire_value *map, const char *key,
+                            quire_value_type type, const char *s, size_t len)
 {
-    if (!map || !s)
-        return;
-    quire_value *v = quire_arena_alloc(a, sizeof *v);
+    quire_value *v = quire__arena_alloc_raw(a, sizeof *v);
     if (!v)
         return;
-    *v = (quire_value){.type = QUIRE_VALUE_STRING, .str = s, .len = strlen(s)};
+    *v = (quire_value){.type = type, .str = s, .len = len};
     tpl_link(map, key, v);
+}
+
+void quire__tpl_ref(quire_arena *a, quire_value *map, const char *key, const char *s)
+{
+    if (map && s)
+        tpl_link_scalar(a, map, key, QUIRE_VALUE_STRING, s, strlen(s));
+}
+
+void quire__tpl_ref_n(quire_arena *a, quire_value *map, const char *key, const char *s, size_t len)
+{
+    if (map && s)
+        tpl_link_scalar(a, map, key, QUIRE_VALUE_STRING, s, len);
 }
 
 void quire__tpl_put_ref(quire_value *map, const char *key, quire_value *child)
@@ -1022,6 +1251,12 @@ void quire__tpl_put(quire_arena *a, quire_value *map, const char *key, quire_val
 {
     if (map && child)
         quire_value_append(a, map, key, child);
+}
+
+void quire__tpl_flag_ref(quire_arena *a, quire_value *map, const char *key)
+{
+    if (map)
+        tpl_link_scalar(a, map, key, QUIRE_VALUE_BOOL, "true", 4);
 }
 
 void quire__tpl_flag(quire_arena *a, quire_value *map, const char *key)

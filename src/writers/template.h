@@ -40,6 +40,20 @@ void quire__tpl_render2(const quire_tpl *t, const quire_value *outer, const quir
                         quire_buf *out);
 void quire__tpl_free(quire_tpl *t);
 
+/** What renders of t with the same outer context share, made once: the
+ *  outer's names indexed, each variable's value found in outer alone
+ *  escaped, and each section over a list or mapping of outer rendered
+ *  when nothing in it is looked up outside its items.  A render through
+ *  it copies those texts where a name finds the very value they were made
+ *  from: the output is that of quire__tpl_render2(t, outer, data).  outer
+ *  stays alive and unchanged while this lives; read-only once made, so
+ *  threads may render through one at once.  NULL when out of memory. */
+typedef struct quire_tpl_outer quire_tpl_outer;
+quire_tpl_outer *quire__tpl_outer_new(const quire_tpl *t, const quire_value *outer);
+void quire__tpl_outer_free(quire_tpl_outer *o);
+/** quire__tpl_render2(t, outer, data, out) for o's t and outer. */
+void quire__tpl_render_outer(const quire_tpl_outer *o, const quire_value *data, quire_buf *out);
+
 /** What the items of a listing rendered to, for renders of one template
  *  to reuse: an entry shown on many pages is rendered once for all.  Only
  *  sections named `name` (a plain name, as {{#entries}}) are kept, one
@@ -88,9 +102,13 @@ void quire__tpl_put(quire_arena *a, quire_value *map, const char *key, quire_val
  *  literal key; s from the same arena, or from a document still alive when
  *  the data is rendered).  For the hot path, where copies add up. */
 void quire__tpl_ref(quire_arena *a, quire_value *map, const char *key, const char *s);
+/** quire__tpl_ref of s[0..len), len its strlen (known to the caller). */
+void quire__tpl_ref_n(quire_arena *a, quire_value *map, const char *key, const char *s, size_t len);
 /** map[key] = child, the key not copied (as quire__tpl_ref). */
 void quire__tpl_put_ref(quire_value *map, const char *key, quire_value *child);
 /** map[key] = true. */
 void quire__tpl_flag(quire_arena *a, quire_value *map, const char *key);
+/** The same, the key not copied (as quire__tpl_ref). */
+void quire__tpl_flag_ref(quire_arena *a, quire_value *map, const char *key);
 
 #endif

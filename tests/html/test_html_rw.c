@@ -14,6 +14,7 @@
 #include "check.h"
 #include "internal.h"
 #include "html_internal.h"
+#include "media.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,6 +82,15 @@ static char *slurp(const char *path)
     char *data = NULL;
     size_t len;
     return quire_read_file(path, 0, &data, &len) == QUIRE_OK ? data : NULL;
+}
+
+/* A copy of s from the first `from` to the `to` after it (excluded), or
+ * NULL. */
+static char *cut(const char *s, const char *from, const char *to)
+{
+    const char *a = s ? strstr(s, from) : NULL;
+    const char *b = a ? strstr(a, to) : NULL;
+    return b ? strndup(a, (size_t)(b - a)) : NULL;
 }
 
 static const char *const source_md =
@@ -204,6 +214,37 @@ static void test_round_trip(const char *tmp)
         CHECK(strstr(page, "<link rel=\"canonical\" href=\"https://site.example/same/\">") != NULL);
         CHECK(strstr(page, "property=\"og:title\"") != NULL);
         CHECK(strstr(page, "application/ld+json") != NULL);
+        char *ld = cut(page, "<script type=\"application/ld+json\">", "</script>");
+        char *au = cut(page, "<meta name=\"author\"", "\n");
+        /* the JSON-LD's members in their order, its keys and fixed parts
+         * written as literals; the authors' names joined */
+        CHECK_STR(ld, "<script type=\"application/ld+json\">{\"@context\":\"https://schema.org\","
+                      "\"@type\":\"BlogPosting\",\"headline\":\"Round \\u0026 trip: a "
+                      "\\u003ctest\\u003e\",\"description\":\"A summary with \\\"quotes\\\" "
+                      "\\u0026 ampersands.\",\"datePublished\":\"2024-03-05T09:15:00Z\","
+                      "\"author\":[{\"@type\":\"Person\",\"name\":\"Mira Okafor\"},"
+                      "{\"@type\":\"Person\",\"name\":\"Jonas Ferreira\"}],\"keywords\":"
+                      "[\"Harbor\",\"Boats \\u0026 Ships\"],\"url\":\"https://site.example/same/\","
+                      "\"mainEntityOfPage\":\"https://site.example/same/\",\"publisher\":"
+                      "{\"@type\":\"Organization\",\"name\":\"Untitled\"}}");
+        CHECK_STR(au, "<meta name=\"author\" content=\"Mira Okafor, Jonas Ferreira\">");
+        /* the flags the page's sections test: has_meta, the last author, footer */
+        CHECK(strstr(page, "<p class=\"meta\"><time datetime=\"2024-03-05T09:15:00Z\">5 March "
+                           "2024</time> &#183; <span class=\"author\">Mira Okafor</span>, <span "
+                           "class=\"author\">Jonas Ferreira</span></p>\n") != NULL);
+        CHECK(strstr(page, "<footer>\n<ul class=\"tags\">") != NULL);
+        free(ld);
+        free(au);
+        /* the published image is named by its bytes' hash, in 16 hex digits */
+        {
+            static const char jpeg[] = "\xFF\xD8\xFF\xE0 only the magic bytes matter";
+            uint64_t h1, h2;
+            quire__media_hash(jpeg, sizeof jpeg - 1, &h1, &h2);
+            char want_src[80];
+            snprintf(want_src, sizeof want_src, "src=\"../media/%016llx.jpg\"",
+                     (unsigned long long)h1);
+            CHECK(strstr(page, want_src) != NULL);
+        }
         CHECK(strstr(page, "href=\"../tags/boats-ships/\"") != NULL);
         CHECK(strstr(page, "href=\"../style.css\"") != NULL);
         free(page);
@@ -214,10 +255,24 @@ static void test_round_trip(const char *tmp)
     page = slurp(path);
     CHECK(page && strstr(page, "href=\"same/\"") && strstr(page, "href=\"same-2/\"") &&
           strstr(page, "Round &amp; trip: a &lt;test&gt;"));
+    {
+        char *ld = cut(page, "<script type=\"application/ld+json\">", "</script>");
+        CHECK_STR(ld, "<script type=\"application/ld+json\">{\"@context\":\"https://schema.org\","
+                      "\"@type\":\"WebSite\",\"name\":\"Untitled\",\"url\":\"https://site.example/\","
+                      "\"inLanguage\":\"en\"}");
+        free(ld);
+    }
     free(page);
     snprintf(path, sizeof path, "%s/tags/harbor/index.html", tmp);
     page = slurp(path);
     CHECK(page && strstr(page, "href=\"../../same/\"") && !strstr(page, "same-2/"));
+    {
+        char *ld = cut(page, "<script type=\"application/ld+json\">", "</script>");
+        CHECK_STR(ld, "<script type=\"application/ld+json\">{\"@context\":\"https://schema.org\","
+                      "\"@type\":\"CollectionPage\",\"name\":\"Harbor \xE2\x80\x94 Untitled\","
+                      "\"url\":\"https://site.example/tags/harbor/\",\"inLanguage\":\"en\"}");
+        free(ld);
+    }
     free(page);
     snprintf(path, sizeof path, "%s/style.css", tmp);
     page = slurp(path);

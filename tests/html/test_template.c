@@ -471,6 +471,177 @@ static void test_memo_reuses(void)
     quire__tpl_free(t);
 }
 
+/* A random outer context, as the html writer's shared page data: a site
+ * mapping, a home, a list of feeds whose items have some of the names the
+ * templates use, now and then a title or a flag. */
+static quire_value *outer_random(quire_arena *a, uint32_t *x)
+{
+    quire_value *o = quire__tpl_map(a);
+    if (memo_rand(x, 4)) {
+        quire_value *site = quire__tpl_map(a);
+        if (memo_rand(x, 2))
+            quire__tpl_set(a, site, "title", memo_words[memo_rand(x, MEMO_NW)]);
+        if (memo_rand(x, 2))
+            quire__tpl_set(a, site, "rights", memo_words[memo_rand(x, MEMO_NW)]);
+        quire__tpl_put(a, o, "site", site);
+    }
+    if (memo_rand(x, 2))
+        quire__tpl_set(a, o, "home", memo_words[memo_rand(x, MEMO_NW)]);
+    if (memo_rand(x, 4)) {
+        quire_value *feeds = quire__tpl_list(a);
+        for (uint32_t n = memo_rand(x, 4); n; n--) {
+            quire_value *f = quire__tpl_map(a);
+            static const char *const keys[] = {"href", "label", "title"};
+            for (size_t k = 0; k < 3; k++)
+                if (memo_rand(x, 4))
+                    quire__tpl_set(a, f, keys[k], memo_words[memo_rand(x, MEMO_NW)]);
+            quire_value_append(a, feeds, NULL, f);
+        }
+        quire__tpl_put(a, o, "feeds", feeds);
+    }
+    if (memo_rand(x, 3) == 0)
+        quire__tpl_set(a, o, "title", "outer-title");
+    if (memo_rand(x, 3) == 0)
+        quire__tpl_flag(a, o, "flag");
+    return o;
+}
+
+/* A page's data: some names of its own, some shadowing outer's (a scalar,
+ * a list, a mapping), and its fields as its one article. */
+static quire_value *outer_page(quire_arena *a, uint32_t *x)
+{
+    quire_value *d = quire__tpl_map(a);
+    static const char *const keys[] = {"title", "home", "label", "href", "rights"};
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
+        if (memo_rand(x, 3) == 0)
+            quire__tpl_set(a, d, keys[k], memo_words[memo_rand(x, MEMO_NW)]);
+    if (memo_rand(x, 6) == 0) {
+        quire_value *feeds = quire__tpl_list(a);
+        quire_value *f = quire__tpl_map(a);
+        quire__tpl_set(a, f, "href", "page-feed");
+        quire_value_append(a, feeds, NULL, f);
+        quire__tpl_put(a, d, "feeds", feeds);
+    }
+    if (memo_rand(x, 6) == 0) {
+        quire_value *site = quire__tpl_map(a);
+        quire__tpl_set(a, site, "title", "page-site");
+        quire__tpl_put(a, d, "site", site);
+    }
+    if (memo_rand(x, 4) == 0)
+        quire__tpl_flag(a, d, "flag");
+    quire_value *arts = quire__tpl_list(a);
+    quire_value_append(a, arts, NULL, d);
+    quire__tpl_put_ref(d, "articles", arts);
+    return d;
+}
+
+/* The texts made once from an outer context must never change a
+ * rendering: random pages rendered through them and with
+ * quire__tpl_render2, for templates whose sections over outer's lists and
+ * mappings look up names in their items or outside them (where a page
+ * may have them), with dotted, inverted, nested and "." lookups. */
+static void test_outer_matches_plain(void)
+{
+    static const char *const templates[] = {
+        "{{title}}|{{site.title}}|{{home}}{{#feeds}}<{{href}}|{{label}}|{{title}}>{{/feeds}}"
+        "{{#site}}[{{title}}{{rights}}]{{/site}}{{#home}}({{home}}){{/home}}",
+        "{{#feeds}}{{#href}}{{href}}{{/href}}{{^label}}-{{/label}}{{.}}{{/feeds}}"
+        "{{#feeds.0}}({{label}}{{#feeds}}{{href}}{{/feeds}}){{/feeds.0}}{{feeds.1.label}}",
+        "{{#articles}}{{site.title}}{{#feeds}}{{label}}{{home}}{{/feeds}}{{/articles}}"
+        "{{^feeds}}none{{/feeds}}{{#flag}}F{{.}}{{/flag}}",
+        "{{#flag}}{{#feeds}}{{title}}{{/feeds}}{{/flag}}{{#site}}{{#feeds}}{{href}}{{/feeds}}"
+        "{{site.rights}}{{/site}}{{#articles}}{{#site}}{{title}}{{/site}}{{/articles}}",
+        "{{.}}{{#site.title}}{{.}}{{/site.title}}{{#feeds}}{{#feeds}}{{label}}{{/feeds}}|{{/feeds}}",
+    };
+    uint32_t x = 77031u;
+    for (size_t ti = 0; ti < sizeof templates / sizeof templates[0]; ti++) {
+        quire_tpl *t = NULL;
+        char err[256];
+        uint32_t line, col;
+        CHECK(quire__tpl_parse(&t, templates[ti], strlen(templates[ti]), err, sizeof err, &line,
+                               &col) == QUIRE_OK);
+        for (int round = 0; round < 40; round++) {
+            quire_arena *a = quire_arena_new();
+            quire_value *outer = outer_random(a, &x);
+            quire_tpl_outer *o = quire__tpl_outer_new(t, outer);
+            CHECK(o != NULL);
+            for (int page = 0; page < 20; page++) {
+                quire_arena *pa = quire_arena_new();
+                quire_value *d = outer_page(pa, &x);
+                quire_buf want, got;
+                quire__buf_init(&want);
+                quire__buf_init(&got);
+                quire__tpl_render2(t, outer, d, &want);
+                quire__tpl_render_outer(o, d, &got);
+                if (strcmp(quire__buf_cstr(&want), quire__buf_cstr(&got)) != 0)
+                    fprintf(stderr, "outer, template %zu round %d page %d:\nwant %s\ngot  %s\n",
+                            ti, round, page, quire__buf_cstr(&want), quire__buf_cstr(&got));
+                CHECK_STR(quire__buf_cstr(&got), quire__buf_cstr(&want));
+                quire__buf_free(&want);
+                quire__buf_free(&got);
+                quire_arena_free(pa);
+            }
+            quire__tpl_outer_free(o);
+            quire_arena_free(a);
+        }
+        quire__tpl_free(t);
+    }
+}
+
+/* The outer texts are used where a page finds outer's very values: a
+ * value changed behind their back (the caller's promise broken) shows the
+ * text made before; a page that has the name gets its own; a section that
+ * reads a name outside its items is rendered each time. */
+static void test_outer_reuses(void)
+{
+    const char *src = "{{site.title}}|{{#feeds}}{{href}}{{/feeds}}|{{#site}}{{title}}{{/site}}"
+                      "|{{#feeds}}{{home}}{{/feeds}}";
+    quire_tpl *t = NULL;
+    char err[256];
+    uint32_t line, col;
+    CHECK(quire__tpl_parse(&t, src, strlen(src), err, sizeof err, &line, &col) == QUIRE_OK);
+    quire_arena *a = quire_arena_new();
+    quire_value *outer = quire__tpl_map(a);
+    quire_value *site = quire__tpl_map(a);
+    quire__tpl_set(a, site, "title", "S");
+    quire__tpl_put(a, outer, "site", site);
+    quire_value *feeds = quire__tpl_list(a);
+    quire_value *f = quire__tpl_map(a);
+    quire__tpl_set(a, f, "href", "a&");
+    quire_value_append(a, feeds, NULL, f);
+    quire__tpl_put(a, outer, "feeds", feeds);
+    quire__tpl_set(a, outer, "home", "H");
+    quire_tpl_outer *o = quire__tpl_outer_new(t, outer);
+    CHECK(o != NULL);
+    quire_value *d = quire__tpl_map(a);
+    quire_buf b;
+    quire__buf_init(&b);
+    quire__tpl_render_outer(o, d, &b);
+    CHECK_STR(quire__buf_cstr(&b), "S|a&amp;|S|H");
+    site->first->str = "X";
+    site->first->len = 1;
+    f->first->str = "y";
+    f->first->len = 1;
+    quire__buf_reset(&b);
+    quire__tpl_render_outer(o, d, &b);
+    CHECK_STR(quire__buf_cstr(&b), "S|a&amp;|S|H");
+    quire__buf_reset(&b);
+    quire__tpl_render2(t, outer, d, &b);
+    CHECK_STR(quire__buf_cstr(&b), "X|y|X|H");
+    /* the page's own names */
+    quire_value *psite = quire__tpl_map(a);
+    quire__tpl_set(a, psite, "title", "P");
+    quire__tpl_put(a, d, "site", psite);
+    quire__tpl_set(a, d, "home", "h<");
+    quire__buf_reset(&b);
+    quire__tpl_render_outer(o, d, &b);
+    CHECK_STR(quire__buf_cstr(&b), "P|a&amp;|P|h&lt;");
+    quire__buf_free(&b);
+    quire__tpl_outer_free(o);
+    quire_arena_free(a);
+    quire__tpl_free(t);
+}
+
 int main(void)
 {
     test_escape_reference();
@@ -478,12 +649,15 @@ int main(void)
     test_json_quoted_reference();
     test_memo_matches_plain();
     test_memo_reuses();
+    test_outer_matches_plain();
+    test_outer_reuses();
     quire_arena *a = quire_arena_new();
     quire_value *d = quire__tpl_map(a);
     quire__tpl_set(a, d, "title", "Tom & \"Jerry\" <b>'s</b>");
     quire__tpl_set(a, d, "html", "<em>ok</em>");
     quire__tpl_set(a, d, "empty", "");
     quire__tpl_flag(a, d, "yes");
+    quire__tpl_flag_ref(a, d, "also");
     quire_value *site = quire__tpl_map(a);
     quire__tpl_set(a, site, "name", "Harbor");
     quire__tpl_put(a, d, "site", site);
@@ -500,6 +674,8 @@ int main(void)
     quire_value_append(a, words, NULL, quire_value_new_scalar(a, QUIRE_VALUE_STRING, "x", 1));
     quire_value_append(a, words, NULL, quire_value_new_scalar(a, QUIRE_VALUE_STRING, "y&", 2));
     quire__tpl_put(a, d, "words", words);
+    /* a value's length counts a NUL inside it; its text ends there */
+    quire_value_append(a, d, "nul", quire_value_new_scalar(a, QUIRE_VALUE_STRING, "a<\0b>", 5));
 
     /* variables: escaped by default, raw on request */
     CHECK_RENDER("<h1>{{title}}</h1>", d,
@@ -507,16 +683,28 @@ int main(void)
     CHECK_RENDER("{{ title }}", d, "Tom &amp; &quot;Jerry&quot; &lt;b&gt;&#39;s&lt;/b&gt;");
     CHECK_RENDER("{{{html}}}|{{& html}}|{{html}}", d,
                  "<em>ok</em>|<em>ok</em>|&lt;em&gt;ok&lt;/em&gt;");
+    CHECK_RENDER("[{{nul}}][{{{nul}}}]", d, "[a&lt;][a<]");
     /* missing variables render as nothing */
     CHECK_RENDER("[{{nope}}][{{site.nope}}][{{nope.deeper}}]", d, "[][][]");
     /* dotted names and list indexes */
     CHECK_RENDER("{{site.name}} {{tags.1.name}} {{tags.9.name}}", d, "Harbor b&lt; ");
+    /* list indexes are parts of digits only (parsed once): leading zeros,
+     * past the end, too large for any list, signs and letters */
+    CHECK_RENDER("{{tags.2.name}}|{{tags.3.name}}|{{tags.00.name}}|{{words.1}}|{{words.01}}|"
+                 "{{tags.99999999999999999999999.name}}|{{tags.-1.name}}|{{tags.1x.name}}|{{site.0}}",
+                 d, "c||a|y&amp;|y&amp;||||");
     /* sections: lists loop, items are the context, outer names stay visible */
     CHECK_RENDER("{{#tags}}<{{name}}@{{site.name}}>{{/tags}}", d, "<a@Harbor><b&lt;@Harbor><c@Harbor>");
     CHECK_RENDER("{{#words}}[{{.}}]{{/words}}", d, "[x][y&amp;]");
     /* mapping and flag sections; false-y values skip */
     CHECK_RENDER("{{#site}}{{name}}{{/site}}{{#yes}}Y{{/yes}}{{#empty}}E{{/empty}}{{#none}}N{{/none}}{{#nope}}M{{/nope}}",
                  d, "HarborY");
+    CHECK_RENDER("{{#also}}A{{/also}}{{also}}{{^also}}!{{/also}}", d, "Atrue");
+    /* a value linked with the length its maker knows: that is its length */
+    quire__tpl_ref_n(a, d, "known", "x<yz", 2);
+    quire__tpl_ref_n(a, d, "zero", "", 0);
+    CHECK_RENDER("[{{known}}]{{#known}}K{{/known}}{{#zero}}N{{/zero}}{{^zero}}-{{/zero}}", d,
+                 "[x&lt;]K-");
     /* inverted sections */
     CHECK_RENDER("{{^none}}no tags{{/none}}{{^tags}}never{{/tags}}{{^nope}}!{{/nope}}", d, "no tags!");
     /* {{#list.0}} tests for a non-empty list without looping */

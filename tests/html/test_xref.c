@@ -58,7 +58,7 @@ static void test_is_origin(quire_arena *a)
 {
     static const char *const origins[] = {"https://bench.example.org/", "http://a/",
                                           "https://ex.com:8080/", "https://quire.invalid/",
-                                          "https://u@h/"};
+                                          "https://u@h/", "https://zaz.example/"};
     static const char *const tails[] = {"", "/", "?", "#", "/x", ":", ":443", ".", "a", "@",
                                         "\xc3\x89", "\xff", "%41", "//", " "};
     CHECK(!quire__html_is_origin("https://a/", NULL));

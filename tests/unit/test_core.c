@@ -3,6 +3,8 @@
 #include "internal.h"
 #include "check.h"
 
+#include <ctype.h>
+
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -159,6 +161,15 @@ static void test_urls(void)
     CHECK_STR(quire__url_resolve(a, "https://ex.org", "a/b"), "https://ex.org/a/b");
     CHECK(quire__url_has_scheme("https://x") && !quire__url_has_scheme("./a:b") &&
           !quire__url_has_scheme("images/a.png"));
+    /* every byte first and inside a scheme: ASCII letters first, then
+     * letters, digits, + - . (RFC 3986) */
+    for (int c = 1; c < 256; c++) {
+        bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        bool inner = alpha || (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.';
+        char first[4] = {(char)c, 'x', ':', '\0'}, mid[4] = {'x', (char)c, ':', '\0'};
+        CHECK(quire__url_has_scheme(first) == alpha);
+        CHECK(quire__url_has_scheme(mid) == (inner || c == ':'));
+    }
     CHECK_STR(quire__slugify(a, "NVIDIA In Healthcare: From Gaming To Medicine!"),
               "nvidia-in-healthcare-from-gaming-to-medicine");
     CHECK_STR(quire__slugify(a, "../../etc/passwd"), "etc-passwd");
@@ -166,6 +177,19 @@ static void test_urls(void)
     CHECK_STR(quire__slugify(a, "Café Łódź naïve-bayes Straße"), "cafe-lodz-naive-bayes-strasse");
     CHECK_STR(quire__slugify(a, "東京"), "");
     CHECK_STR(quire__slugify(a, "///"), "");
+    /* every ASCII byte between two letters: letters and digits kept in
+     * lower case (by a table now; isalnum and tolower of the C locale
+     * here), . and _ kept inside, anything else one dash */
+    for (int c = 1; c < 0x80; c++) {
+        char in[4] = {'a', (char)c, 'b', '\0'}, want[4] = {'a', 0, 0, 0};
+        if (isalnum(c))
+            want[1] = (char)tolower(c), want[2] = 'b';
+        else if (c == '.' || c == '_')
+            want[1] = (char)c, want[2] = 'b';
+        else
+            want[1] = '-', want[2] = 'b';
+        CHECK_STR(quire__slugify(a, in), want);
+    }
     quire_arena_free(a);
 }
 
@@ -258,6 +282,27 @@ static void test_arena_zero_and_strings(void)
  * memory was filled with, a zeroed allocation after it reads as zero, and
  * nothing handed out overlaps (each keeps its own fill).  With the zeroed
  * mark not moved past raw memory, zeroed allocations see the 0xEE fill. */
+/* An arena made for a known size takes it in its first block (a page's
+ * scratch arena: one block, not four), within the arena's block limits. */
+static void test_arena_sized(void)
+{
+    quire_arena *a = quire__arena_new_sized(32 * 1024);
+    for (int i = 0; i < 3; i++)
+        CHECK(a && quire_arena_alloc(a, 10000));
+    CHECK(a && a->head && a->head->size == 32 * 1024 && !a->head->prev);
+    CHECK(a && quire_arena_alloc(a, 4000) && a->head->size == 64 * 1024); /* then doubling */
+    quire_arena_free(a);
+    a = quire__arena_new_sized(1);
+    CHECK(a && quire_arena_alloc(a, 1) && a->head->size == 4096);
+    quire_arena_free(a);
+    a = quire__arena_new_sized(SIZE_MAX / 4);
+    CHECK(a && quire_arena_alloc(a, 1) && a->head->size == 1u << 20);
+    quire_arena_free(a);
+    a = quire_arena_new();
+    CHECK(a && quire_arena_alloc(a, 1) && a->head->size == 4096);
+    quire_arena_free(a);
+}
+
 static void test_arena_raw_and_zero(void)
 {
     enum { N = 6000 };
@@ -1147,6 +1192,214 @@ static bool render_text_matches(const char *s, bool quotes)
     return ok;
 }
 
+/* Every typed node's tags, with and without attributes of its own (which
+ * a start tag writes but those the node writes itself), in HTML and XHTML:
+ * the renderer writes most of them as whole literals, this spells them
+ * out. */
+static quire_node *add_text(quire_arena *a, quire_node *parent, const char *s)
+{
+    quire_node *t = quire_node_new_text(a, s, strlen(s), 1, 1);
+    quire_node_append(parent, t);
+    return t;
+}
+
+static quire_node *typed_tree(quire_arena *a, bool attrs)
+{
+    quire_node *root = quire_node_new(a, QUIRE_NODE_ROOT, 1, 1);
+    static const quire_node_type blocks[] = {QUIRE_NODE_PARAGRAPH, QUIRE_NODE_BLOCKQUOTE,
+                                             QUIRE_NODE_FIGURE, QUIRE_NODE_TABLE};
+    static const int levels[] = {0, 1, 3, 6, 9};
+    for (size_t i = 0; i < sizeof levels / sizeof *levels; i++) {
+        quire_node *h = add(a, root, QUIRE_NODE_HEADING);
+        h->level = levels[i];
+        add_text(a, h, "h");
+    }
+    for (size_t i = 0; i < sizeof blocks / sizeof *blocks; i++) {
+        quire_node *b = add(a, root, blocks[i]);
+        if (blocks[i] == QUIRE_NODE_FIGURE) {
+            add_text(a, add(a, b, QUIRE_NODE_CAPTION), "cap");
+        } else if (blocks[i] == QUIRE_NODE_TABLE) {
+            for (int r = 0; r < 3; r++) {
+                quire_node *row = add(a, b, QUIRE_NODE_TABLE_ROW);
+                row->flags = r == 0 ? QUIRE_NODE_FLAG_HEADER : 0;
+                for (int c = 0; c < 4; c++) {
+                    quire_node *cell = add(a, row, QUIRE_NODE_TABLE_CELL);
+                    cell->align = (quire_align)c;
+                    add_text(a, cell, "c");
+                    if (attrs) {
+                        quire_node_set_attr(a, cell, "style", "color: red");
+                        quire_node_set_attr(a, cell, "align", "left");
+                        quire_node_set_attr(a, cell, "class", "k");
+                    }
+                }
+            }
+        } else {
+            quire_node *in = add(a, b, QUIRE_NODE_EMPH);
+            add_text(a, add(a, in, QUIRE_NODE_STRONG), "s");
+            add_text(a, add(a, in, QUIRE_NODE_STRIKETHROUGH), "d");
+            quire_node *code = add(a, in, QUIRE_NODE_CODE);
+            code->literal = "x<y";
+            quire_node *link = add(a, in, QUIRE_NODE_LINK);
+            link->url = "u";
+            link->title = "t";
+            add_text(a, link, "l");
+            quire_node *img = add(a, in, QUIRE_NODE_IMAGE);
+            img->url = "i.png";
+            img->literal = "alt";
+            img->width = 2;
+            if (attrs) {
+                quire_node_set_attr(a, link, "href", "not this");
+                quire_node_set_attr(a, img, "src", "not this");
+                quire_node_set_attr(a, img, "loading", "lazy");
+            }
+        }
+    }
+    static const unsigned list_flags[] = {0, QUIRE_NODE_FLAG_ORDERED, QUIRE_NODE_FLAG_TIGHT,
+                                          QUIRE_NODE_FLAG_ORDERED | QUIRE_NODE_FLAG_TIGHT};
+    for (size_t i = 0; i < sizeof list_flags / sizeof *list_flags; i++) {
+        quire_node *l = add(a, root, QUIRE_NODE_LIST);
+        l->flags = list_flags[i];
+        l->level = i == 1 ? 1 : (int)i + 1; /* the last one starts at 4 */
+        if (attrs)
+            quire_node_set_attr(a, l, "start", "9");
+        quire_node *item = add(a, l, QUIRE_NODE_ITEM);
+        add_text(a, add(a, item, QUIRE_NODE_PARAGRAPH), "one");
+        item = add(a, l, QUIRE_NODE_ITEM);
+        item->flags = QUIRE_NODE_FLAG_TASK | (i % 2 ? QUIRE_NODE_FLAG_CHECKED : 0);
+        add_text(a, add(a, item, QUIRE_NODE_PARAGRAPH), "two");
+    }
+    quire_node *pre = add(a, root, QUIRE_NODE_CODE_BLOCK);
+    pre->info = "c";
+    pre->literal = "a&b\n";
+    add(a, root, QUIRE_NODE_THEMATIC_BREAK);
+    if (attrs) {
+        for (const quire_node *n = root->first_child; n; n = quire__node_next(root, n))
+            if (n->type != QUIRE_NODE_TEXT && n->type != QUIRE_NODE_TABLE_CELL)
+                quire_node_set_attr(a, (quire_node *)n, "class", "k");
+    }
+    return root;
+}
+
+static void test_render_typed_tags(void)
+{
+    static const char plain[] =
+        "<h1>h</h1>\n"
+        "<h1>h</h1>\n"
+        "<h3>h</h3>\n"
+        "<h6>h</h6>\n"
+        "<h6>h</h6>\n"
+        "<p><em><strong>s</strong><del>d</del><code>x&lt;y</code><a href=\"u\" title=\"t\">l</a><img src=\"i.png\" alt=\"alt\" width=\"2\"></em></p>\n"
+        "<blockquote>\n"
+        "<em><strong>s</strong><del>d</del><code>x&lt;y</code><a href=\"u\" title=\"t\">l</a><img src=\"i.png\" alt=\"alt\" width=\"2\"></em></blockquote>\n"
+        "<figure><figcaption>cap</figcaption></figure>\n"
+        "<table>\n"
+        "<thead>\n"
+        "<tr><th>c</th><th style=\"text-align: left\">c</th><th style=\"text-align: center\">c</th><th style=\"text-align: right\">c</th></tr>\n"
+        "</thead>\n"
+        "<tbody>\n"
+        "<tr><td>c</td><td style=\"text-align: left\">c</td><td style=\"text-align: center\">c</td><td style=\"text-align: right\">c</td></tr>\n"
+        "<tr><td>c</td><td style=\"text-align: left\">c</td><td style=\"text-align: center\">c</td><td style=\"text-align: right\">c</td></tr>\n"
+        "</tbody>\n"
+        "</table>\n"
+        "<ul>\n"
+        "<li><p>one</p></li>\n"
+        "<li>\xE2\x98\x90"
+        " <p>two</p></li>\n"
+        "</ul>\n"
+        "<ol>\n"
+        "<li><p>one</p></li>\n"
+        "<li>\xE2\x98\x91"
+        " <p>two</p></li>\n"
+        "</ol>\n"
+        "<ul>\n"
+        "<li>one</li>\n"
+        "<li>\xE2\x98\x90"
+        " two</li>\n"
+        "</ul>\n"
+        "<ol start=\"4\">\n"
+        "<li>one</li>\n"
+        "<li>\xE2\x98\x91"
+        " two</li>\n"
+        "</ol>\n"
+        "<pre><code class=\"language-c\">a&amp;b\n"
+        "</code></pre>\n"
+        "<hr>\n";
+    static const char with_attrs_xhtml[] =
+        "<h1 class=\"k\">h</h1>\n"
+        "<h1 class=\"k\">h</h1>\n"
+        "<h3 class=\"k\">h</h3>\n"
+        "<h6 class=\"k\">h</h6>\n"
+        "<h6 class=\"k\">h</h6>\n"
+        "<p class=\"k\"><em class=\"k\"><strong class=\"k\">s</strong><del class=\"k\">d</del><code class=\"k\">x&lt;y</code><a class=\"k\" href=\"u\" title=\"t\">l</a><img loading=\"lazy\" class=\"k\" src=\"i.png\" alt=\"alt\" width=\"2\" /></em></p>\n"
+        "<blockquote class=\"k\">\n"
+        "<em class=\"k\"><strong class=\"k\">s</strong><del class=\"k\">d</del><code class=\"k\">x&lt;y</code><a class=\"k\" href=\"u\" title=\"t\">l</a><img loading=\"lazy\" class=\"k\" src=\"i.png\" alt=\"alt\" width=\"2\" /></em></blockquote>\n"
+        "<figure class=\"k\"><figcaption class=\"k\">cap</figcaption></figure>\n"
+        "<table class=\"k\">\n"
+        "<thead>\n"
+        "<tr class=\"k\"><th style=\"color: red\" align=\"left\" class=\"k\">c</th><th class=\"k\" style=\"text-align: left\">c</th><th class=\"k\" style=\"text-align: center\">c</th><th class=\"k\" style=\"text-align: right\">c</th></tr>\n"
+        "</thead>\n"
+        "<tbody>\n"
+        "<tr class=\"k\"><td style=\"color: red\" align=\"left\" class=\"k\">c</td><td class=\"k\" style=\"text-align: left\">c</td><td class=\"k\" style=\"text-align: center\">c</td><td class=\"k\" style=\"text-align: right\">c</td></tr>\n"
+        "<tr class=\"k\"><td style=\"color: red\" align=\"left\" class=\"k\">c</td><td class=\"k\" style=\"text-align: left\">c</td><td class=\"k\" style=\"text-align: center\">c</td><td class=\"k\" style=\"text-align: right\">c</td></tr>\n"
+        "</tbody>\n"
+        "</table>\n"
+        "<ul class=\"k\">\n"
+        "<li class=\"k\"><p class=\"k\">one</p></li>\n"
+        "<li class=\"k\">\xE2\x98\x90"
+        " <p class=\"k\">two</p></li>\n"
+        "</ul>\n"
+        "<ol class=\"k\">\n"
+        "<li class=\"k\"><p class=\"k\">one</p></li>\n"
+        "<li class=\"k\">\xE2\x98\x91"
+        " <p class=\"k\">two</p></li>\n"
+        "</ol>\n"
+        "<ul class=\"k\">\n"
+        "<li class=\"k\">one</li>\n"
+        "<li class=\"k\">\xE2\x98\x90"
+        " two</li>\n"
+        "</ul>\n"
+        "<ol class=\"k\" start=\"4\">\n"
+        "<li class=\"k\">one</li>\n"
+        "<li class=\"k\">\xE2\x98\x91"
+        " two</li>\n"
+        "</ol>\n"
+        "<pre class=\"k\"><code class=\"language-c\">a&amp;b\n"
+        "</code></pre>\n"
+        "<hr class=\"k\" />\n";
+    quire_arena *a = quire_arena_new();
+    quire_buf b;
+    quire__buf_init(&b);
+    for (int attrs = 0; attrs < 2; attrs++) {
+        quire_render_opts o = {.xhtml = attrs};
+        quire__buf_reset(&b);
+        quire__render_html(&b, typed_tree(a, attrs), &o);
+        CHECK_STR(quire__buf_cstr(&b), attrs ? with_attrs_xhtml : plain);
+    }
+    /* an embed's children (fallback content) are not rendered, as a void
+     * element's; an empty container is still closed */
+    quire_node *root = quire_node_new(a, QUIRE_NODE_ROOT, 1, 1);
+    quire_node *embed = add(a, root, QUIRE_NODE_EMBED);
+    embed->url = "https://v.example/e";
+    embed->title = "T";
+    add_text(a, embed, "fallback");
+    quire_node *br = add(a, add(a, root, QUIRE_NODE_PARAGRAPH), QUIRE_NODE_HTML_INLINE);
+    br->name = "br";
+    add_text(a, br, "inside");
+    add(a, root, QUIRE_NODE_BLOCKQUOTE);
+    for (int keep = 0; keep < 2; keep++) {
+        quire_render_opts o = {.keep_embeds = keep};
+        quire__buf_reset(&b);
+        quire__render_html(&b, root, &o);
+        CHECK_STR(quire__buf_cstr(&b),
+                  keep ? "<iframe src=\"https://v.example/e\" title=\"T\"></iframe>\n"
+                         "<p><br></p>\n<blockquote>\n</blockquote>\n"
+                       : "<p class=\"embed\"><a href=\"https://v.example/e\">T</a></p>\n"
+                         "<p><br></p>\n<blockquote>\n</blockquote>\n");
+    }
+    quire__buf_free(&b);
+    quire_arena_free(a);
+}
+
 /* The renderer's names, as it judged them before it measured them in the
  * same pass (render_html.c): a well-formed XML name, ':' allowed after the
  * first byte in attributes and not at all in elements. */
@@ -1758,12 +2011,14 @@ int main(void)
     test_urls();
     test_arena_and_values();
     test_arena_raw_and_zero();
+    test_arena_sized();
     test_buf_reserved_empty();
     test_arena_zero_and_strings();
     test_clone_fidelity();
     test_clone_shared();
     test_text_nodes();
     test_nodes_and_render();
+    test_render_typed_tags();
     test_render_names();
     test_text_escapers();
     test_text_escapers_near_misses();
