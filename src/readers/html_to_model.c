@@ -90,6 +90,11 @@ typedef struct h2m {
     size_t thead, footnotes, fnref;
     quire_node *collect;   /* CODE/CODE_BLOCK whose text goes to `lit` */
     quire_buf text;        /* characters not yet made into nodes */
+    /* Markdown text (quire__h2m_md_text) not copied into `text` yet: most
+     * text runs are one piece, made into a node straight from the walk's
+     * string.  When set, `text` is empty: the run begins here. */
+    const char *pend_text;
+    size_t pend_len;
     quire_buf lit;
     bool ltrim_next;       /* drop leading blanks of the next text (after a task box) */
     bool after_backref;    /* blanks between footnote back-links are noise */
@@ -341,12 +346,51 @@ static void h2m_element_pos(h2m *st, const xmlChar **atts, uint32_t *line, uint3
     *col = st->scan_col + st->map_col - 1;
 }
 
-static quire_node *h2m_new(h2m *st, quire_node_type type, uint32_t line, uint32_t col)
+/* quire_node_new, inline: the converter makes every node of a body, and
+ * the call into node.c cost a third of a node's making. */
+static inline quire_node *h2m_new(h2m *st, quire_node_type type, uint32_t line, uint32_t col)
 {
-    quire_node *n = quire_node_new(st->arena, type, line, col);
-    if (!n)
+    quire_node *n = quire__arena_alloc(st->arena, sizeof *n);
+    if (!n) {
         st->oom = true;
+        return NULL;
+    }
+    n->type = type;
+    n->line = line;
+    n->column = col;
     return n;
+}
+
+/* quire_node_new_text, inline: the node and its text in one allocation. */
+static inline quire_node *h2m_new_text(h2m *st, const char *s, size_t len, uint32_t line,
+                                       uint32_t col)
+{
+    quire_node *n = len < SIZE_MAX / 2 ? quire__arena_alloc(st->arena, sizeof *n + len + 1)
+                                       : NULL;
+    if (!n) {
+        st->oom = true;
+        return NULL;
+    }
+    n->type = QUIRE_NODE_TEXT;
+    n->line = line;
+    n->column = col;
+    char *text = (char *)(n + 1);
+    memcpy(text, s, len); /* the terminating NUL is there already */
+    n->literal = text;
+    return n;
+}
+
+/* quire_node_append for a node just made (linked nowhere yet): nothing
+ * to unlink first. */
+static inline void h2m_append_new(quire_node *parent, quire_node *child)
+{
+    child->parent = parent;
+    child->prev = parent->last_child;
+    if (parent->last_child)
+        parent->last_child->next = child;
+    else
+        parent->first_child = child;
+    parent->last_child = child;
 }
 
 /* Append attribute (name, value) at *tail without a duplicate check:
@@ -465,12 +509,9 @@ static void h2m_emit_text(h2m *st, quire_node *parent, const char *s, size_t n, 
 {
     uint32_t line = parent->line, col = parent->column;
     if (!breaks) {
-        quire_node *t = quire_node_new_text(st->arena, s, n, line, col);
-        if (!t) {
-            st->oom = true;
-            return;
-        }
-        quire_node_append(parent, t);
+        quire_node *t = h2m_new_text(st, s, n, line, col);
+        if (t)
+            h2m_append_new(parent, t);
         return;
     }
     /* cmark writes a hard break as "<br />\n": that newline is not a soft
@@ -488,19 +529,17 @@ static void h2m_emit_text(h2m *st, quire_node *parent, const char *s, size_t n, 
         if (seg && s[i + seg - 1] == '\r')
             seg--;
         if (seg) {
-            quire_node *t = quire_node_new_text(st->arena, s + i, seg, line, col);
-            if (!t) {
-                st->oom = true;
+            quire_node *t = h2m_new_text(st, s + i, seg, line, col);
+            if (!t)
                 return;
-            }
-            quire_node_append(parent, t);
+            h2m_append_new(parent, t);
         }
         if (!nl)
             break;
         quire_node *b = h2m_new(st, QUIRE_NODE_SOFTBREAK, line, col);
         if (!b)
             return;
-        quire_node_append(parent, b);
+        h2m_append_new(parent, b);
         i = end + 1;
     }
 }
@@ -521,14 +560,37 @@ static void h2m_strip_marks(quire_buf *b)
     b->len = o;
 }
 
+/* Copy the pending Markdown text into `text`, before more is added to the
+ * run or the run is changed in place. */
+static void h2m_take_pending(h2m *st)
+{
+    if (st->pend_len) {
+        quire__buf_put(&st->text, st->pend_text, st->pend_len);
+        st->pend_len = 0;
+    }
+}
+
 static void h2m_flush(h2m *st)
 {
-    if (st->text.len && st->log.len && h2m_is_raw_text(st->cur))
-        h2m_strip_marks(&st->text);
-    if (!st->text.len)
-        return;
-    const char *s = st->text.data;
-    size_t n = st->text.len;
+    const char *s;
+    size_t n;
+    bool strip = st->log.len && h2m_is_raw_text(st->cur);
+    if (st->pend_len && !strip) {
+        s = st->pend_text;
+        n = st->pend_len;
+        st->pend_len = 0;
+    } else {
+        h2m_take_pending(st);
+        if (!st->text.len)
+            return;
+        if (strip)
+            h2m_strip_marks(&st->text);
+        s = st->text.data;
+        n = st->text.len;
+        st->text.len = 0; /* (what follows only reads s) */
+        if (!n)
+            return;
+    }
     quire_node *cur = st->cur;
     if (st->ltrim_next) {
         while (n && h2m_is_space((unsigned char)*s))
@@ -537,13 +599,8 @@ static void h2m_flush(h2m *st)
             st->ltrim_next = false;
     }
     if (n && !(h2m_drops_blank_text(cur) && h2m_all_space(s, n)) &&
-        !(st->after_backref && h2m_all_space(s, n))) {
-        if (h2m_is_raw_text(cur) || !h2m_is_inline_ctx(cur))
-            h2m_emit_text(st, cur, s, n, false);
-        else
-            h2m_emit_text(st, cur, s, n, true);
-    }
-    quire__buf_reset(&st->text);
+        !(st->after_backref && h2m_all_space(s, n)))
+        h2m_emit_text(st, cur, s, n, !h2m_is_raw_text(cur) && h2m_is_inline_ctx(cur));
 }
 
 /* ------------------------------------------------------------- finalizing */
@@ -735,7 +792,7 @@ static quire_node *h2m_open(h2m *st, quire_node_type type, const xmlChar **atts,
         return NULL;
     }
     h2m_copy_attrs(st, n, atts, used);
-    quire_node_append(st->cur, n);
+    h2m_append_new(st->cur, n);
     st->cur = n;
     st->depth++;
     return n;
@@ -751,7 +808,7 @@ static quire_node *h2m_leaf(h2m *st, quire_node_type type, const xmlChar **atts,
     if (!n)
         return NULL;
     h2m_copy_attrs(st, n, atts, used);
-    quire_node_append(st->cur, n);
+    h2m_append_new(st->cur, n);
     return n;
 }
 
@@ -1006,6 +1063,7 @@ static void h2m_start_kind(h2m *st, const char *name, const xmlChar **atts, h2m_
     if (backref) {
         /* cmark writes "note text <a backref>": the blank before the
          * back-link belongs to the link, which renderers regenerate. */
+        h2m_take_pending(st);
         while (st->text.len && h2m_is_space((unsigned char)st->text.data[st->text.len - 1]))
             st->text.len--;
     }
@@ -1308,6 +1366,7 @@ static void h2m_characters(void *ud, const xmlChar *s, int n)
     h2m *st = ud;
     if (st->oom || st->skip || n <= 0)
         return;
+    h2m_take_pending(st);
     quire__buf_put(st->collect ? &st->lit : &st->text, s, (size_t)n);
 }
 
@@ -1752,7 +1811,14 @@ void quire__h2m_md_text(quire__h2m *h, const char *s, size_t n)
      * found at the top into an implied <p>; so it still does. */
     if (!st->nframes && st->pctx && !h2m_all_space(s, n))
         h2m_feed(st, "<p>", 3);
-    h2m_characters(st, (const xmlChar *)s, (int)(n > INT_MAX ? INT_MAX : n));
+    if (n > INT_MAX)
+        n = INT_MAX; /* (as libxml2's characters events count) */
+    if (!st->text.len && !st->pend_len && !st->oom && !st->skip && !st->collect) {
+        st->pend_text = s; /* the run's first piece: kept, not copied */
+        st->pend_len = n;
+        return;
+    }
+    h2m_characters(st, (const xmlChar *)s, (int)n);
 }
 
 /* Inline elements whose start tag, in libxml2, only ever closes what

@@ -74,7 +74,9 @@ uint32_t quire__h2m_md_start(quire__h2m *h, const char *name, const char **atts,
                              uint32_t col);
 void quire__h2m_md_end(quire__h2m *h, uint32_t token);
 /* Text as it is (not HTML-escaped); "\n" is a soft break where cmark
- * renders one. */
+ * renders one.  s must stay valid until quire__h2m_finish (cmark's
+ * literals and string literals do): a run of one piece is made into a
+ * node straight from it, when the run ends. */
 void quire__h2m_md_text(quire__h2m *h, const char *s, size_t n);
 /* A newline cmark-gfm's renderer writes between block tags: it matters
  * only where raw HTML left an inline element open. */

@@ -546,6 +546,40 @@ static void test_raw_across_markdown(void)
                "(root (paragraph \"a \" image<i.png>=\"A\" \" \" linebreak \" \" (emph) \" b\"))");
 }
 
+/* Text runs: one piece is made into a node straight from the walk's
+ * string (html_to_model.c, pend_text); a run of several pieces, a piece
+ * after a newline of the walk, a run trimmed in place (before a footnote
+ * back-link) or stripped of end markers (inside an unclosed raw <script>)
+ * is copied first.  Each must give the text as it was written. */
+static void test_text_runs(void)
+{
+    /* one piece, several (cmark splits at '*' and entities), pieces around elements */
+    CHECK_DUMP("one\n", "(root (paragraph \"one\"))");
+    CHECK_DUMP("a\\*b &amp; c\n", "(root (paragraph \"a*b & c\"))");
+    CHECK_DUMP("*e*tail `c`\n", "(root (paragraph (emph \"e\") \"tail \" code=\"c\"))");
+    /* a tight item: its text then the walk's newline, wrapped later */
+    CHECK_DUMP("- one\n- a\\*b\n  lazy\n",
+               "(root (list (item (paragraph \"one\")) (item (paragraph \"a*b\" softbreak \"lazy\"))))");
+    /* the blank before a back-link goes, alone or at a run's end */
+    CHECK_DUMP("x[^1]\n\n[^1]: *note*\n",
+               "(root (paragraph \"x\" footnote_ref[1]) (footnote_def[1] (paragraph (emph \"note\"))))");
+    CHECK_DUMP("x[^1]\n\n[^1]: note\n",
+               "(root (paragraph \"x\" footnote_ref[1]) (footnote_def[1] (paragraph \"note\")))");
+    CHECK_DUMP("x[^1]\n\n[^1]: a\\*b\n",
+               "(root (paragraph \"x\" footnote_ref[1]) (footnote_def[1] (paragraph \"a*b\")))");
+    /* after a task box the blanks at the start go, however many pieces */
+    CHECK_DUMP("- [ ] task\n- [x] \\*b\n",
+               "(root (list (item (paragraph \"task\")) (item (paragraph \"*b\"))))");
+    /* Markdown text inside an unclosed raw <script>: end markers taken out */
+    CHECK_DUMP("a <script>s\n\nb \\<!----> c\n\nd \\<!---->\n",
+               "(root (paragraph \"a \" (html_inline:script \"s\")) (paragraph \"b <!----> c\") "
+               "(paragraph \"d <!---->\"))");
+    CHECK_DUMP("a <script>s *e\\<!---->* t\\<!---->\n",
+               "(root (paragraph \"a \" (html_inline:script \"s e t<em>\")))");
+    /* a hard break: the newline after it is not a soft break */
+    CHECK_DUMP("a  \nb\\\nc\n", "(root (paragraph \"a\" linebreak \"b\" linebreak \"c\"))");
+}
+
 /* Several threads read at once (the parallel build): each has its own
  * cmark arena and converter state, and gets what one thread alone gets. */
 static const char *const rb_mt_text =
@@ -1099,6 +1133,7 @@ int main(void)
     test_positions();
     test_raw_positions_after_text();
     test_raw_across_markdown();
+    test_text_runs();
     test_fast_path_vs_libxml2();
     test_block_fast_path_vs_libxml2();
     test_inline_fast_path_after_open_construct();
