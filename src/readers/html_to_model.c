@@ -50,8 +50,6 @@ enum {
     H2M_F_FNREF,      /* transparent <sup class="footnote-ref"> */
 };
 
-#define H2M_MD_KINDS 32 /* a power of two */
-
 /* One open element.  `name` is set for elements a Markdown walk opened
  * (quire__h2m_md_start), so that the HTML parser can be told about them
  * later; `serial` grows with every push, so it increases up the stack. */
@@ -112,12 +110,6 @@ typedef struct h2m {
      * Markdown walk at this position (md_line 0: the parent's). */
     bool md_mode;
     uint32_t md_line, md_col;
-    /* The kinds of the Markdown element names seen, by address: the walk
-     * passes string literals, so one address is always one name. */
-    struct {
-        const char *name;
-        unsigned char kind;
-    } md_kinds[H2M_MD_KINDS];
     /* A skeleton start tag handed to the push parser: its start event
      * gets these attributes and position instead of the (empty) parsed ones. */
     const char *pend_name;
@@ -167,10 +159,17 @@ static bool h2m_all_space(const char *s, size_t n)
     return true;
 }
 
-static const char *h2m_att(const xmlChar **atts, const char *name)
+/* Names are compared first by their first byte, inline: an element's
+ * attributes are looked up by several names, most of which it lacks. */
+static inline bool h2m_name_is(const char *a, const char *name)
+{
+    return a[0] == name[0] && strcmp(a, name) == 0;
+}
+
+static inline const char *h2m_att(const xmlChar **atts, const char *name)
 {
     for (size_t i = 0; atts && atts[i]; i += 2)
-        if (strcmp((const char *)atts[i], name) == 0)
+        if (h2m_name_is((const char *)atts[i], name))
             return atts[i + 1] ? (const char *)atts[i + 1] : "";
     return NULL;
 }
@@ -425,9 +424,9 @@ static void h2m_copy_attrs(h2m *st, quire_node *n, const xmlChar **atts,
         tail = &(*tail)->next;
     for (size_t i = 0; atts[i]; i += 2) {
         const char *name = (const char *)atts[i];
-        bool skip = (st->flags & QUIRE__H2M_CMARK) && strcmp(name, "data-sourcepos") == 0;
+        bool skip = (st->flags & QUIRE__H2M_CMARK) && h2m_name_is(name, "data-sourcepos");
         for (size_t u = 0; !skip && used && used[u]; u++)
-            skip = strcmp(name, used[u]) == 0;
+            skip = h2m_name_is(name, used[u]);
         if (!skip)
             tail = h2m_add_attr(st, tail, name, (const char *)atts[i + 1]);
     }
@@ -1702,51 +1701,82 @@ static uint32_t h2m_md_opened(h2m *st, const char *name, uint32_t serial)
     return serial;
 }
 
-/* h2m_kind_of for a Markdown element name, remembered by its address. */
-static h2m_kind h2m_md_kind(h2m *st, const char *name)
+/* The Markdown elements' names and kinds, by quire__h2m_tag: what
+ * h2m_kind_of finds for the name (tests/readers compare both). */
+static const struct {
+    const char *name;
+    unsigned char len, kind;
+} h2m_md_tags[QUIRE__H2M_TAG_COUNT] = {
+    [QUIRE__H2M_P] = {"p", 1, K_P},
+    [QUIRE__H2M_H1] = {"h1", 2, K_H},
+    [QUIRE__H2M_H2] = {"h2", 2, K_H},
+    [QUIRE__H2M_H3] = {"h3", 2, K_H},
+    [QUIRE__H2M_H4] = {"h4", 2, K_H},
+    [QUIRE__H2M_H5] = {"h5", 2, K_H},
+    [QUIRE__H2M_H6] = {"h6", 2, K_H},
+    [QUIRE__H2M_BLOCKQUOTE] = {"blockquote", 10, K_BLOCKQUOTE},
+    [QUIRE__H2M_UL] = {"ul", 2, K_UL},
+    [QUIRE__H2M_OL] = {"ol", 2, K_OL},
+    [QUIRE__H2M_LI] = {"li", 2, K_LI},
+    [QUIRE__H2M_PRE] = {"pre", 3, K_PRE},
+    [QUIRE__H2M_CODE] = {"code", 4, K_CODE},
+    [QUIRE__H2M_HR] = {"hr", 2, K_HR},
+    [QUIRE__H2M_BR] = {"br", 2, K_BR},
+    [QUIRE__H2M_TABLE] = {"table", 5, K_TABLE},
+    [QUIRE__H2M_THEAD] = {"thead", 5, K_THEAD},
+    [QUIRE__H2M_TBODY] = {"tbody", 5, K_TRANSPARENT},
+    [QUIRE__H2M_TR] = {"tr", 2, K_TR},
+    [QUIRE__H2M_TH] = {"th", 2, K_CELL},
+    [QUIRE__H2M_TD] = {"td", 2, K_CELL},
+    [QUIRE__H2M_EM] = {"em", 2, K_EM},
+    [QUIRE__H2M_STRONG] = {"strong", 6, K_STRONG},
+    [QUIRE__H2M_DEL] = {"del", 3, K_DEL},
+    [QUIRE__H2M_A] = {"a", 1, K_A},
+    [QUIRE__H2M_IMG] = {"img", 3, K_IMG},
+    [QUIRE__H2M_INPUT] = {"input", 5, K_INPUT},
+    [QUIRE__H2M_SECTION] = {"section", 7, K_SECTION},
+    [QUIRE__H2M_SUP] = {"sup", 3, K_SUP},
+};
+
+const char *quire__h2m_tag_name(quire__h2m_tag tag)
 {
-    size_t i = ((uintptr_t)name >> 2) & (H2M_MD_KINDS - 1);
-    if (st->md_kinds[i].name != name) {
-        st->md_kinds[i].name = name;
-        st->md_kinds[i].kind = (unsigned char)h2m_kind_of(name);
-    }
-    return (h2m_kind)st->md_kinds[i].kind;
+    return (unsigned)tag < QUIRE__H2M_TAG_COUNT ? h2m_md_tags[tag].name : NULL;
 }
 
-/* h2m_start_event for a Markdown element: its kind comes from the memo
- * (QUIRE__H2M_NO_FAST_MD: from the table, as for raw HTML). */
-static void h2m_md_start_event(h2m *st, const char *name, const char **atts)
+/* h2m_start_event for a Markdown element: its kind comes with its tag
+ * (QUIRE__H2M_NO_FAST_MD: from the table by name, as for raw HTML). */
+static void h2m_md_start_event(h2m *st, quire__h2m_tag tag, const char **atts)
 {
+    const char *name = h2m_md_tags[tag].name;
     if ((quire__h2m_no_fast & QUIRE__H2M_NO_FAST_MD) || st->oom || st->skip || st->collect ||
         h2m_is_footnote_list(st, name))
         h2m_start_event(st, (const xmlChar *)name, (const xmlChar **)atts);
     else
-        h2m_start_kind(st, name, (const xmlChar **)atts, h2m_md_kind(st, name));
+        h2m_start_kind(st, name, (const xmlChar **)atts, (h2m_kind)h2m_md_tags[tag].kind);
 }
 
-uint32_t quire__h2m_md_start(quire__h2m *h, const char *name, const char **atts, uint32_t line,
-                             uint32_t col)
+uint32_t quire__h2m_md_start(quire__h2m *h, quire__h2m_tag tag, const char **atts,
+                             uint32_t line, uint32_t col)
 {
     h2m *st = &h->st;
-    if (st->oom)
+    if (st->oom || (unsigned)tag >= QUIRE__H2M_TAG_COUNT)
         return 0;
+    const char *name = h2m_md_tags[tag].name;
     size_t known = h2m_known(st);
     if (known && known == st->nframes) {
         /* libxml2 knows every open element: let it place this one. */
-        char tag[16];
-        size_t n = strlen(name);
-        if (n + 3 > sizeof tag)
-            return 0;
-        tag[0] = '<';
-        memcpy(tag + 1, name, n);
-        tag[n + 1] = '>';
+        char tag_text[16];
+        size_t n = h2m_md_tags[tag].len;
+        tag_text[0] = '<';
+        memcpy(tag_text + 1, name, n);
+        tag_text[n + 1] = '>';
         st->pend_name = name;
         st->pend_atts = (const xmlChar **)atts;
         st->pend_line = line;
         st->pend_col = col;
         st->pend_done = false;
         st->pend_serial = 0;
-        h2m_feed(st, tag, n + 2);
+        h2m_feed(st, tag_text, n + 2);
         st->pend_name = NULL;
         return h2m_md_opened(st, name, st->pend_serial);
     }
@@ -1754,7 +1784,7 @@ uint32_t quire__h2m_md_start(quire__h2m *h, const char *name, const char **atts,
     st->md_mode = true;
     st->md_line = line;
     st->md_col = col;
-    h2m_md_start_event(st, name, atts);
+    h2m_md_start_event(st, tag, atts);
     st->md_mode = false;
     if (st->nframes == before)
         return 0;
