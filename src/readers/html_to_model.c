@@ -123,9 +123,18 @@ typedef struct h2m {
     size_t log_base;       /* where in log the current parser started */
     size_t clamp_off;      /* where the fragment's end marker starts (SIZE_MAX: none) */
     bool push_dead;
+    /* The name of the element being started outlives the document (a
+     * table's string): nodes take it without a copy. */
+    bool name_kept;
     /* The block fast path gives each start tag its place itself. */
     bool fixed_pos;
     uint32_t fixed_line, fixed_col;
+    /* ... and reads a block once (h2m_block_scan), recording what it holds. */
+    struct h2m_fb_op *fb_ops;
+    size_t fb_nops, fb_cap;
+    const char **fb_atts;
+    size_t fb_natts, fb_atts_cap;
+    quire_buf fb_str;
 
     bool oom;
 } h2m;
@@ -440,6 +449,12 @@ static const char *h2m_strdup(h2m *st, const char *s)
     if (!d)
         st->oom = true;
     return d;
+}
+
+/* The element's name for its node: a copy, unless it is kept anyway. */
+static const char *h2m_node_name(h2m *st, const char *name)
+{
+    return st->name_kept ? name : h2m_strdup(st, name);
 }
 
 /* ------------------------------------------------------------ node context */
@@ -1029,7 +1044,7 @@ static void h2m_generic(h2m *st, const char *name, const xmlChar **atts, bool bl
     quire_node *n = h2m_open(st, block ? QUIRE_NODE_HTML_BLOCK : QUIRE_NODE_HTML_INLINE,
                              atts, NULL, H2M_F_PUSH);
     if (n)
-        n->name = h2m_strdup(st, name);
+        n->name = h2m_node_name(st, name);
 }
 
 /* Text inside <pre>/<code> goes to the literal, markup inside is dropped. */
@@ -1173,7 +1188,7 @@ static void h2m_start_kind(h2m *st, const char *name, const xmlChar **atts, h2m_
                             : name[0] == 'i' ? QUIRE_EMBED_IFRAME
                                              : QUIRE_EMBED_OBJECT;
             n->info = quire__embed_provider(st->arena, n->url);
-            n->name = h2m_strdup(st, name); /* "video", "iframe": the source element */
+            n->name = h2m_node_name(st, name); /* "video", "iframe": the source element */
         }
         return;
     case K_SOURCE:
@@ -1278,10 +1293,23 @@ static void h2m_start_kind(h2m *st, const char *name, const xmlChar **atts, h2m_
     }
 }
 
-static void h2m_start(void *ud, const xmlChar *xname, const xmlChar **atts)
+/* The <ol> right inside a footnotes section is only a wrapper. */
+static bool h2m_is_footnote_list(h2m *st, const char *name)
 {
-    h2m *st = ud;
-    const char *name = (const char *)xname;
+    return st->footnotes && st->nframes &&
+           st->frames[st->nframes - 1].kind == H2M_F_FOOTNOTES && strcmp(name, "ol") == 0;
+}
+
+/* A start tag whose kind is known (h2m_kind_of(name)); `kept`: name is a
+ * table's string (see name_kept). */
+static void h2m_start_as(h2m *st, const char *name, const xmlChar **atts, h2m_kind kind,
+                         bool kept)
+{
+    if (!st->skip && !st->collect && h2m_is_footnote_list(st, name)) {
+        h2m_flush(st);
+        h2m_push_frame(st, H2M_F_NONE);
+        return;
+    }
     if (st->oom)
         return;
     if (st->skip) {
@@ -1293,25 +1321,14 @@ static void h2m_start(void *ud, const xmlChar *xname, const xmlChar **atts)
         h2m_start_collecting(st, name, atts);
         return;
     }
-    h2m_start_kind(st, name, atts, h2m_kind_of(name));
-}
-
-/* The <ol> right inside a footnotes section is only a wrapper. */
-static bool h2m_is_footnote_list(h2m *st, const char *name)
-{
-    return st->footnotes && st->nframes &&
-           st->frames[st->nframes - 1].kind == H2M_F_FOOTNOTES && strcmp(name, "ol") == 0;
+    st->name_kept = kept;
+    h2m_start_kind(st, name, atts, kind);
+    st->name_kept = false;
 }
 
 static void h2m_start_event(void *ud, const xmlChar *name, const xmlChar **atts)
 {
-    h2m *st = ud;
-    if (!st->skip && !st->collect && h2m_is_footnote_list(st, (const char *)name)) {
-        h2m_flush(st);
-        h2m_push_frame(st, H2M_F_NONE);
-        return;
-    }
-    h2m_start(ud, name, atts);
+    h2m_start_as(ud, (const char *)name, atts, h2m_kind_of((const char *)name), false);
 }
 
 static void h2m_end(void *ud, const xmlChar *name)
@@ -1666,6 +1683,7 @@ int quire__h2m_new(quire__h2m **out, quire_document *doc, quire_node *parent,
     quire__buf_init(&st->text);
     quire__buf_init(&st->lit);
     quire__buf_init(&st->log);
+    quire__buf_init(&st->fb_str);
     return QUIRE_OK;
 }
 
@@ -2081,6 +2099,7 @@ static bool h2m_block_closes(const char *top, const char *name)
  * documents' raw HTML; a pair asked by two threads at once gets the same
  * answer twice. */
 static bool h2m_block_void[H2M_BLOCK_N];
+static unsigned char h2m_block_kind[H2M_BLOCK_N]; /* h2m_kind_of of each name */
 static void h2m_build_block_index(void);
 static _Atomic unsigned char h2m_block_closes_memo[H2M_BLOCK_N + 1][H2M_BLOCK_N];
 
@@ -2089,6 +2108,7 @@ static void h2m_build_block_tables(void)
     for (size_t n = 0; n < H2M_BLOCK_N; n++) {
         const htmlElemDesc *desc = htmlTagLookup((const xmlChar *)h2m_block_names[n]);
         h2m_block_void[n] = desc && desc->empty;
+        h2m_block_kind[n] = (unsigned char)h2m_kind_of(h2m_block_names[n]);
     }
     h2m_build_block_index();
 }
@@ -2295,8 +2315,8 @@ static bool h2m_block_ref(const char *html, size_t len, size_t *p, char *out, si
 /* A start tag's attributes as h2m_fast_inline takes them (lower-case
  * names, quoted values without newline, tab, '<', '>' or references),
  * from html[*p] to its '>'; names and values copied NUL-terminated into
- * buf.  False when libxml2 must read the tag. */
-static bool h2m_block_attrs(const char *html, size_t len, size_t *pp, char *buf,
+ * buf (*used bytes).  False when libxml2 must read the tag. */
+static bool h2m_block_attrs(const char *html, size_t len, size_t *pp, char *buf, size_t *used,
                             const char **atts, size_t *nap, bool *self_close)
 {
     size_t p = *pp, na = 0, b = 0;
@@ -2365,25 +2385,82 @@ static bool h2m_block_attrs(const char *html, size_t len, size_t *pp, char *buf,
     }
     atts[2 * na] = NULL;
     *nap = na;
+    *used = b;
     *pp = p + 1; /* past '>' */
     return true;
 }
 
+/* What h2m_block_scan found, in order, for h2m_block_replay to make. */
+enum { H2M_FB_TEXT, H2M_FB_REF, H2M_FB_START, H2M_FB_END };
+
+typedef struct h2m_fb_op {
+    unsigned char type;  /* H2M_FB_* */
+    unsigned char n;     /* REF: bytes in ref; START: attributes */
+    unsigned char idx;   /* START: index in h2m_block_names */
+    bool close;          /* START: void or self-closed, ends at once */
+    uint32_t off;        /* TEXT: html[off, off + len); START: its '<' */
+    uint32_t len;        /* START: its attributes' first entry in fb_atts */
+    char ref[4];         /* REF: the character, UTF-8 */
+} h2m_fb_op;
+
+_Static_assert(H2M_BLOCK_N < 256 && H2M_FB_ATTS < 256, "h2m_fb_op's fields must hold them");
+
+/* Append an op (false: out of memory). */
+static bool h2m_fb_add(h2m *st, h2m_fb_op op)
+{
+    if (st->fb_nops == st->fb_cap) {
+        size_t cap = st->fb_cap ? st->fb_cap * 2 : 64;
+        h2m_fb_op *p = realloc(st->fb_ops, cap * sizeof *p);
+        if (!p) {
+            st->oom = true;
+            return false;
+        }
+        st->fb_ops = p;
+        st->fb_cap = cap;
+    }
+    st->fb_ops[st->fb_nops++] = op;
+    return true;
+}
+
+/* Room for n more attribute pointers (false: out of memory). */
+static bool h2m_fb_atts_room(h2m *st, size_t n)
+{
+    if (st->fb_natts + n <= st->fb_atts_cap)
+        return true;
+    size_t cap = st->fb_atts_cap ? st->fb_atts_cap : 64;
+    while (cap < st->fb_natts + n)
+        cap *= 2;
+    const char **p = realloc(st->fb_atts, cap * sizeof *p);
+    if (!p) {
+        st->oom = true;
+        return false;
+    }
+    st->fb_atts = p;
+    st->fb_atts_cap = cap;
+    return true;
+}
+
 /*
- * One pass over a raw HTML block for h2m_fast_block: with `emit` false it
- * only says whether the block is simple enough, with `emit` true (only
- * after a first pass said yes) it makes the nodes, through the same
- * handlers and with the same positions as libxml2's events would.
- * `top` is the element libxml2 would have on top before the block.
+ * The first of h2m_fast_block's two steps: whether the raw HTML block is
+ * simple enough, read once; what it holds is recorded in st->fb_ops (its
+ * attributes' strings in fb_str, their pointers in fb_atts), so that
+ * h2m_block_replay makes the nodes without reading it again.  `top` is
+ * the element libxml2 would have on top before the block.
  */
-static bool h2m_block_pass(h2m *st, const char *html, size_t len, const char *top,
-                           int top_idx, uint32_t line, uint32_t col, bool emit)
+static bool h2m_block_scan(h2m *st, const char *html, size_t len, const char *top,
+                           int top_idx)
 {
     int open[H2M_FB_DEPTH];
     size_t depth = 0;
-    /* line/column tracking of the '<' of each start tag (emit only) */
-    size_t scan = 0;
-    uint32_t sline = 1, scol = 1;
+    st->fb_nops = st->fb_natts = 0;
+    /* Attribute names and values, NUL-terminated, take at most twice the
+     * bytes they are written with (a name of n >= 1 bytes, a value and its
+     * two quotes): reserved once, the pointers into it stay valid. */
+    st->fb_str.len = 0;
+    if (!quire__buf_reserve(&st->fb_str, 2 * len + 1)) {
+        st->oom = true;
+        return false;
+    }
     size_t i = 0;
     while (i < len) {
         char c = html[i];
@@ -2406,14 +2483,17 @@ static bool h2m_block_pass(h2m *st, const char *html, size_t len, const char *to
                 } else if (ch == '&') {
                     if (!depth && !st->nframes)
                         return false; /* libxml2 would open a <p> */
-                    if (emit && i > t0)
-                        h2m_characters(st, u + t0, (int)(i - t0));
-                    char out[4];
-                    size_t on;
-                    if (!h2m_block_ref(html, len, &i, out, &on))
+                    if (i > t0 && !h2m_fb_add(st, (h2m_fb_op){.type = H2M_FB_TEXT,
+                                                               .off = (uint32_t)t0,
+                                                               .len = (uint32_t)(i - t0)}))
                         return false;
-                    if (emit)
-                        h2m_characters(st, (const xmlChar *)out, (int)on);
+                    h2m_fb_op ref = {.type = H2M_FB_REF};
+                    size_t on;
+                    if (!h2m_block_ref(html, len, &i, ref.ref, &on))
+                        return false;
+                    ref.n = (unsigned char)on;
+                    if (!h2m_fb_add(st, ref))
+                        return false;
                     t0 = i;
                 } else {
                     return false; /* '>' or a control */
@@ -2423,8 +2503,9 @@ static bool h2m_block_pass(h2m *st, const char *html, size_t len, const char *to
              * unless it is blank. */
             if (!depth && !st->nframes && !h2m_all_space(html + t0, i - t0))
                 return false;
-            if (emit && i > t0)
-                h2m_characters(st, u + t0, (int)(i - t0));
+            if (i > t0 && !h2m_fb_add(st, (h2m_fb_op){.type = H2M_FB_TEXT, .off = (uint32_t)t0,
+                                                       .len = (uint32_t)(i - t0)}))
+                return false;
             continue;
         }
         size_t lt = i;
@@ -2451,54 +2532,91 @@ static bool h2m_block_pass(h2m *st, const char *html, size_t len, const char *to
                 strcmp(h2m_block_names[open[depth - 1]], name) != 0)
                 return false;
             depth--;
-            if (emit)
-                h2m_end(st, NULL);
+            if (!h2m_fb_add(st, (h2m_fb_op){.type = H2M_FB_END}))
+                return false;
             i = p + 1;
             continue;
         }
         int idx = h2m_block_index(name);
         if (idx < 0 || idx == (int)H2M_BLOCK_N)
             return false; /* not a block tag ("html" included) */
-        const char *const *known = &h2m_block_names[idx];
         bool is_void = h2m_block_void[idx];
         if (p < len && !h2m_block_space(html[p]) && html[p] != '>' && html[p] != '/')
             return false;
         int cur_top = depth ? open[depth - 1] : top_idx;
         if (cur_top >= 0 ? h2m_block_closes_at((size_t)cur_top, (size_t)idx)
-                        : h2m_block_closes(top, *known))
+                        : h2m_block_closes(top, h2m_block_names[idx]))
             return false;
-        char buf[H2M_FB_BUF];
-        const char *atts[2 * H2M_FB_ATTS + 1];
-        size_t na = 0;
+        if (!h2m_fb_atts_room(st, 2 * H2M_FB_ATTS + 1))
+            return false;
+        const char **atts = st->fb_atts + st->fb_natts;
+        char *buf = st->fb_str.data + st->fb_str.len;
+        size_t na = 0, used;
         bool self_close;
-        if (!h2m_block_attrs(html, len, &p, buf, atts, &na, &self_close))
+        if (!h2m_block_attrs(html, len, &p, buf, &used, atts, &na, &self_close))
             return false;
+        st->fb_str.len += used;
+        h2m_fb_op op = {.type = H2M_FB_START, .n = (unsigned char)na, .idx = (unsigned char)idx,
+                        .close = self_close || is_void, .off = (uint32_t)lt,
+                        .len = (uint32_t)st->fb_natts};
+        if (na)
+            st->fb_natts += 2 * na + 1;
         i = p;
-        if (!is_void && !self_close) {
+        if (!op.close) {
             if (depth == H2M_FB_DEPTH || st->nframes + depth >= st->max_depth)
                 return false;
             open[depth++] = idx;
         }
-        if (!emit)
-            continue;
-        if (lt > scan) {
-            h2m_advance_pos((const unsigned char *)html, scan, lt, &sline, &scol);
-            scan = lt;
-        }
-        size_t before = st->nframes;
-        st->fixed_pos = true;
-        st->fixed_line = line + sline - 1;
-        st->fixed_col = scol + col - 1;
-        const char *iname = h2m_intern(st, *known);
-        h2m_start_event(st, (const xmlChar *)iname, na ? (const xmlChar **)atts : NULL);
-        st->fixed_pos = false;
-        if (st->nframes > before) {
-            st->frames[st->nframes - 1].name = iname;
-            if (self_close || is_void)
-                h2m_end(st, NULL);
-        }
+        if (!h2m_fb_add(st, op))
+            return false;
     }
     return depth == 0;
+}
+
+/*
+ * The second step: the nodes of what h2m_block_scan recorded, through the
+ * same handlers and with the same positions as libxml2's events would
+ * make them (line:col: where the block starts in the source).
+ */
+static void h2m_block_replay(h2m *st, const char *html, uint32_t line, uint32_t col)
+{
+    /* line/column tracking of the '<' of each start tag */
+    size_t scan = 0;
+    uint32_t sline = 1, scol = 1;
+    for (size_t k = 0; k < st->fb_nops && !st->oom; k++) {
+        const h2m_fb_op *op = &st->fb_ops[k];
+        switch (op->type) {
+        case H2M_FB_TEXT:
+            h2m_characters(st, (const xmlChar *)html + op->off, (int)op->len);
+            break;
+        case H2M_FB_REF:
+            h2m_characters(st, (const xmlChar *)op->ref, op->n);
+            break;
+        case H2M_FB_END:
+            h2m_end(st, NULL);
+            break;
+        case H2M_FB_START: {
+            if (op->off > scan) {
+                h2m_advance_pos((const unsigned char *)html, scan, op->off, &sline, &scol);
+                scan = op->off;
+            }
+            size_t before = st->nframes;
+            const char *name = h2m_block_names[op->idx];
+            st->fixed_pos = true;
+            st->fixed_line = line + sline - 1;
+            st->fixed_col = scol + col - 1;
+            h2m_start_as(st, name, op->n ? (const xmlChar **)st->fb_atts + op->len : NULL,
+                         (h2m_kind)h2m_block_kind[op->idx], true);
+            st->fixed_pos = false;
+            if (st->nframes > before) {
+                st->frames[st->nframes - 1].name = name;
+                if (op->close)
+                    h2m_end(st, NULL);
+            }
+            break;
+        }
+        }
+    }
 }
 
 /*
@@ -2536,11 +2654,10 @@ static bool h2m_fast_block(h2m *st, const char *html, size_t len, uint32_t line,
                 return false;
         }
     }
-    int top_idx = h2m_block_index(top);
-    if (!h2m_block_pass(st, html, len, top, top_idx, line, col, false))
+    if (!h2m_block_scan(st, html, len, top, h2m_block_index(top)))
         return false;
     st->raw_map = false;
-    h2m_block_pass(st, html, len, top, top_idx, line, col, true);
+    h2m_block_replay(st, html, line, col);
     return true;
 }
 
@@ -2606,5 +2723,8 @@ void quire__h2m_free(quire__h2m *h)
     quire__buf_free(&h->st.text);
     quire__buf_free(&h->st.lit);
     quire__buf_free(&h->st.log);
+    free(h->st.fb_ops);
+    free(h->st.fb_atts);
+    quire__buf_free(&h->st.fb_str);
     free(h);
 }

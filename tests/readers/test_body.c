@@ -901,6 +901,31 @@ static void rb_fast_pair(const char *md, int *fails)
     free(b);
 }
 
+/* A raw block of nested tags where the model is close to its depth limit
+ * (200): the block fast path reads the block once and makes all of it, as
+ * libxml2 does (its second pass over the block used to count the open
+ * elements twice and stop half-way, dropping the inner ones). */
+static void test_block_fast_path_near_depth_limit(void)
+{
+    int fails = 0;
+    for (int quotes = 180; quotes <= 202; quotes++) {
+        for (int nest = 1; nest <= 12; nest += 5) {
+            quire_buf md;
+            quire__buf_init(&md);
+            for (int i = 0; i < quotes; i++)
+                quire__buf_puts(&md, "> ");
+            for (int i = 0; i < nest; i++)
+                quire__buf_puts(&md, "<div class=\"d\">");
+            quire__buf_puts(&md, "x &amp; <b>y</b>");
+            for (int i = 0; i < nest; i++)
+                quire__buf_puts(&md, "</div>");
+            quire__buf_puts(&md, "\n");
+            rb_fast_pair(quire__buf_cstr(&md), &fails);
+            quire__buf_free(&md);
+        }
+    }
+}
+
 static void test_fast_paths_every_tag_pair(void)
 {
     static const char *const inl[] = {
@@ -1138,6 +1163,7 @@ int main(void)
     test_block_fast_path_vs_libxml2();
     test_inline_fast_path_after_open_construct();
     test_fast_paths_every_tag_pair();
+    test_block_fast_path_near_depth_limit();
     test_text_to_utf8_every_offset();
     test_text_to_utf8_clusters();
     test_threads();
