@@ -256,6 +256,14 @@ static size_t h2m_parser_offset(const h2m *st)
  * column 1; columns count characters, not UTF-8 bytes (continuation bytes,
  * 10xxxxxx, do not count).  Eight bytes at a time: raw HTML between two
  * tags is mostly text, and this runs over all of it. */
+/* How many bytes of x have their high bit set, x having no other bits:
+ * one multiply, where __builtin_popcountll is a libgcc call on a build
+ * without -mpopcnt. */
+static inline uint32_t h2m_count_high(uint64_t x)
+{
+    return (uint32_t)(((x >> 7) * QUIRE__ONES64) >> 56);
+}
+
 static void h2m_advance_pos(const unsigned char *s, size_t from, size_t to, uint32_t *line,
                             uint32_t *col)
 {
@@ -263,18 +271,22 @@ static void h2m_advance_pos(const unsigned char *s, size_t from, size_t to, uint
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     for (; to - i >= 8; i += 8) {
         uint64_t w = quire__load64(s + i);
-        uint64_t cont = w & ~(w << 1) & QUIRE__HIGH64;
         /* exact per byte: the low seven bits plus 0x7F never carry out */
         uint64_t x = w ^ ('\n' * QUIRE__ONES64);
         uint64_t nl = ~(((x & ~QUIRE__HIGH64) + ~QUIRE__HIGH64) | x) & QUIRE__HIGH64;
+        if (!nl && !(w & QUIRE__HIGH64)) {
+            *col += 8; /* ASCII, no newline: the common word */
+            continue;
+        }
+        uint64_t cont = w & ~(w << 1) & QUIRE__HIGH64;
         if (nl) {
             /* the last newline in the word: count from just after it */
             unsigned last = (63u - (unsigned)__builtin_clzll(nl)) >> 3;
             uint64_t after = last == 7 ? 0 : cont >> (8 * (last + 1));
-            *line += (uint32_t)__builtin_popcountll(nl);
-            *col = 1 + (7 - last) - (uint32_t)__builtin_popcountll(after);
+            *line += h2m_count_high(nl);
+            *col = 1 + (7 - last) - h2m_count_high(after);
         } else {
-            *col += 8 - (uint32_t)__builtin_popcountll(cont);
+            *col += 8 - h2m_count_high(cont);
         }
     }
 #endif
@@ -459,13 +471,18 @@ static const char *h2m_node_name(h2m *st, const char *name)
 
 /* ------------------------------------------------------------ node context */
 
-static bool h2m_is_raw_text(const quire_node *n)
+static bool h2m_is_raw_text_name(const char *name)
+{
+    return strcmp(name, "script") == 0 || strcmp(name, "style") == 0 ||
+           strcmp(name, "textarea") == 0 || strcmp(name, "xmp") == 0 ||
+           strcmp(name, "plaintext") == 0;
+}
+
+/* (Asked at every flush: the type test stays inline.) */
+static inline bool h2m_is_raw_text(const quire_node *n)
 {
     return (n->type == QUIRE_NODE_HTML_BLOCK || n->type == QUIRE_NODE_HTML_INLINE) &&
-           n->name &&
-           (strcmp(n->name, "script") == 0 || strcmp(n->name, "style") == 0 ||
-            strcmp(n->name, "textarea") == 0 || strcmp(n->name, "xmp") == 0 ||
-            strcmp(n->name, "plaintext") == 0);
+           n->name && h2m_is_raw_text_name(n->name);
 }
 
 /* Children of these are inline content: newlines are soft breaks. */
@@ -1845,9 +1862,10 @@ void quire__h2m_md_end(quire__h2m *h, uint32_t token)
 void quire__h2m_md_newline(quire__h2m *h)
 {
     h2m *st = &h->st;
-    /* Among blocks the newline would only be trimmed away again. */
+    /* Among blocks the newline would only be trimmed away again.  Else it
+     * is text like the walk's (mostly a run of its own, kept uncopied). */
     if (!st->oom && !st->skip && !h2m_wraps_inlines(st->cur))
-        h2m_characters(st, (const xmlChar *)"\n", 1);
+        quire__h2m_md_text(h, "\n", 1);
 }
 
 void quire__h2m_md_text(quire__h2m *h, const char *s, size_t n)
@@ -1870,23 +1888,46 @@ void quire__h2m_md_text(quire__h2m *h, const char *s, size_t n)
 }
 
 /* Inline elements whose start tag, in libxml2, only ever closes what
- * htmlAutoCloseTag says it does; sorted for bsearch. */
+ * htmlAutoCloseTag says it does. */
 static const char *const h2m_fast_names[] = {
     "a", "abbr", "b", "bdi", "bdo", "big", "br", "cite", "code", "del", "dfn", "em", "i",
     "img", "ins", "kbd", "mark", "q", "s", "samp", "small", "span", "strike", "strong",
     "sub", "sup", "time", "tt", "u", "var", "wbr",
 };
 
-static int h2m_fast_cmp(const void *key, const void *elem)
+#define H2M_FAST_N (sizeof h2m_fast_names / sizeof *h2m_fast_names)
+
+/* What each of those names is, found once with libxml2's initialisation
+ * (h2m_build_fast_tables) instead of for every tag: its kind
+ * (h2m_kind_of), its place in the block tag list below (-1: none),
+ * whether libxml2 takes it as void; and a hash index of the names, like
+ * the tag table's (slots: index + 1). */
+static unsigned char h2m_fast_kind[H2M_FAST_N];
+static signed char h2m_fast_block_idx[H2M_FAST_N];
+static bool h2m_fast_void[H2M_FAST_N];
+static unsigned char h2m_fast_slots[256];
+
+/* Index of name in h2m_fast_names, or -1. */
+static int h2m_fast_index(const char *name)
 {
-    return strcmp((const char *)key, *(const char *const *)elem);
+    for (unsigned h = h2m_tag_hash(name); h2m_fast_slots[h]; h = (h + 1) & 255u) {
+        size_t i = h2m_fast_slots[h] - 1u;
+        if (strcmp(h2m_fast_names[i], name) == 0)
+            return (int)i;
+    }
+    return -1;
 }
+
+/* The bytes that keep a tag off the inline fast path: controls other than
+ * tab and newline, NUL, and every byte >= 0x80. */
+static bool h2m_fast_bad_byte[256];
 
 /* libxml2's answers for an inline tag `name` (see the block fast path
  * below, whose tables they share): whether it is void, and whether it
- * opening closes `top` (a different name). */
+ * opening closes `top` (a different name; n: name's place in the block
+ * list, or -1). */
 static bool h2m_inline_void(const char *name);
-static bool h2m_inline_closes(const char *top, const char *name);
+static bool h2m_inline_closes(const char *top, int n, const char *name);
 
 static bool h2m_name_char(unsigned char c)
 {
@@ -1943,11 +1984,9 @@ static bool h2m_fast_inline(h2m *st, const char *html, size_t len)
         if (st->pctx->instate != XML_PARSER_CONTENT || !in || in->cur != in->end)
             return false;
     }
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)html[i];
-        if (c >= 0x80 || c == 0 || (c < 0x20 && c != ' ' && c != '\t' && c != '\n'))
+    for (size_t i = 0; i < len; i++)
+        if (h2m_fast_bad_byte[(unsigned char)html[i]])
             return false; /* ('&' is judged in attribute values, the only place it passes) */
-    }
     char name[16];
     size_t p = 1, n = 0;
     bool end = html[1] == '/';
@@ -1960,11 +1999,10 @@ static bool h2m_fast_inline(h2m *st, const char *html, size_t len)
     name[n] = '\0';
     if (!n || !(name[0] >= 'a' && name[0] <= 'z') || h2m_name_char((unsigned char)html[p]))
         return false;
-    const char *const *known_name =
-        bsearch(name, h2m_fast_names, sizeof h2m_fast_names / sizeof *h2m_fast_names,
-                sizeof *h2m_fast_names, h2m_fast_cmp);
-    if (!known_name)
+    int fi = h2m_fast_index(name);
+    if (fi < 0)
         return false;
+    const char *known_name = h2m_fast_names[fi];
     const char *top = st->frames[st->nframes - 1].name;
     if (end) {
         while (p < len - 1 && h2m_is_space((unsigned char)html[p]))
@@ -1975,7 +2013,7 @@ static bool h2m_fast_inline(h2m *st, const char *html, size_t len)
         return true;
     }
     /* the start tag would close the element on top: libxml2 decides */
-    if (!top || strcmp(top, name) == 0 || h2m_inline_closes(top, name))
+    if (!top || strcmp(top, name) == 0 || h2m_inline_closes(top, h2m_fast_block_idx[fi], name))
         return false;
 
     /* attributes, copied NUL-terminated into one buffer */
@@ -2039,10 +2077,11 @@ static bool h2m_fast_inline(h2m *st, const char *html, size_t len)
     atts[2 * na] = NULL;
     size_t before = st->nframes;
     st->raw_map = false;
-    h2m_start_event(st, (const xmlChar *)*known_name, na ? (const xmlChar **)atts : NULL);
+    h2m_start_as(st, known_name, na ? (const xmlChar **)atts : NULL,
+                 (h2m_kind)h2m_fast_kind[fi], true);
     if (st->nframes > before) {
-        st->frames[st->nframes - 1].name = *known_name;
-        if (self_close || h2m_inline_void(name))
+        st->frames[st->nframes - 1].name = known_name;
+        if (self_close || h2m_fast_void[fi])
             h2m_end(st, NULL);
     }
     return true;
@@ -2103,6 +2142,8 @@ static unsigned char h2m_block_kind[H2M_BLOCK_N]; /* h2m_kind_of of each name */
 static void h2m_build_block_index(void);
 static _Atomic unsigned char h2m_block_closes_memo[H2M_BLOCK_N + 1][H2M_BLOCK_N];
 
+static void h2m_build_fast_tables(void);
+
 static void h2m_build_block_tables(void)
 {
     for (size_t n = 0; n < H2M_BLOCK_N; n++) {
@@ -2111,6 +2152,7 @@ static void h2m_build_block_tables(void)
         h2m_block_kind[n] = (unsigned char)h2m_kind_of(h2m_block_names[n]);
     }
     h2m_build_block_index();
+    h2m_build_fast_tables(); /* (asks the block tables) */
 }
 
 /* h2m_block_closes for the names at these indexes, remembered. */
@@ -2162,9 +2204,9 @@ static bool h2m_inline_void(const char *name)
     return desc && desc->empty;
 }
 
-static bool h2m_inline_closes(const char *top, const char *name)
+static bool h2m_inline_closes(const char *top, int n, const char *name)
 {
-    int t = h2m_block_index(top), n = h2m_block_index(name);
+    int t = h2m_block_index(top);
     if (t >= 0 && n >= 0 && n < (int)H2M_BLOCK_N)
         return h2m_block_closes_at((size_t)t, (size_t)n);
     xmlNode fake;
@@ -2172,6 +2214,23 @@ static bool h2m_inline_closes(const char *top, const char *name)
     fake.type = XML_ELEMENT_NODE;
     fake.name = (const xmlChar *)name;
     return htmlAutoCloseTag(NULL, (const xmlChar *)top, &fake) != 0;
+}
+
+static void h2m_build_fast_tables(void)
+{
+    _Static_assert(H2M_FAST_N < 256 / 2, "the fast-name hash needs free slots");
+    for (size_t i = 0; i < H2M_FAST_N; i++) {
+        const char *name = h2m_fast_names[i];
+        unsigned h = h2m_tag_hash(name);
+        while (h2m_fast_slots[h])
+            h = (h + 1) & 255u;
+        h2m_fast_slots[h] = (unsigned char)(i + 1);
+        h2m_fast_kind[i] = (unsigned char)h2m_kind_of(name);
+        h2m_fast_block_idx[i] = (signed char)h2m_block_index(name);
+        h2m_fast_void[i] = h2m_inline_void(name);
+    }
+    for (unsigned c = 0; c < 256; c++)
+        h2m_fast_bad_byte[c] = c >= 0x80 || (c < 0x20 && c != '\t' && c != '\n');
 }
 
 /* Whether the character at p[0] (>= 0x80) is one libxml2 passes on

@@ -926,6 +926,36 @@ static void test_block_fast_path_near_depth_limit(void)
     }
 }
 
+/* Every byte in a raw inline tag (an attribute value, between attributes,
+ * in the name) and in a raw block's tag: the fast paths take the tag only
+ * when they read it as libxml2 does (controls, CR and bytes >= 0x80 are
+ * libxml2's; the reader may have replaced some before cmark-gfm). */
+static void test_fast_paths_every_byte(void)
+{
+    static const char *const forms[] = {
+        "a <span title=\"x%sy\">b</span> c\n",
+        "a <span%stitle=\"v\">b</span> c\n",
+        "a <b%s>b</b> c\n",
+        "a <i title='%s'/> c\n",
+        "<div title=\"x%sy\">\n<span>b</span>\n</div>\n",
+        "<div>\n<span%sclass=\"c\">b</span>\n</div>\n",
+    };
+    int fails = 0;
+    char md[128], ins[8];
+    for (unsigned c = 1; c < 256; c++) {
+        for (int utf8 = 0; utf8 < (c >= 0x80 ? 2 : 1); utf8++) {
+            if (utf8) /* U+0080..U+00FF, valid UTF-8 */
+                snprintf(ins, sizeof ins, "%c%c", (char)(0xC0 | (c >> 6)), (char)(0x80 | (c & 0x3F)));
+            else
+                snprintf(ins, sizeof ins, "%c", (char)c);
+            for (size_t f = 0; f < sizeof forms / sizeof *forms; f++) {
+                snprintf(md, sizeof md, forms[f], ins);
+                rb_fast_pair(md, &fails);
+            }
+        }
+    }
+}
+
 static void test_fast_paths_every_tag_pair(void)
 {
     static const char *const inl[] = {
@@ -1164,6 +1194,7 @@ int main(void)
     test_inline_fast_path_after_open_construct();
     test_fast_paths_every_tag_pair();
     test_block_fast_path_near_depth_limit();
+    test_fast_paths_every_byte();
     test_text_to_utf8_every_offset();
     test_text_to_utf8_clusters();
     test_threads();
