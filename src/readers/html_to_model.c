@@ -643,6 +643,15 @@ static bool h2m_is_blank_inline(const quire_node *n)
     return n->type == QUIRE_NODE_TEXT && h2m_all_space(n->literal, strlen(n->literal));
 }
 
+/* Whether h2m_emit_text(.., breaks) of s[0..n), the end of text node c's
+ * literal (len bytes), would make one text node of all of it: no newline
+ * (a soft break), no CR before the end (dropped), nothing cut off at the
+ * end (the literal's own NUL ends s).  Then c itself can be moved. */
+static bool h2m_text_keeps(const quire_node *c, const char *s, size_t n, size_t len)
+{
+    return n && s + n == c->literal + len && s[n - 1] != '\r' && !memchr(s, '\n', n);
+}
+
 /* Move the inline run [first, stop) of `container` into a new paragraph
  * inserted where the run was; blank edges are dropped, newlines inside
  * become soft breaks.  A run of blanks only just disappears. */
@@ -670,7 +679,7 @@ static void h2m_wrap_run(h2m *st, quire_node *first, quire_node *stop)
         quire_node *next = c->next;
         if (c->type == QUIRE_NODE_TEXT) {
             const char *s = c->literal;
-            size_t n = strlen(s);
+            size_t len = strlen(s), n = len;
             if (c == first)
                 while (n && h2m_is_space((unsigned char)*s))
                     s++, n--;
@@ -678,7 +687,15 @@ static void h2m_wrap_run(h2m *st, quire_node *first, quire_node *stop)
                 while (n && h2m_is_space((unsigned char)s[n - 1]))
                     n--;
             quire_node_unlink(c);
-            h2m_emit_text(st, p, s, n, true);
+            if (h2m_text_keeps(c, s, n, len)) {
+                /* what h2m_emit_text would make: this node, moved */
+                c->literal = s;
+                c->line = p->line;
+                c->column = p->column;
+                h2m_append_new(p, c);
+            } else {
+                h2m_emit_text(st, p, s, n, true);
+            }
         } else {
             quire_node_append(p, c);
         }
@@ -686,17 +703,23 @@ static void h2m_wrap_run(h2m *st, quire_node *first, quire_node *stop)
     }
 }
 
+/* quire_node_is_block, inline (n is never NULL here). */
+static inline bool h2m_is_block(const quire_node *n)
+{
+    return n->type >= QUIRE_NODE_ROOT && n->type <= QUIRE_NODE_HTML_BLOCK;
+}
+
 /* Wrap every inline run among container's children in a paragraph. */
 static void h2m_wrap_inlines(h2m *st, quire_node *container)
 {
     quire_node *c = container->first_child;
     while (c) {
-        if (quire_node_is_block(c)) {
+        if (h2m_is_block(c)) {
             c = c->next;
             continue;
         }
         quire_node *stop = c;
-        while (stop && !quire_node_is_block(stop))
+        while (stop && !h2m_is_block(stop))
             stop = stop->next;
         h2m_wrap_run(st, c, stop);
         c = stop;

@@ -580,6 +580,42 @@ static void test_text_runs(void)
     CHECK_DUMP("a  \nb\\\nc\n", "(root (paragraph \"a\" linebreak \"b\" linebreak \"c\"))");
 }
 
+/* Inline runs among blocks (tight list items, raw blocks) are wrapped in
+ * paragraphs when their container closes: a text node whose text stays
+ * whole (no newline, nothing cut at its end) is moved, the others are
+ * made again (html_to_model.c, h2m_wrap_run).  Both give the text, the
+ * soft breaks and the paragraph's position. */
+static void test_wrap_runs(void)
+{
+    CHECK_DUMP("- one\n- two *e* three\n",
+               "(root (list (item (paragraph \"one\")) (item (paragraph \"two \" (emph \"e\") \" three\"))))");
+    CHECK_DUMP("- a\n  b\n- c  \n  d\n",
+               "(root (list (item (paragraph \"a\" softbreak \"b\")) (item (paragraph \"c\" linebreak \"d\"))))");
+    CHECK_DUMP("- [ ] task text\n- [x]    spaced\n",
+               "(root (list (item (paragraph \"task text\")) (item (paragraph \"spaced\"))))");
+    CHECK_DUMP("<ul><li>  lead only</li><li>trail only  </li><li>  both  </li><li>   </li></ul>\n",
+               "(root (list (item (paragraph \"lead only\")) (item (paragraph \"trail only\")) "
+               "(item (paragraph \"both\")) (item)))");
+    CHECK_DUMP("<ul><li>a\nb</li><li>x <b>y</b> z</li></ul>\n",
+               "(root (list (item (paragraph \"a\" softbreak \"b\")) (item (paragraph \"x \" (strong \"y\") \" z\"))))");
+    /* a CR at a text's end, not the run's, is dropped (libxml2 decodes &#13;) */
+    CHECK_DUMP("<ul><li>x&#13;<b>b</b></li></ul>\n", "(root (list (item (paragraph \"x\" (strong \"b\")))))");
+    CHECK_DUMP("<blockquote>text <b>b</b> more</blockquote>\n",
+               "(root (blockquote (paragraph \"text \" (strong \"b\") \" more\")))");
+    CHECK_DUMP("<div>\n\n- item one\n\n</div>\n", "(root (html_block:div (list (item (paragraph \"item one\")))))");
+    /* the moved node takes the paragraph's place, the first inline's */
+    rd_body r;
+    rb_open(&r, "<ul><li><b>x</b> tail</li></ul>\n");
+    quire_node *para = r.body ? rd_find(r.body, QUIRE_NODE_PARAGRAPH, 0) : NULL;
+    quire_node *text = r.body ? rd_find(r.body, QUIRE_NODE_TEXT, 1) : NULL;
+    CHECK(para && text && text->parent == para);
+    CHECK_STR(text ? text->literal : NULL, " tail");
+    CHECK_INT(para ? para->column : 0, 9);
+    CHECK_INT(text ? text->line : 0, para ? para->line : 1000);
+    CHECK_INT(text ? text->column : 0, para ? para->column : 1000);
+    rb_close(&r);
+}
+
 /* Several threads read at once (the parallel build): each has its own
  * cmark arena and converter state, and gets what one thread alone gets. */
 static const char *const rb_mt_text =
@@ -1189,6 +1225,7 @@ int main(void)
     test_raw_positions_after_text();
     test_raw_across_markdown();
     test_text_runs();
+    test_wrap_runs();
     test_fast_path_vs_libxml2();
     test_block_fast_path_vs_libxml2();
     test_inline_fast_path_after_open_construct();
