@@ -126,6 +126,10 @@ typedef struct h2m {
     /* The name of the element being started outlives the document (a
      * table's string): nodes take it without a copy. */
     bool name_kept;
+    /* Each attribute of the element being started is one its node takes
+     * into a field (a Markdown link's href and title...): none is left for
+     * h2m_copy_attrs to copy. */
+    bool atts_taken;
     /* The block fast path gives each start tag its place itself. */
     bool fixed_pos;
     uint32_t fixed_line, fixed_col;
@@ -601,7 +605,7 @@ static void h2m_take_pending(h2m *st)
     }
 }
 
-static void h2m_flush(h2m *st)
+static void h2m_flush_run(h2m *st)
 {
     const char *s;
     size_t n;
@@ -632,6 +636,15 @@ static void h2m_flush(h2m *st)
     if (n && !(h2m_drops_blank_text(cur) && h2m_all_space(s, n)) &&
         !(st->after_backref && h2m_all_space(s, n)))
         h2m_emit_text(st, cur, s, n, !h2m_is_raw_text(cur) && h2m_is_inline_ctx(cur));
+}
+
+/* Make the text waiting since the last element into nodes.  Asked before
+ * and after every element, and most often there is none: that test is
+ * inline. */
+static inline void h2m_flush(h2m *st)
+{
+    if (st->pend_len || st->text.len)
+        h2m_flush_run(st);
 }
 
 /* ------------------------------------------------------------- finalizing */
@@ -845,7 +858,8 @@ static quire_node *h2m_open(h2m *st, quire_node_type type, const xmlChar **atts,
         st->oom = true;
         return NULL;
     }
-    h2m_copy_attrs(st, n, atts, used);
+    if (!st->atts_taken)
+        h2m_copy_attrs(st, n, atts, used);
     h2m_append_new(st->cur, n);
     st->cur = n;
     st->depth++;
@@ -861,7 +875,8 @@ static quire_node *h2m_leaf(h2m *st, quire_node_type type, const xmlChar **atts,
     quire_node *n = h2m_new(st, type, line, col);
     if (!n)
         return NULL;
-    h2m_copy_attrs(st, n, atts, used);
+    if (!st->atts_taken)
+        h2m_copy_attrs(st, n, atts, used);
     h2m_append_new(st->cur, n);
     return n;
 }
@@ -1081,6 +1096,7 @@ static void h2m_generic(h2m *st, const char *name, const xmlChar **atts, bool bl
 {
     bool block = blockish && !h2m_is_inline_ctx(st->cur) &&
                  st->cur->type != QUIRE_NODE_HTML_INLINE;
+    st->atts_taken = false; /* (a generic node keeps all of them) */
     quire_node *n = h2m_open(st, block ? QUIRE_NODE_HTML_BLOCK : QUIRE_NODE_HTML_INLINE,
                              atts, NULL, H2M_F_PUSH);
     if (n)
@@ -1760,10 +1776,13 @@ static uint32_t h2m_md_opened(h2m *st, const char *name, uint32_t serial)
 }
 
 /* The Markdown elements' names and kinds, by quire__h2m_tag: what
- * h2m_kind_of finds for the name (tests/readers compare both). */
+ * h2m_kind_of finds for the name (tests/readers compare both); `taken`:
+ * every attribute the walk gives the element is one its node takes into
+ * a field (see atts_taken; the by-name path copies them as raw HTML's). */
 static const struct {
     const char *name;
     unsigned char len, kind;
+    bool taken;
 } h2m_md_tags[QUIRE__H2M_TAG_COUNT] = {
     [QUIRE__H2M_P] = {"p", 1, K_P},
     [QUIRE__H2M_H1] = {"h1", 2, K_H},
@@ -1774,7 +1793,7 @@ static const struct {
     [QUIRE__H2M_H6] = {"h6", 2, K_H},
     [QUIRE__H2M_BLOCKQUOTE] = {"blockquote", 10, K_BLOCKQUOTE},
     [QUIRE__H2M_UL] = {"ul", 2, K_UL},
-    [QUIRE__H2M_OL] = {"ol", 2, K_OL},
+    [QUIRE__H2M_OL] = {"ol", 2, K_OL, true},
     [QUIRE__H2M_LI] = {"li", 2, K_LI},
     [QUIRE__H2M_PRE] = {"pre", 3, K_PRE},
     [QUIRE__H2M_CODE] = {"code", 4, K_CODE},
@@ -1784,13 +1803,13 @@ static const struct {
     [QUIRE__H2M_THEAD] = {"thead", 5, K_THEAD},
     [QUIRE__H2M_TBODY] = {"tbody", 5, K_TRANSPARENT},
     [QUIRE__H2M_TR] = {"tr", 2, K_TR},
-    [QUIRE__H2M_TH] = {"th", 2, K_CELL},
-    [QUIRE__H2M_TD] = {"td", 2, K_CELL},
+    [QUIRE__H2M_TH] = {"th", 2, K_CELL, true},
+    [QUIRE__H2M_TD] = {"td", 2, K_CELL, true},
     [QUIRE__H2M_EM] = {"em", 2, K_EM},
     [QUIRE__H2M_STRONG] = {"strong", 6, K_STRONG},
     [QUIRE__H2M_DEL] = {"del", 3, K_DEL},
-    [QUIRE__H2M_A] = {"a", 1, K_A},
-    [QUIRE__H2M_IMG] = {"img", 3, K_IMG},
+    [QUIRE__H2M_A] = {"a", 1, K_A, true},
+    [QUIRE__H2M_IMG] = {"img", 3, K_IMG, true},
     [QUIRE__H2M_INPUT] = {"input", 5, K_INPUT},
     [QUIRE__H2M_SECTION] = {"section", 7, K_SECTION},
     [QUIRE__H2M_SUP] = {"sup", 3, K_SUP},
@@ -1809,8 +1828,12 @@ static void h2m_md_start_event(h2m *st, quire__h2m_tag tag, const char **atts)
     if ((quire__h2m_no_fast & QUIRE__H2M_NO_FAST_MD) || st->oom || st->skip || st->collect ||
         h2m_is_footnote_list(st, name))
         h2m_start_event(st, (const xmlChar *)name, (const xmlChar **)atts);
-    else
+    else {
+        st->name_kept = true;
+        st->atts_taken = h2m_md_tags[tag].taken;
         h2m_start_kind(st, name, (const xmlChar **)atts, (h2m_kind)h2m_md_tags[tag].kind);
+        st->name_kept = st->atts_taken = false;
+    }
 }
 
 uint32_t quire__h2m_md_start(quire__h2m *h, quire__h2m_tag tag, const char **atts,

@@ -273,7 +273,9 @@ static void test_md_kinds(void)
 /* Every Markdown tag the walk passes by number (quire__h2m_tag): its
  * name is cmark-gfm's, a document using it gives the model it gave when
  * the walk passed names, and the kind that comes with the number is the
- * one the tag table finds for the name (QUIRE__H2M_NO_FAST_MD). */
+ * one the tag table finds for the name (QUIRE__H2M_NO_FAST_MD), as are
+ * the attributes left over when the number says all are taken into
+ * fields (the by-name path copies what is left). */
 static void test_md_tags_each(void)
 {
     static const struct {
