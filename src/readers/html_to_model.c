@@ -1975,10 +1975,14 @@ static bool h2m_fast_bad_byte[256];
 static bool h2m_inline_void(const char *name);
 static bool h2m_inline_closes(const char *top, int n, const char *name);
 
-static bool h2m_name_char(unsigned char c)
+/* [A-Za-z0-9_:.-], a byte of a tag or attribute name: a table filled with
+ * the others (h2m_build_fast_tables), as the raw fast paths ask it of
+ * every byte of every name. */
+static bool h2m_name_chars[256];
+
+static inline bool h2m_name_char(unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_' || c == ':' || c == '.';
+    return h2m_name_chars[c];
 }
 
 /*
@@ -2275,8 +2279,12 @@ static void h2m_build_fast_tables(void)
         h2m_fast_block_idx[i] = (signed char)h2m_block_index(name);
         h2m_fast_void[i] = h2m_inline_void(name);
     }
-    for (unsigned c = 0; c < 256; c++)
+    for (unsigned c = 0; c < 256; c++) {
         h2m_fast_bad_byte[c] = c >= 0x80 || (c < 0x20 && c != '\t' && c != '\n');
+        h2m_name_chars[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                            (c >= '0' && c <= '9') || c == '-' || c == '_' || c == ':' ||
+                            c == '.';
+    }
 }
 
 /* Whether the character at p[0] (>= 0x80) is one libxml2 passes on
