@@ -50,8 +50,6 @@ enum {
     H2M_F_FNREF,      /* transparent <sup class="footnote-ref"> */
 };
 
-#define H2M_MD_KINDS 32 /* a power of two */
-
 /* One open element.  `name` is set for elements a Markdown walk opened
  * (quire__h2m_md_start), so that the HTML parser can be told about them
  * later; `serial` grows with every push, so it increases up the stack. */
@@ -90,6 +88,11 @@ typedef struct h2m {
     size_t thead, footnotes, fnref;
     quire_node *collect;   /* CODE/CODE_BLOCK whose text goes to `lit` */
     quire_buf text;        /* characters not yet made into nodes */
+    /* Markdown text (quire__h2m_md_text) not copied into `text` yet: most
+     * text runs are one piece, made into a node straight from the walk's
+     * string.  When set, `text` is empty: the run begins here. */
+    const char *pend_text;
+    size_t pend_len;
     quire_buf lit;
     bool ltrim_next;       /* drop leading blanks of the next text (after a task box) */
     bool after_backref;    /* blanks between footnote back-links are noise */
@@ -107,12 +110,6 @@ typedef struct h2m {
      * Markdown walk at this position (md_line 0: the parent's). */
     bool md_mode;
     uint32_t md_line, md_col;
-    /* The kinds of the Markdown element names seen, by address: the walk
-     * passes string literals, so one address is always one name. */
-    struct {
-        const char *name;
-        unsigned char kind;
-    } md_kinds[H2M_MD_KINDS];
     /* A skeleton start tag handed to the push parser: its start event
      * gets these attributes and position instead of the (empty) parsed ones. */
     const char *pend_name;
@@ -126,9 +123,22 @@ typedef struct h2m {
     size_t log_base;       /* where in log the current parser started */
     size_t clamp_off;      /* where the fragment's end marker starts (SIZE_MAX: none) */
     bool push_dead;
+    /* The name of the element being started outlives the document (a
+     * table's string): nodes take it without a copy. */
+    bool name_kept;
+    /* Each attribute of the element being started is one its node takes
+     * into a field (a Markdown link's href and title...): none is left for
+     * h2m_copy_attrs to copy. */
+    bool atts_taken;
     /* The block fast path gives each start tag its place itself. */
     bool fixed_pos;
     uint32_t fixed_line, fixed_col;
+    /* ... and reads a block once (h2m_block_scan), recording what it holds. */
+    struct h2m_fb_op *fb_ops;
+    size_t fb_nops, fb_cap;
+    const char **fb_atts;
+    size_t fb_natts, fb_atts_cap;
+    quire_buf fb_str;
 
     bool oom;
 } h2m;
@@ -162,10 +172,17 @@ static bool h2m_all_space(const char *s, size_t n)
     return true;
 }
 
-static const char *h2m_att(const xmlChar **atts, const char *name)
+/* Names are compared first by their first byte, inline: an element's
+ * attributes are looked up by several names, most of which it lacks. */
+static inline bool h2m_name_is(const char *a, const char *name)
+{
+    return a[0] == name[0] && strcmp(a, name) == 0;
+}
+
+static inline const char *h2m_att(const xmlChar **atts, const char *name)
 {
     for (size_t i = 0; atts && atts[i]; i += 2)
-        if (strcmp((const char *)atts[i], name) == 0)
+        if (h2m_name_is((const char *)atts[i], name))
             return atts[i + 1] ? (const char *)atts[i + 1] : "";
     return NULL;
 }
@@ -243,6 +260,14 @@ static size_t h2m_parser_offset(const h2m *st)
  * column 1; columns count characters, not UTF-8 bytes (continuation bytes,
  * 10xxxxxx, do not count).  Eight bytes at a time: raw HTML between two
  * tags is mostly text, and this runs over all of it. */
+/* How many bytes of x have their high bit set, x having no other bits:
+ * one multiply, where __builtin_popcountll is a libgcc call on a build
+ * without -mpopcnt. */
+static inline uint32_t h2m_count_high(uint64_t x)
+{
+    return (uint32_t)(((x >> 7) * QUIRE__ONES64) >> 56);
+}
+
 static void h2m_advance_pos(const unsigned char *s, size_t from, size_t to, uint32_t *line,
                             uint32_t *col)
 {
@@ -250,18 +275,22 @@ static void h2m_advance_pos(const unsigned char *s, size_t from, size_t to, uint
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     for (; to - i >= 8; i += 8) {
         uint64_t w = quire__load64(s + i);
-        uint64_t cont = w & ~(w << 1) & QUIRE__HIGH64;
         /* exact per byte: the low seven bits plus 0x7F never carry out */
         uint64_t x = w ^ ('\n' * QUIRE__ONES64);
         uint64_t nl = ~(((x & ~QUIRE__HIGH64) + ~QUIRE__HIGH64) | x) & QUIRE__HIGH64;
+        if (!nl && !(w & QUIRE__HIGH64)) {
+            *col += 8; /* ASCII, no newline: the common word */
+            continue;
+        }
+        uint64_t cont = w & ~(w << 1) & QUIRE__HIGH64;
         if (nl) {
             /* the last newline in the word: count from just after it */
             unsigned last = (63u - (unsigned)__builtin_clzll(nl)) >> 3;
             uint64_t after = last == 7 ? 0 : cont >> (8 * (last + 1));
-            *line += (uint32_t)__builtin_popcountll(nl);
-            *col = 1 + (7 - last) - (uint32_t)__builtin_popcountll(after);
+            *line += h2m_count_high(nl);
+            *col = 1 + (7 - last) - h2m_count_high(after);
         } else {
-            *col += 8 - (uint32_t)__builtin_popcountll(cont);
+            *col += 8 - h2m_count_high(cont);
         }
     }
 #endif
@@ -341,12 +370,51 @@ static void h2m_element_pos(h2m *st, const xmlChar **atts, uint32_t *line, uint3
     *col = st->scan_col + st->map_col - 1;
 }
 
-static quire_node *h2m_new(h2m *st, quire_node_type type, uint32_t line, uint32_t col)
+/* quire_node_new, inline: the converter makes every node of a body, and
+ * the call into node.c cost a third of a node's making. */
+static inline quire_node *h2m_new(h2m *st, quire_node_type type, uint32_t line, uint32_t col)
 {
-    quire_node *n = quire_node_new(st->arena, type, line, col);
-    if (!n)
+    quire_node *n = quire__arena_alloc(st->arena, sizeof *n);
+    if (!n) {
         st->oom = true;
+        return NULL;
+    }
+    n->type = type;
+    n->line = line;
+    n->column = col;
     return n;
+}
+
+/* quire_node_new_text, inline: the node and its text in one allocation. */
+static inline quire_node *h2m_new_text(h2m *st, const char *s, size_t len, uint32_t line,
+                                       uint32_t col)
+{
+    quire_node *n = len < SIZE_MAX / 2 ? quire__arena_alloc(st->arena, sizeof *n + len + 1)
+                                       : NULL;
+    if (!n) {
+        st->oom = true;
+        return NULL;
+    }
+    n->type = QUIRE_NODE_TEXT;
+    n->line = line;
+    n->column = col;
+    char *text = (char *)(n + 1);
+    memcpy(text, s, len); /* the terminating NUL is there already */
+    n->literal = text;
+    return n;
+}
+
+/* quire_node_append for a node just made (linked nowhere yet): nothing
+ * to unlink first. */
+static inline void h2m_append_new(quire_node *parent, quire_node *child)
+{
+    child->parent = parent;
+    child->prev = parent->last_child;
+    if (parent->last_child)
+        parent->last_child->next = child;
+    else
+        parent->first_child = child;
+    parent->last_child = child;
 }
 
 /* Append attribute (name, value) at *tail without a duplicate check:
@@ -381,9 +449,9 @@ static void h2m_copy_attrs(h2m *st, quire_node *n, const xmlChar **atts,
         tail = &(*tail)->next;
     for (size_t i = 0; atts[i]; i += 2) {
         const char *name = (const char *)atts[i];
-        bool skip = (st->flags & QUIRE__H2M_CMARK) && strcmp(name, "data-sourcepos") == 0;
+        bool skip = (st->flags & QUIRE__H2M_CMARK) && h2m_name_is(name, "data-sourcepos");
         for (size_t u = 0; !skip && used && used[u]; u++)
-            skip = strcmp(name, used[u]) == 0;
+            skip = h2m_name_is(name, used[u]);
         if (!skip)
             tail = h2m_add_attr(st, tail, name, (const char *)atts[i + 1]);
     }
@@ -399,15 +467,26 @@ static const char *h2m_strdup(h2m *st, const char *s)
     return d;
 }
 
+/* The element's name for its node: a copy, unless it is kept anyway. */
+static const char *h2m_node_name(h2m *st, const char *name)
+{
+    return st->name_kept ? name : h2m_strdup(st, name);
+}
+
 /* ------------------------------------------------------------ node context */
 
-static bool h2m_is_raw_text(const quire_node *n)
+static bool h2m_is_raw_text_name(const char *name)
+{
+    return strcmp(name, "script") == 0 || strcmp(name, "style") == 0 ||
+           strcmp(name, "textarea") == 0 || strcmp(name, "xmp") == 0 ||
+           strcmp(name, "plaintext") == 0;
+}
+
+/* (Asked at every flush: the type test stays inline.) */
+static inline bool h2m_is_raw_text(const quire_node *n)
 {
     return (n->type == QUIRE_NODE_HTML_BLOCK || n->type == QUIRE_NODE_HTML_INLINE) &&
-           n->name &&
-           (strcmp(n->name, "script") == 0 || strcmp(n->name, "style") == 0 ||
-            strcmp(n->name, "textarea") == 0 || strcmp(n->name, "xmp") == 0 ||
-            strcmp(n->name, "plaintext") == 0);
+           n->name && h2m_is_raw_text_name(n->name);
 }
 
 /* Children of these are inline content: newlines are soft breaks. */
@@ -465,12 +544,9 @@ static void h2m_emit_text(h2m *st, quire_node *parent, const char *s, size_t n, 
 {
     uint32_t line = parent->line, col = parent->column;
     if (!breaks) {
-        quire_node *t = quire_node_new_text(st->arena, s, n, line, col);
-        if (!t) {
-            st->oom = true;
-            return;
-        }
-        quire_node_append(parent, t);
+        quire_node *t = h2m_new_text(st, s, n, line, col);
+        if (t)
+            h2m_append_new(parent, t);
         return;
     }
     /* cmark writes a hard break as "<br />\n": that newline is not a soft
@@ -488,19 +564,17 @@ static void h2m_emit_text(h2m *st, quire_node *parent, const char *s, size_t n, 
         if (seg && s[i + seg - 1] == '\r')
             seg--;
         if (seg) {
-            quire_node *t = quire_node_new_text(st->arena, s + i, seg, line, col);
-            if (!t) {
-                st->oom = true;
+            quire_node *t = h2m_new_text(st, s + i, seg, line, col);
+            if (!t)
                 return;
-            }
-            quire_node_append(parent, t);
+            h2m_append_new(parent, t);
         }
         if (!nl)
             break;
         quire_node *b = h2m_new(st, QUIRE_NODE_SOFTBREAK, line, col);
         if (!b)
             return;
-        quire_node_append(parent, b);
+        h2m_append_new(parent, b);
         i = end + 1;
     }
 }
@@ -521,14 +595,37 @@ static void h2m_strip_marks(quire_buf *b)
     b->len = o;
 }
 
-static void h2m_flush(h2m *st)
+/* Copy the pending Markdown text into `text`, before more is added to the
+ * run or the run is changed in place. */
+static void h2m_take_pending(h2m *st)
 {
-    if (st->text.len && st->log.len && h2m_is_raw_text(st->cur))
-        h2m_strip_marks(&st->text);
-    if (!st->text.len)
-        return;
-    const char *s = st->text.data;
-    size_t n = st->text.len;
+    if (st->pend_len) {
+        quire__buf_put(&st->text, st->pend_text, st->pend_len);
+        st->pend_len = 0;
+    }
+}
+
+static void h2m_flush_run(h2m *st)
+{
+    const char *s;
+    size_t n;
+    bool strip = st->log.len && h2m_is_raw_text(st->cur);
+    if (st->pend_len && !strip) {
+        s = st->pend_text;
+        n = st->pend_len;
+        st->pend_len = 0;
+    } else {
+        h2m_take_pending(st);
+        if (!st->text.len)
+            return;
+        if (strip)
+            h2m_strip_marks(&st->text);
+        s = st->text.data;
+        n = st->text.len;
+        st->text.len = 0; /* (what follows only reads s) */
+        if (!n)
+            return;
+    }
     quire_node *cur = st->cur;
     if (st->ltrim_next) {
         while (n && h2m_is_space((unsigned char)*s))
@@ -537,13 +634,17 @@ static void h2m_flush(h2m *st)
             st->ltrim_next = false;
     }
     if (n && !(h2m_drops_blank_text(cur) && h2m_all_space(s, n)) &&
-        !(st->after_backref && h2m_all_space(s, n))) {
-        if (h2m_is_raw_text(cur) || !h2m_is_inline_ctx(cur))
-            h2m_emit_text(st, cur, s, n, false);
-        else
-            h2m_emit_text(st, cur, s, n, true);
-    }
-    quire__buf_reset(&st->text);
+        !(st->after_backref && h2m_all_space(s, n)))
+        h2m_emit_text(st, cur, s, n, !h2m_is_raw_text(cur) && h2m_is_inline_ctx(cur));
+}
+
+/* Make the text waiting since the last element into nodes.  Asked before
+ * and after every element, and most often there is none: that test is
+ * inline. */
+static inline void h2m_flush(h2m *st)
+{
+    if (st->pend_len || st->text.len)
+        h2m_flush_run(st);
 }
 
 /* ------------------------------------------------------------- finalizing */
@@ -553,6 +654,15 @@ static bool h2m_is_blank_inline(const quire_node *n)
     if (n->type == QUIRE_NODE_SOFTBREAK)
         return true;
     return n->type == QUIRE_NODE_TEXT && h2m_all_space(n->literal, strlen(n->literal));
+}
+
+/* Whether h2m_emit_text(.., breaks) of s[0..n), the end of text node c's
+ * literal (len bytes), would make one text node of all of it: no newline
+ * (a soft break), no CR before the end (dropped), nothing cut off at the
+ * end (the literal's own NUL ends s).  Then c itself can be moved. */
+static bool h2m_text_keeps(const quire_node *c, const char *s, size_t n, size_t len)
+{
+    return n && s + n == c->literal + len && s[n - 1] != '\r' && !memchr(s, '\n', n);
 }
 
 /* Move the inline run [first, stop) of `container` into a new paragraph
@@ -582,7 +692,7 @@ static void h2m_wrap_run(h2m *st, quire_node *first, quire_node *stop)
         quire_node *next = c->next;
         if (c->type == QUIRE_NODE_TEXT) {
             const char *s = c->literal;
-            size_t n = strlen(s);
+            size_t len = strlen(s), n = len;
             if (c == first)
                 while (n && h2m_is_space((unsigned char)*s))
                     s++, n--;
@@ -590,7 +700,15 @@ static void h2m_wrap_run(h2m *st, quire_node *first, quire_node *stop)
                 while (n && h2m_is_space((unsigned char)s[n - 1]))
                     n--;
             quire_node_unlink(c);
-            h2m_emit_text(st, p, s, n, true);
+            if (h2m_text_keeps(c, s, n, len)) {
+                /* what h2m_emit_text would make: this node, moved */
+                c->literal = s;
+                c->line = p->line;
+                c->column = p->column;
+                h2m_append_new(p, c);
+            } else {
+                h2m_emit_text(st, p, s, n, true);
+            }
         } else {
             quire_node_append(p, c);
         }
@@ -598,17 +716,23 @@ static void h2m_wrap_run(h2m *st, quire_node *first, quire_node *stop)
     }
 }
 
+/* quire_node_is_block, inline (n is never NULL here). */
+static inline bool h2m_is_block(const quire_node *n)
+{
+    return n->type >= QUIRE_NODE_ROOT && n->type <= QUIRE_NODE_HTML_BLOCK;
+}
+
 /* Wrap every inline run among container's children in a paragraph. */
 static void h2m_wrap_inlines(h2m *st, quire_node *container)
 {
     quire_node *c = container->first_child;
     while (c) {
-        if (quire_node_is_block(c)) {
+        if (h2m_is_block(c)) {
             c = c->next;
             continue;
         }
         quire_node *stop = c;
-        while (stop && !quire_node_is_block(stop))
+        while (stop && !h2m_is_block(stop))
             stop = stop->next;
         h2m_wrap_run(st, c, stop);
         c = stop;
@@ -734,8 +858,9 @@ static quire_node *h2m_open(h2m *st, quire_node_type type, const xmlChar **atts,
         st->oom = true;
         return NULL;
     }
-    h2m_copy_attrs(st, n, atts, used);
-    quire_node_append(st->cur, n);
+    if (!st->atts_taken)
+        h2m_copy_attrs(st, n, atts, used);
+    h2m_append_new(st->cur, n);
     st->cur = n;
     st->depth++;
     return n;
@@ -750,8 +875,9 @@ static quire_node *h2m_leaf(h2m *st, quire_node_type type, const xmlChar **atts,
     quire_node *n = h2m_new(st, type, line, col);
     if (!n)
         return NULL;
-    h2m_copy_attrs(st, n, atts, used);
-    quire_node_append(st->cur, n);
+    if (!st->atts_taken)
+        h2m_copy_attrs(st, n, atts, used);
+    h2m_append_new(st->cur, n);
     return n;
 }
 
@@ -970,10 +1096,11 @@ static void h2m_generic(h2m *st, const char *name, const xmlChar **atts, bool bl
 {
     bool block = blockish && !h2m_is_inline_ctx(st->cur) &&
                  st->cur->type != QUIRE_NODE_HTML_INLINE;
+    st->atts_taken = false; /* (a generic node keeps all of them) */
     quire_node *n = h2m_open(st, block ? QUIRE_NODE_HTML_BLOCK : QUIRE_NODE_HTML_INLINE,
                              atts, NULL, H2M_F_PUSH);
     if (n)
-        n->name = h2m_strdup(st, name);
+        n->name = h2m_node_name(st, name);
 }
 
 /* Text inside <pre>/<code> goes to the literal, markup inside is dropped. */
@@ -1006,6 +1133,7 @@ static void h2m_start_kind(h2m *st, const char *name, const xmlChar **atts, h2m_
     if (backref) {
         /* cmark writes "note text <a backref>": the blank before the
          * back-link belongs to the link, which renderers regenerate. */
+        h2m_take_pending(st);
         while (st->text.len && h2m_is_space((unsigned char)st->text.data[st->text.len - 1]))
             st->text.len--;
     }
@@ -1116,7 +1244,7 @@ static void h2m_start_kind(h2m *st, const char *name, const xmlChar **atts, h2m_
                             : name[0] == 'i' ? QUIRE_EMBED_IFRAME
                                              : QUIRE_EMBED_OBJECT;
             n->info = quire__embed_provider(st->arena, n->url);
-            n->name = h2m_strdup(st, name); /* "video", "iframe": the source element */
+            n->name = h2m_node_name(st, name); /* "video", "iframe": the source element */
         }
         return;
     case K_SOURCE:
@@ -1221,10 +1349,23 @@ static void h2m_start_kind(h2m *st, const char *name, const xmlChar **atts, h2m_
     }
 }
 
-static void h2m_start(void *ud, const xmlChar *xname, const xmlChar **atts)
+/* The <ol> right inside a footnotes section is only a wrapper. */
+static bool h2m_is_footnote_list(h2m *st, const char *name)
 {
-    h2m *st = ud;
-    const char *name = (const char *)xname;
+    return st->footnotes && st->nframes &&
+           st->frames[st->nframes - 1].kind == H2M_F_FOOTNOTES && strcmp(name, "ol") == 0;
+}
+
+/* A start tag whose kind is known (h2m_kind_of(name)); `kept`: name is a
+ * table's string (see name_kept). */
+static void h2m_start_as(h2m *st, const char *name, const xmlChar **atts, h2m_kind kind,
+                         bool kept)
+{
+    if (!st->skip && !st->collect && h2m_is_footnote_list(st, name)) {
+        h2m_flush(st);
+        h2m_push_frame(st, H2M_F_NONE);
+        return;
+    }
     if (st->oom)
         return;
     if (st->skip) {
@@ -1236,25 +1377,14 @@ static void h2m_start(void *ud, const xmlChar *xname, const xmlChar **atts)
         h2m_start_collecting(st, name, atts);
         return;
     }
-    h2m_start_kind(st, name, atts, h2m_kind_of(name));
-}
-
-/* The <ol> right inside a footnotes section is only a wrapper. */
-static bool h2m_is_footnote_list(h2m *st, const char *name)
-{
-    return st->footnotes && st->nframes &&
-           st->frames[st->nframes - 1].kind == H2M_F_FOOTNOTES && strcmp(name, "ol") == 0;
+    st->name_kept = kept;
+    h2m_start_kind(st, name, atts, kind);
+    st->name_kept = false;
 }
 
 static void h2m_start_event(void *ud, const xmlChar *name, const xmlChar **atts)
 {
-    h2m *st = ud;
-    if (!st->skip && !st->collect && h2m_is_footnote_list(st, (const char *)name)) {
-        h2m_flush(st);
-        h2m_push_frame(st, H2M_F_NONE);
-        return;
-    }
-    h2m_start(ud, name, atts);
+    h2m_start_as(ud, (const char *)name, atts, h2m_kind_of((const char *)name), false);
 }
 
 static void h2m_end(void *ud, const xmlChar *name)
@@ -1308,6 +1438,7 @@ static void h2m_characters(void *ud, const xmlChar *s, int n)
     h2m *st = ud;
     if (st->oom || st->skip || n <= 0)
         return;
+    h2m_take_pending(st);
     quire__buf_put(st->collect ? &st->lit : &st->text, s, (size_t)n);
 }
 
@@ -1608,6 +1739,7 @@ int quire__h2m_new(quire__h2m **out, quire_document *doc, quire_node *parent,
     quire__buf_init(&st->text);
     quire__buf_init(&st->lit);
     quire__buf_init(&st->log);
+    quire__buf_init(&st->fb_str);
     return QUIRE_OK;
 }
 
@@ -1643,51 +1775,89 @@ static uint32_t h2m_md_opened(h2m *st, const char *name, uint32_t serial)
     return serial;
 }
 
-/* h2m_kind_of for a Markdown element name, remembered by its address. */
-static h2m_kind h2m_md_kind(h2m *st, const char *name)
+/* The Markdown elements' names and kinds, by quire__h2m_tag: what
+ * h2m_kind_of finds for the name (tests/readers compare both); `taken`:
+ * every attribute the walk gives the element is one its node takes into
+ * a field (see atts_taken; the by-name path copies them as raw HTML's). */
+static const struct {
+    const char *name;
+    unsigned char len, kind;
+    bool taken;
+} h2m_md_tags[QUIRE__H2M_TAG_COUNT] = {
+    [QUIRE__H2M_P] = {"p", 1, K_P},
+    [QUIRE__H2M_H1] = {"h1", 2, K_H},
+    [QUIRE__H2M_H2] = {"h2", 2, K_H},
+    [QUIRE__H2M_H3] = {"h3", 2, K_H},
+    [QUIRE__H2M_H4] = {"h4", 2, K_H},
+    [QUIRE__H2M_H5] = {"h5", 2, K_H},
+    [QUIRE__H2M_H6] = {"h6", 2, K_H},
+    [QUIRE__H2M_BLOCKQUOTE] = {"blockquote", 10, K_BLOCKQUOTE},
+    [QUIRE__H2M_UL] = {"ul", 2, K_UL},
+    [QUIRE__H2M_OL] = {"ol", 2, K_OL, true},
+    [QUIRE__H2M_LI] = {"li", 2, K_LI},
+    [QUIRE__H2M_PRE] = {"pre", 3, K_PRE},
+    [QUIRE__H2M_CODE] = {"code", 4, K_CODE},
+    [QUIRE__H2M_HR] = {"hr", 2, K_HR},
+    [QUIRE__H2M_BR] = {"br", 2, K_BR},
+    [QUIRE__H2M_TABLE] = {"table", 5, K_TABLE},
+    [QUIRE__H2M_THEAD] = {"thead", 5, K_THEAD},
+    [QUIRE__H2M_TBODY] = {"tbody", 5, K_TRANSPARENT},
+    [QUIRE__H2M_TR] = {"tr", 2, K_TR},
+    [QUIRE__H2M_TH] = {"th", 2, K_CELL, true},
+    [QUIRE__H2M_TD] = {"td", 2, K_CELL, true},
+    [QUIRE__H2M_EM] = {"em", 2, K_EM},
+    [QUIRE__H2M_STRONG] = {"strong", 6, K_STRONG},
+    [QUIRE__H2M_DEL] = {"del", 3, K_DEL},
+    [QUIRE__H2M_A] = {"a", 1, K_A, true},
+    [QUIRE__H2M_IMG] = {"img", 3, K_IMG, true},
+    [QUIRE__H2M_INPUT] = {"input", 5, K_INPUT},
+    [QUIRE__H2M_SECTION] = {"section", 7, K_SECTION},
+    [QUIRE__H2M_SUP] = {"sup", 3, K_SUP},
+};
+
+const char *quire__h2m_tag_name(quire__h2m_tag tag)
 {
-    size_t i = ((uintptr_t)name >> 2) & (H2M_MD_KINDS - 1);
-    if (st->md_kinds[i].name != name) {
-        st->md_kinds[i].name = name;
-        st->md_kinds[i].kind = (unsigned char)h2m_kind_of(name);
-    }
-    return (h2m_kind)st->md_kinds[i].kind;
+    return (unsigned)tag < QUIRE__H2M_TAG_COUNT ? h2m_md_tags[tag].name : NULL;
 }
 
-/* h2m_start_event for a Markdown element: its kind comes from the memo
- * (QUIRE__H2M_NO_FAST_MD: from the table, as for raw HTML). */
-static void h2m_md_start_event(h2m *st, const char *name, const char **atts)
+/* h2m_start_event for a Markdown element: its kind comes with its tag
+ * (QUIRE__H2M_NO_FAST_MD: from the table by name, as for raw HTML). */
+static void h2m_md_start_event(h2m *st, quire__h2m_tag tag, const char **atts)
 {
+    const char *name = h2m_md_tags[tag].name;
     if ((quire__h2m_no_fast & QUIRE__H2M_NO_FAST_MD) || st->oom || st->skip || st->collect ||
         h2m_is_footnote_list(st, name))
         h2m_start_event(st, (const xmlChar *)name, (const xmlChar **)atts);
-    else
-        h2m_start_kind(st, name, (const xmlChar **)atts, h2m_md_kind(st, name));
+    else {
+        st->name_kept = true;
+        st->atts_taken = h2m_md_tags[tag].taken;
+        h2m_start_kind(st, name, (const xmlChar **)atts, (h2m_kind)h2m_md_tags[tag].kind);
+        st->name_kept = st->atts_taken = false;
+    }
 }
 
-uint32_t quire__h2m_md_start(quire__h2m *h, const char *name, const char **atts, uint32_t line,
-                             uint32_t col)
+uint32_t quire__h2m_md_start(quire__h2m *h, quire__h2m_tag tag, const char **atts,
+                             uint32_t line, uint32_t col)
 {
     h2m *st = &h->st;
-    if (st->oom)
+    if (st->oom || (unsigned)tag >= QUIRE__H2M_TAG_COUNT)
         return 0;
+    const char *name = h2m_md_tags[tag].name;
     size_t known = h2m_known(st);
     if (known && known == st->nframes) {
         /* libxml2 knows every open element: let it place this one. */
-        char tag[16];
-        size_t n = strlen(name);
-        if (n + 3 > sizeof tag)
-            return 0;
-        tag[0] = '<';
-        memcpy(tag + 1, name, n);
-        tag[n + 1] = '>';
+        char tag_text[16];
+        size_t n = h2m_md_tags[tag].len;
+        tag_text[0] = '<';
+        memcpy(tag_text + 1, name, n);
+        tag_text[n + 1] = '>';
         st->pend_name = name;
         st->pend_atts = (const xmlChar **)atts;
         st->pend_line = line;
         st->pend_col = col;
         st->pend_done = false;
         st->pend_serial = 0;
-        h2m_feed(st, tag, n + 2);
+        h2m_feed(st, tag_text, n + 2);
         st->pend_name = NULL;
         return h2m_md_opened(st, name, st->pend_serial);
     }
@@ -1695,7 +1865,7 @@ uint32_t quire__h2m_md_start(quire__h2m *h, const char *name, const char **atts,
     st->md_mode = true;
     st->md_line = line;
     st->md_col = col;
-    h2m_md_start_event(st, name, atts);
+    h2m_md_start_event(st, tag, atts);
     st->md_mode = false;
     if (st->nframes == before)
         return 0;
@@ -1738,9 +1908,10 @@ void quire__h2m_md_end(quire__h2m *h, uint32_t token)
 void quire__h2m_md_newline(quire__h2m *h)
 {
     h2m *st = &h->st;
-    /* Among blocks the newline would only be trimmed away again. */
+    /* Among blocks the newline would only be trimmed away again.  Else it
+     * is text like the walk's (mostly a run of its own, kept uncopied). */
     if (!st->oom && !st->skip && !h2m_wraps_inlines(st->cur))
-        h2m_characters(st, (const xmlChar *)"\n", 1);
+        quire__h2m_md_text(h, "\n", 1);
 }
 
 void quire__h2m_md_text(quire__h2m *h, const char *s, size_t n)
@@ -1752,32 +1923,66 @@ void quire__h2m_md_text(quire__h2m *h, const char *s, size_t n)
      * found at the top into an implied <p>; so it still does. */
     if (!st->nframes && st->pctx && !h2m_all_space(s, n))
         h2m_feed(st, "<p>", 3);
-    h2m_characters(st, (const xmlChar *)s, (int)(n > INT_MAX ? INT_MAX : n));
+    if (n > INT_MAX)
+        n = INT_MAX; /* (as libxml2's characters events count) */
+    if (!st->text.len && !st->pend_len && !st->oom && !st->skip && !st->collect) {
+        st->pend_text = s; /* the run's first piece: kept, not copied */
+        st->pend_len = n;
+        return;
+    }
+    h2m_characters(st, (const xmlChar *)s, (int)n);
 }
 
 /* Inline elements whose start tag, in libxml2, only ever closes what
- * htmlAutoCloseTag says it does; sorted for bsearch. */
+ * htmlAutoCloseTag says it does. */
 static const char *const h2m_fast_names[] = {
     "a", "abbr", "b", "bdi", "bdo", "big", "br", "cite", "code", "del", "dfn", "em", "i",
     "img", "ins", "kbd", "mark", "q", "s", "samp", "small", "span", "strike", "strong",
     "sub", "sup", "time", "tt", "u", "var", "wbr",
 };
 
-static int h2m_fast_cmp(const void *key, const void *elem)
+#define H2M_FAST_N (sizeof h2m_fast_names / sizeof *h2m_fast_names)
+
+/* What each of those names is, found once with libxml2's initialisation
+ * (h2m_build_fast_tables) instead of for every tag: its kind
+ * (h2m_kind_of), its place in the block tag list below (-1: none),
+ * whether libxml2 takes it as void; and a hash index of the names, like
+ * the tag table's (slots: index + 1). */
+static unsigned char h2m_fast_kind[H2M_FAST_N];
+static signed char h2m_fast_block_idx[H2M_FAST_N];
+static bool h2m_fast_void[H2M_FAST_N];
+static unsigned char h2m_fast_slots[256];
+
+/* Index of name in h2m_fast_names, or -1. */
+static int h2m_fast_index(const char *name)
 {
-    return strcmp((const char *)key, *(const char *const *)elem);
+    for (unsigned h = h2m_tag_hash(name); h2m_fast_slots[h]; h = (h + 1) & 255u) {
+        size_t i = h2m_fast_slots[h] - 1u;
+        if (strcmp(h2m_fast_names[i], name) == 0)
+            return (int)i;
+    }
+    return -1;
 }
+
+/* The bytes that keep a tag off the inline fast path: controls other than
+ * tab and newline, NUL, and every byte >= 0x80. */
+static bool h2m_fast_bad_byte[256];
 
 /* libxml2's answers for an inline tag `name` (see the block fast path
  * below, whose tables they share): whether it is void, and whether it
- * opening closes `top` (a different name). */
+ * opening closes `top` (a different name; n: name's place in the block
+ * list, or -1). */
 static bool h2m_inline_void(const char *name);
-static bool h2m_inline_closes(const char *top, const char *name);
+static bool h2m_inline_closes(const char *top, int n, const char *name);
 
-static bool h2m_name_char(unsigned char c)
+/* [A-Za-z0-9_:.-], a byte of a tag or attribute name: a table filled with
+ * the others (h2m_build_fast_tables), as the raw fast paths ask it of
+ * every byte of every name. */
+static bool h2m_name_chars[256];
+
+static inline bool h2m_name_char(unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_' || c == ':' || c == '.';
+    return h2m_name_chars[c];
 }
 
 /*
@@ -1829,11 +2034,9 @@ static bool h2m_fast_inline(h2m *st, const char *html, size_t len)
         if (st->pctx->instate != XML_PARSER_CONTENT || !in || in->cur != in->end)
             return false;
     }
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)html[i];
-        if (c >= 0x80 || c == 0 || (c < 0x20 && c != ' ' && c != '\t' && c != '\n'))
+    for (size_t i = 0; i < len; i++)
+        if (h2m_fast_bad_byte[(unsigned char)html[i]])
             return false; /* ('&' is judged in attribute values, the only place it passes) */
-    }
     char name[16];
     size_t p = 1, n = 0;
     bool end = html[1] == '/';
@@ -1846,11 +2049,10 @@ static bool h2m_fast_inline(h2m *st, const char *html, size_t len)
     name[n] = '\0';
     if (!n || !(name[0] >= 'a' && name[0] <= 'z') || h2m_name_char((unsigned char)html[p]))
         return false;
-    const char *const *known_name =
-        bsearch(name, h2m_fast_names, sizeof h2m_fast_names / sizeof *h2m_fast_names,
-                sizeof *h2m_fast_names, h2m_fast_cmp);
-    if (!known_name)
+    int fi = h2m_fast_index(name);
+    if (fi < 0)
         return false;
+    const char *known_name = h2m_fast_names[fi];
     const char *top = st->frames[st->nframes - 1].name;
     if (end) {
         while (p < len - 1 && h2m_is_space((unsigned char)html[p]))
@@ -1861,7 +2063,7 @@ static bool h2m_fast_inline(h2m *st, const char *html, size_t len)
         return true;
     }
     /* the start tag would close the element on top: libxml2 decides */
-    if (!top || strcmp(top, name) == 0 || h2m_inline_closes(top, name))
+    if (!top || strcmp(top, name) == 0 || h2m_inline_closes(top, h2m_fast_block_idx[fi], name))
         return false;
 
     /* attributes, copied NUL-terminated into one buffer */
@@ -1925,10 +2127,11 @@ static bool h2m_fast_inline(h2m *st, const char *html, size_t len)
     atts[2 * na] = NULL;
     size_t before = st->nframes;
     st->raw_map = false;
-    h2m_start_event(st, (const xmlChar *)*known_name, na ? (const xmlChar **)atts : NULL);
+    h2m_start_as(st, known_name, na ? (const xmlChar **)atts : NULL,
+                 (h2m_kind)h2m_fast_kind[fi], true);
     if (st->nframes > before) {
-        st->frames[st->nframes - 1].name = *known_name;
-        if (self_close || h2m_inline_void(name))
+        st->frames[st->nframes - 1].name = known_name;
+        if (self_close || h2m_fast_void[fi])
             h2m_end(st, NULL);
     }
     return true;
@@ -1985,16 +2188,21 @@ static bool h2m_block_closes(const char *top, const char *name)
  * documents' raw HTML; a pair asked by two threads at once gets the same
  * answer twice. */
 static bool h2m_block_void[H2M_BLOCK_N];
+static unsigned char h2m_block_kind[H2M_BLOCK_N]; /* h2m_kind_of of each name */
 static void h2m_build_block_index(void);
 static _Atomic unsigned char h2m_block_closes_memo[H2M_BLOCK_N + 1][H2M_BLOCK_N];
+
+static void h2m_build_fast_tables(void);
 
 static void h2m_build_block_tables(void)
 {
     for (size_t n = 0; n < H2M_BLOCK_N; n++) {
         const htmlElemDesc *desc = htmlTagLookup((const xmlChar *)h2m_block_names[n]);
         h2m_block_void[n] = desc && desc->empty;
+        h2m_block_kind[n] = (unsigned char)h2m_kind_of(h2m_block_names[n]);
     }
     h2m_build_block_index();
+    h2m_build_fast_tables(); /* (asks the block tables) */
 }
 
 /* h2m_block_closes for the names at these indexes, remembered. */
@@ -2046,9 +2254,9 @@ static bool h2m_inline_void(const char *name)
     return desc && desc->empty;
 }
 
-static bool h2m_inline_closes(const char *top, const char *name)
+static bool h2m_inline_closes(const char *top, int n, const char *name)
 {
-    int t = h2m_block_index(top), n = h2m_block_index(name);
+    int t = h2m_block_index(top);
     if (t >= 0 && n >= 0 && n < (int)H2M_BLOCK_N)
         return h2m_block_closes_at((size_t)t, (size_t)n);
     xmlNode fake;
@@ -2056,6 +2264,27 @@ static bool h2m_inline_closes(const char *top, const char *name)
     fake.type = XML_ELEMENT_NODE;
     fake.name = (const xmlChar *)name;
     return htmlAutoCloseTag(NULL, (const xmlChar *)top, &fake) != 0;
+}
+
+static void h2m_build_fast_tables(void)
+{
+    _Static_assert(H2M_FAST_N < 256 / 2, "the fast-name hash needs free slots");
+    for (size_t i = 0; i < H2M_FAST_N; i++) {
+        const char *name = h2m_fast_names[i];
+        unsigned h = h2m_tag_hash(name);
+        while (h2m_fast_slots[h])
+            h = (h + 1) & 255u;
+        h2m_fast_slots[h] = (unsigned char)(i + 1);
+        h2m_fast_kind[i] = (unsigned char)h2m_kind_of(name);
+        h2m_fast_block_idx[i] = (signed char)h2m_block_index(name);
+        h2m_fast_void[i] = h2m_inline_void(name);
+    }
+    for (unsigned c = 0; c < 256; c++) {
+        h2m_fast_bad_byte[c] = c >= 0x80 || (c < 0x20 && c != '\t' && c != '\n');
+        h2m_name_chars[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                            (c >= '0' && c <= '9') || c == '-' || c == '_' || c == ':' ||
+                            c == '.';
+    }
 }
 
 /* Whether the character at p[0] (>= 0x80) is one libxml2 passes on
@@ -2199,8 +2428,8 @@ static bool h2m_block_ref(const char *html, size_t len, size_t *p, char *out, si
 /* A start tag's attributes as h2m_fast_inline takes them (lower-case
  * names, quoted values without newline, tab, '<', '>' or references),
  * from html[*p] to its '>'; names and values copied NUL-terminated into
- * buf.  False when libxml2 must read the tag. */
-static bool h2m_block_attrs(const char *html, size_t len, size_t *pp, char *buf,
+ * buf (*used bytes).  False when libxml2 must read the tag. */
+static bool h2m_block_attrs(const char *html, size_t len, size_t *pp, char *buf, size_t *used,
                             const char **atts, size_t *nap, bool *self_close)
 {
     size_t p = *pp, na = 0, b = 0;
@@ -2269,25 +2498,82 @@ static bool h2m_block_attrs(const char *html, size_t len, size_t *pp, char *buf,
     }
     atts[2 * na] = NULL;
     *nap = na;
+    *used = b;
     *pp = p + 1; /* past '>' */
     return true;
 }
 
+/* What h2m_block_scan found, in order, for h2m_block_replay to make. */
+enum { H2M_FB_TEXT, H2M_FB_REF, H2M_FB_START, H2M_FB_END };
+
+typedef struct h2m_fb_op {
+    unsigned char type;  /* H2M_FB_* */
+    unsigned char n;     /* REF: bytes in ref; START: attributes */
+    unsigned char idx;   /* START: index in h2m_block_names */
+    bool close;          /* START: void or self-closed, ends at once */
+    uint32_t off;        /* TEXT: html[off, off + len); START: its '<' */
+    uint32_t len;        /* START: its attributes' first entry in fb_atts */
+    char ref[4];         /* REF: the character, UTF-8 */
+} h2m_fb_op;
+
+_Static_assert(H2M_BLOCK_N < 256 && H2M_FB_ATTS < 256, "h2m_fb_op's fields must hold them");
+
+/* Append an op (false: out of memory). */
+static bool h2m_fb_add(h2m *st, h2m_fb_op op)
+{
+    if (st->fb_nops == st->fb_cap) {
+        size_t cap = st->fb_cap ? st->fb_cap * 2 : 64;
+        h2m_fb_op *p = realloc(st->fb_ops, cap * sizeof *p);
+        if (!p) {
+            st->oom = true;
+            return false;
+        }
+        st->fb_ops = p;
+        st->fb_cap = cap;
+    }
+    st->fb_ops[st->fb_nops++] = op;
+    return true;
+}
+
+/* Room for n more attribute pointers (false: out of memory). */
+static bool h2m_fb_atts_room(h2m *st, size_t n)
+{
+    if (st->fb_natts + n <= st->fb_atts_cap)
+        return true;
+    size_t cap = st->fb_atts_cap ? st->fb_atts_cap : 64;
+    while (cap < st->fb_natts + n)
+        cap *= 2;
+    const char **p = realloc(st->fb_atts, cap * sizeof *p);
+    if (!p) {
+        st->oom = true;
+        return false;
+    }
+    st->fb_atts = p;
+    st->fb_atts_cap = cap;
+    return true;
+}
+
 /*
- * One pass over a raw HTML block for h2m_fast_block: with `emit` false it
- * only says whether the block is simple enough, with `emit` true (only
- * after a first pass said yes) it makes the nodes, through the same
- * handlers and with the same positions as libxml2's events would.
- * `top` is the element libxml2 would have on top before the block.
+ * The first of h2m_fast_block's two steps: whether the raw HTML block is
+ * simple enough, read once; what it holds is recorded in st->fb_ops (its
+ * attributes' strings in fb_str, their pointers in fb_atts), so that
+ * h2m_block_replay makes the nodes without reading it again.  `top` is
+ * the element libxml2 would have on top before the block.
  */
-static bool h2m_block_pass(h2m *st, const char *html, size_t len, const char *top,
-                           int top_idx, uint32_t line, uint32_t col, bool emit)
+static bool h2m_block_scan(h2m *st, const char *html, size_t len, const char *top,
+                           int top_idx)
 {
     int open[H2M_FB_DEPTH];
     size_t depth = 0;
-    /* line/column tracking of the '<' of each start tag (emit only) */
-    size_t scan = 0;
-    uint32_t sline = 1, scol = 1;
+    st->fb_nops = st->fb_natts = 0;
+    /* Attribute names and values, NUL-terminated, take at most twice the
+     * bytes they are written with (a name of n >= 1 bytes, a value and its
+     * two quotes): reserved once, the pointers into it stay valid. */
+    st->fb_str.len = 0;
+    if (!quire__buf_reserve(&st->fb_str, 2 * len + 1)) {
+        st->oom = true;
+        return false;
+    }
     size_t i = 0;
     while (i < len) {
         char c = html[i];
@@ -2310,14 +2596,17 @@ static bool h2m_block_pass(h2m *st, const char *html, size_t len, const char *to
                 } else if (ch == '&') {
                     if (!depth && !st->nframes)
                         return false; /* libxml2 would open a <p> */
-                    if (emit && i > t0)
-                        h2m_characters(st, u + t0, (int)(i - t0));
-                    char out[4];
-                    size_t on;
-                    if (!h2m_block_ref(html, len, &i, out, &on))
+                    if (i > t0 && !h2m_fb_add(st, (h2m_fb_op){.type = H2M_FB_TEXT,
+                                                               .off = (uint32_t)t0,
+                                                               .len = (uint32_t)(i - t0)}))
                         return false;
-                    if (emit)
-                        h2m_characters(st, (const xmlChar *)out, (int)on);
+                    h2m_fb_op ref = {.type = H2M_FB_REF};
+                    size_t on;
+                    if (!h2m_block_ref(html, len, &i, ref.ref, &on))
+                        return false;
+                    ref.n = (unsigned char)on;
+                    if (!h2m_fb_add(st, ref))
+                        return false;
                     t0 = i;
                 } else {
                     return false; /* '>' or a control */
@@ -2327,8 +2616,9 @@ static bool h2m_block_pass(h2m *st, const char *html, size_t len, const char *to
              * unless it is blank. */
             if (!depth && !st->nframes && !h2m_all_space(html + t0, i - t0))
                 return false;
-            if (emit && i > t0)
-                h2m_characters(st, u + t0, (int)(i - t0));
+            if (i > t0 && !h2m_fb_add(st, (h2m_fb_op){.type = H2M_FB_TEXT, .off = (uint32_t)t0,
+                                                       .len = (uint32_t)(i - t0)}))
+                return false;
             continue;
         }
         size_t lt = i;
@@ -2355,54 +2645,91 @@ static bool h2m_block_pass(h2m *st, const char *html, size_t len, const char *to
                 strcmp(h2m_block_names[open[depth - 1]], name) != 0)
                 return false;
             depth--;
-            if (emit)
-                h2m_end(st, NULL);
+            if (!h2m_fb_add(st, (h2m_fb_op){.type = H2M_FB_END}))
+                return false;
             i = p + 1;
             continue;
         }
         int idx = h2m_block_index(name);
         if (idx < 0 || idx == (int)H2M_BLOCK_N)
             return false; /* not a block tag ("html" included) */
-        const char *const *known = &h2m_block_names[idx];
         bool is_void = h2m_block_void[idx];
         if (p < len && !h2m_block_space(html[p]) && html[p] != '>' && html[p] != '/')
             return false;
         int cur_top = depth ? open[depth - 1] : top_idx;
         if (cur_top >= 0 ? h2m_block_closes_at((size_t)cur_top, (size_t)idx)
-                        : h2m_block_closes(top, *known))
+                        : h2m_block_closes(top, h2m_block_names[idx]))
             return false;
-        char buf[H2M_FB_BUF];
-        const char *atts[2 * H2M_FB_ATTS + 1];
-        size_t na = 0;
+        if (!h2m_fb_atts_room(st, 2 * H2M_FB_ATTS + 1))
+            return false;
+        const char **atts = st->fb_atts + st->fb_natts;
+        char *buf = st->fb_str.data + st->fb_str.len;
+        size_t na = 0, used;
         bool self_close;
-        if (!h2m_block_attrs(html, len, &p, buf, atts, &na, &self_close))
+        if (!h2m_block_attrs(html, len, &p, buf, &used, atts, &na, &self_close))
             return false;
+        st->fb_str.len += used;
+        h2m_fb_op op = {.type = H2M_FB_START, .n = (unsigned char)na, .idx = (unsigned char)idx,
+                        .close = self_close || is_void, .off = (uint32_t)lt,
+                        .len = (uint32_t)st->fb_natts};
+        if (na)
+            st->fb_natts += 2 * na + 1;
         i = p;
-        if (!is_void && !self_close) {
+        if (!op.close) {
             if (depth == H2M_FB_DEPTH || st->nframes + depth >= st->max_depth)
                 return false;
             open[depth++] = idx;
         }
-        if (!emit)
-            continue;
-        if (lt > scan) {
-            h2m_advance_pos((const unsigned char *)html, scan, lt, &sline, &scol);
-            scan = lt;
-        }
-        size_t before = st->nframes;
-        st->fixed_pos = true;
-        st->fixed_line = line + sline - 1;
-        st->fixed_col = scol + col - 1;
-        const char *iname = h2m_intern(st, *known);
-        h2m_start_event(st, (const xmlChar *)iname, na ? (const xmlChar **)atts : NULL);
-        st->fixed_pos = false;
-        if (st->nframes > before) {
-            st->frames[st->nframes - 1].name = iname;
-            if (self_close || is_void)
-                h2m_end(st, NULL);
-        }
+        if (!h2m_fb_add(st, op))
+            return false;
     }
     return depth == 0;
+}
+
+/*
+ * The second step: the nodes of what h2m_block_scan recorded, through the
+ * same handlers and with the same positions as libxml2's events would
+ * make them (line:col: where the block starts in the source).
+ */
+static void h2m_block_replay(h2m *st, const char *html, uint32_t line, uint32_t col)
+{
+    /* line/column tracking of the '<' of each start tag */
+    size_t scan = 0;
+    uint32_t sline = 1, scol = 1;
+    for (size_t k = 0; k < st->fb_nops && !st->oom; k++) {
+        const h2m_fb_op *op = &st->fb_ops[k];
+        switch (op->type) {
+        case H2M_FB_TEXT:
+            h2m_characters(st, (const xmlChar *)html + op->off, (int)op->len);
+            break;
+        case H2M_FB_REF:
+            h2m_characters(st, (const xmlChar *)op->ref, op->n);
+            break;
+        case H2M_FB_END:
+            h2m_end(st, NULL);
+            break;
+        case H2M_FB_START: {
+            if (op->off > scan) {
+                h2m_advance_pos((const unsigned char *)html, scan, op->off, &sline, &scol);
+                scan = op->off;
+            }
+            size_t before = st->nframes;
+            const char *name = h2m_block_names[op->idx];
+            st->fixed_pos = true;
+            st->fixed_line = line + sline - 1;
+            st->fixed_col = scol + col - 1;
+            h2m_start_as(st, name, op->n ? (const xmlChar **)st->fb_atts + op->len : NULL,
+                         (h2m_kind)h2m_block_kind[op->idx], true);
+            st->fixed_pos = false;
+            if (st->nframes > before) {
+                st->frames[st->nframes - 1].name = name;
+                if (op->close)
+                    h2m_end(st, NULL);
+            }
+            break;
+        }
+        }
+    }
 }
 
 /*
@@ -2440,11 +2767,10 @@ static bool h2m_fast_block(h2m *st, const char *html, size_t len, uint32_t line,
                 return false;
         }
     }
-    int top_idx = h2m_block_index(top);
-    if (!h2m_block_pass(st, html, len, top, top_idx, line, col, false))
+    if (!h2m_block_scan(st, html, len, top, h2m_block_index(top)))
         return false;
     st->raw_map = false;
-    h2m_block_pass(st, html, len, top, top_idx, line, col, true);
+    h2m_block_replay(st, html, line, col);
     return true;
 }
 
@@ -2510,5 +2836,8 @@ void quire__h2m_free(quire__h2m *h)
     quire__buf_free(&h->st.text);
     quire__buf_free(&h->st.lit);
     quire__buf_free(&h->st.log);
+    free(h->st.fb_ops);
+    free(h->st.fb_atts);
+    quire__buf_free(&h->st.fb_str);
     free(h);
 }

@@ -56,25 +56,65 @@ int quire__html_to_model(quire_document *doc, quire_node *parent, const char *ht
  *
  * Ownership: quire__h2m_new makes the state (the caller frees it with
  * quire__h2m_free, after quire__h2m_finish or instead of it); nodes go to
- * doc->arena under `parent`.  `name` of quire__h2m_md_start must stay
- * valid until the document is finished (a string literal); `atts` (NULL or
- * a NULL-terminated name/value array) only during the call: what is kept
- * is copied.
+ * doc->arena under `parent`.  `atts` of quire__h2m_md_start (NULL or a
+ * NULL-terminated name/value array) need only stay valid during the call:
+ * what is kept is copied.
  *
  * Thread safety: one state per document and thread; libxml2 and cmark-gfm
  * are initialised once (pthread_once).
  */
 typedef struct quire__h2m quire__h2m;
 
+/* The elements a Markdown walk opens: the tags cmark-gfm's HTML renderer
+ * writes.  The converter knows each one's name and kind by this number,
+ * so nothing is looked up by name. */
+typedef enum quire__h2m_tag {
+    QUIRE__H2M_P,
+    QUIRE__H2M_H1, /* H1 + level - 1 for the others */
+    QUIRE__H2M_H2,
+    QUIRE__H2M_H3,
+    QUIRE__H2M_H4,
+    QUIRE__H2M_H5,
+    QUIRE__H2M_H6,
+    QUIRE__H2M_BLOCKQUOTE,
+    QUIRE__H2M_UL,
+    QUIRE__H2M_OL,
+    QUIRE__H2M_LI,
+    QUIRE__H2M_PRE,
+    QUIRE__H2M_CODE,
+    QUIRE__H2M_HR,
+    QUIRE__H2M_BR,
+    QUIRE__H2M_TABLE,
+    QUIRE__H2M_THEAD,
+    QUIRE__H2M_TBODY,
+    QUIRE__H2M_TR,
+    QUIRE__H2M_TH,
+    QUIRE__H2M_TD,
+    QUIRE__H2M_EM,
+    QUIRE__H2M_STRONG,
+    QUIRE__H2M_DEL,
+    QUIRE__H2M_A,
+    QUIRE__H2M_IMG,
+    QUIRE__H2M_INPUT,
+    QUIRE__H2M_SECTION,
+    QUIRE__H2M_SUP,
+    QUIRE__H2M_TAG_COUNT
+} quire__h2m_tag;
+
+/* The tag's name ("p", "h1"...); NULL for a number out of range. */
+const char *quire__h2m_tag_name(quire__h2m_tag tag);
+
 int quire__h2m_new(quire__h2m **out, quire_document *doc, quire_node *parent,
                    const quire_read_ctx *ctx, const char *component);
 /* Open a Markdown element; returns a token for quire__h2m_md_end (0: the
  * element was not opened, e.g. swallowed by an open <script>). */
-uint32_t quire__h2m_md_start(quire__h2m *h, const char *name, const char **atts, uint32_t line,
-                             uint32_t col);
+uint32_t quire__h2m_md_start(quire__h2m *h, quire__h2m_tag tag, const char **atts,
+                             uint32_t line, uint32_t col);
 void quire__h2m_md_end(quire__h2m *h, uint32_t token);
 /* Text as it is (not HTML-escaped); "\n" is a soft break where cmark
- * renders one. */
+ * renders one.  s must stay valid until quire__h2m_finish (cmark's
+ * literals and string literals do): a run of one piece is made into a
+ * node straight from it, when the run ends. */
 void quire__h2m_md_text(quire__h2m *h, const char *s, size_t n);
 /* A newline cmark-gfm's renderer writes between block tags: it matters
  * only where raw HTML left an inline element open. */
@@ -92,8 +132,8 @@ void quire__h2m_free(quire__h2m *h);
  * Set it before any document is read; 0 in the program. */
 #define QUIRE__H2M_NO_FAST_INLINE (1u << 0)
 #define QUIRE__H2M_NO_FAST_BLOCK (1u << 1)
-/* Markdown elements' kinds looked up in the tag table each time instead
- * of remembered per document. */
+/* Markdown elements looked up in the tag table by name, as raw HTML's
+ * are, instead of known by their quire__h2m_tag. */
 #define QUIRE__H2M_NO_FAST_MD (1u << 2)
 extern unsigned quire__h2m_no_fast;
 

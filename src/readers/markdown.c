@@ -374,9 +374,9 @@ static void md_cr(md_walk *w)
         md_lf(w);
 }
 
-static uint32_t md_start_at(md_walk *w, const char *name, const char **atts, cmark_node *n)
+static uint32_t md_start_at(md_walk *w, quire__h2m_tag tag, const char **atts, cmark_node *n)
 {
-    return quire__h2m_md_start(w->h, name, atts, n ? md_line(w, n) : 0, n ? md_col(n) : 0);
+    return quire__h2m_md_start(w->h, tag, atts, n ? md_line(w, n) : 0, n ? md_col(n) : 0);
 }
 
 static void md_text_n(md_walk *w, const char *s, size_t n)
@@ -401,9 +401,9 @@ static void md_text_literal(md_walk *w, cmark_node *n)
 }
 
 /* A void element (br, hr, img, input): opened and closed at once. */
-static void md_void(md_walk *w, const char *name, const char **atts, cmark_node *n)
+static void md_void(md_walk *w, quire__h2m_tag tag, const char **atts, cmark_node *n)
 {
-    quire__h2m_md_end(w->h, md_start_at(w, name, atts, n));
+    quire__h2m_md_end(w->h, md_start_at(w, tag, atts, n));
 }
 
 /* The bytes cmark-gfm's houdini_escape_href leaves as they are; filled
@@ -487,7 +487,7 @@ static void md_backref(md_walk *w)
     if (w->fn_backref_done)
         return;
     w->fn_backref_done = true;
-    uint32_t a = quire__h2m_md_start(w->h, "a", (const char **)atts, 0, 0);
+    uint32_t a = quire__h2m_md_start(w->h, QUIRE__H2M_A, (const char **)atts, 0, 0);
     md_text(w, "\xE2\x86\xA9"); /* the arrow: dropped, unless a raw <code> is open */
     quire__h2m_md_end(w->h, a);
 }
@@ -509,8 +509,6 @@ static const char *md_fn_label(quire_buf *b, cmark_node *n, const char *prefix)
     return p && b->len ? quire__buf_cstr(b) : NULL;
 }
 
-static const char *const md_heading_names[] = {"h1", "h1", "h2", "h3", "h4", "h5", "h6"};
-
 /* ENTER of a container: open what cmark-gfm's renderer would write.
  * False when its children are not to be walked (nor its EXIT seen). */
 static bool md_enter(md_walk *w, cmark_node *n, cmark_node_type t)
@@ -520,13 +518,13 @@ static bool md_enter(md_walk *w, cmark_node *n, cmark_node_type t)
     switch (t) {
     case CMARK_NODE_BLOCK_QUOTE:
         md_cr(w);
-        a = md_start_at(w, "blockquote", NULL, n);
+        a = md_start_at(w, QUIRE__H2M_BLOCKQUOTE, NULL, n);
         md_lf(w);
         break;
     case CMARK_NODE_LIST:
         md_cr(w);
         if (cmark_node_get_list_type(n) == CMARK_BULLET_LIST) {
-            a = md_start_at(w, "ul", NULL, n);
+            a = md_start_at(w, QUIRE__H2M_UL, NULL, n);
         } else {
             char start[24];
             int sn = cmark_node_get_list_start(n);
@@ -535,19 +533,19 @@ static bool md_enter(md_walk *w, cmark_node *n, cmark_node_type t)
                 atts[0] = "start";
                 atts[1] = start;
             }
-            a = md_start_at(w, "ol", atts, n);
+            a = md_start_at(w, QUIRE__H2M_OL, atts, n);
         }
         md_lf(w);
         break;
     case CMARK_NODE_ITEM:
         md_cr(w);
-        a = md_start_at(w, "li", NULL, n);
+        a = md_start_at(w, QUIRE__H2M_LI, NULL, n);
         w->nl = false;
         if (md_tasklist_ext && cmark_node_get_syntax_extension(n) == md_tasklist_ext) {
             atts[0] = "type", atts[1] = "checkbox";
             if (cmark_gfm_extensions_get_tasklist_item_checked(n))
                 atts[2] = "checked", atts[3] = "";
-            md_void(w, "input", atts, NULL);
+            md_void(w, QUIRE__H2M_INPUT, atts, NULL);
             md_text(w, " ");
         }
         break;
@@ -555,23 +553,25 @@ static bool md_enter(md_walk *w, cmark_node *n, cmark_node_type t)
         int level = cmark_node_get_heading_level(n);
         md_cr(w);
         w->nl = false;
-        a = md_start_at(w, md_heading_names[level >= 1 && level <= 6 ? level : 1], NULL, n);
+        quire__h2m_tag tag = level >= 2 && level <= 6 ? (quire__h2m_tag)(QUIRE__H2M_H1 + level - 1)
+                                                      : QUIRE__H2M_H1;
+        a = md_start_at(w, tag, NULL, n);
         break;
     }
     case CMARK_NODE_PARAGRAPH:
         if (!md_is_tight_para(n)) {
             md_cr(w);
             w->nl = false;
-            a = md_start_at(w, "p", NULL, n);
+            a = md_start_at(w, QUIRE__H2M_P, NULL, n);
         }
         break;
     case CMARK_NODE_EMPH:
         w->nl = false;
-        a = md_start_at(w, "em", NULL, NULL);
+        a = md_start_at(w, QUIRE__H2M_EM, NULL, NULL);
         break;
     case CMARK_NODE_STRONG:
         w->nl = false;
-        a = md_start_at(w, "strong", NULL, NULL);
+        a = md_start_at(w, QUIRE__H2M_STRONG, NULL, NULL);
         break;
     case CMARK_NODE_LINK: {
         const char *title = cmark_node_get_title(n);
@@ -580,7 +580,7 @@ static bool md_enter(md_walk *w, cmark_node *n, cmark_node_type t)
         atts[1] = md_href(&w->s1, cmark_node_get_url(n));
         if (title && *title)
             atts[2] = "title", atts[3] = title;
-        a = md_start_at(w, "a", atts, NULL);
+        a = md_start_at(w, QUIRE__H2M_A, atts, NULL);
         break;
     }
     case CMARK_NODE_IMAGE: {
@@ -592,7 +592,7 @@ static bool md_enter(md_walk *w, cmark_node *n, cmark_node_type t)
         atts[3] = md_alt(&w->s2, n);
         if (title && *title)
             atts[4] = "title", atts[5] = title;
-        md_void(w, "img", atts, NULL);
+        md_void(w, QUIRE__H2M_IMG, atts, NULL);
         /* The alt text is all there is of the children: the walk skips
          * them and the image's EXIT, so nothing is pushed for it. */
         return false;
@@ -600,9 +600,9 @@ static bool md_enter(md_walk *w, cmark_node *n, cmark_node_type t)
     case CMARK_NODE_FOOTNOTE_DEFINITION: {
         static const char *const sec[] = {"class", "footnotes", "data-footnotes", "", NULL};
         if (!w->fn_section) {
-            w->fn_section = md_start_at(w, "section", (const char **)sec, NULL);
+            w->fn_section = md_start_at(w, QUIRE__H2M_SECTION, (const char **)sec, NULL);
             md_lf(w);
-            w->fn_list = md_start_at(w, "ol", NULL, NULL);
+            w->fn_list = md_start_at(w, QUIRE__H2M_OL, NULL, NULL);
             md_lf(w);
         }
         const char *label = md_fn_label(&w->s1, n, "<li id=\"fn-");
@@ -614,7 +614,7 @@ static bool md_enter(md_walk *w, cmark_node *n, cmark_node_type t)
             atts[1] = quire__buf_cstr(&w->s2);
         }
         w->fn_backref_done = false;
-        a = md_start_at(w, "li", atts, NULL);
+        a = md_start_at(w, QUIRE__H2M_LI, atts, NULL);
         md_lf(w);
         break;
     }
@@ -622,20 +622,20 @@ static bool md_enter(md_walk *w, cmark_node *n, cmark_node_type t)
         if (t == CMARK_NODE_TABLE) {
             w->tbody = 0;
             md_cr(w);
-            a = md_start_at(w, "table", NULL, n);
+            a = md_start_at(w, QUIRE__H2M_TABLE, NULL, n);
             w->nl = false;
         } else if (t == CMARK_NODE_TABLE_ROW) {
             md_cr(w);
             if (cmark_gfm_extensions_get_table_row_is_header(n)) {
-                a = md_start_at(w, "thead", NULL, NULL);
+                a = md_start_at(w, QUIRE__H2M_THEAD, NULL, NULL);
                 md_lf(w);
             } else if (!w->tbody) {
-                w->tbody = md_start_at(w, "tbody", NULL, NULL);
+                w->tbody = md_start_at(w, QUIRE__H2M_TBODY, NULL, NULL);
                 if (!w->tbody)
                     w->tbody = UINT32_MAX; /* tried: never again in this table */
                 md_lf(w);
             }
-            b = md_start_at(w, "tr", NULL, n);
+            b = md_start_at(w, QUIRE__H2M_TR, NULL, n);
             w->nl = false;
         } else if (t == CMARK_NODE_TABLE_CELL) {
             cmark_node *row = cmark_node_parent(n), *table = cmark_node_parent(row);
@@ -652,11 +652,11 @@ static bool md_enter(md_walk *w, cmark_node *n, cmark_node_type t)
                     atts[0] = NULL;
             }
             md_cr(w);
-            a = md_start_at(w, head ? "th" : "td", atts, n);
+            a = md_start_at(w, head ? QUIRE__H2M_TH : QUIRE__H2M_TD, atts, n);
             w->nl = false;
         } else if (t == CMARK_NODE_STRIKETHROUGH) {
             w->nl = false;
-            a = md_start_at(w, "del", NULL, NULL);
+            a = md_start_at(w, QUIRE__H2M_DEL, NULL, NULL);
         }
         break;
     }
@@ -744,11 +744,11 @@ static void md_leaf(md_walk *w, cmark_node *n, cmark_node_type t)
         md_text(w, "\n");
         break;
     case CMARK_NODE_LINEBREAK:
-        md_void(w, "br", NULL, NULL);
+        md_void(w, QUIRE__H2M_BR, NULL, NULL);
         md_text(w, "\n");
         break;
     case CMARK_NODE_CODE: {
-        uint32_t tok = md_start_at(w, "code", NULL, NULL);
+        uint32_t tok = md_start_at(w, QUIRE__H2M_CODE, NULL, NULL);
         md_text_literal(w, n);
         quire__h2m_md_end(w->h, tok);
         w->nl = false;
@@ -757,7 +757,7 @@ static void md_leaf(md_walk *w, cmark_node *n, cmark_node_type t)
     case CMARK_NODE_CODE_BLOCK: {
         const char *info = cmark_node_get_fence_info(n);
         md_cr(w);
-        uint32_t pre = md_start_at(w, "pre", NULL, n);
+        uint32_t pre = md_start_at(w, QUIRE__H2M_PRE, NULL, n);
         if (info && *info) {
             quire_buf *cls = &w->s1;
             quire__buf_reset(cls);
@@ -769,7 +769,7 @@ static void md_leaf(md_walk *w, cmark_node *n, cmark_node_type t)
             atts[0] = "class";
             atts[1] = quire__buf_cstr(cls);
         }
-        uint32_t code = md_start_at(w, "code", atts, NULL);
+        uint32_t code = md_start_at(w, QUIRE__H2M_CODE, atts, NULL);
         md_text_literal(w, n);
         quire__h2m_md_end(w->h, code);
         quire__h2m_md_end(w->h, pre);
@@ -778,7 +778,7 @@ static void md_leaf(md_walk *w, cmark_node *n, cmark_node_type t)
     }
     case CMARK_NODE_THEMATIC_BREAK:
         md_cr(w);
-        md_void(w, "hr", NULL, n);
+        md_void(w, QUIRE__H2M_HR, NULL, n);
         md_lf(w);
         break;
     case CMARK_NODE_HTML_BLOCK:
@@ -809,8 +809,8 @@ static void md_leaf(md_walk *w, cmark_node *n, cmark_node_type t)
         atts[2] = "data-footnote-ref";
         atts[3] = "";
         w->nl = false;
-        uint32_t s = md_start_at(w, "sup", (const char **)sup, NULL);
-        uint32_t a = md_start_at(w, "a", atts, NULL);
+        uint32_t s = md_start_at(w, QUIRE__H2M_SUP, (const char **)sup, NULL);
+        uint32_t a = md_start_at(w, QUIRE__H2M_A, atts, NULL);
         md_text(w, cmark_node_get_literal(n)); /* the number, as for the arrow */
         quire__h2m_md_end(w->h, a);
         quire__h2m_md_end(w->h, s);

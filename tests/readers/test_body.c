@@ -546,6 +546,76 @@ static void test_raw_across_markdown(void)
                "(root (paragraph \"a \" image<i.png>=\"A\" \" \" linebreak \" \" (emph) \" b\"))");
 }
 
+/* Text runs: one piece is made into a node straight from the walk's
+ * string (html_to_model.c, pend_text); a run of several pieces, a piece
+ * after a newline of the walk, a run trimmed in place (before a footnote
+ * back-link) or stripped of end markers (inside an unclosed raw <script>)
+ * is copied first.  Each must give the text as it was written. */
+static void test_text_runs(void)
+{
+    /* one piece, several (cmark splits at '*' and entities), pieces around elements */
+    CHECK_DUMP("one\n", "(root (paragraph \"one\"))");
+    CHECK_DUMP("a\\*b &amp; c\n", "(root (paragraph \"a*b & c\"))");
+    CHECK_DUMP("*e*tail `c`\n", "(root (paragraph (emph \"e\") \"tail \" code=\"c\"))");
+    /* a tight item: its text then the walk's newline, wrapped later */
+    CHECK_DUMP("- one\n- a\\*b\n  lazy\n",
+               "(root (list (item (paragraph \"one\")) (item (paragraph \"a*b\" softbreak \"lazy\"))))");
+    /* the blank before a back-link goes, alone or at a run's end */
+    CHECK_DUMP("x[^1]\n\n[^1]: *note*\n",
+               "(root (paragraph \"x\" footnote_ref[1]) (footnote_def[1] (paragraph (emph \"note\"))))");
+    CHECK_DUMP("x[^1]\n\n[^1]: note\n",
+               "(root (paragraph \"x\" footnote_ref[1]) (footnote_def[1] (paragraph \"note\")))");
+    CHECK_DUMP("x[^1]\n\n[^1]: a\\*b\n",
+               "(root (paragraph \"x\" footnote_ref[1]) (footnote_def[1] (paragraph \"a*b\")))");
+    /* after a task box the blanks at the start go, however many pieces */
+    CHECK_DUMP("- [ ] task\n- [x] \\*b\n",
+               "(root (list (item (paragraph \"task\")) (item (paragraph \"*b\"))))");
+    /* Markdown text inside an unclosed raw <script>: end markers taken out */
+    CHECK_DUMP("a <script>s\n\nb \\<!----> c\n\nd \\<!---->\n",
+               "(root (paragraph \"a \" (html_inline:script \"s\")) (paragraph \"b <!----> c\") "
+               "(paragraph \"d <!---->\"))");
+    CHECK_DUMP("a <script>s *e\\<!---->* t\\<!---->\n",
+               "(root (paragraph \"a \" (html_inline:script \"s e t<em>\")))");
+    /* a hard break: the newline after it is not a soft break */
+    CHECK_DUMP("a  \nb\\\nc\n", "(root (paragraph \"a\" linebreak \"b\" linebreak \"c\"))");
+}
+
+/* Inline runs among blocks (tight list items, raw blocks) are wrapped in
+ * paragraphs when their container closes: a text node whose text stays
+ * whole (no newline, nothing cut at its end) is moved, the others are
+ * made again (html_to_model.c, h2m_wrap_run).  Both give the text, the
+ * soft breaks and the paragraph's position. */
+static void test_wrap_runs(void)
+{
+    CHECK_DUMP("- one\n- two *e* three\n",
+               "(root (list (item (paragraph \"one\")) (item (paragraph \"two \" (emph \"e\") \" three\"))))");
+    CHECK_DUMP("- a\n  b\n- c  \n  d\n",
+               "(root (list (item (paragraph \"a\" softbreak \"b\")) (item (paragraph \"c\" linebreak \"d\"))))");
+    CHECK_DUMP("- [ ] task text\n- [x]    spaced\n",
+               "(root (list (item (paragraph \"task text\")) (item (paragraph \"spaced\"))))");
+    CHECK_DUMP("<ul><li>  lead only</li><li>trail only  </li><li>  both  </li><li>   </li></ul>\n",
+               "(root (list (item (paragraph \"lead only\")) (item (paragraph \"trail only\")) "
+               "(item (paragraph \"both\")) (item)))");
+    CHECK_DUMP("<ul><li>a\nb</li><li>x <b>y</b> z</li></ul>\n",
+               "(root (list (item (paragraph \"a\" softbreak \"b\")) (item (paragraph \"x \" (strong \"y\") \" z\"))))");
+    /* a CR at a text's end, not the run's, is dropped (libxml2 decodes &#13;) */
+    CHECK_DUMP("<ul><li>x&#13;<b>b</b></li></ul>\n", "(root (list (item (paragraph \"x\" (strong \"b\")))))");
+    CHECK_DUMP("<blockquote>text <b>b</b> more</blockquote>\n",
+               "(root (blockquote (paragraph \"text \" (strong \"b\") \" more\")))");
+    CHECK_DUMP("<div>\n\n- item one\n\n</div>\n", "(root (html_block:div (list (item (paragraph \"item one\")))))");
+    /* the moved node takes the paragraph's place, the first inline's */
+    rd_body r;
+    rb_open(&r, "<ul><li><b>x</b> tail</li></ul>\n");
+    quire_node *para = r.body ? rd_find(r.body, QUIRE_NODE_PARAGRAPH, 0) : NULL;
+    quire_node *text = r.body ? rd_find(r.body, QUIRE_NODE_TEXT, 1) : NULL;
+    CHECK(para && text && text->parent == para);
+    CHECK_STR(text ? text->literal : NULL, " tail");
+    CHECK_INT(para ? para->column : 0, 9);
+    CHECK_INT(text ? text->line : 0, para ? para->line : 1000);
+    CHECK_INT(text ? text->column : 0, para ? para->column : 1000);
+    rb_close(&r);
+}
+
 /* Several threads read at once (the parallel build): each has its own
  * cmark arena and converter state, and gets what one thread alone gets. */
 static const char *const rb_mt_text =
@@ -867,6 +937,61 @@ static void rb_fast_pair(const char *md, int *fails)
     free(b);
 }
 
+/* A raw block of nested tags where the model is close to its depth limit
+ * (200): the block fast path reads the block once and makes all of it, as
+ * libxml2 does (its second pass over the block used to count the open
+ * elements twice and stop half-way, dropping the inner ones). */
+static void test_block_fast_path_near_depth_limit(void)
+{
+    int fails = 0;
+    for (int quotes = 180; quotes <= 202; quotes++) {
+        for (int nest = 1; nest <= 12; nest += 5) {
+            quire_buf md;
+            quire__buf_init(&md);
+            for (int i = 0; i < quotes; i++)
+                quire__buf_puts(&md, "> ");
+            for (int i = 0; i < nest; i++)
+                quire__buf_puts(&md, "<div class=\"d\">");
+            quire__buf_puts(&md, "x &amp; <b>y</b>");
+            for (int i = 0; i < nest; i++)
+                quire__buf_puts(&md, "</div>");
+            quire__buf_puts(&md, "\n");
+            rb_fast_pair(quire__buf_cstr(&md), &fails);
+            quire__buf_free(&md);
+        }
+    }
+}
+
+/* Every byte in a raw inline tag (an attribute value, between attributes,
+ * in the name) and in a raw block's tag: the fast paths take the tag only
+ * when they read it as libxml2 does (controls, CR and bytes >= 0x80 are
+ * libxml2's; the reader may have replaced some before cmark-gfm). */
+static void test_fast_paths_every_byte(void)
+{
+    static const char *const forms[] = {
+        "a <span title=\"x%sy\">b</span> c\n",
+        "a <span%stitle=\"v\">b</span> c\n",
+        "a <b%s>b</b> c\n",
+        "a <i title='%s'/> c\n",
+        "<div title=\"x%sy\">\n<span>b</span>\n</div>\n",
+        "<div>\n<span%sclass=\"c\">b</span>\n</div>\n",
+    };
+    int fails = 0;
+    char md[128], ins[8];
+    for (unsigned c = 1; c < 256; c++) {
+        for (int utf8 = 0; utf8 < (c >= 0x80 ? 2 : 1); utf8++) {
+            if (utf8) /* U+0080..U+00FF, valid UTF-8 */
+                snprintf(ins, sizeof ins, "%c%c", (char)(0xC0 | (c >> 6)), (char)(0x80 | (c & 0x3F)));
+            else
+                snprintf(ins, sizeof ins, "%c", (char)c);
+            for (size_t f = 0; f < sizeof forms / sizeof *forms; f++) {
+                snprintf(md, sizeof md, forms[f], ins);
+                rb_fast_pair(md, &fails);
+            }
+        }
+    }
+}
+
 static void test_fast_paths_every_tag_pair(void)
 {
     static const char *const inl[] = {
@@ -1099,10 +1224,14 @@ int main(void)
     test_positions();
     test_raw_positions_after_text();
     test_raw_across_markdown();
+    test_text_runs();
+    test_wrap_runs();
     test_fast_path_vs_libxml2();
     test_block_fast_path_vs_libxml2();
     test_inline_fast_path_after_open_construct();
     test_fast_paths_every_tag_pair();
+    test_block_fast_path_near_depth_limit();
+    test_fast_paths_every_byte();
     test_text_to_utf8_every_offset();
     test_text_to_utf8_clusters();
     test_threads();

@@ -1,10 +1,10 @@
 /*
  * test_md_fast.c — the Markdown reader's own shortcuts against the paths
  * they stand for:
- *   - Markdown elements' kinds remembered per document (html_to_model.c,
- *     h2m_md_kind) against the tag table looked up each time
+ *   - Markdown elements' kinds given by their tag number (html_to_model.c,
+ *     h2m_md_tags) against the tag table looked up by name
  *     (QUIRE__H2M_NO_FAST_MD), on random Markdown with raw HTML mixed in,
- *     with the raw-HTML fast paths on and off;
+ *     with the raw-HTML fast paths on and off, and tag by tag;
  *   - the table-driven href/src escaping (markdown.c, md_href) against
  *     houdini_escape_href's rule written out byte by byte, on links and
  *     images to URLs of every byte;
@@ -247,8 +247,8 @@ static char *mf_doc(size_t *len)
     return quire__buf_detach(&b, NULL);
 }
 
-/* The kinds remembered per document give what the table gives, with the
- * raw-HTML fast paths on and off (they change which events reach it). */
+/* The kinds that come with the tag numbers give what the table gives, with
+ * the raw-HTML fast paths on and off (they change which events reach it). */
 static void test_md_kinds(void)
 {
     static const unsigned raw_modes[] = {0, QUIRE__H2M_NO_FAST_INLINE | QUIRE__H2M_NO_FAST_BLOCK};
@@ -268,6 +268,92 @@ static void test_md_kinds(void)
         }
         free(md);
     }
+}
+
+/* Every Markdown tag the walk passes by number (quire__h2m_tag): its
+ * name is cmark-gfm's, a document using it gives the model it gave when
+ * the walk passed names, and the kind that comes with the number is the
+ * one the tag table finds for the name (QUIRE__H2M_NO_FAST_MD), as are
+ * the attributes left over when the number says all are taken into
+ * fields (the by-name path copies what is left). */
+static void test_md_tags_each(void)
+{
+    static const struct {
+        const char *name, *md, *want;
+    } tags[QUIRE__H2M_TAG_COUNT] = {
+        [QUIRE__H2M_P] = {"p", "para\n", "(root (paragraph \"para\"))"},
+        [QUIRE__H2M_H1] = {"h1", "# a\n", "(root (heading:1 \"a\"))"},
+        [QUIRE__H2M_H2] = {"h2", "## a\n", "(root (heading:2 \"a\"))"},
+        [QUIRE__H2M_H3] = {"h3", "### a\n", "(root (heading:3 \"a\"))"},
+        [QUIRE__H2M_H4] = {"h4", "#### a\n", "(root (heading:4 \"a\"))"},
+        [QUIRE__H2M_H5] = {"h5", "##### a\n", "(root (heading:5 \"a\"))"},
+        [QUIRE__H2M_H6] = {"h6", "###### a\n", "(root (heading:6 \"a\"))"},
+        [QUIRE__H2M_BLOCKQUOTE] = {"blockquote", "> q\n", "(root (blockquote (paragraph \"q\")))"},
+        [QUIRE__H2M_UL] = {"ul", "- a\n- b\n",
+            "(root (list (item (paragraph \"a\")) (item (paragraph \"b\"))))"},
+        [QUIRE__H2M_OL] = {"ol", "3. a\n\n   b\n",
+            "(root (list (item (paragraph \"a\") (paragraph \"b\"))))"},
+        [QUIRE__H2M_LI] = {"li", "1. a\n", "(root (list (item (paragraph \"a\"))))"},
+        [QUIRE__H2M_PRE] = {"pre", "```c\nx\n```\n", "(root code_block[c]=\"x\n\")"},
+        [QUIRE__H2M_CODE] = {"code", "a `c` b\n", "(root (paragraph \"a \" code=\"c\" \" b\"))"},
+        [QUIRE__H2M_HR] = {"hr", "***\n", "(root thematic_break)"},
+        [QUIRE__H2M_BR] = {"br", "a  \nb\n", "(root (paragraph \"a\" linebreak \"b\"))"},
+        [QUIRE__H2M_TABLE] = {"table", "| a |\n|---|\n",
+            "(root (table (table_row (table_cell:th \"a\"))))"},
+        [QUIRE__H2M_THEAD] = {"thead", "| a | b |\n|:-|-:|\n",
+            "(root (table (table_row (table_cell:th \"a\") (table_cell:th \"b\"))))"},
+        [QUIRE__H2M_TBODY] = {"tbody", "| a |\n|---|\n| b |\n| c |\n",
+            "(root (table (table_row (table_cell:th \"a\")) (table_row (table_cell \"b\")) "
+            "(table_row (table_cell \"c\"))))"},
+        [QUIRE__H2M_TR] = {"tr", "| a |\n|---|\n| b |\n",
+            "(root (table (table_row (table_cell:th \"a\")) (table_row (table_cell \"b\"))))"},
+        [QUIRE__H2M_TH] = {"th", "| a | b | c |\n|:-|:-:|--:|\n",
+            "(root (table (table_row (table_cell:th \"a\") (table_cell:th \"b\") "
+            "(table_cell:th \"c\"))))"},
+        [QUIRE__H2M_TD] = {"td", "| a | b |\n|:-|---|\n| c | d |\n",
+            "(root (table (table_row (table_cell:th \"a\") (table_cell:th \"b\")) (table_row "
+            "(table_cell \"c\") (table_cell \"d\"))))"},
+        [QUIRE__H2M_EM] = {"em", "*e* _f_\n", "(root (paragraph (emph \"e\") \" \" (emph \"f\")))"},
+        [QUIRE__H2M_STRONG] = {"strong", "**s**\n", "(root (paragraph (strong \"s\")))"},
+        [QUIRE__H2M_DEL] = {"del", "~~d~~\n", "(root (paragraph (strikethrough \"d\")))"},
+        [QUIRE__H2M_A] = {"a", "[l](u \"t\") [m](<v w>)\n",
+            "(root (paragraph (link<u> \"l\") \" \" (link<v%20w> \"m\")))"},
+        [QUIRE__H2M_IMG] = {"img", "![i *j*](s.png \"t\")\n",
+            "(root (paragraph image<s.png>=\"i j\"))"},
+        [QUIRE__H2M_INPUT] = {"input", "- [x] t\n- [ ] u\n",
+            "(root (list (item (paragraph \"t\")) (item (paragraph \"u\"))))"},
+        [QUIRE__H2M_SECTION] = {"section", "x[^1]\n\n[^1]: n\n",
+            "(root (paragraph \"x\" footnote_ref[1]) (footnote_def[1] (paragraph \"n\")))"},
+        [QUIRE__H2M_SUP] = {"sup", "x[^a] y[^a]\n\n[^a]: n *e*\n",
+            "(root (paragraph \"x\" footnote_ref[a] \" y\" footnote_ref[a]) (footnote_def[a] "
+            "(paragraph \"n \" (emph \"e\"))))"},
+    };
+    for (int t = 0; t < QUIRE__H2M_TAG_COUNT; t++) {
+        CHECK(tags[t].name != NULL); /* every tag has its case */
+        if (!tags[t].name)
+            continue;
+        CHECK_STR(quire__h2m_tag_name((quire__h2m_tag)t), tags[t].name);
+        quire_diag_list diags;
+        quire_diag_list_init(&diags);
+        quire_read_ctx ctx = rd_ctx("tag.md", &diags);
+        quire_collection *col;
+        quire_document *doc;
+        rd_read("markdown", &ctx, tags[t].md, &col, &doc);
+        char *got = doc && doc->body ? rd_dump(doc->body) : strdup("(none)");
+        CHECK_STR(got, tags[t].want);
+        free(got);
+        quire_collection_free(col);
+        quire_diag_list_free(&diags);
+        char *fast = mf_dump(tags[t].md, strlen(tags[t].md), 0);
+        char *slow = mf_dump(tags[t].md, strlen(tags[t].md), QUIRE__H2M_NO_FAST_MD);
+        if (strcmp(fast, slow) != 0)
+            fprintf(stderr, "md tag %s: by number and by name differ:\n--- number:\n%s--- name:\n%s",
+                    tags[t].name, fast, slow);
+        CHECK(strcmp(fast, slow) == 0);
+        free(fast);
+        free(slow);
+    }
+    CHECK(quire__h2m_tag_name(QUIRE__H2M_TAG_COUNT) == NULL);
 }
 
 /* ------------------------------------------------------------- md_href */
@@ -739,6 +825,7 @@ int main(void)
     test_walk_saved();
     test_body_line();
     test_md_kinds();
+    test_md_tags_each();
     test_href_every_byte();
     test_bump_allocator();
     if (rd_failures)
