@@ -577,6 +577,25 @@ void quire__bgq_wait(quire__bgq *q);
 /** Run what is queued, end the thread, free q.  NULL is a no-op. */
 void quire__bgq_stop(quire__bgq *q);
 
+/* ---- shared bytes for sinks (src/core/io.c) ---- */
+/* Immutable bytes that several sinks may write without copying them: a
+ * feed item written into every feed set of its document, a page or a
+ * model.json document made on a worker.  A background file sink (see
+ * quire_outdir_background) keeps a reference until its thread has written
+ * them; any other sink copies them, as quire_sink_write does.
+ * Ownership: quire__bytes_adopt takes data (malloc'd) only when it
+ * succeeds (on NULL the caller still owns data); the caller holds one
+ * reference, dropped with quire__bytes_unref (NULL is a no-op), and may
+ * drop it right after quire__sink_write_bytes.  The bytes must not change
+ * once made: other threads read them. */
+typedef struct quire__bytes quire__bytes;
+quire__bytes *quire__bytes_adopt(char *data, size_t len);
+quire__bytes *quire__bytes_copy(const void *data, size_t len);
+const char *quire__bytes_data(const quire__bytes *b, size_t *len);
+void quire__bytes_unref(quire__bytes *b);
+/** quire_sink_write of b's bytes, without a copy where the sink can wait. */
+int quire__sink_write_bytes(quire_sink *s, quire__bytes *b);
+
 /* ---- writer sessions (src/core/write.c) ---- */
 typedef struct quire_write_session quire_write_session;
 /** Start a writer: private state, context, begin().  count = documents to come. */

@@ -83,9 +83,62 @@ typedef struct sink_op {
     quire__bgq_job job;
     quire_sink *s;
     int end;
+    quire__bytes *ext; /* written after data, not copied (a reference) */
     size_t len;
     char data[];
 } sink_op;
+
+/* ------------------------------------------------------------ shared bytes */
+
+struct quire__bytes {
+    _Atomic size_t refs;
+    size_t len;
+    char *data; /* malloc'd: freed with the last reference */
+};
+
+quire__bytes *quire__bytes_adopt(char *data, size_t len)
+{
+    quire__bytes *b = malloc(sizeof *b);
+    if (!b)
+        return NULL;
+    atomic_init(&b->refs, 1);
+    b->len = len;
+    b->data = data;
+    return b;
+}
+
+quire__bytes *quire__bytes_copy(const void *data, size_t len)
+{
+    char *copy = malloc(len ? len : 1);
+    if (!copy)
+        return NULL;
+    memcpy(copy, data, len);
+    quire__bytes *b = quire__bytes_adopt(copy, len);
+    if (!b)
+        free(copy);
+    return b;
+}
+
+const char *quire__bytes_data(const quire__bytes *b, size_t *len)
+{
+    *len = b->len;
+    return b->data;
+}
+
+static quire__bytes *bytes_ref(quire__bytes *b)
+{
+    atomic_fetch_add_explicit(&b->refs, 1, memory_order_relaxed);
+    return b;
+}
+
+void quire__bytes_unref(quire__bytes *b)
+{
+    /* acq_rel: the thread that frees sees every other holder's reads done */
+    if (b && atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) == 1) {
+        free(b->data);
+        free(b);
+    }
+}
 
 static char *path_join(const char *a, const char *b)
 {
@@ -315,31 +368,43 @@ static void sink_io(quire_sink *s, const char *a, size_t alen, const char *b, si
     sink_free(s);
 }
 
-static void sink_op_run(quire__bgq_job *job)
+static void sink_op_free(sink_op *op)
 {
-    sink_op *op = (sink_op *)job;
-    sink_io(op->s, op->data, op->len, NULL, 0, op->end);
+    if (op)
+        quire__bytes_unref(op->ext);
     free(op);
 }
 
-/* A job of a then b for a background sink, queued later (see pending). */
-static sink_op *sink_op_new(quire_sink *s, const char *a, size_t alen, const char *b, size_t blen)
+static void sink_op_run(quire__bgq_job *job)
 {
+    sink_op *op = (sink_op *)job;
+    sink_io(op->s, op->data, op->len, op->ext ? op->ext->data : NULL, op->ext ? op->ext->len : 0,
+            op->end);
+    sink_op_free(op);
+}
+
+/* A job of a then b for a background sink, queued later (see pending):
+ * b is copied, or (ext) referenced. */
+static sink_op *sink_op_new(quire_sink *s, const char *a, size_t alen, const char *b, size_t blen,
+                            quire__bytes *ext)
+{
+    size_t copied = ext ? 0 : blen;
     if (alen + blen < alen || alen + blen > SIZE_MAX - sizeof(sink_op))
         return NULL;
-    sink_op *op = malloc(sizeof *op + alen + blen);
+    sink_op *op = malloc(sizeof *op + alen + copied);
     if (!op)
         return NULL;
-    op->job.cost = sizeof *op + alen + blen;
+    op->job.cost = sizeof *op + alen + blen; /* a reference holds its bytes too */
     op->job.key = s; /* a file's jobs one at a time, in order */
     op->job.run = sink_op_run;
     op->s = s;
     op->end = OP_WRITE;
-    op->len = alen + blen;
+    op->ext = ext ? bytes_ref(ext) : NULL;
+    op->len = alen + copied;
     if (alen)
         memcpy(op->data, a, alen);
-    if (blen)
-        memcpy(op->data + alen, b, blen);
+    if (copied)
+        memcpy(op->data + alen, b, copied);
     return op;
 }
 
@@ -357,10 +422,10 @@ static void sink_push_pending(quire_sink *s)
  * queued before.  Without memory for a job, the caller's thread does the
  * work itself once the queue is empty: nothing is lost but time. */
 static void sink_send(quire_sink *s, const char *a, size_t alen, const char *b, size_t blen,
-                      int end)
+                      quire__bytes *ext, int end)
 {
     sink_push_pending(s);
-    sink_op *op = sink_op_new(s, a, alen, b, blen);
+    sink_op *op = sink_op_new(s, a, alen, b, blen, ext);
     if (!op) {
         quire__bgq_wait(outdir_queue(s->bg));
         sink_io(s, a, alen, b, blen, end);
@@ -384,7 +449,7 @@ static void sink_write_bg(quire_sink *s, const void *data, size_t len)
         s->held += len;
         return;
     }
-    sink_send(s, s->hold, s->held, data, len, OP_WRITE);
+    sink_send(s, s->hold, s->held, data, len, NULL, OP_WRITE);
     s->held = 0;
 }
 
@@ -393,7 +458,7 @@ static void sink_write_bg(quire_sink *s, const void *data, size_t len)
 static void sink_end_bg(quire_sink *s, int end)
 {
     if (end == OP_ABORT) {
-        free(s->pending);
+        sink_op_free(s->pending);
         s->pending = NULL;
         s->held = 0;
     }
@@ -402,7 +467,19 @@ static void sink_end_bg(quire_sink *s, int end)
         sink_push_pending(s);
         return;
     }
-    sink_send(s, s->hold, s->held, NULL, 0, end);
+    sink_send(s, s->hold, s->held, NULL, 0, NULL, end);
+}
+
+int quire__sink_write_bytes(quire_sink *s, quire__bytes *b)
+{
+    /* Small blocks gather in hold like any write; only a background
+     * file sink defers its writes, so only it can keep a reference. */
+    if (s->kind != SINK_FILE || !s->bg || b->len < SINK_DIRECT || s->failed)
+        return quire_sink_write(s, b->data, b->len);
+    sink_send(s, s->hold, s->held, b->data, b->len, b, OP_WRITE);
+    s->held = 0;
+    s->size += b->len;
+    return QUIRE_OK;
 }
 
 int quire_sink_write(quire_sink *s, const void *data, size_t len)

@@ -912,9 +912,8 @@ static void feed_put_tag(quire_buf *b, quire_arena *a, const char *base, const c
  * which the build calls around one document, so a later document can never
  * be mistaken for it; a call for another document starts it afresh. */
 typedef struct feed_memo_bytes {
-    char *data; /* malloc'd; NULL: none */
-    size_t len;
-    int level;  /* the writer's context they were made for (an XML depth) */
+    quire__bytes *bytes; /* NULL: none */
+    int level;           /* the writer's context they were made for (an XML depth) */
 } feed_memo_bytes;
 
 static _Thread_local struct {
@@ -953,7 +952,7 @@ static void feed_memo_clear_content(void)
 static void feed_memo_clear_item(void)
 {
     for (int f = 0; f < QUIRE_FEED_FMT_COUNT; f++) {
-        free(feed_memo.bytes[f].data);
+        quire__bytes_unref(feed_memo.bytes[f].bytes);
         feed_memo.bytes[f] = (feed_memo_bytes){0};
     }
     quire_arena_free(feed_memo.arena);
@@ -1045,28 +1044,22 @@ static feed_memo_bytes *feed_memo_bytes_for(const quire_feed_item *item, quire_f
     return &feed_memo.bytes[f];
 }
 
-const char *quire__feed_item_bytes(const quire_feed_item *item, quire_feed_format f, int level,
-                                   size_t *len)
+quire__bytes *quire__feed_item_bytes(const quire_feed_item *item, quire_feed_format f, int level)
 {
     const feed_memo_bytes *b = feed_memo_bytes_for(item, f);
-    if (!b || !b->data || b->level != level)
-        return NULL;
-    *len = b->len;
-    return b->data;
+    return b && b->bytes && b->level == level ? b->bytes : NULL;
 }
 
-void quire__feed_item_bytes_keep(const quire_feed_item *item, quire_feed_format f, int level,
-                                 const char *data, size_t len)
+quire__bytes *quire__feed_item_bytes_keep(const quire_feed_item *item, quire_feed_format f,
+                                          int level, const char *data, size_t len)
 {
     feed_memo_bytes *b = feed_memo_bytes_for(item, f);
     if (!b)
-        return;
-    free(b->data);
-    b->data = malloc(len ? len : 1);
-    b->len = len;
+        return NULL;
+    quire__bytes_unref(b->bytes);
+    b->bytes = quire__bytes_copy(data, len);
     b->level = level;
-    if (b->data)
-        memcpy(b->data, data, len);
+    return b->bytes;
 }
 
 static void feed_content_html_render(quire_buf *out, quire_arena *a,
@@ -1675,13 +1668,12 @@ bool quire__fx_item_begin(quire_feed_xml *x, const quire_feed_item *item, quire_
         quire__buf_put(&x->out, ">\n", 2);
         x->in_tag[x->depth - 1] = false;
     }
-    size_t len;
-    const char *bytes = quire__feed_item_bytes(item, f, x->depth, &len);
+    quire__bytes *bytes = quire__feed_item_bytes(item, f, x->depth);
     if (bytes) {
-        /* Straight into the sink (which holds back small writes itself),
-         * after what is pending: one copy. */
+        /* Into the sink after what is pending, shared with every other
+         * feed set the document is in. */
         fx_flush(x);
-        if (!x->failed && quire_sink_write(x->sink, bytes, len) != QUIRE_OK)
+        if (!x->failed && quire__sink_write_bytes(x->sink, bytes) != QUIRE_OK)
             x->failed = true;
         x->doindent = true; /* as the item's end tag leaves it */
         return true;
@@ -1695,9 +1687,21 @@ bool quire__fx_item_begin(quire_feed_xml *x, const quire_feed_item *item, quire_
 
 void quire__fx_item_end(quire_feed_xml *x)
 {
-    if (x->item && !x->failed && !x->out.oom && x->depth == x->item_depth)
-        quire__feed_item_bytes_keep(x->item, x->item_format, x->depth, x->out.data + x->item_start,
-                                    x->out.len - x->item_start);
+    if (x->item && !x->failed && !x->out.oom && x->depth == x->item_depth) {
+        quire__bytes *kept =
+            quire__feed_item_bytes_keep(x->item, x->item_format, x->depth,
+                                        x->out.data + x->item_start, x->out.len - x->item_start);
+        if (kept) {
+            /* This feed writes the kept copy too: what came before the
+             * item goes out first, then the item without another copy. */
+            x->out.len = x->item_start;
+            x->item = NULL;
+            fx_flush(x);
+            if (!x->failed && quire__sink_write_bytes(x->sink, kept) != QUIRE_OK)
+                x->failed = true;
+            return;
+        }
+    }
     x->item = NULL;
     fx_maybe_flush(x);
 }

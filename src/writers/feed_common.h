@@ -167,7 +167,7 @@ void quire__feed_ids_free(quire_feed_ids *set);
  * the feed set is made once there: the item (quire__feed_item_get), its
  * content (quire__feed_content_escaped) and the serialized item of each
  * format (quire__fx_item_begin, quire__feed_item_bytes), so that writing the
- * document into one more feed is an id check and one copy.  Outside that
+ * document into one more feed is an id check and a reference to those bytes.  Outside that
  * window every call makes its own. */
 
 /** The feed formats whose serialized items the memo keeps. */
@@ -187,13 +187,14 @@ int quire__feed_item_get(const quire_feed_item **out, quire_arena **scratch,
                          const quire_document *doc, const quire_writer_ctx *ctx);
 /** The serialized item of format f the memo holds for item (made by
  *  quire__feed_item_get) with `level` as its writer's context (a depth),
- *  or NULL; *len gets its length. */
-const char *quire__feed_item_bytes(const quire_feed_item *item, quire_feed_format f, int level,
-                                   size_t *len);
-/** Keep data as the serialized item of format f (see above); nothing when
- *  item is not the memo's (the memo is off). */
-void quire__feed_item_bytes_keep(const quire_feed_item *item, quire_feed_format f, int level,
-                                 const char *data, size_t len);
+ *  or NULL.  Borrowed: the memo's until the document ends; written with
+ *  quire__sink_write_bytes, every feed set shares it without a copy. */
+quire__bytes *quire__feed_item_bytes(const quire_feed_item *item, quire_feed_format f, int level);
+/** Keep a copy of data as the serialized item of format f (see above) and
+ *  return it (borrowed, as above); NULL when item is not the memo's (the
+ *  memo is off) or without memory: the caller writes data itself. */
+quire__bytes *quire__feed_item_bytes_keep(const quire_feed_item *item, quire_feed_format f,
+                                          int level, const char *data, size_t len);
 
 /* ------------------------------------------------------------ XML output
  *

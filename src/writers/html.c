@@ -684,6 +684,17 @@ int quire__html_write_file(quire_writer_ctx *ctx, const char *rel, const void *d
     return html_finish_file(ctx, rel, sink, rc, data, len);
 }
 
+/* The same for bytes made on a worker: the folder's thread writes them
+ * without a copy. */
+static int html_write_file_bytes(quire_writer_ctx *ctx, const char *rel, quire__bytes *b)
+{
+    quire_sink *sink = NULL;
+    int rc = quire_outdir_sink(ctx->outdir, rel, &sink);
+    if (rc == QUIRE_OK)
+        rc = quire__sink_write_bytes(sink, b);
+    return html_finish_file(ctx, rel, sink, rc, NULL, 0); /* commits, or aborts and reports */
+}
+
 static int html_render_to_file(quire_writer_ctx *ctx, const quire_tpl *t, quire_tpl_memo *memo,
                                const quire_value *data, const char *rel)
 {
@@ -844,7 +855,8 @@ static int html_push_entry(html_priv *p, const quire_document *doc, const char *
  * before its images are published and its links resolved. */
 typedef struct html_page {
     char *slug;               /* what it was rendered for, malloc'd */
-    char *text;               /* the page, malloc'd */
+    quire__bytes *bytes;      /* the page: shared with the folder's thread */
+    const char *text;         /* bytes' data, or NULL (no page) */
     size_t len;
     html_pub_page *pg;        /* its images, links and warnings */
     const char *image;        /* the featured image as published (in pg), or NULL */
@@ -856,7 +868,7 @@ static void html_page_free(html_page *pg)
     if (!pg)
         return;
     free(pg->slug);
-    free(pg->text);
+    quire__bytes_unref(pg->bytes);
     quire__html_pub_page_free(pg->pg);
     free(pg);
 }
@@ -913,8 +925,12 @@ static int html_render_page(const quire_writer_ctx *ctx, const quire_document *d
         quire__tpl_put_ref(m, "articles", arts);
         quire__tpl_render_outer(p->page_outer, m, &buf);
         if (!buf.oom) {
-            pg->text = quire__buf_detach(&buf, &pg->len);
-            rc = pg->text || !pg->len ? QUIRE_OK : QUIRE_ERR_NOMEM;
+            char *text = quire__buf_detach(&buf, &pg->len);
+            if (text && (pg->bytes = quire__bytes_adopt(text, pg->len)))
+                pg->text = quire__bytes_data(pg->bytes, &pg->len);
+            else
+                free(text);
+            rc = pg->bytes ? QUIRE_OK : QUIRE_ERR_NOMEM;
         }
     }
     quire__buf_free(&buf);
@@ -1013,7 +1029,8 @@ static int html_publish_page(quire_writer_ctx *ctx, const quire_document *doc, c
     if (rc != QUIRE_OK) {
         /* nothing more */
     } else if (!quire__html_pub_has_links(page->pg)) {
-        rc = quire__html_write_file(ctx, rel, text, page->len);
+        rc = page->bytes ? html_write_file_bytes(ctx, rel, page->bytes)
+                         : quire__html_write_file(ctx, rel, text, page->len);
     } else {
         bool deferred = false;
         quire__buf_reset(&p->buf);

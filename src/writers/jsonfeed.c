@@ -251,20 +251,20 @@ static int jsonfeed_write_document(quire_writer_ctx *ctx, const quire_document *
         quire_arena_free(a);
         return fresh < 0 ? fresh : QUIRE_OK;
     }
-    /* The same document in another feed set: printed already. */
-    size_t len = 0;
-    const char *text = quire__feed_item_bytes(it, QUIRE_FEED_FMT_JSON, 0, &len);
-    if (!text) {
+    /* The same document in another feed set: printed already, and
+     * shared (no copy) by every feed set that writes it. */
+    quire__bytes *kept = quire__feed_item_bytes(it, QUIRE_FEED_FMT_JSON, 0);
+    if (!kept) {
         rc = jf_item(p, &a, d, it);
-        text = p->item.data;
-        len = p->item.len;
         if (rc == QUIRE_OK)
-            quire__feed_item_bytes_keep(it, QUIRE_FEED_FMT_JSON, 0, text, len);
+            kept = quire__feed_item_bytes_keep(it, QUIRE_FEED_FMT_JSON, 0, p->item.data,
+                                               p->item.len);
     }
     if (rc == QUIRE_OK && p->items)
         rc = quire_sink_write(ctx->out, ", ", 2);
     if (rc == QUIRE_OK)
-        rc = quire_sink_write(ctx->out, text, len);
+        rc = kept ? quire__sink_write_bytes(ctx->out, kept)
+                  : quire_sink_write(ctx->out, p->item.data, p->item.len);
     p->items++;
     quire_arena_free(a);
     return rc;

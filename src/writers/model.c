@@ -77,7 +77,8 @@
  *
  * Ownership: the writer's priv owns one mw_out (a quire_buf and the value
  * stack); close frees both.  A prepared result (mw_prepared) owns its bytes
- * and is freed by release.  Documents and site are borrowed.
+ * (a reference to them) and is freed by release.  Documents and site are
+ * borrowed.
  */
 #include "internal.h"
 
@@ -147,12 +148,12 @@ typedef struct mw_priv {
     quire_writer_ctx *ctx;
 } mw_priv;
 
-/* What prepare made of one document: its JSON, from the separating comma
- * on (the first document is written without it), and a number to warn
+/* What prepare made of one document: its JSON, after the separating comma
+ * (written before it but for the first document), shared with the output
+ * folder's thread (which writes it without a copy), and a number to warn
  * about, if any. */
 typedef struct mw_prepared {
-    char *data;
-    size_t len;
+    quire__bytes *json;
     mw_bad_number bad;
 } mw_prepared;
 
@@ -1014,18 +1015,20 @@ static int model_prepare(const quire_writer_ctx *ctx, const quire_document *doc,
     /* Most documents fit: growing from empty by doubling cost ~8 reallocs
      * (and their copies) per document. */
     quire__buf_reserve(&o.buf, MW_PREPARE_CAP);
-    quire__buf_putc(&o.buf, ',');
     int rc = mw_document(&o, doc);
     free(o.stack);
     if (rc == QUIRE_OK && o.buf.oom)
         rc = QUIRE_ERR_NOMEM;
-    if (rc != QUIRE_OK) {
+    size_t len = o.buf.len;
+    char *data = rc == QUIRE_OK ? quire__buf_detach(&o.buf, &len) : NULL;
+    p->json = data ? quire__bytes_adopt(data, len) : NULL;
+    if (!p->json) {
+        free(data);
         quire__buf_free(&o.buf);
         free(p);
-        return rc;
+        return rc != QUIRE_OK ? rc : QUIRE_ERR_NOMEM;
     }
     p->bad = o.bad;
-    p->data = quire__buf_detach(&o.buf, &p->len);
     *out = p;
     return QUIRE_OK;
 }
@@ -1033,7 +1036,7 @@ static int model_prepare(const quire_writer_ctx *ctx, const quire_document *doc,
 static void model_release(void *prepared)
 {
     mw_prepared *p = prepared;
-    free(p->data);
+    quire__bytes_unref(p->json);
     free(p);
 }
 
@@ -1046,8 +1049,9 @@ static int model_write_document(quire_writer_ctx *ctx, const quire_document *doc
         /* Made by model_prepare at the depth documents sit at; o->buf is
          * empty (flushed after every document), so the bytes go straight
          * to the sink. */
-        bool comma = o->j.need_comma;
-        int rc = quire_sink_write(o->sink, p->data + !comma, p->len - !comma);
+        int rc = o->j.need_comma ? quire_sink_write(o->sink, ",", 1) : QUIRE_OK;
+        if (rc == QUIRE_OK)
+            rc = quire__sink_write_bytes(o->sink, p->json);
         o->j.need_comma = true;
         mw_bad_number bad = p->bad;
         mw_report(w, &bad);
