@@ -71,21 +71,43 @@ struct quire_sink {
      * pending; that thread owns fd, tmp_path and io_rc, and frees the
      * sink after its commit or abort. */
     quire_outdir *bg;
+    struct sink_ref *refs;   /* shared bytes gathered, not queued yet (SINK_REFS) */
+    int n_refs;
+    size_t ref_bytes;        /* their bytes */
     struct sink_op *pending; /* a big write not queued yet: a commit may join it */
     size_t rel_off;          /* path + rel_off: the path in the outdir */
     int io_rc;               /* the first failure on bg's thread */
 };
 
-/* What a background sink asks of bg's thread: write len bytes, then
- * (end) commit or abort. */
+/* Shared bytes a background sink gathers (quire__sink_write_bytes): b's
+ * bytes go out after the first `at` bytes of what the sink held with
+ * them.  A feed item in a dozen open feed files, or a page, is then
+ * written from the one block every holder shares, in the same writev as
+ * the small pieces around it. */
+typedef struct sink_ref {
+    size_t at;
+    struct quire__bytes *b;
+} sink_ref;
+
+/* Most references one job gathers (a writev of at most 2 * SINK_REFS + 1
+ * pieces, far under IOV_MAX). */
+#define SINK_REFS 32
+
+/* Shared blocks smaller than this are copied like any write: a reference
+ * and its piece of the writev cost more than the copy. */
+#define SINK_REF_MIN 256u
+
+/* What a background sink asks of bg's thread: write data[0..len) with
+ * the references' bytes spliced in, then (end) commit or abort. */
 enum { OP_WRITE, OP_COMMIT, OP_ABORT };
 typedef struct sink_op {
     quire__bgq_job job;
     quire_sink *s;
     int end;
-    quire__bytes *ext; /* written after data, not copied (a reference) */
+    int n_refs;
     size_t len;
-    char data[];
+    sink_ref *refs; /* in the job's own allocation; the job holds a reference to each */
+    char *data;     /* in the job's own allocation */
 } sink_op;
 
 /* ------------------------------------------------------------ shared bytes */
@@ -348,17 +370,73 @@ static int file_finish(quire_sink *s, bool keep)
     return rc;
 }
 
+/* writev(2) of all of v[0..n), across short writes and signals (v is
+ * used up). */
+static bool writev_all(int fd, struct iovec *v, int n)
+{
+    while (n && !v->iov_len)
+        v++, n--;
+    while (n) {
+        ssize_t w = writev(fd, v, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return false;
+        }
+        size_t done = (size_t)w;
+        while (n && done >= v->iov_len) {
+            done -= v->iov_len;
+            v++, n--;
+        }
+        if (n) {
+            v->iov_base = (char *)v->iov_base + done;
+            v->iov_len -= done;
+        }
+        while (n && !v->iov_len)
+            v++, n--;
+    }
+    return true;
+}
+
+/* Writes glue[0..len) with the refs' bytes spliced in at their offsets,
+ * then tail[0..tail_len), in one writev when the file takes it whole. */
+static bool write_gathered(int fd, const char *glue, size_t len, const sink_ref *refs, int n_refs,
+                           const char *tail, size_t tail_len)
+{
+    struct iovec v[2 * SINK_REFS + 2];
+    int k = 0;
+    size_t at = 0;
+    for (int i = 0; i < n_refs; i++) {
+        if (refs[i].at > at)
+            v[k++] = (struct iovec){(void *)(glue + at), refs[i].at - at};
+        at = refs[i].at;
+        v[k++] = (struct iovec){refs[i].b->data, refs[i].b->len};
+    }
+    if (len > at)
+        v[k++] = (struct iovec){(void *)(glue + at), len - at};
+    if (tail_len)
+        v[k++] = (struct iovec){(void *)tail, tail_len};
+    return writev_all(fd, v, k);
+}
+
+static void refs_drop(sink_ref *refs, int n)
+{
+    for (int i = 0; i < n; i++)
+        quire__bytes_unref(refs[i].b);
+}
+
 /* A background sink's file system work, on bg's thread (or on the
  * caller's, once the queue is empty, when a job could not be allocated):
- * a then b are written, then the sink ends as end says.  The temporary
- * is made at the first job, so a sink costs no system call where it is
- * opened. */
-static void sink_io(quire_sink *s, const char *a, size_t alen, const char *b, size_t blen,
-                    int end)
+ * the gathered bytes (see write_gathered) are written, then the sink ends
+ * as end says.  The temporary is made at the first job, so a sink costs
+ * no system call where it is opened. */
+static void sink_io(quire_sink *s, const char *glue, size_t len, const sink_ref *refs, int n_refs,
+                    const char *tail, size_t tail_len, int end)
 {
     if (s->io_rc == QUIRE_OK && s->fd < 0 && end != OP_ABORT)
         s->io_rc = tmp_create(s, s->path);
-    if (s->io_rc == QUIRE_OK && (alen || blen) && !write_pair(s->fd, a, alen, b, blen))
+    if (s->io_rc == QUIRE_OK && (len || n_refs || tail_len) &&
+        !write_gathered(s->fd, glue, len, refs, n_refs, tail, tail_len))
         s->io_rc = QUIRE_ERR_IO;
     if (end == OP_WRITE)
         return;
@@ -371,40 +449,49 @@ static void sink_io(quire_sink *s, const char *a, size_t alen, const char *b, si
 static void sink_op_free(sink_op *op)
 {
     if (op)
-        quire__bytes_unref(op->ext);
+        refs_drop(op->refs, op->n_refs);
     free(op);
 }
 
 static void sink_op_run(quire__bgq_job *job)
 {
     sink_op *op = (sink_op *)job;
-    sink_io(op->s, op->data, op->len, op->ext ? op->ext->data : NULL, op->ext ? op->ext->len : 0,
-            op->end);
+    sink_io(op->s, op->data, op->len, op->refs, op->n_refs, NULL, 0, op->end);
     sink_op_free(op);
 }
 
-/* A job of a then b for a background sink, queued later (see pending):
- * b is copied, or (ext) referenced. */
-static sink_op *sink_op_new(quire_sink *s, const char *a, size_t alen, const char *b, size_t blen,
-                            quire__bytes *ext)
+/* A job of what the sink holds and gathered, then extra[0..extra_len)
+ * (copied), queued later (see pending).  The job takes over the sink's
+ * references; the sink is left empty.  NULL without memory (the sink is
+ * left as it was). */
+static sink_op *sink_op_new(quire_sink *s, const char *extra, size_t extra_len)
 {
-    size_t copied = ext ? 0 : blen;
-    if (alen + blen < alen || alen + blen > SIZE_MAX - sizeof(sink_op))
+    size_t len = s->held + extra_len;
+    size_t refs_size = (size_t)s->n_refs * sizeof(sink_ref);
+    if (len < extra_len || len > SIZE_MAX - sizeof(sink_op) - refs_size)
         return NULL;
-    sink_op *op = malloc(sizeof *op + alen + copied);
+    sink_op *op = malloc(sizeof *op + refs_size + len);
     if (!op)
         return NULL;
-    op->job.cost = sizeof *op + alen + blen; /* a reference holds its bytes too */
+    /* what the job keeps alive, shared bytes included */
+    op->job.cost = sizeof *op + refs_size + len + s->ref_bytes;
     op->job.key = s; /* a file's jobs one at a time, in order */
     op->job.run = sink_op_run;
     op->s = s;
     op->end = OP_WRITE;
-    op->ext = ext ? bytes_ref(ext) : NULL;
-    op->len = alen + copied;
-    if (alen)
-        memcpy(op->data, a, alen);
-    if (copied)
-        memcpy(op->data + alen, b, copied);
+    op->n_refs = s->n_refs;
+    op->len = len;
+    op->refs = (sink_ref *)(op + 1);
+    op->data = (char *)(op->refs + s->n_refs);
+    if (refs_size)
+        memcpy(op->refs, s->refs, refs_size);
+    if (s->held)
+        memcpy(op->data, s->hold, s->held);
+    if (extra_len)
+        memcpy(op->data + s->held, extra, extra_len);
+    s->held = 0;
+    s->n_refs = 0;
+    s->ref_bytes = 0;
     return op;
 }
 
@@ -418,17 +505,26 @@ static void sink_push_pending(quire_sink *s)
         quire__bgq_push(outdir_queue(s->bg), &op->job);
 }
 
-/* Hands a then b (and the end) to bg's thread, after every job the sink
- * queued before.  Without memory for a job, the caller's thread does the
- * work itself once the queue is empty: nothing is lost but time. */
-static void sink_send(quire_sink *s, const char *a, size_t alen, const char *b, size_t blen,
-                      quire__bytes *ext, int end)
+/* Hands what the sink holds and gathered, then extra (and the end), to
+ * bg's thread, after every job the sink queued before.  Without memory
+ * for a job, the caller's thread does the work itself once the queue is
+ * empty: nothing is lost but time. */
+static void sink_send(quire_sink *s, const char *extra, size_t extra_len, int end)
 {
     sink_push_pending(s);
-    sink_op *op = sink_op_new(s, a, alen, b, blen, ext);
+    sink_op *op = sink_op_new(s, extra, extra_len);
     if (!op) {
         quire__bgq_wait(outdir_queue(s->bg));
-        sink_io(s, a, alen, b, blen, end);
+        int n = s->n_refs;
+        size_t held = s->held;
+        s->n_refs = 0;
+        s->ref_bytes = 0;
+        s->held = 0;
+        /* sink_io may free s (an end): what it needs is copied out first */
+        sink_ref refs[SINK_REFS];
+        memcpy(refs, s->refs, (size_t)n * sizeof *refs);
+        sink_io(s, s->hold, held, refs, n, extra, extra_len, end);
+        refs_drop(refs, n);
         return;
     }
     op->end = end;
@@ -439,46 +535,58 @@ static void sink_send(quire_sink *s, const char *a, size_t alen, const char *b, 
 }
 
 /* A background sink's write: small pieces gather in hold; a big one (or
- * one that does not fit) goes out with what hold has, as one job. */
+ * one that does not fit) goes out with what the sink has, as one job. */
 static void sink_write_bg(quire_sink *s, const void *data, size_t len)
 {
     if (len < SINK_DIRECT && !s->hold)
         s->hold = malloc(SINK_BUF);
-    if (len < SINK_DIRECT && s->hold && len <= SINK_BUF - s->held) {
+    size_t kept = s->held + s->ref_bytes; /* at most SINK_BUF but briefly */
+    if (len < SINK_DIRECT && s->hold && kept <= SINK_BUF && len <= SINK_BUF - kept) {
         memcpy(s->hold + s->held, data, len);
         s->held += len;
         return;
     }
-    sink_send(s, s->hold, s->held, data, len, NULL, OP_WRITE);
-    s->held = 0;
+    sink_send(s, data, len, OP_WRITE);
 }
 
 /* A background sink's commit or abort: what is pending takes the end
- * when nothing was held back since (a page written whole is one job). */
+ * when nothing was held back or gathered since (a page written whole is
+ * one job). */
 static void sink_end_bg(quire_sink *s, int end)
 {
     if (end == OP_ABORT) {
         sink_op_free(s->pending);
         s->pending = NULL;
         s->held = 0;
+        refs_drop(s->refs, s->n_refs);
+        s->n_refs = 0;
+        s->ref_bytes = 0;
     }
-    if (s->pending && !s->held) {
+    if (s->pending && !s->held && !s->n_refs) {
         s->pending->end = end;
         sink_push_pending(s);
         return;
     }
-    sink_send(s, s->hold, s->held, NULL, 0, NULL, end);
+    sink_send(s, NULL, 0, end);
 }
 
 int quire__sink_write_bytes(quire_sink *s, quire__bytes *b)
 {
-    /* Small blocks gather in hold like any write; only a background
-     * file sink defers its writes, so only it can keep a reference. */
-    if (s->kind != SINK_FILE || !s->bg || b->len < SINK_DIRECT || s->failed)
+    /* Only a background file sink defers its writes, so only it can keep
+     * a reference; a small block is copied like any write. */
+    if (s->kind != SINK_FILE || !s->bg || b->len < SINK_REF_MIN || s->failed)
         return quire_sink_write(s, b->data, b->len);
-    sink_send(s, s->hold, s->held, b->data, b->len, b, OP_WRITE);
-    s->held = 0;
+    if (!s->refs && !(s->refs = malloc(SINK_REFS * sizeof *s->refs)))
+        return quire_sink_write(s, b->data, b->len);
+    if (s->n_refs == SINK_REFS)
+        sink_send(s, NULL, 0, OP_WRITE);
+    s->refs[s->n_refs++] = (sink_ref){s->held, bytes_ref(b)};
+    s->ref_bytes += b->len;
     s->size += b->len;
+    /* Past the hold's size, what is gathered goes out: a sink keeps no
+     * more than about SINK_BUF alive. */
+    if (s->held + s->ref_bytes >= SINK_BUF)
+        sink_send(s, NULL, 0, OP_WRITE);
     return QUIRE_OK;
 }
 
@@ -567,6 +675,7 @@ static void sink_free(quire_sink *s)
 {
     quire__buf_free(&s->mem);
     free(s->hold);
+    free(s->refs);
     free(s->path);
     free(s->tmp_path);
     free(s);

@@ -668,6 +668,24 @@ static void test_sink_write_mixes_as(const char *dir, quire_outdir *od, bool sha
         snprintf(name, sizeof name, "mix/r%d.bin", t);
         CHECK(sink_roundtrip(od, dir, name, sizes, n, shared));
     }
+    /* Many writes into one file: past the references one job gathers
+     * (32), past the bytes a sink keeps (64 KiB), shared blocks under the
+     * size worth a reference (256) among them. */
+    for (int t = 0; t < 6; t++) {
+        size_t sizes[150], total = 0;
+        for (size_t i = 0; i < 150; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            static const size_t near[] = {0, 1, 255, 256, 257, 4095, 4096};
+            sizes[i] = x % 2 ? near[x / 2 % 7] : (size_t)(x / 14 % 3000);
+            if (t == 0)
+                sizes[i] = 300; /* 75 references in 22 KB: past 32 on count alone */
+            if (total + sizes[i] > 290000)
+                sizes[i] = 0;
+            total += sizes[i];
+        }
+        snprintf(name, sizeof name, "mix/many%d.bin", t);
+        CHECK(sink_roundtrip(od, dir, name, sizes, 150, shared));
+    }
 }
 
 /* Sinks gather small writes and send a big one into an empty sink straight
