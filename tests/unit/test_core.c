@@ -812,6 +812,8 @@ static void test_bgq(void)
     CHECK(seen[1] == BGQ_JOBS && atomic_load(&bad) == 0);
 }
 
+static bool file_is(const char *path, const char *text);
+
 typedef struct unwritten {
     char rel[8][64];
     int rc[8];
@@ -911,6 +913,42 @@ static void test_sinks_background(void)
     CHECK(quire_outdir_flush(od, note_unwritten, &u) == 2);
     CHECK(u.n == 2 && !strcmp(u.rel[0], "gone/x.txt") && !strcmp(u.rel[1], "zz/x.txt") &&
           u.rc[0] == QUIRE_ERR_IO && u.rc[1] == QUIRE_ERR_IO);
+    /* New folders are made on the folder's thread, by the first job of a
+     * sink in them: deep ones, several sinks in one, none for a sink
+     * aborted before writing; a symlink planted where a folder is still
+     * to be made is refused there, and nothing lands where it points. */
+    {
+        static const char *const files[] = {"nf/d1/d2/d3/a.txt", "nf/d1/d2/b.txt",
+                                            "nf/d1/d2/d3/c.txt", "nf/d1/e.txt", "nf/d4/f.txt"};
+        quire_sink *fs[5];
+        for (int i = 0; i < 5; i++)
+            CHECK(quire_outdir_sink(od, files[i], &fs[i]) == QUIRE_OK);
+        snprintf(path, sizeof path, "%s/nf/d1", dir); /* nf is made at once: dir was there */
+        struct stat st0;
+        CHECK(lstat(path, &st0) != 0); /* not made yet: nothing was written */
+        CHECK(quire_outdir_sink(od, "nf/d5/never.txt", &s) == QUIRE_OK);
+        quire_sink_abort(s);
+        char away_tmpl[] = "/tmp/quire-unit-away-XXXXXX";
+        char *away = mkdtemp(away_tmpl);
+        CHECK(away != NULL);
+        snprintf(path, sizeof path, "%s/nf/d4", dir);
+        CHECK(away && symlink(away, path) == 0);
+        for (int i = 0; i < 5; i++) {
+            CHECK(quire_sink_puts(fs[i], files[i]) == QUIRE_OK);
+            CHECK(quire_sink_commit(fs[i]) == QUIRE_OK);
+        }
+        unwritten v = {0};
+        CHECK(quire_outdir_flush(od, note_unwritten, &v) == 1);
+        CHECK(v.n == 1 && !strcmp(v.rel[0], "nf/d4/f.txt") && v.rc[0] == QUIRE_ERR_UNSAFE);
+        for (int i = 0; i < 4; i++) {
+            snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+            CHECK(file_is(path, files[i]));
+        }
+        snprintf(path, sizeof path, "%s/nf/d5", dir);
+        CHECK(lstat(path, &st0) != 0);
+        snprintf(cmd, sizeof cmd, "test -z \"$(ls -A '%s')\" && rm -rf '%s' '%s/nf/d4'", away ? away : "/nonexistent", away ? away : "/nonexistent", dir);
+        CHECK(system(cmd) == 0);
+    }
     CHECK(quire_outdir_flush(od, note_unwritten, &u) == 0 && u.n == 2);
     snprintf(path, sizeof path, "%s/ab/aborted.txt", dir);
     CHECK(access(path, F_OK) != 0);
