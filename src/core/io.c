@@ -300,44 +300,45 @@ int quire_sink_open_memory(quire_sink **out)
     return QUIRE_OK;
 }
 
-/* write(2) all of data[0..len), across short writes and signals. */
-static bool write_all(int fd, const char *data, size_t len)
+/* writev(2) of all of v[0..n), across short writes and signals (v is
+ * used up). */
+static bool writev_all(int fd, struct iovec *v, int n)
 {
-    while (len) {
-        ssize_t n = write(fd, data, len);
-        if (n < 0) {
+    while (n && !v->iov_len)
+        v++, n--;
+    while (n) {
+        ssize_t w = writev(fd, v, n);
+        if (w < 0) {
             if (errno == EINTR)
                 continue;
             return false;
         }
-        data += n;
-        len -= (size_t)n;
+        size_t done = (size_t)w;
+        while (n && done >= v->iov_len) {
+            done -= v->iov_len;
+            v++, n--;
+        }
+        if (n) {
+            v->iov_base = (char *)v->iov_base + done;
+            v->iov_len -= done;
+        }
+        while (n && !v->iov_len)
+            v++, n--;
     }
     return true;
 }
 
-/* write(2) of a then b, in one writev when both are there. */
+/* write(2) of a then b, in one writev when the file takes both whole. */
 static bool write_pair(int fd, const char *a, size_t alen, const char *b, size_t blen)
 {
-    while (alen) {
-        struct iovec v[2] = {{(void *)a, alen}, {(void *)b, blen}};
-        ssize_t n = writev(fd, v, blen ? 2 : 1);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return false;
-        }
-        if ((size_t)n >= alen) {
-            n -= (ssize_t)alen;
-            alen = 0;
-            b += n;
-            blen -= (size_t)n;
-        } else {
-            a += n;
-            alen -= (size_t)n;
-        }
-    }
-    return write_all(fd, b, blen);
+    struct iovec v[2] = {{(void *)a, alen}, {(void *)b, blen}};
+    return writev_all(fd, v, 2);
+}
+
+/* write(2) all of data[0..len), across short writes and signals. */
+static bool write_all(int fd, const char *data, size_t len)
+{
+    return write_pair(fd, data, len, NULL, 0);
 }
 
 /* Writes what a file sink holds back. */
@@ -370,34 +371,6 @@ static int file_finish(quire_sink *s, bool keep)
     if (rc != QUIRE_OK && s->tmp_path)
         unlink(s->tmp_path);
     return rc;
-}
-
-/* writev(2) of all of v[0..n), across short writes and signals (v is
- * used up). */
-static bool writev_all(int fd, struct iovec *v, int n)
-{
-    while (n && !v->iov_len)
-        v++, n--;
-    while (n) {
-        ssize_t w = writev(fd, v, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return false;
-        }
-        size_t done = (size_t)w;
-        while (n && done >= v->iov_len) {
-            done -= v->iov_len;
-            v++, n--;
-        }
-        if (n) {
-            v->iov_base = (char *)v->iov_base + done;
-            v->iov_len -= done;
-        }
-        while (n && !v->iov_len)
-            v++, n--;
-    }
-    return true;
 }
 
 /* Writes glue[0..len) with the refs' bytes spliced in at their offsets,
