@@ -142,16 +142,6 @@ static int atom_write_document(quire_writer_ctx *ctx, const quire_document *doc)
     return quire__fx_write_document(ctx, doc, QUIRE_FEED_FMT_ATOM, "atom", atom_entry);
 }
 
-static int atom_end_feed(quire_writer_ctx *ctx)
-{
-    return quire__fx_finish(ctx->priv);
-}
-
-static void atom_close(quire_writer_ctx *ctx)
-{
-    quire__fx_free(ctx->priv);
-}
-
 const quire_writer quire_writer_atom = {
     .version = QUIRE_COMPONENT_VERSION,
     .name = "atom",
@@ -163,6 +153,6 @@ const quire_writer quire_writer_atom = {
     .priv_size = sizeof(quire_feed_xml),
     .begin = atom_begin,
     .write_document = atom_write_document,
-    .end = atom_end_feed,
-    .close = atom_close,
+    .end = quire__fx_writer_end,
+    .close = quire__fx_writer_close,
 };

@@ -1754,3 +1754,13 @@ void quire__fx_free(quire_feed_xml *x)
     x->ready = false;
     quire__feed_ids_free(&x->ids);
 }
+
+int quire__fx_writer_end(quire_writer_ctx *ctx)
+{
+    return quire__fx_finish(ctx->priv);
+}
+
+void quire__fx_writer_close(quire_writer_ctx *ctx)
+{
+    quire__fx_free(ctx->priv);
+}

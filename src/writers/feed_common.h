@@ -272,5 +272,9 @@ int quire__fx_write_document(quire_writer_ctx *ctx, const quire_document *doc,
 int quire__fx_finish(quire_feed_xml *x);
 /** Free whatever is left. */
 void quire__fx_free(quire_feed_xml *x);
+/** The end and close of a writer whose priv is a quire_feed_xml (rss,
+ *  atom): quire__fx_finish and quire__fx_free of ctx->priv. */
+int quire__fx_writer_end(quire_writer_ctx *ctx);
+void quire__fx_writer_close(quire_writer_ctx *ctx);
 
 #endif /* QUIRE_FEED_COMMON_H */

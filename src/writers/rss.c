@@ -166,16 +166,6 @@ static int rss_write_document(quire_writer_ctx *ctx, const quire_document *doc)
     return quire__fx_write_document(ctx, doc, QUIRE_FEED_FMT_RSS, "rss", rss_item);
 }
 
-static int rss_end_feed(quire_writer_ctx *ctx)
-{
-    return quire__fx_finish(ctx->priv);
-}
-
-static void rss_close(quire_writer_ctx *ctx)
-{
-    quire__fx_free(ctx->priv);
-}
-
 const quire_writer quire_writer_rss = {
     .version = QUIRE_COMPONENT_VERSION,
     .name = "rss",
@@ -187,6 +177,6 @@ const quire_writer quire_writer_rss = {
     .priv_size = sizeof(quire_feed_xml),
     .begin = rss_begin,
     .write_document = rss_write_document,
-    .end = rss_end_feed,
-    .close = rss_close,
+    .end = quire__fx_writer_end,
+    .close = quire__fx_writer_close,
 };
