@@ -304,6 +304,37 @@ static inline char *quire__arena_cat3(quire_arena *a, const char *x, const char 
 }
 
 #define quire_arena_alloc(a, size) quire__arena_alloc((a), (size))
+
+/* A text node holding a copy of s[0..len), or NULL without memory: what
+ * quire_node_new_text makes, inline for the readers' hot loops. */
+static inline quire_node *quire__node_new_text(quire_arena *a, const char *s, size_t len,
+                                               uint32_t line, uint32_t column)
+{
+    if (len > SIZE_MAX - sizeof(quire_node) - 1)
+        return NULL;
+    quire_node *n = quire__arena_alloc(a, sizeof *n + len + 1);
+    if (!n)
+        return NULL;
+    n->type = QUIRE_NODE_TEXT;
+    n->line = line;
+    n->column = column;
+    char *text = (char *)(n + 1);
+    memcpy(text, s, len); /* the arena zeroed the terminating NUL */
+    n->literal = text;
+    return n;
+}
+
+/* quire_node_append for a node linked nowhere yet: nothing to unlink. */
+static inline void quire__node_append_new(quire_node *parent, quire_node *child)
+{
+    child->parent = parent;
+    child->prev = parent->last_child;
+    if (parent->last_child)
+        parent->last_child->next = child;
+    else
+        parent->first_child = child;
+    parent->last_child = child;
+}
 #define quire_arena_strndup(a, s, len) quire__arena_strndup((a), (s), (len))
 
 /* ---- tree walks ----

@@ -83,18 +83,7 @@ quire_node *quire_node_new(quire_arena *arena, quire_node_type type, uint32_t li
 quire_node *quire_node_new_text(quire_arena *arena, const char *s, size_t len,
                                 uint32_t line, uint32_t column)
 {
-    if (!s || len > SIZE_MAX - sizeof(quire_node) - 1)
-        return NULL;
-    quire_node *n = quire_arena_alloc(arena, sizeof *n + len + 1);
-    if (!n)
-        return NULL;
-    n->type = QUIRE_NODE_TEXT;
-    n->line = line;
-    n->column = column;
-    char *text = (char *)(n + 1);
-    memcpy(text, s, len); /* the terminating NUL is there already */
-    n->literal = text;
-    return n;
+    return s ? quire__node_new_text(arena, s, len, line, column) : NULL;
 }
 
 void quire_node_unlink(quire_node *n)
@@ -117,13 +106,7 @@ void quire_node_append(quire_node *parent, quire_node *child)
     if (!parent || !child)
         return;
     quire_node_unlink(child);
-    child->parent = parent;
-    child->prev = parent->last_child;
-    if (parent->last_child)
-        parent->last_child->next = child;
-    else
-        parent->first_child = child;
-    parent->last_child = child;
+    quire__node_append_new(parent, child);
 }
 
 void quire_node_prepend(quire_node *parent, quire_node *child)

@@ -385,36 +385,14 @@ static inline quire_node *h2m_new(h2m *st, quire_node_type type, uint32_t line, 
     return n;
 }
 
-/* quire_node_new_text, inline: the node and its text in one allocation. */
+/* A text node (quire__node_new_text); without memory the conversion stops. */
 static inline quire_node *h2m_new_text(h2m *st, const char *s, size_t len, uint32_t line,
                                        uint32_t col)
 {
-    quire_node *n = len < SIZE_MAX / 2 ? quire__arena_alloc(st->arena, sizeof *n + len + 1)
-                                       : NULL;
-    if (!n) {
+    quire_node *n = quire__node_new_text(st->arena, s, len, line, col);
+    if (!n)
         st->oom = true;
-        return NULL;
-    }
-    n->type = QUIRE_NODE_TEXT;
-    n->line = line;
-    n->column = col;
-    char *text = (char *)(n + 1);
-    memcpy(text, s, len); /* the terminating NUL is there already */
-    n->literal = text;
     return n;
-}
-
-/* quire_node_append for a node just made (linked nowhere yet): nothing
- * to unlink first. */
-static inline void h2m_append_new(quire_node *parent, quire_node *child)
-{
-    child->parent = parent;
-    child->prev = parent->last_child;
-    if (parent->last_child)
-        parent->last_child->next = child;
-    else
-        parent->first_child = child;
-    parent->last_child = child;
 }
 
 /* Append attribute (name, value) at *tail without a duplicate check:
@@ -546,7 +524,7 @@ static void h2m_emit_text(h2m *st, quire_node *parent, const char *s, size_t n, 
     if (!breaks) {
         quire_node *t = h2m_new_text(st, s, n, line, col);
         if (t)
-            h2m_append_new(parent, t);
+            quire__node_append_new(parent, t);
         return;
     }
     /* cmark writes a hard break as "<br />\n": that newline is not a soft
@@ -567,14 +545,14 @@ static void h2m_emit_text(h2m *st, quire_node *parent, const char *s, size_t n, 
             quire_node *t = h2m_new_text(st, s + i, seg, line, col);
             if (!t)
                 return;
-            h2m_append_new(parent, t);
+            quire__node_append_new(parent, t);
         }
         if (!nl)
             break;
         quire_node *b = h2m_new(st, QUIRE_NODE_SOFTBREAK, line, col);
         if (!b)
             return;
-        h2m_append_new(parent, b);
+        quire__node_append_new(parent, b);
         i = end + 1;
     }
 }
@@ -705,7 +683,7 @@ static void h2m_wrap_run(h2m *st, quire_node *first, quire_node *stop)
                 c->literal = s;
                 c->line = p->line;
                 c->column = p->column;
-                h2m_append_new(p, c);
+                quire__node_append_new(p, c);
             } else {
                 h2m_emit_text(st, p, s, n, true);
             }
@@ -860,7 +838,7 @@ static quire_node *h2m_open(h2m *st, quire_node_type type, const xmlChar **atts,
     }
     if (!st->atts_taken)
         h2m_copy_attrs(st, n, atts, used);
-    h2m_append_new(st->cur, n);
+    quire__node_append_new(st->cur, n);
     st->cur = n;
     st->depth++;
     return n;
@@ -877,7 +855,7 @@ static quire_node *h2m_leaf(h2m *st, quire_node_type type, const xmlChar **atts,
         return NULL;
     if (!st->atts_taken)
         h2m_copy_attrs(st, n, atts, used);
-    h2m_append_new(st->cur, n);
+    quire__node_append_new(st->cur, n);
     return n;
 }
 
