@@ -353,6 +353,7 @@ static void sink_free(quire_sink *s);
 static int tmp_create(quire_sink *s, const char *path);
 static void outdir_failed(quire_outdir *d, const char *rel, int rc);
 static quire__bgq *outdir_queue(const quire_outdir *d);
+static bool outdir_folder_done(quire_outdir *d, const char *rel, bool add);
 
 /* Closes a file sink's temporary and renames it into place (keep), or
  * removes it; the result of the commit. */
@@ -402,22 +403,31 @@ static void refs_drop(sink_ref *refs, int n)
 
 /* Makes the folders of s->path that were deferred (see mkdir_at), on
  * bg's thread.  Another sink's job may make the same folder at the same
- * time: one that exists is fine when it is a folder, not a symlink. */
+ * time: one that exists is fine when it is a folder, not a symlink.  A
+ * folder a job has made or checked is not tried again (dirs_done, under
+ * the outdir's lock): most files go into folders made already (tags/,
+ * media/), and a mkdir that fails with EEXIST plus the lstat cost two
+ * system calls each time. */
 static int sink_make_folders(const quire_sink *s)
 {
+    quire_outdir *d = s->bg;
     char *path = strdup(s->path);
     if (!path)
         return QUIRE_ERR_NOMEM;
+    const char *rel = path + s->rel_off;
     int rc = QUIRE_OK;
     for (char *q = path + s->mkdir_at; rc == QUIRE_OK && q; q = strchr(q + 1, '/')) {
         *q = '\0';
+        bool done = outdir_folder_done(d, rel, false);
         struct stat st;
-        if (mkdir(path, 0777) != 0) {
+        if (!done && mkdir(path, 0777) != 0) {
             if (errno != EEXIST || lstat(path, &st) != 0)
                 rc = QUIRE_ERR_IO;
             else if (!S_ISDIR(st.st_mode))
                 rc = QUIRE_ERR_UNSAFE;
         }
+        if (!done && rc == QUIRE_OK)
+            outdir_folder_done(d, rel, true);
         *q = '/';
     }
     free(path);
@@ -774,6 +784,7 @@ struct quire_outdir {
      * sink_make_folders), so folder creation runs on the folder's thread
      * too.  Those folders are in dirs_plain and dirs_made as well. */
     quire_slugset *dirs_deferred;
+    quire_slugset *dirs_done; /* deferred folders a job has made or found plain */
     bool root_made;           /* quire_outdir_open created the folder itself */
     /* In the background: the queue its sinks' file system work runs on,
      * and what failed there (under lock), for quire_outdir_flush. */
@@ -794,6 +805,18 @@ struct quire_outdir {
 static quire__bgq *outdir_queue(const quire_outdir *d)
 {
     return d->bg;
+}
+
+/* Whether a job has made or checked the deferred folder rel (add: it
+ * just did).  Out of memory only loses the record: the folder is tried
+ * again. */
+static bool outdir_folder_done(quire_outdir *d, const char *rel, bool add)
+{
+    pthread_mutex_lock(&d->lock);
+    bool done = add ? quire__slugset_add(d->dirs_done, rel) == QUIRE_OK
+                    : quire__slugset_has(d->dirs_done, rel);
+    pthread_mutex_unlock(&d->lock);
+    return done;
 }
 
 /* Called on the folder's thread. */
@@ -1045,7 +1068,7 @@ int quire_outdir_open(quire_outdir **out, const char *path)
     char *mpath = NULL;
     if (!(d->path = strdup(path)) || !(d->owned = quire__slugset_new()) ||
         !(d->dirs_plain = quire__slugset_new()) || !(d->dirs_made = quire__slugset_new()) ||
-        !(d->dirs_deferred = quire__slugset_new()) ||
+        !(d->dirs_deferred = quire__slugset_new()) || !(d->dirs_done = quire__slugset_new()) ||
         !(mpath = path_join(path, MANIFEST_NAME))) {
         rc = QUIRE_ERR_NOMEM;
         goto fail;
@@ -1122,6 +1145,7 @@ void quire_outdir_free(quire_outdir *d)
     quire__slugset_free(d->dirs_plain);
     quire__slugset_free(d->dirs_made);
     quire__slugset_free(d->dirs_deferred);
+    quire__slugset_free(d->dirs_done);
     pthread_mutex_destroy(&d->lock);
     free(d->path);
     free(d);
