@@ -91,6 +91,20 @@ const char *quire__buf_cstr(quire_buf *b)
     return b->data ? b->data : "";
 }
 
+char *quire__buf_detach_fit(quire_buf *b, size_t *len_out)
+{
+    /* Shrinking in place gives the tail back to malloc (no copy in
+     * glibc), where the next allocations take it instead of fresh pages. */
+    if (b->data && b->cap - b->len > 4096) {
+        char *fit = realloc(b->data, b->len + 1);
+        if (fit) {
+            b->data = fit;
+            b->cap = b->len + 1;
+        }
+    }
+    return quire__buf_detach(b, len_out);
+}
+
 char *quire__buf_detach(quire_buf *b, size_t *len_out)
 {
     char *p = b->data ? b->data : strdup("");

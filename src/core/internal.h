@@ -60,6 +60,9 @@ bool quire__buf_reserve(quire_buf *b, size_t n);
 const char *quire__buf_cstr(quire_buf *b);
 /** Give the bytes away (malloc'd, NUL-terminated); the buffer is reset. */
 char *quire__buf_detach(quire_buf *b, size_t *len_out);
+/** quire__buf_detach, the block shrunk to its bytes first when more than
+ *  4 KiB of it is unused (bytes that live on, as in a queued job). */
+char *quire__buf_detach_fit(quire_buf *b, size_t *len_out);
 
 /** Escape for HTML/XML text (&, <, >) or attribute values (also "). */
 void quire__buf_put_escaped(quire_buf *b, const char *s, size_t n, bool attr);

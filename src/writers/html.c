@@ -925,7 +925,7 @@ static int html_render_page(const quire_writer_ctx *ctx, const quire_document *d
         quire__tpl_put_ref(m, "articles", arts);
         quire__tpl_render_outer(p->page_outer, m, &buf);
         if (!buf.oom) {
-            char *text = quire__buf_detach(&buf, &pg->len);
+            char *text = quire__buf_detach_fit(&buf, &pg->len);
             if (text && (pg->bytes = quire__bytes_adopt(text, pg->len)))
                 pg->text = quire__bytes_data(pg->bytes, &pg->len);
             else

@@ -1020,7 +1020,7 @@ static int model_prepare(const quire_writer_ctx *ctx, const quire_document *doc,
     if (rc == QUIRE_OK && o.buf.oom)
         rc = QUIRE_ERR_NOMEM;
     size_t len = o.buf.len;
-    char *data = rc == QUIRE_OK ? quire__buf_detach(&o.buf, &len) : NULL;
+    char *data = rc == QUIRE_OK ? quire__buf_detach_fit(&o.buf, &len) : NULL;
     p->json = data ? quire__bytes_adopt(data, len) : NULL;
     if (!p->json) {
         free(data);
