@@ -245,14 +245,7 @@ static quire_node *node_clone(quire_arena *a, const quire_node *root, bool share
         if (!cparent) {
             copy_root = c;
         } else {
-            /* append: the copy is new, so there is nothing to unlink */
-            c->parent = cparent;
-            c->prev = cparent->last_child;
-            if (cparent->last_child)
-                cparent->last_child->next = c;
-            else
-                cparent->first_child = c;
-            cparent->last_child = c;
+            quire__node_append_new(cparent, c); /* the copy is new: nothing to unlink */
         }
         if (n->first_child && !quire_node_is_leaf(n)) {
             cparent = c;
