@@ -435,6 +435,42 @@ static void test_order_and_empty(void)
     quire_collection_free(c);
 }
 
+/* A collection with the case site of dir, and one document in it (its
+ * source posts/<slug>.md), for a test that fills the body. */
+static quire_document *case_doc(char *dir, quire_collection **c, const char *slug,
+                                const char *title)
+{
+    CHECK(mkdtemp(dir) != NULL);
+    *c = quire_collection_new();
+    case_site_dir(*c, dir);
+    quire_document *d = tdoc(slug, title, "");
+    char path[128];
+    snprintf(path, sizeof path, "posts/%s.md", slug);
+    d->source_path = tpath(d, dir, path);
+    return d;
+}
+
+/* The book of c with d added: its first chapter (malloc'd), or NULL. */
+static char *first_chapter(quire_collection *c, quire_document *d)
+{
+    quire_collection_add(c, d);
+    book b;
+    CHECK(book_open(&b, c));
+    char *x = b.zip ? entry(&b, "OEBPS/ch00001.xhtml", NULL) : NULL;
+    book_close(&b);
+    return x;
+}
+
+/* Each of want[0..n) is in x; a failure names the missing one. */
+static void want_all(const char *x, const char *const *want, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!contains(x, want[i])) {
+            fprintf(stderr, "missing %s\nin %s\n", want[i], x ? x : "(none)");
+            t_failures++;
+        }
+}
+
 /* Links by scheme (compared in place, without case), trimmed without a copy
  * when there is nothing to trim, percent-encoded sixteen bytes at a time;
  * literal and borrowed attribute values; the header's date made without
@@ -442,11 +478,8 @@ static void test_order_and_empty(void)
 static void test_links_and_dates(void)
 {
     char dir[] = "/tmp/quire-epub-unit-XXXXXX";
-    CHECK(mkdtemp(dir) != NULL);
-    quire_collection *c = quire_collection_new();
-    case_site_dir(c, dir);
-    quire_document *d = tdoc("links", "Links", "");
-    d->source_path = tpath(d, dir, "posts/links.md");
+    quire_collection *c;
+    quire_document *d = case_doc(dir, &c, "links", "Links");
     quire_date_parse(&d->published, "0987-03-04");
     quire_node *p = tn(d, d->body, QUIRE_NODE_PARAGRAPH);
     static const char *const links[][2] = {
@@ -471,10 +504,7 @@ static void test_links_and_dates(void)
         tlink(d, p, links[i][0], links[i][1]);
         tt(d, p, " ");
     }
-    quire_collection_add(c, d);
-    book b;
-    CHECK(book_open(&b, c));
-    char *x = b.zip ? entry(&b, "OEBPS/ch00001.xhtml", NULL) : NULL;
+    char *x = first_chapter(c, d);
     static const char *const want[] = {
         "<a href=\"HTTPS://Example.COM/a%20b?q=1&amp;r=%22x%22#f%23g\">upper</a>",
         "<a href=\"https://example.org/trim\">spaces</a>",
@@ -496,13 +526,8 @@ static void test_links_and_dates(void)
         "<section epub:type=\"chapter\" class=\"chapter\"><header class=\"chapter-header\">",
         "<link rel=\"stylesheet\" type=\"text/css\" href=\"style.css\"/>",
     };
-    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
-        if (!contains(x, want[i])) {
-            fprintf(stderr, "missing %s\n", want[i]);
-            t_failures++;
-        }
+    want_all(x, want, sizeof want / sizeof want[0]);
     free(x);
-    book_close(&b);
     quire_collection_free(c);
 }
 
@@ -514,11 +539,8 @@ static void test_links_and_dates(void)
 static void test_structure(void)
 {
     char dir[] = "/tmp/quire-epub-unit-XXXXXX";
-    CHECK(mkdtemp(dir) != NULL);
-    quire_collection *c = quire_collection_new();
-    case_site_dir(c, dir);
-    quire_document *d = tdoc("structure", "Structure", "");
-    d->source_path = tpath(d, dir, "posts/structure.md");
+    quire_collection *c;
+    quire_document *d = case_doc(dir, &c, "structure", "Structure");
     quire_node *b = d->body;
     quire_node *ul = th(d, b, true, "ul", NULL);
     tt(d, ul, "\n  ");
@@ -572,10 +594,7 @@ static void test_structure(void)
     tt(d, th(d, fig, true, "figcaption", NULL), "middle");
     tt(d, th(d, fig, true, "div", NULL), "y");
     tt(d, fig, " ");
-    quire_collection_add(c, d);
-    book bk;
-    CHECK(book_open(&bk, c));
-    char *x = bk.zip ? entry(&bk, "OEBPS/ch00001.xhtml", NULL) : NULL;
+    char *x = first_chapter(c, d);
     static const char *const want[] = {
         "<ul><li>stray in list</li><li>item</li></ul>",
         "<dl><dt></dt><dd>definition without a term</dd><dt>trailing term</dt><dd></dd></dl>",
@@ -588,13 +607,8 @@ static void test_structure(void)
         "<figure>\n <figcaption>first</figcaption><div>x</div><div>middle</div><div>y</div> "
         "</figure>",
     };
-    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
-        if (!contains(x, want[i])) {
-            fprintf(stderr, "missing %s\nin %s\n", want[i], x ? x : "(none)");
-            t_failures++;
-        }
+    want_all(x, want, sizeof want / sizeof want[0]);
     free(x);
-    book_close(&bk);
     quire_collection_free(c);
 }
 
