@@ -3,6 +3,7 @@
  * sections, dotted names and list indexes, missing variables, and clear
  * errors with line and column for malformed templates. */
 #include "check.h"
+#include "buf_match.h"
 #include "template.h"
 #include "html_internal.h"
 
@@ -85,12 +86,7 @@ static bool tpl_escape_matches(const char *s)
     quire__buf_init(&want);
     quire__tpl_escape(&got, s);
     ref_tpl_escape(&want, s);
-    bool ok = strcmp(quire__buf_cstr(&got), quire__buf_cstr(&want)) == 0;
-    if (!ok)
-        fprintf(stderr, "tpl escape mismatch:\n got %s\nwant %s\n", quire__buf_cstr(&got),
-                quire__buf_cstr(&want));
-    quire__buf_free(&got);
-    quire__buf_free(&want);
+    bool ok = bufs_match(&got, &want, "tpl escape");
     return ok;
 }
 
@@ -184,12 +180,7 @@ static bool json_quoted_matches(const char *s)
     quire__buf_puts(&want, "x");
     quire__html_json_quoted(&got, s);
     ref_json_quoted(&want, s);
-    bool ok = strcmp(quire__buf_cstr(&got), quire__buf_cstr(&want)) == 0;
-    if (!ok)
-        fprintf(stderr, "json quoted mismatch:\n got %s\nwant %s\n", quire__buf_cstr(&got),
-                quire__buf_cstr(&want));
-    quire__buf_free(&got);
-    quire__buf_free(&want);
+    bool ok = bufs_match(&got, &want, "json quoted");
     return ok;
 }
 

@@ -2,6 +2,7 @@
  * iterator, the renderers' escaping, path safety, atomic sinks, chain specs. */
 #include "internal.h"
 #include "check.h"
+#include "buf_match.h"
 
 #include <ctype.h>
 
@@ -1314,12 +1315,7 @@ static bool render_text_matches(const char *s, bool quotes)
     quire__buf_puts(&want, "<p>");
     ref_render_text(&want, s, quotes);
     quire__buf_puts(&want, "</p>\n");
-    bool ok = strcmp(quire__buf_cstr(&got), quire__buf_cstr(&want)) == 0;
-    if (!ok)
-        fprintf(stderr, "render text mismatch:\n got %s\nwant %s\n", quire__buf_cstr(&got),
-                quire__buf_cstr(&want));
-    quire__buf_free(&got);
-    quire__buf_free(&want);
+    bool ok = bufs_match(&got, &want, "render text");
     quire_document_free(doc);
     return ok;
 }
