@@ -7,15 +7,25 @@
 #include "template.h"
 #include "html_internal.h"
 
-static char *render(const char *src, const quire_value *data)
+/* src parsed; a parse error is a failed check (and NULL). */
+static quire_tpl *parse_ok(const char *src)
 {
     quire_tpl *t = NULL;
     char err[256];
     uint32_t line, col;
     if (quire__tpl_parse(&t, src, strlen(src), err, sizeof err, &line, &col) != QUIRE_OK) {
         fprintf(stderr, "unexpected parse error %u:%u: %s\n", line, col, err);
+        check_failures++;
         return NULL;
     }
+    return t;
+}
+
+static char *render(const char *src, const quire_value *data)
+{
+    quire_tpl *t = parse_ok(src);
+    if (!t)
+        return NULL;
     quire_buf b;
     quire__buf_init(&b);
     quire__tpl_render(t, data, &b);
@@ -341,20 +351,10 @@ static void test_memo_matches_plain(void)
         "{{#entries}}[{{entries.0.title}}{{title}}]{{/entries}}{{^entries}}empty{{/entries}}",
         "{{#entries}}{{#entries}}{{#tags}}{{name}}{{/tags}}{{/entries}}|{{.}}{{/entries}}",
     };
-    quire_tpl *other = NULL;
-    {
-        const char *src = "{{#entries}}({{title}}{{entries.0.mark}}){{/entries}}";
-        char err[256];
-        uint32_t line, col;
-        CHECK(quire__tpl_parse(&other, src, strlen(src), err, sizeof err, &line, &col) == QUIRE_OK);
-    }
+    quire_tpl *other = parse_ok("{{#entries}}({{title}}{{entries.0.mark}}){{/entries}}");
     uint32_t x = 20240611u;
     for (size_t ti = 0; ti < sizeof templates / sizeof templates[0]; ti++) {
-        quire_tpl *t = NULL;
-        char err[256];
-        uint32_t line, col;
-        CHECK(quire__tpl_parse(&t, templates[ti], strlen(templates[ti]), err, sizeof err, &line,
-                               &col) == QUIRE_OK);
+        quire_tpl *t = parse_ok(templates[ti]);
         quire_tpl_memo *memo = quire__tpl_memo_new(t, "entries");
         quire_tpl_memo *lazy = quire__tpl_memo_new(t, "entries");
         CHECK(memo != NULL && lazy != NULL);
@@ -412,10 +412,7 @@ static void test_memo_matches_plain(void)
 static void test_memo_reuses(void)
 {
     const char *src = "{{#entries}}{{title}}{{/entries}}";
-    quire_tpl *t = NULL;
-    char err[256];
-    uint32_t line, col;
-    CHECK(quire__tpl_parse(&t, src, strlen(src), err, sizeof err, &line, &col) == QUIRE_OK);
+    quire_tpl *t = parse_ok(src);
     quire_tpl_memo *memo = quire__tpl_memo_new(t, "entries");
     quire_arena *a = quire_arena_new();
     quire_value *item = quire__tpl_map(a);
@@ -546,11 +543,7 @@ static void test_outer_matches_plain(void)
     };
     uint32_t x = 77031u;
     for (size_t ti = 0; ti < sizeof templates / sizeof templates[0]; ti++) {
-        quire_tpl *t = NULL;
-        char err[256];
-        uint32_t line, col;
-        CHECK(quire__tpl_parse(&t, templates[ti], strlen(templates[ti]), err, sizeof err, &line,
-                               &col) == QUIRE_OK);
+        quire_tpl *t = parse_ok(templates[ti]);
         for (int round = 0; round < 40; round++) {
             quire_arena *a = quire_arena_new();
             quire_value *outer = outer_random(a, &x);
@@ -587,10 +580,7 @@ static void test_outer_reuses(void)
 {
     const char *src = "{{site.title}}|{{#feeds}}{{href}}{{/feeds}}|{{#site}}{{title}}{{/site}}"
                       "|{{#feeds}}{{home}}{{/feeds}}";
-    quire_tpl *t = NULL;
-    char err[256];
-    uint32_t line, col;
-    CHECK(quire__tpl_parse(&t, src, strlen(src), err, sizeof err, &line, &col) == QUIRE_OK);
+    quire_tpl *t = parse_ok(src);
     quire_arena *a = quire_arena_new();
     quire_value *outer = quire__tpl_map(a);
     quire_value *site = quire__tpl_map(a);
@@ -749,10 +739,7 @@ int main(void)
     {
         const char *src = "{{t}}|{{title}}|{{tags}}|{{site}}|{{only}}|{{nope}}"
                           "{{#articles}}[{{t}}|{{site}}|{{only}}|{{^nope}}-{{/nope}}]{{/articles}}";
-        quire_tpl *t = NULL;
-        char err[256];
-        uint32_t line, col;
-        CHECK(quire__tpl_parse(&t, src, strlen(src), err, sizeof err, &line, &col) == QUIRE_OK);
+        quire_tpl *t = parse_ok(src);
         quire__buf_init(&b);
         quire__tpl_render2(t, outer, page, &b);
         CHECK_STR(quire__buf_cstr(&b), "P-t1|P-title|P-tags|O-site|O-only|[P-t1|O-site|O-only|-]");
